@@ -1,0 +1,37 @@
+# Two commands for a newcomer: `make run` and `make test` (README).
+VENV := .venv
+PY := $(VENV)/bin/python
+MANAGE := $(PY) manage.py
+
+.PHONY: install run worker test lint types messages clean
+
+$(VENV)/.installed: pyproject.toml
+	python3 -m venv $(VENV)
+	$(VENV)/bin/pip install --quiet --upgrade pip
+	$(VENV)/bin/pip install --quiet -e '.[dev]'
+	touch $@
+
+install: $(VENV)/.installed
+
+messages: install
+	$(MANAGE) compilemessages --ignore=.venv -v0
+
+run: install messages
+	$(MANAGE) migrate --no-input -v1
+	$(MANAGE) demo_load
+	$(VENV)/bin/uvicorn config.asgi:application --host 127.0.0.1 --port 8000
+
+lint: install
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+
+types: install
+	$(VENV)/bin/mypy
+
+test: install lint types messages
+	$(MANAGE) check
+	$(MANAGE) makemigrations --check --dry-run
+	$(VENV)/bin/pytest
+
+clean:
+	rm -rf $(VENV) db.sqlite3 db.sqlite3-* staticfiles .pytest_cache .mypy_cache .ruff_cache

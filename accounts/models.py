@@ -1,0 +1,241 @@
+"""People who log in, the organisations they work for, and the places those organisations serve."""
+
+from __future__ import annotations
+
+from typing import Any, ClassVar
+
+from django.contrib.auth.models import AbstractUser, BaseUserManager
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class Region(models.Model):
+    """A youth-care region: municipalities that buy care together (e.g. Holland Rijnland)."""
+
+    name = models.CharField(_("name"), max_length=100, unique=True)
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name = _("region")
+        verbose_name_plural = _("regions")
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Municipality(models.Model):
+    """A Dutch municipality (gemeente); responsible for youth care since the Jeugdwet of 2015."""
+
+    name = models.CharField(_("name"), max_length=100, unique=True)
+    region = models.ForeignKey(
+        Region, on_delete=models.PROTECT, related_name="municipalities", verbose_name=_("region")
+    )
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name = _("municipality")
+        verbose_name_plural = _("municipalities")
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Organisation(models.Model):
+    class Kind(models.TextChoices):
+        CARE_PROVIDER = "care_provider", _("Care provider")
+        LOCAL_TEAM = "local_team", _("Local team")
+        VOLUNTEER_ORGANISATION = "volunteer_organisation", _("Volunteer organisation")
+
+    name = models.CharField(_("name"), max_length=150, unique=True)
+    kind = models.CharField(_("kind"), max_length=30, choices=Kind.choices)
+    # Local teams go by many names (jeugd- en gezinsteam, wijkteam, buurtteam): each organisation sets its own.
+    team_label = models.CharField(
+        _("name for a team"), max_length=60, blank=True, help_text=_("For example: wijkteam or jeugd- en gezinsteam.")
+    )
+    municipalities = models.ManyToManyField(
+        Municipality, related_name="organisations", blank=True, verbose_name=_("municipalities served")
+    )
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name = _("organisation")
+        verbose_name_plural = _("organisations")
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Team(models.Model):
+    organisation = models.ForeignKey(
+        Organisation, on_delete=models.CASCADE, related_name="teams", verbose_name=_("organisation")
+    )
+    name = models.CharField(_("name"), max_length=150)
+    municipalities = models.ManyToManyField(Municipality, related_name="teams", blank=True, verbose_name=_("area"))
+
+    class Meta:
+        ordering = ["organisation__name", "name"]
+        constraints = [
+            models.UniqueConstraint(fields=["organisation", "name"], name="team_unique_name_per_organisation")
+        ]
+        verbose_name = _("team")
+        verbose_name_plural = _("teams")
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.organisation})"
+
+
+class UserManager(BaseUserManager["User"]):
+    use_in_migrations = True
+
+    def create_user(self, email: str, password: str | None = None, **extra: Any) -> User:
+        user = self.model(email=self.normalize_email(email), **extra)
+        user.set_password(password)
+        user.save(using=self._db)
+        return user
+
+    def create_superuser(self, email: str, password: str | None = None, **extra: Any) -> User:
+        extra.setdefault("is_staff", True)
+        extra.setdefault("is_superuser", True)
+        return self.create_user(email, password, **extra)
+
+
+class User(AbstractUser):
+    """Anyone who logs in. What they may do comes from their roles, never from flags on this model."""
+
+    class Contact(models.TextChoices):
+        EMAIL = "email", _("Email")
+        SMS = "sms", _("Text message (SMS)")
+
+    username = None  # type: ignore[assignment]
+    email = models.EmailField(_("email address"), unique=True)
+    phone = models.CharField(_("mobile number"), max_length=20, blank=True)
+    contact_preference = models.CharField(
+        _("how we reach you"), max_length=10, choices=Contact.choices, default=Contact.EMAIL
+    )
+
+    USERNAME_FIELD = "email"
+    REQUIRED_FIELDS: ClassVar[list[str]] = []
+    objects = UserManager()  # type: ignore[misc]
+
+    class Meta:
+        verbose_name = _("user")
+        verbose_name_plural = _("users")
+
+    def __str__(self) -> str:
+        return self.get_full_name() or self.email
+
+
+class Role(models.TextChoices):
+    YOUNG_PERSON = "young_person", _("Young person")
+    PARENT = "parent", _("Parent or guardian")
+    MENTOR = "mentor", _("Mentor")
+    VOLUNTEER = "volunteer", _("Volunteer")
+    PROFESSIONAL = "professional", _("Professional")
+    COORDINATOR = "coordinator", _("Coordinator")
+    ANALYST = "analyst", _("Analyst")
+    ADMIN = "admin", _("Administrator")
+
+
+# Roles that see many people's records: they must use a second factor and get a short idle timeout.
+STAFF_ROLES = frozenset({Role.PROFESSIONAL, Role.COORDINATOR, Role.ANALYST, Role.ADMIN})
+# Roles that act for an organisation and so need one on their role assignment.
+ORGANISATION_ROLES = frozenset({Role.PROFESSIONAL, Role.COORDINATOR, Role.VOLUNTEER})
+
+
+class RoleAssignment(models.Model):
+    """One role of a user, in an organisation where the role is tied to one. A user may hold several."""
+
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="roles", verbose_name=_("user"))
+    role = models.CharField(_("role"), max_length=20, choices=Role.choices)
+    organisation = models.ForeignKey(
+        Organisation,
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="role_assignments",
+        verbose_name=_("organisation"),
+    )
+    team = models.ForeignKey(
+        Team, on_delete=models.SET_NULL, null=True, blank=True, related_name="members", verbose_name=_("team")
+    )
+    # An analyst sees figures for an area, not an organisation.
+    region = models.ForeignKey(
+        Region, on_delete=models.PROTECT, null=True, blank=True, related_name="+", verbose_name=_("region")
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["user", "role", "organisation"],
+                condition=models.Q(organisation__isnull=False),
+                name="roleassignment_unique_role_per_organisation",
+            ),
+            # NULLs are distinct in a unique index, so roles without an organisation need their own constraint.
+            models.UniqueConstraint(
+                fields=["user", "role"],
+                condition=models.Q(organisation__isnull=True),
+                name="roleassignment_unique_role_without_organisation",
+            ),
+        ]
+        verbose_name = _("role")
+        verbose_name_plural = _("roles")
+
+    def __str__(self) -> str:
+        where = f" ({self.organisation})" if self.organisation_id else ""
+        return f"{self.get_role_display()}{where}"
+
+
+class AccessLogQuerySet(models.QuerySet["AccessLogEntry"]):
+    def update(self, **kwargs: Any) -> int:
+        raise PermissionError("The access log is append-only.")
+
+    def delete(self) -> tuple[int, dict[str, int]]:
+        raise PermissionError("The access log is append-only.")
+
+
+class AccessLogEntry(models.Model):
+    """Who looked at a young person's record (NEN 7513): when, who, in which role and organisation, what, where from.
+
+    Append-only: the application never updates or deletes a row (the queryset and model refuse; on the
+    database a trigger refuses updates too). Actor and subject are kept as snapshots as well as keys, so the
+    row still says who it was when accounts change.
+    """
+
+    class Action(models.TextChoices):
+        VIEW = "view", _("viewed")
+        CHANGE = "change", _("changed")
+        EXPORT = "export", _("exported")
+
+    class What(models.TextChoices):
+        PROFILE = "profile", _("profile")
+        CASE = "case", _("case")
+        CONSENT = "consent", _("consent")
+
+    at = models.DateTimeField(_("when"), auto_now_add=True, db_index=True)
+    actor = models.ForeignKey(User, on_delete=models.PROTECT, related_name="+", verbose_name=_("who"))
+    actor_name = models.CharField(_("name"), max_length=300)
+    actor_role = models.CharField(_("role"), max_length=20, choices=Role.choices, blank=True)
+    actor_organisation = models.CharField(_("organisation"), max_length=150, blank=True)
+    young_person = models.ForeignKey(
+        "youth.YoungPerson", on_delete=models.PROTECT, related_name="access_log", verbose_name=_("whose record")
+    )
+    action = models.CharField(_("action"), max_length=10, choices=Action.choices)
+    what = models.CharField(_("what"), max_length=30, choices=What.choices)
+    ip_address = models.GenericIPAddressField(_("from where"), null=True, blank=True)
+
+    objects = AccessLogQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-at", "-id"]
+        indexes = [models.Index(fields=["young_person", "-at"], name="accesslog_subject_time")]
+        verbose_name = _("access log entry")
+        verbose_name_plural = _("access log")
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        if self.pk is not None:
+            raise PermissionError("The access log is append-only.")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args: Any, **kwargs: Any) -> tuple[int, dict[str, int]]:
+        raise PermissionError("The access log is append-only.")

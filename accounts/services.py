@@ -1,0 +1,89 @@
+"""Writes about users, roles and the access log."""
+
+from __future__ import annotations
+
+from allauth.account.forms import default_token_generator
+from allauth.account.utils import user_pk_to_url_str
+from django.conf import settings
+from django.core.mail import send_mail
+from django.db import transaction
+from django.http import HttpRequest
+from django.template.loader import render_to_string
+from django.urls import reverse
+from django.utils import translation
+
+from accounts.models import AccessLogEntry, Organisation, Region, Role, RoleAssignment, User
+from youth.models import YoungPerson
+
+
+def accesslog_record(
+    *,
+    request: HttpRequest,
+    young_person: YoungPerson,
+    what: str,
+    action: str = AccessLogEntry.Action.VIEW,
+) -> AccessLogEntry:
+    """Append one NEN 7513 row: who (with the role and organisation that gave access) saw whose record, from where.
+
+    `what` is a code (AccessLogEntry.What), translated when the young person reads the log.
+    """
+    from youth.selectors import youngperson_access_basis
+
+    actor = request.user
+    assert isinstance(actor, User)
+    role, organisation = youngperson_access_basis(actor, young_person)
+    with transaction.atomic():
+        return AccessLogEntry.objects.create(
+            actor=actor,
+            actor_name=str(actor),
+            actor_role=role,
+            actor_organisation=organisation,
+            young_person=young_person,
+            action=action,
+            what=what,
+            ip_address=request.META.get("REMOTE_ADDR") or None,
+        )
+
+
+def role_grant(
+    *, user: User, role: str, organisation: Organisation | None = None, region: Region | None = None
+) -> RoleAssignment:
+    """Give a user a role (idempotent). Administrators also get Django's staff flag, for the admin site."""
+    assignment, _created = RoleAssignment.objects.update_or_create(
+        user=user, role=role, organisation=organisation, defaults={"region": region}
+    )
+    if role == Role.ADMIN and not user.is_staff:
+        user.is_staff = True
+        user.save(update_fields=["is_staff"])
+    return assignment
+
+
+def user_invite(*, email: str, first_name: str, last_name: str, role: str) -> User:
+    """Find the account for an email address, or create one without a password and send a link to choose one.
+
+    The link is allauth's password-reset link: single use, and it expires (PASSWORD_RESET_TIMEOUT).
+    """
+    email = User.objects.normalize_email(email).strip()
+    user = User.objects.filter(email__iexact=email).first()
+    if user is None:
+        user = User(email=email, first_name=first_name, last_name=last_name)
+        user.set_unusable_password()
+        user.save()
+        transaction.on_commit(lambda: _send_welcome(user))
+    role_grant(user=user, role=role)
+    return user
+
+
+def _send_welcome(user: User) -> None:
+    path = reverse(
+        "account_reset_password_from_key",
+        kwargs={"uidb36": user_pk_to_url_str(user), "key": default_token_generator.make_token(user)},
+    )
+    context = {"user": user, "url": f"{settings.SITE_URL}{path}"}
+    with translation.override(settings.LANGUAGE_CODE):
+        send_mail(
+            subject=render_to_string("accounts/email/welcome_subject.txt", context).strip(),
+            message=render_to_string("accounts/email/welcome_message.txt", context),
+            from_email=None,
+            recipient_list=[user.email],
+        )

@@ -1,0 +1,21 @@
+from __future__ import annotations
+
+from allauth.account.decorators import secure_admin_login
+from django.contrib import admin
+from django.urls import include, path
+
+from core import views as core_views
+
+# The admin logs in through allauth, so it gets the same rate limits and second factor as everyone else.
+admin.site.login = secure_admin_login(admin.site.login)  # type: ignore[method-assign]
+admin.site.site_header = "Dichtbij"
+
+urlpatterns = [
+    path("", core_views.home, name="home"),
+    path("healthz", core_views.healthz, name="healthz"),
+    path("demo/login/", core_views.demo_login, name="demo_login"),
+    path("accounts/", include("allauth.urls")),
+    path("i18n/", include("django.conf.urls.i18n")),
+    path("jongeren/", include("youth.urls")),
+    path("beheer/", admin.site.urls),
+]

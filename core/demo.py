@@ -1,0 +1,205 @@
+"""The demo world: real Dutch regions and municipalities, made-up organisations and people.
+
+Loading is idempotent: every object is found by a stable key before it is made, so a second run changes nothing.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+
+from allauth.account.models import EmailAddress
+from allauth.mfa.models import Authenticator
+from allauth.mfa.totp.internal.auth import TOTP
+from django.db import transaction
+
+from accounts.models import ORGANISATION_ROLES, STAFF_ROLES, Municipality, Organisation, Region, Role, Team, User
+from accounts.selectors import DEMO_EMAIL_DOMAIN
+from accounts.services import role_grant
+from core.geo import geocode
+from youth.models import Case, CaseAssignment, Consent, ConsentPurpose, Guardianship, YoungPerson
+
+DEMO_PASSWORD = "dichtbij-demo"  # noqa: S105 - a published demo password
+# Published in README so that someone trying the demo can log in with the form and an authenticator app too.
+DEMO_TOTP_SECRET = "JBSWY3DPEHPK3PXPDICHTBIJ"  # noqa: S105 - published in README
+
+REGIONS: dict[str, list[str]] = {
+    "Holland Rijnland": [
+        "Alphen aan den Rijn",
+        "Hillegom",
+        "Kaag en Braassem",
+        "Katwijk",
+        "Leiden",
+        "Leiderdorp",
+        "Lisse",
+        "Nieuwkoop",
+        "Noordwijk",
+        "Oegstgeest",
+        "Teylingen",
+        "Voorschoten",
+        "Zoeterwoude",
+    ],
+    "Zuid-Limburg": [
+        "Beek",
+        "Beekdaelen",
+        "Brunssum",
+        "Eijsden-Margraten",
+        "Gulpen-Wittem",
+        "Heerlen",
+        "Kerkrade",
+        "Landgraaf",
+        "Maastricht",
+        "Meerssen",
+        "Simpelveld",
+        "Sittard-Geleen",
+        "Stein",
+        "Vaals",
+        "Valkenburg aan de Geul",
+        "Voerendaal",
+    ],
+    "Utrecht Stad": ["Utrecht"],
+    "Eemland": ["Amersfoort", "Baarn", "Bunschoten", "Leusden", "Soest", "Woudenberg"],
+    "West-Brabant-West": [
+        "Bergen op Zoom",
+        "Etten-Leur",
+        "Halderberge",
+        "Moerdijk",
+        "Roosendaal",
+        "Rucphen",
+        "Steenbergen",
+        "Woensdrecht",
+        "Zundert",
+    ],
+}
+
+ORGANISATIONS = [
+    (
+        "Jeugd- en Gezinsteam Leiden (demo)",
+        Organisation.Kind.LOCAL_TEAM,
+        "jeugd- en gezinsteam",
+        ["Leiden", "Leiderdorp"],
+    ),
+    ("Buurtteam Utrecht Oost (demo)", Organisation.Kind.LOCAL_TEAM, "buurtteam", ["Utrecht"]),
+    ("Vrijwilligerscentrum Rijnland (demo)", Organisation.Kind.VOLUNTEER_ORGANISATION, "", ["Leiden", "Katwijk"]),
+]
+
+# (email local part, first name, last name, roles, organisation or None)
+PEOPLE = [
+    ("sanne", "Sanne", "de Vries", [Role.YOUNG_PERSON], None),
+    ("marieke", "Marieke", "de Vries", [Role.PARENT], None),
+    ("karin", "Karin", "Bos", [Role.MENTOR], None),
+    ("ahmed", "Ahmed", "Yilmaz", [Role.VOLUNTEER, Role.MENTOR], "Vrijwilligerscentrum Rijnland (demo)"),
+    ("lisa", "Lisa", "Jansen", [Role.PROFESSIONAL], "Jeugd- en Gezinsteam Leiden (demo)"),
+    ("peter", "Peter", "Smit", [Role.COORDINATOR], "Jeugd- en Gezinsteam Leiden (demo)"),
+    ("femke", "Femke", "Visser", [Role.ANALYST], None),
+    ("bram", "Bram", "Hendriks", [Role.ADMIN], None),
+    ("eva", "Eva", "Mulder", [Role.PROFESSIONAL], "Buurtteam Utrecht Oost (demo)"),
+]
+
+
+def email_for(local: str) -> str:
+    return f"{local}@{DEMO_EMAIL_DOMAIN}"
+
+
+@transaction.atomic
+def demo_load() -> None:
+    """Create (or find) the whole demo world."""
+    municipalities = _places()
+    organisations = _organisations(municipalities)
+    people = {
+        local: _person(local, first, last, roles, organisations.get(org) if org else None)
+        for local, first, last, roles, org in PEOPLE
+    }
+    role_grant(user=people["femke"], role=Role.ANALYST, region=Region.objects.get(name="Holland Rijnland"))
+
+    leiden, utrecht = municipalities["Leiden"], municipalities["Utrecht"]
+    local_team = organisations["Jeugd- en Gezinsteam Leiden (demo)"]
+    sanne = _young_person("Sanne", "de Vries", date(2011, 3, 14), leiden, "Leiden", ["nl", "en"], people["sanne"])
+    daan = _young_person("Daan", "de Vries", date(2017, 8, 2), leiden, "Leiden", ["nl"], None)
+    noah = _young_person("Noah", "Bakker", date(2009, 1, 20), leiden, "Leiderdorp", ["nl", "ar"], None)
+    mees = _young_person("Mees", "van Dijk", date(2013, 6, 9), utrecht, "Utrecht", ["nl"], None)
+    for child in (sanne, daan):
+        Guardianship.objects.get_or_create(
+            young_person=child, guardian=people["marieke"], defaults={"has_custody": True}
+        )
+    _case(sanne, local_team, people["lisa"], date(2026, 9, 1), threatened=True)
+    _case(daan, local_team, people["lisa"], date(2026, 10, 6), threatened=False)
+    _case(noah, local_team, None, date(2026, 11, 2), threatened=False)
+    _case(mees, organisations["Buurtteam Utrecht Oost (demo)"], people["eva"], date(2026, 8, 17), threatened=False)
+    Consent.objects.get_or_create(
+        young_person=sanne,
+        purpose=ConsentPurpose.DATA_PROCESSING,
+        given_by=people["sanne"],
+        withdrawn_at=None,
+        defaults={"given_as": Consent.GivenAs.YOUNG_PERSON, "text_version": "2026-11"},
+    )
+
+
+def _places() -> dict[str, Municipality]:
+    municipalities = {}
+    for region_name, names in REGIONS.items():
+        region, _ = Region.objects.get_or_create(name=region_name)
+        for name in names:
+            municipalities[name], _ = Municipality.objects.get_or_create(name=name, defaults={"region": region})
+    return municipalities
+
+
+def _organisations(municipalities: dict[str, Municipality]) -> dict[str, Organisation]:
+    organisations = {}
+    for name, kind, label, served in ORGANISATIONS:
+        organisation, created = Organisation.objects.get_or_create(
+            name=name, defaults={"kind": kind, "team_label": label}
+        )
+        if created:
+            organisation.municipalities.set([municipalities[m] for m in served])
+        organisations[name] = organisation
+    Team.objects.get_or_create(organisation=organisations[ORGANISATIONS[0][0]], name="Team Leiden Noord")
+    return organisations
+
+
+def _person(local: str, first: str, last: str, roles: list[str], organisation: Organisation | None) -> User:
+    user = User.objects.filter(email=email_for(local)).first()
+    if user is None:
+        user = User.objects.create_user(
+            email_for(local), DEMO_PASSWORD, first_name=first, last_name=last, is_superuser=Role.ADMIN in roles
+        )
+        EmailAddress.objects.create(user=user, email=user.email, verified=True, primary=True)
+    for role in roles:
+        role_grant(user=user, role=role, organisation=organisation if role in ORGANISATION_ROLES else None)
+    if STAFF_ROLES & set(roles) and not Authenticator.objects.filter(user=user, type=Authenticator.Type.TOTP).exists():
+        TOTP.activate(user, DEMO_TOTP_SECRET)
+    return user
+
+
+def _young_person(
+    first: str, last: str, born: date, municipality: Municipality, place: str, languages: list[str], user: User | None
+) -> YoungPerson:
+    found = geocode(place)
+    young_person, _ = YoungPerson.objects.get_or_create(
+        first_name=first,
+        last_name=last,
+        date_of_birth=born,
+        defaults={
+            "residence_municipality": municipality,
+            "paying_municipality": municipality,
+            "home_place": found.name,
+            "latitude": found.latitude,
+            "longitude": found.longitude,
+            "languages": languages,
+            "user": user,
+        },
+    )
+    return young_person
+
+
+def _case(
+    young_person: YoungPerson, organisation: Organisation, professional: User | None, opened: date, *, threatened: bool
+) -> Case:
+    case, _ = Case.objects.get_or_create(
+        young_person=young_person,
+        organisation=organisation,
+        opened_on=opened,
+        defaults={"threatened_out_of_home_placement": threatened},
+    )
+    if professional is not None:
+        CaseAssignment.objects.get_or_create(case=case, professional=professional, defaults={"is_lead": True})
+    return case

@@ -1,0 +1,17 @@
+"""Form helpers shared by all apps."""
+
+from __future__ import annotations
+
+from django.core.exceptions import ValidationError
+from django.forms import Form
+
+
+def add_service_errors(form: Form, error: ValidationError, *, default_field: str | None = None) -> None:
+    """Show a service's ValidationError on the form: per field where it names one, else on `default_field`."""
+    if hasattr(error, "error_dict"):
+        for field, messages in error.message_dict.items():
+            for message in messages:
+                form.add_error(field if field in form.fields else default_field, message)
+    else:
+        for message in error.messages:
+            form.add_error(default_field, message)

@@ -1,0 +1,94 @@
+"""Request-wide rules: session lifetimes, the second factor for staff, and no caching of personal pages."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+
+from allauth.mfa.models import Authenticator
+from allauth.mfa.utils import is_mfa_enabled
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth import logout
+from django.contrib.auth.views import redirect_to_login
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect
+from django.urls import reverse
+from django.utils.cache import patch_cache_control
+from django.utils.translation import gettext as _
+
+from accounts.selectors import is_staff_user
+
+Handler = Callable[[HttpRequest], HttpResponse]
+
+SESSION_STARTED = "dichtbij_started"
+SESSION_LAST_SEEN = "dichtbij_last_seen"
+# Writing the session on every request costs a write; a minute of precision is plenty for a 30-minute limit.
+LAST_SEEN_RESOLUTION = 60
+
+
+class SessionTimeoutMiddleware:
+    """Ends a session after idle time or absolute age; staff get shorter limits (README, "Sessies")."""
+
+    def __init__(self, get_response: Handler) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        if request.user.is_authenticated:
+            now = time.time()
+            started = request.session.setdefault(SESSION_STARTED, now)
+            last_seen = request.session.get(SESSION_LAST_SEEN, now)
+            staff = is_staff_user(request.user)
+            idle = settings.SESSION_IDLE_TIMEOUT_STAFF if staff else settings.SESSION_IDLE_TIMEOUT_OTHERS
+            absolute = settings.SESSION_ABSOLUTE_TIMEOUT_STAFF if staff else settings.SESSION_ABSOLUTE_TIMEOUT_OTHERS
+            if now - last_seen > idle.total_seconds() or now - started > absolute.total_seconds():
+                logout(request)
+                messages.info(request, _("You were logged out because you were away for a while. Please log in again."))
+                return redirect_to_login(request.get_full_path())
+            if now - last_seen >= LAST_SEEN_RESOLUTION or SESSION_LAST_SEEN not in request.session:
+                request.session[SESSION_LAST_SEEN] = now
+        return self.get_response(request)
+
+
+class MfaRequiredMiddleware:
+    """Staff roles reach only the second-factor setup pages (and logout) until they have a second factor."""
+
+    def __init__(self, get_response: Handler) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        user = request.user
+        if (
+            user.is_authenticated
+            and not request.path.startswith(self._allowed_prefixes())
+            and is_staff_user(user)
+            and not is_mfa_enabled(user, [Authenticator.Type.TOTP, Authenticator.Type.WEBAUTHN])
+        ):
+            if request.path != reverse("home"):
+                messages.warning(request, _("First set up a second step for logging in. Then you can continue."))
+            return redirect("mfa_index")
+        return self.get_response(request)
+
+    @staticmethod
+    def _allowed_prefixes() -> tuple[str, ...]:
+        return (
+            reverse("mfa_index"),
+            reverse("account_logout"),
+            reverse("account_reauthenticate"),
+            reverse("set_language"),
+            settings.STATIC_URL if settings.STATIC_URL.startswith("/") else f"/{settings.STATIC_URL}",
+            reverse("healthz"),
+        )
+
+
+class NoStoreForPersonalDataMiddleware:
+    """Pages for a logged-in person may show someone's data: no browser or proxy may keep a copy."""
+
+    def __init__(self, get_response: Handler) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        response = self.get_response(request)
+        if request.user.is_authenticated:
+            patch_cache_control(response, no_store=True, private=True)
+        return response

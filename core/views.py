@@ -1,0 +1,56 @@
+"""The home page per role, the health check and demo login."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.contrib.auth import login
+from django.contrib.auth.decorators import login_required
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import redirect, render
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_POST
+
+from accounts.models import Role
+from accounts.selectors import demo_user_get, role_names, roles_of
+from core.health import run_checks
+from youth.selectors import case_list_for, consent_tasks_for, youngperson_own_or_in_custody
+
+HOME_CASES_SHOWN = 10
+
+
+@login_required
+def home(request: HttpRequest) -> HttpResponse:
+    """What this person must do next, one section per role they hold."""
+    roles = role_names(request.user)
+    works_on_cases = bool(roles & {Role.PROFESSIONAL, Role.COORDINATOR})
+    case_rows = case_list_for(request.user) if works_on_cases else []
+    context = {
+        "roles": roles,
+        "Role": Role,
+        "consent_tasks": consent_tasks_for(request.user),
+        "own_records": youngperson_own_or_in_custody(request.user).order_by("first_name", "pk"),
+        "case_rows": case_rows[:HOME_CASES_SHOWN],
+        "case_count": len(case_rows),
+        "cases_waiting_for_consent": sum(1 for row in case_rows if not row.consent_complete),
+        "analyst_regions": [a.region for a in roles_of(request.user) if a.role == Role.ANALYST and a.region],
+    }
+    return render(request, "core/home.html", context)
+
+
+@never_cache
+def healthz(request: HttpRequest) -> JsonResponse:
+    """200 when the database, channel layer and cache answer; 503 naming the parts that do not."""
+    checks = run_checks()
+    failing = sorted(name for name, state in checks.items() if state != "ok")
+    body = {"status": "error" if failing else "ok", "checks": checks, "failing": failing}
+    return JsonResponse(body, status=503 if failing else 200)
+
+
+@require_POST
+def demo_login(request: HttpRequest) -> HttpResponse:
+    """Demo mode only: log in as one of the demo people with one click. Absent (404) outside demo mode."""
+    if not settings.DICHTBIJ_DEMO:
+        raise Http404
+    user = demo_user_get(request.POST.get("email", ""))
+    login(request, user, backend="django.contrib.auth.backends.ModelBackend")
+    return redirect("home")

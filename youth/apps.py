@@ -1,0 +1,6 @@
+from django.apps import AppConfig
+
+
+class YouthConfig(AppConfig):
+    name = "youth"
+    default_auto_field = "django.db.models.BigAutoField"

@@ -1,0 +1,68 @@
+from __future__ import annotations
+
+from typing import Any
+
+from django import forms
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from accounts.models import Municipality, Organisation
+from core.geo import normalise_postcode
+from core.languages import SPOKEN_LANGUAGES
+from youth.models import ConsentPurpose, Guardianship
+
+
+class DateInput(forms.DateInput):
+    input_type = "date"
+
+
+class YoungPersonRegisterForm(forms.Form):
+    organisation = forms.ModelChoiceField(queryset=Organisation.objects.none(), label=_("Organisation"))
+    first_name = forms.CharField(label=_("First name"), max_length=100)
+    last_name = forms.CharField(label=_("Last name"), max_length=150, required=False, help_text=_("Not required."))
+    date_of_birth = forms.DateField(label=_("Date of birth"), widget=DateInput)
+    home_place = forms.CharField(label=_("Place where they live"), max_length=100)
+    home_postcode = forms.CharField(label=_("Postcode"), max_length=7, required=False, help_text=_("Not required."))
+    residence_municipality = forms.ModelChoiceField(
+        queryset=Municipality.objects.all(), label=_("Municipality where they live")
+    )
+    paying_municipality = forms.ModelChoiceField(
+        queryset=Municipality.objects.all(),
+        label=_("Paying municipality"),
+        help_text=_("Usually where the parents with custody live. It can be another municipality."),
+    )
+    languages = forms.MultipleChoiceField(
+        choices=SPOKEN_LANGUAGES, label=_("Languages"), required=False, widget=forms.CheckboxSelectMultiple
+    )
+    threatened_out_of_home_placement = forms.BooleanField(
+        label=_("There is a threat of out-of-home placement"), required=False
+    )
+
+    def __init__(self, *args: Any, organisations: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["organisation"].queryset = organisations
+        if organisations.count() == 1:
+            self.fields["organisation"].initial = organisations.first()
+
+    def clean_date_of_birth(self) -> Any:
+        born = self.cleaned_data["date_of_birth"]
+        if born > timezone.localdate():
+            raise forms.ValidationError(_("The date of birth cannot be in the future."))
+        return born
+
+    def clean_home_postcode(self) -> str:
+        value: str = self.cleaned_data["home_postcode"]
+        return normalise_postcode(value) if value.strip() else ""
+
+
+class GuardianAddForm(forms.Form):
+    first_name = forms.CharField(label=_("First name"), max_length=150)
+    last_name = forms.CharField(label=_("Last name"), max_length=150, required=False)
+    email = forms.EmailField(label=_("Email address"))
+    kind = forms.ChoiceField(label=_("Relation"), choices=Guardianship.Kind.choices)
+    has_custody = forms.BooleanField(label=_("Has custody (gezag)"), required=False, initial=True)
+
+
+class ConsentForm(forms.Form):
+    purpose = forms.ChoiceField(choices=ConsentPurpose.choices)
+    decision = forms.ChoiceField(choices=[("give", "give"), ("withdraw", "withdraw")])

@@ -1,0 +1,239 @@
+"""Reads of young people and cases. Every access goes through a `_visible_to` / `_get_for` pair.
+
+Who sees what:
+- a professional: the cases of their organisation to which they are assigned, and those young people;
+- a coordinator: all cases of their organisation;
+- a young person: their own record; a parent or guardian with custody: their children's;
+- an analyst, an administrator, a mentor or a volunteer: none (analysts see aggregates elsewhere).
+Professionals and coordinators may change what they see; young people and guardians only read.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date
+
+from django.core.exceptions import PermissionDenied
+from django.db.models import Prefetch, Q, QuerySet
+from django.http import Http404
+from django.utils import timezone
+
+from accounts.models import Role, User
+from accounts.selectors import AnyUser, organisation_ids_where
+from youth.consent_texts import CONSENT_TEXTS
+from youth.models import Case, Consent, ConsentPurpose, Guardianship, YoungPerson
+
+
+def _case_scope(user: AnyUser) -> Q | None:
+    """The cases the user may change (as professional or coordinator), as a filter; None when there are none."""
+    scope: Q | None = None
+    professional_orgs = organisation_ids_where(user, Role.PROFESSIONAL)
+    if professional_orgs:
+        scope = Q(organisation_id__in=professional_orgs, assignments__professional=user)
+    coordinator_orgs = organisation_ids_where(user, Role.COORDINATOR)
+    if coordinator_orgs:
+        coordinated = Q(organisation_id__in=coordinator_orgs)
+        scope = coordinated if scope is None else scope | coordinated
+    return scope
+
+
+def case_writable_by(user: AnyUser) -> QuerySet[Case]:
+    """Cases the user works on: assigned professional or coordinator of the organisation."""
+    scope = _case_scope(user)
+    if scope is None:
+        return Case.objects.none()
+    return Case.objects.filter(pk__in=Case.objects.filter(scope).values("pk"))
+
+
+def youngperson_own_or_in_custody(user: AnyUser) -> QuerySet[YoungPerson]:
+    """The user's own record and the records of children of whom they have custody (read-only access)."""
+    if not user.is_authenticated:
+        return YoungPerson.objects.none()
+    return YoungPerson.objects.filter(
+        Q(user=user)
+        | Q(pk__in=YoungPerson.objects.filter(guardianships__guardian=user, guardianships__has_custody=True))
+    )
+
+
+def case_visible_to(user: AnyUser) -> QuerySet[Case]:
+    """Cases the user may see: the ones they work on, and their own or their children's."""
+    if not user.is_authenticated:
+        return Case.objects.none()
+    return Case.objects.filter(
+        Q(pk__in=case_writable_by(user).values("pk")) | Q(young_person__in=youngperson_own_or_in_custody(user))
+    )
+
+
+def case_get_for(user: AnyUser, pk: int, write: bool = False) -> Case:
+    """One case: 404 when the user may not see it, 403 when they may see it but `write` is asked and not allowed."""
+    case = case_visible_to(user).select_related("young_person", "organisation", "team").filter(pk=pk).first()
+    if case is None:
+        raise Http404
+    if write and not case_writable_by(user).filter(pk=pk).exists():
+        raise PermissionDenied
+    return case
+
+
+def youngperson_writable_by(user: AnyUser) -> QuerySet[YoungPerson]:
+    """Young people with a case the user works on."""
+    return YoungPerson.objects.filter(pk__in=case_writable_by(user).values("young_person_id"))
+
+
+def youngperson_visible_to(user: AnyUser) -> QuerySet[YoungPerson]:
+    """Young people the user may see: through a case they work on, or their own or their children's record."""
+    if not user.is_authenticated:
+        return YoungPerson.objects.none()
+    return YoungPerson.objects.filter(
+        Q(pk__in=youngperson_writable_by(user).values("pk")) | Q(pk__in=youngperson_own_or_in_custody(user))
+    )
+
+
+def youngperson_get_for(user: AnyUser, pk: int, write: bool = False) -> YoungPerson:
+    """One young person: 404 when invisible to the user, 403 when visible but `write` is asked and not allowed."""
+    young_person = youngperson_visible_to(user).filter(pk=pk).first()
+    if young_person is None:
+        raise Http404
+    if write and not youngperson_writable_by(user).filter(pk=pk).exists():
+        raise PermissionDenied
+    return young_person
+
+
+def youngperson_access_basis(user: User, young_person: YoungPerson) -> tuple[str, str]:
+    """The role (and organisation) through which the user sees this young person, for the access log."""
+    if young_person.user_id == user.pk:
+        return Role.YOUNG_PERSON, ""
+    cases = case_writable_by(user).filter(young_person=young_person).select_related("organisation")
+    coordinator_orgs = set(organisation_ids_where(user, Role.COORDINATOR))
+    for case in cases:
+        role = Role.COORDINATOR if case.organisation_id in coordinator_orgs else Role.PROFESSIONAL
+        return role, case.organisation.name
+    return Role.PARENT, ""
+
+
+def is_own_or_in_custody(user: AnyUser, young_person: YoungPerson) -> bool:
+    """Whether the user is this young person or a parent or guardian with custody."""
+    return youngperson_own_or_in_custody(user).filter(pk=young_person.pk).exists()
+
+
+def age_on(date_of_birth: date, on: date) -> int:
+    """Age in whole years on a day; a birthday counts from the day itself (29 February: from 1 March)."""
+    return on.year - date_of_birth.year - ((on.month, on.day) < (date_of_birth.month, date_of_birth.day))
+
+
+@dataclass(frozen=True)
+class ConsentParties:
+    """Who must say yes for a young person on a given day."""
+
+    young_person: bool
+    custodial_parents: list[User] = field(default_factory=list)
+    # Under 12 the child does not decide but must be heard.
+    young_person_heard: bool = False
+
+
+def consent_parties_required(*, young_person: YoungPerson, on: date | None = None) -> ConsentParties:
+    """Who must consent, by age (Dutch law): under 12 the custodial parents; 12 to 15 the young person and each
+    custodial parent; from 16 the young person alone (16 is also the AVG age for consent to data processing)."""
+    age = age_on(young_person.date_of_birth, on or timezone.localdate())
+    if age >= 16:
+        return ConsentParties(young_person=True)
+    # Reads through the related manager so that a list page can prefetch guardians for all its rows.
+    parents = [g.guardian for g in young_person.guardianships.all() if g.has_custody]
+    if age >= 12:
+        return ConsentParties(young_person=True, custodial_parents=parents)
+    return ConsentParties(young_person=False, custodial_parents=parents, young_person_heard=True)
+
+
+@dataclass(frozen=True)
+class PartyStatus:
+    name: str
+    role: str
+    user_id: int | None
+    consent: Consent | None
+
+
+@dataclass(frozen=True)
+class PurposeStatus:
+    purpose: str
+    label: str
+    text: str
+    version: str
+    parties: list[PartyStatus]
+
+    @property
+    def complete(self) -> bool:
+        return bool(self.parties) and all(p.consent is not None for p in self.parties)
+
+
+def consent_overview(*, young_person: YoungPerson, on: date | None = None) -> list[PurposeStatus]:
+    """For each purpose: who must consent now, and whose yes is standing."""
+    parties = consent_parties_required(young_person=young_person, on=on)
+    standing = {(c.purpose, c.given_by_id): c for c in young_person.consents.all() if c.withdrawn_at is None}
+    people: list[tuple[str, str, int | None]] = []
+    if parties.young_person:
+        people.append((str(young_person), str(Consent.GivenAs.YOUNG_PERSON.label), young_person.user_id))
+    people += [(str(p), str(Consent.GivenAs.CUSTODIAL_PARENT.label), p.pk) for p in parties.custodial_parents]
+    overview = []
+    for purpose in ConsentPurpose:
+        text = CONSENT_TEXTS[purpose]
+        overview.append(
+            PurposeStatus(
+                purpose=purpose.value,
+                label=str(purpose.label),
+                text=str(text.text),
+                version=text.version,
+                parties=[
+                    PartyStatus(name, role, uid, standing.get((purpose.value, uid))) for name, role, uid in people
+                ],
+            )
+        )
+    return overview
+
+
+def with_consent_data(young_people: QuerySet[YoungPerson]) -> QuerySet[YoungPerson]:
+    """Prefetch what the consent rule and overview read, so a list costs the same queries for any length."""
+    return young_people.prefetch_related(
+        Prefetch(
+            "guardianships",
+            queryset=Guardianship.objects.select_related("guardian").order_by("guardian__first_name", "guardian_id"),
+        ),
+        "consents",
+    )
+
+
+@dataclass(frozen=True)
+class CaseRow:
+    case: Case
+    consent_complete: bool
+
+
+def case_list_for(user: AnyUser) -> list[CaseRow]:
+    """The open cases the user works on, each with whether all consents asked for are in (constant queries)."""
+    cases = (
+        case_writable_by(user)
+        .filter(closed_on__isnull=True)
+        .select_related("young_person", "organisation")
+        .prefetch_related(
+            Prefetch("young_person__guardianships", queryset=Guardianship.objects.select_related("guardian")),
+            "young_person__consents",
+        )
+        .order_by("young_person__first_name", "pk")
+    )
+    today = timezone.localdate()
+    return [
+        CaseRow(case, all(p.complete for p in consent_overview(young_person=case.young_person, on=today)))
+        for case in cases
+    ]
+
+
+def consent_tasks_for(user: AnyUser) -> list[tuple[YoungPerson, list[PurposeStatus]]]:
+    """For the home page: per young person (the user or their child) the purposes still waiting for this user's yes."""
+    tasks = []
+    for young_person in with_consent_data(youngperson_own_or_in_custody(user)):
+        waiting = [
+            status
+            for status in consent_overview(young_person=young_person)
+            if any(p.user_id == user.pk and p.consent is None for p in status.parties)
+        ]
+        if waiting:
+            tasks.append((young_person, waiting))
+    return tasks

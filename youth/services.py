@@ -1,0 +1,133 @@
+"""Writes about young people, cases and consent, and the one rule of who must consent."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from accounts.models import Municipality, Organisation, Role, User
+from accounts.services import user_invite
+from core.geo import geocode
+from youth.consent_texts import CONSENT_TEXTS
+from youth.models import Case, CaseAssignment, Consent, Guardianship, YoungPerson
+from youth.selectors import ConsentParties, consent_parties_required
+
+
+def _consent_role(*, actor: User, young_person: YoungPerson, parties: ConsentParties) -> str:
+    if parties.young_person and young_person.user_id == actor.pk:
+        return Consent.GivenAs.YOUNG_PERSON
+    if any(parent.pk == actor.pk for parent in parties.custodial_parents):
+        return Consent.GivenAs.CUSTODIAL_PARENT
+    raise ValidationError(_("Your consent is not asked for this. Ask the professional if you have a question."))
+
+
+def consent_give(*, actor: User, young_person: YoungPerson, purpose: str) -> Consent:
+    """Record the actor's yes to a purpose, with the text version they were shown.
+
+    Only a party the age rule names may give it. The partial unique constraint on standing consents keeps a
+    double click from recording two.
+    """
+    if purpose not in CONSENT_TEXTS:
+        raise ValidationError(_("This kind of consent does not exist."))
+    given_as = _consent_role(
+        actor=actor, young_person=young_person, parties=consent_parties_required(young_person=young_person)
+    )
+    try:
+        with transaction.atomic():
+            return Consent.objects.create(
+                young_person=young_person,
+                purpose=purpose,
+                given_by=actor,
+                given_as=given_as,
+                text_version=CONSENT_TEXTS[purpose].version,
+            )
+    except IntegrityError:
+        raise ValidationError(_("You already gave your consent for this.")) from None
+
+
+def consent_withdraw(*, actor: User, young_person: YoungPerson, purpose: str) -> Consent:
+    """Withdraw the actor's standing consent; the row stays as history with the moment of withdrawal."""
+    with transaction.atomic():
+        consent = (
+            Consent.objects.select_for_update()
+            .filter(young_person=young_person, purpose=purpose, given_by=actor, withdrawn_at__isnull=True)
+            .first()
+        )
+        if consent is None:
+            raise ValidationError(_("There is no consent of yours to take back."))
+        consent.withdrawn_at = timezone.now()
+        consent.save(update_fields=["withdrawn_at"])
+        return consent
+
+
+def youngperson_register(
+    *,
+    actor: User,
+    organisation: Organisation,
+    first_name: str,
+    last_name: str,
+    date_of_birth: date,
+    residence_municipality: Municipality,
+    paying_municipality: Municipality,
+    home_place: str,
+    home_postcode: str,
+    languages: list[str],
+    threatened_out_of_home_placement: bool,
+) -> Case:
+    """Record a young person and open a case in the actor's organisation with the actor as case lead.
+
+    The place is looked up first, so an unknown place saves nothing.
+    """
+    if date_of_birth > timezone.localdate():
+        raise ValidationError({"date_of_birth": _("The date of birth cannot be in the future.")})
+    place = geocode(home_place)
+    with transaction.atomic():
+        young_person = YoungPerson.objects.create(
+            first_name=first_name,
+            last_name=last_name,
+            date_of_birth=date_of_birth,
+            residence_municipality=residence_municipality,
+            paying_municipality=paying_municipality,
+            home_place=place.name,
+            home_postcode=home_postcode,
+            latitude=place.latitude,
+            longitude=place.longitude,
+            languages=languages,
+        )
+        case = Case.objects.create(
+            young_person=young_person,
+            organisation=organisation,
+            opened_on=timezone.localdate(),
+            threatened_out_of_home_placement=threatened_out_of_home_placement,
+        )
+        CaseAssignment.objects.create(case=case, professional=actor, is_lead=True)
+    return case
+
+
+def guardian_add(
+    *,
+    actor: User,
+    young_person: YoungPerson,
+    first_name: str,
+    last_name: str,
+    email: str,
+    kind: str,
+    has_custody: bool,
+) -> Guardianship:
+    """Link a parent or guardian to a young person, creating their account when the email is new.
+
+    A new account has no password; the welcome email carries a single-use link to choose one (allauth's
+    password-reset token, so it expires and works once).
+    """
+    with transaction.atomic():
+        guardian = user_invite(email=email, first_name=first_name, last_name=last_name, role=Role.PARENT)
+        if Guardianship.objects.filter(young_person=young_person, guardian=guardian).exists():
+            raise ValidationError({"email": _("This person is already linked as a parent or guardian.")})
+        guardianship = Guardianship.objects.create(
+            young_person=young_person, guardian=guardian, kind=kind, has_custody=has_custody
+        )
+    return guardianship

@@ -1,0 +1,130 @@
+"""Pages about young people and their cases. Each one reads through a selector pair and logs the access."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from accounts.models import AccessLogEntry, Role
+from accounts.selectors import accesslogentry_visible_to, has_role, organisations_where
+from accounts.services import accesslog_record
+from core.forms import add_service_errors
+from youth import selectors, services
+from youth.forms import ConsentForm, GuardianAddForm, YoungPersonRegisterForm
+
+
+@login_required
+def youngperson_list(request: HttpRequest) -> HttpResponse:
+    if not has_role(request.user, Role.PROFESSIONAL, Role.COORDINATOR):
+        raise PermissionDenied
+    cases = selectors.case_list_for(request.user)
+    return render(request, "youth/youngperson_list.html", {"cases": cases})
+
+
+@login_required
+def youngperson_register(request: HttpRequest) -> HttpResponse:
+    organisations = organisations_where(request.user, Role.PROFESSIONAL)
+    if not organisations.exists():
+        raise PermissionDenied
+    form = YoungPersonRegisterForm(request.POST or None, organisations=organisations)
+    if request.method == "POST" and form.is_valid():
+        try:
+            case = services.youngperson_register(actor=request.user, **form.cleaned_data)
+        except ValidationError as error:
+            add_service_errors(form, error, default_field="home_place")
+        else:
+            messages.success(request, _("The young person is registered and the case is open."))
+            return redirect("youth:youngperson_detail", pk=case.young_person_id)
+    return render(request, "youth/youngperson_register.html", {"form": form})
+
+
+@login_required
+def youngperson_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    young_person = selectors.youngperson_get_for(request.user, pk)
+    accesslog_record(request=request, young_person=young_person, what=AccessLogEntry.What.PROFILE)
+    context = {
+        "young_person": young_person,
+        "cases": selectors.case_visible_to(request.user)
+        .filter(young_person=young_person)
+        .select_related("organisation"),
+        "guardianships": young_person.guardianships.select_related("guardian"),
+        "can_write": selectors.youngperson_writable_by(request.user).filter(pk=pk).exists(),
+        "is_own": selectors.is_own_or_in_custody(request.user, young_person),
+    }
+    return render(request, "youth/youngperson_detail.html", context)
+
+
+@login_required
+def case_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    case = selectors.case_get_for(request.user, pk)
+    accesslog_record(request=request, young_person=case.young_person, what=AccessLogEntry.What.CASE)
+    professionals = case.assignments.select_related("professional").order_by("-is_lead", "professional__first_name")
+    return render(request, "youth/case_detail.html", {"case": case, "assignments": professionals})
+
+
+@login_required
+def guardian_add(request: HttpRequest, pk: int) -> HttpResponse:
+    young_person = selectors.youngperson_get_for(request.user, pk, write=True)
+    form = GuardianAddForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.guardian_add(actor=request.user, young_person=young_person, **form.cleaned_data)
+        except ValidationError as error:
+            add_service_errors(form, error, default_field="email")
+        else:
+            messages.success(request, _("The parent or guardian is linked. They get an email to log in."))
+            return redirect("youth:youngperson_detail", pk=young_person.pk)
+    return render(request, "youth/guardian_add.html", {"form": form, "young_person": young_person})
+
+
+@login_required
+def consent_page(request: HttpRequest, pk: int) -> HttpResponse:
+    young_person = selectors.youngperson_get_for(request.user, pk)
+    accesslog_record(request=request, young_person=young_person, what=AccessLogEntry.What.CONSENT)
+    overview = selectors.consent_overview(young_person=young_person)
+    return render(
+        request,
+        "youth/consent.html",
+        {
+            "young_person": young_person,
+            "overview": overview,
+            "parties": selectors.consent_parties_required(young_person=young_person),
+        },
+    )
+
+
+@login_required
+@require_POST
+def consent_decide(request: HttpRequest, pk: int) -> HttpResponse:
+    young_person = selectors.youngperson_get_for(request.user, pk)
+    if not selectors.is_own_or_in_custody(request.user, young_person):
+        raise PermissionDenied
+    form = ConsentForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, _("Something went wrong. Please choose again."))
+        return redirect("youth:consent", pk=pk)
+    decide = services.consent_give if form.cleaned_data["decision"] == "give" else services.consent_withdraw
+    try:
+        decide(actor=request.user, young_person=young_person, purpose=form.cleaned_data["purpose"])
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+    else:
+        if form.cleaned_data["decision"] == "give":
+            messages.success(request, _("Thank you. Your consent is saved."))
+        else:
+            messages.success(request, _("Your consent is taken back."))
+    return redirect("youth:consent", pk=pk)
+
+
+@login_required
+def accesslog_page(request: HttpRequest, pk: int) -> HttpResponse:
+    young_person = selectors.youngperson_get_for(request.user, pk)
+    if not selectors.is_own_or_in_custody(request.user, young_person):
+        raise PermissionDenied
+    entries = accesslogentry_visible_to(request.user).filter(young_person=young_person)[:200]
+    return render(request, "youth/accesslog.html", {"young_person": young_person, "entries": entries})
