@@ -1,0 +1,109 @@
+"""factory_boy factories. Made-up people only."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import factory
+from allauth.account.models import EmailAddress
+from allauth.mfa.totp.internal.auth import TOTP, generate_totp_secret
+from django.utils import timezone
+
+from accounts.models import STAFF_ROLES, Municipality, Organisation, Region, RoleAssignment, User
+from youth.models import Case, CaseAssignment, Guardianship, YoungPerson
+
+PASSWORD = "een-lang-testwachtwoord"
+
+
+class RegionFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Region
+        django_get_or_create = ("name",)
+
+    name = "Holland Rijnland"
+
+
+class MunicipalityFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Municipality
+        django_get_or_create = ("name",)
+
+    name = "Leiden"
+    region = factory.SubFactory(RegionFactory)
+
+
+class OrganisationFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Organisation
+
+    name = factory.Sequence(lambda n: f"Jeugdteam {n}")
+    kind = Organisation.Kind.LOCAL_TEAM
+    team_label = "jeugd- en gezinsteam"
+
+
+class UserFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = User
+        skip_postgeneration_save = True
+
+    email = factory.Sequence(lambda n: f"persoon{n}@test.example")
+    first_name = factory.Faker("first_name", locale="nl_NL")
+    last_name = factory.Faker("last_name", locale="nl_NL")
+    password = factory.PostGenerationMethodCall("set_password", PASSWORD)
+
+    @factory.post_generation
+    def verified(obj: User, create: bool, extracted: object, **kwargs: object) -> None:  # noqa: N805
+        if create:
+            obj.save()
+            EmailAddress.objects.create(user=obj, email=obj.email, verified=True, primary=True)
+
+
+def user_with_role(role: str, organisation: Organisation | None = None, *, mfa: bool = True, **kwargs: object) -> User:
+    """A user holding one role; staff roles get a TOTP second factor unless `mfa=False`."""
+    user = UserFactory(**kwargs)
+    RoleAssignment.objects.create(user=user, role=role, organisation=organisation)
+    if role in STAFF_ROLES and mfa:
+        TOTP.activate(user, generate_totp_secret())
+    return user
+
+
+def born_years_ago(years: int, *, days_after_birthday: int = 30) -> date:
+    today = timezone.localdate()
+    try:
+        birthday = today.replace(year=today.year - years)
+    except ValueError:  # 29 February
+        birthday = today.replace(year=today.year - years, day=28)
+    return birthday - timezone.timedelta(days=days_after_birthday)
+
+
+class YoungPersonFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = YoungPerson
+
+    first_name = factory.Faker("first_name", locale="nl_NL")
+    last_name = factory.Faker("last_name", locale="nl_NL")
+    date_of_birth = factory.LazyFunction(lambda: born_years_ago(15))
+    residence_municipality = factory.SubFactory(MunicipalityFactory)
+    paying_municipality = factory.SelfAttribute("residence_municipality")
+    home_place = "Leiden"
+    latitude = 52.15833
+    longitude = 4.49306
+    languages = factory.LazyFunction(lambda: ["nl"])
+
+
+class CaseFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Case
+
+    young_person = factory.SubFactory(YoungPersonFactory)
+    organisation = factory.SubFactory(OrganisationFactory)
+    opened_on = factory.LazyFunction(timezone.localdate)
+
+
+def assign(case: Case, professional: User, *, lead: bool = True) -> Case:
+    CaseAssignment.objects.create(case=case, professional=professional, is_lead=lead)
+    return case
+
+
+def add_guardian(young_person: YoungPerson, guardian: User, *, custody: bool = True) -> Guardianship:
+    return Guardianship.objects.create(young_person=young_person, guardian=guardian, has_custody=custody)
