@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 import pytest
 from django.core.cache import cache
@@ -25,6 +26,12 @@ from youth.models import Case, YoungPerson
 def _clean_cache() -> None:
     # Rate-limit counters and used TOTP codes live in the cache; each test starts without them.
     cache.clear()
+
+
+@pytest.fixture(autouse=True)
+def _fast_password_hashing(settings: Any) -> None:
+    # A deliberately slow hash is the point in production and a minute of waiting in the suite.
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 
 @dataclass
