@@ -18,7 +18,7 @@ def roles_of(user: AnyUser) -> list[RoleAssignment]:
     cached: list[RoleAssignment] | None = getattr(user, "_dichtbij_roles", None)
     if cached is None:
         cached = list(RoleAssignment.objects.filter(user=user).select_related("organisation", "region"))
-        user._dichtbij_roles = cached  # type: ignore[union-attr]
+        user._dichtbij_roles = cached  # type: ignore[attr-defined]
     return cached
 
 

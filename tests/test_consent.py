@@ -60,7 +60,9 @@ def test_a_parent_without_custody_is_not_asked(parents: tuple) -> None:
     assert consent_parties_required(young_person=young_person, on=TODAY).custodial_parents == [parents[0]]
 
 
-@pytest.mark.parametrize(("birthday_age", "young_person_decides", "parents_decide"), [(12, True, True), (16, True, False)])
+@pytest.mark.parametrize(
+    ("birthday_age", "young_person_decides", "parents_decide"), [(12, True, True), (16, True, False)]
+)
 def test_the_rule_changes_on_the_birthday_itself(
     parents: tuple, birthday_age: int, young_person_decides: bool, parents_decide: bool
 ) -> None:
@@ -98,7 +100,11 @@ def test_someone_not_asked_cannot_consent(world: World) -> None:
 
 
 def test_consent_twice_is_refused_and_withdrawal_keeps_history(world: World) -> None:
-    args = {"actor": world.young_person_user, "young_person": world.young_person, "purpose": ConsentPurpose.DATA_PROCESSING}
+    args = {
+        "actor": world.young_person_user,
+        "young_person": world.young_person,
+        "purpose": ConsentPurpose.DATA_PROCESSING,
+    }
     consent_give(**args)
     with pytest.raises(ValidationError):
         consent_give(**args)

@@ -106,7 +106,15 @@ VIEWS: list[tuple[str, str, Callable[[World, bool], str], dict[str, int], dict[s
 ]
 
 CASES = [
-    pytest.param(name, method, url, persona, own, (own_codes if own else foreign_codes)[persona], id=f"{name}-{persona}-{'own' if own else 'foreign'}")
+    pytest.param(
+        name,
+        method,
+        url,
+        persona,
+        own,
+        (own_codes if own else foreign_codes)[persona],
+        id=f"{name}-{persona}-{'own' if own else 'foreign'}",
+    )
     for name, method, url, own_codes, foreign_codes in VIEWS
     for persona in PERSONAS
     for own in (True, False)
@@ -124,7 +132,9 @@ def test_view_answers_each_role(
 
 
 @pytest.mark.parametrize(("name", "method", "url"), [(v[0], v[1], v[2]) for v in VIEWS])
-def test_anonymous_visitors_are_sent_to_login(world: World, client: Client, name: str, method: str, url: Callable) -> None:
+def test_anonymous_visitors_are_sent_to_login(
+    world: World, client: Client, name: str, method: str, url: Callable
+) -> None:
     response = getattr(client, method)(url(world, True), follow=True)
     assert response.redirect_chain
     assert response.redirect_chain[-1][0].startswith(reverse("account_login"))

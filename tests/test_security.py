@@ -32,7 +32,7 @@ def test_deploy_check_reports_nothing_with_production_settings() -> None:
         "ALLOWED_HOSTS": "dichtbij.example.nl",
         "DATABASE_URL": "sqlite:////tmp/dichtbij-deploy-check.sqlite3",
     }
-    result = subprocess.run(  # noqa: S603 - our own manage.py
+    result = subprocess.run(
         [sys.executable, "manage.py", "check", "--deploy", "--fail-level", "WARNING"],
         cwd=ROOT,
         env=env,
@@ -46,7 +46,7 @@ def test_deploy_check_reports_nothing_with_production_settings() -> None:
 
 def test_production_refuses_to_start_without_a_secret_key() -> None:
     env = {"PATH": os.environ["PATH"], "DEBUG": "false", "ALLOWED_HOSTS": "dichtbij.example.nl"}
-    result = subprocess.run(  # noqa: S603
+    result = subprocess.run(
         [sys.executable, "manage.py", "check"], cwd=ROOT, env=env, capture_output=True, text=True, check=False
     )
     assert result.returncode != 0
@@ -126,7 +126,10 @@ def test_repeated_wrong_passwords_lock_the_account_for_a_while(world: World, cli
 
 
 def test_many_login_requests_from_one_address_are_refused(world: World, client: Client) -> None:
-    statuses = [client.post(reverse("account_login"), {"login": f"x{i}@test.example", "password": "x"}).status_code for i in range(31)]
+    statuses = [
+        client.post(reverse("account_login"), {"login": f"x{i}@test.example", "password": "x"}).status_code
+        for i in range(31)
+    ]
     assert statuses[0] == 200
     assert statuses[-1] == 429
 

@@ -5,6 +5,8 @@ Only what support and matching need: no citizen service number (BSN), no diagnos
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.conf import settings
 from django.db import models
 from django.db.models import F, Q
@@ -81,7 +83,7 @@ class Case(models.Model):
     team = models.ForeignKey(
         Team, on_delete=models.SET_NULL, null=True, blank=True, related_name="cases", verbose_name=_("team")
     )
-    professionals = models.ManyToManyField(
+    professionals: models.ManyToManyField[Any, Any] = models.ManyToManyField(
         settings.AUTH_USER_MODEL, through="CaseAssignment", related_name="assigned_cases", blank=True
     )
     opened_on = models.DateField(_("opened on"))

@@ -167,7 +167,7 @@ class PurposeStatus:
 def consent_overview(*, young_person: YoungPerson, on: date | None = None) -> list[PurposeStatus]:
     """For each purpose: who must consent now, and whose yes is standing."""
     parties = consent_parties_required(young_person=young_person, on=on)
-    standing = {(c.purpose, c.given_by_id): c for c in young_person.consents.all() if c.withdrawn_at is None}
+    standing: dict[tuple[str, int | None], Consent] = {(c.purpose, c.given_by_id): c for c in young_person.consents.all() if c.withdrawn_at is None}
     people: list[tuple[str, str, int | None]] = []
     if parties.young_person:
         people.append((str(young_person), str(Consent.GivenAs.YOUNG_PERSON.label), young_person.user_id))
