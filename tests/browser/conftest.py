@@ -1,0 +1,131 @@
+"""Playwright on Debian's Chromium: one browser per session, a fresh context (cookies, storage) per test."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable, Iterator
+from typing import Any
+
+import pytest
+from axe_playwright_python.sync_playwright import Axe
+from playwright.sync_api import Browser, BrowserContext, Page, Playwright, sync_playwright
+
+from accounts.selectors import DEMO_EMAIL_DOMAIN
+from core.demo import demo_load
+
+# Playwright's sync API runs an event loop in the main thread; Django refuses ORM calls from a thread with a running
+# loop unless told that this is fine. The tests here only touch the database between browser steps. The browser is
+# session-scoped, so its loop stays up for the tests that run after these too: the setting must hold all session.
+os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
+
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--no-first-run",
+]
+WCAG_21_AA = {"runOnly": {"type": "tag", "values": ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]}}
+# Generous for a first paint on a loaded CI machine, short enough that a hang fails fast.
+TIMEOUT_MS = 15_000
+
+
+@pytest.fixture(scope="session")
+def playwright() -> Iterator[Playwright]:
+    with sync_playwright() as p:
+        yield p
+
+
+@pytest.fixture(scope="session")
+def browser(playwright: Playwright) -> Iterator[Browser]:
+    browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+    yield browser
+    browser.close()
+
+
+@pytest.fixture
+def context(browser: Browser) -> Iterator[BrowserContext]:
+    context = browser.new_context(locale="nl-NL")
+    context.set_default_timeout(TIMEOUT_MS)
+    yield context
+    context.close()
+
+
+@pytest.fixture
+def page(context: BrowserContext) -> Page:
+    return context.new_page()
+
+
+@pytest.fixture(scope="session")
+def axe() -> Axe:
+    return Axe()
+
+
+def format_violations(violations: list[dict[str, Any]]) -> str:
+    lines = []
+    for violation in violations:
+        lines.append(f"{violation['id']} ({violation.get('impact')}): {violation['help']}")
+        for node in violation["nodes"]:
+            lines.append(f"    {node['target']}: {node.get('failureSummary', '').splitlines()[-1:]}")
+    return "\n".join(lines)
+
+
+AssertAccessible = Callable[[Page], None]
+
+# Every id that aria-describedby, aria-labelledby, aria-controls or <label for> points at exists exactly once.
+BROKEN_IDREFS_JS = """() => {
+  const broken = [];
+  const count = (id) => document.querySelectorAll(`[id="${CSS.escape(id)}"]`).length;
+  for (const attr of ["aria-describedby", "aria-labelledby", "aria-controls", "for"]) {
+    for (const el of document.querySelectorAll(`[${attr}]`)) {
+      for (const id of el.getAttribute(attr).split(/\\s+/).filter(Boolean)) {
+        const n = count(id);
+        if (n !== 1) broken.push(`${el.tagName.toLowerCase()}#${el.id} ${attr}=${id} (found ${n})`);
+      }
+    }
+  }
+  return broken;
+}"""
+
+
+@pytest.fixture
+def assert_accessible(axe: Axe) -> AssertAccessible:
+    """Run axe-core on the page as it is now, WCAG 2.1 A and AA rules only, and fail on any violation."""
+
+    def check(page: Page) -> None:
+        results = axe.run(page, options=WCAG_21_AA)
+        violations = results.response["violations"]
+        assert not violations, f"axe found violations on {page.url}:\n{format_violations(violations)}"
+        # axe only lists these as "needs review", yet a screen reader then silently loses the help or error text.
+        broken = page.evaluate(BROKEN_IDREFS_JS)
+        assert not broken, f"ARIA references to missing or duplicate ids on {page.url}: {broken}"
+
+    return check
+
+
+@pytest.fixture
+def demo_world(live_server: Any, settings: Any) -> str:
+    """The demo world in the (transactional) test database; returns the live server's URL."""
+    # The demo makes nine users; with the real password hasher that alone costs over two seconds per test.
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    demo_load()
+    return str(live_server.url)
+
+
+LoginAs = Callable[[Page, str], None]
+
+
+@pytest.fixture
+def login_as(demo_world: str) -> LoginAs:
+    """Log in with a demo person's one-click button (by email local part, e.g. "lisa") and wait for home."""
+
+    def login(page: Page, local: str) -> None:
+        email = f"{local}@{DEMO_EMAIL_DOMAIN}"
+        page.goto(f"{demo_world}/accounts/login/")
+        hidden = page.locator(f'input[type="hidden"][name="email"][value="{email}"]')
+        page.locator("form").filter(has=hidden).get_by_role("button").click()
+        page.wait_for_url(f"{demo_world}/")
+
+    return login
