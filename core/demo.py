@@ -16,6 +16,7 @@ from accounts.models import ORGANISATION_ROLES, STAFF_ROLES, Municipality, Organ
 from accounts.selectors import DEMO_EMAIL_DOMAIN
 from accounts.services import role_grant
 from core.geo import geocode
+from youth.consent_texts import CONSENT_TEXTS
 from youth.models import Case, CaseAssignment, Consent, ConsentPurpose, Guardianship, YoungPerson
 
 DEMO_PASSWORD = "dichtbij-demo"  # noqa: S105 - a published demo password
@@ -130,7 +131,10 @@ def demo_load() -> None:
         purpose=ConsentPurpose.DATA_PROCESSING,
         given_by=people["sanne"],
         withdrawn_at=None,
-        defaults={"given_as": Consent.GivenAs.YOUNG_PERSON, "text_version": "2026-11"},
+        defaults={
+            "given_as": Consent.GivenAs.YOUNG_PERSON,
+            "text_version": CONSENT_TEXTS[ConsentPurpose.DATA_PROCESSING].version,
+        },
     )
 
 

@@ -41,13 +41,24 @@ class SessionTimeoutMiddleware:
             staff = is_staff_user(request.user)
             idle = settings.SESSION_IDLE_TIMEOUT_STAFF if staff else settings.SESSION_IDLE_TIMEOUT_OTHERS
             absolute = settings.SESSION_ABSOLUTE_TIMEOUT_STAFF if staff else settings.SESSION_ABSOLUTE_TIMEOUT_OTHERS
-            if now - last_seen > idle.total_seconds() or now - started > absolute.total_seconds():
-                logout(request)
-                messages.info(request, _("You were logged out because you were away for a while. Please log in again."))
-                return redirect_to_login(request.get_full_path())
+            if now - last_seen > idle.total_seconds():
+                return self._end(
+                    request, _("You were logged out because you were away for a while. Please log in again.")
+                )
+            if now - started > absolute.total_seconds():
+                return self._end(
+                    request, _("You were logged in for a long time, so we logged you out. Please log in again.")
+                )
             if now - last_seen >= LAST_SEEN_RESOLUTION or SESSION_LAST_SEEN not in request.session:
                 request.session[SESSION_LAST_SEEN] = now
         return self.get_response(request)
+
+    @staticmethod
+    def _end(request: HttpRequest, reason: str) -> HttpResponse:
+        path = request.get_full_path()
+        logout(request)
+        messages.info(request, reason)
+        return redirect_to_login(path)
 
 
 class MfaRequiredMiddleware:

@@ -16,24 +16,24 @@ from youth.models import ConsentPurpose
 @dataclass(frozen=True)
 class ConsentText:
     version: str
-    text: Promise
+    text: Promise  # with %(name)s for the young person's first name
 
 
 CONSENT_TEXTS: dict[str, ConsentText] = {
     ConsentPurpose.DATA_PROCESSING: ConsentText(
         version="2026-11",
         text=_(
-            "Dichtbij keeps your first name, date of birth, where you live and the languages you speak. "
-            "Only the people who help you can see this. We never keep your citizen service number or a "
-            "diagnosis. You can always see who looked at your data, and you can take back your yes."
+            "Dichtbij keeps the first name, date of birth, place of residence and languages of %(name)s. "
+            "Only the people who help %(name)s can see this. We never keep a citizen service number or a "
+            "diagnosis. You can always see who looked at the data, and you can take back your yes."
         ),
     ),
     ConsentPurpose.NETWORK_SHARING: ConsentText(
         version="2026-11",
         text=_(
-            "Your mentor or host family may see what they need to help you: your first name, your age, "
-            "where you live and what you agreed together. They do not see your history with youth care, "
-            "unless you say so. You can always take back your yes."
+            "The mentor or host family of %(name)s may see what they need to help: first name, age, place "
+            "of residence and what was agreed together. They do not see the history with youth care, unless "
+            "%(name)s says so. You can always take back your yes."
         ),
     ),
 }

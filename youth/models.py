@@ -123,8 +123,8 @@ class CaseAssignment(models.Model):
 class ConsentPurpose(models.TextChoices):
     """What a consent is for. Each purpose has a text version (youth/consent_texts.py) that the party saw."""
 
-    DATA_PROCESSING = "data_processing", _("Keeping my data in Dichtbij")
-    NETWORK_SHARING = "network_sharing", _("Sharing what is needed with my mentor or host family")
+    DATA_PROCESSING = "data_processing", _("Keeping data in Dichtbij")
+    NETWORK_SHARING = "network_sharing", _("Sharing what is needed with a mentor or host family")
 
 
 class Consent(models.Model):

@@ -167,7 +167,9 @@ class PurposeStatus:
 def consent_overview(*, young_person: YoungPerson, on: date | None = None) -> list[PurposeStatus]:
     """For each purpose: who must consent now, and whose yes is standing."""
     parties = consent_parties_required(young_person=young_person, on=on)
-    standing: dict[tuple[str, int | None], Consent] = {(c.purpose, c.given_by_id): c for c in young_person.consents.all() if c.withdrawn_at is None}
+    standing: dict[tuple[str, int | None], Consent] = {
+        (c.purpose, c.given_by_id): c for c in young_person.consents.all() if c.withdrawn_at is None
+    }
     people: list[tuple[str, str, int | None]] = []
     if parties.young_person:
         people.append((str(young_person), str(Consent.GivenAs.YOUNG_PERSON.label), young_person.user_id))
@@ -179,7 +181,7 @@ def consent_overview(*, young_person: YoungPerson, on: date | None = None) -> li
             PurposeStatus(
                 purpose=purpose.value,
                 label=str(purpose.label),
-                text=str(text.text),
+                text=str(text.text) % {"name": young_person.first_name},
                 version=text.version,
                 parties=[
                     PartyStatus(name, role, uid, standing.get((purpose.value, uid))) for name, role, uid in people

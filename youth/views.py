@@ -77,7 +77,9 @@ def guardian_add(request: HttpRequest, pk: int) -> HttpResponse:
         except ValidationError as error:
             add_service_errors(form, error, default_field="email")
         else:
-            messages.success(request, _("The parent or guardian is linked. They get an email to log in."))
+            messages.success(
+                request, _("The parent or guardian is linked. They get an email with a link to choose a password.")
+            )
             return redirect("youth:youngperson_detail", pk=young_person.pk)
     return render(request, "youth/guardian_add.html", {"form": form, "young_person": young_person})
 

@@ -13,11 +13,6 @@ from playwright.sync_api import Browser, BrowserContext, Page, Playwright, sync_
 from accounts.selectors import DEMO_EMAIL_DOMAIN
 from core.demo import demo_load
 
-# Playwright's sync API runs an event loop in the main thread; Django refuses ORM calls from a thread with a running
-# loop unless told that this is fine. The tests here only touch the database between browser steps. The browser is
-# session-scoped, so its loop stays up for the tests that run after these too: the setting must hold all session.
-os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
-
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = [
     "--headless",
@@ -32,13 +27,20 @@ WCAG_21_AA = {"runOnly": {"type": "tag", "values": ["wcag2a", "wcag2aa", "wcag21
 TIMEOUT_MS = 15_000
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")
 def playwright() -> Iterator[Playwright]:
-    with sync_playwright() as p:
-        yield p
+    # Playwright's sync API runs an event loop in the main thread; Django refuses ORM calls from a thread with a
+    # running loop unless told that this is fine. These tests touch the database only between browser steps.
+    # Package scope closes the loop (and lifts the permission) before the rest of the suite runs.
+    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
+    try:
+        with sync_playwright() as p:
+            yield p
+    finally:
+        del os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"]
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")
 def browser(playwright: Playwright) -> Iterator[Browser]:
     browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
     yield browser
