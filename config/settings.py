@@ -91,7 +91,6 @@ TEMPLATES = [
 
 # --- Data -------------------------------------------------------------------------------------------------
 DATABASES = {"default": env.db("DATABASE_URL", default=f"sqlite:///{BASE_DIR / 'db.sqlite3'}")}
-DATABASES["default"]["ATOMIC_REQUESTS"] = False
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # WAL and a busy timeout let the ASGI server and a task worker share the file without "database is locked".
     DATABASES["default"].setdefault("OPTIONS", {}).update(

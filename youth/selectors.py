@@ -13,13 +13,12 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date
 
-from django.core.exceptions import PermissionDenied
 from django.db.models import Prefetch, Q, QuerySet
-from django.http import Http404
 from django.utils import timezone
 
 from accounts.models import Role, User
 from accounts.selectors import AnyUser, organisation_ids_where
+from core.selectors import object_get_for
 from youth.consent_texts import CONSENT_TEXTS
 from youth.models import Case, Consent, ConsentPurpose, Guardianship, YoungPerson
 
@@ -66,12 +65,8 @@ def case_visible_to(user: AnyUser) -> QuerySet[Case]:
 
 def case_get_for(user: AnyUser, pk: int, write: bool = False) -> Case:
     """One case: 404 when the user may not see it, 403 when they may see it but `write` is asked and not allowed."""
-    case = case_visible_to(user).select_related("young_person", "organisation", "team").filter(pk=pk).first()
-    if case is None:
-        raise Http404
-    if write and not case_writable_by(user).filter(pk=pk).exists():
-        raise PermissionDenied
-    return case
+    visible = case_visible_to(user).select_related("young_person", "organisation", "team")
+    return object_get_for(visible, case_writable_by(user), pk, write=write)
 
 
 def youngperson_writable_by(user: AnyUser) -> QuerySet[YoungPerson]:
@@ -90,12 +85,7 @@ def youngperson_visible_to(user: AnyUser) -> QuerySet[YoungPerson]:
 
 def youngperson_get_for(user: AnyUser, pk: int, write: bool = False) -> YoungPerson:
     """One young person: 404 when invisible to the user, 403 when visible but `write` is asked and not allowed."""
-    young_person = youngperson_visible_to(user).filter(pk=pk).first()
-    if young_person is None:
-        raise Http404
-    if write and not youngperson_writable_by(user).filter(pk=pk).exists():
-        raise PermissionDenied
-    return young_person
+    return object_get_for(youngperson_visible_to(user), youngperson_writable_by(user), pk, write=write)
 
 
 def youngperson_access_basis(user: User, young_person: YoungPerson) -> tuple[str, str]:
