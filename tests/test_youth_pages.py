@@ -151,3 +151,26 @@ def test_the_home_page_shows_a_professional_which_cases_wait_for_consent(world: 
     response = client.get(reverse("home"))
     assert response.context["cases_waiting_for_consent"] == 1
     assert world.foreign_young_person.first_name not in response.content.decode()
+
+
+def test_the_register_service_itself_refuses_another_organisation(world: World) -> None:
+    from django.core.exceptions import ValidationError
+
+    from youth.services import youngperson_register
+
+    leiden = MunicipalityFactory(name="Leiden")
+    with pytest.raises(ValidationError):
+        youngperson_register(
+            actor=world.professional,
+            organisation=world.other_organisation,
+            first_name="Daan",
+            last_name="",
+            date_of_birth=world.young_person.date_of_birth,
+            residence_municipality=leiden,
+            paying_municipality=leiden,
+            home_place="Leiden",
+            home_postcode="",
+            languages=[],
+            threatened_out_of_home_placement=False,
+        )
+    assert not YoungPerson.objects.filter(first_name="Daan").exists()

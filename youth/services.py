@@ -10,6 +10,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.models import Municipality, Organisation, Role, User
+from accounts.selectors import organisations_where
 from accounts.services import user_invite
 from core.geo import geocode
 from youth.consent_texts import CONSENT_TEXTS
@@ -82,6 +83,8 @@ def youngperson_register(
 
     The place is looked up first, so an unknown place saves nothing.
     """
+    if not organisations_where(actor, Role.PROFESSIONAL).filter(pk=organisation.pk).exists():
+        raise ValidationError({"organisation": _("You can only open a case in your own organisation.")})
     if date_of_birth > timezone.localdate():
         raise ValidationError({"date_of_birth": _("The date of birth cannot be in the future.")})
     place = geocode(home_place)
