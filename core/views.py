@@ -32,6 +32,7 @@ def home(request: HttpRequest) -> HttpResponse:
         "case_rows": case_rows[:HOME_CASES_SHOWN],
         "case_count": len(case_rows),
         "cases_waiting_for_consent": sum(1 for row in case_rows if not row.consent_complete),
+        "cases_without_professional": [row.case for row in case_rows if not row.has_professional],
         "analyst_regions": [a.region for a in roles_of(request.user) if a.role == Role.ANALYST and a.region],
     }
     return render(request, "core/home.html", context)

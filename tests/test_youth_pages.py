@@ -174,3 +174,13 @@ def test_the_register_service_itself_refuses_another_organisation(world: World) 
             threatened_out_of_home_placement=False,
         )
     assert not YoungPerson.objects.filter(first_name="Daan").exists()
+
+
+def test_the_home_page_shows_a_coordinator_cases_without_a_professional(world: World, client: Client) -> None:
+    from tests.factories import CaseFactory
+
+    orphan = CaseFactory(organisation=world.organisation)
+    client.force_login(world.coordinator)
+    response = client.get(reverse("home"))
+    assert response.context["cases_without_professional"] == [orphan]
+    assert reverse("youth:case_detail", args=[orphan.pk]) in response.content.decode()

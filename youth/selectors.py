@@ -13,14 +13,14 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date
 
-from django.db.models import Prefetch, Q, QuerySet
+from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet
 from django.utils import timezone
 
 from accounts.models import Role, User
 from accounts.selectors import AnyUser, organisation_ids_where
 from core.selectors import object_get_for
 from youth.consent_texts import CONSENT_TEXTS
-from youth.models import Case, Consent, ConsentPurpose, Guardianship, YoungPerson
+from youth.models import Case, CaseAssignment, Consent, ConsentPurpose, Guardianship, YoungPerson
 
 
 def _case_scope(user: AnyUser) -> Q | None:
@@ -196,23 +196,27 @@ def with_consent_data(young_people: QuerySet[YoungPerson]) -> QuerySet[YoungPers
 class CaseRow:
     case: Case
     consent_complete: bool
+    has_professional: bool
 
 
 def case_list_for(user: AnyUser) -> list[CaseRow]:
-    """The open cases the user works on, each with whether all consents asked for are in (constant queries)."""
+    """The open cases the user works on, each with whether all consents asked for are in and whether a
+    professional is assigned (constant queries for any number of cases)."""
     cases = (
         case_writable_by(user)
         .filter(closed_on__isnull=True)
-        .select_related("young_person", "organisation")
-        .prefetch_related(
-            Prefetch("young_person__guardianships", queryset=Guardianship.objects.select_related("guardian")),
-            "young_person__consents",
-        )
+        .select_related("organisation")
+        .prefetch_related(Prefetch("young_person", queryset=with_consent_data(YoungPerson.objects.all())))
+        .annotate(has_professional=Exists(CaseAssignment.objects.filter(case=OuterRef("pk"))))
         .order_by("young_person__first_name", "pk")
     )
     today = timezone.localdate()
     return [
-        CaseRow(case, all(p.complete for p in consent_overview(young_person=case.young_person, on=today)))
+        CaseRow(
+            case,
+            consent_complete=all(p.complete for p in consent_overview(young_person=case.young_person, on=today)),
+            has_professional=case.has_professional,
+        )
         for case in cases
     ]
 
