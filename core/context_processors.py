@@ -6,13 +6,16 @@ from django.conf import settings
 from django.http import HttpRequest
 
 from accounts.models import Role
-from accounts.selectors import role_names
+from accounts.selectors import is_staff_user, role_names
 
 
 def dichtbij(request: HttpRequest) -> dict[str, Any]:
-    """What the base template needs on every page: demo mode and the roles for the menu."""
-    roles = role_names(request.user) if hasattr(request, "user") else set()
+    """What templates need on every page: demo mode, the roles for the menu, and whether a second factor is
+    required of this person (staff roles)."""
+    user = getattr(request, "user", None)
+    roles = role_names(user) if user else set()
     return {
         "dichtbij_demo": settings.DICHTBIJ_DEMO,
         "menu_cases": bool(roles & {Role.PROFESSIONAL, Role.COORDINATOR}),
+        "mfa_required": bool(user) and is_staff_user(user),
     }

@@ -139,7 +139,7 @@ def test_mfa_index_for_a_professional_without_second_step(client: Client, world:
         "<h1>Tweestapsverificatie</h1>",
         "een tweede stap bij het inloggen",
         "Tweestapsverificatie staat nog niet aan.",
-        "Dan moet je eerst tweestapsverificatie instellen.",
+        "Daarom moet je eerst tweestapsverificatie aanzetten.",
         "Log in met je wachtwoord en daarna met een code uit een app op je telefoon",
         "App instellen",
         "Beveiligingssleutel toevoegen",
@@ -231,3 +231,25 @@ def test_reauthenticate_before_setting_up_the_app(client: Client, world: World) 
 )
 def test_other_reachable_pages(client: Client, db: None, url: str, expected: str) -> None:
     assert_our_words(page_text(client, url), expected)
+
+
+def test_password_rules_speak_plain_dutch() -> None:
+    from django.contrib.auth.password_validation import password_validators_help_texts, validate_password
+    from django.core.exceptions import ValidationError
+    from django.utils import translation
+
+    with translation.override("nl"):
+        with pytest.raises(ValidationError) as refused:
+            validate_password("123")
+        assert "Dit wachtwoord is te kort. Gebruik minstens 10 tekens." in refused.value.messages
+        assert "Gebruik ook letters, niet alleen cijfers." in refused.value.messages
+        assert not any(" uw " in f" {text.lower()} " for text in password_validators_help_texts())
+
+
+def test_only_staff_are_told_the_second_step_is_required(world: World, client: Client) -> None:
+    client.force_login(user_with_role(Role.COORDINATOR, world.organisation, mfa=False))
+    assert "Daarom moet je eerst tweestapsverificatie aanzetten" in client.get("/accounts/2fa/").content.decode()
+    client.force_login(world.parent)
+    page = client.get("/accounts/2fa/").content.decode()
+    assert "Het hoeft niet" in page
+    assert "Daarom moet je" not in page
