@@ -28,16 +28,6 @@ class ConsoleTransport:
         return "console"
 
 
-class MemoryTransport:
-    """Tests: keeps what was sent in `outbox`, like Django's locmem email backend."""
-
-    outbox: list[tuple[str, str]] = []
-
-    def send(self, *, to: str, body: str) -> str:
-        MemoryTransport.outbox.append((to, body))
-        return f"memory-{len(MemoryTransport.outbox)}"
-
-
 class TwilioTransport:
     """Production: Twilio's REST API. `http_client` lets tests fake the network, nothing else."""
 

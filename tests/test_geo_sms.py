@@ -9,7 +9,7 @@ from twilio.http import HttpClient
 from twilio.http.response import Response
 
 from core.geo import distance_km, geocode, normalise_postcode
-from core.sms import TwilioTransport
+from core.sms import ConsoleTransport, TwilioTransport, sms_transport
 
 
 def test_known_places_are_found_whatever_the_spelling_of_case_and_accents() -> None:
@@ -54,3 +54,11 @@ def test_twilio_transport_sends_through_twilios_client(settings: Any) -> None:
     assert sent["method"] == "POST"
     assert sent["url"].endswith("/Accounts/AC123/Messages.json")
     assert sent["data"]["From"] == "+3197000"
+
+
+def test_the_transport_is_chosen_by_setting(settings: Any, capsys: Any) -> None:
+    assert isinstance(sms_transport(), ConsoleTransport)
+    sms_transport().send(to="+31612345678", body="Je hebt een nieuw bericht.")
+    assert "Je hebt een nieuw bericht." in capsys.readouterr().out
+    settings.SMS_TRANSPORT = "core.sms.TwilioTransport"
+    assert isinstance(sms_transport(), TwilioTransport)
