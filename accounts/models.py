@@ -211,6 +211,7 @@ class AccessLogEntry(models.Model):
         PROFILE = "profile", _("profile")
         CASE = "case", _("case")
         CONSENT = "consent", _("consent")
+        LIST = "list", _("name in a list")
 
     at = models.DateTimeField(_("when"), auto_now_add=True, db_index=True)
     actor = models.ForeignKey(User, on_delete=models.PROTECT, related_name="+", verbose_name=_("who"))

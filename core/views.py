@@ -12,6 +12,7 @@ from django.views.decorators.http import require_POST
 
 from accounts.models import Role
 from accounts.selectors import demo_user_get, role_names, roles_of
+from accounts.services import accesslog_record_cases
 from core.health import run_checks
 from youth.selectors import case_list_for, consent_tasks_for, youngperson_own_or_in_custody
 
@@ -24,15 +25,20 @@ def home(request: HttpRequest) -> HttpResponse:
     roles = role_names(request.user)
     works_on_cases = bool(roles & {Role.PROFESSIONAL, Role.COORDINATOR})
     case_rows = case_list_for(request.user) if works_on_cases else []
+    shown_rows = case_rows[:HOME_CASES_SHOWN]
+    unassigned = [row.case for row in case_rows if not row.has_professional]
+    # Every name on the page is a read of that young person's record.
+    shown = {row.case.pk: row.case for row in shown_rows} | {case.pk: case for case in unassigned}
+    accesslog_record_cases(request=request, cases=list(shown.values()))
     context = {
         "roles": roles,
         "Role": Role,
         "consent_tasks": consent_tasks_for(request.user),
         "own_records": youngperson_own_or_in_custody(request.user).order_by("first_name", "pk"),
-        "case_rows": case_rows[:HOME_CASES_SHOWN],
+        "case_rows": shown_rows,
         "case_count": len(case_rows),
         "cases_waiting_for_consent": sum(1 for row in case_rows if not row.consent_complete),
-        "cases_without_professional": [row.case for row in case_rows if not row.has_professional],
+        "cases_without_professional": unassigned,
         "analyst_regions": [a.region for a in roles_of(request.user) if a.role == Role.ANALYST and a.region],
     }
     return render(request, "core/home.html", context)

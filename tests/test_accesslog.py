@@ -73,3 +73,22 @@ def test_the_database_refuses_to_change_a_row(world: World, client: Client) -> N
     with pytest.raises(DatabaseError), transaction.atomic(), connection.cursor() as cursor:
         cursor.execute(f"UPDATE {AccessLogEntry._meta.db_table} SET what = 'case'")  # noqa: S608
     assert AccessLogEntry.objects.get().what == AccessLogEntry.What.PROFILE
+
+
+@pytest.mark.parametrize("view", ["home", "youth:youngperson_list"])
+def test_names_shown_in_a_staff_list_are_logged_as_reads(world: World, client: Client, view: str) -> None:
+    client.force_login(world.coordinator)
+    client.get(reverse(view))
+    entry = AccessLogEntry.objects.get()
+    assert (entry.young_person, entry.what, entry.actor_role) == (
+        world.young_person,
+        AccessLogEntry.What.LIST,
+        Role.COORDINATOR,
+    )
+    assert entry.actor_organisation == world.organisation.name
+
+
+def test_a_parents_home_page_is_not_a_read_by_someone_else(world: World, client: Client) -> None:
+    client.force_login(world.parent)
+    client.get(reverse("home"))
+    assert not AccessLogEntry.objects.exists()

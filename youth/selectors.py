@@ -88,15 +88,22 @@ def youngperson_get_for(user: AnyUser, pk: int, write: bool = False) -> YoungPer
     return object_get_for(youngperson_visible_to(user), youngperson_writable_by(user), pk, write=write)
 
 
+def case_access_role(user: AnyUser, case: Case) -> str:
+    """The role through which a user who works on `case` sees it: coordinator of its organisation, else professional."""
+    return (
+        Role.COORDINATOR
+        if case.organisation_id in organisation_ids_where(user, Role.COORDINATOR)
+        else Role.PROFESSIONAL
+    )
+
+
 def youngperson_access_basis(user: User, young_person: YoungPerson) -> tuple[str, str]:
     """The role (and organisation) through which the user sees this young person, for the access log."""
     if young_person.user_id == user.pk:
         return Role.YOUNG_PERSON, ""
-    cases = case_writable_by(user).filter(young_person=young_person).select_related("organisation")
-    coordinator_orgs = set(organisation_ids_where(user, Role.COORDINATOR))
-    for case in cases:
-        role = Role.COORDINATOR if case.organisation_id in coordinator_orgs else Role.PROFESSIONAL
-        return role, case.organisation.name
+    case = case_writable_by(user).filter(young_person=young_person).select_related("organisation").first()
+    if case is not None:
+        return case_access_role(user, case), case.organisation.name
     return Role.PARENT, ""
 
 

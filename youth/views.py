@@ -12,7 +12,7 @@ from django.views.decorators.http import require_POST
 
 from accounts.models import AccessLogEntry, Role
 from accounts.selectors import accesslogentry_visible_to, has_role, organisations_where
-from accounts.services import accesslog_record
+from accounts.services import accesslog_record, accesslog_record_cases
 from core.forms import add_service_errors
 from youth import selectors, services
 from youth.forms import ConsentForm, GuardianAddForm, YoungPersonRegisterForm
@@ -23,6 +23,7 @@ def youngperson_list(request: HttpRequest) -> HttpResponse:
     if not has_role(request.user, Role.PROFESSIONAL, Role.COORDINATOR):
         raise PermissionDenied
     cases = selectors.case_list_for(request.user)
+    accesslog_record_cases(request=request, cases=[row.case for row in cases])
     return render(request, "youth/youngperson_list.html", {"cases": cases})
 
 
