@@ -9,7 +9,8 @@ from allauth.account.models import EmailAddress
 from allauth.mfa.totp.internal.auth import TOTP, generate_totp_secret
 from django.utils import timezone
 
-from accounts.models import STAFF_ROLES, Municipality, Organisation, Region, RoleAssignment, User
+from accounts.models import STAFF_ROLES, Municipality, Organisation, Region, Role, RoleAssignment, User
+from volunteers.models import Volunteer, VolunteerKind, VolunteerRole
 from youth.models import Case, CaseAssignment, Guardianship, YoungPerson
 
 PASSWORD = "een-lang-testwachtwoord"
@@ -107,3 +108,26 @@ def assign(case: Case, professional: User, *, lead: bool = True) -> Case:
 
 def add_guardian(young_person: YoungPerson, guardian: User, *, custody: bool = True) -> Guardianship:
     return Guardianship.objects.create(young_person=young_person, guardian=guardian, has_custody=custody)
+
+
+class VolunteerFactory(factory.django.DjangoModelFactory):
+    """A registered volunteer (a buddy unless `kinds` says otherwise) with a user holding the volunteer role."""
+
+    class Meta:
+        model = Volunteer
+        skip_postgeneration_save = True
+
+    user = factory.LazyAttribute(lambda o: user_with_role(Role.VOLUNTEER, o.organisation))
+    organisation = factory.SubFactory(OrganisationFactory, kind=Organisation.Kind.VOLUNTEER_ORGANISATION)
+    home_place = "Leiden"
+    municipality = factory.SubFactory(MunicipalityFactory)
+    latitude = 52.15833
+    longitude = 4.49306
+    travel_radius_km = 10
+    languages = factory.LazyFunction(lambda: ["nl"])
+
+    @factory.post_generation
+    def kinds(obj: Volunteer, create: bool, extracted: list[str] | None, **kwargs: object) -> None:
+        if create:
+            for kind in extracted or [VolunteerKind.BUDDY]:
+                VolunteerRole.objects.create(volunteer=obj, kind=kind)
