@@ -3,7 +3,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 MANAGE := $(PY) manage.py
 
-.PHONY: install run worker test lint types messages clean
+.PHONY: install run test lint types messages translations clean
 
 $(VENV)/.installed: pyproject.toml
 	python3 -m venv $(VENV)
@@ -15,6 +15,13 @@ install: $(VENV)/.installed
 
 messages: install
 	$(MANAGE) compilemessages --ignore=.venv -v0
+
+# After changing texts: update the catalogues, then translate what is new in each nl django.po.
+# Apps with a locale/ folder of their own keep their texts there; the rest go to the project's locale/.
+APP_CATALOGUES := $(patsubst %/locale,%,$(wildcard */locale))
+translations: install
+	$(MANAGE) makemessages -l nl -l en --no-obsolete --ignore=.venv --ignore=tests $(addprefix --ignore=,$(APP_CATALOGUES))
+	for app in $(APP_CATALOGUES); do (cd $$app && ../$(MANAGE) makemessages -l nl -l en --no-obsolete); done
 
 run: install messages
 	$(MANAGE) migrate --no-input -v1

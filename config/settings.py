@@ -49,6 +49,8 @@ INSTALLED_APPS = [
     "accounts",
     "youth",
     "volunteers",
+    "training",
+    "expenses",
 ]
 
 MIDDLEWARE = [
