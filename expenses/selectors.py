@@ -1,0 +1,145 @@
+"""Reads of expense claims. Every access goes through `claim_visible_to` / `claim_get_for`.
+
+Who sees what:
+- a volunteer: their own claims (read-only; withdrawing is checked by the service);
+- a coordinator: the claims of the volunteers of the organisations where they are coordinator, and decides them;
+- everyone else: none. Claims are personal financial data; analysts and administrators see them nowhere.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+from decimal import Decimal
+
+from django.db.models import Q, QuerySet, Sum
+from django.utils import timezone
+
+from accounts.models import Role
+from accounts.selectors import AnyUser, has_role, organisation_ids_where
+from core.selectors import object_get_for
+from expenses.models import ExpenseClaim
+from volunteers.models import Volunteer, VolunteerPolicy
+
+# Claims that use up the yearly maximum: a refused claim gives its room back.
+COUNTING = (ExpenseClaim.Status.SUBMITTED, ExpenseClaim.Status.APPROVED)
+
+
+def claim_writable_by(user: AnyUser) -> QuerySet[ExpenseClaim]:
+    """Claims the user may decide: those of volunteers in organisations where the user is coordinator."""
+    organisation_ids = organisation_ids_where(user, Role.COORDINATOR)
+    if not organisation_ids:
+        return ExpenseClaim.objects.none()
+    return ExpenseClaim.objects.filter(volunteer__organisation_id__in=organisation_ids)
+
+
+def claim_visible_to(user: AnyUser) -> QuerySet[ExpenseClaim]:
+    """Claims the user may see: their own as a volunteer, and the ones they decide as coordinator."""
+    if not user.is_authenticated:
+        return ExpenseClaim.objects.none()
+    scope: Q | None = None
+    if has_role(user, Role.VOLUNTEER):
+        scope = Q(volunteer__user=user)
+    coordinator_orgs = organisation_ids_where(user, Role.COORDINATOR)
+    if coordinator_orgs:
+        coordinated = Q(volunteer__organisation_id__in=coordinator_orgs)
+        scope = coordinated if scope is None else scope | coordinated
+    if scope is None:
+        return ExpenseClaim.objects.none()
+    return ExpenseClaim.objects.filter(scope)
+
+
+def claim_get_for(user: AnyUser, pk: int, write: bool = False) -> ExpenseClaim:
+    """One claim: 404 when the user may not see it, 403 when `write` (deciding) is asked by someone who only reads."""
+    visible = claim_visible_to(user).select_related("volunteer__user", "volunteer__organisation", "decided_by")
+    return object_get_for(visible, claim_writable_by(user), pk, write=write)
+
+
+def volunteer_own(user: AnyUser) -> Volunteer | None:
+    """The user's own volunteer profile when they hold the volunteer role, else None."""
+    # Same read as volunteers.selectors.volunteer_own, plus the role check this app's rule needs.
+    if not user.is_authenticated or not has_role(user, Role.VOLUNTEER):
+        return None
+    return Volunteer.objects.filter(user=user).select_related("organisation").first()
+
+
+def expense_policy_for(organisation_id: int) -> VolunteerPolicy:
+    """The organisation's rate per kilometre and yearly maximum; the model's defaults when it set none."""
+    return VolunteerPolicy.objects.filter(organisation_id=organisation_id).first() or VolunteerPolicy(
+        organisation_id=organisation_id
+    )
+
+
+def claimed_in_year(*, volunteer: Volunteer, year: int) -> dict[str, Decimal]:
+    """Totals of the volunteer's claims per status for activities in `year` (one query)."""
+    rows = (
+        ExpenseClaim.objects.filter(volunteer=volunteer, date__year=year)
+        .values("status")
+        .annotate(total=Sum("amount"))
+        .order_by()
+    )
+    totals = {status: Decimal("0.00") for status in ExpenseClaim.Status.values}
+    totals.update({row["status"]: row["total"] for row in rows})
+    return totals
+
+
+@dataclass(frozen=True)
+class YearSummary:
+    """What a volunteer claimed in one calendar year and how much room is left."""
+
+    year: int
+    approved: Decimal
+    submitted: Decimal
+    maximum: Decimal
+    rate_per_km: Decimal
+
+    @property
+    def left(self) -> Decimal:
+        return max(self.maximum - self.approved - self.submitted, Decimal("0.00"))
+
+
+def claim_year_summary(*, volunteer: Volunteer, year: int | None = None) -> YearSummary:
+    """The volunteer's approved and waiting totals for a calendar year (default: this year, by activity date),
+    with the organisation's maximum and rate."""
+    year = year or timezone.localdate().year
+    totals = claimed_in_year(volunteer=volunteer, year=year)
+    policy = expense_policy_for(volunteer.organisation_id)
+    return YearSummary(
+        year=year,
+        approved=totals[ExpenseClaim.Status.APPROVED],
+        submitted=totals[ExpenseClaim.Status.SUBMITTED],
+        maximum=policy.expense_yearly_maximum,
+        rate_per_km=policy.expense_rate_per_km,
+    )
+
+
+def claim_list_own(*, volunteer: Volunteer, today: date | None = None) -> QuerySet[ExpenseClaim]:
+    """The volunteer's claims for this year, and any older one still waiting (a December trip claimed in
+    January must not vanish from the list)."""
+    year = (today or timezone.localdate()).year
+    return (
+        ExpenseClaim.objects.filter(volunteer=volunteer)
+        .filter(Q(date__year=year) | Q(status=ExpenseClaim.Status.SUBMITTED))
+        .select_related("decided_by")
+        .order_by("-date", "-pk")
+    )
+
+
+def claim_list_waiting(user: AnyUser) -> QuerySet[ExpenseClaim]:
+    """Claims waiting for the coordinator's decision, oldest activity first."""
+    return (
+        claim_writable_by(user)
+        .filter(status=ExpenseClaim.Status.SUBMITTED)
+        .select_related("volunteer__user", "volunteer__organisation")
+        .order_by("date", "pk")
+    )
+
+
+def claim_list_decided(user: AnyUser, *, limit: int = 50) -> QuerySet[ExpenseClaim]:
+    """The coordinator's most recently decided claims."""
+    return (
+        claim_writable_by(user)
+        .exclude(status=ExpenseClaim.Status.SUBMITTED)
+        .select_related("volunteer__user", "volunteer__organisation", "decided_by")
+        .order_by("-decided_at", "-pk")[:limit]
+    )
