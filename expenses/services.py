@@ -19,6 +19,7 @@ from expenses.selectors import COUNTING, expense_policy_for
 from volunteers.models import Volunteer
 
 CENT = Decimal("0.01")
+TENTH = Decimal("0.1")
 
 
 def claim_amount(*, kilometres: Decimal, costs: Decimal, rate_per_km: Decimal) -> Decimal:
@@ -53,6 +54,9 @@ def claim_submit(
     description = description.strip()
     if not description:
         raise ValidationError({"description": _("Write in a few words what the claim is for.")})
+    # Rounded as the columns store them, so the stored amount always follows from the stored numbers.
+    kilometres = kilometres.quantize(TENTH, rounding=ROUND_HALF_UP)
+    costs = costs.quantize(CENT, rounding=ROUND_HALF_UP)
     policy = expense_policy_for(volunteer.organisation_id)
     amount = claim_amount(kilometres=kilometres, costs=costs, rate_per_km=policy.expense_rate_per_km)
     if amount <= 0:
