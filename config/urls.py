@@ -17,6 +17,7 @@ urlpatterns = [
     path("accounts/", include("allauth.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("jongeren/", include("youth.urls")),
+    path("vrijwilligers/", include("volunteers.urls")),
     path("training/", include("training.urls")),
     path("onkosten/", include("expenses.urls")),
     path("beheer/", admin.site.urls),

@@ -17,5 +17,6 @@ def dichtbij(request: HttpRequest) -> dict[str, Any]:
     return {
         "dichtbij_demo": settings.DICHTBIJ_DEMO,
         "menu_cases": bool(roles & {Role.PROFESSIONAL, Role.COORDINATOR}),
+        "menu_volunteers": Role.COORDINATOR in roles,
         "mfa_required": bool(user) and is_staff_user(user),
     }

@@ -5,7 +5,7 @@ Loading is idempotent: every object is found by a stable key before it is made, 
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, timedelta
 
 from allauth.account.models import EmailAddress
 from allauth.mfa.models import Authenticator
@@ -16,6 +16,20 @@ from accounts.models import ORGANISATION_ROLES, STAFF_ROLES, Municipality, Organ
 from accounts.selectors import DEMO_EMAIL_DOMAIN
 from accounts.services import role_grant
 from core.geo import geocode
+from volunteers.models import (
+    AvailabilitySlot,
+    DayPart,
+    HomeVisit,
+    Household,
+    HouseholdMember,
+    Intake,
+    Outcome,
+    Reference,
+    VogCheck,
+    Volunteer,
+    VolunteerKind,
+    VolunteerRole,
+)
 from youth.consent_texts import CONSENT_TEXTS
 from youth.models import Case, CaseAssignment, Consent, ConsentPurpose, Guardianship, YoungPerson
 
@@ -126,6 +140,7 @@ def demo_load() -> None:
     _case(daan, local_team, people["lisa"], date(2026, 10, 6), threatened=False)
     _case(noah, local_team, None, date(2026, 11, 2), threatened=False)
     _case(mees, organisations["Buurtteam Utrecht Oost (demo)"], people["eva"], date(2026, 8, 17), threatened=False)
+    _volunteers(organisations, municipalities)
     Consent.objects.get_or_create(
         young_person=sanne,
         purpose=ConsentPurpose.DATA_PROCESSING,
@@ -207,3 +222,92 @@ def _case(
     if professional is not None:
         CaseAssignment.objects.get_or_create(case=case, professional=professional, defaults={"is_lead": True})
     return case
+
+
+# Volunteers in every stage of screening, in the volunteer centre (they have no one-click login).
+VOLUNTEER_CENTRE = "Vrijwilligerscentrum Rijnland (demo)"
+BACKGROUND_DOMAIN = "voorbeeld.dichtbij.example"
+VOLUNTEERS = [
+    # email local part, first, last, kinds, place, how far screening got
+    ("ahmed", "Ahmed", "Yilmaz", [VolunteerKind.BUDDY, VolunteerKind.SOCIAL_BROKER], "Leiden", "matchable"),
+    ("joke", "Joke", "van der Meer", [VolunteerKind.BUDDY], "Katwijk", "registered"),
+    ("henk", "Henk", "Dekker", [VolunteerKind.PLUS_BUDDY], "Leiderdorp", "intake"),
+    ("fatima", "Fatima", "El Amrani", [VolunteerKind.SUPPORT_FAMILY], "Leiden", "screened"),
+    ("kees", "Kees", "Brouwer", [VolunteerKind.BUDDY], "Oegstgeest", "paused"),
+]
+
+
+def _volunteers(organisations: dict[str, Organisation], municipalities: dict[str, Municipality]) -> None:
+    centre = organisations[VOLUNTEER_CENTRE]
+    coordinator = User.objects.get(email=email_for("peter"))
+    role_grant(user=coordinator, role=Role.COORDINATOR, organisation=centre)
+    today = date.today()
+    for local, first, last, kinds, place, stage in VOLUNTEERS:
+        email = email_for(local) if local == "ahmed" else f"{local}@{BACKGROUND_DOMAIN}"
+        user = User.objects.filter(email=email).first()
+        if user is None:
+            user = User.objects.create_user(email, DEMO_PASSWORD, first_name=first, last_name=last)
+            EmailAddress.objects.create(user=user, email=email, verified=True, primary=True)
+        role_grant(user=user, role=Role.VOLUNTEER, organisation=centre)
+        if Volunteer.objects.filter(user=user).exists():
+            continue
+        found = geocode(place)
+        volunteer = Volunteer.objects.create(
+            user=user,
+            organisation=centre,
+            home_place=found.name,
+            municipality=municipalities.get(place, municipalities["Leiden"]),
+            latitude=found.latitude,
+            longitude=found.longitude,
+            travel_radius_km=10,
+            capacity=1,
+            experience=["autism"] if local in ("ahmed", "fatima") else [],
+            interests="voetbal, fietsen" if local == "ahmed" else "koken, wandelen",
+            languages=["nl", "ar"] if local in ("ahmed", "fatima") else ["nl"],
+            preferred_age_min=6,
+            preferred_age_max=18,
+            status=Volunteer.Status.PAUSED if stage == "paused" else Volunteer.Status.ACTIVE,
+        )
+        for kind in kinds:
+            VolunteerRole.objects.create(volunteer=volunteer, kind=kind)
+        for weekday, part in [(2, DayPart.AFTERNOON), (5, DayPart.AFTERNOON), (5, DayPart.OVERNIGHT)]:
+            AvailabilitySlot.objects.create(volunteer=volunteer, weekday=weekday, day_part=part)
+        if VolunteerKind.SUPPORT_FAMILY in kinds:
+            home = Household.objects.create(volunteer=volunteer, pets="een kat", beds_for_stays=1)
+            HouseholdMember.objects.create(household=home, first_name=first)
+            HouseholdMember.objects.create(household=home, first_name="Youssef")
+            HouseholdMember.objects.create(household=home, first_name="Noor", is_adult=False, birth_year=today.year - 9)
+        if stage == "registered":
+            continue
+        Intake.objects.create(
+            volunteer=volunteer, held_on=today - timedelta(days=40), outcome=Outcome.POSITIVE, recorded_by=coordinator
+        )
+        if stage == "intake":
+            Reference.objects.create(volunteer=volunteer, name="Ria Vos", relation="buurvrouw", contact="071-5550101")
+            continue
+        for name in ("Ria Vos", "Tom Bakker"):
+            Reference.objects.create(
+                volunteer=volunteer,
+                name=name,
+                relation="buur",
+                contact="071-5550101",
+                contacted_on=today - timedelta(days=30),
+                outcome=Outcome.POSITIVE,
+            )
+        if VolunteerKind.SUPPORT_FAMILY in kinds:
+            HomeVisit.objects.create(
+                volunteer=volunteer,
+                held_on=today - timedelta(days=25),
+                outcome=Outcome.POSITIVE,
+                recorded_by=coordinator,
+            )
+        issued = today - timedelta(days=20)
+        VogCheck.objects.create(
+            volunteer=volunteer,
+            requested_on=issued - timedelta(days=14),
+            received_on=issued + timedelta(days=3),
+            issued_on=issued,
+            screening_profile="Minderjarigen",
+            checked_by=coordinator,
+            valid_until=issued.replace(year=issued.year + 3),
+        )

@@ -14,6 +14,7 @@ from accounts.models import Role
 from accounts.selectors import demo_user_get, role_names, roles_of
 from accounts.services import accesslog_record_cases
 from core.health import run_checks
+from volunteers.selectors import volunteer_own, volunteer_readiness
 from youth.selectors import case_list_for, consent_tasks_for, youngperson_own_or_in_custody
 
 HOME_CASES_SHOWN = 10
@@ -23,6 +24,7 @@ HOME_CASES_SHOWN = 10
 def home(request: HttpRequest) -> HttpResponse:
     """What this person must do next, one section per role they hold."""
     roles = role_names(request.user)
+    own_volunteer = volunteer_own(request.user)
     works_on_cases = bool(roles & {Role.PROFESSIONAL, Role.COORDINATOR})
     case_rows = case_list_for(request.user) if works_on_cases else []
     shown_rows = case_rows[:HOME_CASES_SHOWN]
@@ -39,6 +41,7 @@ def home(request: HttpRequest) -> HttpResponse:
         "case_count": len(case_rows),
         "cases_waiting_for_consent": sum(1 for row in case_rows if not row.consent_complete),
         "cases_without_professional": unassigned,
+        "volunteer_readiness": volunteer_readiness(own_volunteer) if own_volunteer else None,
         "analyst_regions": [a.region for a in roles_of(request.user) if a.role == Role.ANALYST and a.region],
     }
     return render(request, "core/home.html", context)

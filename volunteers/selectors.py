@@ -1,0 +1,266 @@
+"""Reads of volunteers, and the one function that decides whether a volunteer can be matched.
+
+Who sees a volunteer: the volunteer themself, and the coordinators of the volunteer's organisation (who may also
+change what is recorded about screening). Nobody else, until matching shows anonymised profiles.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, timedelta
+
+from django.db.models import Prefetch, QuerySet
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from accounts.models import Role
+from accounts.selectors import AnyUser, organisation_ids_where
+from core.selectors import object_get_for
+from volunteers.models import (
+    Reference,
+    ScreeningStep,
+    VogCheck,
+    Volunteer,
+    VolunteerKind,
+    VolunteerPolicy,
+)
+
+# Screening an organisation requires when it has configured nothing: every volunteer has an intake, two
+# references and a VOG; a support family also gets a home visit (DOMAIN.md, "Screening and training").
+DEFAULT_SCREENING: dict[str, list[str]] = {
+    kind: [ScreeningStep.INTAKE, ScreeningStep.REFERENCES, ScreeningStep.VOG] for kind in VolunteerKind.values
+}
+DEFAULT_SCREENING[VolunteerKind.SUPPORT_FAMILY] = [
+    *DEFAULT_SCREENING[VolunteerKind.SUPPORT_FAMILY],
+    ScreeningStep.HOME_VISIT,
+]
+REFERENCES_NEEDED = 2
+VOG_REMINDER_BEFORE = timedelta(weeks=8)
+
+
+def volunteer_writable_by(user: AnyUser) -> QuerySet[Volunteer]:
+    """Volunteers in the organisations where the user is a coordinator."""
+    return Volunteer.objects.filter(organisation_id__in=organisation_ids_where(user, Role.COORDINATOR))
+
+
+def volunteer_visible_to(user: AnyUser) -> QuerySet[Volunteer]:
+    """The user's own volunteer profile, and those they coordinate."""
+    if not user.is_authenticated:
+        return Volunteer.objects.none()
+    return Volunteer.objects.filter(pk__in=volunteer_writable_by(user).values("pk")) | Volunteer.objects.filter(
+        user=user
+    )
+
+
+def volunteer_get_for(user: AnyUser, pk: int, write: bool = False) -> Volunteer:
+    """One volunteer: 404 when invisible, 403 when `write` (screening, coordinator's work) is not allowed."""
+    return object_get_for(volunteer_visible_to(user), volunteer_writable_by(user), pk, write=write)
+
+
+def volunteer_own(user: AnyUser) -> Volunteer | None:
+    """The user's own volunteer profile, if they registered."""
+    if not user.is_authenticated:
+        return None
+    return Volunteer.objects.filter(user=user).first()
+
+
+def with_readiness_data(volunteers: QuerySet[Volunteer]) -> QuerySet[Volunteer]:
+    """Prefetch what `volunteer_readiness` reads, so a list of any length costs the same queries."""
+    from training.selectors import TRAINING_PREFETCH
+
+    return volunteers.select_related("user", "organisation", "intake", "home_visit").prefetch_related(
+        *TRAINING_PREFETCH,
+        "references",
+        Prefetch("vog_checks", queryset=VogCheck.objects.order_by("-requested_on", "-pk")),
+        Prefetch("organisation__screening_requirements"),
+    )
+
+
+def policy_for(organisation_id: int) -> VolunteerPolicy:
+    """The organisation's volunteer policy, or the defaults when it has none."""
+    return VolunteerPolicy.objects.filter(organisation_id=organisation_id).first() or VolunteerPolicy(
+        organisation_id=organisation_id
+    )
+
+
+def required_screening(volunteer: Volunteer) -> list[str]:
+    """The screening steps the volunteer's organisation requires for the kinds they registered as."""
+    kinds = {role.kind for role in volunteer.roles.all()}
+    configured = [r for r in volunteer.organisation.screening_requirements.all() if r.kind in kinds]
+    if volunteer.organisation.screening_requirements.all():
+        steps = {r.step for r in configured}
+    else:
+        steps = {step for kind in kinds for step in DEFAULT_SCREENING[kind]}
+    return [step for step in ScreeningStep.values if step in steps]
+
+
+def latest_vog(volunteer: Volunteer) -> VogCheck | None:
+    checks = list(volunteer.vog_checks.all())
+    return checks[0] if checks else None
+
+
+def _step_done(volunteer: Volunteer, step: str, today: date) -> bool:
+    accepted = {"positive", "doubts"}
+    if step == ScreeningStep.INTAKE:
+        intake = getattr(volunteer, "intake", None)
+        return intake is not None and intake.outcome in accepted
+    if step == ScreeningStep.HOME_VISIT:
+        visit = getattr(volunteer, "home_visit", None)
+        return visit is not None and visit.outcome in accepted
+    if step == ScreeningStep.REFERENCES:
+        return sum(1 for r in volunteer.references.all() if r.outcome in accepted) >= REFERENCES_NEEDED
+    vog = latest_vog(volunteer)
+    return vog is not None and vog.is_received and vog.is_valid_on(today)
+
+
+@dataclass(frozen=True)
+class Readiness:
+    """Whether a volunteer can be matched now, and if not, every reason why, in plain words."""
+
+    reasons: list[str]
+    screening_missing: list[str]
+    courses_missing: list[str]
+
+    @property
+    def matchable(self) -> bool:
+        return not self.reasons
+
+
+def volunteer_readiness(volunteer: Volunteer, *, on: date | None = None) -> Readiness:
+    """The one decision whether a volunteer is matchable: active, screening complete and valid (an expired VOG
+    counts as missing from the day it expires), and the required training done. Matching and every page use it.
+
+    Reads through related managers, so `with_readiness_data` makes a list of volunteers cost constant queries.
+    """
+    from training.selectors import required_courses_missing
+
+    today = on or timezone.localdate()
+    reasons: list[str] = []
+    if volunteer.status == Volunteer.Status.PAUSED:
+        reasons.append(_("The volunteer has paused."))
+    elif volunteer.status == Volunteer.Status.STOPPED:
+        reasons.append(_("The volunteer has stopped."))
+    screening_missing = [s for s in required_screening(volunteer) if not _step_done(volunteer, s, today)]
+    labels = dict(ScreeningStep.choices)
+    for step in screening_missing:
+        vog = latest_vog(volunteer)
+        if step == ScreeningStep.VOG and vog is not None and vog.valid_until and vog.valid_until < today:
+            reasons.append(_("The certificate of conduct (VOG) has expired."))
+        else:
+            reasons.append(_("Not done yet: %(step)s.") % {"step": labels[step]})
+    courses = [course.title for course in required_courses_missing(volunteer)]
+    reasons += [_("Training not done yet: %(course)s.") % {"course": title} for title in courses]
+    return Readiness(reasons=reasons, screening_missing=screening_missing, courses_missing=courses)
+
+
+class Stage:
+    """Where a volunteer is on the way to being matchable (the coordinator's pipeline)."""
+
+    REGISTERED = "registered"
+    INTAKE = "intake"
+    SCREENED = "screened"
+    MATCHABLE = "matchable"
+    PAUSED = "paused"
+    STOPPED = "stopped"
+
+    ORDER = (REGISTERED, INTAKE, SCREENED, MATCHABLE, PAUSED, STOPPED)
+    LABELS = {
+        REGISTERED: gettext_lazy("Registered"),
+        INTAKE: gettext_lazy("In screening"),
+        SCREENED: gettext_lazy("Screened, in training"),
+        MATCHABLE: gettext_lazy("Matchable"),
+        PAUSED: gettext_lazy("Paused"),
+        STOPPED: gettext_lazy("Stopped"),
+    }
+
+
+def volunteer_stage(volunteer: Volunteer, readiness: Readiness) -> str:
+    """The pipeline stage, derived from what is recorded (never stored, so it cannot disagree with the facts)."""
+    if volunteer.status == Volunteer.Status.STOPPED:
+        return Stage.STOPPED
+    if volunteer.status == Volunteer.Status.PAUSED:
+        return Stage.PAUSED
+    if readiness.matchable:
+        return Stage.MATCHABLE
+    if readiness.screening_missing:
+        return Stage.INTAKE if getattr(volunteer, "intake", None) is not None else Stage.REGISTERED
+    return Stage.SCREENED
+
+
+def _last_step_on(volunteer: Volunteer) -> date:
+    """The day of the latest recorded step: how long a volunteer has been waiting in their stage."""
+    days = [timezone.localtime(volunteer.registered_at).date()]
+    intake = getattr(volunteer, "intake", None)
+    visit = getattr(volunteer, "home_visit", None)
+    days += [step.held_on for step in (intake, visit) if step is not None]
+    days += [r.contacted_on for r in volunteer.references.all() if r.contacted_on]
+    days += [d for vog in volunteer.vog_checks.all() for d in (vog.requested_on, vog.received_on) if d]
+    if volunteer.status_changed_at:
+        days.append(timezone.localtime(volunteer.status_changed_at).date())
+    return max(days)
+
+
+def _next_action(volunteer: Volunteer, stage: str, readiness: Readiness) -> str:
+    labels = dict(ScreeningStep.choices)
+    if stage == Stage.REGISTERED:
+        return _("Plan the intake conversation.")
+    if stage == Stage.INTAKE:
+        step = readiness.screening_missing[0]
+        vog = latest_vog(volunteer)
+        if step == ScreeningStep.VOG and vog is not None and not vog.is_received:
+            return _("Waiting for the VOG: record it when it arrives.")
+        return _("Record: %(step)s.") % {"step": labels[step]}
+    if stage == Stage.SCREENED:
+        return _("Training: %(course)s.") % {"course": readiness.courses_missing[0]}
+    if stage == Stage.MATCHABLE:
+        return _("Ready to be matched.")
+    if stage == Stage.PAUSED:
+        return _("Ask whether they want to start again.")
+    return _("Nothing: the volunteer has stopped.")
+
+
+@dataclass(frozen=True)
+class PipelineRow:
+    volunteer: Volunteer
+    stage: str
+    readiness: Readiness
+    since: date
+    next_action: str
+
+    @property
+    def stage_label(self) -> str:
+        return str(Stage.LABELS[self.stage])
+
+    @property
+    def days_waiting(self) -> int:
+        return (timezone.localdate() - self.since).days
+
+
+def pipeline_for(user: AnyUser) -> tuple[dict[str, int], list[PipelineRow]]:
+    """The coordinator's pipeline: counts per stage, and every volunteer with stage, waiting time and next action,
+    longest waiting first (constant queries for any number of volunteers)."""
+    rows = []
+    for volunteer in with_readiness_data(volunteer_writable_by(user)):
+        readiness = volunteer_readiness(volunteer)
+        stage = volunteer_stage(volunteer, readiness)
+        rows.append(
+            PipelineRow(
+                volunteer, stage, readiness, _last_step_on(volunteer), _next_action(volunteer, stage, readiness)
+            )
+        )
+    counts = {stage: sum(1 for row in rows if row.stage == stage) for stage in Stage.ORDER}
+    rows.sort(key=lambda row: (Stage.ORDER.index(row.stage) >= Stage.ORDER.index(Stage.MATCHABLE), row.since))
+    return counts, rows
+
+
+def reference_get_for(user: AnyUser, pk: int, write: bool = False) -> Reference:
+    """A reference of a visible volunteer; only the volunteer's coordinators may record it (`write`)."""
+    visible = Reference.objects.filter(volunteer__in=volunteer_visible_to(user)).select_related("volunteer")
+    return object_get_for(visible, Reference.objects.filter(volunteer__in=volunteer_writable_by(user)), pk, write=write)
+
+
+def vogcheck_get_for(user: AnyUser, pk: int, write: bool = False) -> VogCheck:
+    """A VOG check of a visible volunteer; only the volunteer's coordinators may record it (`write`)."""
+    visible = VogCheck.objects.filter(volunteer__in=volunteer_visible_to(user)).select_related("volunteer")
+    return object_get_for(visible, VogCheck.objects.filter(volunteer__in=volunteer_writable_by(user)), pk, write=write)

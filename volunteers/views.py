@@ -1,0 +1,201 @@
+"""Volunteer pages: public registration, the volunteer's own progress, and the coordinator's pipeline and screening."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.forms import Form
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from accounts.models import Role
+from accounts.selectors import has_role
+from core.forms import add_service_errors
+from volunteers import selectors, services
+from volunteers.forms import (
+    ReferenceAddForm,
+    ReferenceRecordForm,
+    StepForm,
+    VogReceiveForm,
+    VogRequestForm,
+    VolunteerRegisterForm,
+)
+from volunteers.models import Volunteer
+
+
+def register(request: HttpRequest) -> HttpResponse:
+    if selectors.volunteer_own(request.user) is not None:
+        return redirect("volunteers:own")
+    form = VolunteerRegisterForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.volunteer_register(**form.service_arguments())
+        except ValidationError as error:
+            add_service_errors(form, error, default_field="home_place")
+        else:
+            return redirect("volunteers:registered")
+    return render(request, "volunteers/register.html", {"form": form})
+
+
+def registered(request: HttpRequest) -> HttpResponse:
+    return render(request, "volunteers/registered.html")
+
+
+@login_required
+def own(request: HttpRequest) -> HttpResponse:
+    volunteer = selectors.volunteer_own(request.user)
+    if volunteer is None:
+        raise Http404
+    volunteer = selectors.with_readiness_data(Volunteer.objects.filter(pk=volunteer.pk)).get()
+    return render(
+        request,
+        "volunteers/own.html",
+        {"volunteer": volunteer, "readiness": selectors.volunteer_readiness(volunteer)},
+    )
+
+
+@login_required
+@require_POST
+def own_status(request: HttpRequest) -> HttpResponse:
+    volunteer = selectors.volunteer_own(request.user)
+    if volunteer is None:
+        raise Http404
+    action = request.POST.get("action")
+    if action == "stop" and request.POST.get("confirm") != "yes":
+        messages.error(request, _("Tick the box to confirm that you want to stop."))
+        return redirect("volunteers:own")
+    change = {"pause": services.volunteer_pause, "resume": services.volunteer_resume, "stop": services.volunteer_stop}
+    if action not in change:
+        messages.error(request, _("Something went wrong. Please choose again."))
+        return redirect("volunteers:own")
+    try:
+        change[action](volunteer=volunteer)
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+    else:
+        done = {
+            "pause": _("You have paused. We will not ask you for anything new until you start again."),
+            "resume": _("Welcome back. You can be asked again."),
+            "stop": _("You have stopped. Thank you for everything you did."),
+        }
+        messages.success(request, done[action])
+    return redirect("volunteers:own")
+
+
+@login_required
+def pipeline(request: HttpRequest) -> HttpResponse:
+    if not has_role(request.user, Role.COORDINATOR):
+        raise PermissionDenied
+    counts, rows = selectors.pipeline_for(request.user)
+    stages = [(stage, selectors.Stage.LABELS[stage], counts[stage]) for stage in selectors.Stage.ORDER]
+    return render(request, "volunteers/pipeline.html", {"stages": stages, "rows": rows})
+
+
+def _detail(request: HttpRequest, volunteer: Volunteer, bound: dict[str, Any] | None = None) -> HttpResponse:
+    """The coordinator's page of one volunteer; `bound` holds a submitted form with errors, shown in its place."""
+    bound = dict(bound or {})
+    volunteer = selectors.with_readiness_data(Volunteer.objects.filter(pk=volunteer.pk)).get()
+    references = list(volunteer.references.all())
+    forms: dict[str, Any] = {
+        "intake_form": StepForm(prefix="intake"),
+        "home_visit_form": StepForm(prefix="visit"),
+        "reference_form": ReferenceAddForm(prefix="reference"),
+        "vog_request_form": VogRequestForm(prefix="vog"),
+        "vog_receive_form": VogReceiveForm(prefix="received"),
+        "reference_record_forms": {r.pk: ReferenceRecordForm(prefix=f"ref{r.pk}") for r in references},
+    }
+    forms["reference_record_forms"].update(bound.pop("reference_record_forms", {}))
+    forms.update(bound)
+    context = {
+        "volunteer": volunteer,
+        "readiness": selectors.volunteer_readiness(volunteer),
+        "required_steps": selectors.required_screening(volunteer),
+        "references": references,
+        "vog": selectors.latest_vog(volunteer),
+        **forms,
+    }
+    return render(request, "volunteers/detail.html", context, status=400 if bound else 200)
+
+
+@login_required
+def detail(request: HttpRequest, pk: int) -> HttpResponse:
+    return _detail(request, selectors.volunteer_get_for(request.user, pk))
+
+
+def _screening_post(
+    request: HttpRequest,
+    volunteer: Volunteer,
+    form: Form,
+    bound: dict[str, Any],
+    save: Callable[[dict[str, Any]], object],
+) -> HttpResponse:
+    """One screening form: save through its service and go back to the volunteer, or show the page with errors."""
+    if form.is_valid():
+        try:
+            save(form.cleaned_data)
+        except ValidationError as error:
+            add_service_errors(form, error)
+        else:
+            messages.success(request, _("Saved."))
+            return redirect("volunteers:detail", pk=volunteer.pk)
+    return _detail(request, volunteer, bound)
+
+
+@login_required
+@require_POST
+def intake(request: HttpRequest, pk: int) -> HttpResponse:
+    volunteer = selectors.volunteer_get_for(request.user, pk, write=True)
+    form = StepForm(request.POST, prefix="intake")
+    save = lambda data: services.intake_record(actor=request.user, volunteer=volunteer, **data)  # noqa: E731
+    return _screening_post(request, volunteer, form, {"intake_form": form}, save)
+
+
+@login_required
+@require_POST
+def home_visit(request: HttpRequest, pk: int) -> HttpResponse:
+    volunteer = selectors.volunteer_get_for(request.user, pk, write=True)
+    form = StepForm(request.POST, prefix="visit")
+    save = lambda data: services.home_visit_record(actor=request.user, volunteer=volunteer, **data)  # noqa: E731
+    return _screening_post(request, volunteer, form, {"home_visit_form": form}, save)
+
+
+@login_required
+@require_POST
+def reference_add(request: HttpRequest, pk: int) -> HttpResponse:
+    volunteer = selectors.volunteer_get_for(request.user, pk, write=True)
+    form = ReferenceAddForm(request.POST, prefix="reference")
+    save = lambda data: services.reference_add(volunteer=volunteer, **data)  # noqa: E731
+    return _screening_post(request, volunteer, form, {"reference_form": form}, save)
+
+
+@login_required
+@require_POST
+def reference_record(request: HttpRequest, pk: int) -> HttpResponse:
+    reference = selectors.reference_get_for(request.user, pk, write=True)
+    form = ReferenceRecordForm(request.POST, prefix=f"ref{reference.pk}")
+    save = lambda data: services.reference_record(reference=reference, **data)  # noqa: E731
+    return _screening_post(request, reference.volunteer, form, {"reference_record_forms": {reference.pk: form}}, save)
+
+
+@login_required
+@require_POST
+def vog_request(request: HttpRequest, pk: int) -> HttpResponse:
+    volunteer = selectors.volunteer_get_for(request.user, pk, write=True)
+    form = VogRequestForm(request.POST, prefix="vog")
+    save = lambda data: services.vog_request(volunteer=volunteer, **data)  # noqa: E731
+    return _screening_post(request, volunteer, form, {"vog_request_form": form}, save)
+
+
+@login_required
+@require_POST
+def vog_receive(request: HttpRequest, pk: int) -> HttpResponse:
+    vog = selectors.vogcheck_get_for(request.user, pk, write=True)
+    form = VogReceiveForm(request.POST, prefix="received")
+    save = lambda data: services.vog_receive(actor=request.user, vog=vog, **data)  # noqa: E731
+    return _screening_post(request, vog.volunteer, form, {"vog_receive_form": form}, save)
