@@ -83,7 +83,9 @@ def role_grant(
     return assignment
 
 
-def user_invite(*, email: str, first_name: str, last_name: str, role: str) -> User:
+def user_invite(
+    *, email: str, first_name: str, last_name: str, role: str, organisation: Organisation | None = None
+) -> User:
     """Find the account for an email address, or create one without a password and send a link to choose one.
 
     The link is allauth's password-reset link: single use, and it expires (PASSWORD_RESET_TIMEOUT).
@@ -96,7 +98,7 @@ def user_invite(*, email: str, first_name: str, last_name: str, role: str) -> Us
         user.save()
         EmailAddress.objects.create(user=user, email=email, primary=True, verified=False)
         transaction.on_commit(lambda: _send_welcome(user))
-    role_grant(user=user, role=role)
+    role_grant(user=user, role=role, organisation=organisation)
     return user
 
 
