@@ -11,11 +11,13 @@ from allauth.account.models import EmailAddress
 from allauth.mfa.models import Authenticator
 from allauth.mfa.totp.internal.auth import TOTP
 from django.db import transaction
+from django.utils import timezone
 
 from accounts.models import ORGANISATION_ROLES, STAFF_ROLES, Municipality, Organisation, Region, Role, Team, User
 from accounts.selectors import DEMO_EMAIL_DOMAIN
 from accounts.services import role_grant
 from core.geo import geocode
+from training.models import Course, CourseCompletion, Session
 from volunteers.models import (
     AvailabilitySlot,
     DayPart,
@@ -141,6 +143,7 @@ def demo_load() -> None:
     _case(noah, local_team, None, date(2026, 11, 2), threatened=False)
     _case(mees, organisations["Buurtteam Utrecht Oost (demo)"], people["eva"], date(2026, 8, 17), threatened=False)
     _volunteers(organisations, municipalities)
+    _training(organisations)
     Consent.objects.get_or_create(
         young_person=sanne,
         purpose=ConsentPurpose.DATA_PROCESSING,
@@ -234,6 +237,7 @@ VOLUNTEERS = [
     ("henk", "Henk", "Dekker", [VolunteerKind.PLUS_BUDDY], "Leiderdorp", "intake"),
     ("fatima", "Fatima", "El Amrani", [VolunteerKind.SUPPORT_FAMILY], "Leiden", "screened"),
     ("kees", "Kees", "Brouwer", [VolunteerKind.BUDDY], "Oegstgeest", "paused"),
+    ("anouk", "Anouk", "Verhoeven", [VolunteerKind.BUDDY], "Voorschoten", "stopped"),
 ]
 
 
@@ -266,8 +270,13 @@ def _volunteers(organisations: dict[str, Organisation], municipalities: dict[str
             languages=["nl", "ar"] if local in ("ahmed", "fatima") else ["nl"],
             preferred_age_min=6,
             preferred_age_max=18,
-            status=Volunteer.Status.PAUSED if stage == "paused" else Volunteer.Status.ACTIVE,
+            status={"paused": Volunteer.Status.PAUSED, "stopped": Volunteer.Status.STOPPED}.get(
+                stage, Volunteer.Status.ACTIVE
+            ),
         )
+        # Registered a while ago, so the pipeline shows how long each has waited.
+        registered = timezone.now() - timedelta(days=5 if stage == "registered" else 60)
+        Volunteer.objects.filter(pk=volunteer.pk).update(registered_at=registered, status_changed_at=None)
         for kind in kinds:
             VolunteerRole.objects.create(volunteer=volunteer, kind=kind)
         for weekday, part in [(2, DayPart.AFTERNOON), (5, DayPart.AFTERNOON), (5, DayPart.OVERNIGHT)]:
@@ -277,7 +286,7 @@ def _volunteers(organisations: dict[str, Organisation], municipalities: dict[str
             HouseholdMember.objects.create(household=home, first_name=first)
             HouseholdMember.objects.create(household=home, first_name="Youssef")
             HouseholdMember.objects.create(household=home, first_name="Noor", is_adult=False, birth_year=today.year - 9)
-        if stage == "registered":
+        if stage in ("registered", "stopped"):
             continue
         Intake.objects.create(
             volunteer=volunteer, held_on=today - timedelta(days=40), outcome=Outcome.POSITIVE, recorded_by=coordinator
@@ -310,4 +319,43 @@ def _volunteers(organisations: dict[str, Organisation], municipalities: dict[str
             screening_profile="Minderjarigen",
             checked_by=coordinator,
             valid_until=issued.replace(year=issued.year + 3),
+        )
+
+
+# (title, kind, for which volunteers, theme); sessions are planned only when a course is first created.
+COURSES = [
+    ("Basistraining maatje", Course.Kind.BASIC, VolunteerKind.BUDDY, ""),
+    ("Basistraining steungezin", Course.Kind.BASIC, VolunteerKind.SUPPORT_FAMILY, ""),
+    ("Intervisie autisme", Course.Kind.THEMED, "", Course.Theme.AUTISM),
+    ("Terugkombijeenkomst (vecht)scheiding", Course.Kind.THEMED, "", Course.Theme.DIVORCE),
+]
+COMPLETED = {"ahmed": "Basistraining maatje", "kees": "Basistraining maatje"}
+
+
+def _training(organisations: dict[str, Organisation]) -> None:
+    centre = organisations[VOLUNTEER_CENTRE]
+    start = timezone.localtime().replace(hour=19, minute=30, second=0, microsecond=0)
+    courses = {}
+    for number, (title, kind, for_kind, theme) in enumerate(COURSES):
+        course, created = Course.objects.get_or_create(
+            organisation=centre, title=title, defaults={"kind": kind, "for_kind": for_kind, "theme": theme}
+        )
+        courses[title] = course
+        if created:
+            for week in (2, 6):
+                begins = start + timedelta(weeks=week, days=number)
+                Session.objects.create(
+                    course=course,
+                    starts_at=begins,
+                    ends_at=begins + timedelta(hours=2),
+                    place="Stationsplein 12, Leiden",
+                    trainer="Marloes de Wit",
+                    capacity=2 if week == 2 else 12,
+                )
+    for local, title in COMPLETED.items():
+        volunteer = Volunteer.objects.get(user__email__startswith=f"{local}@")
+        CourseCompletion.objects.get_or_create(
+            volunteer=volunteer,
+            course=courses[title],
+            defaults={"completed_on": timezone.localdate() - timedelta(days=10)},
         )
