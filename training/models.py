@@ -14,6 +14,7 @@ from django.db import models
 from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from accounts.models import Organisation
 from volunteers.models import Volunteer, VolunteerKind
@@ -25,7 +26,7 @@ class Course(models.Model):
 
     class Kind(models.TextChoices):
         BASIC = "basic", _("Basic course")
-        THEMED = "themed", _("Themed follow-up session")
+        THEMED = "themed", _("Themed session (follow-up)")
 
     class Theme(models.TextChoices):
         AUTISM = "autism", _("Autism")
@@ -136,8 +137,9 @@ class Session(models.Model):
             models.CheckConstraint(condition=Q(capacity__gte=1), name="session_capacity_at_least_one"),
             models.CheckConstraint(condition=~Q(place="") | ~Q(online_link=""), name="session_has_place_or_link"),
         ]
-        verbose_name = _("session")
-        verbose_name_plural = _("sessions")
+        # With a context: Django's own catalogue translates a bare "session" as a login session.
+        verbose_name = pgettext_lazy("training", "session")
+        verbose_name_plural = pgettext_lazy("training", "sessions")
 
     def __str__(self) -> str:
         return f"{self.course} ({self.starts_at:%Y-%m-%d %H:%M})"
