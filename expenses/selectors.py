@@ -126,10 +126,14 @@ def claim_list_own(*, volunteer: Volunteer, today: date | None = None) -> QueryS
 
 
 def claim_list_waiting(user: AnyUser) -> QuerySet[ExpenseClaim]:
-    """Claims waiting for the coordinator's decision, oldest activity first."""
+    """Claims waiting for the coordinator's decision, oldest activity first. A coordinator who also volunteers
+    does not see their own claims here: another coordinator decides them."""
+    if not user.is_authenticated:
+        return ExpenseClaim.objects.none()
     return (
         claim_writable_by(user)
         .filter(status=ExpenseClaim.Status.SUBMITTED)
+        .exclude(volunteer__user=user)
         .select_related("volunteer__user", "volunteer__organisation")
         .order_by("date", "pk")
     )

@@ -28,6 +28,7 @@ def claim_amount(*, kilometres: Decimal, costs: Decimal, rate_per_km: Decimal) -
 
 
 def _one_year_before(day: date) -> date:
+    """The same day a year earlier (28 February for 29 February): the oldest activity date still claimable."""
     try:
         return day.replace(year=day.year - 1)
     except ValueError:  # 29 February
@@ -85,6 +86,7 @@ def claim_submit(
 
 
 def _counting_total(*, volunteer: Volunteer, year: int) -> Decimal:
+    """What the volunteer's waiting and approved claims for activities in `year` add up to."""
     total = ExpenseClaim.objects.filter(volunteer=volunteer, date__year=year, status__in=COUNTING).aggregate(
         total=Sum("amount")
     )["total"]
@@ -92,6 +94,7 @@ def _counting_total(*, volunteer: Volunteer, year: int) -> Decimal:
 
 
 def _over_maximum_message(*, left: Decimal, maximum: Decimal, year: int, this_year: bool) -> str:
+    """The refusal that tells the volunteer how much room is left, for this year or the year of the activity."""
     if this_year:
         return _(
             "With this claim you would get more than the maximum of %(maximum)s per year. "

@@ -351,3 +351,10 @@ def test_coordinator_without_claims_sees_empty_states(world: World, client: Clie
     assert response.status_code == 200
     assert list(response.context["waiting"]) == []
     assert "form" not in response.context
+
+
+def test_a_coordinator_who_volunteers_does_not_see_their_own_claim_to_decide(world: World, client: Client) -> None:
+    own = VolunteerFactory(user=world.coordinator, organisation=world.organisation)
+    submit(own, costs=Decimal("5"))
+    client.force_login(world.coordinator)
+    assert list(client.get(LIST).context["waiting"]) == []
