@@ -19,6 +19,7 @@ from accounts.models import Role
 from accounts.selectors import AnyUser, has_role, organisation_ids_where
 from core.selectors import object_get_for
 from expenses.models import ExpenseClaim
+from volunteers import selectors as volunteers_selectors
 from volunteers.models import Volunteer, VolunteerPolicy
 
 # Claims that use up the yearly maximum: a refused claim gives its room back.
@@ -57,17 +58,15 @@ def claim_get_for(user: AnyUser, pk: int, write: bool = False) -> ExpenseClaim:
 
 def volunteer_own(user: AnyUser) -> Volunteer | None:
     """The user's own volunteer profile when they hold the volunteer role, else None."""
-    # Same read as volunteers.selectors.volunteer_own, plus the role check this app's rule needs.
-    if not user.is_authenticated or not has_role(user, Role.VOLUNTEER):
+    # The claim rule names the role: a profile whose volunteer role was taken away claims nothing.
+    if not has_role(user, Role.VOLUNTEER):
         return None
-    return Volunteer.objects.filter(user=user).select_related("organisation").first()
+    return volunteers_selectors.volunteer_own(user)
 
 
 def expense_policy_for(organisation_id: int) -> VolunteerPolicy:
     """The organisation's rate per kilometre and yearly maximum; the model's defaults when it set none."""
-    return VolunteerPolicy.objects.filter(organisation_id=organisation_id).first() or VolunteerPolicy(
-        organisation_id=organisation_id
-    )
+    return volunteers_selectors.policy_for(organisation_id)
 
 
 def claimed_in_year(*, volunteer: Volunteer, year: int) -> dict[str, Decimal]:
