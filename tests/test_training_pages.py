@@ -12,10 +12,11 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
+from accounts.models import Role
 from tests.conftest import World
-from tests.factories import VolunteerFactory
+from tests.factories import VolunteerFactory, user_with_role
 from tests.test_training_factories import CourseFactory, SessionFactory, ThemedCourseFactory, enrol, move_to_past
-from training.models import Course, CourseCompletion, Enrolment, Session
+from training.models import Course, CourseCompletion, CourseRequirement, Enrolment, Session
 from volunteers.models import Volunteer, VolunteerKind
 
 pytestmark = pytest.mark.django_db
@@ -299,3 +300,19 @@ def test_the_promotion_email_reaches_the_first_waiting(
     assert [m.to for m in mailoutbox] == [[waiting.user.email]]
     assert "Goed nieuws: er is een plek vrij in de training Basistraining maatje." in mailoutbox[0].body
     assert CATALOGUE in mailoutbox[0].body
+
+
+def test_admin_configures_required_courses(world: World, client: Client, basic: Course) -> None:
+    superuser = user_with_role(Role.ADMIN, is_staff=True, is_superuser=True)
+    foreign = CourseFactory(organisation=world.other_organisation)
+    client.force_login(superuser)
+    for name in ("course", "courserequirement"):
+        assert client.get(reverse(f"admin:training_{name}_changelist")).status_code == 200
+        assert client.get(reverse(f"admin:training_{name}_add")).status_code == 200
+    add = reverse("admin:training_courserequirement_add")
+    data = {"organisation": world.organisation.pk, "kind": VolunteerKind.BUDDY, "course": foreign.pk}
+    response = client.post(add, data)
+    assert "Kies een cursus van deze organisatie." in response.content.decode()
+    response = client.post(add, {**data, "course": basic.pk})
+    assert response.status_code == 302
+    assert CourseRequirement.objects.filter(organisation=world.organisation, course=basic).exists()

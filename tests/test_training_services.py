@@ -333,8 +333,19 @@ def test_session_create_checks_place_times_capacity_and_course(world: World) -> 
             actor=world.coordinator, course=course, starts_at=starts, ends_at=starts, trainer="Joke", capacity=0
         )
     assert set(error.value.message_dict) == {"course", "starts_at", "ends_at", "capacity", "place"}
-    foreign = CourseFactory(organisation=world.other_organisation)
     later = timezone.now() + timedelta(days=1)
+    with pytest.raises(ValidationError) as error:
+        services.session_create(
+            actor=world.coordinator,
+            course=CourseFactory(organisation=world.organisation),
+            starts_at=later,
+            ends_at=later + timedelta(hours=1),
+            online_link="javascript:alert(1)",
+            trainer=" ",
+            capacity=5,
+        )
+    assert set(error.value.message_dict) == {"online_link", "trainer"}
+    foreign = CourseFactory(organisation=world.other_organisation)
     with pytest.raises(ValidationError, match="coördinator"):
         services.session_create(
             actor=world.coordinator,

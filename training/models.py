@@ -142,7 +142,7 @@ class Session(models.Model):
         verbose_name_plural = pgettext_lazy("training", "sessions")
 
     def __str__(self) -> str:
-        return f"{self.course} ({self.starts_at:%Y-%m-%d %H:%M})"
+        return f"{self.course} ({timezone.localtime(self.starts_at):%Y-%m-%d %H:%M})"
 
     def clean(self) -> None:
         errors: dict[str, Any] = {}

@@ -8,6 +8,7 @@ from datetime import datetime
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.mail import send_mail
+from django.core.validators import URLValidator
 from django.db import IntegrityError, transaction
 from django.template.loader import render_to_string
 from django.urls import reverse
@@ -91,6 +92,14 @@ def session_create(
         errors["capacity"] = _("A session has at least one place.")
     if not place.strip() and not online_link.strip():
         errors["place"] = _("Fill in a place, an online link, or both.")
+    if online_link.strip():
+        # The link becomes an <a href> on volunteers' pages: only web addresses, never javascript: and the like.
+        try:
+            URLValidator(schemes=["http", "https"])(online_link.strip())
+        except ValidationError:
+            errors["online_link"] = _("Fill in a web address that starts with https://.")
+    if not trainer.strip():
+        errors["trainer"] = _("Fill in the name of the trainer.")
     if errors:
         raise ValidationError(errors)
     with transaction.atomic():
