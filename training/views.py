@@ -17,6 +17,7 @@ from accounts.selectors import has_role, organisations_where
 from core.forms import add_service_errors
 from training import selectors, services
 from training.forms import AttendanceForm, CourseForm, SessionForm, VolunteerEnrolForm, WaitingListForm
+from training.models import Enrolment
 
 
 @login_required
@@ -93,7 +94,7 @@ def session_enrol(request: HttpRequest, pk: int) -> HttpResponse:
     except ValidationError as error:
         messages.error(request, " ".join(error.messages))
     else:
-        if enrolment.status == enrolment.Status.WAITING:
+        if enrolment.status == Enrolment.Status.WAITING:
             messages.success(request, _("You are on the waiting list. We email you when a place is free."))
         else:
             messages.success(request, _("You are enrolled. See you there!"))
@@ -113,7 +114,7 @@ def session_enrol_volunteer(request: HttpRequest, pk: int) -> HttpResponse:
         except ValidationError as error:
             add_service_errors(form, error, default_field="volunteer")
         else:
-            if enrolment.status == enrolment.Status.WAITING:
+            if enrolment.status == Enrolment.Status.WAITING:
                 messages.success(request, _("%(name)s is on the waiting list.") % {"name": volunteer})
             else:
                 messages.success(request, _("%(name)s is enrolled.") % {"name": volunteer})
