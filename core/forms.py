@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from typing import Any
+
+from django import forms
 from django.core.exceptions import ValidationError
 from django.forms import Form
 
@@ -15,3 +18,12 @@ def add_service_errors(form: Form, error: ValidationError, *, default_field: str
     else:
         for message in error.messages:
             form.add_error(default_field, message)
+
+
+class DateInput(forms.DateInput):
+    """The browser's date picker. It reads and writes ISO dates whatever the page's language."""
+
+    input_type = "date"
+
+    def __init__(self, attrs: dict[str, Any] | None = None) -> None:
+        super().__init__(attrs=attrs, format="%Y-%m-%d")

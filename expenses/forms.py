@@ -8,15 +8,8 @@ from django.utils import timezone
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
+from core.forms import DateInput
 from expenses.money import euro
-
-
-class DateInput(forms.DateInput):
-    input_type = "date"
-
-    def format_value(self, value: Any) -> str | None:
-        # The date input wants ISO dates whatever the language.
-        return value.isoformat() if hasattr(value, "isoformat") else value
 
 
 class DecimalInput(forms.TextInput):

@@ -8,6 +8,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Municipality, Organisation
+from core.forms import DateInput
 from core.geo import normalise_postcode
 from core.languages import SPOKEN_LANGUAGES
 from volunteers.models import DayPart, Experience, Outcome, Volunteer, VolunteerKind
@@ -18,10 +19,6 @@ AVAILABILITY_CHOICES = [
     (f"{day}-{part}", f"{WEEKDAYS[day]} {label}") for day in range(7) for part, label in DayPart.choices
 ]
 CHILD_LINE = re.compile(r"^\s*(?P<name>[^\d,]+?)\s*,?\s*(?P<age>\d{1,2})\s*$")
-
-
-class DateInput(forms.DateInput):
-    input_type = "date"
 
 
 class VolunteerRegisterForm(forms.Form):

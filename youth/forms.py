@@ -7,13 +7,10 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Municipality, Organisation
+from core.forms import DateInput
 from core.geo import normalise_postcode
 from core.languages import SPOKEN_LANGUAGES
 from youth.models import ConsentPurpose, Guardianship
-
-
-class DateInput(forms.DateInput):
-    input_type = "date"
 
 
 class YoungPersonRegisterForm(forms.Form):
