@@ -18,5 +18,7 @@ def dichtbij(request: HttpRequest) -> dict[str, Any]:
         "dichtbij_demo": settings.DICHTBIJ_DEMO,
         "menu_cases": bool(roles & {Role.PROFESSIONAL, Role.COORDINATOR}),
         "menu_volunteers": Role.COORDINATOR in roles,
+        # Training and expense claims are for volunteers and the coordinators who run the pool.
+        "menu_training": bool(roles & {Role.VOLUNTEER, Role.COORDINATOR}),
         "mfa_required": bool(user) and is_staff_user(user),
     }

@@ -29,9 +29,8 @@ def _msgfmt_statistics(po: Path) -> str:
 
 
 # The project's catalogue and those of apps that keep their own (`make translations` updates them all).
-DUTCH_CATALOGUES = [LOCALE / "nl" / "LC_MESSAGES" / "django.po"] + sorted(
-    Path(settings.BASE_DIR).glob("*/locale/nl/LC_MESSAGES/django.po")
-)
+APP_CATALOGUES = sorted(Path(settings.BASE_DIR).glob("*/locale/nl/LC_MESSAGES/django.po"))
+DUTCH_CATALOGUES = [LOCALE / "nl" / "LC_MESSAGES" / "django.po", *APP_CATALOGUES]
 
 
 @pytest.mark.parametrize("po", DUTCH_CATALOGUES, ids=lambda po: str(po.relative_to(settings.BASE_DIR)))
