@@ -11,7 +11,7 @@ from django.urls import reverse
 
 from tests.conftest import PERSONAS, World
 from tests.factories import MunicipalityFactory, OrganisationFactory, VolunteerFactory
-from volunteers.models import Intake, Reference, VogCheck, Volunteer
+from volunteers.models import AvailabilityException, Intake, Reference, VogCheck, Volunteer
 
 OK, REDIRECT, FORBIDDEN, HIDDEN = 200, 302, 403, 404
 
@@ -28,6 +28,7 @@ def volunteers(world: World) -> dict[str, Volunteer]:
     for volunteer in (own, foreign):
         Reference.objects.create(volunteer=volunteer, name="Piet", relation="buur", contact="06")
         VogCheck.objects.create(volunteer=volunteer, requested_on="2026-11-01")
+        AvailabilityException.objects.create(volunteer=volunteer, starts_on="2099-07-01", ends_on="2099-07-14")
     return {"own": own, "foreign": foreign}
 
 
@@ -50,6 +51,29 @@ VIEWS: list[tuple[str, str, Callable[[dict[str, Volunteer], bool], str], dict[st
         lambda v, own: reverse("volunteers:own"),
         expect(HIDDEN, volunteer=OK),
         expect(HIDDEN, volunteer=OK),
+    ),
+    (
+        "own availability",
+        "post",
+        lambda v, own: reverse("volunteers:own_availability"),
+        expect(HIDDEN, volunteer=REDIRECT),
+        expect(HIDDEN, volunteer=REDIRECT),
+    ),
+    (
+        "own unavailability add",
+        "post",
+        lambda v, own: reverse("volunteers:own_unavailability_add"),
+        expect(HIDDEN, volunteer=REDIRECT),
+        expect(HIDDEN, volunteer=REDIRECT),
+    ),
+    (
+        "own unavailability remove",
+        "post",
+        lambda v, own: reverse(
+            "volunteers:own_unavailability_remove", args=[v["own" if own else "foreign"].exceptions.get().pk]
+        ),
+        expect(HIDDEN, volunteer=REDIRECT),
+        expect(HIDDEN),
     ),
     (
         "detail",
@@ -105,6 +129,8 @@ VIEWS: list[tuple[str, str, Callable[[dict[str, Volunteer], bool], str], dict[st
 ]
 
 VALID_POSTS = {
+    "own availability": {"availability": ["5-afternoon"]},
+    "own unavailability add": {"starts_on": "2099-08-01", "ends_on": "2099-08-10", "reason": ""},
     "intake": {"intake-held_on": "2026-11-20", "intake-outcome": "positive", "intake-note": ""},
     "home visit": {"visit-held_on": "2026-11-20", "visit-outcome": "positive", "visit-note": ""},
     "reference add": {"reference-name": "Els", "reference-relation": "collega", "reference-contact": "06"},
@@ -222,3 +248,32 @@ def test_a_bad_screening_form_shows_its_errors_and_saves_nothing(world: World, c
     assert response.status_code == 400
     assert 'class="error-summary"' in response.content.decode()
     assert not Intake.objects.filter(volunteer=volunteer).exists()
+
+
+def test_a_volunteer_keeps_availability_and_days_away_up_to_date(world: World, client: Client) -> None:
+    volunteer = VolunteerFactory(user=world.volunteer, organisation=world.organisation)
+    client.force_login(world.volunteer)
+    client.post(reverse("volunteers:own_availability"), {"availability": ["0-evening", "6-morning"]})
+    assert sorted((s.weekday, s.day_part) for s in volunteer.availability.all()) == [(0, "evening"), (6, "morning")]
+    response = client.post(reverse("volunteers:own_availability"), {"availability": []})
+    assert response.status_code == 400
+    assert volunteer.availability.count() == 2, "an empty week is refused and changes nothing"
+
+    response = client.post(
+        reverse("volunteers:own_unavailability_add"), {"starts_on": "2099-08-10", "ends_on": "2099-08-01"}
+    )
+    assert response.status_code == 400
+    assert not volunteer.exceptions.exists()
+    client.post(reverse("volunteers:own_unavailability_add"), {"starts_on": "2099-08-01", "ends_on": "2099-08-10"})
+    period = volunteer.exceptions.get()
+    assert "1 augustus 2099" in client.get(reverse("volunteers:own")).content.decode()
+    client.post(reverse("volunteers:own_unavailability_remove", args=[period.pk]))
+    assert not volunteer.exceptions.exists()
+
+
+def test_administrators_set_the_volunteer_policy_and_screening_steps(world: World, client: Client) -> None:
+    world.admin.is_superuser = True
+    world.admin.save(update_fields=["is_superuser"])
+    client.force_login(world.admin)
+    for name in ("admin:volunteers_volunteerpolicy_add", "admin:volunteers_screeningrequirement_add"):
+        assert client.get(reverse(name)).status_code == 200

@@ -18,6 +18,13 @@ WEEKDAYS = [_("Monday"), _("Tuesday"), _("Wednesday"), _("Thursday"), _("Friday"
 AVAILABILITY_CHOICES = [
     (f"{day}-{part}", f"{WEEKDAYS[day]} {label}") for day in range(7) for part, label in DayPart.choices
 ]
+
+
+def slots_from(values: list[str]) -> list[tuple[int, str]]:
+    """'5-afternoon' → (5, 'afternoon'): the checkbox values of the weekly grid as (weekday, day part)."""
+    return [(int(day), part) for day, part in (value.split("-") for value in values)]
+
+
 CHILD_LINE = re.compile(r"^\s*(?P<name>[^\d,]+?)\s*,?\s*(?P<age>\d{1,2})\s*$")
 
 
@@ -124,7 +131,7 @@ class VolunteerRegisterForm(forms.Form):
 
     def service_arguments(self) -> dict[str, Any]:
         data = dict(self.cleaned_data)
-        data["availability"] = [(int(day), part) for day, part in (v.split("-") for v in data["availability"])]
+        data["availability"] = slots_from(data["availability"])
         adults = [name.strip() for name in data.pop("adults").split(",") if name.strip()]
         children, pets, smoking, beds = (data.pop(k) for k in ("children", "pets", "smoking", "beds_for_stays"))
         data["household"] = (
@@ -168,3 +175,16 @@ class VogReceiveForm(forms.Form):
     screening_profile = forms.CharField(
         label=_("Screening profile"), max_length=100, help_text=_("As on the VOG, e.g. 'Minderjarigen'.")
     )
+
+
+class AvailabilityForm(forms.Form):
+    availability = VolunteerRegisterForm.base_fields["availability"]
+
+    def slots(self) -> list[tuple[int, str]]:
+        return slots_from(self.cleaned_data["availability"])
+
+
+class UnavailabilityForm(forms.Form):
+    starts_on = forms.DateField(label=_("First day"), widget=DateInput)
+    ends_on = forms.DateField(label=_("Last day"), widget=DateInput)
+    reason = forms.CharField(label=_("Reason"), max_length=100, required=False, help_text=_("Not required."))

@@ -18,6 +18,7 @@ from accounts.models import Role
 from accounts.selectors import AnyUser, organisation_ids_where
 from core.selectors import object_get_for
 from volunteers.models import (
+    AvailabilityException,
     Reference,
     ScreeningStep,
     VogCheck,
@@ -264,3 +265,16 @@ def vogcheck_get_for(user: AnyUser, pk: int, write: bool = False) -> VogCheck:
     """A VOG check of a visible volunteer; only the volunteer's coordinators may record it (`write`)."""
     visible = VogCheck.objects.filter(volunteer__in=volunteer_visible_to(user)).select_related("volunteer")
     return object_get_for(visible, VogCheck.objects.filter(volunteer__in=volunteer_writable_by(user)), pk, write=write)
+
+
+def unavailability_visible_to(user: AnyUser) -> QuerySet[AvailabilityException]:
+    """The user's own unavailable periods (only the volunteer manages them)."""
+    if not user.is_authenticated:
+        return AvailabilityException.objects.none()
+    return AvailabilityException.objects.filter(volunteer__user=user)
+
+
+def unavailability_get_for(user: AnyUser, pk: int, write: bool = False) -> AvailabilityException:
+    """One of the user's own unavailable periods; 404 for anyone else's."""
+    own = unavailability_visible_to(user)
+    return object_get_for(own, own, pk, write=write)

@@ -296,3 +296,25 @@ def _add_years(day: date, years: int) -> date:
         return day.replace(year=day.year + years)
     except ValueError:  # 29 February
         return day.replace(year=day.year + years, day=28)
+
+
+def availability_set(*, volunteer: Volunteer, slots: list[tuple[int, str]]) -> None:
+    """Replace the weekly pattern of day parts the volunteer is usually free."""
+    if not slots:
+        raise ValidationError({"availability": _("Choose at least one part of the week when you are free.")})
+    with transaction.atomic():
+        volunteer.availability.all().delete()
+        AvailabilitySlot.objects.bulk_create(
+            AvailabilitySlot(volunteer=volunteer, weekday=day, day_part=part) for day, part in slots
+        )
+
+
+def unavailability_add(*, volunteer: Volunteer, starts_on: date, ends_on: date, reason: str) -> AvailabilityException:
+    """Add dates on which the volunteer cannot, whatever the weekly pattern says (a holiday, a busy week)."""
+    if ends_on < starts_on:
+        raise ValidationError({"ends_on": _("The last day cannot be before the first day.")})
+    if ends_on < timezone.localdate():
+        raise ValidationError({"ends_on": _("These dates are in the past.")})
+    return AvailabilityException.objects.create(
+        volunteer=volunteer, starts_on=starts_on, ends_on=ends_on, reason=reason
+    )

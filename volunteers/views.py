@@ -11,6 +11,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.forms import Form
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
@@ -19,9 +20,11 @@ from accounts.selectors import has_role
 from core.forms import add_service_errors
 from volunteers import selectors, services
 from volunteers.forms import (
+    AvailabilityForm,
     ReferenceAddForm,
     ReferenceRecordForm,
     StepForm,
+    UnavailabilityForm,
     VogReceiveForm,
     VogRequestForm,
     VolunteerRegisterForm,
@@ -47,25 +50,73 @@ def registered(request: HttpRequest) -> HttpResponse:
     return render(request, "volunteers/registered.html")
 
 
-@login_required
-def own(request: HttpRequest) -> HttpResponse:
+def _own_volunteer(request: HttpRequest) -> Volunteer:
     volunteer = selectors.volunteer_own(request.user)
     if volunteer is None:
         raise Http404
-    volunteer = selectors.with_readiness_data(Volunteer.objects.filter(pk=volunteer.pk)).get()
-    return render(
-        request,
-        "volunteers/own.html",
-        {"volunteer": volunteer, "readiness": selectors.volunteer_readiness(volunteer)},
-    )
+    return volunteer
+
+
+def _own_page(request: HttpRequest, bound: dict[str, Form] | None = None) -> HttpResponse:
+    """The volunteer's own page; `bound` holds a submitted form with errors."""
+    volunteer = selectors.with_readiness_data(Volunteer.objects.filter(pk=_own_volunteer(request).pk)).get()
+    slots = [f"{slot.weekday}-{slot.day_part}" for slot in volunteer.availability.all()]
+    context = {
+        "volunteer": volunteer,
+        "readiness": selectors.volunteer_readiness(volunteer),
+        "unavailable": volunteer.exceptions.filter(ends_on__gte=timezone.localdate()),
+        "availability_form": AvailabilityForm(initial={"availability": slots}),
+        "unavailability_form": UnavailabilityForm(),
+        **(bound or {}),
+    }
+    return render(request, "volunteers/own.html", context, status=400 if bound else 200)
+
+
+@login_required
+def own(request: HttpRequest) -> HttpResponse:
+    return _own_page(request)
+
+
+@login_required
+@require_POST
+def own_availability(request: HttpRequest) -> HttpResponse:
+    volunteer = _own_volunteer(request)
+    form = AvailabilityForm(request.POST)
+    if not form.is_valid():
+        return _own_page(request, {"availability_form": form})
+    services.availability_set(volunteer=volunteer, slots=form.slots())
+    messages.success(request, _("Saved."))
+    return redirect("volunteers:own")
+
+
+@login_required
+@require_POST
+def own_unavailability_add(request: HttpRequest) -> HttpResponse:
+    volunteer = _own_volunteer(request)
+    form = UnavailabilityForm(request.POST)
+    if form.is_valid():
+        try:
+            services.unavailability_add(volunteer=volunteer, **form.cleaned_data)
+        except ValidationError as error:
+            add_service_errors(form, error)
+        else:
+            messages.success(request, _("Saved."))
+            return redirect("volunteers:own")
+    return _own_page(request, {"unavailability_form": form})
+
+
+@login_required
+@require_POST
+def own_unavailability_remove(request: HttpRequest, pk: int) -> HttpResponse:
+    selectors.unavailability_get_for(request.user, pk, write=True).delete()
+    messages.success(request, _("Removed."))
+    return redirect("volunteers:own")
 
 
 @login_required
 @require_POST
 def own_status(request: HttpRequest) -> HttpResponse:
-    volunteer = selectors.volunteer_own(request.user)
-    if volunteer is None:
-        raise Http404
+    volunteer = _own_volunteer(request)
     action = request.POST.get("action")
     if action == "stop" and request.POST.get("confirm") != "yes":
         messages.error(request, _("Tick the box to confirm that you want to stop."))
