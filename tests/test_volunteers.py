@@ -30,6 +30,9 @@ from volunteers.models import (
 from volunteers.selectors import Stage, pipeline_for, volunteer_readiness, volunteer_stage
 
 TODAY = timezone.localdate()
+# The task worker closes its database connection when it is done, as between batches in production, so tests that
+# run it cannot sit inside a test-case transaction.
+runs_the_worker = pytest.mark.django_db(transaction=True)
 
 
 def registration(**overrides: Any) -> dict[str, Any]:
@@ -200,7 +203,10 @@ def test_paused_and_stopped_volunteers_are_not_matchable(db: None, coordinator: 
     assert volunteer_stage(Volunteer.objects.get(pk=volunteer.pk), result) == stage
 
 
-def test_the_vog_reminder_is_scheduled_eight_weeks_before_expiry_and_sent_once(db: None, coordinator: User) -> None:
+@runs_the_worker
+def test_the_vog_reminder_is_scheduled_eight_weeks_before_expiry_and_sent_once(
+    transactional_db: None, coordinator: User
+) -> None:
     volunteer = VolunteerFactory()
     coordinator_of_volunteer = user_with_role(Role.COORDINATOR, volunteer.organisation)
     screen_fully(volunteer, coordinator)
@@ -218,7 +224,8 @@ def test_the_vog_reminder_is_scheduled_eight_weeks_before_expiry_and_sent_once(d
     assert services.vog_remind(vog_id=volunteer.vog_checks.get().pk) is False, "only once"
 
 
-def test_a_vog_issued_long_ago_is_reminded_at_once(db: None, coordinator: User) -> None:
+@runs_the_worker
+def test_a_vog_issued_long_ago_is_reminded_at_once(transactional_db: None, coordinator: User) -> None:
     volunteer = VolunteerFactory()
     screen_fully(volunteer, coordinator, issued=TODAY - timedelta(days=3 * 365 - 20))
     call_command("db_worker", "--batch", "--no-startup-delay", verbosity=0)
