@@ -20,16 +20,12 @@ from django.utils import timezone
 from accounts.models import Role
 from expenses import services
 from expenses.models import ExpenseClaim
-from tests.conftest import PERSONAS, World
+from tests.conftest import World
 from tests.factories import VolunteerFactory, user_with_role
+from tests.permissions import FORBIDDEN, HIDDEN, OK, REDIRECT, expect, role_matrix
 from volunteers.models import Volunteer
 
-OK, REDIRECT, FORBIDDEN, HIDDEN = 200, 302, 403, 404
 TODAY = timezone.localdate()
-
-
-def expect(default: int, **special: int) -> dict[str, int]:
-    return {name: special.get(name, default) for name in PERSONAS}
 
 
 def new_claim(volunteer: Volunteer, costs: str = "5") -> ExpenseClaim:
@@ -95,27 +91,15 @@ VIEWS: list[tuple[str, str, Callable[[dict[bool, ExpenseClaim], bool], str], dic
     ),
 ]
 
-CASES = [
-    pytest.param(
-        method,
-        url,
-        data,
-        persona,
-        own,
-        (own_codes if own else foreign_codes)[persona],
-        id=f"{name}-{persona}-{'own' if own else 'foreign'}",
-    )
-    for name, method, url, data, own_codes, foreign_codes in VIEWS
-    for persona in PERSONAS
-    for own in (True, False)
-]
+CASES = role_matrix(VIEWS)
 
 
-@pytest.mark.parametrize(("method", "url", "data", "persona", "own", "expected"), CASES)
+@pytest.mark.parametrize(("name", "method", "url", "data", "persona", "own", "expected"), CASES)
 def test_view_answers_each_role(
     world: World,
     claims: dict[bool, ExpenseClaim],
     client: Client,
+    name: str,
     method: str,
     url: Callable,
     data: dict,

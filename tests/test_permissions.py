@@ -13,17 +13,12 @@ from django.urls import reverse
 
 from tests.conftest import PERSONAS, World
 from tests.factories import CaseFactory, assign
+from tests.permissions import FORBIDDEN, HIDDEN, OK, REDIRECT, expect, role_matrix
 from youth.models import ConsentPurpose
-
-OK, REDIRECT, FORBIDDEN, HIDDEN = 200, 302, 403, 404
 
 # For each view: how to build its URL from (world, own?), the method, and the status per persona for the own
 # object, then for the foreign object (another organisation's young person, on whom only `outsider` works).
 ALL = dict.fromkeys(PERSONAS)
-
-
-def expect(default: int, **special: int) -> dict[str, int]:
-    return {name: special.get(name, default) for name in PERSONAS}
 
 
 def yp(world: World, own: bool) -> int:
@@ -105,20 +100,7 @@ VIEWS: list[tuple[str, str, Callable[[World, bool], str], dict[str, int], dict[s
     ),
 ]
 
-CASES = [
-    pytest.param(
-        name,
-        method,
-        url,
-        persona,
-        own,
-        (own_codes if own else foreign_codes)[persona],
-        id=f"{name}-{persona}-{'own' if own else 'foreign'}",
-    )
-    for name, method, url, own_codes, foreign_codes in VIEWS
-    for persona in PERSONAS
-    for own in (True, False)
-]
+CASES = role_matrix(VIEWS)
 
 
 @pytest.mark.parametrize(("name", "method", "url", "persona", "own", "expected"), CASES)

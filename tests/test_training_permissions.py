@@ -17,14 +17,9 @@ from django.urls import reverse
 
 from tests.conftest import PERSONAS, World
 from tests.factories import VolunteerFactory
+from tests.permissions import FORBIDDEN, HIDDEN, OK, REDIRECT, expect, role_matrix
 from tests.test_training_factories import CourseFactory, SessionFactory, enrol
 from training.models import Course, Enrolment, Session
-
-OK, REDIRECT, FORBIDDEN, HIDDEN = 200, 302, 403, 404
-
-
-def expect(default: int, **special: int) -> dict[str, int]:
-    return {name: special.get(name, default) for name in PERSONAS}
 
 
 @dataclass
@@ -140,20 +135,7 @@ VIEWS: list[tuple[str, str, Url, dict[str, int], dict[str, int]]] = [
     ),
 ]
 
-CASES = [
-    pytest.param(
-        name,
-        method,
-        url,
-        persona,
-        own,
-        (own_codes if own else foreign_codes)[persona],
-        id=f"{name}-{persona}-{'own' if own else 'foreign'}",
-    )
-    for name, method, url, own_codes, foreign_codes in VIEWS
-    for persona in PERSONAS
-    for own in (True, False)
-]
+CASES = role_matrix(VIEWS)
 
 
 @pytest.mark.parametrize(("name", "method", "url", "persona", "own", "expected"), CASES)

@@ -9,15 +9,10 @@ import pytest
 from django.test import Client
 from django.urls import reverse
 
-from tests.conftest import PERSONAS, World
+from tests.conftest import World
 from tests.factories import MunicipalityFactory, OrganisationFactory, VolunteerFactory
+from tests.permissions import FORBIDDEN, HIDDEN, OK, REDIRECT, expect, role_matrix
 from volunteers.models import AvailabilityException, Intake, Reference, VogCheck, Volunteer
-
-OK, REDIRECT, FORBIDDEN, HIDDEN = 200, 302, 403, 404
-
-
-def expect(default: int, **special: int) -> dict[str, int]:
-    return {name: special.get(name, default) for name in PERSONAS}
 
 
 @pytest.fixture
@@ -140,12 +135,7 @@ VALID_POSTS = {
 
 @pytest.mark.parametrize(
     ("name", "method", "url", "persona", "own", "expected"),
-    [
-        pytest.param(n, m, u, p, o, (oc if o else fc)[p], id=f"{n}-{p}-{'own' if o else 'foreign'}")
-        for n, m, u, oc, fc in VIEWS
-        for p in PERSONAS
-        for o in (True, False)
-    ],
+    role_matrix(VIEWS),
 )
 def test_view_answers_each_role(
     world: World,
