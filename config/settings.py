@@ -53,6 +53,7 @@ INSTALLED_APPS = [
     "volunteers",
     "training",
     "expenses",
+    "hostfamilies",
 ]
 
 MIDDLEWARE = [
