@@ -1,0 +1,158 @@
+"""Reads of support requests and support-family matches.
+
+Who sees a match: the coordinators of the request's organisation, the professionals assigned to the request's
+case, the parents and guardians with custody of the case's young person, and the support family (the volunteer
+of the match). Each of them may make some move while the match is open (at least stop it, states.py), so those
+who see an open match may also write to it; a finished match is read-only for everyone.
+
+Who sees a request: its organisation's coordinators, the case's professionals and the custodial parents; the
+coordinators and professionals may change it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from django.db.models import Count, Q, QuerySet
+
+from accounts.models import Role
+from accounts.selectors import AnyUser, organisation_ids_where
+from core.selectors import object_get_for
+from hostfamilies.models import SupportFamilyMatch, SupportRequest
+from hostfamilies.states import OPEN_STATES, Move, Party, moves_from
+from youth.models import CaseAssignment, Guardianship
+
+__all__ = [
+    "OPEN_STATES",
+    "match_get_for",
+    "match_moves_for",
+    "match_parties",
+    "match_visible_to",
+    "match_writable_by",
+    "open_match_counts",
+    "supportrequest_get_for",
+    "supportrequest_visible_to",
+    "supportrequest_writable_by",
+]
+
+
+def _request_scope(user: AnyUser, *, parents: bool) -> Q | None:
+    """The requests the user takes part in, as a filter on SupportRequest; None when there are none."""
+    scope: Q | None = None
+    coordinator_orgs = organisation_ids_where(user, Role.COORDINATOR)
+    if coordinator_orgs:
+        scope = Q(organisation_id__in=coordinator_orgs)
+    professional_orgs = organisation_ids_where(user, Role.PROFESSIONAL)
+    if professional_orgs:
+        # Same shape as youth's case scope: assigned, and still a professional in the case's organisation.
+        assigned = Q(
+            case__in=CaseAssignment.objects.filter(
+                professional_id=user.pk, case__organisation_id__in=professional_orgs
+            ).values("case_id")
+        )
+        scope = assigned if scope is None else scope | assigned
+    if parents:
+        custody = Q(
+            case__young_person__in=Guardianship.objects.filter(guardian_id=user.pk, has_custody=True).values(
+                "young_person_id"
+            )
+        )
+        scope = custody if scope is None else scope | custody
+    return scope
+
+
+def supportrequest_writable_by(user: AnyUser) -> QuerySet[SupportRequest]:
+    """Requests the user works on: coordinator of the request's organisation or professional of its case."""
+    if not user.is_authenticated:
+        return SupportRequest.objects.none()
+    scope = _request_scope(user, parents=False)
+    return SupportRequest.objects.none() if scope is None else SupportRequest.objects.filter(scope)
+
+
+def supportrequest_visible_to(user: AnyUser) -> QuerySet[SupportRequest]:
+    """Requests the user works on, and those for their own children (with custody)."""
+    if not user.is_authenticated:
+        return SupportRequest.objects.none()
+    scope = _request_scope(user, parents=True)
+    return SupportRequest.objects.none() if scope is None else SupportRequest.objects.filter(scope)
+
+
+def supportrequest_get_for(user: AnyUser, pk: int, write: bool = False) -> SupportRequest:
+    """One request: 404 when invisible to the user, 403 when `write` is asked and the user only reads."""
+    visible = supportrequest_visible_to(user).select_related("case__young_person", "organisation")
+    return object_get_for(visible, supportrequest_writable_by(user), pk, write=write)
+
+
+def match_visible_to(user: AnyUser) -> QuerySet[SupportFamilyMatch]:
+    """Matches the user takes part in: through the request (coordinator, professional, custodial parent) or as
+    the support family."""
+    if not user.is_authenticated:
+        return SupportFamilyMatch.objects.none()
+    scope = Q(volunteer__user=user)
+    request_scope = _request_scope(user, parents=True)
+    if request_scope is not None:
+        scope |= Q(request__in=SupportRequest.objects.filter(request_scope).values("pk"))
+    return SupportFamilyMatch.objects.filter(scope)
+
+
+def match_writable_by(user: AnyUser) -> QuerySet[SupportFamilyMatch]:
+    """Matches on which the user may make some move: every visible match that is still open."""
+    return match_visible_to(user).filter(state__in=OPEN_STATES)
+
+
+def match_get_for(user: AnyUser, pk: int, write: bool = False) -> SupportFamilyMatch:
+    """One match: 404 when invisible to the user, 403 when `write` is asked and the user can make no move on it."""
+    visible = match_visible_to(user).select_related(
+        "request__case__young_person", "request__organisation", "volunteer__user"
+    )
+    return object_get_for(visible, match_writable_by(user), pk, write=write)
+
+
+def match_parties(user: AnyUser, match: SupportFamilyMatch) -> set[Party]:
+    """Every role through which the user takes part in this match (empty for anyone else)."""
+    if not user.is_authenticated:
+        return set()
+    parties: set[Party] = set()
+    case = match.request.case
+    if match.request.organisation_id in organisation_ids_where(user, Role.COORDINATOR):
+        parties.add(Party.COORDINATOR)
+    if (
+        case.organisation_id in organisation_ids_where(user, Role.PROFESSIONAL)
+        and CaseAssignment.objects.filter(case=case, professional=user).exists()
+    ):
+        parties.add(Party.PROFESSIONAL)
+    if Guardianship.objects.filter(young_person_id=case.young_person_id, guardian=user, has_custody=True).exists():
+        parties.add(Party.PARENT)
+    if match.volunteer.user_id == user.pk:
+        parties.add(Party.VOLUNTEER)
+    return parties
+
+
+def match_moves_for(user: AnyUser, match: SupportFamilyMatch) -> list[Move]:
+    """The moves the user may make on the match now (for buttons); a yes already recorded is left out."""
+    parties = match_parties(user, match)
+    recorded = {"family": match.family_yes_at is not None, "host": match.host_yes_at is not None}
+    return [
+        move
+        for move in moves_from(match.state)
+        if parties & move.parties and not (move.records_yes and recorded[move.records_yes])
+    ]
+
+
+def open_match_counts(volunteer_ids: Iterable[int]) -> dict[int, int]:
+    """How many matches in OPEN_STATES each volunteer has: every id asked for is a key (0 when none).
+
+    One query for any number of volunteers (none for an empty list), so matching can check the capacity of a
+    whole list of candidates. Not a lock: a service that takes a place re-counts under a row lock.
+    """
+    ids = list(dict.fromkeys(volunteer_ids))
+    if not ids:
+        return {}
+    counts = dict(
+        SupportFamilyMatch.objects.filter(volunteer_id__in=ids, state__in=OPEN_STATES)
+        .order_by()
+        .values("volunteer_id")
+        .annotate(count=Count("pk"))
+        .values_list("volunteer_id", "count")
+    )
+    return {volunteer_id: counts.get(volunteer_id, 0) for volunteer_id in ids}

@@ -1,0 +1,162 @@
+"""Writes about support families: a family's request, proposing a support family, and every later step of the
+match (through the one table in hostfamilies/states.py)."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from accounts.models import Organisation, Role, User
+from accounts.selectors import organisation_ids_where
+from hostfamilies.models import SupportFamilyMatch, SupportRequest
+from hostfamilies.selectors import match_parties
+from hostfamilies.states import MOVES, OPEN_STATES, State
+from volunteers.models import Volunteer, VolunteerKind
+from volunteers.selectors import volunteer_readiness, with_readiness_data
+from youth.models import Case
+from youth.selectors import case_writable_by
+
+
+def supportrequest_create(
+    *, actor: User, case: Case, organisation: Organisation, what_for: str, wishes: str = ""
+) -> SupportRequest:
+    """Record a family's request for a support family, handled by `organisation` (the coordinators' one).
+
+    Made by a coordinator of that organisation, or by someone who works on the case (its professional or a
+    coordinator of the case's organisation). The case must be open. Nothing can race here: one insert.
+    """
+    if organisation.pk not in organisation_ids_where(actor, Role.COORDINATOR) and not (
+        case_writable_by(actor).filter(pk=case.pk).exists()
+    ):
+        raise PermissionDenied(_("You may not ask for a support family for this family."))
+    what_for = what_for.strip()
+    if not what_for:
+        raise ValidationError({"what_for": _("Write in a few words what the family needs support for.")})
+    if not case.is_open:
+        raise ValidationError(_("This case is closed. Ask for a support family from an open case."))
+    with transaction.atomic():
+        return SupportRequest.objects.create(
+            case=case, organisation=organisation, what_for=what_for, wishes=wishes.strip()
+        )
+
+
+def match_propose(
+    *, actor: User, request: SupportRequest, volunteer: Volunteer, trial_weeks: int = 6
+) -> SupportFamilyMatch:
+    """A coordinator of the request's organisation proposes a support family for a waiting request.
+
+    Refused: a request that is withdrawn or already has an open match; a volunteer who is not registered as a
+    support family, who is not matchable (`volunteers.selectors.volunteer_readiness`), or who has no place left
+    (their matches in OPEN_STATES already fill their capacity).
+
+    Races: two coordinators could each see the last place of a volunteer free, or each propose for the same
+    request. So the request row and then the volunteer row are locked (select_for_update, always in this order)
+    before counting; the partial unique constraint "one open match per request" backs up the request lock.
+    """
+    if request.organisation_id not in organisation_ids_where(actor, Role.COORDINATOR):
+        raise PermissionDenied(_("Only a coordinator of the organisation that handles this request can do this."))
+    if not 1 <= trial_weeks <= 52:
+        raise ValidationError({"trial_weeks": _("A trial period lasts from 1 to 52 weeks.")})
+    with transaction.atomic():
+        locked_request = SupportRequest.objects.select_for_update(of=("self",)).get(pk=request.pk)
+        if locked_request.status == SupportRequest.Status.WITHDRAWN:
+            raise ValidationError(_("This request was withdrawn. You cannot propose a support family for it."))
+        if locked_request.matches.filter(state__in=OPEN_STATES).exists():
+            raise ValidationError(
+                _("This family already has a support family, or one is proposed. Stop that match first.")
+            )
+        Volunteer.objects.select_for_update(of=("self",)).only("pk").get(pk=volunteer.pk)
+        # Read after the lock, so capacity, status and screening are as they are now.
+        family = with_readiness_data(Volunteer.objects.filter(pk=volunteer.pk)).get()
+        name = str(family)
+        if not any(role.kind == VolunteerKind.SUPPORT_FAMILY for role in family.roles.all()):
+            raise ValidationError(_("%(name)s is not registered as a support family.") % {"name": name})
+        readiness = volunteer_readiness(family)
+        if not readiness.matchable:
+            raise ValidationError(
+                _("%(name)s cannot be matched yet. %(reasons)s")
+                % {"name": name, "reasons": " ".join(readiness.reasons)}
+            )
+        taken = SupportFamilyMatch.objects.filter(volunteer=family, state__in=OPEN_STATES).count()
+        if taken >= family.capacity:
+            raise ValidationError(
+                _("%(name)s has no place left for another family. Choose another support family.") % {"name": name}
+            )
+        match = SupportFamilyMatch.objects.create(request=locked_request, volunteer=family, trial_weeks=trial_weeks)
+        locked_request.status = SupportRequest.Status.MATCHED
+        locked_request.save(update_fields=["status"])
+    return match
+
+
+def match_move(
+    *, actor: User, match: SupportFamilyMatch, move: str, reason: str = "", outcome: str = ""
+) -> SupportFamilyMatch:
+    """Make one move of the table in hostfamilies/states.py and return the match as it is now.
+
+    PermissionDenied when the actor takes no part in the match through a party the move allows; ValidationError
+    when the move cannot be made from the current state (the message names the state), when this yes was already
+    recorded, or when a reason (stop, end) or outcome (end) is missing.
+
+    Dates: the trial period ends `trial_weeks` after it starts; `started_on` is the day the match becomes active;
+    `ended_on` the day it ends or stops. The request stays matched while the match is open and after it ended,
+    and waits again for a support family after a stop.
+
+    Races: two parties could move the same match at once (a yes and a stop, or both families' yes), so the match
+    row is locked (select_for_update) and the state read again before anything is decided.
+    """
+    step = MOVES.get(move)
+    if step is None:
+        raise ValidationError(_("This step does not exist."))
+    reason = reason.strip()
+    with transaction.atomic():
+        locked = (
+            SupportFamilyMatch.objects.select_for_update(of=("self",))
+            .select_related("request__case", "volunteer")
+            .get(pk=match.pk)
+        )
+        if not match_parties(actor, locked) & step.parties:
+            raise PermissionDenied(_("You may not do this for this match."))
+        if locked.state not in step.sources:
+            raise ValidationError(
+                _("This is not possible now: %(move)s. The match is at this step: %(state)s.")
+                % {"move": step.label, "state": locked.get_state_display()}
+            )
+        if step.needs_reason and not reason:
+            raise ValidationError({"reason": _("Write down why, in a few words.")})
+        if (step.needs_outcome or outcome) and outcome not in SupportFamilyMatch.Outcome.values:
+            raise ValidationError({"outcome": _("Choose how it went: were the goals reached?")})
+        now = timezone.now()
+        today = timezone.localdate()
+        if step.records_yes == "family":
+            if locked.family_yes_at is not None:
+                raise ValidationError(_("The family's yes is already recorded."))
+            locked.family_yes_at, locked.family_yes_by = now, actor
+        elif step.records_yes == "host":
+            if locked.host_yes_at is not None:
+                raise ValidationError(_("The support family's yes is already recorded."))
+            locked.host_yes_at = now
+        # A yes only moves the match on once the other family said yes too.
+        if step.records_yes is None or (locked.family_yes_at and locked.host_yes_at):
+            locked.state = step.target
+        if step.target == State.APPROVED:
+            locked.approved_by = actor
+        elif step.target == State.TRIAL:
+            locked.trial_ends_on = today + timedelta(weeks=locked.trial_weeks)
+        elif step.target == State.ACTIVE:
+            locked.started_on = today
+        elif step.target in (State.ENDED, State.STOPPED):
+            locked.ended_on, locked.ended_by, locked.end_reason = today, actor, reason
+            locked.outcome = outcome
+        locked.save()
+        if step.target == State.STOPPED:
+            # The family still needs support: the request goes back on the waiting list (unless withdrawn).
+            SupportRequest.objects.filter(pk=locked.request_id, status=SupportRequest.Status.MATCHED).update(
+                status=SupportRequest.Status.WAITING
+            )
+            if locked.request.status == SupportRequest.Status.MATCHED:
+                locked.request.status = SupportRequest.Status.WAITING
+    return locked
