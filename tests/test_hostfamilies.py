@@ -1,0 +1,343 @@
+"""Support-family matches: the life of a match through its states table, who may make each move, capacity,
+and who sees a match."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import IntegrityError, transaction
+from django.http import Http404
+from django.utils import timezone
+
+from accounts.models import Organisation, User
+from hostfamilies import services
+from hostfamilies.models import SupportFamilyMatch, SupportRequest
+from hostfamilies.selectors import (
+    OPEN_STATES,
+    match_get_for,
+    match_moves_for,
+    match_visible_to,
+    open_match_counts,
+    supportrequest_visible_to,
+)
+from hostfamilies.states import ALL_PARTIES, MOVES, State
+from tests.conftest import PERSONAS, World
+from tests.factories import CaseFactory, VolunteerFactory
+from volunteers.models import HomeVisit, Intake, Outcome, Reference, VogCheck, Volunteer, VolunteerKind
+from youth.models import Case
+
+TODAY = timezone.localdate()
+
+
+def screen(volunteer: Volunteer, recorded_by: User) -> Volunteer:
+    """Record every screening step a support family needs (the organisation has no courses, so no training)."""
+    Intake.objects.create(volunteer=volunteer, held_on=TODAY, outcome=Outcome.POSITIVE, recorded_by=recorded_by)
+    HomeVisit.objects.create(volunteer=volunteer, held_on=TODAY, outcome=Outcome.POSITIVE, recorded_by=recorded_by)
+    for name in ("Piet", "Els"):
+        Reference.objects.create(
+            volunteer=volunteer, name=name, relation="buur", contact="06", contacted_on=TODAY, outcome="positive"
+        )
+    VogCheck.objects.create(
+        volunteer=volunteer,
+        requested_on=TODAY,
+        received_on=TODAY,
+        issued_on=TODAY,
+        valid_until=TODAY + timedelta(days=3 * 365),
+    )
+    return volunteer
+
+
+def support_family(organisation: Organisation, recorded_by: User, *, capacity: int = 1, **kwargs: object) -> Volunteer:
+    """A matchable support family of `organisation`."""
+    volunteer = VolunteerFactory(
+        organisation=organisation, kinds=[VolunteerKind.SUPPORT_FAMILY], capacity=capacity, **kwargs
+    )
+    return screen(volunteer, recorded_by)
+
+
+def request_for(world: World, case: Case | None = None) -> SupportRequest:
+    return services.supportrequest_create(
+        actor=world.coordinator,
+        case=case or world.case,
+        organisation=world.organisation,
+        what_for="Rust voor moeder, plezier voor Sanne",
+        wishes="Eén weekend per maand logeren",
+    )
+
+
+def another_request(world: World) -> SupportRequest:
+    """A request for another family of the same organisation."""
+    return request_for(world, CaseFactory(organisation=world.organisation))
+
+
+@pytest.fixture
+def host(world: World) -> Volunteer:
+    # The world's volunteer persona is the support family, so the permission matrix covers "the volunteer".
+    return support_family(world.organisation, world.coordinator, user=world.volunteer)
+
+
+@pytest.fixture
+def match(world: World, host: Volunteer) -> SupportFamilyMatch:
+    return services.match_propose(actor=world.coordinator, request=request_for(world), volunteer=host)
+
+
+# The happy path, with who makes each move. `advance` walks it until the match reaches a state.
+def happy_path(world: World) -> list[tuple[str, User, dict[str, str]]]:
+    return [
+        ("introduce", world.coordinator, {}),
+        ("family_yes", world.parent, {}),
+        ("host_yes", world.volunteer, {}),
+        ("approve", world.professional, {}),
+        ("start_trial", world.coordinator, {}),
+        ("activate", world.coordinator, {}),
+        ("end", world.coordinator, {"reason": "Het gaat goed thuis", "outcome": "reached"}),
+    ]
+
+
+def advance(world: World, match: SupportFamilyMatch, state: str) -> SupportFamilyMatch:
+    if state == State.STOPPED:
+        return services.match_move(actor=world.coordinator, match=match, move="stop", reason="Verhuisd")
+    for move, actor, extra in happy_path(world):
+        if match.state == state:
+            break
+        match = services.match_move(actor=actor, match=match, move=move, **extra)
+    assert match.state == state
+    return match
+
+
+def request_status(match: SupportFamilyMatch) -> str:
+    return SupportRequest.objects.get(pk=match.request_id).status
+
+
+def test_the_whole_life_of_a_match(world: World, match: SupportFamilyMatch) -> None:
+    assert (match.state, request_status(match)) == (State.PROPOSED, SupportRequest.Status.MATCHED)
+    match = services.match_move(actor=world.coordinator, match=match, move="introduce")
+    assert match.state == State.INTRODUCTION
+    match = services.match_move(actor=world.parent, match=match, move="family_yes")
+    # One yes is not enough: the match waits for the support family's.
+    assert (match.state, match.family_yes_by) == (State.INTRODUCTION, world.parent)
+    assert match.family_yes_at is not None and match.host_yes_at is None
+    match = services.match_move(actor=world.volunteer, match=match, move="host_yes")
+    assert match.state == State.BOTH_YES and match.host_yes_at is not None
+    match = services.match_move(actor=world.professional, match=match, move="approve")
+    assert (match.state, match.approved_by) == (State.APPROVED, world.professional)
+    match = services.match_move(actor=world.coordinator, match=match, move="start_trial")
+    assert (match.state, match.trial_ends_on) == (State.TRIAL, TODAY + timedelta(weeks=6))
+    match = services.match_move(actor=world.coordinator, match=match, move="activate")
+    assert (match.state, match.started_on) == (State.ACTIVE, TODAY)
+    assert request_status(match) == SupportRequest.Status.MATCHED
+    match = services.match_move(
+        actor=world.coordinator, match=match, move="end", reason="Het gaat goed thuis", outcome="reached"
+    )
+    match.refresh_from_db()
+    assert (match.state, match.ended_on, match.ended_by) == (State.ENDED, TODAY, world.coordinator)
+    assert (match.end_reason, match.outcome) == ("Het gaat goed thuis", "reached")
+    # The request was answered: it stays matched (a new need is a new request).
+    assert request_status(match) == SupportRequest.Status.MATCHED
+    assert open_match_counts([match.volunteer_id]) == {match.volunteer_id: 0}
+
+
+def test_the_support_family_may_say_yes_first_and_the_professional_for_the_family(
+    world: World, match: SupportFamilyMatch
+) -> None:
+    match = advance(world, match, State.INTRODUCTION)
+    match = services.match_move(actor=world.volunteer, match=match, move="host_yes")
+    assert match.state == State.INTRODUCTION
+    with pytest.raises(ValidationError, match="al"):
+        services.match_move(actor=world.volunteer, match=match, move="host_yes")
+    match = services.match_move(actor=world.professional, match=match, move="family_yes")
+    assert (match.state, match.family_yes_by) == (State.BOTH_YES, world.professional)
+
+
+def test_a_yes_cannot_be_recorded_twice(world: World, match: SupportFamilyMatch) -> None:
+    match = advance(world, match, State.INTRODUCTION)
+    services.match_move(actor=world.parent, match=match, move="family_yes")
+    with pytest.raises(ValidationError):
+        services.match_move(actor=world.professional, match=match, move="family_yes")
+    assert [m.name for m in match_moves_for(world.parent, SupportFamilyMatch.objects.get(pk=match.pk))] == ["stop"]
+
+
+def test_ending_needs_a_reason_and_an_outcome(world: World, match: SupportFamilyMatch) -> None:
+    match = advance(world, match, State.ACTIVE)
+    with pytest.raises(ValidationError):
+        services.match_move(actor=world.coordinator, match=match, move="end", outcome="reached")
+    with pytest.raises(ValidationError):
+        services.match_move(actor=world.coordinator, match=match, move="end", reason="Klaar")
+    with pytest.raises(ValidationError):
+        services.match_move(actor=world.coordinator, match=match, move="end", reason="Klaar", outcome="great")
+    assert SupportFamilyMatch.objects.get(pk=match.pk).state == State.ACTIVE
+
+
+INVALID = [
+    pytest.param(state, move, id=f"{move}-from-{state}")
+    for state in State.values
+    for move, step in MOVES.items()
+    if state not in step.sources
+]
+
+
+@pytest.mark.parametrize(("state", "move"), INVALID)
+def test_a_move_from_the_wrong_state_is_refused_naming_the_state(
+    world: World, match: SupportFamilyMatch, state: str, move: str
+) -> None:
+    match = advance(world, match, state)
+    # Someone who may make the move, so the refusal is about the state and not about the person.
+    actor = {"family_yes": world.parent, "host_yes": world.volunteer}.get(move, world.coordinator)
+    with pytest.raises(ValidationError) as refused:
+        services.match_move(actor=actor, match=match, move=move, reason="Omdat", outcome="partly")
+    assert str(State(state).label) in " ".join(refused.value.messages)
+    assert SupportFamilyMatch.objects.get(pk=match.pk).state == state
+
+
+def test_an_unknown_move_is_refused(world: World, match: SupportFamilyMatch) -> None:
+    with pytest.raises(ValidationError):
+        services.match_move(actor=world.coordinator, match=match, move="teleport")
+
+
+ALLOWED = {
+    "introduce": {"coordinator"},
+    "family_yes": {"parent", "professional"},
+    "host_yes": {"volunteer"},
+    "approve": {"coordinator", "professional"},
+    "start_trial": {"coordinator"},
+    "activate": {"coordinator"},
+    "end": {"coordinator"},
+    "stop": {"coordinator", "professional", "parent", "volunteer"},
+}
+
+
+def test_the_allowed_parties_are_the_table() -> None:
+    assert set(ALLOWED) == set(MOVES)
+    # match_writable_by relies on it: everyone who takes part can stop an open match.
+    assert MOVES["stop"].parties == ALL_PARTIES
+    assert MOVES["stop"].sources == frozenset(OPEN_STATES)
+
+
+@pytest.mark.parametrize("persona", PERSONAS)
+@pytest.mark.parametrize("move", list(MOVES))
+def test_only_the_right_party_may_make_a_move(world: World, match: SupportFamilyMatch, move: str, persona: str) -> None:
+    match = advance(world, match, sorted(MOVES[move].sources, key=State.values.index)[0])
+    before = match.state
+    call = {"actor": world.by_role(persona), "match": match, "move": move, "reason": "Omdat", "outcome": "partly"}
+    if persona in ALLOWED[move]:
+        services.match_move(**call)  # type: ignore[arg-type]
+        assert SupportFamilyMatch.objects.get(pk=match.pk).updated_at > match.updated_at
+    else:
+        with pytest.raises(PermissionDenied):
+            services.match_move(**call)  # type: ignore[arg-type]
+        assert SupportFamilyMatch.objects.get(pk=match.pk).state == before
+
+
+@pytest.mark.parametrize("state", OPEN_STATES)
+def test_any_party_can_stop_an_open_match_with_a_reason(world: World, match: SupportFamilyMatch, state: str) -> None:
+    match = advance(world, match, state)
+    with pytest.raises(ValidationError):
+        services.match_move(actor=world.parent, match=match, move="stop", reason="  ")
+    match = services.match_move(actor=world.parent, match=match, move="stop", reason="Het klikt niet")
+    match.refresh_from_db()
+    assert (match.state, match.ended_on, match.end_reason) == (State.STOPPED, TODAY, "Het klikt niet")
+    # The family still needs support: back on the waiting list, and a new proposal is possible.
+    assert request_status(match) == SupportRequest.Status.WAITING
+    again = services.match_propose(actor=world.coordinator, request=match.request, volunteer=match.volunteer)
+    assert again.state == State.PROPOSED
+
+
+def test_a_full_support_family_cannot_be_proposed_until_a_place_is_free(
+    world: World, host: Volunteer, match: SupportFamilyMatch
+) -> None:
+    second = another_request(world)
+    with pytest.raises(ValidationError, match=str(host)):
+        services.match_propose(actor=world.coordinator, request=second, volunteer=host)
+    services.match_move(actor=world.volunteer, match=match, move="stop", reason="Te druk")
+    assert services.match_propose(actor=world.coordinator, request=second, volunteer=host).state == State.PROPOSED
+
+
+def test_a_request_has_one_open_match(world: World, match: SupportFamilyMatch) -> None:
+    other = support_family(world.organisation, world.coordinator)
+    with pytest.raises(ValidationError):
+        services.match_propose(actor=world.coordinator, request=match.request, volunteer=other)
+    # The database says the same when a service is bypassed.
+    with pytest.raises(IntegrityError), transaction.atomic():
+        SupportFamilyMatch.objects.create(request=match.request, volunteer=other)
+
+
+def test_an_unscreened_volunteer_or_one_who_is_no_support_family_cannot_be_proposed(world: World) -> None:
+    request = request_for(world)
+    unscreened = VolunteerFactory(organisation=world.organisation, kinds=[VolunteerKind.SUPPORT_FAMILY])
+    with pytest.raises(ValidationError, match="VOG"):
+        services.match_propose(actor=world.coordinator, request=request, volunteer=unscreened)
+    buddy = screen(VolunteerFactory(organisation=world.organisation, kinds=[VolunteerKind.BUDDY]), world.coordinator)
+    with pytest.raises(ValidationError):
+        services.match_propose(actor=world.coordinator, request=request, volunteer=buddy)
+    paused = support_family(world.organisation, world.coordinator, status=Volunteer.Status.PAUSED)
+    with pytest.raises(ValidationError):
+        services.match_propose(actor=world.coordinator, request=request, volunteer=paused)
+    assert not SupportFamilyMatch.objects.exists()
+    assert SupportRequest.objects.get(pk=request.pk).status == SupportRequest.Status.WAITING
+
+
+@pytest.mark.parametrize("persona", [p for p in PERSONAS if p != "coordinator"])
+def test_only_a_coordinator_of_the_requests_organisation_proposes(world: World, host: Volunteer, persona: str) -> None:
+    with pytest.raises(PermissionDenied):
+        services.match_propose(actor=world.by_role(persona), request=request_for(world), volunteer=host)
+
+
+def test_a_request_needs_someone_who_works_on_the_case_and_an_open_case(world: World) -> None:
+    made = services.supportrequest_create(
+        actor=world.professional, case=world.case, organisation=world.organisation, what_for="Weekendrust"
+    )
+    assert made.status == SupportRequest.Status.WAITING
+    with pytest.raises(PermissionDenied):
+        services.supportrequest_create(
+            actor=world.parent, case=world.case, organisation=world.organisation, what_for="Weekendrust"
+        )
+    with pytest.raises(ValidationError):
+        services.supportrequest_create(
+            actor=world.coordinator, case=world.case, organisation=world.organisation, what_for=" "
+        )
+    assert list(supportrequest_visible_to(world.parent)) == [made]
+    assert not supportrequest_visible_to(world.outsider).exists()
+
+
+SEES = {"coordinator", "professional", "parent", "volunteer"}
+
+
+@pytest.mark.parametrize("persona", PERSONAS)
+def test_who_sees_and_moves_a_match(world: World, match: SupportFamilyMatch, persona: str) -> None:
+    user = world.by_role(persona)
+    if persona in SEES:
+        assert list(match_visible_to(user)) == [match]
+        assert match_get_for(user, match.pk, write=True) == match
+        finished = advance(world, match, State.STOPPED)
+        with pytest.raises(PermissionDenied):
+            match_get_for(user, finished.pk, write=True)
+    else:
+        assert not match_visible_to(user).exists()
+        with pytest.raises(Http404):
+            match_get_for(user, match.pk)
+
+
+def test_open_match_counts_is_one_query_for_any_number_of_volunteers(
+    world: World, host: Volunteer, match: SupportFamilyMatch, django_assert_num_queries: object
+) -> None:
+    busy = support_family(world.organisation, world.coordinator, capacity=3)
+    for _ in range(2):
+        services.match_propose(
+            actor=world.coordinator,
+            request=another_request(world),
+            volunteer=busy,
+        )
+    stopped = services.match_propose(
+        actor=world.coordinator,
+        request=another_request(world),
+        volunteer=busy,
+    )
+    services.match_move(actor=world.coordinator, match=stopped, move="stop", reason="Verhuisd")
+    idle = support_family(world.organisation, world.coordinator)
+    with django_assert_num_queries(1):  # type: ignore[operator]
+        counts = open_match_counts([host.pk, busy.pk, idle.pk, host.pk])
+    assert counts == {host.pk: 1, busy.pk: 2, idle.pk: 0}
+    with django_assert_num_queries(0):  # type: ignore[operator]
+        assert open_match_counts([]) == {}
