@@ -17,6 +17,8 @@ from accounts.models import ORGANISATION_ROLES, STAFF_ROLES, Municipality, Organ
 from accounts.selectors import DEMO_EMAIL_DOMAIN
 from accounts.services import role_grant
 from core.geo import geocode
+from hostfamilies.models import SupportRequest
+from hostfamilies.services import match_move, match_propose, supportrequest_create
 from training.models import Course, CourseCompletion, Session
 from volunteers.models import (
     AvailabilitySlot,
@@ -139,11 +141,12 @@ def demo_load() -> None:
             young_person=child, guardian=people["marieke"], defaults={"has_custody": True}
         )
     _case(sanne, local_team, people["lisa"], date(2026, 9, 1), threatened=True)
-    _case(daan, local_team, people["lisa"], date(2026, 10, 6), threatened=False)
+    daan_case = _case(daan, local_team, people["lisa"], date(2026, 10, 6), threatened=False)
     _case(noah, local_team, None, date(2026, 11, 2), threatened=False)
     _case(mees, organisations["Buurtteam Utrecht Oost (demo)"], people["eva"], date(2026, 8, 17), threatened=False)
     _volunteers(organisations, municipalities)
     _training(organisations)
+    _support_family_match(daan_case, organisations[VOLUNTEER_CENTRE], people)
     Consent.objects.get_or_create(
         young_person=sanne,
         purpose=ConsentPurpose.DATA_PROCESSING,
@@ -237,6 +240,7 @@ VOLUNTEERS = [
     ("henk", "Henk", "Dekker", [VolunteerKind.PLUS_BUDDY], "Leiderdorp", "intake"),
     ("fatima", "Fatima", "El Amrani", [VolunteerKind.SUPPORT_FAMILY], "Leiden", "screened"),
     ("kees", "Kees", "Brouwer", [VolunteerKind.BUDDY], "Oegstgeest", "paused"),
+    ("willem", "Willem", "de Graaf", [VolunteerKind.SUPPORT_FAMILY], "Leiderdorp", "matched"),
     ("anouk", "Anouk", "Verhoeven", [VolunteerKind.BUDDY], "Voorschoten", "stopped"),
 ]
 
@@ -329,7 +333,11 @@ COURSES = [
     ("Intervisie autisme", Course.Kind.THEMED, "", Course.Theme.AUTISM),
     ("Terugkombijeenkomst (vecht)scheiding", Course.Kind.THEMED, "", Course.Theme.DIVORCE),
 ]
-COMPLETED = {"ahmed": "Basistraining maatje", "kees": "Basistraining maatje"}
+COMPLETED = {
+    "ahmed": "Basistraining maatje",
+    "kees": "Basistraining maatje",
+    "willem": "Basistraining steungezin",
+}
 
 
 def _training(organisations: dict[str, Organisation]) -> None:
@@ -359,3 +367,27 @@ def _training(organisations: dict[str, Organisation]) -> None:
             course=courses[title],
             defaults={"completed_on": timezone.localdate() - timedelta(days=10)},
         )
+
+
+def _support_family_match(case: Case, centre: Organisation, people: dict[str, User]) -> None:
+    """Daan's family asked for a support family; Willem's family is in the trial period (through the services, so
+    the demo passes the same checks as real use)."""
+    if SupportRequest.objects.filter(case=case).exists():
+        return
+    coordinator = people["peter"]
+    request = supportrequest_create(
+        actor=coordinator,
+        case=case,
+        organisation=centre,
+        what_for="Een weekend per maand logeren, zodat moeder rust heeft.",
+    )
+    willem = Volunteer.objects.get(user__email__startswith="willem@")
+    match = match_propose(actor=coordinator, request=request, volunteer=willem)
+    for actor, move in [
+        (coordinator, "introduce"),
+        (people["marieke"], "family_yes"),
+        (willem.user, "host_yes"),
+        (coordinator, "approve"),
+        (coordinator, "start_trial"),
+    ]:
+        match = match_move(actor=actor, match=match, move=move)

@@ -11,7 +11,7 @@ from django.core.exceptions import ValidationError
 from django.core.management import call_command
 from django.test import Client
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
 from django_tasks_db.models import DBTaskResult
 
 from accounts.models import Organisation, Role, User
@@ -289,3 +289,27 @@ def test_the_pipeline_counts_each_stage_with_constant_queries(
     with CaptureQueriesContext(connection) as many:
         client.get(reverse("volunteers:pipeline"))
     assert len(many.captured_queries) == len(few.captured_queries)
+
+
+def test_a_volunteer_at_capacity_is_matched_and_not_matchable(world: World) -> None:
+    from hostfamilies.services import match_move, match_propose, supportrequest_create
+
+    family = VolunteerFactory(organisation=world.organisation, kinds=[VolunteerKind.SUPPORT_FAMILY], capacity=1)
+    screen_fully(family, world.coordinator)
+    assert readiness(family).matchable
+    request = supportrequest_create(
+        actor=world.coordinator, case=world.case, organisation=world.organisation, what_for="weekendopvang"
+    )
+    match = match_propose(actor=world.coordinator, request=request, volunteer=family)
+
+    with translation.override("en"):
+        full = readiness(family)
+        counts, rows = pipeline_for(world.coordinator)
+    assert (full.matchable, full.open_matches) == (False, 1)
+    assert any("1 of 1" in reason for reason in full.reasons)
+    assert counts[Stage.MATCHED] == 1
+    assert "1 of 1" in rows[0].next_action
+
+    match_move(actor=world.coordinator, match=match, move="stop", reason="gezin verhuist")
+    assert readiness(family).matchable
+    assert pipeline_for(world.coordinator)[0][Stage.MATCHABLE] == 1

@@ -122,18 +122,23 @@ class Readiness:
     reasons: list[str]
     screening_missing: list[str]
     courses_missing: list[str]
+    open_matches: int
 
     @property
     def matchable(self) -> bool:
         return not self.reasons
 
 
-def volunteer_readiness(volunteer: Volunteer, *, on: date | None = None) -> Readiness:
+def volunteer_readiness(volunteer: Volunteer, *, on: date | None = None, open_matches: int | None = None) -> Readiness:
     """The one decision whether a volunteer is matchable: active, screening complete and valid (an expired VOG
-    counts as missing from the day it expires), and the required training done. Matching and every page use it.
+    counts as missing from the day it expires), the required training done, and room for another match.
+    Matching and every page use it.
 
-    Reads through related managers, so `with_readiness_data` makes a list of volunteers cost constant queries.
+    Reads through related managers, so `with_readiness_data` makes a list of volunteers cost constant queries;
+    a list passes `open_matches` from one `open_match_counts` call. (The count is not a lock: a service that
+    takes a place counts again under a row lock.)
     """
+    from hostfamilies.selectors import open_match_counts
     from training.selectors import required_courses_missing
 
     today = on or timezone.localdate()
@@ -152,7 +157,14 @@ def volunteer_readiness(volunteer: Volunteer, *, on: date | None = None) -> Read
             reasons.append(_("Not done yet: %(step)s.") % {"step": labels[step]})
     courses = [course.title for course in required_courses_missing(volunteer)]
     reasons += [_("Training not done yet: %(course)s.") % {"course": title} for title in courses]
-    return Readiness(reasons=reasons, screening_missing=screening_missing, courses_missing=courses)
+    if open_matches is None:
+        open_matches = open_match_counts([volunteer.pk])[volunteer.pk]
+    if open_matches >= volunteer.capacity:
+        reasons.append(
+            _("No room for another match: %(taken)s of %(capacity)s places are taken.")
+            % {"taken": open_matches, "capacity": volunteer.capacity}
+        )
+    return Readiness(reasons, screening_missing, courses, open_matches)
 
 
 class Stage:
@@ -162,15 +174,17 @@ class Stage:
     INTAKE = "intake"
     SCREENED = "screened"
     MATCHABLE = "matchable"
+    MATCHED = "matched"
     PAUSED = "paused"
     STOPPED = "stopped"
 
-    ORDER = (REGISTERED, INTAKE, SCREENED, MATCHABLE, PAUSED, STOPPED)
+    ORDER = (REGISTERED, INTAKE, SCREENED, MATCHABLE, MATCHED, PAUSED, STOPPED)
     LABELS = {
         REGISTERED: gettext_lazy("Registered"),
         INTAKE: gettext_lazy("In screening"),
         SCREENED: gettext_lazy("Screened, in training"),
         MATCHABLE: gettext_lazy("Matchable"),
+        MATCHED: gettext_lazy("Matched"),
         PAUSED: gettext_lazy("Paused"),
         STOPPED: gettext_lazy("Stopped"),
     }
@@ -182,6 +196,8 @@ def volunteer_stage(volunteer: Volunteer, readiness: Readiness) -> str:
         return Stage.STOPPED
     if volunteer.status == Volunteer.Status.PAUSED:
         return Stage.PAUSED
+    if readiness.open_matches:
+        return Stage.MATCHED
     if readiness.matchable:
         return Stage.MATCHABLE
     if readiness.screening_missing:
@@ -216,6 +232,11 @@ def _next_action(volunteer: Volunteer, stage: str, readiness: Readiness) -> str:
         return _("Training: %(course)s.") % {"course": readiness.courses_missing[0]}
     if stage == Stage.MATCHABLE:
         return _("Ready to be matched.")
+    if stage == Stage.MATCHED:
+        return _("Matched: %(taken)s of %(capacity)s places taken.") % {
+            "taken": readiness.open_matches,
+            "capacity": volunteer.capacity,
+        }
     if stage == Stage.PAUSED:
         return _("Ask whether they want to start again.")
     return _("Nothing: the volunteer has stopped.")
@@ -241,9 +262,13 @@ class PipelineRow:
 def pipeline_for(user: AnyUser) -> tuple[dict[str, int], list[PipelineRow]]:
     """The coordinator's pipeline: counts per stage, and every volunteer with stage, waiting time and next action,
     longest waiting first (constant queries for any number of volunteers)."""
+    from hostfamilies.selectors import open_match_counts
+
+    volunteers = list(with_readiness_data(volunteer_writable_by(user)))
+    matches = open_match_counts(v.pk for v in volunteers)
     rows = []
-    for volunteer in with_readiness_data(volunteer_writable_by(user)):
-        readiness = volunteer_readiness(volunteer)
+    for volunteer in volunteers:
+        readiness = volunteer_readiness(volunteer, open_matches=matches[volunteer.pk])
         stage = volunteer_stage(volunteer, readiness)
         rows.append(
             PipelineRow(
