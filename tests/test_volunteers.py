@@ -313,3 +313,19 @@ def test_a_volunteer_at_capacity_is_matched_and_not_matchable(world: World) -> N
     match_move(actor=world.coordinator, match=match, move="stop", reason="gezin verhuist")
     assert readiness(family).matchable
     assert pipeline_for(world.coordinator)[0][Stage.MATCHABLE] == 1
+
+
+def test_a_required_course_not_done_is_a_reason_until_it_is_completed(db: None, coordinator: User) -> None:
+    from training.models import Course, CourseCompletion
+
+    volunteer = VolunteerFactory()
+    screen_fully(volunteer, coordinator)
+    course = Course.objects.create(
+        organisation=volunteer.organisation, title="Basistraining maatje", kind="basic", for_kind=VolunteerKind.BUDDY
+    )
+    with translation.override("en"):
+        waiting = readiness(volunteer)
+    assert waiting.courses_missing == ["Basistraining maatje"]
+    assert waiting.reasons == ["Training not done yet: Basistraining maatje."]
+    CourseCompletion.objects.create(volunteer=volunteer, course=course, completed_on=TODAY)
+    assert readiness(volunteer).matchable
