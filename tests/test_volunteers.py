@@ -329,3 +329,11 @@ def test_a_required_course_not_done_is_a_reason_until_it_is_completed(db: None, 
     assert waiting.reasons == ["Training not done yet: Basistraining maatje."]
     CourseCompletion.objects.create(volunteer=volunteer, course=course, completed_on=TODAY)
     assert readiness(volunteer).matchable
+
+
+def test_nobody_can_register_a_volunteer_on_someone_elses_account(world: World) -> None:
+    with pytest.raises(ValidationError) as refused:
+        services.volunteer_register(**registration(email=world.parent.email))
+    assert "email" in refused.value.message_dict
+    volunteer = services.volunteer_register(**registration(email=world.parent.email), signed_in=world.parent)
+    assert volunteer.user == world.parent

@@ -65,6 +65,7 @@ def volunteer_register(
     preferred_gender: str,
     culture_or_religion: str,
     household: HouseholdData | None,
+    signed_in: User | None = None,
 ) -> Volunteer:
     """Register a volunteer with an account (a link to choose a password is emailed) and everything they told us.
 
@@ -82,8 +83,12 @@ def volunteer_register(
         errors["unavailable_to"] = _("The last day cannot be before the first day.")
     if not availability:
         errors["availability"] = _("Choose at least one part of the week when you are free.")
-    if Volunteer.objects.filter(user__email__iexact=email.strip()).exists():
+    existing = User.objects.filter(email__iexact=email.strip()).first()
+    if existing is not None and Volunteer.objects.filter(user=existing).exists():
         errors["email"] = _("You are already registered with this email address. Log in to see your details.")
+    elif existing is not None and existing != signed_in:
+        # Without this anyone could hang a volunteer profile on somebody else's account.
+        errors["email"] = _("There is already an account with this email address. Log in first, then register.")
     if errors:
         raise ValidationError(errors)
     place = geocode(home_place)

@@ -38,7 +38,8 @@ def register(request: HttpRequest) -> HttpResponse:
     form = VolunteerRegisterForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
-            services.volunteer_register(**form.service_arguments())
+            signed_in = request.user if request.user.is_authenticated else None
+            services.volunteer_register(**form.service_arguments(), signed_in=signed_in)
         except ValidationError as error:
             add_service_errors(form, error, default_field="home_place")
         else:
