@@ -1,0 +1,302 @@
+"""Writes about respite (logeren): offering a respite option, asking for a stay, and the coordinator's decisions.
+
+The rule that matters: on no night does an option hold more confirmed stays than it has beds
+(`RespiteOption.beds_per_night`). Every service that confirms a stay, or frees a bed and offers it again, first
+locks the option's row (select_for_update), so the decisions about one option happen one after the other and each
+counts the beds as they are.
+
+Lock order, to never deadlock: the option row, then the young person row, then the stay row.
+"""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+
+from django.core.exceptions import ObjectDoesNotExist, PermissionDenied, ValidationError
+from django.db import transaction
+from django.utils import formats, timezone
+from django.utils.translation import gettext as _
+
+from accounts.models import Organisation, Role, User
+from accounts.selectors import organisation_ids_where
+from hostfamilies.models import RespiteOption, Stay
+from volunteers.models import Volunteer
+from youth.models import Case, Guardianship, YoungPerson
+from youth.selectors import age_on, case_writable_by
+
+# A stay in one of these states holds (or asks for) the child's nights; the child cannot be elsewhere then.
+LIVE_STATUSES: tuple[str, ...] = (Stay.Status.REQUESTED, Stay.Status.CONFIRMED, Stay.Status.WAITING)
+
+
+def _is_coordinator(actor: User, option: RespiteOption) -> bool:
+    return option.organisation_id in organisation_ids_where(actor, Role.COORDINATOR)
+
+
+def _has_custody(actor: User, case: Case) -> bool:
+    return Guardianship.objects.filter(
+        young_person_id=case.young_person_id, guardian_id=actor.pk, has_custody=True
+    ).exists()
+
+
+def _first_full_night(option: RespiteOption, arrival: date, departure: date) -> date | None:
+    """The first night from arrival to departure - 1 on which every bed of the option is taken by a confirmed
+    stay; None when each night has a bed free. One query; only meaningful under the option's row lock."""
+    taken: dict[date, int] = {}
+    confirmed = Stay.objects.filter(
+        option=option, status=Stay.Status.CONFIRMED, arrival__lt=departure, departure__gt=arrival
+    ).values_list("arrival", "departure")
+    for other_arrival, other_departure in confirmed:
+        night = max(other_arrival, arrival)
+        while night < min(other_departure, departure):
+            taken[night] = taken.get(night, 0) + 1
+            night += timedelta(days=1)
+    night = arrival
+    while night < departure:
+        # One bed per stay, also with a parent along (see Stay).
+        if taken.get(night, 0) + 1 > option.beds_per_night:
+            return night
+        night += timedelta(days=1)
+    return None
+
+
+def respiteoption_create(
+    *,
+    actor: User,
+    organisation: Organisation,
+    kind: str,
+    name: str,
+    volunteer: Volunteer | None = None,
+    beds_per_night: int | None = None,
+    age_min: int = 0,
+    age_max: int = 23,
+    rules: str = "",
+) -> RespiteOption:
+    """A coordinator of `organisation` offers a respite option: a support family's beds (`volunteer` required;
+    the beds default to the household's `beds_for_stays`) or a stay house (`beds_per_night` required).
+
+    Nothing can race here: one insert; the check constraints back up the age range and the beds.
+    """
+    if organisation.pk not in organisation_ids_where(actor, Role.COORDINATOR):
+        raise PermissionDenied(_("Only a coordinator of this organisation can offer a respite option."))
+    name = name.strip()
+    if not name:
+        raise ValidationError({"name": _("Give the respite option a name.")})
+    if kind == RespiteOption.Kind.SUPPORT_FAMILY_BEDS:
+        if volunteer is None:
+            raise ValidationError({"volunteer": _("Choose the support family whose beds these are.")})
+        if beds_per_night is None:
+            try:
+                beds_per_night = volunteer.household.beds_for_stays
+            except ObjectDoesNotExist:
+                beds_per_night = 0
+    elif kind == RespiteOption.Kind.STAY_HOUSE:
+        volunteer = None
+    else:
+        raise ValidationError({"kind": _("Choose what kind of respite option this is.")})
+    if not beds_per_night or beds_per_night < 1:
+        raise ValidationError({"beds_per_night": _("A respite option needs at least one bed per night.")})
+    if age_min > age_max:
+        raise ValidationError({"age_max": _("The highest age cannot be lower than the lowest age.")})
+    with transaction.atomic():
+        return RespiteOption.objects.create(
+            organisation=organisation,
+            kind=kind,
+            name=name,
+            volunteer=volunteer,
+            beds_per_night=beds_per_night,
+            age_min=age_min,
+            age_max=age_max,
+            rules=rules.strip(),
+        )
+
+
+def stay_request(
+    *, actor: User, option: RespiteOption, case: Case, arrival: date, departure: date, with_parent: bool = False
+) -> Stay:
+    """Ask for a stay at `option` for the young person of `case`, for the nights arrival … departure - 1.
+
+    Asked by someone who works on the case (`case_writable_by`) or a parent or guardian with custody of the
+    child. Refused: a closed case, an option not open for bookings, departure on or before arrival, arrival in
+    the past, a child younger or older than the option takes on the day of arrival, and a child who already has
+    a requested, confirmed or waiting stay on one of these nights (at any option).
+
+    Races: two requests for the same child could both find no overlapping stay, so the young person's row is
+    locked (select_for_update) before looking.
+    """
+    if not (case_writable_by(actor).filter(pk=case.pk).exists() or _has_custody(actor, case)):
+        raise PermissionDenied(_("You may not ask for a stay for this child."))
+    if not case.is_open:
+        raise ValidationError(_("This case is closed. Ask for a stay from an open case."))
+    if not option.active:
+        raise ValidationError(_("This respite option does not take bookings at the moment."))
+    if departure <= arrival:
+        raise ValidationError({"departure": _("The day of departure must come after the day of arrival.")})
+    if arrival < timezone.localdate():
+        raise ValidationError({"arrival": _("The day of arrival has already passed. Choose a later day.")})
+    young_person = case.young_person
+    age = age_on(young_person.date_of_birth, arrival)
+    if not option.age_min <= age <= option.age_max:
+        raise ValidationError(
+            _(
+                "%(name)s will be %(age)s on the day of arrival; %(option)s takes children from %(min)s up to "
+                "%(max)s years old."
+            )
+            % {
+                "name": young_person.first_name,
+                "age": age,
+                "option": option.name,
+                "min": option.age_min,
+                "max": option.age_max,
+            }
+        )
+    with transaction.atomic():
+        YoungPerson.objects.select_for_update().only("pk").get(pk=young_person.pk)
+        overlapping = (
+            Stay.objects.filter(
+                case__young_person_id=young_person.pk,
+                status__in=LIVE_STATUSES,
+                arrival__lt=departure,
+                departure__gt=arrival,
+            )
+            .order_by("arrival")
+            .first()
+        )
+        if overlapping is not None:
+            raise ValidationError(
+                _("%(name)s already has a stay from %(arrival)s to %(departure)s. Choose other days.")
+                % {
+                    "name": young_person.first_name,
+                    "arrival": formats.date_format(overlapping.arrival),
+                    "departure": formats.date_format(overlapping.departure),
+                }
+            )
+        return Stay.objects.create(
+            option=option,
+            case=case,
+            arrival=arrival,
+            departure=departure,
+            with_parent=with_parent,
+            requested_by=actor,
+        )
+
+
+def _locked(stay: Stay) -> tuple[RespiteOption, Stay]:
+    """Lock the stay's option row, then the stay row, and return both as they are now (inside a transaction)."""
+    option = RespiteOption.objects.select_for_update().get(pk=stay.option_id)
+    locked = Stay.objects.select_for_update(of=("self",)).select_related("case").get(pk=stay.pk)
+    return option, locked
+
+
+def _not_now(stay: Stay) -> ValidationError:
+    return ValidationError(
+        _("This is not possible now: the stay is %(status)s.") % {"status": stay.get_status_display()}
+    )
+
+
+def stay_confirm(*, actor: User, stay: Stay) -> Stay:
+    """A coordinator of the option's organisation confirms a requested (or waiting) stay.
+
+    Capacity: on every night of the stay, the confirmed stays at the option plus this one must fit in
+    `beds_per_night`. When a night is full the stay stays as it was and a ValidationError names the night; the
+    coordinator can then put it on the waiting list (`stay_wait`).
+
+    Races: two coordinators confirming stays at the same option could each count the last bed free. So the
+    option's row is locked (select_for_update) before counting, in the same transaction as the update:
+    confirmations at one option happen one after the other, whatever the timing.
+    """
+    if not _is_coordinator(actor, stay.option):
+        raise PermissionDenied(_("Only a coordinator of the organisation of this respite option can do this."))
+    with transaction.atomic():
+        option, locked = _locked(stay)
+        if locked.status not in (Stay.Status.REQUESTED, Stay.Status.WAITING):
+            raise _not_now(locked)
+        full = _first_full_night(option, locked.arrival, locked.departure)
+        if full is not None:
+            raise ValidationError(
+                _("There is no bed left on %(date)s.") % {"date": formats.date_format(full)}, code="full"
+            )
+        locked.status = Stay.Status.CONFIRMED
+        locked.decided_by = actor
+        locked.save(update_fields=["status", "decided_by", "updated_at"])
+    return locked
+
+
+def stay_wait(*, actor: User, stay: Stay) -> Stay:
+    """A coordinator of the option's organisation puts a requested stay on the waiting list (for when a bed frees).
+
+    Races: the stay row is locked (select_for_update, after the option row as everywhere here) so a cancellation
+    or a confirmation at the same time is not overwritten.
+    """
+    if not _is_coordinator(actor, stay.option):
+        raise PermissionDenied(_("Only a coordinator of the organisation of this respite option can do this."))
+    with transaction.atomic():
+        _option, locked = _locked(stay)
+        if locked.status != Stay.Status.REQUESTED:
+            raise _not_now(locked)
+        locked.status = Stay.Status.WAITING
+        locked.decided_by = actor
+        locked.save(update_fields=["status", "decided_by", "updated_at"])
+    return locked
+
+
+def stay_refuse(*, actor: User, stay: Stay, reason: str) -> Stay:
+    """A coordinator of the option's organisation refuses a requested or waiting stay, with a reason.
+
+    Races: as in `stay_wait`, the option and stay rows are locked so a decision at the same time is not lost.
+    """
+    if not _is_coordinator(actor, stay.option):
+        raise PermissionDenied(_("Only a coordinator of the organisation of this respite option can do this."))
+    reason = reason.strip()
+    if not reason:
+        raise ValidationError({"reason": _("Write down why, in a few words.")})
+    with transaction.atomic():
+        _option, locked = _locked(stay)
+        if locked.status not in (Stay.Status.REQUESTED, Stay.Status.WAITING):
+            raise _not_now(locked)
+        locked.status = Stay.Status.REFUSED
+        locked.decided_by = actor
+        locked.refusal_reason = reason
+        locked.save(update_fields=["status", "decided_by", "refusal_reason", "updated_at"])
+    return locked
+
+
+def stay_cancel(*, actor: User, stay: Stay) -> Stay:
+    """Cancel a requested, waiting or confirmed stay: by whoever asked for it, a parent or guardian with custody
+    of the child, someone who works on the case, or a coordinator of the option's organisation.
+
+    When a confirmed stay is cancelled its beds are free again, and in the same transaction the first stay on the
+    waiting list at this option (oldest first) whose nights now all have a bed free goes back to "requested" with
+    `offered_at` set, so the coordinator sees it first and confirms it. Nothing is sent yet.
+
+    Races: the option's row is locked (select_for_update) before the stay and before counting, as in
+    `stay_confirm`, so the freed bed is offered while no confirmation can take it in between.
+    """
+    allowed = (
+        stay.requested_by_id == actor.pk
+        or _is_coordinator(actor, stay.option)
+        or case_writable_by(actor).filter(pk=stay.case_id).exists()
+        or _has_custody(actor, stay.case)
+    )
+    if not allowed:
+        raise PermissionDenied(_("You may not cancel this stay."))
+    with transaction.atomic():
+        option, locked = _locked(stay)
+        if locked.status not in LIVE_STATUSES:
+            raise _not_now(locked)
+        freed_a_bed = locked.status == Stay.Status.CONFIRMED
+        locked.status = Stay.Status.CANCELLED
+        locked.save(update_fields=["status", "updated_at"])
+        if freed_a_bed:
+            waiting = Stay.objects.filter(
+                option=option,
+                status=Stay.Status.WAITING,
+                arrival__lt=locked.departure,
+                departure__gt=locked.arrival,
+            ).order_by("created_at", "pk")
+            for candidate in waiting:
+                if _first_full_night(option, candidate.arrival, candidate.departure) is None:
+                    candidate.status = Stay.Status.REQUESTED
+                    candidate.offered_at = timezone.now()
+                    candidate.save(update_fields=["status", "offered_at", "updated_at"])
+                    break
+    return locked

@@ -1,0 +1,451 @@
+"""Respite options and stays: every refusal with its message, the confirm / wait / cancel / offer flow, and who
+may do what. Messages are checked in English, so they hold before and after the Dutch catalogue has them."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import date, timedelta
+
+import pytest
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import Http404
+from django.utils import formats, timezone, translation
+
+from accounts.models import Role
+from hostfamilies import respite_selectors as selectors
+from hostfamilies import respite_services as services
+from hostfamilies.models import RespiteOption, Stay
+from tests.conftest import PERSONAS, World
+from tests.factories import CaseFactory, VolunteerFactory, assign, born_years_ago, user_with_role
+from volunteers.models import Household, VolunteerKind
+from youth.models import Case
+
+
+@pytest.fixture(autouse=True)
+def _english() -> Iterator[None]:
+    with translation.override("en"):
+        yield
+
+
+def soon(days: int) -> date:
+    return timezone.localdate() + timedelta(days=days)
+
+
+@pytest.fixture
+def option(world: World) -> RespiteOption:
+    return services.respiteoption_create(
+        actor=world.coordinator,
+        organisation=world.organisation,
+        kind=RespiteOption.Kind.STAY_HOUSE,
+        name="Logeerhuis De Linde",
+        beds_per_night=1,
+        age_min=4,
+        age_max=17,
+    )
+
+
+def request(world: World, option: RespiteOption, arrival: int = 7, departure: int = 9, **kwargs: object) -> Stay:
+    return services.stay_request(
+        actor=kwargs.pop("actor", world.professional),  # type: ignore[arg-type]
+        option=option,
+        case=kwargs.pop("case", world.case),  # type: ignore[arg-type]
+        arrival=soon(arrival),
+        departure=soon(departure),
+        **kwargs,  # type: ignore[arg-type]
+    )
+
+
+def other_child(world: World) -> Case:
+    """Another child of the organisation, with an open case the world's professional works on."""
+    return assign(CaseFactory(organisation=world.organisation), world.professional)
+
+
+def fresh(stay: Stay) -> Stay:
+    return Stay.objects.get(pk=stay.pk)
+
+
+# Options
+
+
+def test_family_beds_default_to_the_household(world: World) -> None:
+    family = VolunteerFactory(organisation=world.organisation, kinds=[VolunteerKind.SUPPORT_FAMILY])
+    Household.objects.create(volunteer=family, beds_for_stays=2)
+    option = services.respiteoption_create(
+        actor=world.coordinator,
+        organisation=world.organisation,
+        kind=RespiteOption.Kind.SUPPORT_FAMILY_BEDS,
+        name="Logeren bij de familie",
+        volunteer=family,
+    )
+    assert option.beds_per_night == 2
+
+
+def test_family_without_beds_is_refused(world: World) -> None:
+    family = VolunteerFactory(organisation=world.organisation, kinds=[VolunteerKind.SUPPORT_FAMILY])
+    with pytest.raises(ValidationError, match="at least one bed"):
+        services.respiteoption_create(
+            actor=world.coordinator,
+            organisation=world.organisation,
+            kind=RespiteOption.Kind.SUPPORT_FAMILY_BEDS,
+            name="Geen bedden",
+            volunteer=family,
+        )
+
+
+@pytest.mark.parametrize("persona", ["professional", "parent", "outsider"])
+def test_only_the_coordinator_offers_an_option(world: World, persona: str) -> None:
+    with pytest.raises(PermissionDenied):
+        services.respiteoption_create(
+            actor=world.by_role(persona),
+            organisation=world.organisation,
+            kind=RespiteOption.Kind.STAY_HOUSE,
+            name="Logeerhuis",
+            beds_per_night=3,
+        )
+
+
+def test_option_age_range_ordered(world: World) -> None:
+    with pytest.raises(ValidationError, match="highest age"):
+        services.respiteoption_create(
+            actor=world.coordinator,
+            organisation=world.organisation,
+            kind=RespiteOption.Kind.STAY_HOUSE,
+            name="Logeerhuis",
+            beds_per_night=3,
+            age_min=12,
+            age_max=4,
+        )
+
+
+# Requests and their refusals
+
+
+@pytest.mark.parametrize("persona", ["professional", "parent", "coordinator"])
+def test_case_professional_parent_and_coordinator_may_request(
+    world: World, option: RespiteOption, persona: str
+) -> None:
+    stay = request(world, option, actor=world.by_role(persona), with_parent=True)
+    assert (stay.status, stay.requested_by, stay.with_parent) == (Stay.Status.REQUESTED, world.by_role(persona), True)
+    assert stay.nights == [soon(7), soon(8)]
+
+
+@pytest.mark.parametrize("persona", ["young_person_user", "mentor", "volunteer", "analyst", "admin", "outsider"])
+def test_others_may_not_request(world: World, option: RespiteOption, persona: str) -> None:
+    with pytest.raises(PermissionDenied):
+        request(world, option, actor=world.by_role(persona))
+    assert not Stay.objects.exists()
+
+
+def test_parent_without_custody_may_not_request(world: World, option: RespiteOption) -> None:
+    world.young_person.guardianships.update(has_custody=False)
+    with pytest.raises(PermissionDenied):
+        request(world, option, actor=world.parent)
+
+
+def test_closed_case_is_refused(world: World, option: RespiteOption) -> None:
+    world.case.closed_on = timezone.localdate()
+    world.case.save()
+    with pytest.raises(ValidationError, match="This case is closed"):
+        request(world, option)
+
+
+def test_inactive_option_is_refused(world: World, option: RespiteOption) -> None:
+    RespiteOption.objects.filter(pk=option.pk).update(active=False)
+    option.refresh_from_db()
+    with pytest.raises(ValidationError, match="does not take bookings"):
+        request(world, option)
+
+
+@pytest.mark.parametrize("departure", [7, 6])
+def test_departure_on_or_before_arrival_is_refused(world: World, option: RespiteOption, departure: int) -> None:
+    with pytest.raises(ValidationError, match="departure must come after the day of arrival"):
+        request(world, option, arrival=7, departure=departure)
+
+
+def test_arrival_in_the_past_is_refused(world: World, option: RespiteOption) -> None:
+    with pytest.raises(ValidationError, match="already passed"):
+        request(world, option, arrival=-1, departure=2)
+    # Today is still possible.
+    assert request(world, option, arrival=0, departure=1).arrival == timezone.localdate()
+
+
+@pytest.mark.parametrize("years", [3, 18])
+def test_child_outside_the_age_range_is_refused(world: World, option: RespiteOption, years: int) -> None:
+    world.young_person.date_of_birth = born_years_ago(years, days_after_birthday=30)
+    world.young_person.save()
+    with pytest.raises(ValidationError, match=f"will be {years} on the day of arrival.*from 4 up to 17"):
+        request(world, option)
+
+
+def test_age_is_taken_on_the_day_of_arrival(world: World, option: RespiteOption) -> None:
+    # Turns 18 between today and the day of arrival: too old for this option by then.
+    world.young_person.date_of_birth = born_years_ago(18, days_after_birthday=-3)
+    world.young_person.save()
+    with pytest.raises(ValidationError, match="will be 18"):
+        request(world, option, arrival=7, departure=8)
+    assert request(world, option, arrival=1, departure=2)
+
+
+def test_overlapping_stay_of_the_same_child_is_refused_at_any_option(world: World, option: RespiteOption) -> None:
+    elsewhere = services.respiteoption_create(
+        actor=world.coordinator,
+        organisation=world.organisation,
+        kind=RespiteOption.Kind.STAY_HOUSE,
+        name="Logeerhuis Elders",
+        beds_per_night=4,
+    )
+    request(world, option, arrival=7, departure=9)
+    with pytest.raises(ValidationError, match="already has a stay"):
+        request(world, elsewhere, arrival=8, departure=10)
+    # Back to back is fine: departure day 9 is the next arrival day.
+    assert request(world, elsewhere, arrival=9, departure=10)
+
+
+def test_cancelled_or_refused_stay_does_not_block_the_child(world: World, option: RespiteOption) -> None:
+    first = request(world, option)
+    services.stay_cancel(actor=world.parent, stay=first)
+    second = request(world, option)
+    services.stay_refuse(actor=world.coordinator, stay=second, reason="Geen begeleiding die week")
+    assert request(world, option).status == Stay.Status.REQUESTED
+
+
+# Confirm, waiting list, cancel, offer
+
+
+def test_confirm_until_full_then_no_bed(world: World, option: RespiteOption) -> None:
+    stay = request(world, option, arrival=7, departure=10)
+    assert services.stay_confirm(actor=world.coordinator, stay=stay).status == Stay.Status.CONFIRMED
+    assert fresh(stay).decided_by == world.coordinator
+    case = other_child(world)
+    other = request(world, option, arrival=9, departure=12, case=case)
+    with pytest.raises(ValidationError, match="There is no bed left on") as refused:
+        services.stay_confirm(actor=world.coordinator, stay=other)
+    assert refused.value.code == "full"
+    assert fresh(other).status == Stay.Status.REQUESTED
+    assert services.stay_wait(actor=world.coordinator, stay=other).status == Stay.Status.WAITING
+
+
+def test_no_bed_names_the_first_full_night(world: World, option: RespiteOption) -> None:
+    services.stay_confirm(actor=world.coordinator, stay=request(world, option, arrival=9, departure=10))
+    case = other_child(world)
+    other = request(world, option, arrival=7, departure=12, case=case)
+    with pytest.raises(ValidationError, match=f"no bed left on {formats.date_format(soon(9))}"):
+        services.stay_confirm(actor=world.coordinator, stay=other)
+
+
+def test_with_parent_takes_one_bed(world: World) -> None:
+    two_beds = services.respiteoption_create(
+        actor=world.coordinator,
+        organisation=world.organisation,
+        kind=RespiteOption.Kind.STAY_HOUSE,
+        name="Twee bedden",
+        beds_per_night=2,
+    )
+    services.stay_confirm(actor=world.coordinator, stay=request(world, two_beds, with_parent=True))
+    case = other_child(world)
+    second = services.stay_confirm(actor=world.coordinator, stay=request(world, two_beds, case=case))
+    assert second.status == Stay.Status.CONFIRMED
+    assert selectors.nights_booked(two_beds, soon(6), soon(9)) == {
+        soon(6): 0,
+        soon(7): 2,
+        soon(8): 2,
+        soon(9): 0,
+    }
+
+
+def test_departure_night_is_free(world: World, option: RespiteOption) -> None:
+    services.stay_confirm(actor=world.coordinator, stay=request(world, option, arrival=7, departure=9))
+    case = other_child(world)
+    after = request(world, option, arrival=9, departure=11, case=case)
+    assert services.stay_confirm(actor=world.coordinator, stay=after).status == Stay.Status.CONFIRMED
+
+
+def test_cancel_offers_the_bed_to_the_oldest_waiting_stay_that_fits(world: World, option: RespiteOption) -> None:
+    confirmed = services.stay_confirm(actor=world.coordinator, stay=request(world, option, arrival=7, departure=10))
+    # Also full on night 12 through another confirmed stay, so the oldest waiting stay (7-13) does not fit.
+    blocker_case = other_child(world)
+    services.stay_confirm(
+        actor=world.coordinator, stay=request(world, option, arrival=12, departure=13, case=blocker_case)
+    )
+    # A plain request from before, on other days: the offered stay still comes first in the coordinator's list.
+    earlier = request(world, option, arrival=20, departure=21, case=other_child(world))
+    waiting = []
+    for arrival, departure in [(7, 13), (8, 10), (7, 9)]:
+        case = other_child(world)
+        stay = request(world, option, arrival=arrival, departure=departure, case=case)
+        waiting.append(services.stay_wait(actor=world.coordinator, stay=stay))
+
+    services.stay_cancel(actor=world.parent, stay=confirmed)
+
+    assert fresh(confirmed).status == Stay.Status.CANCELLED
+    too_long, offered, later = (fresh(stay) for stay in waiting)
+    assert (too_long.status, too_long.offered_at) == (Stay.Status.WAITING, None)
+    assert offered.status == Stay.Status.REQUESTED and offered.offered_at is not None
+    # Only one offer per freed bed; the later one waits on.
+    assert later.status == Stay.Status.WAITING
+    requested = list(selectors.stay_visible_to(world.coordinator).filter(status=Stay.Status.REQUESTED))
+    assert requested == [offered, earlier]
+    assert services.stay_confirm(actor=world.coordinator, stay=offered).status == Stay.Status.CONFIRMED
+
+
+def test_cancelling_a_stay_that_held_no_bed_offers_nothing(world: World, option: RespiteOption) -> None:
+    services.stay_confirm(actor=world.coordinator, stay=request(world, option))
+    case = other_child(world)
+    waiting = services.stay_wait(actor=world.coordinator, stay=request(world, option, case=case))
+    third_case = other_child(world)
+    services.stay_cancel(actor=world.professional, stay=request(world, option, case=third_case))
+    assert fresh(waiting).status == Stay.Status.WAITING
+
+
+def test_waiting_stay_can_be_confirmed_when_a_bed_is_free(world: World, option: RespiteOption) -> None:
+    stay = services.stay_wait(actor=world.coordinator, stay=request(world, option))
+    assert services.stay_confirm(actor=world.coordinator, stay=stay).status == Stay.Status.CONFIRMED
+
+
+@pytest.mark.parametrize(
+    ("status", "action"),
+    [
+        (Stay.Status.CONFIRMED, "confirm"),
+        (Stay.Status.CONFIRMED, "wait"),
+        (Stay.Status.CONFIRMED, "refuse"),
+        (Stay.Status.CANCELLED, "confirm"),
+        (Stay.Status.CANCELLED, "cancel"),
+        (Stay.Status.REFUSED, "confirm"),
+        (Stay.Status.WAITING, "wait"),
+    ],
+)
+def test_steps_that_do_not_fit_the_status_are_refused(
+    world: World, option: RespiteOption, status: str, action: str
+) -> None:
+    stay = request(world, option)
+    Stay.objects.filter(pk=stay.pk).update(status=status)
+    call = {
+        "confirm": lambda: services.stay_confirm(actor=world.coordinator, stay=stay),
+        "wait": lambda: services.stay_wait(actor=world.coordinator, stay=stay),
+        "refuse": lambda: services.stay_refuse(actor=world.coordinator, stay=stay, reason="Nee"),
+        "cancel": lambda: services.stay_cancel(actor=world.coordinator, stay=stay),
+    }[action]
+    with pytest.raises(ValidationError, match="This is not possible now: the stay is"):
+        call()
+    assert fresh(stay).status == status
+
+
+def test_refuse_needs_a_reason(world: World, option: RespiteOption) -> None:
+    stay = request(world, option)
+    with pytest.raises(ValidationError, match="Write down why"):
+        services.stay_refuse(actor=world.coordinator, stay=stay, reason="  ")
+    refused = services.stay_refuse(actor=world.coordinator, stay=stay, reason="Vol met begeleiding")
+    assert (refused.status, refused.refusal_reason, refused.decided_by) == (
+        Stay.Status.REFUSED,
+        "Vol met begeleiding",
+        world.coordinator,
+    )
+
+
+# Who may do what
+
+
+DECIDERS = {"coordinator"}
+CANCELLERS = {"coordinator", "professional", "parent"}
+
+
+@pytest.mark.parametrize("persona", PERSONAS)
+@pytest.mark.parametrize("action", ["confirm", "wait", "refuse"])
+def test_only_the_coordinator_decides(world: World, option: RespiteOption, persona: str, action: str) -> None:
+    stay = request(world, option)
+    actor = world.by_role(persona)
+    call = {
+        "confirm": lambda: services.stay_confirm(actor=actor, stay=stay),
+        "wait": lambda: services.stay_wait(actor=actor, stay=stay),
+        "refuse": lambda: services.stay_refuse(actor=actor, stay=stay, reason="Nee"),
+    }[action]
+    if persona in DECIDERS:
+        assert call().status != Stay.Status.REQUESTED
+    else:
+        with pytest.raises(PermissionDenied):
+            call()
+        assert fresh(stay).status == Stay.Status.REQUESTED
+
+
+@pytest.mark.parametrize("persona", PERSONAS)
+def test_who_may_cancel(world: World, option: RespiteOption, persona: str) -> None:
+    stay = services.stay_confirm(actor=world.coordinator, stay=request(world, option))
+    actor = world.by_role(persona)
+    if persona in CANCELLERS:
+        assert services.stay_cancel(actor=actor, stay=stay).status == Stay.Status.CANCELLED
+    else:
+        with pytest.raises(PermissionDenied):
+            services.stay_cancel(actor=actor, stay=stay)
+        assert fresh(stay).status == Stay.Status.CONFIRMED
+
+
+def test_the_requester_may_cancel_after_leaving_the_case(world: World, option: RespiteOption) -> None:
+    stay = request(world, option, actor=world.professional)
+    world.case.assignments.filter(professional=world.professional).delete()
+    assert services.stay_cancel(actor=world.professional, stay=stay).status == Stay.Status.CANCELLED
+
+
+@pytest.mark.parametrize("persona", PERSONAS)
+def test_who_sees_and_decides_on_a_stay(world: World, option: RespiteOption, persona: str) -> None:
+    stay = request(world, option)
+    user = world.by_role(persona)
+    sees = persona in CANCELLERS
+    assert selectors.stay_visible_to(user).filter(pk=stay.pk).exists() == sees
+    if not sees:
+        with pytest.raises(Http404):
+            selectors.stay_get_for(user, stay.pk)
+    elif persona in DECIDERS:
+        assert selectors.stay_get_for(user, stay.pk, write=True) == stay
+    else:
+        assert selectors.stay_get_for(user, stay.pk) == stay
+        with pytest.raises(PermissionDenied):
+            selectors.stay_get_for(user, stay.pk, write=True)
+
+
+def test_coordinator_of_another_organisation_sees_no_stay(world: World, option: RespiteOption) -> None:
+    stay = request(world, option)
+    stranger = user_with_role(Role.COORDINATOR, world.other_organisation)
+    with pytest.raises(Http404):
+        selectors.stay_get_for(stranger, stay.pk)
+    with pytest.raises(PermissionDenied):
+        services.stay_confirm(actor=stranger, stay=stay)
+
+
+@pytest.mark.parametrize("persona", PERSONAS)
+def test_who_sees_options(world: World, option: RespiteOption, persona: str) -> None:
+    inactive = services.respiteoption_create(
+        actor=world.coordinator,
+        organisation=world.organisation,
+        kind=RespiteOption.Kind.STAY_HOUSE,
+        name="Gesloten",
+        beds_per_night=1,
+    )
+    RespiteOption.objects.filter(pk=inactive.pk).update(active=False)
+    user = world.by_role(persona)
+    visible = set(selectors.respiteoption_visible_to(user))
+    expected = {
+        "coordinator": {option, inactive},
+        "professional": {option},
+        "parent": {option},
+        "outsider": {option},
+    }.get(persona, set())
+    assert visible == expected
+    if persona == "coordinator":
+        assert selectors.respiteoption_get_for(user, inactive.pk, write=True) == inactive
+    elif expected:
+        with pytest.raises(PermissionDenied):
+            selectors.respiteoption_get_for(user, option.pk, write=True)
+    else:
+        with pytest.raises(Http404):
+            selectors.respiteoption_get_for(user, option.pk)
+
+
+def test_nights_booked_counts_only_confirmed_stays_in_one_query(
+    world: World, option: RespiteOption, django_assert_num_queries: object
+) -> None:
+    services.stay_confirm(actor=world.coordinator, stay=request(world, option, arrival=1, departure=4))
+    case = other_child(world)
+    request(world, option, arrival=5, departure=6, case=case)  # requested only: no bed taken
+    with django_assert_num_queries(1):  # type: ignore[operator]
+        booked = selectors.nights_booked(option, soon(2), soon(5))
+    assert booked == {soon(2): 1, soon(3): 1, soon(4): 0, soon(5): 0}
