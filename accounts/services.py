@@ -25,16 +25,19 @@ def accesslog_record(
     young_person: YoungPerson,
     what: str,
     action: str = AccessLogEntry.Action.VIEW,
+    basis: tuple[str, str] | None = None,
 ) -> AccessLogEntry:
     """Append one NEN 7513 row: who (with the role and organisation that gave access) saw whose record, from where.
 
-    `what` is a code (AccessLogEntry.What), translated when the young person reads the log.
+    `what` is a code (AccessLogEntry.What), translated when the young person reads the log. `basis` (role,
+    organisation name) is given by pages that reach the young person through something else than their case,
+    such as a support-family match; without it the case decides.
     """
     from youth.selectors import youngperson_access_basis
 
     actor = request.user
     assert isinstance(actor, User)
-    role, organisation = youngperson_access_basis(actor, young_person)
+    role, organisation = basis or youngperson_access_basis(actor, young_person)
     with transaction.atomic():
         return AccessLogEntry.objects.create(
             actor=actor,

@@ -19,6 +19,7 @@ urlpatterns = [
     path("jongeren/", include("youth.urls")),
     path("vrijwilligers/", include("volunteers.urls")),
     path("training/", include("training.urls")),
+    path("steungezinnen/", include("hostfamilies.urls")),
     path("onkosten/", include("expenses.urls")),
     path("beheer/", admin.site.urls),
 ]

@@ -18,6 +18,7 @@ def dichtbij(request: HttpRequest) -> dict[str, Any]:
         "dichtbij_demo": settings.DICHTBIJ_DEMO,
         "menu_cases": bool(roles & {Role.PROFESSIONAL, Role.COORDINATOR}),
         "menu_volunteers": Role.COORDINATOR in roles,
+        "menu_support_families": bool(roles & {Role.PROFESSIONAL, Role.COORDINATOR}),
         # Training and expense claims are for volunteers and the coordinators who run the pool.
         "menu_training": bool(roles & {Role.VOLUNTEER, Role.COORDINATOR}),
         "mfa_required": bool(user) and is_staff_user(user),

@@ -20,16 +20,19 @@ from accounts.selectors import AnyUser, organisation_ids_where
 from core.selectors import object_get_for
 from hostfamilies.models import SupportFamilyMatch, SupportRequest
 from hostfamilies.states import OPEN_STATES, Move, Party, moves_from
+from volunteers.models import Volunteer, VolunteerKind
 from youth.models import CaseAssignment, Guardianship
 
 __all__ = [
     "OPEN_STATES",
+    "match_access_basis",
     "match_get_for",
     "match_moves_for",
     "match_parties",
     "match_visible_to",
     "match_writable_by",
     "open_match_counts",
+    "support_families_to_propose",
     "supportrequest_get_for",
     "supportrequest_visible_to",
     "supportrequest_writable_by",
@@ -156,3 +159,31 @@ def open_match_counts(volunteer_ids: Iterable[int]) -> dict[int, int]:
         .values_list("volunteer_id", "count")
     )
     return {volunteer_id: counts.get(volunteer_id, 0) for volunteer_id in ids}
+
+
+def support_families_to_propose(user: AnyUser, request: SupportRequest) -> QuerySet[Volunteer] | None:
+    """The support families a coordinator of the request's organisation can propose: that organisation's matchable
+    support families with room left. None for anyone who may not propose."""
+    from volunteers.selectors import volunteer_readiness, with_readiness_data
+
+    if request.organisation_id not in organisation_ids_where(user, Role.COORDINATOR):
+        return None
+    families = list(
+        with_readiness_data(
+            Volunteer.objects.filter(organisation_id=request.organisation_id, roles__kind=VolunteerKind.SUPPORT_FAMILY)
+        )
+    )
+    taken = open_match_counts(f.pk for f in families)
+    ready = [f.pk for f in families if volunteer_readiness(f, open_matches=taken[f.pk]).matchable]
+    return Volunteer.objects.filter(pk__in=ready)
+
+
+def match_access_basis(match: SupportFamilyMatch, parties: set[Party]) -> tuple[str, str]:
+    """The role and organisation through which a party sees the match's young person, for the access log."""
+    if Party.COORDINATOR in parties:
+        return Role.COORDINATOR, match.request.organisation.name
+    if Party.PROFESSIONAL in parties:
+        return Role.PROFESSIONAL, match.request.case.organisation.name
+    if Party.PARENT in parties:
+        return Role.PARENT, ""
+    return Role.VOLUNTEER, match.volunteer.organisation.name

@@ -1,0 +1,16 @@
+from __future__ import annotations
+
+from django.urls import path
+
+from hostfamilies import views
+
+app_name = "hostfamilies"
+
+urlpatterns = [
+    path("", views.overview, name="overview"),
+    path("aanvragen/nieuw/", views.request_create, name="request_create"),
+    path("aanvragen/<int:pk>/", views.request_detail, name="request_detail"),
+    path("aanvragen/<int:pk>/voorstellen/", views.propose, name="propose"),
+    path("koppelingen/<int:pk>/", views.match_detail, name="match_detail"),
+    path("koppelingen/<int:pk>/stap/", views.match_move, name="match_move"),
+]

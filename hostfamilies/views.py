@@ -1,0 +1,131 @@
+"""Support-family pages: requests, proposing a family, and each match with the moves its parties may make."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from accounts.models import AccessLogEntry, Role
+from accounts.selectors import has_role
+from accounts.services import accesslog_record
+from core.forms import add_service_errors
+from hostfamilies import selectors, services
+from hostfamilies.forms import MoveForm, ProposeForm, SupportRequestForm
+from hostfamilies.models import SupportFamilyMatch, SupportRequest
+from hostfamilies.states import MOVES
+from youth.selectors import case_writable_by
+
+
+@login_required
+def overview(request: HttpRequest) -> HttpResponse:
+    if not has_role(request.user, Role.COORDINATOR, Role.PROFESSIONAL, Role.PARENT, Role.VOLUNTEER):
+        raise PermissionDenied
+    context = {
+        "requests": selectors.supportrequest_visible_to(request.user)
+        .select_related("case__young_person", "organisation")
+        .order_by("status", "created_at"),
+        "matches": selectors.match_visible_to(request.user)
+        .select_related("request__case__young_person", "volunteer__user")
+        .order_by("-created_at"),
+        "can_ask": has_role(request.user, Role.PROFESSIONAL, Role.COORDINATOR),
+    }
+    return render(request, "hostfamilies/overview.html", context)
+
+
+@login_required
+def request_create(request: HttpRequest) -> HttpResponse:
+    cases = case_writable_by(request.user).filter(closed_on__isnull=True)
+    if not cases.exists():
+        raise PermissionDenied
+    form = SupportRequestForm(request.POST or None, cases=cases)
+    if request.method == "POST" and form.is_valid():
+        try:
+            support_request = services.supportrequest_create(actor=request.user, **form.cleaned_data)
+        except ValidationError as error:
+            add_service_errors(form, error, default_field="what_for")
+        else:
+            messages.success(request, _("The request is on the waiting list."))
+            return redirect("hostfamilies:request_detail", pk=support_request.pk)
+    return render(request, "hostfamilies/request_form.html", {"form": form})
+
+
+def _log(request: HttpRequest, support_request: SupportRequest) -> None:
+    young_person = support_request.case.young_person
+    is_coordinator = selectors.supportrequest_writable_by(request.user).filter(pk=support_request.pk).exists()
+    basis = (Role.COORDINATOR, support_request.organisation.name) if is_coordinator else None
+    accesslog_record(request=request, young_person=young_person, what=AccessLogEntry.What.SUPPORT_FAMILY, basis=basis)
+
+
+@login_required
+def request_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    support_request = selectors.supportrequest_get_for(request.user, pk)
+    _log(request, support_request)
+    candidates = selectors.support_families_to_propose(request.user, support_request)
+    context = {
+        "support_request": support_request,
+        "matches": support_request.matches.select_related("volunteer__user").order_by("-created_at"),
+        "propose_form": ProposeForm(volunteers=candidates) if candidates is not None else None,
+    }
+    return render(request, "hostfamilies/request_detail.html", context)
+
+
+@login_required
+@require_POST
+def propose(request: HttpRequest, pk: int) -> HttpResponse:
+    support_request = selectors.supportrequest_get_for(request.user, pk, write=True)
+    candidates = selectors.support_families_to_propose(request.user, support_request)
+    if candidates is None:
+        raise PermissionDenied
+    form = ProposeForm(request.POST, volunteers=candidates)
+    if not form.is_valid():
+        messages.error(request, _("Choose a support family from the list."))
+        return redirect("hostfamilies:request_detail", pk=pk)
+    try:
+        match = services.match_propose(
+            actor=request.user, request=support_request, volunteer=form.cleaned_data["volunteer"]
+        )
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+        return redirect("hostfamilies:request_detail", pk=pk)
+    messages.success(request, _("The support family is proposed."))
+    return redirect("hostfamilies:match_detail", pk=match.pk)
+
+
+@login_required
+def match_detail(request: HttpRequest, pk: int, form: MoveForm | None = None) -> HttpResponse:
+    match = selectors.match_get_for(request.user, pk)
+    parties = selectors.match_parties(request.user, match)
+    basis = selectors.match_access_basis(match, parties)
+    accesslog_record(
+        request=request,
+        young_person=match.request.case.young_person,
+        what=AccessLogEntry.What.SUPPORT_FAMILY,
+        basis=basis,
+    )
+    context = {"match": match, "moves": selectors.match_moves_for(request.user, match), "form": form or MoveForm()}
+    return render(request, "hostfamilies/match_detail.html", context, status=400 if form else 200)
+
+
+@login_required
+@require_POST
+def match_move(request: HttpRequest, pk: int) -> HttpResponse:
+    match: SupportFamilyMatch = selectors.match_get_for(request.user, pk, write=True)
+    form = MoveForm(request.POST)
+    if not form.is_valid() or form.cleaned_data["move"] not in MOVES:
+        messages.error(request, _("Something went wrong. Please choose again."))
+        return redirect("hostfamilies:match_detail", pk=pk)
+    data = form.cleaned_data
+    try:
+        services.match_move(
+            actor=request.user, match=match, move=data["move"], reason=data["reason"], outcome=data["outcome"]
+        )
+    except ValidationError as error:
+        add_service_errors(form, error, default_field="reason")
+        return match_detail(request, pk, form=form)
+    messages.success(request, _("Done: %(move)s.") % {"move": MOVES[data["move"]].label})
+    return redirect("hostfamilies:match_detail", pk=pk)

@@ -1,0 +1,172 @@
+"""Support-family pages: every view for every role, and a request walked to a trial period through the pages."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+from django.test import Client
+from django.urls import reverse
+from django.utils import timezone
+
+from accounts.models import AccessLogEntry, Role
+from hostfamilies.models import SupportFamilyMatch, SupportRequest
+from hostfamilies.services import match_propose, supportrequest_create
+from tests.conftest import World
+from tests.factories import OrganisationFactory, VolunteerFactory, user_with_role
+from tests.permissions import FORBIDDEN, HIDDEN, OK, REDIRECT, expect, role_matrix
+from volunteers.models import HomeVisit, Intake, Outcome, Reference, VogCheck, Volunteer, VolunteerKind
+
+TODAY = timezone.localdate()
+
+
+def ready_family(organisation: Any, user: Any = None) -> Volunteer:
+    """A screened support family with room for one match (no courses exist, so none are required)."""
+    extra = {"user": user} if user else {}
+    family = VolunteerFactory(organisation=organisation, kinds=[VolunteerKind.SUPPORT_FAMILY], **extra)
+    checker = user_with_role(Role.COORDINATOR, organisation)
+    Intake.objects.create(volunteer=family, held_on=TODAY, outcome=Outcome.POSITIVE, recorded_by=checker)
+    HomeVisit.objects.create(volunteer=family, held_on=TODAY, outcome=Outcome.POSITIVE, recorded_by=checker)
+    for name in ("Piet", "Els"):
+        Reference.objects.create(volunteer=family, name=name, relation="buur", contact="06", outcome=Outcome.POSITIVE)
+    VogCheck.objects.create(
+        volunteer=family,
+        requested_on=TODAY,
+        received_on=TODAY,
+        issued_on=TODAY,
+        valid_until=TODAY.replace(year=TODAY.year + 3),
+    )
+    return family
+
+
+@pytest.fixture
+def matches(world: World) -> dict[bool, SupportFamilyMatch]:
+    """An open match in world.organisation (world.volunteer is the support family), and one in another organisation."""
+    own_request = supportrequest_create(
+        actor=world.coordinator, case=world.case, organisation=world.organisation, what_for="weekends"
+    )
+    own = match_propose(
+        actor=world.coordinator, request=own_request, volunteer=ready_family(world.organisation, world.volunteer)
+    )
+    other = OrganisationFactory()
+    outsider_coordinator = user_with_role(Role.COORDINATOR, other)
+    foreign_request = supportrequest_create(
+        actor=outsider_coordinator, case=world.foreign_case, organisation=other, what_for="weekends"
+    )
+    foreign = match_propose(actor=outsider_coordinator, request=foreign_request, volunteer=ready_family(other))
+    return {True: own, False: foreign}
+
+
+PARTIES_OWN = expect(HIDDEN, parent=OK, volunteer=OK, professional=OK, coordinator=OK)
+VIEWS = [
+    (
+        "overview",
+        "get",
+        lambda m, own: reverse("hostfamilies:overview"),
+        expect(FORBIDDEN, parent=OK, volunteer=OK, professional=OK, coordinator=OK, outsider=OK),
+        expect(FORBIDDEN, parent=OK, volunteer=OK, professional=OK, coordinator=OK, outsider=OK),
+    ),
+    (
+        "request create",
+        "get",
+        lambda m, own: reverse("hostfamilies:request_create"),
+        expect(FORBIDDEN, professional=OK, coordinator=OK, outsider=OK),
+        expect(FORBIDDEN, professional=OK, coordinator=OK, outsider=OK),
+    ),
+    (
+        "request",
+        "get",
+        lambda m, own: reverse("hostfamilies:request_detail", args=[m[own].request_id]),
+        expect(HIDDEN, parent=OK, professional=OK, coordinator=OK),
+        expect(HIDDEN, outsider=OK),
+    ),
+    (
+        "propose",
+        "post",
+        lambda m, own: reverse("hostfamilies:propose", args=[m[own].request_id]),
+        expect(HIDDEN, parent=FORBIDDEN, professional=FORBIDDEN, coordinator=REDIRECT),
+        expect(HIDDEN, outsider=FORBIDDEN),
+    ),
+    (
+        "match",
+        "get",
+        lambda m, own: reverse("hostfamilies:match_detail", args=[m[own].pk]),
+        PARTIES_OWN,
+        expect(HIDDEN, outsider=OK),
+    ),
+    (
+        "move",
+        "post",
+        lambda m, own: reverse("hostfamilies:match_move", args=[m[own].pk]),
+        expect(HIDDEN, parent=REDIRECT, volunteer=REDIRECT, professional=REDIRECT, coordinator=REDIRECT),
+        expect(HIDDEN, outsider=REDIRECT),
+    ),
+]
+
+
+@pytest.mark.parametrize(("name", "method", "url", "persona", "own", "expected"), role_matrix(VIEWS))
+def test_view_answers_each_role(
+    world: World,
+    matches: dict[bool, SupportFamilyMatch],
+    client: Client,
+    name: str,
+    method: str,
+    url: Callable,
+    persona: str,
+    own: bool,
+    expected: int,
+) -> None:
+    client.force_login(world.by_role(persona))
+    data = {"move": "stop", "reason": "We stoppen"} if name == "move" else {}
+    response = getattr(client, method)(url(matches, own), data)
+    assert response.status_code == expected
+
+
+def test_a_request_is_walked_to_the_trial_period_through_the_pages(world: World, client: Client) -> None:
+    family = ready_family(world.organisation, world.volunteer)
+    client.force_login(world.professional)
+    response = client.post(
+        reverse("hostfamilies:request_create"),
+        {
+            "case": world.case.pk,
+            "organisation": world.organisation.pk,
+            "what_for": "Een weekend per maand",
+            "wishes": "",
+        },
+    )
+    support_request = SupportRequest.objects.get()
+    assert response["Location"] == reverse("hostfamilies:request_detail", args=[support_request.pk])
+
+    client.force_login(world.coordinator)
+    page = client.get(reverse("hostfamilies:request_detail", args=[support_request.pk]))
+    assert family in page.context["propose_form"].fields["volunteer"].queryset
+    response = client.post(reverse("hostfamilies:propose", args=[support_request.pk]), {"volunteer": family.pk})
+    match = SupportFamilyMatch.objects.get()
+    move = reverse("hostfamilies:match_move", args=[match.pk])
+    for actor, step in [
+        (world.coordinator, "introduce"),
+        (world.parent, "family_yes"),
+        (world.volunteer, "host_yes"),
+        (world.professional, "approve"),
+        (world.coordinator, "start_trial"),
+    ]:
+        client.force_login(actor)
+        assert client.post(move, {"move": step}).status_code == 302
+    match.refresh_from_db()
+    assert match.state == "trial"
+
+    client.force_login(world.parent)
+    response = client.post(move, {"move": "stop", "reason": ""})
+    assert response.status_code == 400, "stopping needs a reason"
+    assert 'class="error-summary"' in response.content.decode()
+    client.post(move, {"move": "stop", "reason": "We verhuizen"})
+    match.refresh_from_db()
+    assert match.state == "stopped"
+
+
+def test_opening_a_match_is_logged_with_the_role_that_gave_access(world: World, matches: Any, client: Client) -> None:
+    client.force_login(world.volunteer)
+    client.get(reverse("hostfamilies:match_detail", args=[matches[True].pk]))
+    entry = AccessLogEntry.objects.get()
+    assert (entry.young_person, entry.actor_role, entry.what) == (world.young_person, Role.VOLUNTEER, "support_family")
