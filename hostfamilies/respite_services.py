@@ -198,7 +198,8 @@ def stay_confirm(*, actor: User, stay: Stay) -> Stay:
 
     Capacity: on every night of the stay, the confirmed stays at the option plus this one must fit in
     `beds_per_night`. When a night is full the stay stays as it was and a ValidationError names the night; the
-    coordinator can then put it on the waiting list (`stay_wait`).
+    coordinator can then put it on the waiting list (`stay_wait`). A stay whose case was closed meanwhile is
+    not confirmed.
 
     Races: two coordinators confirming stays at the same option could each count the last bed free. So the
     option's row is locked (select_for_update) before counting, in the same transaction as the update:
@@ -210,6 +211,8 @@ def stay_confirm(*, actor: User, stay: Stay) -> Stay:
         option, locked = _locked(stay)
         if locked.status not in (Stay.Status.REQUESTED, Stay.Status.WAITING):
             raise _not_now(locked)
+        if not locked.case.is_open:
+            raise ValidationError(_("The case of this child was closed. Refuse or cancel the stay instead."))
         full = _first_full_night(option, locked.arrival, locked.departure)
         if full is not None:
             raise ValidationError(

@@ -297,6 +297,15 @@ def test_cancelling_a_stay_that_held_no_bed_offers_nothing(world: World, option:
     assert fresh(waiting).status == Stay.Status.WAITING
 
 
+def test_stay_of_a_case_closed_meanwhile_is_not_confirmed(world: World, option: RespiteOption) -> None:
+    stay = request(world, option)
+    world.case.closed_on = timezone.localdate()
+    world.case.save()
+    with pytest.raises(ValidationError, match="case of this child was closed"):
+        services.stay_confirm(actor=world.coordinator, stay=stay)
+    assert fresh(stay).status == Stay.Status.REQUESTED
+
+
 def test_waiting_stay_can_be_confirmed_when_a_bed_is_free(world: World, option: RespiteOption) -> None:
     stay = services.stay_wait(actor=world.coordinator, stay=request(world, option))
     assert services.stay_confirm(actor=world.coordinator, stay=stay).status == Stay.Status.CONFIRMED
