@@ -19,6 +19,23 @@ from accounts.models import AccessLogEntry, Organisation, Region, Role, RoleAssi
 from youth.models import Case, YoungPerson
 
 
+def _accesslog_entry(
+    request: HttpRequest, *, young_person_id: int, role: str, organisation: str, action: str, what: str
+) -> AccessLogEntry:
+    actor = request.user
+    assert isinstance(actor, User)
+    return AccessLogEntry(
+        actor=actor,
+        actor_name=str(actor),
+        actor_role=role,
+        actor_organisation=organisation,
+        young_person_id=young_person_id,
+        action=action,
+        what=what,
+        ip_address=request.META.get("REMOTE_ADDR") or None,
+    )
+
+
 def accesslog_record(
     *,
     request: HttpRequest,
@@ -35,20 +52,13 @@ def accesslog_record(
     """
     from youth.selectors import youngperson_access_basis
 
-    actor = request.user
-    assert isinstance(actor, User)
-    role, organisation = basis or youngperson_access_basis(actor, young_person)
-    with transaction.atomic():
-        return AccessLogEntry.objects.create(
-            actor=actor,
-            actor_name=str(actor),
-            actor_role=role,
-            actor_organisation=organisation,
-            young_person=young_person,
-            action=action,
-            what=what,
-            ip_address=request.META.get("REMOTE_ADDR") or None,
-        )
+    assert isinstance(request.user, User)
+    role, organisation = basis or youngperson_access_basis(request.user, young_person)
+    entry = _accesslog_entry(
+        request, young_person_id=young_person.pk, role=role, organisation=organisation, action=action, what=what
+    )
+    entry.save()
+    return entry
 
 
 def accesslog_record_cases(*, request: HttpRequest, cases: Sequence[Case]) -> None:
@@ -56,18 +66,14 @@ def accesslog_record_cases(*, request: HttpRequest, cases: Sequence[Case]) -> No
     one insert, so the page's query count does not grow with its rows. The cases must come with `organisation`."""
     from youth.selectors import case_access_role
 
-    actor = request.user
-    assert isinstance(actor, User)
     AccessLogEntry.objects.bulk_create(
-        AccessLogEntry(
-            actor=actor,
-            actor_name=str(actor),
-            actor_role=case_access_role(actor, case),
-            actor_organisation=case.organisation.name,
+        _accesslog_entry(
+            request,
             young_person_id=case.young_person_id,
+            role=case_access_role(request.user, case),
+            organisation=case.organisation.name,
             action=AccessLogEntry.Action.VIEW,
             what=AccessLogEntry.What.LIST,
-            ip_address=request.META.get("REMOTE_ADDR") or None,
         )
         for case in cases
     )
