@@ -29,13 +29,6 @@ TRAINING_PREFETCH = ("roles", "organisation__courses", "organisation__course_req
 RECENT_SESSIONS_SHOWN = 10
 
 
-def own_volunteer(user: AnyUser) -> Volunteer | None:
-    """The user's own volunteer profile, if they have one (it decides which organisation's training they see)."""
-    if not user.is_authenticated:
-        return None
-    return Volunteer.objects.filter(user=user).select_related("organisation").first()
-
-
 def _volunteer_organisations(user: AnyUser) -> QuerySet[Volunteer, int]:
     # A subquery, not a list: the scope stays one SQL statement.
     volunteers = Volunteer.objects.filter(user=user) if isinstance(user, User) else Volunteer.objects.none()

@@ -18,11 +18,12 @@ from core.forms import add_service_errors
 from training import selectors, services
 from training.forms import AttendanceForm, CourseForm, SessionForm, VolunteerEnrolForm, WaitingListForm
 from training.models import Enrolment
+from volunteers.selectors import volunteer_own
 
 
 @login_required
 def catalogue(request: HttpRequest) -> HttpResponse:
-    volunteer = selectors.own_volunteer(request.user)
+    volunteer = volunteer_own(request.user)
     is_coordinator = has_role(request.user, Role.COORDINATOR)
     if volunteer is None and not is_coordinator:
         raise PermissionDenied
@@ -84,7 +85,7 @@ def session_detail(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 def session_enrol(request: HttpRequest, pk: int) -> HttpResponse:
     session = selectors.session_get_for(request.user, pk)
-    volunteer = selectors.own_volunteer(request.user)
+    volunteer = volunteer_own(request.user)
     if volunteer is None:
         raise PermissionDenied
     form = WaitingListForm(request.POST)

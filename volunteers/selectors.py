@@ -60,10 +60,10 @@ def volunteer_get_for(user: AnyUser, pk: int, write: bool = False) -> Volunteer:
 
 
 def volunteer_own(user: AnyUser) -> Volunteer | None:
-    """The user's own volunteer profile, if they registered."""
+    """The user's own volunteer profile, if they registered (with its organisation, which most callers read)."""
     if not user.is_authenticated:
         return None
-    return Volunteer.objects.filter(user=user).first()
+    return Volunteer.objects.filter(user=user).select_related("organisation").first()
 
 
 def with_readiness_data(volunteers: QuerySet[Volunteer]) -> QuerySet[Volunteer]:
