@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
+from functools import cache
 
 from allauth.mfa.models import Authenticator
 from allauth.mfa.utils import is_mfa_enabled
@@ -71,7 +72,7 @@ class MfaRequiredMiddleware:
         user = request.user
         if (
             user.is_authenticated
-            and not request.path.startswith(self._allowed_prefixes())
+            and not request.path.startswith(_mfa_setup_paths())
             and is_staff_user(user)
             and not is_mfa_enabled(user, [Authenticator.Type.TOTP, Authenticator.Type.WEBAUTHN])
         ):
@@ -80,16 +81,18 @@ class MfaRequiredMiddleware:
             return redirect("mfa_index")
         return self.get_response(request)
 
-    @staticmethod
-    def _allowed_prefixes() -> tuple[str, ...]:
-        return (
-            reverse("mfa_index"),
-            reverse("account_logout"),
-            reverse("account_reauthenticate"),
-            reverse("set_language"),
-            settings.STATIC_URL if settings.STATIC_URL.startswith("/") else f"/{settings.STATIC_URL}",
-            reverse("healthz"),
-        )
+
+@cache
+def _mfa_setup_paths() -> tuple[str, ...]:
+    """What staff without a second factor may still reach. Resolved once: it runs on every request."""
+    return (
+        reverse("mfa_index"),
+        reverse("account_logout"),
+        reverse("account_reauthenticate"),
+        reverse("set_language"),
+        settings.STATIC_URL if settings.STATIC_URL.startswith("/") else f"/{settings.STATIC_URL}",
+        reverse("healthz"),
+    )
 
 
 class NoStoreForPersonalDataMiddleware:
