@@ -11,7 +11,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from accounts.models import AccessLogEntry, Role
-from accounts.selectors import has_role
+from accounts.selectors import has_role, organisation_ids_where
 from accounts.services import accesslog_record
 from core.forms import add_service_errors
 from hostfamilies import selectors, services
@@ -55,9 +55,11 @@ def request_create(request: HttpRequest) -> HttpResponse:
 
 
 def _log(request: HttpRequest, support_request: SupportRequest) -> None:
+    # A coordinator of the support organisation sees the child through the request, not through the case; the
+    # case's professionals and parents are found by the case as everywhere else.
+    coordinates = support_request.organisation_id in organisation_ids_where(request.user, Role.COORDINATOR)
+    basis = (Role.COORDINATOR, support_request.organisation.name) if coordinates else None
     young_person = support_request.case.young_person
-    is_coordinator = selectors.supportrequest_writable_by(request.user).filter(pk=support_request.pk).exists()
-    basis = (Role.COORDINATOR, support_request.organisation.name) if is_coordinator else None
     accesslog_record(request=request, young_person=young_person, what=AccessLogEntry.What.SUPPORT_FAMILY, basis=basis)
 
 

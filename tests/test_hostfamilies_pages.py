@@ -170,3 +170,12 @@ def test_opening_a_match_is_logged_with_the_role_that_gave_access(world: World, 
     client.get(reverse("hostfamilies:match_detail", args=[matches[True].pk]))
     entry = AccessLogEntry.objects.get()
     assert (entry.young_person, entry.actor_role, entry.what) == (world.young_person, Role.VOLUNTEER, "support_family")
+
+
+@pytest.mark.parametrize(("persona", "role"), [("professional", Role.PROFESSIONAL), ("coordinator", Role.COORDINATOR)])
+def test_opening_a_request_is_logged_with_the_role_that_gave_access(
+    world: World, matches: Any, client: Client, persona: str, role: str
+) -> None:
+    client.force_login(world.by_role(persona))
+    client.get(reverse("hostfamilies:request_detail", args=[matches[True].request_id]))
+    assert AccessLogEntry.objects.get().actor_role == role
