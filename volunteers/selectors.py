@@ -19,6 +19,7 @@ from accounts.selectors import AnyUser, organisation_ids_where
 from core.selectors import object_get_for
 from volunteers.models import (
     AvailabilityException,
+    Outcome,
     Reference,
     ScreeningStep,
     VogCheck,
@@ -101,16 +102,19 @@ def latest_vog(volunteer: Volunteer) -> VogCheck | None:
     return checks[0] if checks else None
 
 
+# A reservation ("positive, with doubts") is recorded, not forced into a yes or no; it still counts as passed.
+ACCEPTED = frozenset({Outcome.POSITIVE, Outcome.DOUBTS})
+
+
 def _step_done(volunteer: Volunteer, step: str, today: date) -> bool:
-    accepted = {"positive", "doubts"}
     if step == ScreeningStep.INTAKE:
         intake = getattr(volunteer, "intake", None)
-        return intake is not None and intake.outcome in accepted
+        return intake is not None and intake.outcome in ACCEPTED
     if step == ScreeningStep.HOME_VISIT:
         visit = getattr(volunteer, "home_visit", None)
-        return visit is not None and visit.outcome in accepted
+        return visit is not None and visit.outcome in ACCEPTED
     if step == ScreeningStep.REFERENCES:
-        return sum(1 for r in volunteer.references.all() if r.outcome in accepted) >= REFERENCES_NEEDED
+        return sum(1 for r in volunteer.references.all() if r.outcome in ACCEPTED) >= REFERENCES_NEEDED
     vog = latest_vog(volunteer)
     return vog is not None and vog.is_received and vog.is_valid_on(today)
 
