@@ -1,7 +1,8 @@
-"""Support families: a vraaggezin's request for support, and the match with a steungezin that answers it.
+"""Support families: a vraaggezin's request for support (the intake), the match with a steungezin that answers it,
+its six-monthly reviews, and respite (short stays).
 
-The request is kept minimal for now (what for, wishes); the full intake comes later. A match moves through the
-states in hostfamilies/states.py, only through `hostfamilies.services.match_move`.
+A match moves through the states in hostfamilies/states.py, only through `hostfamilies.services.match_move`; its
+written agreement is an `agreements.Agreement` attached to the match.
 """
 
 from __future__ import annotations
@@ -21,12 +22,21 @@ from youth.models import Case
 
 
 class SupportRequest(models.Model):
-    """A family's request for a support family. The children are the case's young person (more may come later)."""
+    """A family's request for a support family: the intake of the vraaggezin. The child is the case's young
+    person; brothers and sisters who come along are recorded by age only. Only what matching and support need:
+    no diagnoses (the reason is in the family's own words), no addresses (a place is enough to find families
+    nearby). The family can read and correct it."""
 
     class Status(models.TextChoices):
         WAITING = "waiting", _("waiting for a support family")
         MATCHED = "matched", _("matched")
         WITHDRAWN = "withdrawn", _("withdrawn")
+
+    class Frequency(models.TextChoices):
+        WEEKLY = "weekly", _("every week")
+        FORTNIGHTLY = "fortnightly", _("every two weeks")
+        MONTHLY = "monthly", _("once a month")
+        LESS = "less", _("less than once a month")
 
     case = models.ForeignKey(Case, on_delete=models.PROTECT, related_name="support_requests", verbose_name=_("case"))
     # The coordinator's organisation that looks for the support family; it can differ from the case's.
@@ -34,11 +44,35 @@ class SupportRequest(models.Model):
         Organisation, on_delete=models.PROTECT, related_name="support_requests", verbose_name=_("organisation")
     )
     what_for = models.CharField(_("what the family needs support for"), max_length=200)
-    wishes = models.TextField(
-        _("wishes"), blank=True, help_text=_("For example: weekend stays, weekday afternoons, how often.")
+    other_children_ages = models.JSONField(_("ages of brothers and sisters who come along"), default=list, blank=True)
+    wants_weekend_stays = models.BooleanField(_("weekend stays"), default=False)
+    wants_weekday_afternoons = models.BooleanField(_("weekday afternoons"), default=False)
+    frequency = models.CharField(_("how often"), max_length=12, choices=Frequency.choices, blank=True)
+    wishes = models.TextField(_("other wishes"), blank=True)
+    # Where the family lives, as a place name; the coordinates find support families nearby.
+    home_place = models.CharField(_("place"), max_length=100)
+    latitude = models.FloatField(null=True, blank=True)
+    longitude = models.FloatField(null=True, blank=True)
+    languages = models.JSONField(_("languages spoken at home"), default=list, blank=True)
+    pet_allergy = models.BooleanField(_("allergic to pets"), default=False)
+    smoke_free = models.BooleanField(_("needs a smoke-free home"), default=False)
+    culture_or_religion = models.CharField(
+        _("wishes about culture or religion"),
+        max_length=150,
+        blank=True,
+        help_text=_("Only if the family wants this. For example: a Muslim family, or no pork."),
     )
     status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=Status.WAITING)
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("changed at"), auto_now=True)
+    updated_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("last changed by"),
+    )
 
     class Meta:
         ordering = ["created_at", "pk"]
@@ -113,6 +147,38 @@ class SupportFamilyMatch(models.Model):
         return self.state not in FINISHED_STATES
 
 
+class MatchReview(models.Model):
+    """A review (evaluatie) of a running match with both families, due every six months. The next review is
+    planned when the match becomes active and each time one is held; a reminder goes out before it is due."""
+
+    match = models.ForeignKey(
+        SupportFamilyMatch, on_delete=models.CASCADE, related_name="reviews", verbose_name=_("support-family match")
+    )
+    due_on = models.DateField(_("due on"))
+    held_on = models.DateField(_("held on"), null=True, blank=True)
+    family_view = models.TextField(_("how the family thinks it goes"), blank=True)
+    host_view = models.TextField(_("how the support family thinks it goes"), blank=True)
+    agreed_next = models.TextField(_("what was agreed"), blank=True)
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    reminder_sent_on = models.DateField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["due_on", "pk"]
+        constraints = [
+            # One planned review at a time: a new one is planned only when the previous one is held.
+            models.UniqueConstraint(
+                fields=["match"], condition=Q(held_on__isnull=True), name="matchreview_one_planned_per_match"
+            ),
+        ]
+        verbose_name = _("review")
+        verbose_name_plural = _("reviews")
+
+    def __str__(self) -> str:
+        return f"{self.match} – {self.due_on}"
+
+
 class RespiteOption(models.Model):
     """A place where a child can stay a few nights (logeren) so the parents get a break: the spare beds of a
     support family, or a logeerhuis (stay house) run by an organisation. The organisation's coordinators decide
@@ -162,6 +228,25 @@ class RespiteOption(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+
+class HostCalendarFeed(models.Model):
+    """The secret address of a support family's private calendar (iCalendar) of the stays at their home. Anyone
+    with the address can read the feed, so it says no more than a first name, and the family can renew the
+    address at any time, which makes the old one stop working."""
+
+    volunteer = models.OneToOneField(
+        Volunteer, on_delete=models.CASCADE, related_name="calendar_feed", verbose_name=_("support family")
+    )
+    token = models.CharField(max_length=64, unique=True)
+    renewed_at = models.DateTimeField(_("renewed at"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("calendar feed")
+        verbose_name_plural = _("calendar feeds")
+
+    def __str__(self) -> str:
+        return str(self.volunteer)
 
 
 class Stay(models.Model):
