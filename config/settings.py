@@ -54,6 +54,7 @@ INSTALLED_APPS = [
     "training",
     "expenses",
     "hostfamilies",
+    "agreements",
 ]
 
 MIDDLEWARE = [
