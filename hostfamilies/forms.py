@@ -7,28 +7,87 @@ from django.db.models import QuerySet
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Organisation
-from hostfamilies.models import SupportFamilyMatch
+from core.languages import SPOKEN_LANGUAGES
+from hostfamilies.models import SupportFamilyMatch, SupportRequest
 from volunteers.models import Volunteer
 from youth.models import Case
 
 
-class SupportRequestForm(forms.Form):
+class IntakeForm(forms.Form):
+    """What the family tells at the intake (hostfamilies.services.INTAKE_FIELDS); the family corrects it here too."""
+
+    what_for = forms.CharField(label=_("What does the family need support for?"), max_length=200)
+    other_children_ages = forms.CharField(
+        label=_("Ages of brothers and sisters who come along"),
+        required=False,
+        max_length=40,
+        help_text=_("Only the ages, with commas. For example: 4, 9. Leave empty when no other children come."),
+    )
+    wants_weekend_stays = forms.BooleanField(label=_("Weekend stays"), required=False)
+    wants_weekday_afternoons = forms.BooleanField(label=_("Weekday afternoons"), required=False)
+    frequency = forms.ChoiceField(
+        label=_("How often"), required=False, choices=[("", "–"), *SupportRequest.Frequency.choices]
+    )
+    wishes = forms.CharField(
+        label=_("Other wishes"),
+        required=False,
+        max_length=1000,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text=_("For example: help with homework, or a family with children of the same age."),
+    )
+    home_place = forms.CharField(
+        label=_("Place where the family lives"), max_length=100, help_text=_("Only the place, no address.")
+    )
+    languages = forms.MultipleChoiceField(
+        label=_("Languages spoken at home"), choices=SPOKEN_LANGUAGES, widget=forms.CheckboxSelectMultiple
+    )
+    pet_allergy = forms.BooleanField(label=_("A child is allergic to pets"), required=False)
+    smoke_free = forms.BooleanField(label=_("The children need a smoke-free home"), required=False)
+    culture_or_religion = forms.CharField(
+        label=_("Wishes about culture or religion"),
+        required=False,
+        max_length=150,
+        help_text=_("Only if the family wants this. For example: a Muslim family, or no pork."),
+    )
+
+    def clean_other_children_ages(self) -> list[int]:
+        text = self.cleaned_data["other_children_ages"]
+        parts = [part.strip() for part in text.replace(";", ",").split(",") if part.strip()]
+        if not all(part.isdigit() for part in parts):
+            raise forms.ValidationError(_("Write only ages in whole numbers, with commas. For example: 4, 9."))
+        return [int(part) for part in parts]
+
+    @classmethod
+    def initial_from(cls, support_request: SupportRequest) -> dict[str, Any]:
+        """The form's starting values from what is recorded."""
+        initial = {name: getattr(support_request, name) for name in cls.base_fields}
+        initial["other_children_ages"] = ", ".join(str(age) for age in support_request.other_children_ages)
+        return initial
+
+
+class SupportRequestForm(IntakeForm):
     case = forms.ModelChoiceField(queryset=Case.objects.none(), label=_("For which family (case)"))
     organisation = forms.ModelChoiceField(
         queryset=Organisation.objects.all(),
         label=_("Organisation that looks for a support family"),
     )
-    what_for = forms.CharField(label=_("What does the family need support for?"), max_length=200)
-    wishes = forms.CharField(
-        label=_("Wishes"),
-        required=False,
-        widget=forms.Textarea(attrs={"rows": 3}),
-        help_text=_("For example: weekend stays, weekday afternoons, how often."),
-    )
+    field_order = ["case", "organisation"]
 
     def __init__(self, *args: Any, cases: QuerySet[Case], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.fields["case"].queryset = cases.select_related("young_person", "organisation")
+        # Left empty, the place and languages are the young person's (the service fills them in).
+        for name in ("home_place", "languages"):
+            self.fields[name].required = False
+        self.fields["home_place"].help_text = _("Only the place, no address. Leave empty: where the child lives.")
+
+    def intake(self) -> dict[str, Any]:
+        """The intake values for the service, leaving out the place and languages when left empty."""
+        return {
+            name: value
+            for name, value in self.cleaned_data.items()
+            if name in IntakeForm.base_fields and (value or name not in ("home_place", "languages"))
+        }
 
 
 class ProposeForm(forms.Form):

@@ -5,8 +5,9 @@ case, the parents and guardians with custody of the case's young person, and the
 of the match). Each of them may make some move while the match is open (at least stop it, states.py), so those
 who see an open match may also write to it; a finished match is read-only for everyone.
 
-Who sees a request: its organisation's coordinators, the case's professionals and the custodial parents; the
-coordinators and professionals may change it.
+Who sees a request: its organisation's coordinators, the case's professionals and the custodial parents; all of
+them may correct it or withdraw it (the family corrects what is recorded about them). Only the coordinators
+propose a support family (`support_families_to_propose`).
 """
 
 from __future__ import annotations
@@ -36,6 +37,7 @@ __all__ = [
     "supportrequest_get_for",
     "supportrequest_visible_to",
     "supportrequest_writable_by",
+    "waiting_list_positions",
 ]
 
 
@@ -64,20 +66,40 @@ def _request_scope(user: AnyUser, *, parents: bool) -> Q | None:
     return scope
 
 
-def supportrequest_writable_by(user: AnyUser) -> QuerySet[SupportRequest]:
-    """Requests the user works on: coordinator of the request's organisation or professional of its case."""
-    if not user.is_authenticated:
-        return SupportRequest.objects.none()
-    scope = _request_scope(user, parents=False)
-    return SupportRequest.objects.none() if scope is None else SupportRequest.objects.filter(scope)
-
-
 def supportrequest_visible_to(user: AnyUser) -> QuerySet[SupportRequest]:
     """Requests the user works on, and those for their own children (with custody)."""
     if not user.is_authenticated:
         return SupportRequest.objects.none()
     scope = _request_scope(user, parents=True)
     return SupportRequest.objects.none() if scope is None else SupportRequest.objects.filter(scope)
+
+
+def supportrequest_writable_by(user: AnyUser) -> QuerySet[SupportRequest]:
+    """Requests the user may correct or withdraw: every request they see (see the module docstring)."""
+    return supportrequest_visible_to(user)
+
+
+def waiting_list_positions(requests: Iterable[SupportRequest]) -> dict[int, tuple[int, int]]:
+    """For each waiting request among `requests`: (its place on its organisation's waiting list, how many wait
+    there), oldest first. One query for any number of requests; requests that do not wait are left out."""
+    waiting = [r for r in requests if r.status == SupportRequest.Status.WAITING]
+    if not waiting:
+        return {}
+    queue: dict[int, list[int]] = {}
+    rows = (
+        SupportRequest.objects.filter(
+            status=SupportRequest.Status.WAITING, organisation_id__in={r.organisation_id for r in waiting}
+        )
+        .order_by("created_at", "pk")
+        .values_list("organisation_id", "pk")
+    )
+    for organisation_id, pk in rows:
+        queue.setdefault(organisation_id, []).append(pk)
+    return {
+        r.pk: (queue[r.organisation_id].index(r.pk) + 1, len(queue[r.organisation_id]))
+        for r in waiting
+        if r.pk in queue.get(r.organisation_id, [])
+    }
 
 
 def supportrequest_get_for(user: AnyUser, pk: int, write: bool = False) -> SupportRequest:

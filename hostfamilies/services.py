@@ -4,6 +4,7 @@ match (through the one table in hostfamilies/states.py)."""
 from __future__ import annotations
 
 from datetime import timedelta
+from typing import Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
@@ -12,19 +13,71 @@ from django.utils.translation import gettext as _
 
 from accounts.models import Organisation, Role, User
 from accounts.selectors import organisation_ids_where
+from core.geo import geocode
+from core.languages import SPOKEN_LANGUAGES
 from hostfamilies.models import SupportFamilyMatch, SupportRequest
-from hostfamilies.selectors import match_parties
+from hostfamilies.selectors import match_parties, supportrequest_writable_by
 from hostfamilies.states import MOVES, OPEN_STATES, State
 from volunteers.models import Volunteer, VolunteerKind
 from volunteers.selectors import volunteer_readiness, with_readiness_data
 from youth.models import Case
 from youth.selectors import case_writable_by
 
+# What the family tells at the intake; the family and those who work on the request can correct each of these.
+INTAKE_FIELDS = (
+    "what_for",
+    "other_children_ages",
+    "wants_weekend_stays",
+    "wants_weekday_afternoons",
+    "frequency",
+    "wishes",
+    "home_place",
+    "languages",
+    "pet_allergy",
+    "smoke_free",
+    "culture_or_religion",
+)
+MAX_OTHER_CHILDREN = 8
+
+
+def _intake_checked(values: dict[str, Any]) -> dict[str, Any]:
+    """The intake values cleaned (text stripped, the place geocoded into coordinates), or a ValidationError that
+    names each wrong field. Unknown names are a programming error (TypeError)."""
+    unknown = set(values) - set(INTAKE_FIELDS)
+    if unknown:
+        raise TypeError(f"Not an intake field: {sorted(unknown)}")
+    cleaned = {name: value.strip() if isinstance(value, str) else value for name, value in values.items()}
+    errors: dict[str, str] = {}
+    if "what_for" in cleaned and not cleaned["what_for"]:
+        errors["what_for"] = _("Write in a few words what the family needs support for.")
+    ages = cleaned.get("other_children_ages", [])
+    if len(ages) > MAX_OTHER_CHILDREN or any(not isinstance(age, int) or not 0 <= age <= 23 for age in ages):
+        errors["other_children_ages"] = _("Give the ages as whole numbers from 0 to 23, at most eight children.")
+    if cleaned.get("frequency", "") not in ("", *SupportRequest.Frequency.values):
+        errors["frequency"] = _("Choose how often from the list.")
+    if set(cleaned.get("languages", [])) - {code for code, _label in SPOKEN_LANGUAGES}:
+        errors["languages"] = _("Choose the languages from the list.")
+    if "home_place" in cleaned:
+        try:
+            place = geocode(cleaned["home_place"])
+        except ValidationError as error:
+            errors["home_place"] = " ".join(error.messages)
+        else:
+            cleaned["home_place"], cleaned["latitude"], cleaned["longitude"] = (
+                place.name,
+                place.latitude,
+                place.longitude,
+            )
+    if errors:
+        raise ValidationError(errors)
+    return cleaned
+
 
 def supportrequest_create(
-    *, actor: User, case: Case, organisation: Organisation, what_for: str, wishes: str = ""
+    *, actor: User, case: Case, organisation: Organisation, what_for: str, **intake: Any
 ) -> SupportRequest:
-    """Record a family's request for a support family, handled by `organisation` (the coordinators' one).
+    """Record a family's request for a support family (the intake), handled by `organisation` (the coordinators'
+    one). `intake` holds any other of INTAKE_FIELDS; the place and the languages default to the young person's.
 
     Made by a coordinator of that organisation, or by someone who works on the case (its professional or a
     coordinator of the case's organisation). The case must be open. Nothing can race here: one insert.
@@ -33,15 +86,58 @@ def supportrequest_create(
         case_writable_by(actor).filter(pk=case.pk).exists()
     ):
         raise PermissionDenied(_("You may not ask for a support family for this family."))
-    what_for = what_for.strip()
-    if not what_for:
-        raise ValidationError({"what_for": _("Write in a few words what the family needs support for.")})
+    child = case.young_person
+    values = {"home_place": child.home_place, "languages": list(child.languages), **intake, "what_for": what_for}
+    values = _intake_checked(values)
     if not case.is_open:
         raise ValidationError(_("This case is closed. Ask for a support family from an open case."))
     with transaction.atomic():
-        return SupportRequest.objects.create(
-            case=case, organisation=organisation, what_for=what_for, wishes=wishes.strip()
-        )
+        return SupportRequest.objects.create(case=case, organisation=organisation, updated_by=actor, **values)
+
+
+def supportrequest_update(*, actor: User, support_request: SupportRequest, **intake: Any) -> SupportRequest:
+    """Correct what the intake recorded (any of INTAKE_FIELDS): by the family itself (a parent or guardian with
+    custody), the case's professional, or a coordinator of the request's organisation. A withdrawn request is no
+    longer changed.
+
+    Races: two people could correct the same request at once; the row is locked (select_for_update) and only the
+    fields each of them sent are written, so one correction does not undo another field of the other.
+    """
+    if not supportrequest_writable_by(actor).filter(pk=support_request.pk).exists():
+        raise PermissionDenied(_("You may not change this request."))
+    values = _intake_checked(intake)
+    with transaction.atomic():
+        locked = SupportRequest.objects.select_for_update().get(pk=support_request.pk)
+        if locked.status == SupportRequest.Status.WITHDRAWN:
+            raise ValidationError(_("This request was withdrawn. It can no longer be changed."))
+        for name, value in values.items():
+            setattr(locked, name, value)
+        locked.updated_by = actor
+        locked.save(update_fields=[*values, "updated_by", "updated_at"])
+    return locked
+
+
+def supportrequest_withdraw(*, actor: User, support_request: SupportRequest) -> SupportRequest:
+    """Take a waiting request off the waiting list, because the family no longer needs a support family: by the
+    family itself, the case's professional or a coordinator of the request's organisation. A request with a
+    proposed or running match is not withdrawn: stop that match first.
+
+    Races: a coordinator could propose a support family at the same moment; `match_propose` locks the request row
+    too, so this lock (select_for_update) makes one wait for the other and the status is read as it is then.
+    """
+    if not supportrequest_writable_by(actor).filter(pk=support_request.pk).exists():
+        raise PermissionDenied(_("You may not change this request."))
+    with transaction.atomic():
+        locked = SupportRequest.objects.select_for_update().get(pk=support_request.pk)
+        if locked.status != SupportRequest.Status.WAITING:
+            raise ValidationError(
+                _("Only a request that is waiting can be withdrawn. This request is: %(status)s.")
+                % {"status": locked.get_status_display()}
+            )
+        locked.status = SupportRequest.Status.WITHDRAWN
+        locked.updated_by = actor
+        locked.save(update_fields=["status", "updated_by", "updated_at"])
+    return locked
 
 
 def match_propose(

@@ -14,8 +14,9 @@ from accounts.models import AccessLogEntry, Role
 from accounts.selectors import has_role, organisation_ids_where
 from accounts.services import accesslog_record
 from core.forms import add_service_errors
+from core.languages import language_label
 from hostfamilies import selectors, services
-from hostfamilies.forms import MoveForm, ProposeForm, SupportRequestForm
+from hostfamilies.forms import IntakeForm, MoveForm, ProposeForm, SupportRequestForm
 from hostfamilies.models import SupportFamilyMatch, SupportRequest
 from hostfamilies.states import MOVES
 from youth.selectors import case_writable_by
@@ -25,10 +26,14 @@ from youth.selectors import case_writable_by
 def overview(request: HttpRequest) -> HttpResponse:
     if not has_role(request.user, Role.COORDINATOR, Role.PROFESSIONAL, Role.PARENT, Role.VOLUNTEER):
         raise PermissionDenied
-    context = {
-        "requests": selectors.supportrequest_visible_to(request.user)
+    requests = list(
+        selectors.supportrequest_visible_to(request.user)
         .select_related("case__young_person", "organisation")
-        .order_by("status", "created_at"),
+        .order_by("status", "created_at")
+    )
+    context = {
+        "requests": requests,
+        "positions": selectors.waiting_list_positions(requests),
         "matches": selectors.match_visible_to(request.user)
         .select_related("request__case__young_person", "volunteer__user")
         .order_by("-created_at"),
@@ -42,10 +47,14 @@ def request_create(request: HttpRequest) -> HttpResponse:
     cases = case_writable_by(request.user).filter(closed_on__isnull=True)
     if not cases.exists():
         raise PermissionDenied
-    form = SupportRequestForm(request.POST or None, cases=cases)
+    form = SupportRequestForm(request.POST or None, cases=cases, initial={"languages": ["nl"]})
     if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        intake = form.intake()
         try:
-            support_request = services.supportrequest_create(actor=request.user, **form.cleaned_data)
+            support_request = services.supportrequest_create(
+                actor=request.user, case=data["case"], organisation=data["organisation"], **intake
+            )
         except ValidationError as error:
             add_service_errors(form, error, default_field="what_for")
         else:
@@ -68,12 +77,48 @@ def request_detail(request: HttpRequest, pk: int) -> HttpResponse:
     support_request = selectors.supportrequest_get_for(request.user, pk)
     _log(request, support_request)
     candidates = selectors.support_families_to_propose(request.user, support_request)
+    matches = list(support_request.matches.select_related("volunteer__user").order_by("-created_at"))
     context = {
         "support_request": support_request,
-        "matches": support_request.matches.select_related("volunteer__user").order_by("-created_at"),
+        "matches": matches,
+        "waited_until": matches[-1].created_at if matches else None,
+        "position": selectors.waiting_list_positions([support_request]).get(support_request.pk),
+        "languages": [language_label(code) for code in support_request.languages],
         "propose_form": ProposeForm(volunteers=candidates) if candidates is not None else None,
     }
     return render(request, "hostfamilies/request_detail.html", context)
+
+
+@login_required
+def request_edit(request: HttpRequest, pk: int) -> HttpResponse:
+    support_request = selectors.supportrequest_get_for(request.user, pk, write=True)
+    _log(request, support_request)
+    form = IntakeForm(request.POST or None, initial=IntakeForm.initial_from(support_request))
+    if request.method == "POST" and form.is_valid():
+        changed = {name: form.cleaned_data[name] for name in form.changed_data}
+        try:
+            services.supportrequest_update(actor=request.user, support_request=support_request, **changed)
+        except ValidationError as error:
+            add_service_errors(form, error, default_field="what_for")
+        else:
+            messages.success(request, _("Saved. Thank you for checking."))
+            return redirect("hostfamilies:request_detail", pk=pk)
+    return render(request, "hostfamilies/request_edit.html", {"form": form, "support_request": support_request})
+
+
+@login_required
+def request_withdraw(request: HttpRequest, pk: int) -> HttpResponse:
+    support_request = selectors.supportrequest_get_for(request.user, pk, write=True)
+    if request.method != "POST":
+        _log(request, support_request)
+        return render(request, "hostfamilies/request_withdraw.html", {"support_request": support_request})
+    try:
+        services.supportrequest_withdraw(actor=request.user, support_request=support_request)
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+    else:
+        messages.success(request, _("The request is off the waiting list."))
+    return redirect("hostfamilies:request_detail", pk=pk)
 
 
 @login_required
