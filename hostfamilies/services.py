@@ -9,11 +9,14 @@ from typing import Any
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils import timezone
+from django.urls import reverse
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _lazy
 
 from accounts.models import Organisation, Role, User
 from accounts.selectors import organisation_ids_where
 from core.geo import geocode
+from core.notify import notify
 from core.languages import SPOKEN_LANGUAGES
 from hostfamilies.models import SupportFamilyMatch, SupportRequest
 from hostfamilies.selectors import match_parties, supportrequest_writable_by
@@ -92,7 +95,22 @@ def supportrequest_create(
     if not case.is_open:
         raise ValidationError(_("This case is closed. Ask for a support family from an open case."))
     with transaction.atomic():
-        return SupportRequest.objects.create(case=case, organisation=organisation, updated_by=actor, **values)
+        support_request = SupportRequest.objects.create(
+            case=case, organisation=organisation, updated_by=actor, **values
+        )
+        path = reverse("hostfamilies:request_detail", args=[support_request.pk])
+        # The family reads what was written down about them, and can correct it.
+        notify(
+            User.objects.filter(guardianships__young_person_id=case.young_person_id, guardianships__has_custody=True),
+            notice=_lazy("A support family was asked for your family. Check what we wrote down."),
+            path=path,
+        )
+        notify(
+            User.objects.filter(roles__role=Role.COORDINATOR, roles__organisation=organisation).exclude(pk=actor.pk),
+            notice=_lazy("A new request for a support family is on the waiting list."),
+            path=path,
+        )
+    return support_request
 
 
 def supportrequest_update(*, actor: User, support_request: SupportRequest, **intake: Any) -> SupportRequest:

@@ -27,6 +27,7 @@ from tests.factories import CaseFactory, OrganisationFactory, YoungPersonFactory
 from tests.permissions import HIDDEN, OK, REDIRECT, expect, role_matrix
 from tests.test_hostfamilies_pages import ready_family
 
+
 @pytest.fixture(autouse=True)
 def _english(client: Client, settings: Any) -> Iterator[None]:
     # The texts below are read in English, so they hold whatever the Dutch translation says.
@@ -351,3 +352,25 @@ def test_a_request_of_another_organisations_child_is_not_reachable_by_id(world: 
     client.force_login(world.parent)
     assert client.post(reverse("hostfamilies:request_withdraw", args=[made.pk])).status_code == HIDDEN
     assert client.get(reverse("hostfamilies:request_edit", args=[made.pk + 999])).status_code == HIDDEN
+
+
+def test_the_family_and_the_coordinators_hear_of_a_new_request_without_details(
+    world: World, mailoutbox: list, django_capture_on_commit_callbacks: Callable
+) -> None:
+    with django_capture_on_commit_callbacks(execute=True):
+        made = make_request(world, **FULL_INTAKE)
+    recipients = sorted(address for mail in mailoutbox for address in mail.to)
+    assert recipients == sorted([world.parent.email, world.coordinator.email])
+    link = reverse("hostfamilies:request_detail", args=[made.pk])
+    for mail in mailoutbox:
+        assert link in mail.body
+        for private in ("Sanne", "Rust voor moeder", "Katwijk", "varkensvlees"):
+            assert private not in mail.subject + mail.body
+
+
+def test_no_notice_when_the_request_is_refused(
+    world: World, mailoutbox: list, django_capture_on_commit_callbacks: Callable
+) -> None:
+    with django_capture_on_commit_callbacks(execute=True), pytest.raises(ValidationError):
+        make_request(world, frequency="hourly")
+    assert mailoutbox == []
