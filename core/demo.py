@@ -142,11 +142,14 @@ def demo_load() -> None:
         )
     _case(sanne, local_team, people["lisa"], date(2026, 9, 1), threatened=True)
     daan_case = _case(daan, local_team, people["lisa"], date(2026, 10, 6), threatened=False)
-    _case(noah, local_team, None, date(2026, 11, 2), threatened=False)
-    _case(mees, organisations["Buurtteam Utrecht Oost (demo)"], people["eva"], date(2026, 8, 17), threatened=False)
+    noah_case = _case(noah, local_team, None, date(2026, 11, 2), threatened=False)
+    mees_case = _case(
+        mees, organisations["Buurtteam Utrecht Oost (demo)"], people["eva"], date(2026, 8, 17), threatened=False
+    )
     _volunteers(organisations, municipalities)
     _training(organisations)
     _support_family_match(daan_case, organisations[VOLUNTEER_CENTRE], people)
+    _waiting_list([(noah_case, people["peter"], 38), (mees_case, people["eva"], 12)], organisations[VOLUNTEER_CENTRE])
     Consent.objects.get_or_create(
         young_person=sanne,
         purpose=ConsentPurpose.DATA_PROCESSING,
@@ -391,3 +394,21 @@ def _support_family_match(case: Case, centre: Organisation, people: dict[str, Us
         (coordinator, "start_trial"),
     ]:
         match = match_move(actor=actor, match=match, move=move)
+
+
+def _waiting_list(waiting: list[tuple[Case, User, int]], centre: Organisation) -> None:
+    """Families on the volunteer centre's waiting list for a support family: (case, who asked, days ago)."""
+    for case, actor, days_ago in waiting:
+        if SupportRequest.objects.filter(case=case).exists():
+            continue
+        made = supportrequest_create(
+            actor=actor,
+            case=case,
+            organisation=centre,
+            what_for="Een plek waar het kind even tot rust kan komen, en een gezin om op terug te vallen.",
+            wants_weekend_stays=True,
+            frequency=SupportRequest.Frequency.FORTNIGHTLY,
+            other_children_ages=[6] if days_ago > 30 else [],
+            pet_allergy=days_ago < 30,
+        )
+        SupportRequest.objects.filter(pk=made.pk).update(created_at=timezone.now() - timedelta(days=days_ago))
