@@ -185,16 +185,21 @@ def open_match_counts(volunteer_ids: Iterable[int]) -> dict[int, int]:
 
 def support_families_to_propose(user: AnyUser, request: SupportRequest) -> QuerySet[Volunteer] | None:
     """The support families a coordinator of the request's organisation can propose: that organisation's matchable
-    support families with room left. None for anyone who may not propose."""
+    support families with room left, without pets when a child is allergic and without smoking when the family
+    asked for a smoke-free home. None for anyone who may not propose. (Ranking by distance and fit is the matching
+    engine's work; this is the list of who is possible at all.)"""
     from volunteers.selectors import volunteer_readiness, with_readiness_data
 
     if request.organisation_id not in organisation_ids_where(user, Role.COORDINATOR):
         return None
-    families = list(
-        with_readiness_data(
-            Volunteer.objects.filter(organisation_id=request.organisation_id, roles__kind=VolunteerKind.SUPPORT_FAMILY)
-        )
+    possible = Volunteer.objects.filter(
+        organisation_id=request.organisation_id, roles__kind=VolunteerKind.SUPPORT_FAMILY
     )
+    if request.pet_allergy:
+        possible = possible.exclude(household__pets__gt="")
+    if request.smoke_free:
+        possible = possible.exclude(household__smoking=True)
+    families = list(with_readiness_data(possible))
     taken = open_match_counts(f.pk for f in families)
     ready = [f.pk for f in families if volunteer_readiness(f, open_matches=taken[f.pk]).matchable]
     return Volunteer.objects.filter(pk__in=ready)

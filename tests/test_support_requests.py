@@ -15,7 +15,7 @@ from django.utils import timezone, translation
 
 from accounts.models import AccessLogEntry, Role
 from hostfamilies.models import SupportRequest
-from hostfamilies.selectors import waiting_list_positions
+from hostfamilies.selectors import support_families_to_propose, waiting_list_positions
 from hostfamilies.services import (
     match_propose,
     supportrequest_create,
@@ -26,6 +26,7 @@ from tests.conftest import World
 from tests.factories import CaseFactory, OrganisationFactory, YoungPersonFactory, assign, user_with_role
 from tests.permissions import HIDDEN, OK, REDIRECT, expect, role_matrix
 from tests.test_hostfamilies_pages import ready_family
+from volunteers.models import Household
 
 
 @pytest.fixture(autouse=True)
@@ -374,3 +375,22 @@ def test_no_notice_when_the_request_is_refused(
     with django_capture_on_commit_callbacks(execute=True), pytest.raises(ValidationError):
         make_request(world, frequency="hourly")
     assert mailoutbox == []
+
+
+@pytest.mark.parametrize(
+    ("intake", "household", "proposable"),
+    [
+        ({}, {"pets": "een hond", "smoking": True}, True),
+        ({"pet_allergy": True}, {"pets": "een hond"}, False),
+        ({"pet_allergy": True}, {"pets": ""}, True),
+        ({"smoke_free": True}, {"smoking": True}, False),
+        ({"smoke_free": True}, {"smoking": False}, True),
+    ],
+)
+def test_allergy_and_smoke_free_leave_families_out_of_the_proposals(
+    world: World, intake: dict, household: dict, proposable: bool
+) -> None:
+    family = ready_family(world.organisation)
+    Household.objects.update_or_create(volunteer=family, defaults=household)
+    made = make_request(world, **intake)
+    assert (family in support_families_to_propose(world.coordinator, made)) is proposable
