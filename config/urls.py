@@ -20,6 +20,7 @@ urlpatterns = [
     path("vrijwilligers/", include("volunteers.urls")),
     path("training/", include("training.urls")),
     path("steungezinnen/", include("hostfamilies.urls")),
+    path("logeren/", include("hostfamilies.respite_urls")),
     path("onkosten/", include("expenses.urls")),
     path("beheer/", admin.site.urls),
 ]

@@ -7,6 +7,7 @@ from django.http import HttpRequest
 
 from accounts.models import Role
 from accounts.selectors import is_staff_user, role_names
+from hostfamilies.respite_selectors import respiteoption_hosted_by
 
 
 def dichtbij(request: HttpRequest) -> dict[str, Any]:
@@ -14,11 +15,17 @@ def dichtbij(request: HttpRequest) -> dict[str, Any]:
     required of this person (staff roles)."""
     user = getattr(request, "user", None)
     roles = role_names(user) if user else set()
+    # A support family sees the stays menu only when its beds are a respite option (one query, volunteers only).
+    respite = bool(roles & {Role.PROFESSIONAL, Role.COORDINATOR, Role.PARENT}) or (
+        Role.VOLUNTEER in roles and respiteoption_hosted_by(user).exists()
+    )
     return {
         "dichtbij_demo": settings.DICHTBIJ_DEMO,
         "menu_cases": bool(roles & {Role.PROFESSIONAL, Role.COORDINATOR}),
         "menu_volunteers": Role.COORDINATOR in roles,
-        "menu_support_families": bool(roles & {Role.PROFESSIONAL, Role.COORDINATOR}),
+        # Parents see their requests there, support families their matches.
+        "menu_support_families": bool(roles & {Role.PROFESSIONAL, Role.COORDINATOR, Role.PARENT, Role.VOLUNTEER}),
+        "menu_respite": respite,
         # Training and expense claims are for volunteers and the coordinators who run the pool.
         "menu_training": bool(roles & {Role.VOLUNTEER, Role.COORDINATOR}),
         "mfa_required": bool(user) and is_staff_user(user),

@@ -12,23 +12,34 @@ from __future__ import annotations
 
 from datetime import date, timedelta
 
-from django.db.models import Q, QuerySet
+from django.db.models import Case as SqlCase
+from django.db.models import F, IntegerField, Q, QuerySet, Value, When, Window
+from django.db.models.functions import RowNumber
+from django.utils import timezone
 
 from accounts.models import Role
 from accounts.selectors import AnyUser, has_role, organisation_ids_where
 from core.selectors import object_get_for
-from hostfamilies.models import RespiteOption, Stay
-from youth.models import Guardianship
+from hostfamilies.models import HostCalendarFeed, RespiteOption, Stay
+from youth.models import Case, Guardianship
 from youth.selectors import case_writable_by
 
 __all__ = [
+    "calendarfeed_by_token",
+    "cases_bookable_by",
+    "feed_stays",
     "nights_booked",
     "respiteoption_get_for",
+    "respiteoption_hosted_by",
     "respiteoption_visible_to",
     "respiteoption_writable_by",
     "stay_get_for",
     "stay_visible_to",
     "stay_writable_by",
+    "stays_by_night",
+    "stays_to_decide",
+    "stays_upcoming_for",
+    "waiting_position",
 ]
 
 
@@ -101,3 +112,117 @@ def nights_booked(option: RespiteOption, month_start: date, month_end: date) -> 
             nights[night] += 1
             night += timedelta(days=1)
     return nights
+
+
+def respiteoption_hosted_by(user: AnyUser) -> QuerySet[RespiteOption]:
+    """The respite options that are the user's own beds, as a support family (for their calendar feed)."""
+    if not user.is_authenticated:
+        return RespiteOption.objects.none()
+    return RespiteOption.objects.filter(kind=RespiteOption.Kind.SUPPORT_FAMILY_BEDS, volunteer__user=user)
+
+
+def cases_bookable_by(user: AnyUser) -> QuerySet[Case]:
+    """The open cases for which the user may ask for a stay: those they work on, and those of children of whom
+    they have custody (the same rule as `respite_services.stay_request`)."""
+    if not user.is_authenticated:
+        return Case.objects.none()
+    custody = Guardianship.objects.filter(guardian_id=user.pk, has_custody=True).values("young_person_id")
+    return Case.objects.filter(
+        Q(pk__in=case_writable_by(user).values("pk")) | Q(young_person__in=custody), closed_on__isnull=True
+    )
+
+
+_STATUS_RANK = SqlCase(
+    When(status=Stay.Status.CONFIRMED, then=Value(0)),
+    When(status=Stay.Status.REQUESTED, then=Value(1)),
+    When(status=Stay.Status.WAITING, then=Value(2)),
+    When(status=Stay.Status.REFUSED, then=Value(3)),
+    default=Value(4),
+    output_field=IntegerField(),
+)
+
+
+def stays_upcoming_for(user: AnyUser) -> QuerySet[Stay]:
+    """The visible stays that have not ended yet, grouped by status (confirmed, requested, waiting, refused,
+    cancelled) and the soonest first within each, with what a list shows of them."""
+    return (
+        stay_visible_to(user)
+        .filter(departure__gte=timezone.localdate())
+        .annotate(status_rank=_STATUS_RANK)
+        .select_related("option__organisation", "case__young_person", "case__organisation")
+        .order_by("status_rank", "arrival", "pk")
+    )
+
+
+def stays_to_decide(user: AnyUser) -> tuple[list[Stay], list[Stay]]:
+    """What a coordinator has to decide: the requested stays at their options (offered a freed bed first, then
+    first come, first served), and the waiting list, each stay with `position` (1 = next in line at its option).
+    Two queries."""
+    writable = stay_writable_by(user).select_related("option__organisation", "case__young_person", "case__organisation")
+    requested = list(writable.filter(status=Stay.Status.REQUESTED))
+    waiting: list[Stay] = list(
+        writable.filter(status=Stay.Status.WAITING)
+        .annotate(
+            position=Window(
+                RowNumber(), partition_by=[F("option_id")], order_by=[F("created_at").asc(), F("pk").asc()]
+            ),
+        )
+        .order_by("option__name", "option_id", "created_at", "pk")
+    )
+    return requested, waiting
+
+
+def waiting_position(stay: Stay) -> int | None:
+    """A waiting stay's place in line at its option (1 = next), None when the stay is not waiting."""
+    if stay.status != Stay.Status.WAITING:
+        return None
+    ahead = Stay.objects.filter(option_id=stay.option_id, status=Stay.Status.WAITING).filter(
+        Q(created_at__lt=stay.created_at) | Q(created_at=stay.created_at, pk__lt=stay.pk)
+    )
+    return ahead.count() + 1
+
+
+def stays_by_night(option: RespiteOption, month_start: date, month_end: date) -> dict[date, list[Stay]]:
+    """The confirmed stays at the option on each night from `month_start` up to and including `month_end`, with
+    the young person (for the coordinators' calendar, which shows first names). One query."""
+    nights: dict[date, list[Stay]] = {
+        month_start + timedelta(days=n): [] for n in range((month_end - month_start).days + 1)
+    }
+    if not nights:
+        return nights
+    stays = (
+        Stay.objects.filter(
+            option=option, status=Stay.Status.CONFIRMED, arrival__lte=month_end, departure__gt=month_start
+        )
+        .select_related("case__young_person")
+        .order_by("arrival", "pk")
+    )
+    for stay in stays:
+        night = max(stay.arrival, month_start)
+        while night < stay.departure and night <= month_end:
+            nights[night].append(stay)
+            night += timedelta(days=1)
+    return nights
+
+
+def calendarfeed_by_token(token: str) -> HostCalendarFeed | None:
+    """The calendar feed with this secret token, None when there is none (never was, or renewed since).
+
+    An equality lookup on the unique index: its time does not depend on how much of the token matches."""
+    return HostCalendarFeed.objects.filter(token=token).select_related("volunteer").first()
+
+
+def feed_stays(feed: HostCalendarFeed) -> QuerySet[Stay]:
+    """The confirmed stays at the feed's support family, from a year ago on, with the young person (whose first
+    name is all the feed shows)."""
+    since = timezone.localdate() - timedelta(days=365)
+    return (
+        Stay.objects.filter(
+            option__volunteer_id=feed.volunteer_id,
+            option__kind=RespiteOption.Kind.SUPPORT_FAMILY_BEDS,
+            status=Stay.Status.CONFIRMED,
+            departure__gte=since,
+        )
+        .select_related("case__young_person")
+        .order_by("arrival", "pk")
+    )

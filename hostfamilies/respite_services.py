@@ -10,16 +10,21 @@ Lock order, to never deadlock: the option row, then the young person row, then t
 
 from __future__ import annotations
 
+import secrets
 from datetime import date, timedelta
 
 from django.core.exceptions import ObjectDoesNotExist, PermissionDenied, ValidationError
 from django.db import transaction
+from django.db.models import Q, QuerySet
+from django.urls import reverse
 from django.utils import formats, timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from accounts.models import Organisation, Role, User
 from accounts.selectors import organisation_ids_where
-from hostfamilies.models import RespiteOption, Stay
+from core.notify import notify
+from hostfamilies.models import HostCalendarFeed, RespiteOption, Stay
 from volunteers.models import Volunteer
 from youth.models import Case, Guardianship, YoungPerson
 from youth.selectors import age_on, case_writable_by
@@ -36,6 +41,22 @@ def _has_custody(actor: User, case: Case) -> bool:
     return Guardianship.objects.filter(
         young_person_id=case.young_person_id, guardian_id=actor.pk, has_custody=True
     ).exists()
+
+
+def _coordinators(option: RespiteOption) -> QuerySet[User]:
+    return User.objects.filter(roles__role=Role.COORDINATOR, roles__organisation_id=option.organisation_id).distinct()
+
+
+def _requester_and_parents(stay: Stay) -> QuerySet[User]:
+    """Who hears about a decision on a stay: whoever asked for it and the parents or guardians with custody."""
+    return User.objects.filter(
+        Q(pk=stay.requested_by_id)
+        | Q(guardianships__young_person_id=stay.case.young_person_id, guardianships__has_custody=True)
+    ).distinct()
+
+
+def _stay_path(stay: Stay) -> str:
+    return reverse("respite:stay_detail", args=[stay.pk])
 
 
 def _first_full_night(option: RespiteOption, arrival: date, departure: date) -> date | None:
@@ -118,7 +139,8 @@ def stay_request(
     Asked by someone who works on the case (`case_writable_by`) or a parent or guardian with custody of the
     child. Refused: a closed case, an option not open for bookings, departure on or before arrival, arrival in
     the past, a child younger or older than the option takes on the day of arrival, and a child who already has
-    a requested, confirmed or waiting stay on one of these nights (at any option).
+    a requested, confirmed or waiting stay on one of these nights (at any option). The option's coordinators get
+    a notice after commit.
 
     Races: two requests for the same child could both find no overlapping stay, so the young person's row is
     locked (select_for_update) before looking.
@@ -170,7 +192,7 @@ def stay_request(
                     "departure": formats.date_format(overlapping.departure),
                 }
             )
-        return Stay.objects.create(
+        stay = Stay.objects.create(
             option=option,
             case=case,
             arrival=arrival,
@@ -178,6 +200,12 @@ def stay_request(
             with_parent=with_parent,
             requested_by=actor,
         )
+        notify(
+            _coordinators(option),
+            notice=gettext_lazy("Someone asked for a stay. Please decide on it."),
+            path=_stay_path(stay),
+        )
+        return stay
 
 
 def _locked(stay: Stay) -> tuple[RespiteOption, Stay]:
@@ -199,7 +227,7 @@ def stay_confirm(*, actor: User, stay: Stay) -> Stay:
     Capacity: on every night of the stay, the confirmed stays at the option plus this one must fit in
     `beds_per_night`. When a night is full the stay stays as it was and a ValidationError names the night; the
     coordinator can then put it on the waiting list (`stay_wait`). A stay whose case was closed meanwhile is
-    not confirmed.
+    not confirmed. Whoever asked for the stay and the parents with custody get a notice after commit.
 
     Races: two coordinators confirming stays at the same option could each count the last bed free. So the
     option's row is locked (select_for_update) before counting, in the same transaction as the update:
@@ -221,11 +249,17 @@ def stay_confirm(*, actor: User, stay: Stay) -> Stay:
         locked.status = Stay.Status.CONFIRMED
         locked.decided_by = actor
         locked.save(update_fields=["status", "decided_by", "updated_at"])
+        notify(
+            _requester_and_parents(locked),
+            notice=gettext_lazy("A stay was confirmed. There is a bed for every night."),
+            path=_stay_path(locked),
+        )
     return locked
 
 
 def stay_wait(*, actor: User, stay: Stay) -> Stay:
     """A coordinator of the option's organisation puts a requested stay on the waiting list (for when a bed frees).
+    Whoever asked for the stay and the parents with custody get a notice after commit.
 
     Races: the stay row is locked (select_for_update, after the option row as everywhere here) so a cancellation
     or a confirmation at the same time is not overwritten.
@@ -239,11 +273,17 @@ def stay_wait(*, actor: User, stay: Stay) -> Stay:
         locked.status = Stay.Status.WAITING
         locked.decided_by = actor
         locked.save(update_fields=["status", "decided_by", "updated_at"])
+        notify(
+            _requester_and_parents(locked),
+            notice=gettext_lazy("A stay is on the waiting list. We let you know when a bed comes free."),
+            path=_stay_path(locked),
+        )
     return locked
 
 
 def stay_refuse(*, actor: User, stay: Stay, reason: str) -> Stay:
-    """A coordinator of the option's organisation refuses a requested or waiting stay, with a reason.
+    """A coordinator of the option's organisation refuses a requested or waiting stay, with a reason. Whoever asked
+    for the stay and the parents with custody get a notice (without the reason) after commit.
 
     Races: as in `stay_wait`, the option and stay rows are locked so a decision at the same time is not lost.
     """
@@ -260,6 +300,12 @@ def stay_refuse(*, actor: User, stay: Stay, reason: str) -> Stay:
         locked.decided_by = actor
         locked.refusal_reason = reason
         locked.save(update_fields=["status", "decided_by", "refusal_reason", "updated_at"])
+        # The reason stays behind the login: the notice only says that there is news.
+        notify(
+            _requester_and_parents(locked),
+            notice=gettext_lazy("A stay was refused. You can read why in Dichtbij."),
+            path=_stay_path(locked),
+        )
     return locked
 
 
@@ -269,7 +315,8 @@ def stay_cancel(*, actor: User, stay: Stay) -> Stay:
 
     When a confirmed stay is cancelled its beds are free again, and in the same transaction the first stay on the
     waiting list at this option (oldest first) whose nights now all have a bed free goes back to "requested" with
-    `offered_at` set, so the coordinator sees it first and confirms it. Nothing is sent yet.
+    `offered_at` set, so the coordinator sees it first and confirms it. The coordinators and whoever asked for that
+    stay (and the child's parents with custody) get a notice after commit.
 
     Races: the option's row is locked (select_for_update) before the stay and before counting, as in
     `stay_confirm`, so the freed bed is offered while no confirmation can take it in between.
@@ -301,5 +348,50 @@ def stay_cancel(*, actor: User, stay: Stay) -> Stay:
                     candidate.status = Stay.Status.REQUESTED
                     candidate.offered_at = timezone.now()
                     candidate.save(update_fields=["status", "offered_at", "updated_at"])
+                    notify(
+                        [*_coordinators(option), *_requester_and_parents(candidate)],
+                        notice=gettext_lazy("A bed came free for a stay on the waiting list. Please have a look."),
+                        path=_stay_path(candidate),
+                    )
                     break
     return locked
+
+
+def _new_token() -> str:
+    # 32 random bytes: 43 URL-safe characters, far beyond guessing.
+    return secrets.token_urlsafe(32)
+
+
+def _check_host(actor: User, volunteer: Volunteer) -> None:
+    if volunteer.user_id != actor.pk:
+        raise PermissionDenied(_("Only the support family itself can see its calendar address."))
+    if not RespiteOption.objects.filter(volunteer=volunteer, kind=RespiteOption.Kind.SUPPORT_FAMILY_BEDS).exists():
+        raise PermissionDenied(_("There are no stays at your home, so there is no calendar."))
+
+
+def calendarfeed_get_or_create(*, actor: User, volunteer: Volunteer) -> HostCalendarFeed:
+    """The support family's private calendar address, made (with a new secret token) the first time it is asked
+    for. Only the family itself may ask, and only when its beds are a respite option.
+
+    Races: two first requests at once both try to insert; the one-to-one on the volunteer lets one win and
+    `get_or_create` then reads the winner's row.
+    """
+    _check_host(actor, volunteer)
+    feed, _created = HostCalendarFeed.objects.get_or_create(volunteer=volunteer, defaults={"token": _new_token()})
+    return feed
+
+
+def calendarfeed_renew(*, actor: User, volunteer: Volunteer) -> HostCalendarFeed:
+    """Give the support family's calendar a new secret address; the old address stops working at once (it is no
+    longer in the table, so the feed answers 404). Made when there was none yet.
+
+    Races: the feed row is locked (select_for_update) so two renewals at once end with one token, not a mix.
+    """
+    _check_host(actor, volunteer)
+    with transaction.atomic():
+        feed = HostCalendarFeed.objects.select_for_update().filter(volunteer=volunteer).first()
+        if feed is None:
+            return HostCalendarFeed.objects.create(volunteer=volunteer, token=_new_token())
+        feed.token = _new_token()
+        feed.save(update_fields=["token", "renewed_at"])
+    return feed

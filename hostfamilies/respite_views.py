@@ -1,0 +1,333 @@
+"""Respite (logeren) pages: the options, booking a stay, the coordinator's decisions, and the support family's
+private calendar feed."""
+
+from __future__ import annotations
+
+import calendar
+import re
+from collections.abc import Iterable
+from datetime import date, timedelta
+from typing import Any
+from urllib.parse import urlsplit
+
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import HttpRequest, HttpResponse, HttpResponseNotFound
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import timezone, translation
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST, require_safe
+from icalendar import Calendar, Event
+
+from accounts.models import AccessLogEntry, Role
+from accounts.selectors import has_role, organisation_ids_where
+from accounts.services import _accesslog_entry, accesslog_record
+from core.forms import add_service_errors
+from hostfamilies import respite_selectors as selectors
+from hostfamilies import respite_services as services
+from hostfamilies.models import RespiteOption, Stay
+from hostfamilies.respite_forms import DecideForm, StayForm
+from volunteers.selectors import volunteer_own
+from youth.models import Case
+from youth.selectors import case_access_role, case_writable_by
+
+MONTH = re.compile(r"(\d{4})-(\d{2})")
+
+
+# Access log
+
+
+def _log_many(request: HttpRequest, rows: Iterable[tuple[int, tuple[str, str]]], what: str) -> None:
+    """One access-log row per young person shown (with the role and organisation that gave access), in one insert,
+    so a page's query count does not grow with its rows."""
+    bases: dict[int, tuple[str, str]] = {}
+    for young_person_id, basis in rows:
+        bases.setdefault(young_person_id, basis)
+    AccessLogEntry.objects.bulk_create(
+        _accesslog_entry(
+            request,
+            young_person_id=young_person_id,
+            role=role,
+            organisation=organisation,
+            action=AccessLogEntry.Action.VIEW,
+            what=what,
+        )
+        for young_person_id, (role, organisation) in bases.items()
+    )
+
+
+def _case_bases(request: HttpRequest, cases: list[Case]) -> dict[int, tuple[str, str]]:
+    """Per case: the role through which the user sees it. One query; cases must come with their organisation."""
+    works_on = set(case_writable_by(request.user).filter(pk__in=[c.pk for c in cases]).values_list("pk", flat=True))
+    return {
+        case.pk: (case_access_role(request.user, case), case.organisation.name)
+        if case.pk in works_on
+        else (Role.PARENT, "")
+        for case in cases
+    }
+
+
+def _log_stays(request: HttpRequest, stays: list[Stay], what: str) -> None:
+    # A coordinator of the option sees the child through the stay, not through the case; the others through the case
+    # (they work on it) or their custody of the child.
+    coordinated = set(organisation_ids_where(request.user, Role.COORDINATOR))
+    by_case = _case_bases(request, [s.case for s in stays if s.option.organisation_id not in coordinated])
+    _log_many(
+        request,
+        (
+            (
+                stay.case.young_person_id,
+                (Role.COORDINATOR, stay.option.organisation.name)
+                if stay.option.organisation_id in coordinated
+                else by_case[stay.case_id],
+            )
+            for stay in stays
+        ),
+        what,
+    )
+
+
+def _log_stay(request: HttpRequest, stay: Stay) -> None:
+    coordinates = stay.option.organisation_id in organisation_ids_where(request.user, Role.COORDINATOR)
+    accesslog_record(
+        request=request,
+        young_person=stay.case.young_person,
+        what=AccessLogEntry.What.SUPPORT_FAMILY,
+        basis=(Role.COORDINATOR, stay.option.organisation.name) if coordinates else None,
+    )
+
+
+# Overview and options
+
+
+@login_required
+def overview(request: HttpRequest) -> HttpResponse:
+    user = request.user
+    hosted = list(selectors.respiteoption_hosted_by(user).select_related("organisation"))
+    if not (has_role(user, Role.PROFESSIONAL, Role.COORDINATOR, Role.PARENT) or hosted):
+        raise PermissionDenied
+    coordinates = bool(organisation_ids_where(user, Role.COORDINATOR))
+    stays = list(selectors.stays_upcoming_for(user))
+    requested, waiting = selectors.stays_to_decide(user) if coordinates else ([], [])
+    _log_stays(request, [*stays, *requested, *waiting], AccessLogEntry.What.LIST)
+    context = {
+        "options": selectors.respiteoption_visible_to(user).select_related("organisation").order_by("name", "pk"),
+        "stays": stays,
+        "coordinates": coordinates,
+        "requested": requested,
+        "waiting": waiting,
+        "hosted": hosted,
+    }
+    return render(request, "hostfamilies/respite/overview.html", context)
+
+
+def _month_from(value: str | None) -> date:
+    """The first day of the month in `?maand=YYYY-MM`; this month for anything else."""
+    this_month = timezone.localdate().replace(day=1)
+    found = MONTH.fullmatch(value or "")
+    if found is None:
+        return this_month
+    year, month = int(found[1]), int(found[2])
+    if not (2000 <= year <= 2100 and 1 <= month <= 12):
+        return this_month
+    return date(year, month, 1)
+
+
+def _day_text(free: int, total: int) -> tuple[str, str]:
+    """What a calendar day says about the beds: in full, and short (for narrow screens)."""
+    if total == 1:
+        return (_("The bed is free") if free else _("Full: the bed is taken")), (_("free") if free else _("full"))
+    if free:
+        return _("%(free)s of %(total)s beds free") % {"free": free, "total": total}, f"{free}/{total}"
+    return _("Full: all %(total)s beds are taken") % {"total": total}, _("full")
+
+
+@login_required
+def option_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    option = selectors.respiteoption_get_for(request.user, pk)
+    first = _month_from(request.GET.get("maand"))
+    last = first.replace(day=calendar.monthrange(first.year, first.month)[1])
+    coordinates = option.organisation_id in organisation_ids_where(request.user, Role.COORDINATOR)
+    booked = selectors.nights_booked(option, first, last)
+    # Only the option's coordinators see who sleeps there; everyone else sees whether there is room.
+    guests = selectors.stays_by_night(option, first, last) if coordinates else {}
+    if coordinates:
+        shown = {stay.pk: stay for night in guests.values() for stay in night}
+        basis = (Role.COORDINATOR, option.organisation.name)
+        _log_many(
+            request, ((s.case.young_person_id, basis) for s in shown.values()), AccessLogEntry.What.SUPPORT_FAMILY
+        )
+    weeks = []
+    for week in calendar.Calendar().monthdatescalendar(first.year, first.month):
+        days: list[dict[str, Any] | None] = []
+        for day in week:
+            if day.month != first.month:
+                days.append(None)
+                continue
+            free = max(option.beds_per_night - booked[day], 0)
+            long, short = _day_text(free, option.beds_per_night)
+            days.append({"date": day, "free": free, "long": long, "short": short, "guests": guests.get(day, [])})
+        weeks.append(days)
+    previous = (first - timedelta(days=1)).replace(day=1)
+    following = last + timedelta(days=1)
+    context = {
+        "option": option,
+        "coordinates": coordinates,
+        "month": first,
+        "weekdays": calendar.Calendar().monthdatescalendar(first.year, first.month)[0],
+        "weeks": weeks,
+        "previous": previous if previous.year >= 2000 else None,
+        "following": following if following.year <= 2100 else None,
+        "can_book": option.active and selectors.cases_bookable_by(request.user).exists(),
+    }
+    return render(request, "hostfamilies/respite/option_detail.html", context)
+
+
+# Stays
+
+
+@login_required
+def stay_create(request: HttpRequest, pk: int) -> HttpResponse:
+    option: RespiteOption = selectors.respiteoption_get_for(request.user, pk)
+    cases = selectors.cases_bookable_by(request.user)
+    if not cases.exists():
+        raise PermissionDenied
+    form = StayForm(request.POST or None, cases=cases)
+    if request.method == "POST" and form.is_valid():
+        try:
+            stay = services.stay_request(actor=request.user, option=option, **form.cleaned_data)
+        except ValidationError as error:
+            add_service_errors(form, error)
+        else:
+            messages.success(request, _("Your request is sent. The coordinator decides and lets you know."))
+            return redirect("respite:stay_detail", pk=stay.pk)
+    choices = list(form.fields["case"].queryset)  # type: ignore[attr-defined]
+    bases = _case_bases(request, choices)
+    _log_many(request, ((c.young_person_id, bases[c.pk]) for c in choices), AccessLogEntry.What.LIST)
+    return render(request, "hostfamilies/respite/stay_form.html", {"form": form, "option": option})
+
+
+@login_required
+def stay_detail(request: HttpRequest, pk: int, form: DecideForm | None = None, full: bool = False) -> HttpResponse:
+    stay = selectors.stay_get_for(request.user, pk)
+    _log_stay(request, stay)
+    coordinates = stay.option.organisation_id in organisation_ids_where(request.user, Role.COORDINATOR)
+    undecided = stay.status in (Stay.Status.REQUESTED, Stay.Status.WAITING)
+    context = {
+        "stay": stay,
+        "nights": len(stay.nights),
+        "position": selectors.waiting_position(stay),
+        "can_decide": coordinates and undecided,
+        "can_wait": coordinates and stay.status == Stay.Status.REQUESTED,
+        # Everyone who sees a stay may cancel it (respite_services.stay_cancel checks again).
+        "can_cancel": stay.status in services.LIVE_STATUSES,
+        "form": form or DecideForm(),
+        "full": full,
+    }
+    return render(request, "hostfamilies/respite/stay_detail.html", context, status=400 if form else 200)
+
+
+@login_required
+@require_POST
+def stay_decide(request: HttpRequest, pk: int) -> HttpResponse:
+    stay = selectors.stay_get_for(request.user, pk, write=True)
+    form = DecideForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, _("Something went wrong. Please choose again."))
+        return redirect("respite:stay_detail", pk=pk)
+    decision = form.cleaned_data["decision"]
+    try:
+        if decision == "confirm":
+            services.stay_confirm(actor=request.user, stay=stay)
+            done = _("The stay is confirmed. We let the family know.")
+        elif decision == "wait":
+            services.stay_wait(actor=request.user, stay=stay)
+            done = _("The stay is on the waiting list. We let the family know.")
+        else:
+            services.stay_refuse(actor=request.user, stay=stay, reason=form.cleaned_data["reason"])
+            done = _("The stay is refused. We let the family know.")
+    except ValidationError as error:
+        add_service_errors(form, error)
+        return stay_detail(request, pk, form=form, full=getattr(error, "code", None) == "full")
+    messages.success(request, done)
+    return redirect("respite:stay_detail", pk=pk)
+
+
+@login_required
+def stay_cancel(request: HttpRequest, pk: int) -> HttpResponse:
+    stay = selectors.stay_get_for(request.user, pk)
+    if request.method == "POST":
+        try:
+            services.stay_cancel(actor=request.user, stay=stay)
+        except ValidationError as error:
+            messages.error(request, " ".join(error.messages))
+        else:
+            messages.success(request, _("The stay is cancelled. The bed is free for someone else."))
+        return redirect("respite:stay_detail", pk=pk)
+    if stay.status not in services.LIVE_STATUSES:
+        messages.info(request, _("This stay cannot be cancelled any more."))
+        return redirect("respite:stay_detail", pk=pk)
+    _log_stay(request, stay)
+    return render(request, "hostfamilies/respite/stay_cancel.html", {"stay": stay})
+
+
+# The support family's calendar
+
+
+def _own_host(request: HttpRequest) -> Any:
+    volunteer = volunteer_own(request.user)
+    if volunteer is None:
+        raise PermissionDenied
+    return volunteer
+
+
+@login_required
+def feed_page(request: HttpRequest) -> HttpResponse:
+    feed = services.calendarfeed_get_or_create(actor=request.user, volunteer=_own_host(request))
+    url = settings.SITE_URL.rstrip("/") + reverse("respite:feed", args=[feed.token])
+    context = {"feed": feed, "url": url, "webcal": "webcal://" + url.split("://", 1)[-1]}
+    return render(request, "hostfamilies/respite/feed_page.html", context)
+
+
+@login_required
+@require_POST
+def feed_renew(request: HttpRequest) -> HttpResponse:
+    services.calendarfeed_renew(actor=request.user, volunteer=_own_host(request))
+    messages.success(request, _("Your calendar has a new address. The old address does not work any more."))
+    return redirect("respite:feed_page")
+
+
+@require_safe
+def feed(request: HttpRequest, token: str) -> HttpResponse:
+    """The support family's private calendar. No login: the secret address is the key, so the feed says no more
+    than a first name, and it touches neither the session nor the CSRF cookie."""
+    found = selectors.calendarfeed_by_token(token)
+    if found is None:
+        return HttpResponseNotFound(b"Not found", content_type="text/plain; charset=utf-8")
+    domain = urlsplit(settings.SITE_URL).hostname or "dichtbij"
+    ical = Calendar()
+    ical.add("prodid", "-//Dichtbij//Logeren//NL")
+    ical.add("version", "2.0")
+    with translation.override(settings.LANGUAGE_CODE):
+        ical.add("x-wr-calname", _("Dichtbij: stays at your home"))
+        for stay in selectors.feed_stays(found):
+            name = stay.case.young_person.first_name
+            summary = (
+                _("Stay: %(name)s (with a parent)") % {"name": name}
+                if stay.with_parent
+                else _("Stay: %(name)s") % {"name": name}
+            )
+            event = Event()
+            event.add("uid", f"stay-{stay.pk}@{domain}")
+            event.add("dtstamp", stay.updated_at)
+            event.add("dtstart", stay.arrival)
+            event.add("dtend", stay.departure)
+            event.add("summary", summary)
+            ical.add_component(event)
+    response = HttpResponse(ical.to_ical(), content_type="text/calendar; charset=utf-8")
+    response["Cache-Control"] = "private, no-store"
+    response["X-Robots-Tag"] = "noindex"
+    return response
