@@ -112,3 +112,24 @@ def agreement_overview(subject: Model, kind: str, user: AnyUser) -> AgreementOve
             signature.user_id == user.pk for signature in overview.pending.waiting_for
         )
     return overview
+
+
+def agreement_current_texts(subject: Model) -> dict[str, str] | None:
+    """The texts of the newest version of the subject's agreement (to start a change from), or None when there is
+    no version yet. One query."""
+    newest = (
+        AgreementVersion.objects.filter(
+            agreement__content_type=ContentType.objects.get_for_model(subject), agreement__object_id=subject.pk
+        )
+        .order_by("-number")
+        .first()
+    )
+    return dict(newest.sections) if newest is not None else None
+
+
+def agreementversion_of(subject: Model, pk: int) -> AgreementVersion | None:
+    """Version `pk` of the subject's agreement, or None when it is no version of this subject's agreement (so an id
+    sent by a browser cannot reach another subject's agreement). One query."""
+    return AgreementVersion.objects.filter(
+        pk=pk, agreement__content_type=ContentType.objects.get_for_model(subject), agreement__object_id=subject.pk
+    ).first()

@@ -7,6 +7,7 @@ from django.db.models import QuerySet
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Organisation
+from core.forms import DateInput
 from core.languages import SPOKEN_LANGUAGES
 from hostfamilies.models import SupportFamilyMatch, SupportRequest
 from volunteers.models import Volunteer
@@ -106,3 +107,27 @@ class MoveForm(forms.Form):
     outcome = forms.ChoiceField(
         label=_("Outcome"), required=False, choices=[("", "–"), *SupportFamilyMatch.Outcome.choices]
     )
+
+
+class ReviewForm(forms.Form):
+    """A review held with both families (hostfamilies.services.matchreview_record)."""
+
+    held_on = forms.DateField(label=_("Date of the review"), widget=DateInput())
+    family_view = forms.CharField(
+        label=_("How does the family think it goes?"), max_length=2000, widget=forms.Textarea(attrs={"rows": 3})
+    )
+    host_view = forms.CharField(
+        label=_("How does the support family think it goes?"),
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 3}),
+    )
+    agreed_next = forms.CharField(
+        label=_("What did you agree?"),
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text=_("For example: we go on as now, or the agreements change."),
+    )
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("prefix", "review")
+        super().__init__(*args, **kwargs)

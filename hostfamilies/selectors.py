@@ -16,20 +16,23 @@ from collections.abc import Iterable
 
 from django.db.models import Count, Q, QuerySet
 
-from accounts.models import Role
+from accounts.models import Role, User
 from accounts.selectors import AnyUser, organisation_ids_where
 from core.selectors import object_get_for
-from hostfamilies.models import SupportFamilyMatch, SupportRequest
-from hostfamilies.states import OPEN_STATES, Move, Party, moves_from
+from hostfamilies.models import MatchReview, SupportFamilyMatch, SupportRequest
+from hostfamilies.states import OPEN_STATES, Move, Party, State, moves_from
 from volunteers.models import Volunteer, VolunteerKind
 from youth.models import CaseAssignment, Guardianship
 
 __all__ = [
     "OPEN_STATES",
     "match_access_basis",
+    "match_agreement_may_propose",
     "match_get_for",
     "match_moves_for",
     "match_parties",
+    "match_party_users",
+    "match_reviews",
     "match_visible_to",
     "match_writable_by",
     "open_match_counts",
@@ -162,6 +165,51 @@ def match_moves_for(user: AnyUser, match: SupportFamilyMatch) -> list[Move]:
         for move in moves_from(match.state)
         if parties & move.parties and not (move.records_yes and recorded[move.records_yes])
     ]
+
+
+# The match has agreements from its approval until it ends; the first version is written by these parties, and
+# reviews are recorded by them.
+AGREEMENT_STATES: frozenset[str] = frozenset({State.APPROVED, State.TRIAL, State.ACTIVE})
+REVIEWERS: frozenset[Party] = frozenset({Party.COORDINATOR, Party.PROFESSIONAL})
+
+
+def match_agreement_may_propose(parties: set[Party], state: str, *, has_agreement: bool) -> bool:
+    """Whether someone taking part through `parties` may propose a version of the agreements now: the first one
+    a coordinator or the professional, any later change every party. Pure: the caller passes what it read."""
+    if state not in AGREEMENT_STATES or not parties:
+        return False
+    return has_agreement or bool(parties & REVIEWERS)
+
+
+def match_party_users(match: SupportFamilyMatch) -> dict[Party, list[User]]:
+    """The active users who take part in the match, per party (the same rules as `match_parties`): for notices and
+    for who must agree to the agreements. Four queries; the match must come with `request__case` and `volunteer`."""
+    case = match.request.case
+    active = User.objects.filter(is_active=True).order_by("pk")
+    volunteer = User.objects.filter(pk=match.volunteer.user_id, is_active=True)
+    return {
+        Party.COORDINATOR: list(
+            active.filter(roles__role=Role.COORDINATOR, roles__organisation_id=match.request.organisation_id).distinct()
+        ),
+        Party.PROFESSIONAL: list(
+            active.filter(
+                pk__in=CaseAssignment.objects.filter(case=case).values("professional_id"),
+                roles__role=Role.PROFESSIONAL,
+                roles__organisation_id=case.organisation_id,
+            ).distinct()
+        ),
+        Party.PARENT: list(
+            active.filter(guardianships__young_person_id=case.young_person_id, guardianships__has_custody=True)
+        ),
+        Party.VOLUNTEER: list(volunteer),
+    }
+
+
+def match_reviews(match: SupportFamilyMatch) -> tuple[MatchReview | None, list[MatchReview]]:
+    """The planned review (or None) and the held ones, newest first. One query."""
+    reviews = list(match.reviews.select_related("recorded_by").order_by("-due_on", "-pk"))
+    planned = next((review for review in reviews if review.held_on is None), None)
+    return planned, [review for review in reviews if review.held_on is not None]
 
 
 def open_match_counts(volunteer_ids: Iterable[int]) -> dict[int, int]:

@@ -3,24 +3,35 @@ match (through the one table in hostfamilies/states.py)."""
 
 from __future__ import annotations
 
-from datetime import timedelta
+import calendar
+from datetime import date, datetime, time, timedelta
 from typing import Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
-from django.utils import timezone
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _lazy
 
 from accounts.models import Organisation, Role, User
 from accounts.selectors import organisation_ids_where
+from agreements.models import Agreement, AgreementVersion, SignatoryParty
+from agreements.selectors import agreement_in_force_exists, agreement_of
+from agreements.services import agreementversion_agree, agreementversion_propose
 from core.geo import geocode
-from core.notify import notify
 from core.languages import SPOKEN_LANGUAGES
-from hostfamilies.models import SupportFamilyMatch, SupportRequest
-from hostfamilies.selectors import match_parties, supportrequest_writable_by
-from hostfamilies.states import MOVES, OPEN_STATES, State
+from core.notify import notify
+from hostfamilies.models import MatchReview, SupportFamilyMatch, SupportRequest
+from hostfamilies.selectors import (
+    AGREEMENT_STATES,
+    REVIEWERS,
+    match_agreement_may_propose,
+    match_parties,
+    match_party_users,
+    supportrequest_writable_by,
+)
+from hostfamilies.states import FINISHED_STATES, MOVES, OPEN_STATES, Move, Party, State
 from volunteers.models import Volunteer, VolunteerKind
 from volunteers.selectors import volunteer_readiness, with_readiness_data
 from youth.models import Case
@@ -203,6 +214,12 @@ def match_propose(
         match = SupportFamilyMatch.objects.create(request=locked_request, volunteer=family, trial_weeks=trial_weeks)
         locked_request.status = SupportRequest.Status.MATCHED
         locked_request.save(update_fields=["status"])
+        people = match_party_users(match)
+        notify(
+            [*people[Party.PARENT], *people[Party.VOLUNTEER]],
+            notice=MOVE_NOTICES[State.PROPOSED],
+            path=reverse("hostfamilies:match_detail", args=[match.pk]),
+        )
     return match
 
 
@@ -218,6 +235,10 @@ def match_move(
     Dates: the trial period ends `trial_weeks` after it starts; `started_on` is the day the match becomes active;
     `ended_on` the day it ends or stops. The request stays matched while the match is open and after it ended,
     and waits again for a support family after a stop.
+
+    Activating (trial → active) needs an agreement version in force (agreed by both families) and plans the first
+    review, six months after the start, with its reminder. A match that ends or stops loses its planned review.
+    The other parties get a notice (core.notify, after commit) when the match reaches a new step.
 
     Races: two parties could move the same match at once (a yes and a stop, or both families' yes), so the match
     row is locked (select_for_update) and the state read again before anything is decided.
@@ -243,6 +264,10 @@ def match_move(
             raise ValidationError({"reason": _("Write down why, in a few words.")})
         if (step.needs_outcome or outcome) and outcome not in SupportFamilyMatch.Outcome.values:
             raise ValidationError({"outcome": _("Choose how it went: were the goals reached?")})
+        # Read under the match's lock; a version once in force never stops being in force, so this cannot go stale.
+        if step.target == State.ACTIVE and not agreement_in_force_exists(locked):
+            raise ValidationError(_("Make the agreements first and let both families agree."))
+        before = locked.state
         now = timezone.now()
         today = timezone.localdate()
         if step.records_yes == "family":
@@ -266,6 +291,13 @@ def match_move(
             locked.ended_on, locked.ended_by, locked.end_reason = today, actor, reason
             locked.outcome = outcome
         locked.save()
+        if locked.state == State.ACTIVE and before != State.ACTIVE:
+            _review_plan(locked, due_on=_add_months(today, REVIEW_EVERY_MONTHS))
+        elif locked.state in FINISHED_STATES:
+            # A review that will not be held holds nothing worth keeping; deleting it also makes its reminder a no-op.
+            MatchReview.objects.filter(match=locked, held_on__isnull=True).delete()
+        if locked.state != before:
+            _notify_move(actor, locked, step)
         if step.target == State.STOPPED:
             # The family still needs support: the request goes back on the waiting list (unless withdrawn).
             SupportRequest.objects.filter(pk=locked.request_id, status=SupportRequest.Status.MATCHED).update(
@@ -274,3 +306,231 @@ def match_move(
             if locked.request.status == SupportRequest.Status.MATCHED:
                 locked.request.status = SupportRequest.Status.WAITING
     return locked
+
+
+# --- The match's agreement and its reviews ---------------------------------------------------------------------
+
+REVIEW_EVERY_MONTHS = 6
+REVIEW_REMINDER_BEFORE = timedelta(weeks=2)
+
+# Sent to the other parties when a match reaches a step; one short sentence, no names (core.notify).
+MOVE_NOTICES = {
+    State.PROPOSED: _lazy("A support family was proposed for a family. You can read about the match in Dichtbij."),
+    State.BOTH_YES: _lazy("Both families said yes to a support-family match."),
+    State.APPROVED: _lazy("A support-family match was approved."),
+    State.TRIAL: _lazy("The trial period of a support-family match has started."),
+    State.ACTIVE: _lazy("A support-family match continues after the trial period."),
+    State.ENDED: _lazy("A support-family match has ended."),
+    State.STOPPED: _lazy("A support-family match was stopped."),
+}
+
+
+def _add_months(day: date, months: int) -> date:
+    """The same day `months` later; the last day of that month when it is shorter (31 August + 6 → 28 February)."""
+    index = day.month - 1 + months
+    year, month = day.year + index // 12, index % 12 + 1
+    return day.replace(year=year, month=month, day=min(day.day, calendar.monthrange(year, month)[1]))
+
+
+def _match_path(match: SupportFamilyMatch) -> str:
+    return reverse("hostfamilies:match_detail", args=[match.pk])
+
+
+def _notify_move(actor: User, match: SupportFamilyMatch, step: Move) -> None:
+    notice = MOVE_NOTICES.get(State(match.state))
+    if notice is None:
+        return
+    people = match_party_users(match)
+    notify(
+        [user for users in people.values() for user in users if user.pk != actor.pk],
+        notice=notice,
+        path=_match_path(match),
+    )
+
+
+def _review_plan(match: SupportFamilyMatch, *, due_on: date) -> MatchReview:
+    """Plan the match's next review and schedule its reminder, in the caller's transaction (the task row is in the
+    same database, so a rolled-back plan leaves no reminder behind)."""
+    from hostfamilies.tasks import match_review_reminder
+
+    review = MatchReview.objects.create(match=match, due_on=due_on)
+    remind_at = timezone.make_aware(datetime.combine(due_on - REVIEW_REMINDER_BEFORE, time(9)))
+    match_review_reminder.using(run_after=max(remind_at, timezone.now())).enqueue(review.pk)
+    return review
+
+
+def _signatories(match: SupportFamilyMatch) -> list[tuple[User, str]]:
+    """Who must agree to the match's agreements: each parent or guardian with custody, and the support family."""
+    people = match_party_users(match)
+    parents: list[tuple[User, str]] = [(user, SignatoryParty.PARENT) for user in people[Party.PARENT]]
+    return parents + [(user, SignatoryParty.SUPPORT_FAMILY) for user in people[Party.VOLUNTEER]]
+
+
+def match_agreement_propose(
+    *, actor: User, match: SupportFamilyMatch, sections: dict[str, str], change_note: str = ""
+) -> AgreementVersion:
+    """Propose a (new) version of the match's agreements (schedule, house rules, who to call).
+
+    Once the match is approved, in its trial period or running: the first version is written by a coordinator or
+    the case's professional; after that any party may propose a change. Every version must be agreed again by each
+    parent with custody and by the support family; the version in force stays in force until then. The parties
+    who must agree get a notice.
+
+    Races: the match row is locked (select_for_update), so a stop or an end cannot slip in between the state check
+    and the new version, and two first proposals cannot both pass the "first version" rule; numbering versions is
+    guarded in `agreements.services.agreementversion_propose` by the agreement's row lock.
+    """
+    with transaction.atomic():
+        locked = (
+            SupportFamilyMatch.objects.select_for_update(of=("self",))
+            .select_related("request__case", "volunteer__user")
+            .get(pk=match.pk)
+        )
+        parties = match_parties(actor, locked)
+        if not parties:
+            raise PermissionDenied(_("You may not do this for this match."))
+        if locked.state not in AGREEMENT_STATES:
+            raise ValidationError(
+                _("Agreements are made once the match is approved. The match is at this step: %(state)s.")
+                % {"state": locked.get_state_display()}
+            )
+        agreement = agreement_of(locked)
+        if not match_agreement_may_propose(parties, locked.state, has_agreement=agreement is not None):
+            raise PermissionDenied(_("The coordinator or the professional writes the first agreements."))
+        signatories = _signatories(locked)
+        version = agreementversion_propose(
+            agreement=agreement,
+            agreement_subject=locked,
+            kind=Agreement.Kind.SUPPORT_FAMILY,
+            proposed_by=actor,
+            sections=sections,
+            change_note=change_note,
+            signatories=signatories,
+        )
+        notify(
+            [user for user, _party in signatories if user.pk != actor.pk],
+            notice=_lazy("New agreements for a support-family match are waiting for your yes."),
+            path=_match_path(locked),
+        )
+    return version
+
+
+def match_agreement_agree(*, actor: User, match: SupportFamilyMatch, version: AgreementVersion) -> AgreementVersion:
+    """`actor` agrees to `version` of the match's agreements; returns it (with `in_force_at` once all agreed).
+
+    PermissionDenied when the version is not this match's or the actor is not asked to agree; ValidationError when
+    the match is finished, or (from agreements.services) the version was replaced by a newer one or already agreed.
+    When this was the last yes, the coordinators and the professional hear that the agreements are in force.
+
+    Races: setting `in_force_at` exactly once is guarded in `agreements.services.agreementversion_agree` by the
+    agreement's row lock; the match row is locked first (always in this order: match, then agreement) so a stop
+    cannot happen in between.
+    """
+    with transaction.atomic():
+        locked = (
+            SupportFamilyMatch.objects.select_for_update(of=("self",))
+            .select_related("request__case", "volunteer__user")
+            .get(pk=match.pk)
+        )
+        agreement = agreement_of(locked)
+        if agreement is None or version.agreement_id != agreement.pk:
+            raise PermissionDenied(_("These agreements do not belong to this match."))
+        if locked.state not in AGREEMENT_STATES:
+            raise ValidationError(_("This match has ended. Its agreements can no longer be changed."))
+        agreed = agreementversion_agree(version=version, user=actor)
+        if agreed.in_force_at is not None:
+            people = match_party_users(locked)
+            notify(
+                [user for users in people.values() for user in users if user.pk != actor.pk],
+                notice=_lazy("Everyone agreed: the new agreements of a support-family match are in force."),
+                path=_match_path(locked),
+            )
+    return agreed
+
+
+def matchreview_record(
+    *,
+    actor: User,
+    match: SupportFamilyMatch,
+    held_on: date,
+    family_view: str,
+    host_view: str,
+    agreed_next: str,
+) -> MatchReview:
+    """Record the review held with both families (by a coordinator or the case's professional) and plan the next
+    one six months after it, with its reminder.
+
+    Refused: a match that is not running, a date in the future or before the match started, an empty view or
+    agreement, or a date on or before a review already recorded (which also stops a form sent twice from filling
+    in the next planned review too).
+
+    Races: two people could record the same review at once; the match row is locked (select_for_update) first, so
+    the second one sees the first one's review and is refused by the date rule. The partial unique constraint
+    "one planned review per match" backs this up.
+    """
+    texts = {"family_view": family_view.strip(), "host_view": host_view.strip(), "agreed_next": agreed_next.strip()}
+    today = timezone.localdate()
+    with transaction.atomic():
+        locked = (
+            SupportFamilyMatch.objects.select_for_update(of=("self",))
+            .select_related("request__case", "volunteer__user")
+            .get(pk=match.pk)
+        )
+        if not match_parties(actor, locked) & REVIEWERS:
+            raise PermissionDenied(_("Only the coordinator or the professional records a review."))
+        if locked.state != State.ACTIVE:
+            raise ValidationError(_("A review is recorded while the match is running."))
+        errors: dict[str, str] = {
+            name: _("Write down what was said, in a few words.") for name, text in texts.items() if not text
+        }
+        if held_on > today:
+            errors["held_on"] = _("This date is in the future.")
+        elif locked.started_on and held_on < locked.started_on:
+            errors["held_on"] = _("The match started on %(date)s. Choose a date after that.") % {
+                "date": locked.started_on.strftime("%d-%m-%Y")
+            }
+        elif locked.reviews.filter(held_on__gte=held_on).exists():
+            errors["held_on"] = _("A review on this date or later is already recorded.")
+        if errors:
+            raise ValidationError(errors)
+        review = MatchReview.objects.select_for_update().filter(match=locked, held_on__isnull=True).first()
+        if review is None:
+            review = MatchReview(match=locked, due_on=held_on)
+        review.held_on, review.recorded_by = held_on, actor
+        review.family_view, review.host_view, review.agreed_next = (
+            texts["family_view"],
+            texts["host_view"],
+            texts["agreed_next"],
+        )
+        review.save()
+        _review_plan(locked, due_on=_add_months(held_on, REVIEW_EVERY_MONTHS))
+    return review
+
+
+def matchreview_remind(*, review_id: int) -> bool:
+    """Tell the coordinators and both families that a review is due in two weeks; returns whether it did.
+
+    Does nothing when the review is gone (the match ended or stopped), was held already, or was reminded already,
+    or when the match is not running: so the task may run more than once. Races: the review row is locked
+    (select_for_update) while `reminder_sent_on` is checked and set, so two workers send it once.
+    """
+    with transaction.atomic():
+        review = (
+            MatchReview.objects.select_for_update(of=("self",))
+            .select_related("match__request__case", "match__volunteer__user")
+            .filter(pk=review_id)
+            .first()
+        )
+        if review is None or review.held_on is not None or review.reminder_sent_on is not None:
+            return False
+        if review.match.state != State.ACTIVE:
+            return False
+        people = match_party_users(review.match)
+        notify(
+            [*people[Party.COORDINATOR], *people[Party.PARENT], *people[Party.VOLUNTEER]],
+            notice=_lazy("A review of a support-family match with both families is due in two weeks. Plan it now."),
+            path=_match_path(review.match),
+        )
+        review.reminder_sent_on = timezone.localdate()
+        review.save(update_fields=["reminder_sent_on"])
+    return True

@@ -5,20 +5,25 @@ from __future__ import annotations
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from accounts.models import AccessLogEntry, Role
 from accounts.selectors import has_role, organisation_ids_where
 from accounts.services import accesslog_record
+from agreements.forms import AgreementForm
+from agreements.models import Agreement
+from agreements.selectors import agreement_current_texts, agreement_overview, agreementversion_of
 from core.forms import add_service_errors
 from core.languages import language_label
 from hostfamilies import selectors, services
-from hostfamilies.forms import IntakeForm, MoveForm, ProposeForm, SupportRequestForm
+from hostfamilies.forms import IntakeForm, MoveForm, ProposeForm, ReviewForm, SupportRequestForm
 from hostfamilies.models import SupportFamilyMatch, SupportRequest
-from hostfamilies.states import MOVES
+from hostfamilies.states import MOVES, State
 from youth.selectors import case_writable_by
 
 
@@ -144,7 +149,14 @@ def propose(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @login_required
-def match_detail(request: HttpRequest, pk: int, form: MoveForm | None = None) -> HttpResponse:
+def match_detail(
+    request: HttpRequest,
+    pk: int,
+    form: MoveForm | None = None,
+    agreement_form: AgreementForm | None = None,
+    review_form: ReviewForm | None = None,
+) -> HttpResponse:
+    """The match with the moves, the agreements and the reviews; re-rendered with a refused form's errors (400)."""
     match = selectors.match_get_for(request.user, pk)
     parties = selectors.match_parties(request.user, match)
     basis = selectors.match_access_basis(match, parties)
@@ -154,8 +166,27 @@ def match_detail(request: HttpRequest, pk: int, form: MoveForm | None = None) ->
         what=AccessLogEntry.What.SUPPORT_FAMILY,
         basis=basis,
     )
-    context = {"match": match, "moves": selectors.match_moves_for(request.user, match), "form": form or MoveForm()}
-    return render(request, "hostfamilies/match_detail.html", context, status=400 if form else 200)
+    refused = form is not None or agreement_form is not None or review_form is not None
+    agreement = agreement_overview(match, Agreement.Kind.SUPPORT_FAMILY, request.user)
+    if selectors.match_agreement_may_propose(parties, match.state, has_agreement=agreement.agreement is not None):
+        texts = agreement.versions[0].version.sections if agreement.versions else None
+        agreement_form = agreement_form or AgreementForm(kind=Agreement.Kind.SUPPORT_FAMILY, current=texts)
+    if match.state == State.ACTIVE and parties & selectors.REVIEWERS:
+        review_form = review_form or ReviewForm(initial={"held_on": timezone.localdate()})
+    planned_review, held_reviews = selectors.match_reviews(match)
+    context = {
+        "match": match,
+        "moves": selectors.match_moves_for(request.user, match),
+        "form": form or MoveForm(),
+        "agreement": agreement,
+        "agreement_form": agreement_form,
+        "agreement_propose_url": reverse("hostfamilies:match_agreement_propose", args=[pk]),
+        "agreement_agree_url": reverse("hostfamilies:match_agreement_agree", args=[pk]) if match.is_open else None,
+        "review_form": review_form,
+        "planned_review": planned_review,
+        "held_reviews": held_reviews,
+    }
+    return render(request, "hostfamilies/match_detail.html", context, status=400 if refused else 200)
 
 
 @login_required
@@ -176,3 +207,60 @@ def match_move(request: HttpRequest, pk: int) -> HttpResponse:
         return match_detail(request, pk, form=form)
     messages.success(request, _("Done: %(move)s.") % {"move": MOVES[data["move"]].label})
     return redirect("hostfamilies:match_detail", pk=pk)
+
+
+@login_required
+@require_POST
+def match_agreement_propose(request: HttpRequest, pk: int) -> HttpResponse:
+    match = selectors.match_get_for(request.user, pk, write=True)
+    current = agreement_current_texts(match)
+    form = AgreementForm(request.POST, kind=Agreement.Kind.SUPPORT_FAMILY, current=current)
+    if form.is_valid():
+        try:
+            services.match_agreement_propose(
+                actor=request.user,
+                match=match,
+                sections=form.sections(),
+                change_note=form.cleaned_data.get("change_note", ""),
+            )
+        except ValidationError as error:
+            add_service_errors(form, error)
+        else:
+            messages.success(request, _("The agreements are proposed. Now everyone who has to agree can say yes."))
+            return redirect("hostfamilies:match_detail", pk=pk)
+    return match_detail(request, pk, agreement_form=form)
+
+
+@login_required
+@require_POST
+def match_agreement_agree(request: HttpRequest, pk: int) -> HttpResponse:
+    match = selectors.match_get_for(request.user, pk, write=True)
+    version_id = request.POST.get("version", "")
+    version = agreementversion_of(match, int(version_id)) if version_id.isdigit() else None
+    if version is None:
+        raise Http404
+    try:
+        services.match_agreement_agree(actor=request.user, match=match, version=version)
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+    else:
+        messages.success(request, _("Thank you. Your yes is recorded."))
+    return redirect("hostfamilies:match_detail", pk=pk)
+
+
+@login_required
+@require_POST
+def match_review_record(request: HttpRequest, pk: int) -> HttpResponse:
+    match = selectors.match_get_for(request.user, pk, write=True)
+    if not selectors.match_parties(request.user, match) & selectors.REVIEWERS:
+        raise PermissionDenied
+    form = ReviewForm(request.POST)
+    if form.is_valid():
+        try:
+            services.matchreview_record(actor=request.user, match=match, **form.cleaned_data)
+        except ValidationError as error:
+            add_service_errors(form, error)
+        else:
+            messages.success(request, _("The review is recorded. The next one is planned in six months."))
+            return redirect("hostfamilies:match_detail", pk=pk)
+    return match_detail(request, pk, review_form=form)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import date
+from typing import Any
 
 import factory
 from allauth.account.models import EmailAddress
@@ -131,3 +132,22 @@ class VolunteerFactory(factory.django.DjangoModelFactory):
         if create:
             for kind in extracted or [VolunteerKind.BUDDY]:
                 VolunteerRole.objects.create(volunteer=obj, kind=kind)
+
+
+SUPPORT_FAMILY_TEXTS = {
+    "schedule": "Elk tweede weekend, van vrijdag 17:00 tot zondag 17:00. Moeder brengt, het steungezin brengt terug.",
+    "house_rules": "Om 20:00 naar bed. Een uur tablet per dag.",
+    "who_to_call": "Moeder: 06-12345678. Bij nood: 112.",
+}
+
+
+def agreement_in_force(match: Any, proposer: User) -> Any:
+    """Agreements in force for a support-family match (approved, trial or active): proposed by `proposer` (a
+    coordinator or the professional), then agreed by everyone asked. Returns the version in force."""
+    from hostfamilies.services import match_agreement_agree, match_agreement_propose
+
+    version = match_agreement_propose(actor=proposer, match=match, sections=dict(SUPPORT_FAMILY_TEXTS))
+    for signature in version.signatures.select_related("user"):
+        version = match_agreement_agree(actor=signature.user, match=match, version=version)
+    assert version.in_force_at is not None
+    return version

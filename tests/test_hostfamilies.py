@@ -24,7 +24,7 @@ from hostfamilies.selectors import (
 )
 from hostfamilies.states import ALL_PARTIES, MOVES, State
 from tests.conftest import PERSONAS, World
-from tests.factories import CaseFactory, VolunteerFactory
+from tests.factories import CaseFactory, VolunteerFactory, agreement_in_force
 from volunteers.models import HomeVisit, Intake, Outcome, Reference, VogCheck, Volunteer, VolunteerKind
 from youth.models import Case
 
@@ -102,6 +102,9 @@ def advance(world: World, match: SupportFamilyMatch, state: str) -> SupportFamil
     for move, actor, extra in happy_path(world):
         if match.state == state:
             break
+        if move == "activate":
+            # Continuing after the trial needs agreements that both families agreed to.
+            agreement_in_force(match, world.coordinator)
         match = services.match_move(actor=actor, match=match, move=move, **extra)
     assert match.state == state
     return match
@@ -125,6 +128,9 @@ def test_the_whole_life_of_a_match(world: World, match: SupportFamilyMatch) -> N
     assert (match.state, match.approved_by) == (State.APPROVED, world.professional)
     match = services.match_move(actor=world.coordinator, match=match, move="start_trial")
     assert (match.state, match.trial_ends_on) == (State.TRIAL, TODAY + timedelta(weeks=6))
+    with pytest.raises(ValidationError, match=r"akkoord|agree"):
+        services.match_move(actor=world.coordinator, match=match, move="activate")
+    agreement_in_force(match, world.coordinator)
     match = services.match_move(actor=world.coordinator, match=match, move="activate")
     assert (match.state, match.started_on) == (State.ACTIVE, TODAY)
     assert request_status(match) == SupportRequest.Status.MATCHED
@@ -219,6 +225,8 @@ def test_the_allowed_parties_are_the_table() -> None:
 @pytest.mark.parametrize("move", list(MOVES))
 def test_only_the_right_party_may_make_a_move(world: World, match: SupportFamilyMatch, move: str, persona: str) -> None:
     match = advance(world, match, sorted(MOVES[move].sources, key=State.values.index)[0])
+    if move == "activate":
+        agreement_in_force(match, world.coordinator)
     before = match.state
     call = {"actor": world.by_role(persona), "match": match, "move": move, "reason": "Omdat", "outcome": "partly"}
     if persona in ALLOWED[move]:
