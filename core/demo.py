@@ -17,7 +17,8 @@ from accounts.models import ORGANISATION_ROLES, STAFF_ROLES, Municipality, Organ
 from accounts.selectors import DEMO_EMAIL_DOMAIN
 from accounts.services import role_grant
 from core.geo import geocode
-from hostfamilies.models import SupportRequest
+from hostfamilies import respite_services
+from hostfamilies.models import RespiteOption, Stay, SupportRequest
 from hostfamilies.services import match_move, match_propose, supportrequest_create
 from training.models import Course, CourseCompletion, Session
 from volunteers.models import (
@@ -150,6 +151,7 @@ def demo_load() -> None:
     _training(organisations)
     _support_family_match(daan_case, organisations[VOLUNTEER_CENTRE], people)
     _waiting_list([(noah_case, people["peter"], 38), (mees_case, people["eva"], 12)], organisations[VOLUNTEER_CENTRE])
+    _respite(organisations[VOLUNTEER_CENTRE], people)
     Consent.objects.get_or_create(
         young_person=sanne,
         purpose=ConsentPurpose.DATA_PROCESSING,
@@ -412,3 +414,66 @@ def _waiting_list(waiting: list[tuple[Case, User, int]], centre: Organisation) -
             pet_allergy=days_ago < 30,
         )
         SupportRequest.objects.filter(pk=made.pk).update(created_at=timezone.now() - timedelta(days=days_ago))
+
+
+STAY_HOUSE = "Logeerhuis De Linde (demo)"
+
+
+def _respite(centre: Organisation, people: dict[str, User]) -> None:
+    """The volunteer centre's stay house (2 beds) and Willem's family's bed, with stays in the coming weeks: a
+    full weekend, a child on the waiting list for it, and two requests for Peter to decide (through the services,
+    so the demo passes the same checks as real use). Made once; the dates are relative to the first load."""
+    if RespiteOption.objects.filter(name=STAY_HOUSE).exists():
+        return
+    coordinator = people["peter"]
+    house = respite_services.respiteoption_create(
+        actor=coordinator,
+        organisation=centre,
+        kind=RespiteOption.Kind.STAY_HOUSE,
+        name=STAY_HOUSE,
+        beds_per_night=2,
+        # Up to 21, so that Noah (17 now, born 2009) can still stay in later years of the demo.
+        age_min=4,
+        age_max=21,
+        rules="Om 21.00 uur is het stil in huis. Telefoons gaan 's nachts in het bakje op de gang. "
+        "Neem je eigen knuffel of kussen mee.",
+    )
+    willem = Volunteer.objects.get(user__email__startswith="willem@")
+    family_beds = respite_services.respiteoption_create(
+        actor=coordinator,
+        organisation=centre,
+        kind=RespiteOption.Kind.SUPPORT_FAMILY_BEDS,
+        volunteer=willem,  # the household has one bed for stays
+        name="Logeren bij Willem de Graaf (demo)",
+        age_min=4,
+        age_max=14,
+        rules="Er is een kat in huis. Op zaterdag eten we samen pannenkoeken.",
+    )
+    cases = {
+        c.young_person.first_name: c
+        for c in Case.objects.select_related("young_person").filter(
+            young_person__first_name__in=["Sanne", "Daan", "Noah", "Mees"], closed_on__isnull=True
+        )
+    }
+    today = timezone.localdate()
+    friday = today + timedelta(days=(4 - today.weekday()) % 7 + 7)
+
+    def ask(option: RespiteOption, child: str, actor: str, start: int, nights: int, **kwargs: bool) -> Stay:
+        return respite_services.stay_request(
+            actor=people[actor],
+            option=option,
+            case=cases[child],
+            arrival=friday + timedelta(days=start),
+            departure=friday + timedelta(days=start + nights),
+            **kwargs,
+        )
+
+    # A weekend one or two weeks ahead is full at the stay house; Daan waits for a bed.
+    for child, actor in [("Sanne", "lisa"), ("Noah", "peter")]:
+        respite_services.stay_confirm(actor=coordinator, stay=ask(house, child, actor, 0, 2))
+    respite_services.stay_wait(actor=coordinator, stay=ask(house, "Daan", "marieke", 0, 2))
+    respite_services.stay_confirm(actor=coordinator, stay=ask(family_beds, "Daan", "marieke", 7, 2))
+    respite_services.stay_confirm(actor=coordinator, stay=ask(house, "Noah", "peter", 10, 2))
+    # For Peter to decide.
+    ask(house, "Mees", "eva", 14, 2)
+    ask(house, "Sanne", "marieke", 21, 2, with_parent=True)
