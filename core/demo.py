@@ -18,8 +18,14 @@ from accounts.selectors import DEMO_EMAIL_DOMAIN
 from accounts.services import role_grant
 from core.geo import geocode
 from hostfamilies import respite_services
-from hostfamilies.models import RespiteOption, Stay, SupportRequest
-from hostfamilies.services import match_move, match_propose, supportrequest_create
+from hostfamilies.models import RespiteOption, Stay, SupportFamilyMatch, SupportRequest
+from hostfamilies.services import (
+    match_agreement_agree,
+    match_agreement_propose,
+    match_move,
+    match_propose,
+    supportrequest_create,
+)
 from training.models import Course, CourseCompletion, Session
 from volunteers.models import (
     AvailabilitySlot,
@@ -375,27 +381,68 @@ def _training(organisations: dict[str, Organisation]) -> None:
 
 
 def _support_family_match(case: Case, centre: Organisation, people: dict[str, User]) -> None:
-    """Daan's family asked for a support family; Willem's family is in the trial period (through the services, so
-    the demo passes the same checks as real use)."""
-    if SupportRequest.objects.filter(case=case).exists():
-        return
+    """Two support-family matches, made through the services so the demo passes the same checks as real use:
+    Daan's family with Willem's family in the trial period, and Sanne with Fatima's family, running, with
+    agreements both families agreed to and the first review planned."""
     coordinator = people["peter"]
-    request = supportrequest_create(
-        actor=coordinator,
-        case=case,
-        organisation=centre,
-        what_for="Een weekend per maand logeren, zodat moeder rust heeft.",
+    if not SupportRequest.objects.filter(case=case).exists():
+        request = supportrequest_create(
+            actor=coordinator,
+            case=case,
+            organisation=centre,
+            what_for="Een weekend per maand logeren, zodat moeder rust heeft.",
+        )
+        willem = Volunteer.objects.get(user__email__startswith="willem@")
+        _match_walk(request, willem, people, until="start_trial")
+    sanne_case = Case.objects.filter(young_person__user=people["sanne"], closed_on__isnull=True).first()
+    if sanne_case is None or SupportRequest.objects.filter(case=sanne_case).exists():
+        return
+    fatima = Volunteer.objects.get(user__email__startswith="fatima@")
+    # Fatima's family finished the basic training, which a support family needs before it can be matched.
+    basic = Course.objects.get(organisation=centre, title="Basistraining steungezin")
+    CourseCompletion.objects.get_or_create(
+        volunteer=fatima, course=basic, defaults={"completed_on": timezone.localdate() - timedelta(days=30)}
     )
-    willem = Volunteer.objects.get(user__email__startswith="willem@")
-    match = match_propose(actor=coordinator, request=request, volunteer=willem)
+    request = supportrequest_create(
+        actor=people["lisa"],
+        case=sanne_case,
+        organisation=centre,
+        what_for="Een plek op woensdagmiddag om huiswerk te maken en even tot rust te komen.",
+        wants_weekday_afternoons=True,
+        frequency=SupportRequest.Frequency.WEEKLY,
+    )
+    match = _match_walk(request, fatima, people, until="start_trial")
+    version = match_agreement_propose(
+        actor=coordinator,
+        match=match,
+        sections={
+            "schedule": "Elke woensdag van 13:00 tot 18:00. Sanne fietst zelf heen, Fatima brengt haar om 18:00 thuis.",
+            "house_rules": "Eerst huiswerk, dan vrije tijd. Telefoon op stil tijdens het eten. We eten samen halal.",
+            "who_to_call": "Marieke (moeder): 06-11111111. Lisa (jeugdprofessional): 071-5550199, op werkdagen.",
+        },
+    )
+    for signatory in (people["marieke"], fatima.user):
+        version = match_agreement_agree(actor=signatory, match=match, version=version)
+    match_move(actor=coordinator, match=match, move="activate")
+
+
+def _match_walk(
+    request: SupportRequest, family: Volunteer, people: dict[str, User], *, until: str
+) -> SupportFamilyMatch:
+    """Propose `family` for `request` and make the moves of the happy path up to and including `until`."""
+    coordinator = people["peter"]
+    match = match_propose(actor=coordinator, request=request, volunteer=family)
     for actor, move in [
         (coordinator, "introduce"),
         (people["marieke"], "family_yes"),
-        (willem.user, "host_yes"),
+        (family.user, "host_yes"),
         (coordinator, "approve"),
         (coordinator, "start_trial"),
     ]:
         match = match_move(actor=actor, match=match, move=move)
+        if move == until:
+            break
+    return match
 
 
 def _waiting_list(waiting: list[tuple[Case, User, int]], centre: Organisation) -> None:
