@@ -213,6 +213,7 @@ class AccessLogEntry(models.Model):
         CONSENT = "consent", _("consent")
         LIST = "list", _("name in a list")
         SUPPORT_FAMILY = "support_family", _("support family request or match")
+        NETWORK = "network", _("network map")
 
     at = models.DateTimeField(_("when"), auto_now_add=True, db_index=True)
     actor = models.ForeignKey(User, on_delete=models.PROTECT, related_name="+", verbose_name=_("who"))

@@ -154,3 +154,127 @@ class Consent(models.Model):
         ]
         verbose_name = _("consent")
         verbose_name_plural = _("consents")
+
+
+class NetworkPerson(models.Model):
+    """Someone in a young person's network, as the young person sees them. Only a first name and how they are
+    related: no address or phone until a nomination needs one (and then the mentors app asks for it)."""
+
+    class Relation(models.TextChoices):
+        FAMILY = "family", _("Family")
+        FRIEND = "friend", _("Friend")
+        NEIGHBOUR = "neighbour", _("Neighbour")
+        SCHOOL = "school", _("School")
+        SPORT = "sport", _("Sport or club")
+        OTHER = "other", _("Other")
+
+    class Closeness(models.IntegerChoices):
+        # The rings of the network picture, from the inside out.
+        VERY_CLOSE = 1, _("Very close")
+        CLOSE = 2, _("Close")
+        FURTHER = 3, _("Further away")
+
+    young_person = models.ForeignKey(YoungPerson, on_delete=models.CASCADE, related_name="network")
+    first_name = models.CharField(_("first name"), max_length=100)
+    relation = models.CharField(_("relation"), max_length=10, choices=Relation.choices)
+    relation_description = models.CharField(_("who they are"), max_length=100, blank=True)
+    closeness = models.PositiveSmallIntegerField(_("how close"), choices=Closeness.choices)
+    trusted = models.BooleanField(_("trusted"))
+    note = models.CharField(_("note"), max_length=200, blank=True)
+    added_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    added_at = models.DateTimeField(_("added at"), auto_now_add=True)
+    changed_at = models.DateTimeField(_("changed at"), auto_now=True)
+
+    class Meta:
+        ordering = ["closeness", "first_name", "id"]
+        constraints = [
+            models.CheckConstraint(condition=Q(closeness__gte=1, closeness__lte=3), name="networkperson_closeness_1_3"),
+            models.CheckConstraint(
+                condition=Q(relation__in=["family", "friend", "neighbour", "school", "sport", "other"]),
+                name="networkperson_relation_known",
+            ),
+            models.CheckConstraint(condition=~Q(first_name=""), name="networkperson_has_name"),
+        ]
+        verbose_name = _("person in the network")
+        verbose_name_plural = _("people in the network")
+
+    def __str__(self) -> str:
+        return self.first_name
+
+
+class MentorChoice(models.Model):
+    """One place in the young person's ordered choice of up to three candidates for a JIM (1 = first choice).
+
+    The mentors app picks these up to start a nomination. The database keeps the rules two requests could race
+    on: ranks 1 to 3 and unique per young person (so at most three), and a person at most once. That the person
+    belongs to the same young person is checked by the service (a composite key is not possible here).
+    """
+
+    young_person = models.ForeignKey(YoungPerson, on_delete=models.CASCADE, related_name="mentor_choices")
+    person = models.OneToOneField(NetworkPerson, on_delete=models.CASCADE, related_name="mentor_choice")
+    rank = models.PositiveSmallIntegerField(_("choice"))
+    chosen_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    chosen_at = models.DateTimeField(_("chosen at"), auto_now_add=True)
+
+    class Meta:
+        ordering = ["young_person", "rank"]
+        constraints = [
+            models.CheckConstraint(condition=Q(rank__gte=1, rank__lte=3), name="mentorchoice_rank_1_3"),
+            models.UniqueConstraint(fields=["young_person", "rank"], name="mentorchoice_unique_rank"),
+        ]
+        verbose_name = _("choice of a mentor")
+        verbose_name_plural = _("choices of a mentor")
+
+    def __str__(self) -> str:
+        return f"{self.rank}. {self.person}"
+
+
+class NetworkSearch(models.Model):
+    """A professional's record that they searched the network together with the young person (and with whom)."""
+
+    young_person = models.ForeignKey(YoungPerson, on_delete=models.CASCADE, related_name="network_searches")
+    searched_on = models.DateField(_("searched on"))
+    with_whom = models.CharField(_("with whom"), max_length=200)
+    outcome = models.CharField(_("outcome"), max_length=200)
+    recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    recorded_at = models.DateTimeField(_("recorded at"), auto_now_add=True)
+
+    class Meta:
+        ordering = ["-searched_on", "-id"]
+        verbose_name = _("network search")
+        verbose_name_plural = _("network searches")
+
+    def __str__(self) -> str:
+        return f"{self.young_person} {self.searched_on}"
+
+
+class BuddyRequest(models.Model):
+    """A request for a volunteer buddy when the network has nobody who can be a mentor. The matching app picks up
+    the waiting ones; at most one waits per young person (partial unique constraint: two clicks make one)."""
+
+    class Status(models.TextChoices):
+        WAITING = "waiting", _("Waiting for matching")
+        MATCHED = "matched", _("Matched with a buddy")
+        WITHDRAWN = "withdrawn", _("Withdrawn")
+
+    young_person = models.ForeignKey(YoungPerson, on_delete=models.CASCADE, related_name="buddy_requests")
+    # The case whose organisation asks; matching looks for buddies through it.
+    case = models.ForeignKey(Case, on_delete=models.PROTECT, related_name="buddy_requests")
+    search = models.ForeignKey(NetworkSearch, on_delete=models.PROTECT, related_name="buddy_requests")
+    status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=Status.WAITING)
+    requested_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    requested_at = models.DateTimeField(_("requested at"), auto_now_add=True)
+    status_changed_at = models.DateTimeField(_("status changed at"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["-requested_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["young_person"], condition=Q(status="waiting"), name="buddyrequest_one_waiting"
+            ),
+        ]
+        verbose_name = _("request for a buddy")
+        verbose_name_plural = _("requests for a buddy")
+
+    def __str__(self) -> str:
+        return f"{self.young_person}: {self.get_status_display()}"
