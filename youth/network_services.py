@@ -21,6 +21,7 @@ from youth.network_selectors import network_search_allowed, youngperson_network_
 from youth.selectors import case_writable_by
 
 MAX_CHOICES = 3
+MAX_ID = 2**31 - 1
 
 
 def _ensure_may_change(actor: User, young_person: YoungPerson) -> None:
@@ -135,6 +136,9 @@ def mentorchoice_set(*, actor: User, young_person: YoungPerson, person_ids: Sequ
         raise ValidationError(_("You can choose at most three people."))
     if len(set(ids)) != len(ids):
         raise ValidationError(_("You chose the same person twice. Choose each person only once."))
+    # A forged id beyond the database's integer range is simply not in the network (and must not reach the query).
+    if any(not 0 < pk <= MAX_ID for pk in ids):
+        raise ValidationError(_("You can only choose people from your own network."))
     with transaction.atomic():
         young_person = _lock(young_person)
         people = {p.pk: p for p in NetworkPerson.objects.filter(young_person=young_person, pk__in=ids)}

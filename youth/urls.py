@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from django.urls import path
 
-from youth import views
+from youth import network_views, views
 
 app_name = "youth"
 
@@ -14,5 +14,13 @@ urlpatterns = [
     path("<int:pk>/toestemming/", views.consent_page, name="consent"),
     path("<int:pk>/toestemming/besluit/", views.consent_decide, name="consent_decide"),
     path("<int:pk>/wie-keek/", views.accesslog_page, name="accesslog"),
+    path("<int:pk>/netwerk/", network_views.network_map, name="network_map"),
+    path("<int:pk>/netwerk/toevoegen/", network_views.networkperson_add, name="networkperson_add"),
+    path("<int:pk>/netwerk/<int:person_pk>/wijzigen/", network_views.networkperson_change, name="networkperson_change"),
+    path(
+        "<int:pk>/netwerk/<int:person_pk>/verwijderen/", network_views.networkperson_remove, name="networkperson_remove"
+    ),
+    path("<int:pk>/netwerk/keuze/", network_views.mentorchoice_edit, name="mentorchoice_edit"),
+    path("<int:pk>/netwerk/zoektocht/", network_views.networksearch_record, name="networksearch_record"),
     path("trajecten/<int:pk>/", views.case_detail, name="case_detail"),
 ]
