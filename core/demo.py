@@ -157,6 +157,7 @@ def demo_load() -> None:
     _training(organisations)
     _support_family_match(daan_case, organisations[VOLUNTEER_CENTRE], people)
     _waiting_list([(noah_case, people["peter"], 38), (mees_case, people["eva"], 12)], organisations[VOLUNTEER_CENTRE])
+    _network(people, sanne, noah)
     _respite(organisations[VOLUNTEER_CENTRE], people)
     Consent.objects.get_or_create(
         young_person=sanne,
@@ -524,3 +525,46 @@ def _respite(centre: Organisation, people: dict[str, User]) -> None:
     # For Peter to decide.
     ask(house, "Mees", "eva", 14, 2)
     ask(house, "Sanne", "marieke", 21, 2, with_parent=True)
+
+
+# Sanne's own map (she is over 12 and makes it herself): (first name, relation, who, ring, trusted).
+SANNE_NETWORK = [
+    ("Karin", "neighbour", "buurvrouw, Karin Bos", 1, True),
+    ("Oma Joke", "family", "oma van mama's kant", 1, True),
+    ("Lotte", "friend", "beste vriendin", 1, True),
+    ("Ruud", "sport", "hockeytrainer", 2, True),
+    ("Yusuf", "school", "mentor op school", 2, True),
+    ("Tim", "friend", "klasgenoot", 3, False),
+]
+
+
+def _network(people: dict[str, User], sanne: YoungPerson, noah: YoungPerson) -> None:
+    """Sanne's network in three rings with Karin Bos (the demo mentor) as first choice and her grandmother second;
+    Noah has nobody yet: the coordinator searched with him and asked for a buddy, who is waiting for matching."""
+    from youth.network_services import mentorchoice_set, networkperson_add, networksearch_record
+
+    if not sanne.network.exists():
+        added = {
+            first: networkperson_add(
+                actor=people["sanne"],
+                young_person=sanne,
+                first_name=first,
+                relation=relation,
+                relation_description=who,
+                closeness=ring,
+                trusted=trusted,
+            )
+            for first, relation, who, ring, trusted in SANNE_NETWORK
+        }
+        mentorchoice_set(
+            actor=people["sanne"], young_person=sanne, person_ids=[added["Karin"].pk, added["Oma Joke"].pk]
+        )
+    if not noah.network_searches.exists():
+        networksearch_record(
+            actor=people["peter"],
+            young_person=noah,
+            searched_on=timezone.localdate() - timedelta(days=5),
+            with_whom="Noah en zijn vader",
+            outcome="Noah kent niemand die nu mentor kan zijn.",
+            ask_for_buddy=True,
+        )
