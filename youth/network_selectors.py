@@ -143,7 +143,7 @@ def _place(rings: list[Ring]) -> list[PlacedPerson]:
             angle = start + 2 * math.pi * index / max(count, 1)
             x = centre + radius * math.cos(angle)
             y = centre + radius * math.sin(angle)
-            placed.append(PlacedPerson(person, round(x, 1), round(y, 1), round(y + 22, 1)))
+            placed.append(PlacedPerson(person, round(x, 1), round(y, 1), round(y + 26, 1)))
     return placed
 
 
