@@ -30,6 +30,7 @@ from hostfamilies import respite_selectors as selectors
 from hostfamilies import respite_services as services
 from hostfamilies.models import RespiteOption, Stay
 from hostfamilies.respite_forms import DecideForm, StayForm
+from volunteers.models import Volunteer
 from volunteers.selectors import volunteer_own
 from youth.models import Case
 from youth.selectors import case_access_role, case_writable_by
@@ -277,7 +278,7 @@ def stay_cancel(request: HttpRequest, pk: int) -> HttpResponse:
 # The support family's calendar
 
 
-def _own_host(request: HttpRequest) -> Any:
+def _own_host(request: HttpRequest) -> Volunteer:
     volunteer = volunteer_own(request.user)
     if volunteer is None:
         raise PermissionDenied

@@ -225,6 +225,7 @@ def test_pages_ask_to_log_in(db: None, client: Client, path: str) -> None:
         "/logeren/verblijven/999999/",
         "/logeren/verblijven/999999/annuleren/",
         "/logeren/opties/abc/",
+        "/logeren/verblijven/99999999999999999999999/",
         "/logeren/agenda/short.ics",
     ],
 )
