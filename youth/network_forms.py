@@ -7,7 +7,6 @@ from typing import Any
 from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
-from django.utils.translation import pgettext_lazy
 
 from core.forms import DateInput
 from youth.models import NetworkPerson
@@ -34,7 +33,7 @@ class NetworkPersonForm(forms.Form):
     )
     trusted = forms.ChoiceField(label=_("Do you trust this person?"), choices=YES_NO, widget=forms.RadioSelect)
     note = forms.CharField(
-        label=pgettext_lazy("network person", "Note"),
+        label=_("Note"),
         max_length=200,
         required=False,
         help_text=_("One line. Not required."),
