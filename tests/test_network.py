@@ -8,13 +8,13 @@ from typing import Any
 
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.http import Http404
 from django.utils import timezone, translation
 
 from accounts.models import Role
 from tests.conftest import World
-from tests.factories import CaseFactory, YoungPersonFactory, assign, born_years_ago, user_with_role
+from tests.factories import CaseFactory, OrganisationFactory, YoungPersonFactory, assign, born_years_ago, user_with_role
 from youth.models import BuddyRequest, MentorChoice, NetworkPerson, NetworkSearch, YoungPerson
 from youth.network_selectors import (
     _born_on_or_before,
@@ -402,3 +402,101 @@ def test_the_map_costs_the_same_queries_for_1_or_10_people(world: World) -> None
     for number in range(1, 10):
         add(world, f"P{number}", closeness=number % 3 + 1)
     assert count() == one == 3
+
+
+# Races, on PostgreSQL (SQLite serialises all writes, so there the row lock never has anything to do)
+
+THREADS = 10
+
+
+def _race(work: Callable[[int], Any]) -> tuple[list[Any], list[ValidationError], list[BaseException]]:
+    import threading
+
+    from django.db import connections
+
+    start = threading.Barrier(THREADS)
+    done: list[Any] = []
+    refused: list[ValidationError] = []
+    unexpected: list[BaseException] = []
+
+    def run(number: int) -> None:
+        try:
+            with translation.override("en"):
+                start.wait(timeout=10)
+                done.append(work(number))
+        except ValidationError as error:
+            refused.append(error)
+        except BaseException as error:  # noqa: BLE001 - reported by the assertion below
+            unexpected.append(error)
+        finally:
+            connections.close_all()
+
+    threads = [threading.Thread(target=run, args=(n,)) for n in range(THREADS)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=30)
+    return done, refused, unexpected
+
+
+postgres_only = pytest.mark.skipif(connection.vendor != "postgresql", reason="row locks need PostgreSQL")
+
+
+@postgres_only
+@pytest.mark.django_db(transaction=True)
+def test_simultaneous_choices_leave_one_whole_choice() -> None:
+    organisation = OrganisationFactory()
+    professional = user_with_role(Role.PROFESSIONAL, organisation)
+    young_person = YoungPersonFactory(date_of_birth=born_years_ago(14))
+    assign(CaseFactory(young_person=young_person, organisation=organisation), professional)
+    people = [
+        networkperson_add(
+            actor=professional,
+            young_person=young_person,
+            first_name=f"P{n}",
+            relation="friend",
+            closeness=1,
+            trusted=True,
+        ).pk
+        for n in range(5)
+    ]
+    # Each thread saves its own order of three out of five people.
+    orders = [[people[n % 5], people[(n + 1) % 5], people[(n + 2) % 5]] for n in range(THREADS)]
+    done, refused, unexpected = _race(
+        lambda n: mentorchoice_set(actor=professional, young_person=young_person, person_ids=orders[n])
+    )
+    assert not unexpected, unexpected
+    assert (len(done), refused) == (THREADS, [])
+    final = list(
+        MentorChoice.objects.filter(young_person=young_person).order_by("rank").values_list("person_id", "rank")
+    )
+    assert [rank for _, rank in final] == [1, 2, 3]
+    assert [pk for pk, _ in final] in orders
+
+
+@postgres_only
+@pytest.mark.django_db(transaction=True)
+def test_simultaneous_buddy_requests_make_one() -> None:
+    organisation = OrganisationFactory()
+    young_person = YoungPersonFactory()
+    case = CaseFactory(young_person=young_person, organisation=organisation)
+    professionals = [user_with_role(Role.PROFESSIONAL, organisation) for _ in range(THREADS)]
+    for professional in professionals:
+        assign(case, professional)
+    done, refused, unexpected = _race(
+        lambda n: networksearch_record(
+            actor=professionals[n],
+            young_person=young_person,
+            searched_on=timezone.localdate(),
+            with_whom="de jongere",
+            outcome="niemand",
+            ask_for_buddy=True,
+        )
+    )
+    assert not unexpected, unexpected
+    assert len(done) == 1
+    assert {" ".join(e.messages) for e in refused} == {
+        "A buddy has already been asked for. The request is waiting for matching."
+    }
+    assert BuddyRequest.objects.filter(young_person=young_person, status=BuddyRequest.Status.WAITING).count() == 1
+    assert NetworkSearch.objects.filter(young_person=young_person).count() == 1
