@@ -358,3 +358,16 @@ def test_the_map_page_uses_the_same_number_of_queries_for_1_or_10_people(world: 
     for number in range(1, 10):
         person(world, f"P{number}", closeness=number % 3 + 1, trusted=number % 2 == 0)
     assert count() == with_one
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "/jongeren/99999999999999999999999/netwerk/",
+        "/jongeren/{yp}/netwerk/99999999999999999999999/wijzigen/",
+        "/jongeren/{yp}/netwerk/99999999999999999999999/verwijderen/",
+    ],
+)
+def test_a_very_large_id_is_a_404(world: World, client: Client, url: str) -> None:
+    client.force_login(world.professional)
+    assert client.get(url.format(yp=world.young_person.pk)).status_code == HIDDEN
