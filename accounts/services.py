@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 
 from allauth.account.forms import default_token_generator
 from allauth.account.models import EmailAddress
@@ -61,21 +61,38 @@ def accesslog_record(
     return entry
 
 
-def accesslog_record_cases(*, request: HttpRequest, cases: Sequence[Case]) -> None:
-    """Log that a list page showed these cases' young people to a professional or coordinator: one row each, in
-    one insert, so the page's query count does not grow with its rows. The cases must come with `organisation`."""
-    from youth.selectors import case_access_role
-
+def accesslog_record_many(
+    *, request: HttpRequest, shown: Iterable[tuple[int, tuple[str, str]]], what: str = AccessLogEntry.What.LIST
+) -> None:
+    """Log that a page showed these young people: `shown` holds (young person id, (role, organisation name) that
+    gave access). One row per young person (the first basis given wins), in one insert, so a page's query count
+    does not grow with its rows."""
+    bases: dict[int, tuple[str, str]] = {}
+    for young_person_id, basis in shown:
+        bases.setdefault(young_person_id, basis)
     AccessLogEntry.objects.bulk_create(
         _accesslog_entry(
             request,
-            young_person_id=case.young_person_id,
-            role=case_access_role(request.user, case),
-            organisation=case.organisation.name,
+            young_person_id=young_person_id,
+            role=role,
+            organisation=organisation,
             action=AccessLogEntry.Action.VIEW,
-            what=AccessLogEntry.What.LIST,
+            what=what,
         )
-        for case in cases
+        for young_person_id, (role, organisation) in bases.items()
+    )
+
+
+def accesslog_record_cases(*, request: HttpRequest, cases: Sequence[Case]) -> None:
+    """Log that a list page showed these cases' young people to a professional or coordinator (see
+    `accesslog_record_many`). The cases must come with `organisation`."""
+    from youth.selectors import case_access_role
+
+    accesslog_record_many(
+        request=request,
+        shown=(
+            (case.young_person_id, (case_access_role(request.user, case), case.organisation.name)) for case in cases
+        ),
     )
 
 

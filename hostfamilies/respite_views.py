@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import calendar
 import re
-from collections.abc import Iterable
 from datetime import date, timedelta
 from typing import Any
 from urllib.parse import urlsplit
@@ -24,7 +23,7 @@ from icalendar import Calendar, Event
 
 from accounts.models import AccessLogEntry, Role
 from accounts.selectors import has_role, organisation_ids_where
-from accounts.services import _accesslog_entry, accesslog_record
+from accounts.services import accesslog_record, accesslog_record_many
 from core.forms import add_service_errors
 from hostfamilies import respite_selectors as selectors
 from hostfamilies import respite_services as services
@@ -39,25 +38,6 @@ MONTH = re.compile(r"(\d{4})-(\d{2})")
 
 
 # Access log
-
-
-def _log_many(request: HttpRequest, rows: Iterable[tuple[int, tuple[str, str]]], what: str) -> None:
-    """One access-log row per young person shown (with the role and organisation that gave access), in one insert,
-    so a page's query count does not grow with its rows."""
-    bases: dict[int, tuple[str, str]] = {}
-    for young_person_id, basis in rows:
-        bases.setdefault(young_person_id, basis)
-    AccessLogEntry.objects.bulk_create(
-        _accesslog_entry(
-            request,
-            young_person_id=young_person_id,
-            role=role,
-            organisation=organisation,
-            action=AccessLogEntry.Action.VIEW,
-            what=what,
-        )
-        for young_person_id, (role, organisation) in bases.items()
-    )
 
 
 def _case_bases(request: HttpRequest, cases: list[Case]) -> dict[int, tuple[str, str]]:
@@ -76,9 +56,9 @@ def _log_stays(request: HttpRequest, stays: list[Stay], what: str) -> None:
     # (they work on it) or their custody of the child.
     coordinated = set(organisation_ids_where(request.user, Role.COORDINATOR))
     by_case = _case_bases(request, [s.case for s in stays if s.option.organisation_id not in coordinated])
-    _log_many(
-        request,
-        (
+    accesslog_record_many(
+        request=request,
+        shown=(
             (
                 stay.case.young_person_id,
                 (Role.COORDINATOR, stay.option.organisation.name)
@@ -87,7 +67,7 @@ def _log_stays(request: HttpRequest, stays: list[Stay], what: str) -> None:
             )
             for stay in stays
         ),
-        what,
+        what=what,
     )
 
 
@@ -158,8 +138,10 @@ def option_detail(request: HttpRequest, pk: int) -> HttpResponse:
     if coordinates:
         shown = {stay.pk: stay for night in guests.values() for stay in night}
         basis = (Role.COORDINATOR, option.organisation.name)
-        _log_many(
-            request, ((s.case.young_person_id, basis) for s in shown.values()), AccessLogEntry.What.SUPPORT_FAMILY
+        accesslog_record_many(
+            request=request,
+            shown=((s.case.young_person_id, basis) for s in shown.values()),
+            what=AccessLogEntry.What.SUPPORT_FAMILY,
         )
     weeks = []
     for week in calendar.Calendar().monthdatescalendar(first.year, first.month):
@@ -207,7 +189,7 @@ def stay_create(request: HttpRequest, pk: int) -> HttpResponse:
             return redirect("respite:stay_detail", pk=stay.pk)
     choices = list(form.fields["case"].queryset)  # type: ignore[attr-defined]
     bases = _case_bases(request, choices)
-    _log_many(request, ((c.young_person_id, bases[c.pk]) for c in choices), AccessLogEntry.What.LIST)
+    accesslog_record_many(request=request, shown=((c.young_person_id, bases[c.pk]) for c in choices))
     return render(request, "hostfamilies/respite/stay_form.html", {"form": form, "option": option})
 
 
