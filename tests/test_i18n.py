@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import shutil
 import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -40,6 +41,35 @@ def test_dutch_catalogue_is_complete(po: Path) -> None:
     assert "translated message" in statistics, statistics
     assert "untranslated" not in statistics, statistics
     assert "fuzzy" not in statistics, statistics
+
+
+def test_every_text_in_the_code_is_in_the_dutch_catalogues(tmp_path: Path) -> None:
+    """What `make translations` would add to the catalogues must already be there, translated: a text added to the
+    code without its Dutch fails here, not only when someone runs makemessages. Runs makemessages on a copy."""
+    base = Path(settings.BASE_DIR)
+    copy = tmp_path / "src"
+    shutil.copytree(
+        base,
+        copy,
+        ignore=shutil.ignore_patterns(".venv", ".git", "__pycache__", "*.mo", "node_modules", ".*_cache"),
+    )
+    apps = sorted(po.parents[3].name for po in APP_CATALOGUES)
+    ignores = [f"--ignore={name}" for name in (".venv", "tests", *apps)]
+    runs = [(copy, ["manage.py", *ignores]), *((copy / app, ["../manage.py"]) for app in apps)]
+    for folder, (script, *options) in runs:
+        result = subprocess.run(  # noqa: S603 - Django's own command on a copy of this repository
+            [sys.executable, script, "makemessages", "-l", "nl", "--no-obsolete", "-v0", *options],
+            cwd=folder,
+            capture_output=True,
+            text=True,
+            check=False,
+        )
+        assert result.returncode == 0, result.stderr
+    for po in sorted(copy.glob("**/locale/nl/LC_MESSAGES/django.po")):
+        statistics = _msgfmt_statistics(po)
+        assert "untranslated" not in statistics and "fuzzy" not in statistics, (
+            f"{po.relative_to(copy)}: {statistics}. Run `make translations` and translate what is new."
+        )
 
 
 def test_english_catalogue_compiles() -> None:
