@@ -21,6 +21,7 @@ from volunteers.models import (
     AvailabilityException,
     Outcome,
     Reference,
+    ScreeningRequirement,
     ScreeningStep,
     VogCheck,
     Volunteer,
@@ -94,6 +95,15 @@ def required_screening(volunteer: Volunteer) -> list[str]:
         steps = {r.step for r in configured}
     else:
         steps = {step for kind in kinds for step in DEFAULT_SCREENING[kind]}
+    return [step for step in ScreeningStep.values if step in steps]
+
+
+def screening_required_for(organisation_id: int, kind: str) -> list[str]:
+    """The screening steps an organisation requires for a kind of volunteer: its ScreeningRequirement rows, or the
+    defaults when it configured none (the same rule as `required_screening`). For callers that have no Volunteer,
+    such as the mentors app deciding what a JIM needs. One query."""
+    configured = list(ScreeningRequirement.objects.filter(organisation_id=organisation_id).values_list("kind", "step"))
+    steps = {step for k, step in configured if k == kind} if configured else set(DEFAULT_SCREENING[kind])
     return [step for step in ScreeningStep.values if step in steps]
 
 
