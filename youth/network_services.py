@@ -34,6 +34,17 @@ def _lock(young_person: YoungPerson) -> YoungPerson:
     return YoungPerson.objects.select_for_update().get(pk=young_person.pk)
 
 
+def _refuse_while_nominating(young_person: YoungPerson) -> None:
+    """While a nomination waits for the nominee's answer, the choice it came from stays as it is. Called under the
+    young person's row lock, which mentors.services.mentorship_nominate takes too."""
+    from mentors.selectors import nomination_open_for  # mentors builds on youth: import at call time
+
+    if nomination_open_for(young_person):
+        raise ValidationError(
+            _("Someone you chose is being asked to be your mentor now. You can change your choice after their answer.")
+        )
+
+
 def _clean(person: NetworkPerson) -> None:
     person.first_name = person.first_name.strip()
     person.relation_description = person.relation_description.strip()
@@ -115,6 +126,8 @@ def networkperson_remove(*, actor: User, person: NetworkPerson) -> None:
     _ensure_may_change(actor, person.young_person)
     with transaction.atomic():
         young_person = _lock(person.young_person)
+        if MentorChoice.objects.filter(person_id=person.pk).exists():
+            _refuse_while_nominating(young_person)
         NetworkPerson.objects.filter(pk=person.pk).delete()
         # Renumber from the lowest rank up, one row at a time, so the unique rank is never broken in between.
         for rank, choice in enumerate(MentorChoice.objects.filter(young_person=young_person).order_by("rank"), 1):
@@ -141,6 +154,7 @@ def mentorchoice_set(*, actor: User, young_person: YoungPerson, person_ids: Sequ
         raise ValidationError(_("You can only choose people from your own network."))
     with transaction.atomic():
         young_person = _lock(young_person)
+        _refuse_while_nominating(young_person)
         people = {p.pk: p for p in NetworkPerson.objects.filter(young_person=young_person, pk__in=ids)}
         if len(people) != len(ids):
             raise ValidationError(_("You can only choose people from your own network."))

@@ -89,7 +89,11 @@ def networkperson_change(request: HttpRequest, pk: int, person_pk: int) -> HttpR
 def networkperson_remove(request: HttpRequest, pk: int, person_pk: int) -> HttpResponse:
     person = _person(request, pk, person_pk)
     if request.method == "POST":
-        services.networkperson_remove(actor=request.user, person=person)
+        try:
+            services.networkperson_remove(actor=request.user, person=person)
+        except ValidationError as error:
+            messages.error(request, " ".join(error.messages))
+            return redirect("youth:network_map", pk=pk)
         _log(request, person.young_person, changed=True)
         messages.success(request, _("%(name)s is removed from the network.") % {"name": person.first_name})
         return redirect("youth:network_map", pk=pk)
