@@ -477,6 +477,7 @@ def _respite(centre: Organisation, people: dict[str, User]) -> None:
     house = respite_services.respiteoption_create(
         actor=coordinator,
         organisation=centre,
+        coordinator=coordinator,
         kind=RespiteOption.Kind.STAY_HOUSE,
         name=STAY_HOUSE,
         beds_per_night=2,
@@ -490,6 +491,7 @@ def _respite(centre: Organisation, people: dict[str, User]) -> None:
     family_beds = respite_services.respiteoption_create(
         actor=coordinator,
         organisation=centre,
+        coordinator=coordinator,
         kind=RespiteOption.Kind.SUPPORT_FAMILY_BEDS,
         volunteer=willem,  # the household has one bed for stays
         name="Logeren bij Willem de Graaf (demo)",

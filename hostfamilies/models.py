@@ -182,7 +182,8 @@ class MatchReview(models.Model):
 class RespiteOption(models.Model):
     """A place where a child can stay a few nights (logeren) so the parents get a break: the spare beds of a
     support family, or a logeerhuis (stay house) run by an organisation. The organisation's coordinators decide
-    on stays; `beds_per_night` is the most children that can sleep there on one night."""
+    on stays; `beds_per_night` is the most children that can sleep there on one night. One of them is named as
+    its `coordinator`: the person families see, and the one who hears of new requests."""
 
     class Kind(models.TextChoices):
         SUPPORT_FAMILY_BEDS = "support_family_beds", _("beds at a support family")
@@ -208,6 +209,18 @@ class RespiteOption(models.Model):
     age_min = models.PositiveSmallIntegerField(_("from age"), default=0)
     age_max = models.PositiveSmallIntegerField(_("up to age"), default=23)
     rules = models.TextField(_("house rules"), blank=True)
+    # A coordinator of `organisation` (checked by the services). SET_NULL, not PROTECT: naming someone is a
+    # current responsibility, not a record of what they did, so it must not stop their account from being removed;
+    # without a name every coordinator of the organisation hears of new requests. Empty also for options from
+    # before coordinators were named, in an organisation that had none.
+    coordinator = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="coordinated_respite_options",
+        verbose_name=_("coordinator"),
+    )
     active = models.BooleanField(_("open for bookings"), default=True)
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
 

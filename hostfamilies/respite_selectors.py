@@ -14,19 +14,21 @@ from datetime import date, timedelta
 
 from django.db.models import Case as SqlCase
 from django.db.models import F, IntegerField, Q, QuerySet, Value, When, Window
-from django.db.models.functions import RowNumber
+from django.db.models.functions import Coalesce, RowNumber
 from django.utils import timezone
 
-from accounts.models import Role
+from accounts.models import Role, User
 from accounts.selectors import AnyUser, has_role, organisation_ids_where
 from core.selectors import object_get_for
 from hostfamilies.models import HostCalendarFeed, RespiteOption, Stay
+from volunteers.models import Volunteer, VolunteerKind
 from youth.models import Case, Guardianship
 from youth.selectors import case_writable_by
 
 __all__ = [
     "calendarfeed_by_token",
     "cases_bookable_by",
+    "coordinators_of",
     "feed_stays",
     "nights_booked",
     "respiteoption_get_for",
@@ -39,6 +41,7 @@ __all__ = [
     "stays_by_night",
     "stays_to_decide",
     "stays_upcoming_for",
+    "support_families_for_respite",
     "waiting_position",
 ]
 
@@ -63,8 +66,30 @@ def respiteoption_visible_to(user: AnyUser) -> QuerySet[RespiteOption]:
 
 def respiteoption_get_for(user: AnyUser, pk: int, write: bool = False) -> RespiteOption:
     """One option: 404 when invisible to the user, 403 when `write` is asked and the user is not its coordinator."""
-    visible = respiteoption_visible_to(user).select_related("organisation", "volunteer__user")
+    visible = respiteoption_visible_to(user).select_related("organisation", "volunteer__user", "coordinator")
     return object_get_for(visible, respiteoption_writable_by(user), pk, write=write)
+
+
+def coordinators_of(organisation_ids: list[int]) -> QuerySet[User]:
+    """The active users who hold the coordinator role in one of these organisations: who can be named as an
+    option's coordinator (`respite_services` checks the same list)."""
+    return (
+        User.objects.filter(is_active=True, roles__role=Role.COORDINATOR, roles__organisation_id__in=organisation_ids)
+        .distinct()
+        .order_by("first_name", "last_name", "pk")
+    )
+
+
+def support_families_for_respite(organisation_ids: list[int]) -> QuerySet[Volunteer]:
+    """The support families of these organisations that have not stopped, whose beds can be offered as a respite
+    option, each with `beds` (their household's beds for stays, 0 without a household)."""
+    return (
+        Volunteer.objects.filter(organisation_id__in=organisation_ids, roles__kind=VolunteerKind.SUPPORT_FAMILY)
+        .exclude(status=Volunteer.Status.STOPPED)
+        .annotate(beds=Coalesce("household__beds_for_stays", 0))
+        .select_related("user", "organisation")
+        .order_by("user__first_name", "user__last_name", "pk")
+    )
 
 
 def stay_writable_by(user: AnyUser) -> QuerySet[Stay]:
@@ -90,7 +115,9 @@ def stay_visible_to(user: AnyUser) -> QuerySet[Stay]:
 def stay_get_for(user: AnyUser, pk: int, write: bool = False) -> Stay:
     """One stay: 404 when invisible to the user, 403 when `write` is asked and the user is not a coordinator of the
     option's organisation."""
-    visible = stay_visible_to(user).select_related("option__organisation", "case__young_person", "requested_by")
+    visible = stay_visible_to(user).select_related(
+        "option__organisation", "option__coordinator", "case__young_person", "requested_by"
+    )
     return object_get_for(visible, stay_writable_by(user), pk, write=write)
 
 

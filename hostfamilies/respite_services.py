@@ -3,7 +3,7 @@
 The rule that matters: on no night does an option hold more confirmed stays than it has beds
 (`RespiteOption.beds_per_night`). Every service that confirms a stay, or frees a bed and offers it again, first
 locks the option's row (select_for_update), so the decisions about one option happen one after the other and each
-counts the beds as they are.
+counts the beds as they are. Lowering the beds (`respiteoption_update`) takes the same lock before it counts.
 
 Lock order, to never deadlock: the option row, then the young person row, then the stay row.
 """
@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import secrets
 from datetime import date, timedelta
+from typing import TypedDict, Unpack
 
 from django.core.exceptions import ObjectDoesNotExist, PermissionDenied, ValidationError
 from django.db import transaction
@@ -25,6 +26,7 @@ from accounts.models import Organisation, Role, User
 from accounts.selectors import organisation_ids_where
 from core.notify import notify
 from hostfamilies.models import HostCalendarFeed, RespiteOption, Stay
+from hostfamilies.respite_selectors import coordinators_of, support_families_for_respite
 from volunteers.models import Volunteer
 from youth.models import Case, Guardianship, YoungPerson
 from youth.selectors import age_on, case_writable_by
@@ -45,6 +47,17 @@ def _has_custody(actor: User, case: Case) -> bool:
 
 def _coordinators(option: RespiteOption) -> QuerySet[User]:
     return User.objects.filter(roles__role=Role.COORDINATOR, roles__organisation_id=option.organisation_id).distinct()
+
+
+def _deciders(option: RespiteOption) -> QuerySet[User]:
+    """Who hears that a stay waits for a decision: the option's named coordinator, or every coordinator of the
+    organisation when none is named or the named one is no longer a coordinator there (or no longer active)."""
+    everyone = _coordinators(option)
+    if option.coordinator_id is not None:
+        named = everyone.filter(pk=option.coordinator_id, is_active=True)
+        if named.exists():
+            return named
+    return everyone
 
 
 def _requester_and_parents(stay: Stay) -> QuerySet[User]:
@@ -80,20 +93,46 @@ def _first_full_night(option: RespiteOption, arrival: date, departure: date) -> 
     return None
 
 
+MAX_BEDS = 100  # as RespiteOption.beds_per_night's validator
+
+
+def _check_coordinator(coordinator: User | None, organisation_id: int) -> None:
+    if coordinator is None or not coordinators_of([organisation_id]).filter(pk=coordinator.pk).exists():
+        raise ValidationError({"coordinator": _("Choose a coordinator of the organisation of this respite option.")})
+
+
+def _check_beds(beds_per_night: int | None) -> int:
+    if not beds_per_night or beds_per_night < 1:
+        raise ValidationError({"beds_per_night": _("A respite option needs at least one bed per night.")})
+    if beds_per_night > MAX_BEDS:
+        raise ValidationError(
+            {"beds_per_night": _("A respite option has at most %(max)s beds per night.") % {"max": MAX_BEDS}}
+        )
+    return beds_per_night
+
+
+def _check_ages(age_min: int, age_max: int) -> None:
+    if age_min > age_max:
+        raise ValidationError({"age_max": _("The highest age cannot be lower than the lowest age.")})
+
+
 def respiteoption_create(
     *,
     actor: User,
     organisation: Organisation,
     kind: str,
     name: str,
+    coordinator: User,
     volunteer: Volunteer | None = None,
     beds_per_night: int | None = None,
     age_min: int = 0,
     age_max: int = 23,
     rules: str = "",
 ) -> RespiteOption:
-    """A coordinator of `organisation` offers a respite option: a support family's beds (`volunteer` required;
-    the beds default to the household's `beds_for_stays`) or a stay house (`beds_per_night` required).
+    """A coordinator of `organisation` offers a respite option: a support family's beds (`volunteer` required, a
+    support family of the organisation that has not stopped; the beds default to the household's `beds_for_stays`)
+    or a stay house (`beds_per_night` required). `coordinator` is named as the option's coordinator and must be
+    a coordinator of `organisation` (the actor or a colleague). The option is open for bookings.
 
     Nothing can race here: one insert; the check constraints back up the age range and the beds.
     """
@@ -105,6 +144,8 @@ def respiteoption_create(
     if kind == RespiteOption.Kind.SUPPORT_FAMILY_BEDS:
         if volunteer is None:
             raise ValidationError({"volunteer": _("Choose the support family whose beds these are.")})
+        if not support_families_for_respite([organisation.pk]).filter(pk=volunteer.pk).exists():
+            raise ValidationError({"volunteer": _("Choose a support family of this organisation.")})
         if beds_per_night is None:
             try:
                 beds_per_night = volunteer.household.beds_for_stays
@@ -114,21 +155,111 @@ def respiteoption_create(
         volunteer = None
     else:
         raise ValidationError({"kind": _("Choose what kind of respite option this is.")})
-    if not beds_per_night or beds_per_night < 1:
-        raise ValidationError({"beds_per_night": _("A respite option needs at least one bed per night.")})
-    if age_min > age_max:
-        raise ValidationError({"age_max": _("The highest age cannot be lower than the lowest age.")})
+    beds_per_night = _check_beds(beds_per_night)
+    _check_ages(age_min, age_max)
+    _check_coordinator(coordinator, organisation.pk)
     with transaction.atomic():
         return RespiteOption.objects.create(
             organisation=organisation,
             kind=kind,
             name=name,
+            coordinator=coordinator,
             volunteer=volunteer,
             beds_per_night=beds_per_night,
             age_min=age_min,
             age_max=age_max,
             rules=rules.strip(),
         )
+
+
+class OptionChanges(TypedDict, total=False):
+    """What `respiteoption_update` may change. The kind, the support family and the organisation stay."""
+
+    name: str
+    beds_per_night: int
+    age_min: int
+    age_max: int
+    rules: str
+    coordinator: User
+    active: bool
+
+
+def _first_overfull_night(option: RespiteOption, beds_per_night: int) -> tuple[date, int] | None:
+    """The first night from today on on which the option holds more confirmed stays than `beds_per_night`, with
+    the number of stays that night; None when every night fits. One query; only meaningful under the option's
+    row lock."""
+    today = timezone.localdate()
+    change: dict[date, int] = {}
+    confirmed = Stay.objects.filter(option=option, status=Stay.Status.CONFIRMED, departure__gt=today).values_list(
+        "arrival", "departure"
+    )
+    for arrival, departure in confirmed:
+        # A stay takes a bed from its first night (not before today) up to the night before departure.
+        first_night = max(arrival, today)
+        change[first_night] = change.get(first_night, 0) + 1
+        change[departure] = change.get(departure, 0) - 1
+    staying = 0
+    for night in sorted(change):
+        staying += change[night]
+        if staying > beds_per_night:
+            return night, staying
+    return None
+
+
+def respiteoption_update(*, actor: User, option: RespiteOption, **changes: Unpack[OptionChanges]) -> RespiteOption:
+    """A coordinator of the option's organisation changes its name, beds per night, age range, house rules, named
+    coordinator (a coordinator of the organisation) or whether it is open for bookings. Returns the option as
+    saved.
+
+    Beds: lowering `beds_per_night` below the confirmed stays on any night from today on is refused, with a
+    ValidationError on `beds_per_night` that names the first such night and the number of children staying then;
+    nothing is changed. Raising is always fine.
+    Ages: a new age range applies to new requests only; stays already asked for or confirmed are not touched.
+    Closing (`active=False`) stops new requests; confirmed stays go ahead and requests already made can still be
+    decided on.
+
+    Races: a confirmation at the same moment could take a bed while the beds are lowered. So the option's row is
+    locked (select_for_update) before counting the confirmed stays, in the same transaction as the update; every
+    confirmation locks the same row first (`stay_confirm`), so one waits for the other and the later one counts
+    with what the earlier one did. On no night can there be more confirmed stays than beds, whatever the timing.
+    """
+    unknown = set(changes) - OptionChanges.__optional_keys__
+    if unknown:
+        raise TypeError(f"respiteoption_update cannot change {sorted(unknown)}")
+    if not _is_coordinator(actor, option):
+        raise PermissionDenied(_("Only a coordinator of the organisation of this respite option can do this."))
+    if "name" in changes:
+        changes["name"] = changes["name"].strip()
+        if not changes["name"]:
+            raise ValidationError({"name": _("Give the respite option a name.")})
+    if "rules" in changes:
+        changes["rules"] = changes["rules"].strip()
+    if "beds_per_night" in changes:
+        _check_beds(changes["beds_per_night"])
+    if "coordinator" in changes:
+        _check_coordinator(changes["coordinator"], option.organisation_id)
+    with transaction.atomic():
+        locked = RespiteOption.objects.select_for_update().get(pk=option.pk)
+        _check_ages(changes.get("age_min", locked.age_min), changes.get("age_max", locked.age_max))
+        beds = changes.get("beds_per_night", locked.beds_per_night)
+        if beds < locked.beds_per_night:
+            overfull = _first_overfull_night(locked, beds)
+            if overfull is not None:
+                night, staying = overfull
+                # More stays than beds means at least two children, so the plural always fits.
+                raise ValidationError(
+                    {
+                        "beds_per_night": _(
+                            "On %(date)s, %(count)s children are already staying here. Keep at least %(count)s "
+                            "beds, or first cancel stays on that night."
+                        )
+                        % {"date": formats.date_format(night), "count": staying}
+                    }
+                )
+        for field, value in changes.items():
+            setattr(locked, field, value)
+        locked.save(update_fields=list(changes))
+    return locked
 
 
 def stay_request(
@@ -139,8 +270,8 @@ def stay_request(
     Asked by someone who works on the case (`case_writable_by`) or a parent or guardian with custody of the
     child. Refused: a closed case, an option not open for bookings, departure on or before arrival, arrival in
     the past, a child younger or older than the option takes on the day of arrival, and a child who already has
-    a requested, confirmed or waiting stay on one of these nights (at any option). The option's coordinators get
-    a notice after commit.
+    a requested, confirmed or waiting stay on one of these nights (at any option). The option's named coordinator
+    gets a notice after commit (every coordinator of its organisation when none is named).
 
     Races: two requests for the same child could both find no overlapping stay, so the young person's row is
     locked (select_for_update) before looking.
@@ -201,7 +332,7 @@ def stay_request(
             requested_by=actor,
         )
         notify(
-            _coordinators(option),
+            _deciders(option),
             notice=gettext_lazy("Someone asked for a stay. Please decide on it."),
             path=_stay_path(stay),
         )
@@ -315,8 +446,9 @@ def stay_cancel(*, actor: User, stay: Stay) -> Stay:
 
     When a confirmed stay is cancelled its beds are free again, and in the same transaction the first stay on the
     waiting list at this option (oldest first) whose nights now all have a bed free goes back to "requested" with
-    `offered_at` set, so the coordinator sees it first and confirms it. The coordinators and whoever asked for that
-    stay (and the child's parents with custody) get a notice after commit.
+    `offered_at` set, so the coordinator sees it first and confirms it. The option's named coordinator (or every
+    coordinator, as in `stay_request`) and whoever asked for that stay (and the child's parents with custody) get a
+    notice after commit.
 
     Races: the option's row is locked (select_for_update) before the stay and before counting, as in
     `stay_confirm`, so the freed bed is offered while no confirmation can take it in between.
@@ -349,7 +481,7 @@ def stay_cancel(*, actor: User, stay: Stay) -> Stay:
                     candidate.offered_at = timezone.now()
                     candidate.save(update_fields=["status", "offered_at", "updated_at"])
                     notify(
-                        [*_coordinators(option), *_requester_and_parents(candidate)],
+                        [*_deciders(option), *_requester_and_parents(candidate)],
                         notice=gettext_lazy("A bed came free for a stay on the waiting list. Please have a look."),
                         path=_stay_path(candidate),
                     )

@@ -36,6 +36,7 @@ def option(world: World) -> RespiteOption:
     return services.respiteoption_create(
         actor=world.coordinator,
         organisation=world.organisation,
+        coordinator=world.coordinator,
         kind=RespiteOption.Kind.STAY_HOUSE,
         name="Logeerhuis De Linde",
         beds_per_night=1,
@@ -73,6 +74,7 @@ def test_family_beds_default_to_the_household(world: World) -> None:
     option = services.respiteoption_create(
         actor=world.coordinator,
         organisation=world.organisation,
+        coordinator=world.coordinator,
         kind=RespiteOption.Kind.SUPPORT_FAMILY_BEDS,
         name="Logeren bij de familie",
         volunteer=family,
@@ -86,6 +88,7 @@ def test_family_without_beds_is_refused(world: World) -> None:
         services.respiteoption_create(
             actor=world.coordinator,
             organisation=world.organisation,
+            coordinator=world.coordinator,
             kind=RespiteOption.Kind.SUPPORT_FAMILY_BEDS,
             name="Geen bedden",
             volunteer=family,
@@ -98,6 +101,7 @@ def test_only_the_coordinator_offers_an_option(world: World, persona: str) -> No
         services.respiteoption_create(
             actor=world.by_role(persona),
             organisation=world.organisation,
+            coordinator=world.coordinator,
             kind=RespiteOption.Kind.STAY_HOUSE,
             name="Logeerhuis",
             beds_per_night=3,
@@ -109,6 +113,7 @@ def test_option_age_range_ordered(world: World) -> None:
         services.respiteoption_create(
             actor=world.coordinator,
             organisation=world.organisation,
+            coordinator=world.coordinator,
             kind=RespiteOption.Kind.STAY_HOUSE,
             name="Logeerhuis",
             beds_per_night=3,
@@ -190,6 +195,7 @@ def test_overlapping_stay_of_the_same_child_is_refused_at_any_option(world: Worl
     elsewhere = services.respiteoption_create(
         actor=world.coordinator,
         organisation=world.organisation,
+        coordinator=world.coordinator,
         kind=RespiteOption.Kind.STAY_HOUSE,
         name="Logeerhuis Elders",
         beds_per_night=4,
@@ -237,6 +243,7 @@ def test_with_parent_takes_one_bed(world: World) -> None:
     two_beds = services.respiteoption_create(
         actor=world.coordinator,
         organisation=world.organisation,
+        coordinator=world.coordinator,
         kind=RespiteOption.Kind.STAY_HOUSE,
         name="Twee bedden",
         beds_per_night=2,
@@ -425,6 +432,7 @@ def test_who_sees_options(world: World, option: RespiteOption, persona: str) -> 
     inactive = services.respiteoption_create(
         actor=world.coordinator,
         organisation=world.organisation,
+        coordinator=world.coordinator,
         kind=RespiteOption.Kind.STAY_HOUSE,
         name="Gesloten",
         beds_per_night=1,
@@ -458,3 +466,261 @@ def test_nights_booked_counts_only_confirmed_stays_in_one_query(
     with django_assert_num_queries(1):  # type: ignore[operator]
         booked = selectors.nights_booked(option, soon(2), soon(5))
     assert booked == {soon(2): 1, soon(3): 1, soon(4): 0, soon(5): 0}
+
+
+# The named coordinator
+
+
+def stay_house(world: World, **kwargs: object) -> RespiteOption:
+    return services.respiteoption_create(
+        actor=kwargs.pop("actor", world.coordinator),  # type: ignore[arg-type]
+        organisation=world.organisation,
+        coordinator=kwargs.pop("coordinator", world.coordinator),  # type: ignore[arg-type]
+        kind=RespiteOption.Kind.STAY_HOUSE,
+        name="Logeerhuis",
+        beds_per_night=kwargs.pop("beds_per_night", 2),  # type: ignore[arg-type]
+        **kwargs,  # type: ignore[arg-type]
+    )
+
+
+def test_a_colleague_can_be_named_as_coordinator(world: World) -> None:
+    colleague = user_with_role(Role.COORDINATOR, world.organisation, first_name="Ineke")
+    option = stay_house(world, coordinator=colleague)
+    assert RespiteOption.objects.get(pk=option.pk).coordinator == colleague
+
+
+@pytest.mark.parametrize("who", ["professional", "volunteer", "foreign_coordinator", "inactive_coordinator"])
+def test_the_coordinator_must_be_an_active_coordinator_of_the_organisation(world: World, who: str) -> None:
+    if who == "foreign_coordinator":
+        person = user_with_role(Role.COORDINATOR, world.other_organisation)
+    elif who == "inactive_coordinator":
+        person = user_with_role(Role.COORDINATOR, world.organisation, is_active=False)
+    else:
+        person = world.by_role(who)
+    with pytest.raises(ValidationError, match="Choose a coordinator of the organisation") as refused:
+        stay_house(world, coordinator=person)
+    assert "coordinator" in refused.value.message_dict
+    assert not RespiteOption.objects.exists()
+    option = stay_house(world)
+    with pytest.raises(ValidationError, match="Choose a coordinator of the organisation"):
+        services.respiteoption_update(actor=world.coordinator, option=option, coordinator=person, name="Nieuw")
+    assert (fresh_option(option).coordinator, fresh_option(option).name) == (world.coordinator, "Logeerhuis")
+
+
+def test_a_support_family_of_another_organisation_is_refused(world: World) -> None:
+    family = VolunteerFactory(organisation=world.other_organisation, kinds=[VolunteerKind.SUPPORT_FAMILY])
+    Household.objects.create(volunteer=family, beds_for_stays=2)
+    buddy = VolunteerFactory(organisation=world.organisation, kinds=[VolunteerKind.BUDDY])
+    for volunteer in (family, buddy):
+        with pytest.raises(ValidationError, match="Choose a support family of this organisation"):
+            services.respiteoption_create(
+                actor=world.coordinator,
+                organisation=world.organisation,
+                coordinator=world.coordinator,
+                kind=RespiteOption.Kind.SUPPORT_FAMILY_BEDS,
+                name="Logeren",
+                volunteer=volunteer,
+            )
+    assert not RespiteOption.objects.exists()
+
+
+def test_a_new_request_tells_the_named_coordinator_only(
+    world: World, django_capture_on_commit_callbacks: object, mailoutbox: list
+) -> None:
+    named = user_with_role(Role.COORDINATOR, world.organisation, first_name="Ineke")
+    option = stay_house(world, coordinator=named)
+    with django_capture_on_commit_callbacks(execute=True):  # type: ignore[operator]
+        request(world, option)
+    assert [m.to for m in mailoutbox] == [[named.email]]
+
+
+@pytest.mark.parametrize("why", ["none named", "left the role", "account closed"])
+def test_without_a_named_coordinator_every_coordinator_hears(
+    world: World, django_capture_on_commit_callbacks: object, mailoutbox: list, why: str
+) -> None:
+    named = user_with_role(Role.COORDINATOR, world.organisation, first_name="Ineke")
+    option = stay_house(world, coordinator=named)
+    if why == "none named":
+        RespiteOption.objects.filter(pk=option.pk).update(coordinator=None)
+    elif why == "left the role":
+        named.roles.all().delete()
+    else:
+        type(named).objects.filter(pk=named.pk).update(is_active=False)
+    with django_capture_on_commit_callbacks(execute=True):  # type: ignore[operator]
+        request(world, fresh_option(option))
+    everyone = [world.coordinator.email, named.email] if why == "none named" else [world.coordinator.email]
+    assert sorted(m.to[0] for m in mailoutbox) == sorted(everyone)
+
+
+def test_the_migration_names_the_first_coordinator_where_there_is_one(world: World) -> None:
+    from importlib import import_module
+
+    from django.apps import apps
+
+    migration = import_module("hostfamilies.migrations.0004_respiteoption_coordinator")
+    user_with_role(Role.COORDINATOR, world.organisation, first_name="Later")
+    own = stay_house(world)
+    lone = user_with_role(Role.COORDINATOR, world.other_organisation)
+    foreign = services.respiteoption_create(
+        actor=lone,
+        organisation=world.other_organisation,
+        coordinator=lone,
+        kind=RespiteOption.Kind.STAY_HOUSE,
+        name="Elders",
+        beds_per_night=1,
+    )
+    lone.roles.all().delete()  # the other organisation has no coordinator any more
+    RespiteOption.objects.update(coordinator=None)
+    migration.name_a_coordinator(apps, None)
+    assert fresh_option(own).coordinator == world.coordinator
+    assert fresh_option(foreign).coordinator is None
+
+
+# Changing an option
+
+
+def fresh_option(option: RespiteOption) -> RespiteOption:
+    return RespiteOption.objects.get(pk=option.pk)
+
+
+def confirmed(world: World, option: RespiteOption, arrival: int, departure: int) -> Stay:
+    return services.stay_confirm(
+        actor=world.coordinator,
+        stay=request(world, option, arrival=arrival, departure=departure, case=other_child(world)),
+    )
+
+
+def test_a_coordinator_changes_an_option(world: World) -> None:
+    option = stay_house(world, age_min=4, age_max=17)
+    colleague = user_with_role(Role.COORDINATOR, world.organisation)
+    changed = services.respiteoption_update(
+        actor=world.coordinator,
+        option=option,
+        name="  Logeerhuis De Beuk ",
+        beds_per_night=5,
+        age_min=6,
+        age_max=12,
+        rules=" Om 20 uur naar bed. ",
+        coordinator=colleague,
+        active=False,
+    )
+    saved = fresh_option(option)
+    assert changed.name == saved.name == "Logeerhuis De Beuk"
+    assert (saved.beds_per_night, saved.age_min, saved.age_max) == (5, 6, 12)
+    assert (saved.rules, saved.coordinator, saved.active) == ("Om 20 uur naar bed.", colleague, False)
+    assert (saved.kind, saved.organisation) == (RespiteOption.Kind.STAY_HOUSE, world.organisation)
+
+
+def test_lowering_the_beds_below_confirmed_stays_names_the_first_night_and_changes_nothing(world: World) -> None:
+    option = stay_house(world, beds_per_night=3)
+    confirmed(world, option, 7, 9)
+    confirmed(world, option, 8, 10)
+    confirmed(world, option, 8, 9)  # night 8: three children
+    with pytest.raises(ValidationError) as refused:
+        services.respiteoption_update(actor=world.coordinator, option=option, beds_per_night=1, name="Anders")
+    message = refused.value.message_dict["beds_per_night"][0]
+    assert message.startswith(f"On {formats.date_format(soon(8))}, 3 children are already staying here.")
+    assert "Keep at least 3 beds" in message
+    with pytest.raises(ValidationError, match=f"On {formats.date_format(soon(8))}, 3 children"):
+        services.respiteoption_update(actor=world.coordinator, option=option, beds_per_night=2)
+    saved = fresh_option(option)
+    assert (saved.beds_per_night, saved.name) == (3, "Logeerhuis")
+
+
+def test_lowering_to_what_the_stays_need_is_fine_and_past_nights_do_not_count(world: World) -> None:
+    option = stay_house(world, beds_per_night=3)
+    past = [confirmed(world, option, 7, 9), confirmed(world, option, 7, 9)]
+    confirmed(world, option, 7, 9)
+    # Two of the stays were in the past (asking for those is refused, so they are moved there).
+    Stay.objects.filter(pk__in=[s.pk for s in past]).update(arrival=soon(-5), departure=soon(-3))
+    assert services.respiteoption_update(actor=world.coordinator, option=option, beds_per_night=1).beds_per_night == 1
+
+    services.respiteoption_update(actor=world.coordinator, option=option, beds_per_night=2)
+    # A child who arrived two days ago is still there tonight and tomorrow night; another comes tomorrow.
+    Stay.objects.filter(pk=confirmed(world, option, 0, 2).pk).update(arrival=soon(-2))
+    confirmed(world, option, 1, 2)
+    with pytest.raises(ValidationError, match=f"On {formats.date_format(soon(1))}, 2 children"):
+        services.respiteoption_update(actor=world.coordinator, option=option, beds_per_night=1)
+    assert fresh_option(option).beds_per_night == 2
+
+
+def test_raising_the_beds_is_always_fine(world: World) -> None:
+    option = stay_house(world, beds_per_night=1)
+    confirmed(world, option, 7, 9)
+    assert services.respiteoption_update(actor=world.coordinator, option=option, beds_per_night=4).beds_per_night == 4
+    assert fresh_option(option).beds_per_night == 4
+
+
+@pytest.mark.parametrize(
+    ("changes", "field", "message"),
+    [
+        ({"beds_per_night": 0}, "beds_per_night", "at least one bed"),
+        ({"beds_per_night": 101}, "beds_per_night", "at most 100 beds"),
+        ({"name": "  "}, "name", "Give the respite option a name"),
+        ({"age_min": 12}, "age_max", "highest age"),
+        ({"age_min": 6, "age_max": 5}, "age_max", "highest age"),
+    ],
+)
+def test_wrong_changes_are_refused_on_their_field(
+    world: World, changes: dict[str, object], field: str, message: str
+) -> None:
+    option = stay_house(world, age_min=4, age_max=10)
+    with pytest.raises(ValidationError) as refused:
+        services.respiteoption_update(actor=world.coordinator, option=option, **changes)  # type: ignore[arg-type]
+    assert message in refused.value.message_dict[field][0]
+    saved = fresh_option(option)
+    assert (saved.beds_per_night, saved.name, saved.age_min, saved.age_max) == (2, "Logeerhuis", 4, 10)
+
+
+def test_only_some_fields_can_be_changed(world: World) -> None:
+    option = stay_house(world)
+    with pytest.raises(TypeError, match="organisation"):
+        services.respiteoption_update(
+            actor=world.coordinator,
+            option=option,
+            organisation=world.other_organisation,  # type: ignore[call-arg]
+        )
+
+
+def test_a_new_age_range_leaves_the_stays_alone(world: World) -> None:
+    option = stay_house(world, age_min=4, age_max=17)
+    stay = request(world, option)  # Sanne is 15
+    services.respiteoption_update(actor=world.coordinator, option=option, age_min=4, age_max=10)
+    assert fresh(stay).status == Stay.Status.REQUESTED
+    assert services.stay_confirm(actor=world.coordinator, stay=stay).status == Stay.Status.CONFIRMED
+    with pytest.raises(ValidationError, match="will be 15 on the day of arrival"):
+        request(world, fresh_option(option), arrival=20, departure=21)
+
+
+def test_closing_keeps_the_stays_and_stops_new_requests(world: World) -> None:
+    option = stay_house(world)
+    kept = confirmed(world, option, 7, 9)
+    asked = request(world, option, arrival=10, departure=11)
+    closed = services.respiteoption_update(actor=world.coordinator, option=option, active=False)
+    assert closed.active is False
+    assert fresh(kept).status == Stay.Status.CONFIRMED
+    assert services.stay_confirm(actor=world.coordinator, stay=asked).status == Stay.Status.CONFIRMED
+    with pytest.raises(ValidationError, match="does not take bookings"):
+        request(world, closed, arrival=20, departure=21, case=other_child(world))
+    reopened = services.respiteoption_update(actor=world.coordinator, option=option, active=True)
+    assert request(world, reopened, arrival=20, departure=21, case=other_child(world))
+
+
+@pytest.mark.parametrize("persona", PERSONAS)
+def test_only_a_coordinator_of_the_organisation_changes_an_option(world: World, persona: str) -> None:
+    option = stay_house(world)
+    actor = world.by_role(persona)
+    if persona == "coordinator":
+        assert services.respiteoption_update(actor=actor, option=option, beds_per_night=3).beds_per_night == 3
+        return
+    with pytest.raises(PermissionDenied):
+        services.respiteoption_update(actor=actor, option=option, beds_per_night=3)
+    assert fresh_option(option).beds_per_night == 2
+
+
+def test_a_coordinator_of_another_organisation_changes_nothing(world: World) -> None:
+    option = stay_house(world)
+    stranger = user_with_role(Role.COORDINATOR, world.other_organisation)
+    with pytest.raises(PermissionDenied):
+        services.respiteoption_update(actor=stranger, option=option, active=False)
+    assert fresh_option(option).active is True

@@ -1,6 +1,7 @@
 """On PostgreSQL: twenty stays for twenty children ask for the one bed of an option on the same nights, and
 twenty coordinators' confirmations arrive at the same moment. Exactly one may win; the others hear that there is
-no bed and can go on the waiting list.
+no bed and can go on the waiting list. And lowering an option's beds while a stay is confirmed never leaves more
+confirmed stays than beds.
 
 SQLite serialises all writes, so the race only exists (and the option's row lock only matters) on PostgreSQL.
 """
@@ -8,7 +9,9 @@ SQLite serialises all writes, so the race only exists (and the option's row lock
 from __future__ import annotations
 
 import threading
+from collections.abc import Callable
 from datetime import timedelta
+from functools import partial
 
 import pytest
 from django.core.exceptions import ValidationError
@@ -33,6 +36,7 @@ def test_simultaneous_confirmations_never_exceed_the_beds() -> None:
     option = services.respiteoption_create(
         actor=coordinator,
         organisation=organisation,
+        coordinator=coordinator,
         kind=RespiteOption.Kind.STAY_HOUSE,
         name="Logeerhuis met één bed",
         beds_per_night=1,
@@ -80,3 +84,84 @@ def test_simultaneous_confirmations_never_exceed_the_beds() -> None:
         assert "There is no bed left on" in error.messages[0]
         assert services.stay_wait(actor=coordinator, stay=stay).status == Stay.Status.WAITING
     assert Stay.objects.filter(option=option, status=Stay.Status.WAITING).count() == THREADS - 1
+
+
+ROUNDS = 10
+
+
+def _race(actions: dict[str, Callable[[], object]]) -> tuple[dict[str, ValidationError], list[BaseException]]:
+    """Run the actions in threads that start at the same moment; the ValidationErrors by action, and anything else."""
+    start = threading.Barrier(len(actions))
+    refused: dict[str, ValidationError] = {}
+    unexpected: list[BaseException] = []
+
+    def run(name: str, action: Callable[[], object]) -> None:
+        try:
+            with translation.override("en"):
+                start.wait(timeout=10)
+                action()
+        except ValidationError as error:
+            refused[name] = error
+        except BaseException as error:  # noqa: BLE001 - reported by the main thread
+            unexpected.append(error)
+        finally:
+            connections.close_all()
+
+    threads = [threading.Thread(target=run, args=item) for item in actions.items()]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+    return refused, unexpected
+
+
+@pytest.mark.django_db(transaction=True)
+def test_lowering_the_beds_while_a_stay_is_confirmed_never_leaves_more_stays_than_beds() -> None:
+    """Each round: an option with two beds, one stay confirmed and a second asked for on the same nights. One
+    coordinator lowers the beds to 1 while another confirms the second stay, at the same moment. Whichever comes
+    first wins and the other is refused with its message; never two confirmed stays in one bed."""
+    organisation = OrganisationFactory()
+    coordinator = user_with_role(Role.COORDINATOR, organisation)
+    colleague = user_with_role(Role.COORDINATOR, organisation)
+    professional = user_with_role(Role.PROFESSIONAL, organisation)
+    arrival = timezone.localdate() + timedelta(days=7)
+    for round_ in range(ROUNDS):
+        option = services.respiteoption_create(
+            actor=coordinator,
+            organisation=organisation,
+            coordinator=coordinator,
+            kind=RespiteOption.Kind.STAY_HOUSE,
+            name=f"Logeerhuis {round_}",
+            beds_per_night=2,
+        )
+        first, second = (
+            services.stay_request(
+                actor=professional,
+                option=option,
+                case=assign(CaseFactory(organisation=organisation), professional),
+                arrival=arrival,
+                departure=arrival + timedelta(days=2),
+            )
+            for _ in range(2)
+        )
+        services.stay_confirm(actor=coordinator, stay=first)
+
+        refused, unexpected = _race(
+            {
+                "lower": partial(services.respiteoption_update, actor=colleague, option=option, beds_per_night=1),
+                "confirm": partial(services.stay_confirm, actor=coordinator, stay=second),
+            }
+        )
+
+        assert not unexpected, unexpected
+        option.refresh_from_db()
+        confirmed = Stay.objects.filter(option=option, status=Stay.Status.CONFIRMED).count()
+        # Both stays are on the same nights, so the confirmed count is the count on each night.
+        assert confirmed <= option.beds_per_night
+        assert len(refused) == 1, refused  # exactly one of the two went through
+        if "lower" in refused:
+            assert (option.beds_per_night, confirmed) == (2, 2)
+            assert "2 children are already staying here" in refused["lower"].message_dict["beds_per_night"][0]
+        else:
+            assert (option.beds_per_night, confirmed) == (1, 1)
+            assert refused["confirm"].code == "full"

@@ -45,6 +45,7 @@ def option(world: World) -> RespiteOption:
     return services.respiteoption_create(
         actor=world.coordinator,
         organisation=world.organisation,
+        coordinator=world.coordinator,
         kind=RespiteOption.Kind.STAY_HOUSE,
         name="Logeerhuis De Linde",
         beds_per_night=2,
@@ -60,6 +61,7 @@ def foreign_option(world: World) -> RespiteOption:
     return services.respiteoption_create(
         actor=coordinator,
         organisation=world.other_organisation,
+        coordinator=coordinator,
         kind=RespiteOption.Kind.STAY_HOUSE,
         name="Logeerhuis De Eik",
         beds_per_night=1,
@@ -76,6 +78,7 @@ def host(world: World) -> RespiteOption:
     return services.respiteoption_create(
         actor=world.coordinator,
         organisation=world.organisation,
+        coordinator=world.coordinator,
         kind=RespiteOption.Kind.SUPPORT_FAMILY_BEDS,
         name="Logeren bij Ahmed",
         volunteer=family,
@@ -288,6 +291,7 @@ def test_a_child_too_young_or_too_old_is_refused(world: World, client: Client, a
     option = services.respiteoption_create(
         actor=world.coordinator,
         organisation=world.organisation,
+        coordinator=world.coordinator,
         kind=RespiteOption.Kind.STAY_HOUSE,
         name="Logeerhuis",
         beds_per_night=2,
@@ -394,8 +398,10 @@ def test_the_months_at_the_edges_have_no_link_beyond(world: World, option: Respi
 def test_confirming_tells_the_family(
     world: World, option: RespiteOption, client: Client, django_capture_on_commit_callbacks: Any, mailoutbox: list
 ) -> None:
+    user_with_role(Role.COORDINATOR, world.organisation)  # a colleague, not named for this option
     with django_capture_on_commit_callbacks(execute=True):
         stay = book(world, option)
+    # Only the option's named coordinator hears of the request.
     assert [m.to for m in mailoutbox] == [[world.coordinator.email]]
     mailoutbox.clear()
     client.force_login(world.coordinator)
@@ -444,6 +450,7 @@ def test_a_full_night_is_named_and_the_waiting_list_offered(
     small = services.respiteoption_create(
         actor=world.coordinator,
         organisation=world.organisation,
+        coordinator=world.coordinator,
         kind=RespiteOption.Kind.STAY_HOUSE,
         name="Klein huis",
         beds_per_night=1,
