@@ -8,7 +8,10 @@ from django import forms
 from django.db.models import QuerySet
 from django.utils.translation import gettext_lazy as _
 
+from accounts.models import Organisation, User
 from core.forms import DateInput
+from hostfamilies.models import RespiteOption
+from volunteers.models import Volunteer
 from youth.models import Case
 
 
@@ -45,3 +48,104 @@ class DecideForm(forms.Form):
         max_length=500,
         widget=forms.Textarea(attrs={"rows": 2}),
     )
+
+
+class PersonChoiceField(forms.ModelChoiceField):
+    def label_from_instance(self, obj: User) -> str:
+        return obj.get_full_name() or obj.email
+
+
+class FamilyChoiceField(forms.ModelChoiceField):
+    def label_from_instance(self, obj: Volunteer) -> str:
+        # The beds are shown so the coordinator knows what "leave empty" will give.
+        return _("%(name)s in %(place)s (beds for stays: %(beds)s)") % {
+            "name": obj.user.get_full_name(),
+            "place": obj.home_place,
+            "beds": getattr(obj, "beds", 0),
+        }
+
+
+class OptionForm(forms.Form):
+    """What a coordinator can change about a respite option (`respite_services.respiteoption_update`)."""
+
+    name = forms.CharField(label=_("Name"), max_length=150, help_text=_("For example: Logeerhuis De Linde."))
+    beds_per_night = forms.IntegerField(
+        label=_("Beds per night"),
+        min_value=1,
+        max_value=100,
+        help_text=_("The most children that can sleep there on one night."),
+    )
+    age_min = forms.IntegerField(label=_("From age"), min_value=0, max_value=23, initial=0)
+    age_max = forms.IntegerField(
+        label=_("Up to age"),
+        min_value=0,
+        max_value=23,
+        initial=23,
+        help_text=_(
+            "A new age range only counts for new requests. It does not change stays that were already asked for or "
+            "confirmed."
+        ),
+    )
+    rules = forms.CharField(
+        label=_("House rules"),
+        required=False,
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 4}),
+        help_text=_("What a child and the parents should know. For example: bedtime, phones, pets in the house."),
+    )
+    coordinator = PersonChoiceField(
+        queryset=User.objects.none(),
+        label=_("Coordinator"),
+        help_text=_("This coordinator hears of new requests. Families see the name."),
+    )
+    active = forms.BooleanField(
+        label=_("Open for bookings"),
+        required=False,
+        help_text=_(
+            "Closed: nobody can ask for a new stay. Confirmed stays go ahead, and you can still decide on requests."
+        ),
+    )
+
+    def __init__(self, *args: Any, coordinators: QuerySet[User], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["coordinator"].queryset = coordinators  # type: ignore[attr-defined]
+
+
+class NewOptionForm(OptionForm):
+    """A new respite option (`respite_services.respiteoption_create`): a stay house, or a support family's beds."""
+
+    kind = forms.ChoiceField(
+        label=_("What kind of place"), choices=RespiteOption.Kind.choices, widget=forms.RadioSelect
+    )
+    organisation = forms.ModelChoiceField(queryset=Organisation.objects.none(), label=_("Organisation"))
+    volunteer = FamilyChoiceField(
+        queryset=Volunteer.objects.none(),
+        label=_("Support family"),
+        required=False,
+        help_text=_("Only for beds at a support family."),
+    )
+    field_order = ["kind", "organisation", "volunteer", "name", "beds_per_night"]
+
+    def __init__(
+        self,
+        *args: Any,
+        organisations: QuerySet[Organisation],
+        families: QuerySet[Volunteer],
+        coordinators: QuerySet[User],
+        **kwargs: Any,
+    ) -> None:
+        super().__init__(*args, coordinators=coordinators, **kwargs)
+        del self.fields["active"]  # a new option is open for bookings
+        self.fields["organisation"].queryset = organisations  # type: ignore[attr-defined]
+        if len(organisations) == 1:
+            # Most coordinators work for one organisation: nothing to choose.
+            self.fields["organisation"].initial = organisations[0]
+            self.fields["organisation"].widget = forms.HiddenInput()
+        self.fields["volunteer"].queryset = families  # type: ignore[attr-defined]
+        self.fields["age_max"].help_text = ""  # nothing was asked for yet
+        beds = self.fields["beds_per_night"]
+        beds.required = False
+        beds.help_text = _(
+            "The most children that can sleep there on one night. For a support family you can leave this empty: "
+            "then it is the number of beds the family has for stays."
+        )

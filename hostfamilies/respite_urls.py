@@ -8,7 +8,9 @@ app_name = "respite"
 
 urlpatterns = [
     path("", views.overview, name="overview"),
+    path("opties/nieuw/", views.option_create, name="option_create"),
     path("opties/<int:pk>/", views.option_detail, name="option_detail"),
+    path("opties/<int:pk>/wijzigen/", views.option_edit, name="option_edit"),
     path("opties/<int:pk>/boeken/", views.stay_create, name="stay_create"),
     path("verblijven/<int:pk>/", views.stay_detail, name="stay_detail"),
     path("verblijven/<int:pk>/besluit/", views.stay_decide, name="stay_decide"),

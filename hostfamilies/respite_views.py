@@ -22,13 +22,13 @@ from django.views.decorators.http import require_POST, require_safe
 from icalendar import Calendar, Event
 
 from accounts.models import AccessLogEntry, Role
-from accounts.selectors import has_role, organisation_ids_where
+from accounts.selectors import has_role, organisation_ids_where, organisations_where
 from accounts.services import accesslog_record, accesslog_record_many
 from core.forms import add_service_errors
 from hostfamilies import respite_selectors as selectors
 from hostfamilies import respite_services as services
 from hostfamilies.models import RespiteOption, Stay
-from hostfamilies.respite_forms import DecideForm, StayForm
+from hostfamilies.respite_forms import DecideForm, NewOptionForm, OptionForm, StayForm
 from volunteers.models import Volunteer
 from volunteers.selectors import volunteer_own
 from youth.models import Case
@@ -95,7 +95,9 @@ def overview(request: HttpRequest) -> HttpResponse:
     requested, waiting = selectors.stays_to_decide(user) if coordinates else ([], [])
     _log_stays(request, [*stays, *requested, *waiting], AccessLogEntry.What.LIST)
     context = {
-        "options": selectors.respiteoption_visible_to(user).select_related("organisation").order_by("name", "pk"),
+        "options": selectors.respiteoption_visible_to(user)
+        .select_related("organisation", "coordinator")
+        .order_by("name", "pk"),
         "stays": stays,
         "coordinates": coordinates,
         "requested": requested,
@@ -167,6 +169,51 @@ def option_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "can_book": option.active and selectors.cases_bookable_by(request.user).exists(),
     }
     return render(request, "hostfamilies/respite/option_detail.html", context)
+
+
+@login_required
+def option_create(request: HttpRequest) -> HttpResponse:
+    organisation_ids = organisation_ids_where(request.user, Role.COORDINATOR)
+    if not organisation_ids:
+        raise PermissionDenied
+    form = NewOptionForm(
+        request.POST or None,
+        organisations=organisations_where(request.user, Role.COORDINATOR).order_by("name", "pk"),
+        families=selectors.support_families_for_respite(organisation_ids),
+        coordinators=selectors.coordinators_of(organisation_ids),
+        initial={"kind": RespiteOption.Kind.STAY_HOUSE, "coordinator": request.user.pk},
+    )
+    if request.method == "POST" and form.is_valid():
+        try:
+            option = services.respiteoption_create(actor=request.user, **form.cleaned_data)
+        except ValidationError as error:
+            add_service_errors(form, error)
+        else:
+            messages.success(request, _("The new place to stay is saved. Families can ask for a stay now."))
+            return redirect("respite:option_detail", pk=option.pk)
+    return render(request, "hostfamilies/respite/option_form.html", {"form": form, "option": None})
+
+
+OPTION_FIELDS = ("name", "beds_per_night", "age_min", "age_max", "rules", "coordinator", "active")
+
+
+@login_required
+def option_edit(request: HttpRequest, pk: int) -> HttpResponse:
+    option = selectors.respiteoption_get_for(request.user, pk, write=True)
+    form = OptionForm(
+        request.POST or None,
+        initial={field: getattr(option, field) for field in OPTION_FIELDS},
+        coordinators=selectors.coordinators_of([option.organisation_id]),
+    )
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.respiteoption_update(actor=request.user, option=option, **form.cleaned_data)
+        except ValidationError as error:
+            add_service_errors(form, error)
+        else:
+            messages.success(request, _("The changes to %(name)s are saved.") % {"name": form.cleaned_data["name"]})
+            return redirect("respite:option_detail", pk=option.pk)
+    return render(request, "hostfamilies/respite/option_form.html", {"form": form, "option": option})
 
 
 # Stays

@@ -16,11 +16,11 @@ from django.db import connection
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
-from django.utils import timezone, translation
+from django.utils import formats, timezone, translation
 from django.utils.translation import gettext
 from icalendar import Calendar
 
-from accounts.models import AccessLogEntry, Role, User
+from accounts.models import AccessLogEntry, Role, RoleAssignment, User
 from hostfamilies import respite_services as services
 from hostfamilies.models import HostCalendarFeed, RespiteOption, Stay
 from tests.conftest import World
@@ -36,7 +36,9 @@ def soon(days: int) -> date:
 
 @pytest.fixture
 def client() -> Client:
-    return Client(headers={"accept-language": "en"})
+    client = Client(headers={"accept-language": "en"})
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
+    return client
 
 
 @pytest.fixture
@@ -125,6 +127,35 @@ VIEWS = [
     ),
     ("option", "get", lambda s, own: reverse("respite:option_detail", args=[s[own].option_id]), BOOKERS, BOOKERS),
     ("book", "get", lambda s, own: reverse("respite:stay_create", args=[s[own].option_id]), BOOKERS, BOOKERS),
+    # A new option has no owner yet: every coordinator may make one for their own organisation.
+    (
+        "option-new",
+        "get",
+        lambda s, own: reverse("respite:option_create"),
+        expect(FORBIDDEN, coordinator=OK),
+        expect(FORBIDDEN, coordinator=OK),
+    ),
+    (
+        "option-new-empty",
+        "post",
+        lambda s, own: reverse("respite:option_create"),
+        expect(FORBIDDEN, coordinator=OK),
+        expect(FORBIDDEN, coordinator=OK),
+    ),
+    (
+        "option-edit",
+        "get",
+        lambda s, own: reverse("respite:option_edit", args=[s[own].option_id]),
+        expect(HIDDEN, parent=FORBIDDEN, professional=FORBIDDEN, coordinator=OK, outsider=FORBIDDEN),
+        expect(HIDDEN, parent=FORBIDDEN, professional=FORBIDDEN, coordinator=FORBIDDEN, outsider=FORBIDDEN),
+    ),
+    (
+        "option-edit-empty",
+        "post",
+        lambda s, own: reverse("respite:option_edit", args=[s[own].option_id]),
+        expect(HIDDEN, parent=FORBIDDEN, professional=FORBIDDEN, coordinator=OK, outsider=FORBIDDEN),
+        expect(HIDDEN, parent=FORBIDDEN, professional=FORBIDDEN, coordinator=FORBIDDEN, outsider=FORBIDDEN),
+    ),
     ("book-empty", "post", lambda s, own: reverse("respite:stay_create", args=[s[own].option_id]), BOOKERS, BOOKERS),
     (
         "stay",
@@ -208,6 +239,8 @@ def test_view_answers_each_role(
     [
         reverse("respite:overview"),
         reverse("respite:option_detail", args=[1]),
+        reverse("respite:option_create"),
+        reverse("respite:option_edit", args=[1]),
         reverse("respite:stay_create", args=[1]),
         reverse("respite:stay_detail", args=[1]),
         reverse("respite:stay_cancel", args=[1]),
@@ -225,6 +258,7 @@ def test_pages_ask_to_log_in(db: None, client: Client, path: str) -> None:
     [
         "/logeren/opties/999999/",
         "/logeren/opties/999999/boeken/",
+        "/logeren/opties/999999/wijzigen/",
         "/logeren/verblijven/999999/",
         "/logeren/verblijven/999999/annuleren/",
         "/logeren/opties/abc/",
@@ -562,6 +596,217 @@ def test_overview_empty_states_are_plain(world: World, client: Client) -> None:
         "There are no places to stay that you can book.",
     ):
         assert sentence in html
+
+
+# Offering and changing an option
+
+
+def option_data(**changes: Any) -> dict[str, Any]:
+    data = {
+        "kind": RespiteOption.Kind.STAY_HOUSE,
+        "name": "Logeerhuis De Beuk",
+        "beds_per_night": "3",
+        "age_min": "6",
+        "age_max": "16",
+        "rules": "Om 21 uur naar bed.",
+        "active": "on",
+    }
+    data.update(changes)
+    return {key: value for key, value in data.items() if value is not None}
+
+
+def new_option(client: Client, world: World, **changes: Any) -> Any:
+    data = option_data(**{"organisation": world.organisation.pk, "coordinator": world.coordinator.pk, **changes})
+    return client.post(reverse("respite:option_create"), data)
+
+
+def test_a_coordinator_offers_a_stay_house(world: World, client: Client) -> None:
+    colleague = user_with_role(Role.COORDINATOR, world.organisation, first_name="Ineke", last_name="Vos")
+    client.force_login(world.coordinator)
+    page = client.get(reverse("respite:option_create"))
+    form = page.context["form"]
+    # One organisation: nothing to choose; the coordinator is named unless they choose a colleague.
+    assert form.fields["organisation"].widget.is_hidden
+    assert form["coordinator"].value() == world.coordinator.pk
+    assert set(form.fields["coordinator"].queryset) == {world.coordinator, colleague}
+    response = new_option(client, world, coordinator=colleague.pk)
+    option = RespiteOption.objects.get()
+    assert response["Location"] == reverse("respite:option_detail", args=[option.pk])
+    assert (option.name, option.kind, option.beds_per_night, option.age_min, option.age_max) == (
+        "Logeerhuis De Beuk",
+        RespiteOption.Kind.STAY_HOUSE,
+        3,
+        6,
+        16,
+    )
+    assert (option.coordinator, option.organisation, option.active) == (colleague, world.organisation, True)
+    html = client.get(response["Location"]).content.decode()
+    assert "The new place to stay is saved." in html
+    assert "Ineke Vos" in html
+
+
+def test_a_support_familys_beds_default_to_the_household(world: World, client: Client) -> None:
+    family = VolunteerFactory(organisation=world.organisation, kinds=[VolunteerKind.SUPPORT_FAMILY])
+    Household.objects.create(volunteer=family, beds_for_stays=2)
+    VolunteerFactory(organisation=world.organisation, kinds=[VolunteerKind.BUDDY])
+    foreign = VolunteerFactory(organisation=world.other_organisation, kinds=[VolunteerKind.SUPPORT_FAMILY])
+    stopped = VolunteerFactory(
+        organisation=world.organisation, kinds=[VolunteerKind.SUPPORT_FAMILY], status=Volunteer.Status.STOPPED
+    )
+    client.force_login(world.coordinator)
+    page = client.get(reverse("respite:option_create"))
+    assert list(page.context["form"].fields["volunteer"].queryset) == [family]
+    assert "(beds for stays: 2)" in page.content.decode()
+    for other in (foreign, stopped):
+        response = new_option(client, world, kind=RespiteOption.Kind.SUPPORT_FAMILY_BEDS, volunteer=other.pk)
+        assert response.status_code == 200
+        assert response.context["form"].errors["volunteer"]
+    response = new_option(
+        client, world, kind=RespiteOption.Kind.SUPPORT_FAMILY_BEDS, volunteer=family.pk, beds_per_night=""
+    )
+    assert response.status_code == 302
+    option = RespiteOption.objects.get()
+    assert (option.volunteer, option.beds_per_night) == (family, 2)
+
+
+@pytest.mark.parametrize(
+    ("changes", "field", "message"),
+    [
+        ({"beds_per_night": ""}, "beds_per_night", "at least one bed per night"),
+        ({"kind": RespiteOption.Kind.SUPPORT_FAMILY_BEDS}, "volunteer", "Choose the support family"),
+        ({"name": "   "}, "name", "This field is required."),
+        ({"age_min": "12", "age_max": "8"}, "age_max", "highest age cannot be lower"),
+    ],
+)
+def test_a_new_option_shows_the_services_errors_on_their_fields(
+    world: World, client: Client, changes: dict[str, str], field: str, message: str
+) -> None:
+    client.force_login(world.coordinator)
+    response = new_option(client, world, **changes)
+    assert response.status_code == 200
+    assert message in " ".join(response.context["form"].errors[field])
+    html = response.content.decode()
+    assert 'class="error-summary"' in html
+    assert 'aria-describedby="id_' in html
+    assert not RespiteOption.objects.exists()
+
+
+def test_a_new_option_only_for_the_coordinators_own_organisations(world: World, client: Client) -> None:
+    stranger = user_with_role(Role.COORDINATOR, world.other_organisation)
+    client.force_login(world.coordinator)
+    response = new_option(client, world, organisation=world.other_organisation.pk)
+    assert response.context["form"].errors["organisation"]
+    response = new_option(client, world, coordinator=stranger.pk)
+    assert response.context["form"].errors["coordinator"]
+    assert not RespiteOption.objects.exists()
+    # A coordinator of two organisations chooses one; the service checks the coordinator belongs to it.
+    RoleAssignment.objects.create(user=world.coordinator, role=Role.COORDINATOR, organisation=world.other_organisation)
+    client.force_login(world.coordinator)
+    page = client.get(reverse("respite:option_create"))
+    assert not page.context["form"].fields["organisation"].widget.is_hidden
+    response = new_option(client, world, organisation=world.other_organisation.pk, coordinator=world.coordinator.pk)
+    assert response.status_code == 302
+    response = new_option(client, world, organisation=world.organisation.pk, coordinator=stranger.pk)
+    assert "Choose a coordinator of the organisation" in " ".join(response.context["form"].errors["coordinator"])
+    assert RespiteOption.objects.get().organisation == world.other_organisation
+
+
+def test_a_coordinator_changes_an_option_on_its_page(world: World, option: RespiteOption, client: Client) -> None:
+    colleague = user_with_role(Role.COORDINATOR, world.organisation, first_name="Ineke", last_name="Vos")
+    client.force_login(world.coordinator)
+    detail = client.get(reverse("respite:option_detail", args=[option.pk])).content.decode()
+    url = reverse("respite:option_edit", args=[option.pk])
+    assert f'href="{url}"' in detail
+    page = client.get(url)
+    assert page.context["form"]["beds_per_night"].value() == 2
+    assert page.context["form"]["coordinator"].value() == world.coordinator.pk
+    html = page.content.decode()
+    assert "A new age range only counts for new requests." in html
+    assert 'name="kind"' not in html  # the kind and the support family stay
+    response = client.post(url, option_data(name="De Linde", beds_per_night="4", coordinator=colleague.pk))
+    assert response["Location"] == reverse("respite:option_detail", args=[option.pk])
+    option.refresh_from_db()
+    assert (option.name, option.beds_per_night, option.coordinator, option.active) == ("De Linde", 4, colleague, True)
+    assert "The changes to De Linde are saved." in client.get(response["Location"]).content.decode()
+
+
+def test_fewer_beds_than_confirmed_stays_is_refused_on_the_page(
+    world: World, option: RespiteOption, client: Client
+) -> None:
+    services.stay_confirm(actor=world.coordinator, stay=book(world, option, start=7, end=9))
+    services.stay_confirm(actor=world.coordinator, stay=book(world, option, case=another_child(world), start=8, end=9))
+    client.force_login(world.coordinator)
+    url = reverse("respite:option_edit", args=[option.pk])
+    response = client.post(url, option_data(beds_per_night="1", name="Anders", coordinator=world.coordinator.pk))
+    assert response.status_code == 200
+    with translation.override("en"):
+        night = formats.date_format(soon(8))
+    errors = " ".join(response.context["form"].errors["beds_per_night"])
+    assert f"On {night}, 2 children are already staying here." in errors
+    assert f"On {night}, 2 children are already staying here." in response.content.decode()
+    option.refresh_from_db()
+    assert (option.beds_per_night, option.name) == (2, "Logeerhuis De Linde")
+
+
+def test_closing_an_option_keeps_its_stays(world: World, option: RespiteOption, client: Client) -> None:
+    stay = book(world, option)
+    services.stay_confirm(actor=world.coordinator, stay=stay)
+    client.force_login(world.coordinator)
+    data = option_data(name=option.name, beds_per_night="2", active=None, coordinator=world.coordinator.pk)
+    assert client.post(reverse("respite:option_edit", args=[option.pk]), data).status_code == 302
+    option.refresh_from_db()
+    assert option.active is False
+    assert Stay.objects.get().status == Stay.Status.CONFIRMED
+    html = client.get(reverse("respite:overview")).content.decode()
+    assert "closed for now" in html
+    client.force_login(world.professional)
+    assert client.get(reverse("respite:option_detail", args=[option.pk])).status_code == 404
+
+
+def test_a_closed_option_of_another_organisation_cannot_be_changed(
+    world: World, foreign_option: RespiteOption, client: Client
+) -> None:
+    RespiteOption.objects.filter(pk=foreign_option.pk).update(active=False)
+    client.force_login(world.coordinator)
+    assert client.get(reverse("respite:option_edit", args=[foreign_option.pk])).status_code == 404
+    response = client.post(reverse("respite:option_edit", args=[foreign_option.pk]), option_data(beds_per_night="9"))
+    assert response.status_code == 404
+    assert RespiteOption.objects.get(pk=foreign_option.pk).beds_per_night == 1
+
+
+@pytest.mark.parametrize("persona", ["coordinator", "professional", "parent"])
+def test_the_coordinator_is_named_on_the_option_and_the_overview(
+    world: World, option: RespiteOption, client: Client, persona: str
+) -> None:
+    world.coordinator.last_name = "de Boer"
+    world.coordinator.save()
+    client.force_login(world.by_role(persona))
+    for url in (reverse("respite:overview"), reverse("respite:option_detail", args=[option.pk])):
+        html = client.get(url).content.decode()
+        assert "<dt>Coordinator</dt><dd>Peter de Boer</dd>" in html, url
+        assert "<dt>Organisation</dt><dd>Jeugdteam A</dd>" in html, url
+    overview = client.get(reverse("respite:overview")).content.decode()
+    detail = client.get(reverse("respite:option_detail", args=[option.pk])).content.decode()
+    coordinates = persona == "coordinator"
+    assert (f'href="{reverse("respite:option_create")}"' in overview) is coordinates
+    assert (f'href="{reverse("respite:option_edit", args=[option.pk])}"' in detail) is coordinates
+
+
+def test_an_option_without_a_named_coordinator_says_so(world: World, option: RespiteOption, client: Client) -> None:
+    RespiteOption.objects.filter(pk=option.pk).update(coordinator=None)
+    stay = book(world, option)
+    client.force_login(world.parent)
+    for url in (
+        reverse("respite:overview"),
+        reverse("respite:option_detail", args=[option.pk]),
+        reverse("respite:stay_detail", args=[stay.pk]),
+    ):
+        assert "not named yet: any coordinator of the organisation" in client.get(url).content.decode(), url
+    # Saving the option asks for a name.
+    client.force_login(world.coordinator)
+    url = reverse("respite:option_edit", args=[option.pk])
+    response = client.post(url, option_data(name=option.name, beds_per_night="2", coordinator=""))
+    assert response.context["form"].errors["coordinator"]
 
 
 # The menu

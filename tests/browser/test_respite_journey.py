@@ -139,3 +139,62 @@ def test_the_support_family_finds_and_renews_its_calendar_address(
     assert page.locator("#feed-url").input_value() != address
     assert page.request.get(f"{demo_world}{path}").status == 404
     assert_accessible(page)
+
+
+def test_a_coordinator_offers_a_stay_house_and_changes_it(
+    page: Page, demo_world: str, login_as: LoginAs, assert_accessible: AssertAccessible
+) -> None:
+    login_as(page, "peter")
+    page.locator('nav a[href="/logeren/"]').click()
+    page.locator('main a[href="/logeren/opties/nieuw/"]').click()
+    expect(page.locator('input[name="kind"][value="stay_house"]')).to_be_checked()
+    assert_accessible(page)
+
+    # Peter coordinates in two organisations, so he chooses one. A stay house needs its beds: the form comes back
+    # with the error on the field.
+    centre = RespiteOption.objects.get(name=STAY_HOUSE).organisation
+    page.locator('select[name="organisation"]').select_option(str(centre.pk))
+    page.locator('input[name="name"]').fill("Logeerhuis De Beuk")
+    page.locator('input[name="age_min"]').fill("6")
+    page.locator('input[name="age_max"]').fill("16")
+    page.locator('textarea[name="rules"]').fill("Om 21 uur naar bed.")
+    page.locator("main form button[type=submit]").click()
+    expect(page.locator(".error-summary")).to_be_visible()
+    expect(page.locator(".field-error input[name='beds_per_night']")).to_be_visible()
+    assert_accessible(page)
+    assert not RespiteOption.objects.filter(name="Logeerhuis De Beuk").exists()
+
+    page.locator('input[name="beds_per_night"]').fill("3")
+    page.locator("main form button[type=submit]").click()
+    page.wait_for_url(re.compile(r"/logeren/opties/\d+/$"))
+    expect(page.locator(".messages")).to_be_visible()
+    house = RespiteOption.objects.get(name="Logeerhuis De Beuk")
+    assert (house.organisation, house.beds_per_night, house.age_min, house.age_max) == (centre, 3, 6, 16)
+    assert house.coordinator is not None and house.coordinator.email == "peter@demo.dichtbij.example"
+    expect(page.locator("main dl.facts")).to_contain_text(house.coordinator.get_full_name())
+    assert_accessible(page)
+
+    page.locator(f'main a[href="/logeren/opties/{house.pk}/wijzigen/"]').click()
+    assert_accessible(page)
+    page.locator('input[name="beds_per_night"]').fill("2")
+    page.locator('input[name="active"]').uncheck()
+    page.locator("main form button[type=submit]").click()
+    page.wait_for_url(f"{demo_world}/logeren/opties/{house.pk}/")
+    house.refresh_from_db()
+    assert (house.beds_per_night, house.active) == (2, False)
+    assert_accessible(page)
+
+
+def test_fewer_beds_than_the_confirmed_stays_is_explained_on_the_form(
+    page: Page, demo_world: str, login_as: LoginAs, assert_accessible: AssertAccessible
+) -> None:
+    house = RespiteOption.objects.get(name=STAY_HOUSE)
+    login_as(page, "peter")
+    page.goto(f"{demo_world}/logeren/opties/{house.pk}/wijzigen/")
+    page.locator('input[name="beds_per_night"]').fill("1")
+    page.locator("main form button[type=submit]").click()
+    expect(page.locator(".error-summary")).to_be_visible()
+    expect(page.locator("#id_beds_per_night_error")).to_be_visible()
+    assert_accessible(page)
+    house.refresh_from_db()
+    assert house.beds_per_night == 2
