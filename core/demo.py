@@ -392,7 +392,10 @@ def _support_family_match(case: Case, centre: Organisation, people: dict[str, Us
             case=case,
             organisation=centre,
             what_for="Een weekend per maand logeren, zodat moeder rust heeft.",
+            wants_weekend_stays=True,
+            frequency=SupportRequest.Frequency.MONTHLY,
         )
+        _backdate(request, days=75)
         willem = Volunteer.objects.get(user__email__startswith="willem@")
         _match_walk(request, willem, people, until="start_trial")
     sanne_case = Case.objects.filter(young_person__user=people["sanne"], closed_on__isnull=True).first()
@@ -412,6 +415,7 @@ def _support_family_match(case: Case, centre: Organisation, people: dict[str, Us
         wants_weekday_afternoons=True,
         frequency=SupportRequest.Frequency.WEEKLY,
     )
+    _backdate(request, days=120)
     match = _match_walk(request, fatima, people, until="start_trial")
     version = match_agreement_propose(
         actor=coordinator,
@@ -425,6 +429,11 @@ def _support_family_match(case: Case, centre: Organisation, people: dict[str, Us
     for signatory in (people["marieke"], fatima.user):
         version = match_agreement_agree(actor=signatory, match=match, version=version)
     match_move(actor=coordinator, match=match, move="activate")
+
+
+def _backdate(request: SupportRequest, *, days: int) -> None:
+    """The family asked `days` ago, so the pages show a real waiting time."""
+    SupportRequest.objects.filter(pk=request.pk).update(created_at=timezone.now() - timedelta(days=days))
 
 
 def _match_walk(
@@ -461,7 +470,7 @@ def _waiting_list(waiting: list[tuple[Case, User, int]], centre: Organisation) -
             other_children_ages=[6] if days_ago > 30 else [],
             pet_allergy=days_ago < 30,
         )
-        SupportRequest.objects.filter(pk=made.pk).update(created_at=timezone.now() - timedelta(days=days_ago))
+        _backdate(made, days=days_ago)
 
 
 STAY_HOUSE = "Logeerhuis De Linde (demo)"
