@@ -22,5 +22,6 @@ urlpatterns = [
     path("steungezinnen/", include("hostfamilies.urls")),
     path("logeren/", include("hostfamilies.respite_urls")),
     path("onkosten/", include("expenses.urls")),
+    path("mentoren/", include("mentors.urls")),
     path("beheer/", admin.site.urls),
 ]

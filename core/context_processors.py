@@ -28,5 +28,9 @@ def dichtbij(request: HttpRequest) -> dict[str, Any]:
         "menu_respite": respite,
         # Training and expense claims are for volunteers and the coordinators who run the pool.
         "menu_training": bool(roles & {Role.VOLUNTEER, Role.COORDINATOR}),
+        # Everyone who can take part in a JIM mentorship.
+        "menu_mentors": bool(
+            roles & {Role.YOUNG_PERSON, Role.PARENT, Role.MENTOR, Role.PROFESSIONAL, Role.COORDINATOR}
+        ),
         "mfa_required": bool(user) and is_staff_user(user),
     }
