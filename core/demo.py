@@ -158,6 +158,7 @@ def demo_load() -> None:
     _support_family_match(daan_case, organisations[VOLUNTEER_CENTRE], people)
     _waiting_list([(noah_case, people["peter"], 38), (mees_case, people["eva"], 12)], organisations[VOLUNTEER_CENTRE])
     _network(people, sanne, noah)
+    _mentorships(people, sanne, daan, mees)
     _respite(organisations[VOLUNTEER_CENTRE], people)
     Consent.objects.get_or_create(
         young_person=sanne,
@@ -579,3 +580,107 @@ def _network(people: dict[str, User], sanne: YoungPerson, noah: YoungPerson) -> 
             outcome="Noah kent niemand die nu mentor kan zijn.",
             ask_for_buddy=True,
         )
+
+
+def _mentorships(people: dict[str, User], sanne: YoungPerson, daan: YoungPerson, mees: YoungPerson) -> None:
+    """JIM mentorships in several steps, through the services so the demo passes the same checks as real use:
+    Sanne with Karin Bos running (VOG seen, Marieke's mandate with reservations, agreements everyone agreed to, the
+    first check-in planned); Daan's grandfather said no and his teacher is invited; Mees's uncle asked for a call
+    and the nomination was stopped. Each young person's mentorships are made once."""
+    from mentors import services as jim
+
+    lisa, eva = people["lisa"], people["eva"]
+    today = timezone.localdate()
+    if not sanne.mentorships.exists() and sanne.mentor_choices.exists():
+        karin = people["karin"]
+        mentorship = jim.mentorship_nominate(actor=lisa, young_person=sanne)
+        _invitation, token = jim.mentorship_invite(
+            actor=lisa, mentorship=mentorship, first_name="Karin", last_name="Bos", email=karin.email, by_email=True
+        )
+        jim.invitation_accept(token=token, first_name="Karin", last_name="Bos")
+        jim.mentorship_move(actor=lisa, mentorship=mentorship, move="start_screening")
+        jim.mentorship_screening_record(actor=lisa, mentorship=mentorship, vog_issued_on=today - timedelta(days=20))
+        jim.mentorship_move(actor=lisa, mentorship=mentorship, move="screening_done")
+        jim.mandate_give(actor=people["sanne"], mentorship=mentorship, decision="yes")
+        jim.mandate_give(
+            actor=people["marieke"],
+            mentorship=mentorship,
+            decision="reservations",
+            reservations="Karin werkt veel. Ik hoop dat ze genoeg tijd heeft voor Sanne.",
+        )
+        version = jim.mentorship_agreement_propose(
+            actor=lisa,
+            mentorship=mentorship,
+            sections={
+                "pass_on_parents": "Karin vertelt Marieke alleen hoe het in grote lijnen gaat. Wat Sanne vertelt, "
+                "blijft tussen Sanne en Karin.",
+                "pass_on_professional": "Karin vertelt Lisa als ze zich zorgen maakt over school of thuis.",
+                "meetings": "Eens per twee weken op woensdagmiddag, bij Karin thuis of samen een stuk wandelen.",
+                "reach_professional": "Lisa Jansen: 071-5550199, op werkdagen van 9 tot 17 uur.",
+            },
+        )
+        for person in ("sanne", "karin", "marieke", "lisa"):
+            version = jim.mentorship_agreement_agree(actor=people[person], mentorship=mentorship, version=version)
+        jim.mentorship_move(actor=lisa, mentorship=mentorship, move="activate")
+        jim.rating_give(actor=people["sanne"], mentorship=mentorship, score=4, comment="Fijn om met Karin te praten.")
+        jim.coachingnote_add(
+            actor=lisa, mentorship=mentorship, text="Karin vraagt zich af hoeveel ze aan Marieke moet vertellen."
+        )
+    if not daan.mentorships.exists():
+        _jim_choice(lisa, daan, [("Opa Henk", "family", "opa"), ("Juf Ans", "school", "juf van groep 6")])
+        grandfather = jim.mentorship_nominate(actor=lisa, young_person=daan)
+        _invitation, token = jim.mentorship_invite(
+            actor=lisa,
+            mentorship=grandfather,
+            first_name="Henk",
+            last_name="de Vries",
+            email=f"henk.devries@{BACKGROUND_DOMAIN}",
+            by_email=True,
+        )
+        jim.invitation_decline(token=token, reason="Ik woon te ver weg om er vaak genoeg te kunnen zijn.")
+        teacher = jim.mentorship_nominate(actor=lisa, young_person=daan, choice=daan.mentor_choices.get(rank=2))
+        jim.mentorship_invite(
+            actor=lisa,
+            mentorship=teacher,
+            first_name="Ans",
+            last_name="Kok",
+            email=f"ans.kok@{BACKGROUND_DOMAIN}",
+            by_email=True,
+        )
+    if not mees.mentorships.exists():
+        _jim_choice(eva, mees, [("Oom Rik", "family", "oom")])
+        uncle = jim.mentorship_nominate(actor=eva, young_person=mees)
+        _invitation, token = jim.mentorship_invite(
+            actor=eva,
+            mentorship=uncle,
+            first_name="Rik",
+            last_name="van Dijk",
+            email=f"rik@{BACKGROUND_DOMAIN}",
+            by_email=True,
+        )
+        jim.invitation_ask_call(token=token)
+        jim.mentorship_move(
+            actor=eva,
+            mentorship=uncle,
+            move="stop",
+            reason="Mees wil eerst zelf nadenken over wie hij vraagt.",
+        )
+
+
+def _jim_choice(professional: User, child: YoungPerson, people: list[tuple[str, str, str]]) -> None:
+    """People in a child's network, all trusted and close, chosen in this order (written down by the professional)."""
+    from youth.network_services import mentorchoice_set, networkperson_add
+
+    added = [
+        networkperson_add(
+            actor=professional,
+            young_person=child,
+            first_name=first,
+            relation=relation,
+            relation_description=who,
+            closeness=1,
+            trusted=True,
+        )
+        for first, relation, who in people
+    ]
+    mentorchoice_set(actor=professional, young_person=child, person_ids=[person.pk for person in added])

@@ -1167,3 +1167,19 @@ def test_two_reminders_at_once_send_one_notice(world: World, mailoutbox: list) -
     assert not errors, errors
     assert sorted(results) == [False, False, False, True]
     assert len(mailoutbox) == 2
+
+
+def test_the_demo_world_has_mentorships_in_several_states(db: None) -> None:
+    from core.demo import demo_load
+    from mentors.selectors import checkins_of
+
+    demo_load()
+    states = {(m.young_person.first_name, m.state) for m in Mentorship.objects.select_related("young_person")}
+    assert states == {("Sanne", "active"), ("Daan", "declined"), ("Daan", "invited"), ("Mees", "stopped")}
+    sanne = Mentorship.objects.get(young_person__first_name="Sanne")
+    assert sanne.mentor is not None and sanne.mentor.email == "karin@demo.dichtbij.example"
+    assert AgreementVersion.objects.filter(agreement=agreement_of(sanne), in_force_at__isnull=False).exists()
+    planned, _held = checkins_of(sanne)
+    assert planned is not None and planned.due_on == TODAY + timedelta(weeks=8)
+    demo_load()
+    assert Mentorship.objects.count() == 4
