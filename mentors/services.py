@@ -21,7 +21,7 @@ from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy as _lazy
+from django.utils.translation import gettext_lazy
 
 from accounts.models import Role, User
 from accounts.services import user_invite
@@ -71,18 +71,20 @@ CHECKIN_REMINDER_BEFORE = timedelta(weeks=1)
 
 # Sent to the other parties when a mentorship reaches a step: one short sentence without names (core.notify).
 STATE_NOTICES = {
-    State.NOMINATED: _lazy("The professional has started asking the person chosen as mentor."),
-    State.INVITED: _lazy("The person chosen as mentor got an invitation."),
-    State.TALK: _lazy("The person asked to be a mentor would like to talk first."),
-    State.ACCEPTED: _lazy("The person asked to be a mentor said yes."),
-    State.DECLINED: _lazy("The person asked to be a mentor said no. The professional talks with you about what now."),
-    State.SCREENING: _lazy("The screening of a mentor has started."),
-    State.MANDATE: _lazy("A mentor is waiting for the mandate. Your answer may be needed."),
-    State.AGREEMENT: _lazy("Everyone said yes to the mentor. Now the agreements are made."),
-    State.ACTIVE: _lazy("A mentorship has started."),
-    State.STEPPED_BACK: _lazy("The professional steps back from a mentorship, and can still be reached."),
-    State.COMPLETED: _lazy("A mentorship is completed."),
-    State.STOPPED: _lazy("A mentorship was stopped."),
+    State.NOMINATED: gettext_lazy("The professional has started asking the person chosen as mentor."),
+    State.INVITED: gettext_lazy("The person chosen as mentor got an invitation."),
+    State.TALK: gettext_lazy("The person asked to be a mentor would like to talk first."),
+    State.ACCEPTED: gettext_lazy("The person asked to be a mentor said yes."),
+    State.DECLINED: gettext_lazy(
+        "The person asked to be a mentor said no. The professional talks with you about what now."
+    ),
+    State.SCREENING: gettext_lazy("The screening of a mentor has started."),
+    State.MANDATE: gettext_lazy("A mentor is waiting for the mandate. Your answer may be needed."),
+    State.AGREEMENT: gettext_lazy("Everyone said yes to the mentor. Now the agreements are made."),
+    State.ACTIVE: gettext_lazy("A mentorship has started."),
+    State.STEPPED_BACK: gettext_lazy("The professional steps back from a mentorship, and can still be reached."),
+    State.COMPLETED: gettext_lazy("A mentorship is completed."),
+    State.STOPPED: gettext_lazy("A mentorship was stopped."),
 }
 
 
@@ -365,7 +367,7 @@ def invitation_ask_call(*, token: str) -> Mentorship:
             people = mentorship_party_users(locked)
             notify(
                 people[Party.PROFESSIONAL],
-                notice=_lazy("The person asked to be a mentor would like a call first. Please call them."),
+                notice=gettext_lazy("The person asked to be a mentor would like a call first. Please call them."),
                 path=_path(locked),
             )
         if locked.state != State.TALK:
@@ -603,7 +605,7 @@ def mandate_give(
         elif decision == Mandate.Decision.NO:
             notify(
                 mentorship_party_users(locked)[Party.PROFESSIONAL],
-                notice=_lazy("Someone said no to a mentor. Please talk with them about it."),
+                notice=gettext_lazy("Someone said no to a mentor. Please talk with them about it."),
                 path=_path(locked),
             )
     return mandate
@@ -663,7 +665,7 @@ def mentorship_agreement_propose(
         )
         notify(
             [user for user, _party in signatories if user.pk != actor.pk],
-            notice=_lazy("New agreements about a mentor are waiting for your yes."),
+            notice=gettext_lazy("New agreements about a mentor are waiting for your yes."),
             path=_path(locked),
         )
     return version
@@ -691,7 +693,7 @@ def mentorship_agreement_agree(*, actor: User, mentorship: Mentorship, version: 
             people = mentorship_party_users(locked)
             notify(
                 [user for users in people.values() for user in users if user.pk != actor.pk],
-                notice=_lazy("Everyone agreed: the new agreements about a mentor are in force."),
+                notice=gettext_lazy("Everyone agreed: the new agreements about a mentor are in force."),
                 path=_path(locked),
             )
     return agreed
@@ -803,7 +805,7 @@ def checkin_remind(*, checkin_id: int) -> bool:
         people = mentorship_party_users(checkin.mentorship)
         notify(
             [*people[Party.PROFESSIONAL], *people[Party.MENTOR]],
-            notice=_lazy("A check-in with a mentor is due within a week. Plan it now."),
+            notice=gettext_lazy("A check-in with a mentor is due within a week. Plan it now."),
             path=_path(checkin.mentorship),
         )
         checkin.reminder_sent_on = today
