@@ -113,11 +113,15 @@ def nominate(request: HttpRequest, young_person_pk: int) -> HttpResponse:
         else:
             return _done(request, mentorship, _("The nomination is started. Now invite the nominee."))
     accesslog_record(request=request, young_person=young_person, what=AccessLogEntry.What.MENTORSHIP)
+    history = list(selectors.mentorship_visible_to(request.user).filter(young_person=young_person))
+    running = next((m for m in history if m.state not in FINISHED_STATES), None)
     context = {
         "young_person": young_person,
         "rows": rows,
-        "form": form if case is not None and rows else None,
-        "history": selectors.mentorship_visible_to(request.user).filter(young_person=young_person),
+        # While a mentorship is open, a new nomination would be refused: the page points to the open one instead.
+        "form": form if case is not None and rows and (running is None or form.errors) else None,
+        "running": running,
+        "history": history,
     }
     return render(request, "mentors/nominate.html", context, status=400 if form.errors else 200)
 

@@ -684,3 +684,14 @@ def test_odd_input_is_no_server_error(world: World, client: Client, name: str, d
     if response.status_code == 400:
         assert 'class="error-summary"' in response.content.decode()
     assert AgreementVersion.objects.count() == 1
+
+
+def test_the_nomination_page_points_to_the_running_mentorship(world: World, client: Client) -> None:
+    m = mentorship_at(world, State.INVITED)
+    client.force_login(world.professional)
+    html = client.get(reverse("mentors:nominate", args=[world.young_person.pk])).content.decode()
+    assert "A nomination or mentorship is running: Karin Bos, step: invited." in html
+    assert reverse("mentors:detail", args=[m.pk]) in html
+    assert 'name="nominate-choice"' not in html
+    response = client.post(reverse("mentors:nominate", args=[world.young_person.pk]), {"nominate-choice": "1"})
+    assert response.status_code == 400 and 'class="error-summary"' in response.content.decode()
