@@ -12,7 +12,7 @@ from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy as _lazy
+from django.utils.translation import gettext_lazy
 
 from accounts.models import Organisation, Role, User
 from accounts.selectors import organisation_ids_where
@@ -113,12 +113,12 @@ def supportrequest_create(
         # The family reads what was written down about them, and can correct it.
         notify(
             User.objects.filter(guardianships__young_person_id=case.young_person_id, guardianships__has_custody=True),
-            notice=_lazy("A support family was asked for your family. Check what we wrote down."),
+            notice=gettext_lazy("A support family was asked for your family. Check what we wrote down."),
             path=path,
         )
         notify(
             User.objects.filter(roles__role=Role.COORDINATOR, roles__organisation=organisation).exclude(pk=actor.pk),
-            notice=_lazy("A new request for a support family is on the waiting list."),
+            notice=gettext_lazy("A new request for a support family is on the waiting list."),
             path=path,
         )
     return support_request
@@ -315,13 +315,15 @@ REVIEW_REMINDER_BEFORE = timedelta(weeks=2)
 
 # Sent to the other parties when a match reaches a step; one short sentence, no names (core.notify).
 MOVE_NOTICES = {
-    State.PROPOSED: _lazy("A support family was proposed for a family. You can read about the match in Dichtbij."),
-    State.BOTH_YES: _lazy("Both families said yes to a support-family match."),
-    State.APPROVED: _lazy("A support-family match was approved."),
-    State.TRIAL: _lazy("The trial period of a support-family match has started."),
-    State.ACTIVE: _lazy("A support-family match continues after the trial period."),
-    State.ENDED: _lazy("A support-family match has ended."),
-    State.STOPPED: _lazy("A support-family match was stopped."),
+    State.PROPOSED: gettext_lazy(
+        "A support family was proposed for a family. You can read about the match in Dichtbij."
+    ),
+    State.BOTH_YES: gettext_lazy("Both families said yes to a support-family match."),
+    State.APPROVED: gettext_lazy("A support-family match was approved."),
+    State.TRIAL: gettext_lazy("The trial period of a support-family match has started."),
+    State.ACTIVE: gettext_lazy("A support-family match continues after the trial period."),
+    State.ENDED: gettext_lazy("A support-family match has ended."),
+    State.STOPPED: gettext_lazy("A support-family match was stopped."),
 }
 
 
@@ -409,7 +411,7 @@ def match_agreement_propose(
         )
         notify(
             [user for user, _party in signatories if user.pk != actor.pk],
-            notice=_lazy("New agreements for a support-family match are waiting for your yes."),
+            notice=gettext_lazy("New agreements for a support-family match are waiting for your yes."),
             path=_match_path(locked),
         )
     return version
@@ -442,7 +444,7 @@ def match_agreement_agree(*, actor: User, match: SupportFamilyMatch, version: Ag
             people = match_party_users(locked)
             notify(
                 [user for users in people.values() for user in users if user.pk != actor.pk],
-                notice=_lazy("Everyone agreed: the new agreements of a support-family match are in force."),
+                notice=gettext_lazy("Everyone agreed: the new agreements of a support-family match are in force."),
                 path=_match_path(locked),
             )
     return agreed
@@ -528,7 +530,9 @@ def matchreview_remind(*, review_id: int) -> bool:
         people = match_party_users(review.match)
         notify(
             [*people[Party.COORDINATOR], *people[Party.PARENT], *people[Party.VOLUNTEER]],
-            notice=_lazy("A review of a support-family match with both families is due in two weeks. Plan it now."),
+            notice=gettext_lazy(
+                "A review of a support-family match with both families is due in two weeks. Plan it now."
+            ),
             path=_match_path(review.match),
         )
         review.reminder_sent_on = timezone.localdate()
