@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import shutil
 import subprocess
 import sys
@@ -70,6 +71,20 @@ def test_every_text_in_the_code_is_in_the_dutch_catalogues(tmp_path: Path) -> No
         assert "untranslated" not in statistics and "fuzzy" not in statistics, (
             f"{po.relative_to(copy)}: {statistics}. Run `make translations` and translate what is new."
         )
+
+
+def test_translation_functions_keep_names_makemessages_knows() -> None:
+    """makemessages finds texts by the function's name (`_`, `gettext_lazy`, …); a text marked through another
+    alias (`gettext_lazy as _lazy`) is never collected and stays English in the Dutch interface."""
+    base = Path(settings.BASE_DIR)
+    alias = re.compile(r"from django\.utils\.translation import .*\b(\w*gettext\w*) as (?!_\b)(\w+)")
+    wrong = [
+        f"{path.relative_to(base)}: {match.group(1)} as {match.group(2)}"
+        for path in base.glob("**/*.py")
+        if ".venv" not in path.parts
+        for match in alias.finditer(path.read_text())
+    ]
+    assert wrong == [], "Import these under their own name or as `_`: " + "; ".join(wrong)
 
 
 def test_english_catalogue_compiles() -> None:
