@@ -14,6 +14,8 @@ from accounts.models import Role
 from accounts.selectors import demo_user_get, role_names, roles_of
 from accounts.services import accesslog_record_cases
 from core.health import run_checks
+from mentors.selectors import mentorship_visible_to
+from mentors.states import OPEN_STATES as MENTORSHIP_OPEN_STATES
 from volunteers.selectors import volunteer_own, volunteer_readiness
 from youth.selectors import case_list_for, consent_tasks_for, youngperson_own_or_in_custody
 
@@ -43,6 +45,9 @@ def home(request: HttpRequest) -> HttpResponse:
         "cases_without_professional": unassigned,
         "volunteer_readiness": volunteer_readiness(own_volunteer) if own_volunteer else None,
         "analyst_regions": [a.region for a in roles_of(request.user) if a.role == Role.ANALYST and a.region],
+        "open_mentorships": mentorship_visible_to(request.user).filter(state__in=MENTORSHIP_OPEN_STATES).count()
+        if Role.MENTOR in roles
+        else 0,
     }
     return render(request, "core/home.html", context)
 

@@ -695,3 +695,12 @@ def test_the_nomination_page_points_to_the_running_mentorship(world: World, clie
     assert 'name="nominate-choice"' not in html
     response = client.post(reverse("mentors:nominate", args=[world.young_person.pk]), {"nominate-choice": "1"})
     assert response.status_code == 400 and 'class="error-summary"' in response.content.decode()
+
+
+def test_the_mentors_home_page_links_to_a_running_mentorship(world: World, client: Client) -> None:
+    client.force_login(world.mentor)
+    assert "Your mentorships" not in client.get(reverse("home")).content.decode()
+    mentorship_at(world, State.ACTIVE)
+    home = client.get(reverse("home")).content.decode()
+    assert "A young person chose you as their mentor." in home
+    assert reverse("mentors:list") in home
