@@ -56,6 +56,7 @@ INSTALLED_APPS = [
     "hostfamilies",
     "agreements",
     "mentors",
+    "matching",
 ]
 
 MIDDLEWARE = [
@@ -250,3 +251,11 @@ LOGGING = {
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
 }
+
+# --- Matching -------------------------------------------------------------------------------------------------------
+# Where `manage.py matching_train` keeps the versioned fit models (one folder per version, a pointer to the current).
+MATCHING_MODEL_DIR = Path(env.str("MATCHING_MODEL_DIR", default=str(BASE_DIR / "var" / "matching")))
+# No volunteer gets more open proposals than this at once.
+MATCHING_MAX_OPEN_PROPOSALS: int = env.int("MATCHING_MAX_OPEN_PROPOSALS", default=3)
+# How far from a family's home the engine looks (km); each volunteer's own travel radius applies too.
+MATCHING_AREA_KM: int = env.int("MATCHING_AREA_KM", default=25)
