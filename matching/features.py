@@ -1,0 +1,284 @@
+"""From the database to the engine: volunteers become a CandidatePool, support and buddy requests become Requests,
+and past support-family matches become the history the fit model learns from. The only matching module that
+reads the ORM; it reads through the owning apps' selectors where they have one (readiness, open matches).
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable
+from datetime import date
+
+from django.conf import settings
+from django.db.models import Prefetch, QuerySet
+from django.utils import timezone
+
+from hostfamilies.models import SupportFamilyMatch, SupportRequest
+from hostfamilies.selectors import OPEN_STATES, open_match_counts
+from hostfamilies.states import State
+from matching.engine import (
+    EXPERIENCES,
+    GENDER_ANY,
+    GENDER_BOY,
+    GENDER_GIRL,
+    Candidate,
+    CandidatePool,
+    Proposal,
+    Request,
+    propose,
+)
+from matching.model import LASTED_DAYS, History, history_from_pairs, load_current
+from volunteers.models import AvailabilitySlot, Volunteer, VolunteerKind
+from volunteers.selectors import volunteer_readiness, with_readiness_data
+from youth.models import BuddyRequest, YoungPerson
+
+# What the family says it needs support with is free text in its own words (no diagnoses are stored); these
+# stems find the kinds of experience a volunteer can record (volunteers.models.Experience).
+NEEDS_STEMS: dict[str, tuple[str, ...]] = {
+    "autism": ("autis",),
+    "adhd": ("adhd",),
+    "lvb": ("lvb", "verstandelijk", "intellectual"),
+    "trauma": ("trauma",),
+    "divorce": ("scheiding", "divorce", "gescheiden"),
+    "debt": ("schuld", "debt", "geldzorg"),
+    "addiction": ("verslav", "alcohol", "drugs", "addiction"),
+}
+assert set(NEEDS_STEMS) == set(EXPERIENCES)
+GENDERS: dict[str, int] = {Volunteer.Gender.GIRL.value: GENDER_GIRL, Volunteer.Gender.BOY.value: GENDER_BOY}
+# What a support request's tick boxes ask for, as weekly slots (weekday 0 = Monday).
+WEEKEND_STAYS = frozenset({(4, "overnight"), (5, "overnight")})
+WEEKDAY_AFTERNOONS = frozenset((day, "afternoon") for day in range(5))
+# A match that stopped before it started (no started_on) was declined by one of the two sides.
+DECLINED_STATES = frozenset({State.STOPPED})
+# Proposals still waiting for both sides' yes: they count towards MATCHING_MAX_OPEN_PROPOSALS.
+PROPOSAL_STATES = (State.PROPOSED, State.INTRODUCTION)
+
+
+def needs_in(text: str) -> tuple[str, ...]:
+    """The kinds of experience a family's own words ask for."""
+    folded = text.casefold()
+    return tuple(code for code in EXPERIENCES if any(stem in folded for stem in NEEDS_STEMS[code]))
+
+
+def age_on(born: date, day: date) -> int:
+    return day.year - born.year - ((day.month, day.day) < (born.month, born.day))
+
+
+def volunteers_of_kind(kind: str, organisation_id: int | None = None) -> QuerySet[Volunteer]:
+    """The active volunteers registered for a kind of volunteering (support family, buddy, social broker)."""
+    volunteers = Volunteer.objects.filter(roles__kind=kind, status=Volunteer.Status.ACTIVE)
+    if organisation_id is not None:
+        volunteers = volunteers.filter(organisation_id=organisation_id)
+    return volunteers.distinct()
+
+
+def candidates(volunteers: QuerySet[Volunteer], *, on: date | None = None) -> list[Candidate]:
+    """The engine's view of volunteers: constant queries for any number of them.
+
+    `matchable` is the readiness decision without its capacity part (asked with no open matches), so that the
+    engine's own capacity filter can say which of the two keeps someone out."""
+    today = on or timezone.localdate()
+    rows = list(
+        with_readiness_data(volunteers)
+        .select_related("household")
+        .prefetch_related(Prefetch("availability", queryset=AvailabilitySlot.objects.order_by()))
+    )
+    taken = open_match_counts(v.pk for v in rows)
+    proposals = _counts(
+        SupportFamilyMatch.objects.filter(volunteer_id__in=[v.pk for v in rows], state__in=PROPOSAL_STATES),
+        "volunteer_id",
+    )
+    result = []
+    for volunteer in rows:
+        household = getattr(volunteer, "household", None)
+        result.append(
+            Candidate(
+                id=volunteer.pk,
+                latitude=volunteer.latitude,
+                longitude=volunteer.longitude,
+                travel_radius_km=volunteer.travel_radius_km,
+                capacity_left=volunteer.capacity - taken[volunteer.pk],
+                open_proposals=proposals.get(volunteer.pk, 0),
+                matchable=volunteer_readiness(volunteer, on=today, open_matches=0).matchable,
+                age_min=volunteer.preferred_age_min,
+                age_max=volunteer.preferred_age_max,
+                has_pets=bool(household and household.pets.strip()),
+                smoking=bool(household and household.smoking),
+                beds=household.beds_for_stays if household else 0,
+                availability=frozenset((slot.weekday, slot.day_part) for slot in volunteer.availability.all()),
+                experience=tuple(volunteer.experience),
+                interests=volunteer.interests,
+                languages=tuple(volunteer.languages),
+                gender_preference=GENDERS.get(volunteer.preferred_gender, GENDER_ANY),
+                culture=volunteer.culture_or_religion,
+            )
+        )
+    return result
+
+
+def _counts(matches: QuerySet[SupportFamilyMatch], key: str) -> dict[int, int]:
+    counts: dict[int, int] = defaultdict(int)
+    for value in matches.values_list(key, flat=True):
+        counts[value] += 1
+    return dict(counts)
+
+
+def candidate_pool(kind: str, organisation_id: int | None = None, *, on: date | None = None) -> CandidatePool:
+    """The pool of one kind of volunteer (of one organisation, when given)."""
+    return CandidatePool.from_candidates(candidates(volunteers_of_kind(kind, organisation_id), on=on))
+
+
+def excluded_for_case(case_id: int) -> frozenset[int]:
+    """Support families not to propose to this family: those with an open match on one of its requests (already
+    proposed), and those who declined it before (a match of its requests stopped before it started)."""
+    rows = SupportFamilyMatch.objects.filter(request__case_id=case_id).values_list(
+        "volunteer_id", "state", "started_on"
+    )
+    return frozenset(
+        volunteer_id
+        for volunteer_id, state, started_on in rows
+        if state in OPEN_STATES or (state in DECLINED_STATES and started_on is None)
+    )
+
+
+def support_request_to_request(support_request: SupportRequest, *, on: date | None = None) -> Request:
+    """A family's support request as the engine reads it. Its place comes from the request, or else from the
+    young person; a request without coordinates cannot be matched (ValueError)."""
+    today = on or timezone.localdate()
+    child = support_request.case.young_person
+    latitude = support_request.latitude if support_request.latitude is not None else child.latitude
+    longitude = support_request.longitude if support_request.longitude is not None else child.longitude
+    if latitude is None or longitude is None:
+        raise ValueError("The request has no place with coordinates.")
+    asked: frozenset[tuple[int, str]] = frozenset()
+    if support_request.wants_weekend_stays:
+        asked |= WEEKEND_STAYS
+    if support_request.wants_weekday_afternoons:
+        asked |= WEEKDAY_AFTERNOONS
+    words = f"{support_request.what_for} {support_request.wishes}"
+    return Request(
+        id=support_request.pk,
+        latitude=latitude,
+        longitude=longitude,
+        max_km=settings.MATCHING_AREA_KM,
+        child_age=age_on(child.date_of_birth, today),
+        needs=needs_in(words),
+        interests=words,
+        languages=tuple(support_request.languages),
+        asked=asked,
+        pet_allergy=support_request.pet_allergy,
+        smoke_free=support_request.smoke_free,
+        # Brothers and sisters who come along sleep over too.
+        beds_needed=1 + len(support_request.other_children_ages) if support_request.wants_weekend_stays else 0,
+        culture=support_request.culture_or_religion,
+        excluded_ids=excluded_for_case(support_request.case_id),
+        waiting_days=(today - timezone.localdate(support_request.created_at)).days,
+    )
+
+
+def young_person_to_request(
+    young_person: YoungPerson, *, request_id: int = 0, waiting_days: int = 0, on: date | None = None
+) -> Request:
+    """A young person looking for a buddy or a social broker: their place, age and languages. (Buddy matches have
+    no table of their own yet, so nothing is excluded.)"""
+    if young_person.latitude is None or young_person.longitude is None:
+        raise ValueError("The young person has no place with coordinates.")
+    today = on or timezone.localdate()
+    return Request(
+        id=request_id,
+        latitude=young_person.latitude,
+        longitude=young_person.longitude,
+        max_km=settings.MATCHING_AREA_KM,
+        child_age=age_on(young_person.date_of_birth, today),
+        languages=tuple(young_person.languages),
+        waiting_days=waiting_days,
+    )
+
+
+def buddy_request_to_request(buddy_request: BuddyRequest, *, on: date | None = None) -> Request:
+    today = on or timezone.localdate()
+    return young_person_to_request(
+        buddy_request.young_person,
+        request_id=buddy_request.pk,
+        waiting_days=(today - timezone.localdate(buddy_request.requested_at)).days,
+        on=today,
+    )
+
+
+def proposals_for_support_request(
+    support_request: SupportRequest, *, k: int = 10, use_model: bool = True
+) -> list[Proposal]:
+    """The k best support families of the request's organisation for it, with reasons. With `use_model` the
+    current fit model is blended in when one was trained; without one the rule score stands.
+    Read-only and not a permission check: callers go through the hostfamilies selectors first."""
+    fit = load_current() if use_model else None
+    pool = candidate_pool(VolunteerKind.SUPPORT_FAMILY, support_request.organisation_id)
+    return propose(
+        pool,
+        support_request_to_request(support_request),
+        k=k,
+        max_open_proposals=settings.MATCHING_MAX_OPEN_PROPOSALS,
+        model=fit,
+    )
+
+
+def proposals_for_buddy_request(
+    buddy_request: BuddyRequest,
+    *,
+    kind: str = VolunteerKind.BUDDY,
+    organisation_id: int | None = None,
+    k: int = 10,
+    use_model: bool = True,
+) -> list[Proposal]:
+    """The k best volunteers of a kind (buddies by default; plus-buddies or social brokers) for a young person
+    waiting for a buddy: of one volunteer organisation, or of all when none is given (a buddy request names no
+    volunteer organisation). Read-only and not a permission check."""
+    fit = load_current() if use_model else None
+    pool = candidate_pool(kind, organisation_id)
+    return propose(
+        pool,
+        buddy_request_to_request(buddy_request),
+        k=k,
+        max_open_proposals=settings.MATCHING_MAX_OPEN_PROPOSALS,
+        model=fit,
+    )
+
+
+def history_from_database(*, on: date | None = None) -> History:
+    """Past support-family matches whose outcome is known: lasted (ran LASTED_DAYS days or more, finished or
+    still running) or not (finished sooner). Matches that never started, or run shorter so far, are left out.
+    The features are computed from the request and the family as they are now: the past is not versioned."""
+    today = on or timezone.localdate()
+    matches = list(
+        SupportFamilyMatch.objects.filter(started_on__isnull=False)
+        .select_related("request__case__young_person")
+        .order_by("pk")
+    )
+    known = []
+    for match in matches:
+        assert match.started_on is not None
+        days = ((match.ended_on or today) - match.started_on).days
+        if days >= LASTED_DAYS:
+            known.append((match, 1))
+        elif match.state in (State.ENDED, State.STOPPED):
+            known.append((match, 0))
+    pool = CandidatePool.from_candidates(
+        candidates(Volunteer.objects.filter(pk__in={m.volunteer_id for m, _lasted in known}), on=today)
+    )
+    pairs = []
+    for match, lasted in known:
+        try:
+            request = support_request_to_request(match.request, on=match.started_on)
+        except ValueError:
+            continue
+        pairs.append((request, match.volunteer_id, lasted))
+    return history_from_pairs(pool, pairs, source="database")
+
+
+def waiting_support_requests(organisation_id: int) -> Iterable[SupportRequest]:
+    """The organisation's waiting list, oldest first, ready for `support_request_to_request`."""
+    return (
+        SupportRequest.objects.filter(organisation_id=organisation_id, status=SupportRequest.Status.WAITING)
+        .select_related("case__young_person")
+        .order_by("created_at", "pk")
+    )
