@@ -178,7 +178,7 @@ def test_five_people_walk_a_jim_from_the_choice_to_the_closure(
 
     # Lieke (13) and both parents with custody say yes; Marieke with reservations.
     lieke_page, marieke, jeroen = browsers("lieke"), browsers("marieke"), browsers("jeroen")
-    lieke_page.get_by_role("link", name="Mentors").click()
+    lieke_page.get_by_role("link", name="Mentors", exact=True).click()
     assert_accessible(lieke_page)
     lieke_page.get_by_role("link", name="JIM of Lieke: Ria de Boer").click()
     assert_accessible(lieke_page)
@@ -276,7 +276,7 @@ def test_the_demos_running_mentorship_and_an_expired_link(
     demo_world: str, browsers: Any, assert_accessible: AssertAccessible
 ) -> None:
     karin = browsers("karin")
-    karin.get_by_role("link", name="Mentors").click()
+    karin.get_by_role("link", name="Mentors", exact=True).click()
     karin.get_by_role("link", name="JIM of Sanne: Karin Bos").click()
     expect(karin.get_by_text("Eens per twee weken op woensdagmiddag", exact=False).first).to_be_visible()
     assert_accessible(karin)
