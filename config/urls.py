@@ -21,6 +21,7 @@ urlpatterns = [
     path("training/", include("training.urls")),
     path("steungezinnen/", include("hostfamilies.urls")),
     path("logeren/", include("hostfamilies.respite_urls")),
+    path("koppelen/", include("matching.urls")),
     path("onkosten/", include("expenses.urls")),
     path("mentoren/", include("mentors.urls")),
     path("beheer/", admin.site.urls),

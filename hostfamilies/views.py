@@ -24,6 +24,7 @@ from hostfamilies import selectors, services
 from hostfamilies.forms import IntakeForm, MoveForm, ProposeForm, ReviewForm, SupportRequestForm
 from hostfamilies.models import SupportFamilyMatch, SupportRequest
 from hostfamilies.states import MOVES, State
+from matching.selectors import proposal_is_staff
 from youth.selectors import case_writable_by
 
 
@@ -90,6 +91,8 @@ def request_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "position": selectors.waiting_list_positions([support_request]).get(support_request.pk),
         "languages": [language_label(code) for code in support_request.languages],
         "propose_form": ProposeForm(volunteers=candidates) if candidates is not None else None,
+        # Choosing together (matching): the round for those who work on the request, the choice for the family.
+        "proposals_staff": proposal_is_staff(request.user, support_request),
     }
     return render(request, "hostfamilies/request_detail.html", context)
 

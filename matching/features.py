@@ -8,6 +8,7 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Iterable
 from datetime import date
+from typing import Any
 
 from django.conf import settings
 from django.db.models import Prefetch, QuerySet
@@ -28,6 +29,8 @@ from matching.engine import (
     propose,
 )
 from matching.model import LASTED_DAYS, History, history_from_pairs, load_current
+from matching.models import OPEN_STATUSES, ProposalStatus
+from matching.models import Proposal as MatchProposal
 from volunteers.models import AvailabilitySlot, Volunteer, VolunteerKind
 from volunteers.selectors import volunteer_readiness, with_readiness_data
 from youth.models import BuddyRequest, YoungPerson
@@ -88,6 +91,9 @@ def candidates(volunteers: QuerySet[Volunteer], *, on: date | None = None) -> li
         SupportFamilyMatch.objects.filter(volunteer_id__in=[v.pk for v in rows], state__in=PROPOSAL_STATES),
         "volunteer_id",
     )
+    # Proposals a family has seen or chose count too (matching.models.OPEN_STATUSES).
+    for volunteer_id, count in open_proposal_counts(v.pk for v in rows).items():
+        proposals[volunteer_id] = proposals.get(volunteer_id, 0) + count
     result = []
     for volunteer in rows:
         household = getattr(volunteer, "household", None)
@@ -116,7 +122,7 @@ def candidates(volunteers: QuerySet[Volunteer], *, on: date | None = None) -> li
     return result
 
 
-def _counts(matches: QuerySet[SupportFamilyMatch], key: str) -> dict[int, int]:
+def _counts(matches: QuerySet[Any], key: str) -> dict[int, int]:
     counts: dict[int, int] = defaultdict(int)
     for value in matches.values_list(key, flat=True):
         counts[value] += 1
@@ -128,17 +134,36 @@ def candidate_pool(kind: str, organisation_id: int | None = None, *, on: date | 
     return CandidatePool.from_candidates(candidates(volunteers_of_kind(kind, organisation_id), on=on))
 
 
-def excluded_for_case(case_id: int) -> frozenset[int]:
+def open_proposal_counts(volunteer_ids: Iterable[int]) -> dict[int, int]:
+    """How many open proposals (shown to a family, chosen, accepted) each volunteer has; absent when none."""
+    ids = list(volunteer_ids)
+    if not ids:
+        return {}
+    return _counts(
+        MatchProposal.objects.filter(volunteer_id__in=ids, status__in=OPEN_STATUSES).order_by(), "volunteer_id"
+    )
+
+
+def excluded_for_case(case_id: int, request_id: int | None = None) -> frozenset[int]:
     """Support families not to propose to this family: those with an open match on one of its requests (already
-    proposed), and those who declined it before (a match of its requests stopped before it started)."""
+    proposed), those who declined it before (a match of its requests stopped before it started, or a proposal they
+    said no to), and for `request_id` those already in its proposal rounds (shown, chosen, not chosen, excluded by
+    the coordinator). Suggestions the family has not seen yet are made again each round, so they are not here."""
     rows = SupportFamilyMatch.objects.filter(request__case_id=case_id).values_list(
         "volunteer_id", "state", "started_on"
     )
-    return frozenset(
+    excluded = {
         volunteer_id
         for volunteer_id, state, started_on in rows
         if state in OPEN_STATES or (state in DECLINED_STATES and started_on is None)
-    )
+    }
+    proposals = MatchProposal.objects.filter(case_id=case_id, status=ProposalStatus.DECLINED)
+    if request_id is not None:
+        proposals = proposals | MatchProposal.objects.filter(support_request_id=request_id).exclude(
+            status=ProposalStatus.SUGGESTED
+        )
+    excluded.update(proposals.values_list("volunteer_id", flat=True))
+    return frozenset(excluded)
 
 
 def support_request_to_request(support_request: SupportRequest, *, on: date | None = None) -> Request:
@@ -171,7 +196,7 @@ def support_request_to_request(support_request: SupportRequest, *, on: date | No
         # Brothers and sisters who come along sleep over too.
         beds_needed=1 + len(support_request.other_children_ages) if support_request.wants_weekend_stays else 0,
         culture=support_request.culture_or_religion,
-        excluded_ids=excluded_for_case(support_request.case_id),
+        excluded_ids=excluded_for_case(support_request.case_id, support_request.pk),
         waiting_days=(today - timezone.localdate(support_request.created_at)).days,
     )
 

@@ -1,0 +1,30 @@
+"""Forms of the proposal pages: a reason (excluding, declining) and the family's choice."""
+
+from __future__ import annotations
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+
+class ReasonForm(forms.Form):
+    reason = forms.CharField(label=_("Why?"), max_length=500, required=False, widget=forms.Textarea(attrs={"rows": 2}))
+
+
+class AnswerForm(forms.Form):
+    answer = forms.ChoiceField(
+        label=_("Your answer"),
+        choices=[("yes", _("Yes, I would like to support this family")), ("no", _("No, I cannot do this"))],
+        widget=forms.RadioSelect,
+    )
+    reason = forms.CharField(
+        label=_("If you say no: why?"),
+        max_length=500,
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text=_("The coordinator reads this. The family only hears that you cannot do it."),
+    )
+
+
+class ChooseForm(forms.Form):
+    proposal = forms.IntegerField(required=False, min_value=1, max_value=2**31 - 1)
+    others = forms.BooleanField(required=False)

@@ -1,0 +1,107 @@
+"""Proposal rounds: the engine's ranked proposals for a family's support request, and what people decided about
+each of them. The engine proposes; the coordinator shows three to the family, the family chooses, the volunteer
+says yes or no, and the coordinator or the case professional approves (matching/services.py)."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+
+from hostfamilies.models import SupportFamilyMatch, SupportRequest
+from volunteers.models import Volunteer
+from youth.models import Case
+
+
+class ProposalStatus(models.TextChoices):
+    # Lower case: read inside a sentence ("Status: shown to the family").
+    SUGGESTED = "suggested", _("suggested by the engine")
+    SHOWN = "shown", _("shown to the family")
+    NOT_CHOSEN = "not_chosen", _("not chosen by the family")
+    EXCLUDED = "excluded", _("excluded by the coordinator")
+    ASKED = "asked", _("chosen by the family, volunteer asked")
+    ACCEPTED = "accepted", _("the volunteer said yes")
+    DECLINED = "declined", _("the volunteer said no")
+    APPROVED = "approved", _("approved")
+
+
+# A live proposal is still on its way to a match; a volunteer has at most one per request.
+LIVE_STATUSES: tuple[str, ...] = (
+    ProposalStatus.SUGGESTED,
+    ProposalStatus.SHOWN,
+    ProposalStatus.ASKED,
+    ProposalStatus.ACCEPTED,
+)
+# Open proposals count towards settings.MATCHING_MAX_OPEN_PROPOSALS: the family has seen them or chose them.
+OPEN_STATUSES: tuple[str, ...] = (ProposalStatus.SHOWN, ProposalStatus.ASKED, ProposalStatus.ACCEPTED)
+# What the family sees: from being shown until the end of the round.
+FAMILY_STATUSES: tuple[str, ...] = (
+    ProposalStatus.SHOWN,
+    ProposalStatus.ASKED,
+    ProposalStatus.ACCEPTED,
+    ProposalStatus.DECLINED,
+    ProposalStatus.APPROVED,
+)
+# What the volunteer sees: from being asked.
+VOLUNTEER_STATUSES: tuple[str, ...] = (
+    ProposalStatus.ASKED,
+    ProposalStatus.ACCEPTED,
+    ProposalStatus.DECLINED,
+    ProposalStatus.APPROVED,
+)
+
+
+class Proposal(models.Model):
+    """One volunteer proposed for one support request, with the engine's score, reasons and per-factor
+    contributions as they were when proposed (a snapshot: the volunteer or the request may change later)."""
+
+    support_request = models.ForeignKey(
+        SupportRequest, on_delete=models.PROTECT, related_name="proposals", verbose_name=_("support request")
+    )
+    # The request's case, kept here so the database can refuse a volunteer who said no to this family before.
+    case = models.ForeignKey(Case, on_delete=models.PROTECT, related_name="+", verbose_name=_("case"))
+    volunteer = models.ForeignKey(
+        Volunteer, on_delete=models.PROTECT, related_name="proposals", verbose_name=_("volunteer")
+    )
+    rank = models.PositiveSmallIntegerField(_("rank"))
+    score = models.FloatField(_("score"))
+    distance_km = models.FloatField(_("distance in km"))
+    # [{"factor", "label", "value", "weight", "points"}, …] and ["6 km from home", …]
+    contributions = models.JSONField(default=list)
+    reasons = models.JSONField(default=list)
+    engine_version = models.CharField(_("engine version"), max_length=40)
+    status = models.CharField(
+        _("status"), max_length=12, choices=ProposalStatus.choices, default=ProposalStatus.SUGGESTED
+    )
+    reason = models.TextField(_("reason"), blank=True)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    match = models.ForeignKey(SupportFamilyMatch, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("changed at"), auto_now=True)
+
+    class Meta:
+        ordering = ["rank", "pk"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["support_request", "volunteer"],
+                condition=Q(status__in=LIVE_STATUSES),
+                name="proposal_one_live_per_request_volunteer",
+            ),
+            # A volunteer who said no to a family is never proposed to that family again: a live proposal cannot
+            # exist beside a declined one for the same case (and there is only one declined row).
+            models.UniqueConstraint(
+                fields=["case", "volunteer"],
+                condition=Q(status__in=(*LIVE_STATUSES, ProposalStatus.DECLINED)),
+                name="proposal_declined_never_again",
+            ),
+            models.CheckConstraint(condition=Q(rank__gte=1), name="proposal_rank_positive"),
+        ]
+        indexes = [models.Index(fields=["volunteer", "status"], name="proposal_volunteer_status")]
+        verbose_name = _("proposal")
+        verbose_name_plural = _("proposals")
+
+    def __str__(self) -> str:
+        return f"{self.support_request_id} – {self.volunteer_id} ({self.status})"

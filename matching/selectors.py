@@ -1,0 +1,312 @@
+"""Reads of proposal rounds.
+
+Who sees a proposal: the coordinators of the request's organisation and the professionals assigned to the
+request's case (everything, with the engine's scores); the family — the custodial parents, and the young person
+from 12 with an account — once it was shown to them, anonymised by the pages; the volunteer once the family chose
+them. Who may act on it: the coordinator and the professional while it is on its way (exclude, approve), the
+family while it is shown (choose), the volunteer while asked (accept or decline).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+
+from django.conf import settings
+from django.db.models import Q, QuerySet
+from django.utils import timezone
+
+from accounts.models import Role, User
+from accounts.selectors import AnyUser, organisation_ids_where
+from core.selectors import object_get_for
+from hostfamilies.models import SupportRequest
+from matching.engine import Comparison
+from matching.models import FAMILY_STATUSES, LIVE_STATUSES, VOLUNTEER_STATUSES, Proposal, ProposalStatus
+from volunteers.models import Volunteer
+from youth.models import CaseAssignment, Guardianship
+
+# From this age a young person chooses with their parents (youth.selectors.consent_parties_required: from 12 the
+# young person's own yes is needed).
+CHOOSES_FROM_AGE = 12
+
+
+def born_on_or_before(years: int, today: date | None = None) -> date:
+    """The last birthday on which someone is `years` old today (29 February counts from 1 March)."""
+    today = today or timezone.localdate()
+    try:
+        return today.replace(year=today.year - years)
+    except ValueError:
+        return today.replace(year=today.year - years, day=28)
+
+
+def _staff_scope(user: AnyUser) -> Q | None:
+    scope: Q | None = None
+    coordinator_orgs = organisation_ids_where(user, Role.COORDINATOR)
+    if coordinator_orgs:
+        scope = Q(support_request__organisation_id__in=coordinator_orgs)
+    professional_orgs = organisation_ids_where(user, Role.PROFESSIONAL)
+    if professional_orgs:
+        assigned = Q(
+            case_id__in=CaseAssignment.objects.filter(
+                professional_id=user.pk, case__organisation_id__in=professional_orgs
+            ).values("case_id")
+        )
+        scope = assigned if scope is None else scope | assigned
+    return scope
+
+
+def _family_scope(user: AnyUser) -> Q:
+    """The cases where the user chooses as family: custodial parent, or the young person from 12."""
+    custody = Guardianship.objects.filter(guardian_id=user.pk, has_custody=True).values("young_person_id")
+    return Q(case__young_person_id__in=custody) | Q(
+        case__young_person__user_id=user.pk,
+        case__young_person__date_of_birth__lte=born_on_or_before(CHOOSES_FROM_AGE),
+    )
+
+
+def proposal_visible_to(user: AnyUser) -> QuerySet[Proposal]:
+    """Proposals the user may read (see the module docstring)."""
+    if not user.is_authenticated:
+        return Proposal.objects.none()
+    scope = (_family_scope(user) & Q(status__in=FAMILY_STATUSES)) | Q(
+        volunteer__user_id=user.pk, status__in=VOLUNTEER_STATUSES
+    )
+    staff = _staff_scope(user)
+    if staff is not None:
+        scope |= staff
+    return Proposal.objects.filter(scope)
+
+
+def proposal_writable_by(user: AnyUser) -> QuerySet[Proposal]:
+    """Proposals on which the user may act now."""
+    if not user.is_authenticated:
+        return Proposal.objects.none()
+    scope = (_family_scope(user) & Q(status=ProposalStatus.SHOWN)) | Q(
+        volunteer__user_id=user.pk, status=ProposalStatus.ASKED
+    )
+    staff = _staff_scope(user)
+    if staff is not None:
+        scope |= staff & Q(status__in=LIVE_STATUSES)
+    return Proposal.objects.filter(scope)
+
+
+def proposal_choosable_by(user: AnyUser) -> QuerySet[Proposal]:
+    """Proposals the user may choose, or set aside by asking for others: shown to their own family."""
+    if not user.is_authenticated:
+        return Proposal.objects.none()
+    return Proposal.objects.filter(_family_scope(user), status=ProposalStatus.SHOWN)
+
+
+def proposal_get_for(user: AnyUser, pk: int, write: bool = False) -> Proposal:
+    """One proposal: 404 when invisible to the user, 403 when `write` is asked and the user may not act on it."""
+    visible = proposal_visible_to(user).select_related(
+        "support_request__organisation", "case__young_person", "volunteer__user", "volunteer__household"
+    )
+    return object_get_for(visible, proposal_writable_by(user), pk, write=write)
+
+
+def proposal_is_staff(user: AnyUser, support_request: SupportRequest) -> bool:
+    """Whether the user works on the request's proposals: a coordinator of its organisation or a professional
+    assigned to its case (they see scores and may approve)."""
+    scope = _staff_scope(user)
+    if scope is None:
+        return False
+    return (
+        SupportRequest.objects.filter(pk=support_request.pk)
+        .filter(
+            Q(organisation_id__in=organisation_ids_where(user, Role.COORDINATOR))
+            | Q(
+                case_id__in=CaseAssignment.objects.filter(
+                    professional_id=user.pk,
+                    case__organisation_id__in=organisation_ids_where(user, Role.PROFESSIONAL),
+                ).values("case_id")
+            )
+        )
+        .exists()
+    )
+
+
+def proposal_is_coordinator(user: AnyUser, support_request: SupportRequest) -> bool:
+    return support_request.organisation_id in organisation_ids_where(user, Role.COORDINATOR)
+
+
+def proposal_family_request(user: AnyUser, pk: int) -> SupportRequest:
+    """The support request whose family page the user may open (custodial parent, or the young person from 12);
+    404 for anyone else, the same answer as "does not exist"."""
+    from django.http import Http404
+
+    if not user.is_authenticated:
+        raise Http404
+    found = (
+        SupportRequest.objects.filter(_family_scope(user), pk=pk)
+        .select_related("case__young_person", "organisation")
+        .first()
+    )
+    if found is None:
+        raise Http404
+    return found
+
+
+def proposal_round(support_request: SupportRequest) -> list[Proposal]:
+    """All proposals of a request, best first, with their volunteers; each gets `parts`: (label in the reader's
+    language, contribution) per factor of its snapshot. One query."""
+    from matching.engine import FACTOR_LABELS
+
+    proposals = list(
+        Proposal.objects.filter(support_request=support_request)
+        .select_related("volunteer__user", "decided_by")
+        .order_by("rank", "pk")
+    )
+    for proposal in proposals:
+        proposal.parts = [  # type: ignore[attr-defined]
+            (str(FACTOR_LABELS.get(part["factor"], part["label"])), part) for part in proposal.contributions
+        ]
+    return proposals
+
+
+def proposal_family_rows(user: AnyUser, support_request: SupportRequest) -> list[Proposal]:
+    """What the family sees of the round: proposals shown to them and what became of them, with what the
+    anonymised profile needs."""
+    return list(
+        proposal_visible_to(user)
+        .filter(support_request=support_request, status__in=FAMILY_STATUSES)
+        .select_related("volunteer__user", "volunteer__household")
+        .prefetch_related("volunteer__household__members")
+        .order_by("rank", "pk")
+    )
+
+
+@dataclass(frozen=True)
+class Profile:
+    """What the family may know of a proposed volunteer before a match is approved: no surname, address, postcode,
+    phone or email, and nobody else in the household by name."""
+
+    first_name: str
+    place: str
+    adults: int
+    children_ages: list[int]
+    pets: bool
+    interests: str
+    reasons: list[str]
+
+
+def anonymised_profile(proposal: Proposal, today: date | None = None) -> Profile:
+    """The anonymised profile of a proposal's volunteer (the volunteer must come with user and household)."""
+    volunteer: Volunteer = proposal.volunteer
+    year = (today or timezone.localdate()).year
+    household = getattr(volunteer, "household", None)
+    members = list(household.members.all()) if household else []
+    adults = 1 + sum(1 for m in members if m.is_adult)
+    children = sorted(year - m.birth_year for m in members if not m.is_adult and m.birth_year)
+    children_without_year = sum(1 for m in members if not m.is_adult and not m.birth_year)
+    return Profile(
+        first_name=volunteer.user.first_name,
+        place=volunteer.home_place,
+        adults=adults,
+        children_ages=children + [-1] * children_without_year,
+        pets=bool(household and household.pets.strip()),
+        interests=volunteer.interests,
+        reasons=list(proposal.reasons),
+    )
+
+
+def request_people(support_request: SupportRequest) -> dict[str, list[User]]:
+    """Who hears of a proposal round: the family (custodial parents, the young person from 12 with an account),
+    the coordinators of the request's organisation and the case's professionals. Four queries."""
+    case = support_request.case
+    active = User.objects.filter(is_active=True).order_by("pk")
+    young_person = case.young_person
+    family = list(active.filter(guardianships__young_person_id=young_person.pk, guardianships__has_custody=True))
+    if young_person.user_id and young_person.date_of_birth <= born_on_or_before(CHOOSES_FROM_AGE):
+        family += list(active.filter(pk=young_person.user_id))
+    return {
+        "family": family,
+        "coordinators": list(
+            active.filter(
+                roles__role=Role.COORDINATOR, roles__organisation_id=support_request.organisation_id
+            ).distinct()
+        ),
+        "professionals": list(
+            active.filter(
+                pk__in=CaseAssignment.objects.filter(case=case).values("professional_id"),
+                roles__role=Role.PROFESSIONAL,
+                roles__organisation_id=case.organisation_id,
+            ).distinct()
+        ),
+    }
+
+
+def waiting_requests_for(user: AnyUser) -> QuerySet[SupportRequest]:
+    """The waiting support requests of the organisations where the user is a coordinator, oldest first."""
+    return SupportRequest.objects.filter(
+        organisation_id__in=organisation_ids_where(user, Role.COORDINATOR), status=SupportRequest.Status.WAITING
+    ).order_by("created_at", "pk")
+
+
+@dataclass(frozen=True)
+class PlanRow:
+    support_request: SupportRequest
+    waiting_days: int
+    global_pick: Volunteer | None
+    first_come_pick: Volunteer | None
+
+
+@dataclass(frozen=True)
+class WaitingListPlan:
+    """The global assignment beside first-come-first-served for one organisation's waiting list: a planning aid,
+    not a decision (people choose through the proposal rounds)."""
+
+    organisation_name: str
+    rows: list[PlanRow]
+    without_place: int
+    comparison: Comparison
+
+    @property
+    def extra_matched(self) -> int:
+        return self.comparison.extra_matched
+
+    @property
+    def extra_fit(self) -> float:
+        return self.comparison.extra_fit
+
+
+def waiting_list_plans(user: AnyUser) -> list[WaitingListPlan]:
+    """For every organisation where the user is a coordinator, its waiting list assigned globally (scipy) and the
+    old way, on the same shortlists. A handful of queries per organisation, whatever its size."""
+    from accounts.models import Organisation
+    from matching.engine import compare_assignments
+    from matching.features import candidate_pool, support_request_to_request, waiting_support_requests
+    from matching.model import load_current
+    from volunteers.models import VolunteerKind
+
+    plans = []
+    fit = load_current()
+    today = timezone.localdate()
+    for organisation in Organisation.objects.filter(pk__in=organisation_ids_where(user, Role.COORDINATOR)).order_by(
+        "name", "pk"
+    ):
+        pool = candidate_pool(VolunteerKind.SUPPORT_FAMILY, organisation.pk, on=today)
+        waiting = list(waiting_support_requests(organisation.pk))
+        requests, without_place = [], 0
+        for support_request in waiting:
+            try:
+                requests.append(support_request_to_request(support_request, on=today))
+            except ValueError:
+                without_place += 1
+        comparison = compare_assignments(
+            pool, requests, max_open_proposals=settings.MATCHING_MAX_OPEN_PROPOSALS, model=fit
+        )
+        chosen = set(comparison.global_.pairs.values()) | set(comparison.first_come_first_served.pairs.values())
+        volunteers = Volunteer.objects.select_related("user").in_bulk(chosen)
+        waited = {r.id: r.waiting_days for r in requests}
+        rows = [
+            PlanRow(
+                support_request=support_request,
+                waiting_days=waited.get(support_request.pk, 0),
+                global_pick=volunteers.get(comparison.global_.pairs.get(support_request.pk, 0)),
+                first_come_pick=volunteers.get(comparison.first_come_first_served.pairs.get(support_request.pk, 0)),
+            )
+            for support_request in waiting
+        ]
+        plans.append(WaitingListPlan(organisation.name, rows, without_place, comparison))
+    return plans

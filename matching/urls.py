@@ -1,0 +1,18 @@
+from __future__ import annotations
+
+from django.urls import path
+
+from matching import views
+
+app_name = "matching"
+
+urlpatterns = [
+    path("wachtlijst/", views.waiting_list, name="waiting_list"),
+    path("aanvragen/<int:pk>/", views.proposal_round, name="round"),
+    path("aanvragen/<int:pk>/zoeken/", views.round_suggest, name="round_suggest"),
+    path("aanvragen/<int:pk>/tonen/", views.round_show, name="round_show"),
+    path("aanvragen/<int:pk>/kiezen/", views.choose, name="choose"),
+    path("voorstellen/<int:pk>/", views.ask, name="ask"),
+    path("voorstellen/<int:pk>/uitsluiten/", views.exclude, name="exclude"),
+    path("voorstellen/<int:pk>/goedkeuren/", views.approve, name="approve"),
+]
