@@ -57,6 +57,7 @@ INSTALLED_APPS = [
     "agreements",
     "mentors",
     "matching",
+    "messaging",
 ]
 
 MIDDLEWARE = [
@@ -259,3 +260,20 @@ MATCHING_MODEL_DIR = Path(env.str("MATCHING_MODEL_DIR", default=str(BASE_DIR / "
 MATCHING_MAX_OPEN_PROPOSALS: int = env.int("MATCHING_MAX_OPEN_PROPOSALS", default=3)
 # How far from a family's home the engine looks (km); each volunteer's own travel radius applies too.
 MATCHING_AREA_KM: int = env.int("MATCHING_AREA_KM", default=25)
+
+# --- Messaging ------------------------------------------------------------------------------------------------------
+MESSAGING_MAX_LENGTH: int = env.int("MESSAGING_MAX_LENGTH", default=2000)
+# Per user: at most this many messages in MESSAGING_RATE_SECONDS (counted in the cache).
+MESSAGING_RATE_COUNT: int = env.int("MESSAGING_RATE_COUNT", default=30)
+MESSAGING_RATE_SECONDS: int = env.int("MESSAGING_RATE_SECONDS", default=60)
+# At most one notification per member and conversation in this many minutes.
+MESSAGING_NOTIFY_EVERY_MINUTES: int = env.int("MESSAGING_NOTIFY_EVERY_MINUTES", default=15)
+# Quiet hours for young people (local time): no SMS or email from START until END.
+MESSAGING_QUIET_START: int = env.int("MESSAGING_QUIET_START", default=22)
+MESSAGING_QUIET_END: int = env.int("MESSAGING_QUIET_END", default=7)
+# The Dutch danger-signal words (one a line): a match alerts the case professional, the message is not blocked.
+MESSAGING_DANGER_WORDS_FILE = Path(
+    env.str("MESSAGING_DANGER_WORDS_FILE", default=str(BASE_DIR / "messaging" / "danger_words.txt"))
+)
+# Twilio calls this address with delivery statuses (the full URL is part of the signature).
+MESSAGING_TWILIO_STATUS_URL: str = env.str("MESSAGING_TWILIO_STATUS_URL", default="")

@@ -24,5 +24,6 @@ urlpatterns = [
     path("koppelen/", include("matching.urls")),
     path("onkosten/", include("expenses.urls")),
     path("mentoren/", include("mentors.urls")),
+    path("berichten/", include("messaging.urls")),
     path("beheer/", admin.site.urls),
 ]

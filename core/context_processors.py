@@ -8,6 +8,7 @@ from django.http import HttpRequest
 from accounts.models import Role
 from accounts.selectors import is_staff_user, role_names
 from hostfamilies.respite_selectors import respiteoption_hosted_by
+from messaging.selectors import unread_total_for
 
 
 def dichtbij(request: HttpRequest) -> dict[str, Any]:
@@ -32,5 +33,8 @@ def dichtbij(request: HttpRequest) -> dict[str, Any]:
         "menu_mentors": bool(
             roles & {Role.YOUNG_PERSON, Role.PARENT, Role.MENTOR, Role.PROFESSIONAL, Role.COORDINATOR}
         ),
+        # Everyone who can be in a conversation; the unread count is one query.
+        "menu_messages": bool(roles - {Role.ANALYST, Role.ADMIN}),
+        "menu_unread": unread_total_for(user) if user and roles - {Role.ANALYST, Role.ADMIN} else 0,
         "mfa_required": bool(user) and is_staff_user(user),
     }

@@ -15,15 +15,15 @@ logger = logging.getLogger(__name__)
 
 
 class SmsTransport(Protocol):
-    def send(self, *, to: str, body: str) -> str:
-        """Send one SMS; returns the provider's message id."""
+    def send(self, *, to: str, body: str, status_callback: str = "") -> str:
+        """Send one SMS; returns the provider's message id. `status_callback`: where the provider reports delivery."""
         ...
 
 
 class ConsoleTransport:
     """Development: prints the SMS instead of sending it."""
 
-    def send(self, *, to: str, body: str) -> str:
+    def send(self, *, to: str, body: str, status_callback: str = "") -> str:
         print(f"SMS to {to}: {body}", flush=True)  # noqa: T201 - this transport's whole purpose
         return "console"
 
@@ -36,8 +36,9 @@ class TwilioTransport:
 
         self.client = Client(settings.TWILIO_ACCOUNT_SID, settings.TWILIO_AUTH_TOKEN, http_client=http_client)
 
-    def send(self, *, to: str, body: str) -> str:
-        message = self.client.messages.create(to=to, from_=settings.TWILIO_FROM_NUMBER, body=body)
+    def send(self, *, to: str, body: str, status_callback: str = "") -> str:
+        extra = {"status_callback": status_callback} if status_callback else {}
+        message = self.client.messages.create(to=to, from_=settings.TWILIO_FROM_NUMBER, body=body, **extra)
         # The number and body stay out of the log: both are personal.
         logger.info("SMS sent via Twilio, sid=%s", message.sid)
         return str(message.sid)

@@ -32,6 +32,7 @@ from hostfamilies.selectors import (
     supportrequest_writable_by,
 )
 from hostfamilies.states import FINISHED_STATES, MOVES, OPEN_STATES, Move, Party, State
+from messaging.services import conversations_follow_match
 from volunteers.models import Volunteer, VolunteerKind
 from volunteers.selectors import volunteer_readiness, with_readiness_data
 from youth.models import Case
@@ -291,6 +292,7 @@ def match_move(
             locked.ended_on, locked.ended_by, locked.end_reason = today, actor, reason
             locked.outcome = outcome
         locked.save()
+        conversations_follow_match(match=locked)
         if locked.state == State.ACTIVE and before != State.ACTIVE:
             _review_plan(locked, due_on=_add_months(today, REVIEW_EVERY_MONTHS))
         elif locked.state in FINISHED_STATES:

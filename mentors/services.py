@@ -61,6 +61,7 @@ from mentors.states import (
     Via,
 )
 from mentors.texts import MANDATE_TEXT_VERSION
+from messaging.services import conversations_follow_mentorship
 from youth.models import MentorChoice, YoungPerson
 
 logger = logging.getLogger(__name__)
@@ -152,6 +153,7 @@ def _set_state(locked: Mentorship, state: str, actor: User | None) -> None:
     locked.state_changed_at = timezone.now()
     locked.save()
     _notify_state(actor, locked)
+    conversations_follow_mentorship(mentorship=locked)
 
 
 def _end(locked: Mentorship, state: str, actor: User | None, reason: str) -> None:

@@ -1,0 +1,125 @@
+"""Reads of conversations. Every access goes through `conversation_visible_to` / `conversation_get_for`.
+
+Who sees a conversation: its current members (Member rows without `left_at`, kept in step with the mentorship,
+match or case by messaging/services.py), while their account is active. Everyone else gets 404, the same answer as
+"does not exist": also coordinators, analysts and administrators who are not members. A closed conversation (the
+mentorship or match ended) stays readable for its members and is read-only (403 on write).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from django.db.models import Count, F, OuterRef, Q, QuerySet, Subquery
+from django.db.models.functions import Coalesce
+
+from accounts.models import User
+from accounts.selectors import AnyUser
+from core.selectors import object_get_for
+from messaging.models import Conversation, Member, Message
+
+__all__ = [
+    "Banner",
+    "conversation_banner",
+    "conversation_get_for",
+    "conversation_list_for",
+    "conversation_members",
+    "conversation_visible_to",
+    "conversation_writable_by",
+    "member_of",
+    "messages_since",
+    "unread_total_for",
+]
+
+
+def conversation_visible_to(user: AnyUser) -> QuerySet[Conversation]:
+    """Conversations the user is a current member of (none for anonymous or deactivated users)."""
+    if not user.is_authenticated or not user.is_active:
+        return Conversation.objects.none()
+    return Conversation.objects.filter(
+        pk__in=Member.objects.filter(user=user, left_at__isnull=True).values("conversation_id")
+    )
+
+
+def conversation_writable_by(user: AnyUser) -> QuerySet[Conversation]:
+    """Visible conversations that are not closed."""
+    return conversation_visible_to(user).filter(closed_at__isnull=True)
+
+
+def conversation_get_for(user: AnyUser, pk: int, write: bool = False) -> Conversation:
+    """One conversation: 404 when the user is not a member, 403 when `write` is asked and it is closed."""
+    visible = conversation_visible_to(user).select_related("case__young_person", "mentorship", "parent")
+    return object_get_for(visible, conversation_writable_by(user), pk, write=write)
+
+
+def member_of(user: AnyUser, conversation: Conversation) -> Member | None:
+    """The user's current membership row, or None."""
+    if not user.is_authenticated:
+        return None
+    return Member.objects.filter(conversation=conversation, user_id=user.pk, left_at__isnull=True).first()
+
+
+def conversation_members(conversation: Conversation) -> list[Member]:
+    """Current members with their users, in a stable order. One query."""
+    return list(conversation.members.filter(left_at__isnull=True).select_related("user").order_by("party", "user_id"))
+
+
+def conversation_list_for(user: AnyUser) -> list[Conversation]:
+    """The user's conversations, latest message first, each with `unread` (messages of others after the user's read
+    receipt). Two queries whatever the number of conversations."""
+    if not user.is_authenticated or not user.is_active:
+        return []
+    mine = Member.objects.filter(conversation=OuterRef("pk"), user=user)
+    return list(
+        conversation_visible_to(user)
+        .select_related("case__young_person")
+        .annotate(my_last_read=Subquery(mine.values("last_read_id")[:1]))
+        .annotate(
+            unread=Count(
+                "messages",
+                filter=Q(messages__id__gt=Coalesce(F("my_last_read"), 0), messages__deleted_at__isnull=True)
+                & ~Q(messages__sender=user),
+            )
+        )
+        .order_by(F("last_message_at").desc(nulls_last=True), "-id")
+    )
+
+
+def unread_total_for(user: AnyUser) -> int:
+    """How many messages of others the user has not read, over all their conversations. One query (the menu)."""
+    if not user.is_authenticated or not user.is_active:
+        return 0
+    return (
+        Message.objects.filter(
+            conversation__members__user=user,
+            conversation__members__left_at__isnull=True,
+            id__gt=F("conversation__members__last_read_id"),
+            deleted_at__isnull=True,
+        )
+        .exclude(sender=user)
+        .count()
+    )
+
+
+def messages_since(conversation: Conversation, after: int = 0, *, limit: int = 200) -> list[Message]:
+    """Messages after id `after`, oldest first (the latest `limit` when `after` is 0, for a page). One query."""
+    messages = Message.objects.filter(conversation=conversation).select_related("sender")
+    if after:
+        return list(messages.filter(id__gt=after).order_by("id")[:limit])
+    return list(reversed(messages.order_by("-id")[:limit]))
+
+
+@dataclass(frozen=True)
+class Banner:
+    names: list[str]
+    young_person_told: bool
+
+
+def conversation_banner(conversation: Conversation, members: list[Member]) -> Banner:
+    """Who can read this conversation: the first names of its members, for the banner at the top."""
+    names = [member.user.get_short_name() or str(member.user) for member in members]
+    return Banner(names=names, young_person_told=any(m.party == "young_person" for m in members))
+
+
+def member_users(conversation: Conversation) -> list[User]:
+    return [member.user for member in conversation_members(conversation)]

@@ -1,0 +1,571 @@
+"""Writes of messaging: conversations that follow their mentorship, match or case; sending, reading, deleting and
+reporting messages; the notifications outbox; and the close events for open sockets.
+
+Messages are stored first and broadcast after commit (`transaction.on_commit`): the channel layer is at-most-once
+and never the store. A client that missed a broadcast catches up from the database (`messages_since`).
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from collections.abc import Callable, Iterable
+from datetime import datetime, timedelta
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+from asgiref.sync import async_to_sync
+from channels.layers import get_channel_layer
+from django.conf import settings
+from django.core.cache import cache
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.mail import send_mail
+from django.db import IntegrityError, transaction
+from django.utils import timezone, translation
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from accounts.models import User
+from core.notify import notify
+from core.sms import sms_transport
+from messaging.models import STATUS_RANK, Concern, Conversation, Member, Message, Notification
+
+logger = logging.getLogger(__name__)
+
+Kind = Conversation.Kind
+CLIENT_ID = re.compile(r"^[A-Za-z0-9_.:-]{1,64}$")
+# Control characters other than tab and newline are not text.
+CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
+MAX_ATTEMPTS = 5
+ONLINE_SECONDS = 90
+
+CONCERN_NOTICE = gettext_lazy(
+    "A message in a conversation about a young person of your case needs your attention (a report or a danger sign)."
+)
+
+
+def conversation_group(conversation_id: int) -> str:
+    return f"msg-conv-{conversation_id}"
+
+
+def user_group(user_id: int) -> str:
+    return f"msg-user-{user_id}"
+
+
+def _group_send(group: str, event: dict[str, Any]) -> None:
+    """Send on the channel layer; a layer that is down is logged and does not undo anything (clients catch up)."""
+    try:
+        layer = get_channel_layer()
+        if layer is not None:
+            async_to_sync(layer.group_send)(group, event)
+    except Exception:
+        logger.exception("Channel layer send to %s failed; clients catch up from the database", group)
+
+
+# --- Conversations follow their source ------------------------------------------------------------------------------
+
+
+def _wanted_members(conversation: Conversation) -> dict[int, str]:
+    """user id → party, derived from the conversation's mentorship, match or case (never a typed list)."""
+    wanted: dict[int, str] = {}
+
+    def add(users: Iterable[User], party: str) -> None:
+        for user in users:
+            wanted.setdefault(user.pk, party)
+
+    if conversation.kind in (Kind.TRIAD, Kind.COACHING):
+        from mentors.models import Mentorship
+        from mentors.selectors import mentorship_party_users
+        from mentors.states import Party
+
+        mentorship = Mentorship.objects.select_related("case", "young_person").get(pk=conversation.mentorship_id or 0)
+        people = mentorship_party_users(mentorship)
+        if conversation.kind == Kind.TRIAD:
+            add(people[Party.YOUNG_PERSON], "young_person")
+        add(people[Party.MENTOR], "mentor")
+        add(people[Party.PROFESSIONAL], "professional")
+    elif conversation.kind == Kind.MATCH:
+        from hostfamilies.models import SupportFamilyMatch
+        from hostfamilies.selectors import match_party_users
+        from hostfamilies.states import Party as MatchParty
+
+        match = SupportFamilyMatch.objects.select_related("request__case", "volunteer").get(
+            pk=conversation.match_id or 0
+        )
+        family = match_party_users(match)
+        add(family[MatchParty.PARENT], "parent")
+        add(family[MatchParty.VOLUNTEER], "volunteer")
+        add(family[MatchParty.COORDINATOR], "coordinator")
+    else:
+        from accounts.models import Role
+        from youth.models import CaseAssignment, Guardianship
+
+        case = conversation.case
+        if Guardianship.objects.filter(
+            young_person_id=case.young_person_id, guardian_id=conversation.parent_id, guardian__is_active=True
+        ).exists():
+            add(User.objects.filter(pk=conversation.parent_id or 0), "parent")
+        add(
+            User.objects.filter(
+                is_active=True,
+                pk__in=CaseAssignment.objects.filter(case=case).values("professional_id"),
+                roles__role=Role.PROFESSIONAL,
+                roles__organisation_id=case.organisation_id,
+            ).distinct(),
+            "professional",
+        )
+    return wanted
+
+
+def conversation_sync(*, conversation: Conversation) -> Conversation:
+    """Make the members what the source says now: new people join, people who no longer take part leave (their open
+    sockets on it are closed after commit), people who come back rejoin. Call it whenever the mentorship, match or
+    case changes who takes part. Races: the conversation row is locked, so two syncs do not add a member twice."""
+    with transaction.atomic():
+        locked = Conversation.objects.select_for_update().select_related("case").get(pk=conversation.pk)
+        wanted = _wanted_members(locked)
+        now = timezone.now()
+        existing = {member.user_id: member for member in Member.objects.filter(conversation=locked)}
+        for user_id, party in wanted.items():
+            member = existing.get(user_id)
+            if member is None:
+                Member.objects.create(conversation=locked, user_id=user_id, party=party)
+            elif member.left_at is not None or member.party != party:
+                member.left_at, member.party = None, party
+                member.save(update_fields=["left_at", "party"])
+        for user_id, member in existing.items():
+            if user_id not in wanted and member.left_at is None:
+                member.left_at = now
+                member.save(update_fields=["left_at"])
+                transaction.on_commit(_closer(user_id, locked.pk))
+    return locked
+
+
+def conversations_sync_case(*, case: Any) -> None:
+    """Sync every open conversation of a case: call it when the case's professionals or the young person's parents
+    change (today those change only in the admin, which has no service yet)."""
+    for conversation in Conversation.objects.filter(case=case, closed_at__isnull=True):
+        conversation_sync(conversation=conversation)
+
+
+def _closer(user_id: int, conversation_id: int) -> Callable[[], None]:
+    return lambda: _sockets_close(user_id, conversation_id)
+
+
+def _close(conversation: Conversation) -> None:
+    if conversation.closed_at is None:
+        conversation.closed_at = timezone.now()
+        conversation.save(update_fields=["closed_at"])
+        pk = conversation.pk
+        transaction.on_commit(lambda: _group_send(conversation_group(pk), {"type": "conversation.closed"}))
+
+
+def conversations_follow_mentorship(*, mentorship: Any) -> None:
+    """Called by mentors.services on every change of step: the triad and the coaching conversation start when the
+    mentorship starts running and become read-only when it ends. In the caller's transaction."""
+    from mentors.states import FINISHED_STATES, RUNNING_STATES
+
+    if mentorship.state in RUNNING_STATES:
+        for kind in (Kind.TRIAD, Kind.COACHING):
+            conversation, _created = Conversation.objects.get_or_create(
+                mentorship=mentorship, kind=kind, defaults={"case_id": mentorship.case_id}
+            )
+            conversation_sync(conversation=conversation)
+    elif mentorship.state in FINISHED_STATES:
+        for conversation in Conversation.objects.filter(mentorship=mentorship):
+            _close(conversation)
+
+
+def conversations_follow_match(*, match: Any) -> None:
+    """Called by hostfamilies.services on every move: the match group starts with the trial period (or when the
+    match runs) and becomes read-only when the match ends. In the caller's transaction."""
+    from hostfamilies.states import FINISHED_STATES, State
+
+    if match.state in (State.TRIAL, State.ACTIVE):
+        conversation, _created = Conversation.objects.get_or_create(
+            match=match, defaults={"kind": Kind.MATCH, "case_id": match.request.case_id}
+        )
+        conversation_sync(conversation=conversation)
+    elif match.state in FINISHED_STATES:
+        for conversation in Conversation.objects.filter(match=match):
+            _close(conversation)
+
+
+def conversation_with_parent(*, actor: User, case: Any, parent: User) -> Conversation:
+    """A professional of the case starts (or finds) the conversation with a parent with custody of the young
+    person. PermissionDenied for anyone else or for a parent without custody."""
+    from youth.models import CaseAssignment, Guardianship
+
+    if not CaseAssignment.objects.filter(case=case, professional=actor).exists():
+        raise PermissionDenied
+    if not Guardianship.objects.filter(
+        young_person_id=case.young_person_id, guardian=parent, has_custody=True
+    ).exists():
+        raise PermissionDenied
+    with transaction.atomic():
+        try:
+            with transaction.atomic():
+                conversation, _created = Conversation.objects.get_or_create(case=case, parent=parent, kind=Kind.PARENT)
+        except IntegrityError:
+            conversation = Conversation.objects.get(case=case, parent=parent, kind=Kind.PARENT)
+        return conversation_sync(conversation=conversation)
+
+
+# --- Messages -----------------------------------------------------------------------------------------------------
+
+
+def _clean_body(body: str) -> str:
+    text = CONTROL.sub("", body or "").strip()
+    if not text:
+        raise ValidationError({"body": _("Write a message first.")})
+    if len(text) > settings.MESSAGING_MAX_LENGTH:
+        raise ValidationError(
+            {"body": _("A message can be at most %(max)d characters.") % {"max": settings.MESSAGING_MAX_LENGTH}}
+        )
+    return text
+
+
+def _rate_limit(user: User) -> None:
+    """At most MESSAGING_RATE_COUNT messages per user in MESSAGING_RATE_SECONDS, counted in the (shared) cache."""
+    window = int(timezone.now().timestamp()) // settings.MESSAGING_RATE_SECONDS
+    key = f"msg-rate:{user.pk}:{window}"
+    cache.add(key, 0, settings.MESSAGING_RATE_SECONDS + 5)
+    try:
+        count = cache.incr(key)
+    except ValueError:
+        cache.set(key, 1, settings.MESSAGING_RATE_SECONDS + 5)
+        count = 1
+    if count > settings.MESSAGING_RATE_COUNT:
+        raise ValidationError({"body": _("You are sending many messages quickly. Wait a minute and try again.")})
+
+
+def message_payload(message: Message) -> dict[str, Any]:
+    """What a client gets of a message (over the socket and over HTTP). The text is escaped by the client when it
+    shows it (textContent) and by the templates; a deleted message carries no text."""
+    return {
+        "id": message.pk,
+        "conversation": message.conversation_id,
+        "sender": message.sender_id,
+        "sender_name": message.sender.get_short_name() or str(message.sender),
+        "client_msg_id": message.client_msg_id,
+        "body": "" if message.deleted_at else message.body,
+        "deleted": message.deleted_at is not None,
+        "created_at": message.created_at.isoformat(),
+    }
+
+
+def message_send(*, actor: User, conversation: Conversation, body: str, client_msg_id: str) -> tuple[Message, bool]:
+    """Store a message of a member and return it with True; a retry with the same `client_msg_id` of the same
+    sender stores nothing and returns the stored message with False.
+
+    ValidationError for an empty or too long text, a bad client id or too many messages (per-user rate limit);
+    PermissionDenied when the actor is not a current member or the conversation is closed. In the same transaction:
+    the sender's read receipt, the conversation's latest time, the outbox rows for offline members and a concern
+    when the text has a danger sign. After commit: the broadcast to the conversation's sockets.
+    Races: the unique (sender, client_msg_id) constraint makes two concurrent retries store one message; the
+    conversation row is locked so `closed_at` is read once and the latest time only goes forward.
+    """
+    if not CLIENT_ID.match(client_msg_id or ""):
+        raise ValidationError({"client_msg_id": _("This message has no valid id.")})
+    existing = Message.objects.filter(sender=actor, client_msg_id=client_msg_id).select_related("sender").first()
+    if existing is not None:
+        return existing, False
+    text = _clean_body(body)
+    _rate_limit(actor)
+    with transaction.atomic():
+        locked = Conversation.objects.select_for_update().get(pk=conversation.pk)
+        if locked.closed_at is not None or not actor.is_active:
+            raise PermissionDenied
+        member = Member.objects.filter(conversation=locked, user=actor, left_at__isnull=True).first()
+        if member is None:
+            raise PermissionDenied
+        try:
+            with transaction.atomic():
+                message = Message.objects.create(
+                    conversation=locked, sender=actor, client_msg_id=client_msg_id, body=text
+                )
+        except IntegrityError:
+            return Message.objects.select_related("sender").get(sender=actor, client_msg_id=client_msg_id), False
+        locked.last_message_at = message.created_at
+        locked.save(update_fields=["last_message_at"])
+        member.last_read_id = message.pk
+        member.save(update_fields=["last_read_id"])
+        _outbox_write(locked, message)
+        if danger_words_in(text):
+            _concern_raise(message, Concern.Source.WORDS, None, "")
+        payload = message_payload(message)
+        transaction.on_commit(
+            lambda: _group_send(conversation_group(locked.pk), {"type": "chat.message", "message": payload})
+        )
+    return message, True
+
+
+def message_mark_read(*, actor: User, conversation: Conversation, up_to: int) -> int:
+    """Move the actor's read receipt forward to `up_to` (never back, never past the last message). Returns it."""
+    last = Message.objects.filter(conversation=conversation, id__lte=up_to).order_by("-id").values_list("id", flat=True)
+    target = last.first() or 0
+    Member.objects.filter(conversation=conversation, user=actor, left_at__isnull=True, last_read_id__lt=target).update(
+        last_read_id=target
+    )
+    member = Member.objects.filter(conversation=conversation, user=actor).first()
+    return member.last_read_id if member else 0
+
+
+def message_delete(*, actor: User, message: Message) -> Message:
+    """The sender hides their own message (soft: the row stays with who and when, and it is logged). Nobody edits or
+    deletes another person's message: PermissionDenied. The concern reports on it stay."""
+    if message.sender_id != actor.pk:
+        raise PermissionDenied
+    with transaction.atomic():
+        locked = Message.objects.select_for_update().select_related("sender").get(pk=message.pk)
+        if locked.deleted_at is None:
+            locked.deleted_at, locked.deleted_by = timezone.now(), actor
+            locked.save(update_fields=["deleted_at", "deleted_by"])
+            logger.info("Message %s deleted by user %s", locked.pk, actor.pk)
+            payload = message_payload(locked)
+            transaction.on_commit(
+                lambda: _group_send(
+                    conversation_group(locked.conversation_id), {"type": "chat.message", "message": payload}
+                )
+            )
+    return locked
+
+
+# --- Safeguarding -----------------------------------------------------------------------------------------------
+
+
+@lru_cache(maxsize=4)
+def _danger_pattern(path: str, mtime: float) -> re.Pattern[str] | None:
+    words = [
+        line.strip().lower()
+        for line in Path(path).read_text(encoding="utf-8").splitlines()
+        if line.strip() and not line.startswith("#")
+    ]
+    if not words:
+        return None
+    return re.compile(r"\b(?:" + "|".join(re.escape(word) for word in words) + r")\b", re.IGNORECASE)
+
+
+def danger_words_in(text: str) -> list[str]:
+    """The danger-signal words and phrases of the configured list found in `text` (empty when none)."""
+    path = Path(settings.MESSAGING_DANGER_WORDS_FILE)
+    if not path.exists():
+        return []
+    pattern = _danger_pattern(str(path), path.stat().st_mtime)
+    return sorted({found.lower() for found in pattern.findall(text)}) if pattern else []
+
+
+def _case_professionals(conversation: Conversation) -> list[User]:
+    from youth.models import CaseAssignment
+
+    return list(
+        User.objects.filter(
+            is_active=True, pk__in=CaseAssignment.objects.filter(case_id=conversation.case_id).values("professional_id")
+        )
+    )
+
+
+def _concern_raise(message: Message, source: str, reporter: User | None, reason: str) -> Concern:
+    concern = Concern.objects.create(message=message, source=source, reported_by=reporter, reason=reason)
+    notify(
+        _case_professionals(message.conversation),
+        notice=CONCERN_NOTICE,
+        path=f"/berichten/{message.conversation_id}/#bericht-{message.pk}",
+    )
+    return concern
+
+
+def message_report(*, actor: User, message: Message, reason: str = "") -> Concern:
+    """A member reports a message they can read; the case professional hears of it (without the text)."""
+    if not Member.objects.filter(conversation_id=message.conversation_id, user=actor, left_at__isnull=True).exists():
+        raise PermissionDenied
+    if len(reason) > 1000:
+        raise ValidationError({"reason": _("Keep the reason under 1,000 characters.")})
+    with transaction.atomic():
+        return _concern_raise(message, Concern.Source.REPORT, actor, reason.strip())
+
+
+# --- Presence and sockets ---------------------------------------------------------------------------------------
+
+
+def presence_mark(*, user_id: int, online: bool) -> None:
+    """An open socket marks its user online for ONLINE_SECONDS (heartbeats renew it); online members get no SMS or
+    email for a message."""
+    key = f"msg-online:{user_id}"
+    if online:
+        cache.set(key, 1, ONLINE_SECONDS)
+    else:
+        cache.delete(key)
+
+
+def _online(user_ids: list[int]) -> set[int]:
+    found = cache.get_many([f"msg-online:{uid}" for uid in user_ids])
+    return {int(key.split(":")[1]) for key in found}
+
+
+def _sockets_close(user_id: int, conversation_id: int = 0) -> None:
+    _group_send(user_group(user_id), {"type": "member.close", "conversation": conversation_id})
+
+
+def user_sockets_close(*, user: User) -> None:
+    """Close every open socket of the user (after commit): call it when an account is deactivated. The consumer also
+    refuses an inactive user on connect."""
+    transaction.on_commit(lambda: _sockets_close(user.pk, 0))
+
+
+# --- The notifications outbox -------------------------------------------------------------------------------------
+
+
+def quiet_until(now: datetime) -> datetime | None:
+    """The end of the quiet hours when `now` falls in them (local time), else None."""
+    local = timezone.localtime(now)
+    start, end = settings.MESSAGING_QUIET_START, settings.MESSAGING_QUIET_END
+    hour = local.hour
+    inside = (hour >= start or hour < end) if start > end else (start <= hour < end)
+    if not inside:
+        return None
+    day = local.date() if hour < end else local.date() + timedelta(days=1)
+    return timezone.make_aware(datetime(day.year, day.month, day.day, end), timezone.get_current_timezone())
+
+
+def _outbox_write(conversation: Conversation, message: Message) -> None:
+    """Outbox rows for the members who are offline and had no notice of this conversation in the last
+    MESSAGING_NOTIFY_EVERY_MINUTES minutes; a young person's waits for the end of the quiet hours."""
+    now = timezone.now()
+    others = list(
+        Member.objects.filter(conversation=conversation, left_at__isnull=True, user__is_active=True)
+        .exclude(user_id=message.sender_id)
+        .select_related("user")
+    )
+    if not others:
+        return
+    online = _online([member.user_id for member in others])
+    recent = set(
+        Notification.objects.filter(
+            conversation=conversation,
+            user_id__in=[member.user_id for member in others],
+            created_at__gte=now - timedelta(minutes=settings.MESSAGING_NOTIFY_EVERY_MINUTES),
+        ).values_list("user_id", flat=True)
+    )
+    quiet = quiet_until(now)
+    for member in others:
+        if member.user_id in online or member.user_id in recent:
+            continue
+        user = member.user
+        sms = user.contact_preference == User.Contact.SMS and bool(user.phone)
+        send_after = quiet if (quiet and member.party == "young_person") else now
+        notification = Notification.objects.create(
+            conversation=conversation,
+            user=user,
+            channel=Notification.Channel.SMS if sms else Notification.Channel.EMAIL,
+            send_after=send_after,
+        )
+        transaction.on_commit(_enqueuer(notification))
+
+
+def _enqueuer(notification: Notification) -> Callable[[], None]:
+    return lambda: _enqueue(notification.pk, notification.send_after)
+
+
+def _enqueue(notification_id: int, run_after: datetime) -> None:
+    from messaging.tasks import notification_send_task
+
+    notification_send_task.using(run_after=max(run_after, timezone.now())).enqueue(notification_id)
+
+
+NOTICE = gettext_lazy("You have a new message in Dichtbij. Read it here: %(url)s")
+
+
+def _is_definite_refusal(error: Exception) -> bool:
+    """True when the provider surely did not accept the SMS: Twilio answered 4xx (a refusal, 429 included), or the
+    connection was never made. A 5xx, a read timeout or anything else is ambiguous: it may have been sent."""
+    import requests
+    from twilio.base.exceptions import TwilioRestException
+
+    if isinstance(error, TwilioRestException):
+        return 400 <= int(error.status or 0) < 500
+    return isinstance(error, requests.exceptions.ConnectTimeout | requests.exceptions.ConnectionError) and not (
+        isinstance(error, requests.exceptions.ReadTimeout)
+    )
+
+
+def notification_send(*, notification_id: int) -> str:
+    """Send one notification (the task calls this) and return its status.
+
+    At most one SMS per notification: the attempt is recorded and committed (status `sending`) before the provider
+    is called, and only a `pending` notification is ever sent. After an ambiguous failure (Twilio 5xx, a timeout,
+    a crash of the worker mid-call) Twilio may have sent the SMS already and its API has no idempotency key for a
+    new message, so we mark it `unknown` and never send it again: a missed notice is safer than a double one, and
+    the message itself is in Dichtbij. A definite refusal (4xx, no connection) goes back to `pending` with a
+    growing delay (1, 2, 4, 8 minutes) for at most MAX_ATTEMPTS attempts; email likewise on an SMTP error.
+    """
+    with transaction.atomic():
+        n = Notification.objects.select_for_update().select_related("user").get(pk=notification_id)
+        if n.status != Notification.Status.PENDING:
+            return n.status
+        now = timezone.now()
+        if n.send_after > now:
+            transaction.on_commit(lambda: _enqueue(n.pk, n.send_after))
+            return n.status
+        n.status, n.attempts, n.attempted_at = Notification.Status.SENDING, n.attempts + 1, now
+        n.save(update_fields=["status", "attempts", "attempted_at"])
+    user = n.user
+    with translation.override(settings.LANGUAGE_CODE):
+        body = str(NOTICE) % {"url": f"{settings.SITE_URL}/berichten/{n.conversation_id}/"}
+        subject = _("New message in Dichtbij")
+    called = False  # until the provider is called, a failure is surely not a sent SMS
+    try:
+        if n.channel == Notification.Channel.SMS:
+            transport = sms_transport()
+            called = True
+            callback = settings.MESSAGING_TWILIO_STATUS_URL
+            extra = {"status_callback": callback} if callback else {}
+            sid = transport.send(to=user.phone, body=body, **extra)
+            status, n.provider_sid = Notification.Status.QUEUED, sid[:64]
+        else:
+            send_mail(subject=subject, message=body, from_email=None, recipient_list=[user.email])
+            status = Notification.Status.SENT
+    except Exception as error:  # noqa: BLE001 - every failure is sorted into definite or ambiguous below
+        definite = not called or n.channel == Notification.Channel.EMAIL or _is_definite_refusal(error)
+        logger.warning("Notification %s failed (%s, definite=%s)", n.pk, type(error).__name__, definite)
+        if definite and n.attempts < MAX_ATTEMPTS:
+            retry_at = timezone.now() + timedelta(minutes=2 ** (n.attempts - 1))
+            Notification.objects.filter(pk=n.pk, status=Notification.Status.SENDING).update(
+                status=Notification.Status.PENDING, send_after=retry_at
+            )
+            _enqueue(n.pk, retry_at)
+            return Notification.Status.PENDING
+        status = Notification.Status.FAILED if definite else Notification.Status.UNKNOWN
+    Notification.objects.filter(pk=n.pk, status=Notification.Status.SENDING).update(
+        status=status, provider_sid=n.provider_sid
+    )
+    return status
+
+
+TWILIO_STATUSES = {
+    "accepted": Notification.Status.QUEUED,
+    "queued": Notification.Status.QUEUED,
+    "sending": Notification.Status.QUEUED,
+    "sent": Notification.Status.SENT,
+    "delivered": Notification.Status.DELIVERED,
+    "read": Notification.Status.DELIVERED,
+    "undelivered": Notification.Status.UNDELIVERED,
+    "failed": Notification.Status.FAILED,
+}
+
+
+def notification_status_update(*, provider_sid: str, status: str) -> Notification | None:
+    """Twilio's status callback: move the notification forward; a status never goes back (a late `sent` after
+    `delivered` changes nothing). None when no notification has that sid. Races: the row is locked."""
+    new = TWILIO_STATUSES.get(status)
+    if not provider_sid or new is None:
+        return None
+    with transaction.atomic():
+        n = Notification.objects.select_for_update().filter(provider_sid=provider_sid).first()
+        if n is None:
+            return None
+        if STATUS_RANK[new] > STATUS_RANK[n.status]:
+            n.status = new
+            n.save(update_fields=["status"])
+        return n

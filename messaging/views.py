@@ -1,0 +1,144 @@
+"""Messaging pages: the list, a conversation (works without JavaScript: a plain form post), the HTTP send and
+fetch-since endpoints for the chat script, reporting and deleting a message, and Twilio's status callback."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseForbidden, JsonResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.views.decorators.cache import never_cache
+from django.views.decorators.csrf import csrf_exempt
+from django.views.decorators.http import require_GET, require_POST
+from twilio.request_validator import RequestValidator
+
+from accounts.models import User
+from core.forms import add_service_errors
+from messaging import selectors, services
+from messaging.forms import MessageForm, ReportForm
+from messaging.models import Message
+
+MAX_ID = 2**63 - 1
+
+
+def _user(request: HttpRequest) -> User:
+    assert isinstance(request.user, User)
+    return request.user
+
+
+@login_required
+@never_cache
+def conversation_list(request: HttpRequest) -> HttpResponse:
+    return render(request, "messaging/list.html", {"conversations": selectors.conversation_list_for(request.user)})
+
+
+@login_required
+@never_cache
+def detail(request: HttpRequest, pk: int, form: MessageForm | None = None) -> HttpResponse:
+    conversation = selectors.conversation_get_for(request.user, pk)
+    members = selectors.conversation_members(conversation)
+    chat = selectors.messages_since(conversation)
+    if chat:
+        services.message_mark_read(actor=_user(request), conversation=conversation, up_to=chat[-1].pk)
+    return render(
+        request,
+        "messaging/detail.html",
+        {
+            "conversation": conversation,
+            "members": members,
+            "banner": selectors.conversation_banner(conversation, members),
+            "chat": chat,
+            "last_id": chat[-1].pk if chat else 0,
+            "form": form or MessageForm(),
+            "report_form": ReportForm(),
+            "max_length": settings.MESSAGING_MAX_LENGTH,
+        },
+        status=400 if form is not None else 200,
+    )
+
+
+def _wants_json(request: HttpRequest) -> bool:
+    return "application/json" in request.headers.get("Accept", "")
+
+
+@login_required
+@require_POST
+def send(request: HttpRequest, pk: int) -> HttpResponse:
+    """The form post (redirects back) and the chat script's fallback when the socket is down (answers JSON)."""
+    conversation = selectors.conversation_get_for(request.user, pk, write=True)
+    form = MessageForm(request.POST)
+    if form.is_valid():
+        try:
+            message, _created = services.message_send(
+                actor=_user(request), conversation=conversation, **form.cleaned_data
+            )
+        except ValidationError as error:
+            add_service_errors(form, error)
+        else:
+            if _wants_json(request):
+                return JsonResponse({"type": "ack", "message": services.message_payload(message)})
+            return redirect(f"{reverse('messaging:detail', args=[pk])}#bericht-{message.pk}")
+    if _wants_json(request):
+        return JsonResponse({"type": "error", "errors": form.errors.get_json_data()}, status=400)
+    return detail(request, pk, form=form)
+
+
+@login_required
+@require_GET
+@never_cache
+def since(request: HttpRequest, pk: int) -> JsonResponse:
+    """Everything after `?after=<id>`, oldest first, at most 200 (ask again with the last id for more)."""
+    conversation = selectors.conversation_get_for(request.user, pk)
+    try:
+        after = min(max(int(request.GET.get("after", "0")), 0), MAX_ID)
+    except ValueError:
+        after = 0
+    found = selectors.messages_since(conversation, after)
+    return JsonResponse({"messages": [services.message_payload(message) for message in found]})
+
+
+def _message(request: HttpRequest, pk: int, message_pk: int) -> Message:
+    conversation = selectors.conversation_get_for(request.user, pk)
+    if message_pk > MAX_ID:
+        raise Http404
+    return get_object_or_404(Message.objects.select_related("conversation"), pk=message_pk, conversation=conversation)
+
+
+@login_required
+@require_POST
+def report(request: HttpRequest, pk: int, message_pk: int) -> HttpResponse:
+    message = _message(request, pk, message_pk)
+    form = ReportForm(request.POST)
+    reason = form.cleaned_data["reason"] if form.is_valid() else ""
+    services.message_report(actor=_user(request), message=message, reason=reason)
+    messages.success(request, _("Thank you. The professional of this young person has been told."))
+    return redirect("messaging:detail", pk)
+
+
+@login_required
+@require_POST
+def delete(request: HttpRequest, pk: int, message_pk: int) -> HttpResponse:
+    message = _message(request, pk, message_pk)
+    services.message_delete(actor=_user(request), message=message)
+    messages.success(request, _("Your message was deleted."))
+    return redirect("messaging:detail", pk)
+
+
+@csrf_exempt
+@require_POST
+def twilio_status(request: HttpRequest) -> HttpResponse:
+    """Twilio's delivery status. The signature is checked with Twilio's own RequestValidator over the configured
+    public URL (behind a proxy the URL Django sees differs); a bad or missing signature gets 403."""
+    url = settings.MESSAGING_TWILIO_STATUS_URL or request.build_absolute_uri()
+    signature = request.headers.get("X-Twilio-Signature", "")
+    validator = RequestValidator(settings.TWILIO_AUTH_TOKEN)
+    if not signature or not settings.TWILIO_AUTH_TOKEN or not validator.validate(url, request.POST.dict(), signature):
+        return HttpResponseForbidden()
+    services.notification_status_update(
+        provider_sid=request.POST.get("MessageSid", ""), status=request.POST.get("MessageStatus", "")
+    )
+    return HttpResponse(status=204)

@@ -1,0 +1,196 @@
+"""Messaging pages: every view for every persona on their own and a foreign conversation, the no-JavaScript form
+post, the JSON send and fetch-since endpoints, escaping, a closed conversation, and a list with constant queries."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from typing import Any
+
+import pytest
+from django.conf import settings
+from django.db import connection
+from django.test import Client
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+from django.utils import translation
+
+from mentors import services as mentor_services
+from mentors.states import State
+from messaging import services
+from messaging.models import Conversation, Message
+from tests.conftest import PERSONAS, World
+from tests.permissions import FORBIDDEN, HIDDEN, OK, REDIRECT, expect, role_matrix
+from tests.test_mentor_pages import foreign_cast
+from tests.test_mentors import mentorship_at
+
+
+@pytest.fixture(autouse=True)
+def english(client: Client) -> Iterator[None]:
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
+    with translation.override("en"):
+        yield
+
+
+def build(world: World, own: bool) -> tuple[Conversation, Message]:
+    cast: Any = world if own else foreign_cast(world)
+    mentorship = mentorship_at(cast, State.ACTIVE)
+    conversation = Conversation.objects.get(mentorship=mentorship, kind=Conversation.Kind.TRIAD)
+    message, _created = services.message_send(
+        actor=cast.professional, conversation=conversation, body="Hoe gaat het?", client_msg_id="first"
+    )
+    return conversation, message
+
+
+MEMBERS_OWN = {"young_person_user": OK, "mentor": OK, "professional": OK}
+
+
+def codes(ok: int, who: dict[str, int]) -> dict[str, int]:
+    return expect(HIDDEN, **{name: ok for name in who})
+
+
+SEND = {"body": "Fijn!", "client_msg_id": "form-1"}
+VIEWS: list[tuple[Any, ...]] = [
+    (
+        "detail",
+        "get",
+        lambda c, m: reverse("messaging:detail", args=[c.pk]),
+        {},
+        codes(OK, MEMBERS_OWN),
+        expect(HIDDEN, outsider=OK),
+    ),
+    (
+        "since",
+        "get",
+        lambda c, m: reverse("messaging:since", args=[c.pk]),
+        {},
+        codes(OK, MEMBERS_OWN),
+        expect(HIDDEN, outsider=OK),
+    ),
+    (
+        "send",
+        "post",
+        lambda c, m: reverse("messaging:send", args=[c.pk]),
+        SEND,
+        codes(REDIRECT, MEMBERS_OWN),
+        expect(HIDDEN, outsider=REDIRECT),
+    ),
+    (
+        "report",
+        "post",
+        lambda c, m: reverse("messaging:report", args=[c.pk, m.pk]),
+        {"reason": "Zorgen"},
+        codes(REDIRECT, MEMBERS_OWN),
+        expect(HIDDEN, outsider=REDIRECT),
+    ),
+    (
+        "delete",
+        "post",
+        lambda c, m: reverse("messaging:delete", args=[c.pk, m.pk]),
+        {},
+        expect(HIDDEN, young_person_user=FORBIDDEN, mentor=FORBIDDEN, professional=REDIRECT),
+        expect(HIDDEN, outsider=REDIRECT),
+    ),
+]
+
+
+@pytest.mark.parametrize(("name", "method", "url", "data", "persona", "own", "expected"), role_matrix(VIEWS))
+def test_view_answers_each_role(
+    world: World,
+    client: Client,
+    name: str,
+    method: str,
+    url: Callable[..., str],
+    data: dict[str, str],
+    persona: str,
+    own: bool,
+    expected: int,
+) -> None:
+    conversation, message = build(world, own)
+    client.force_login(world.by_role(persona))
+    response = getattr(client, method)(url(conversation, message), data)
+    assert response.status_code == expected, response.content.decode()[:2000]
+
+
+@pytest.mark.parametrize("name", [row[0] for row in VIEWS])
+def test_anonymous_visitors_are_sent_to_login(world: World, client: Client, name: str) -> None:
+    conversation, message = build(world, True)
+    row = next(row for row in VIEWS if row[0] == name)
+    response = getattr(client, row[1])(row[2](conversation, message), row[3])
+    assert response.status_code == REDIRECT and response["Location"].startswith(reverse("account_login"))
+
+
+@pytest.mark.parametrize("persona", PERSONAS)
+def test_the_list_shows_only_own_conversations(world: World, client: Client, persona: str) -> None:
+    build(world, True)
+    build(world, False)
+    client.force_login(world.by_role(persona))
+    page = client.get(reverse("messaging:list")).content.decode()
+    assert ("About Sanne" in page) == (persona in MEMBERS_OWN)
+    assert ("About Mees" in page) == (persona == "outsider")
+
+
+def test_the_page_works_without_javascript_and_escapes(world: World, client: Client) -> None:
+    conversation, _message = build(world, True)
+    client.force_login(world.young_person_user)
+    page = client.get(reverse("messaging:detail", args=[conversation.pk])).content.decode()
+    assert "Who can read this" in page and "Lisa" in page and "Karin" in page and "Sanne" in page
+    assert "Your safety comes first" in page
+    data = {"body": "<b>hoi</b> & <script>alert(1)</script>", "client_msg_id": "nojs-1"}
+    response = client.post(reverse("messaging:send", args=[conversation.pk]), data)
+    assert response.status_code == REDIRECT
+    # Posting the same form again (a double click, a reload) stores it once.
+    client.post(reverse("messaging:send", args=[conversation.pk]), data)
+    assert Message.objects.filter(client_msg_id="nojs-1").count() == 1
+    page = client.get(response["Location"]).content.decode()
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in page and "<script>alert(1)" not in page
+
+
+def test_a_too_long_message_is_refused_on_the_form(world: World, client: Client) -> None:
+    conversation, _message = build(world, True)
+    client.force_login(world.mentor)
+    data = {"body": "x" * 2001, "client_msg_id": "long-1"}
+    response = client.post(reverse("messaging:send", args=[conversation.pk]), data)
+    assert response.status_code == 400 and "at most 2000 characters" in response.content.decode()
+
+
+def test_json_send_and_fetch_since(world: World, client: Client) -> None:
+    conversation, first = build(world, True)
+    client.force_login(world.mentor)
+    url = reverse("messaging:send", args=[conversation.pk])
+    acked = client.post(url, {"body": "Via HTTP", "client_msg_id": "h1"}, headers={"Accept": "application/json"})
+    assert acked.status_code == OK and acked.json()["message"]["client_msg_id"] == "h1"
+    since = client.get(reverse("messaging:since", args=[conversation.pk]), {"after": first.pk}).json()
+    assert [m["body"] for m in since["messages"]] == ["Via HTTP"]
+    assert client.get(reverse("messaging:since", args=[conversation.pk]), {"after": "x"}).status_code == OK
+    bad = client.post(url, {"body": "", "client_msg_id": "h2"}, headers={"Accept": "application/json"})
+    assert bad.status_code == 400 and bad.json()["type"] == "error"
+
+
+def test_a_closed_conversation_is_read_only(world: World, client: Client) -> None:
+    conversation, _message = build(world, True)
+    mentor_services.mentorship_move(
+        actor=world.professional, mentorship=conversation.mentorship, move="stop", reason="Klaar"
+    )
+    client.force_login(world.mentor)
+    page = client.get(reverse("messaging:detail", args=[conversation.pk])).content.decode()
+    assert "This conversation is closed" in page and 'id="chat-form"' not in page
+    assert client.post(reverse("messaging:send", args=[conversation.pk]), SEND).status_code == FORBIDDEN
+
+
+def test_the_list_and_menu_take_a_constant_number_of_queries(world: World, client: Client) -> None:
+    build(world, True)
+    client.force_login(world.professional)
+    client.get(reverse("messaging:list"))
+    with CaptureQueriesContext(connection) as one:
+        client.get(reverse("messaging:list"))
+    services.conversation_with_parent(actor=world.professional, case=world.case, parent=world.parent)
+    with CaptureQueriesContext(connection) as two:
+        client.get(reverse("messaging:list"))
+    assert len(one) == len(two)
+
+
+def test_the_menu_shows_the_unread_count(world: World, client: Client) -> None:
+    build(world, True)
+    client.force_login(world.young_person_user)
+    page = client.get(reverse("home")).content.decode()
+    assert "Messages" in page and "1 unread" in page
