@@ -1,0 +1,138 @@
+"""The chat socket: one per open conversation page, authenticated by the session (AuthMiddlewareStack).
+
+Joining goes through `conversation_get_for` only. The consumer writes nothing itself: it calls the same services as
+the HTTP views. Frames from the client:
+  {"type": "hello", "after": <last id seen>}  → {"type": "catchup", "messages": [...]} (on every (re)connect)
+  {"type": "send", "client_msg_id": "...", "body": "..."} → {"type": "ack", ...} to the sender; the message
+      reaches everyone (the sender too) as {"type": "message", ...} after commit
+  {"type": "read", "up_to": <id>}              → the read receipt moves forward
+  {"type": "ping"}                             → {"type": "pong"} (the heartbeat; also renews presence)
+A close event on the user's group (deactivation, membership ended) closes the socket at once.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from channels.db import database_sync_to_async
+from channels.generic.websocket import AsyncJsonWebsocketConsumer
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import Http404
+
+from messaging import selectors, services
+
+CLOSE_NOT_ALLOWED = 4403
+CLOSE_GONE = 4410
+
+
+class ChatConsumer(AsyncJsonWebsocketConsumer):  # type: ignore[misc]
+    conversation_id: int = 0
+    user_id: int = 0
+    joined: bool = False
+
+    async def connect(self) -> None:
+        user = self.scope.get("user")
+        pk = int(self.scope["url_route"]["kwargs"]["pk"])
+        if user is None or not user.is_authenticated or not user.is_active:
+            await self.close(code=CLOSE_NOT_ALLOWED)
+            return
+        try:
+            conversation = await database_sync_to_async(selectors.conversation_get_for)(user, pk)
+        except (Http404, PermissionDenied):
+            await self.close(code=CLOSE_NOT_ALLOWED)
+            return
+        self.conversation_id, self.user_id, self.joined = conversation.pk, user.pk, True
+        await self.channel_layer.group_add(services.conversation_group(self.conversation_id), self.channel_name)
+        await self.channel_layer.group_add(services.user_group(self.user_id), self.channel_name)
+        await self.accept()
+        await database_sync_to_async(services.presence_mark)(user_id=self.user_id, online=True)
+
+    async def disconnect(self, code: int) -> None:
+        if not self.joined:
+            return
+        await self.channel_layer.group_discard(services.conversation_group(self.conversation_id), self.channel_name)
+        await self.channel_layer.group_discard(services.user_group(self.user_id), self.channel_name)
+        await database_sync_to_async(services.presence_mark)(user_id=self.user_id, online=False)
+
+    async def receive_json(self, content: Any, **kwargs: Any) -> None:
+        if not isinstance(content, dict):
+            return
+        kind = content.get("type")
+        if kind == "ping":
+            await database_sync_to_async(services.presence_mark)(user_id=self.user_id, online=True)
+            await self.send_json({"type": "pong"})
+        elif kind == "hello":
+            await self.send_json({"type": "catchup", "messages": await self._since(content.get("after"))})
+        elif kind == "send":
+            await self._send(content)
+        elif kind == "read":
+            await self._read(content.get("up_to"))
+
+    def _fresh_user(self) -> Any:
+        """The session's user with `is_active` read again (in a worker thread): a deactivated account gets nothing."""
+        user = self.scope["user"]
+        user.refresh_from_db(fields=["is_active"])
+        return user
+
+    async def _since(self, after: Any) -> list[dict[str, Any]]:
+        try:
+            start = max(int(after or 0), 0)
+        except (TypeError, ValueError):
+            start = 0
+
+        def load() -> list[dict[str, Any]]:
+            conversation = selectors.conversation_get_for(self._fresh_user(), self.conversation_id)
+            return [services.message_payload(m) for m in selectors.messages_since(conversation, start, limit=500)]
+
+        try:
+            return await database_sync_to_async(load)()
+        except Http404:
+            await self.close(code=CLOSE_GONE)
+            return []
+
+    async def _send(self, content: dict[str, Any]) -> None:
+        client_msg_id = str(content.get("client_msg_id", ""))[:100]
+
+        def store() -> dict[str, Any]:
+            user = self._fresh_user()
+            conversation = selectors.conversation_get_for(user, self.conversation_id, write=True)
+            message, created = services.message_send(
+                actor=user, conversation=conversation, body=str(content.get("body", "")), client_msg_id=client_msg_id
+            )
+            return {"type": "ack", "client_msg_id": client_msg_id, "id": message.pk, "duplicate": not created}
+
+        try:
+            answer = await database_sync_to_async(store)()
+        except ValidationError as error:
+            answer = {"type": "error", "client_msg_id": client_msg_id, "errors": error.messages}
+        except (Http404, PermissionDenied):
+            answer = {"type": "error", "client_msg_id": client_msg_id, "errors": [], "closed": True}
+        await self.send_json(answer)
+
+    async def _read(self, up_to: Any) -> None:
+        try:
+            target = int(up_to)
+        except (TypeError, ValueError):
+            return
+
+        def mark() -> None:
+            user = self._fresh_user()
+            conversation = selectors.conversation_get_for(user, self.conversation_id)
+            services.message_mark_read(actor=user, conversation=conversation, up_to=target)
+
+        try:
+            await database_sync_to_async(mark)()
+        except Http404:
+            await self.close(code=CLOSE_GONE)
+
+    # --- Events from the channel layer ---------------------------------------------------------------------------
+
+    async def chat_message(self, event: dict[str, Any]) -> None:
+        await self.send_json({"type": "message", "message": event["message"]})
+
+    async def conversation_closed(self, event: dict[str, Any]) -> None:
+        await self.send_json({"type": "closed"})
+
+    async def member_close(self, event: dict[str, Any]) -> None:
+        if event.get("conversation") in (0, self.conversation_id):
+            await self.close(code=CLOSE_GONE)
