@@ -215,6 +215,8 @@ class AccessLogEntry(models.Model):
         SUPPORT_FAMILY = "support_family", _("support family request or match")
         NETWORK = "network", _("network map")
         MENTORSHIP = "mentorship", _("JIM mentorship")
+        # Figures about groups (insights): no young person's record is shown, so the row has no subject.
+        INSIGHTS = "insights", _("figures about groups")
 
     at = models.DateTimeField(_("when"), auto_now_add=True, db_index=True)
     actor = models.ForeignKey(User, on_delete=models.PROTECT, related_name="+", verbose_name=_("who"))
@@ -222,17 +224,31 @@ class AccessLogEntry(models.Model):
     actor_role = models.CharField(_("role"), max_length=20, choices=Role.choices, blank=True)
     actor_organisation = models.CharField(_("organisation"), max_length=150, blank=True)
     young_person = models.ForeignKey(
-        "youth.YoungPerson", on_delete=models.PROTECT, related_name="access_log", verbose_name=_("whose record")
+        "youth.YoungPerson",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="access_log",
+        verbose_name=_("whose record"),
     )
     action = models.CharField(_("action"), max_length=10, choices=Action.choices)
     what = models.CharField(_("what"), max_length=30, choices=What.choices)
     ip_address = models.GenericIPAddressField(_("from where"), null=True, blank=True)
+    # For figures about groups: which page, area and period were shown (never a person).
+    detail = models.CharField(_("which figures"), max_length=300, blank=True)
 
     objects = AccessLogQuerySet.as_manager()
 
     class Meta:
         ordering = ["-at", "-id"]
         indexes = [models.Index(fields=["young_person", "-at"], name="accesslog_subject_time")]
+        constraints = [
+            # Only a view of figures about groups has no subject; every other row names whose record it was.
+            models.CheckConstraint(
+                condition=models.Q(young_person__isnull=False) | models.Q(what="insights"),
+                name="accesslog_subject_unless_insights",
+            )
+        ]
         verbose_name = _("access log entry")
         verbose_name_plural = _("access log")
 

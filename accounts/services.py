@@ -61,6 +61,29 @@ def accesslog_record(
     return entry
 
 
+def accesslog_record_insights(
+    *, request: HttpRequest, role: str, organisation: str, detail: str, action: str = AccessLogEntry.Action.VIEW
+) -> AccessLogEntry:
+    """Append one row saying that a user saw (or exported) figures about groups: which page, area and period
+    (`detail`), in which role. No young person is named: the figures are aggregates, so the row has no subject
+    and never shows up in a young person's own log."""
+    actor = request.user
+    assert isinstance(actor, User)
+    entry = AccessLogEntry(
+        actor=actor,
+        actor_name=str(actor),
+        actor_role=role,
+        actor_organisation=organisation,
+        young_person=None,
+        action=action,
+        what=AccessLogEntry.What.INSIGHTS,
+        detail=detail[:300],
+        ip_address=request.META.get("REMOTE_ADDR") or None,
+    )
+    entry.save()
+    return entry
+
+
 def accesslog_record_many(
     *, request: HttpRequest, shown: Iterable[tuple[int, tuple[str, str]]], what: str = AccessLogEntry.What.LIST
 ) -> None:

@@ -24,6 +24,7 @@ urlpatterns = [
     path("koppelen/", include("matching.urls")),
     path("onkosten/", include("expenses.urls")),
     path("mentoren/", include("mentors.urls")),
+    path("inzicht/", include("insights.urls")),
     path("berichten/", include("messaging.urls")),
     path("beheer/", admin.site.urls),
 ]

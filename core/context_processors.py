@@ -33,6 +33,8 @@ def dichtbij(request: HttpRequest) -> dict[str, Any]:
         "menu_mentors": bool(
             roles & {Role.YOUNG_PERSON, Role.PARENT, Role.MENTOR, Role.PROFESSIONAL, Role.COORDINATOR}
         ),
+        # Figures about groups: analysts for their region, coordinators for their organisation.
+        "menu_insights": bool(roles & {Role.ANALYST, Role.COORDINATOR}),
         # Everyone who can be in a conversation; the unread count is one query.
         "menu_messages": bool(roles - {Role.ANALYST, Role.ADMIN}),
         "menu_unread": unread_total_for(user) if user and roles - {Role.ANALYST, Role.ADMIN} else 0,

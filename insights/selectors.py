@@ -1,0 +1,832 @@
+"""Figures about groups for municipalities, regions and organisations: computed in the database, suppressed before
+anything leaves this module.
+
+Every figure is an aggregate query (Count/Sum with filters, grouped with values()); where a distribution is needed
+(waiting-time percentiles, the survival curve) the database returns a histogram (one row per distinct number of
+days, never per person) and the percentile or Kaplan-Meier step is read from those bins. Nothing here loops over
+people. Every table goes through `insights.suppression.suppress` before it is returned, and every single figure
+through `figure_shown`.
+
+Who sees what (`insights_scope_for`):
+- an analyst: the municipalities of the region(s) on their role, all organisations;
+- a coordinator: their own organisation(s), in every municipality;
+- anyone else: nothing (the views answer 403).
+The area of a young person is their paying municipality (woonplaatsbeginsel) or, by choice, where they live.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from typing import Any, cast
+
+from django.db.models import (
+    Case,
+    Count,
+    DateField,
+    DurationField,
+    Exists,
+    ExpressionWrapper,
+    F,
+    IntegerField,
+    OuterRef,
+    Q,
+    QuerySet,
+    Sum,
+    Value,
+    When,
+)
+from django.db.models.functions import Coalesce, Greatest, Least, TruncDate, TruncQuarter
+from django.http import QueryDict
+from django.utils import timezone
+from django.utils.functional import Promise
+from django.utils.translation import gettext_lazy as _
+
+from accounts.models import Municipality, Organisation, Role
+from accounts.selectors import AnyUser, roles_of
+from insights.suppression import Cell, Table, figure_shown, suppress
+
+MAX_QUARTERS = 20
+SIX_MONTHS, TWELVE_MONTHS = dt.timedelta(days=182), dt.timedelta(days=365)
+SURVIVAL_MONTHS = (0, 3, 6, 9, 12, 18, 24)
+AGE_GROUPS: tuple[tuple[int, int], ...] = ((0, 3), (4, 11), (12, 15), (16, 17), (18, 23))
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# Scope and filters
+
+
+@dataclass(frozen=True)
+class Scope:
+    """What a user may see figures of: municipality ids (None: any) and organisation ids (None: any)."""
+
+    role: str
+    organisation_name: str
+    municipality_ids: tuple[int, ...] | None
+    organisation_ids: tuple[int, ...] | None
+    label: str
+
+
+def insights_scope_for(user: AnyUser) -> Scope | None:
+    """The analyst's region(s) or the coordinator's organisation(s); None for everyone else."""
+    assignments = roles_of(user)
+    regions = [a.region for a in assignments if a.role == Role.ANALYST and a.region is not None]
+    if any(a.role == Role.ANALYST for a in assignments):
+        ids = tuple(Municipality.objects.filter(region__in=regions).values_list("pk", flat=True))
+        return Scope(Role.ANALYST, "", ids, None, ", ".join(r.name for r in regions))
+    organisations = [a.organisation for a in assignments if a.role == Role.COORDINATOR and a.organisation]
+    if organisations:
+        names = ", ".join(o.name for o in organisations)
+        return Scope(Role.COORDINATOR, names, None, tuple(o.pk for o in organisations), names)
+    return None
+
+
+@dataclass(frozen=True)
+class Quarter:
+    year: int
+    number: int
+
+    @property
+    def start(self) -> dt.date:
+        return dt.date(self.year, 3 * self.number - 2, 1)
+
+    @property
+    def end(self) -> dt.date:
+        """The last day of the quarter."""
+        return self.next().start - dt.timedelta(days=1)
+
+    def next(self) -> Quarter:
+        return Quarter(self.year + (self.number == 4), self.number % 4 + 1)
+
+    def previous(self) -> Quarter:
+        return Quarter(self.year - (self.number == 1), (self.number - 2) % 4 + 1)
+
+    def __str__(self) -> str:
+        return f"{self.year}-Q{self.number}"
+
+    @classmethod
+    def of(cls, day: dt.date) -> Quarter:
+        return cls(day.year, (day.month - 1) // 3 + 1)
+
+    @classmethod
+    def parse(cls, text: str | None) -> Quarter | None:
+        """'2026-Q3' → Quarter; anything else → None."""
+        try:
+            year_text, number_text = (text or "").upper().split("-Q")
+            year, number = int(year_text), int(number_text)
+        except ValueError:
+            return None
+        if not (2000 <= year <= 2100 and 1 <= number <= 4):
+            return None
+        return cls(year, number)
+
+
+class Basis:
+    PAYING = "paying"
+    RESIDENCE = "residence"
+    CHOICES = ((PAYING, _("paying municipality")), (RESIDENCE, _("municipality where they live")))
+
+
+@dataclass(frozen=True)
+class Filters:
+    first: Quarter
+    last: Quarter
+    municipality_id: int | None  # None: the whole scope
+    basis: str
+
+    @property
+    def start(self) -> dt.date:
+        return self.first.start
+
+    @property
+    def end(self) -> dt.date:
+        return self.last.end
+
+    @property
+    def quarters(self) -> list[Quarter]:
+        found: list[Quarter] = []
+        quarter = self.first
+        while len(found) < MAX_QUARTERS and (quarter.year, quarter.number) <= (self.last.year, self.last.number):
+            found.append(quarter)
+            quarter = quarter.next()
+        return found
+
+    def as_query(self) -> str:
+        area = f"&area={self.municipality_id}" if self.municipality_id else ""
+        return f"from={self.first}&to={self.last}&basis={self.basis}{area}"
+
+    def describe(self) -> str:
+        area = f" municipality={self.municipality_id}" if self.municipality_id else ""
+        return f"{self.first}..{self.last} basis={self.basis}{area}"
+
+
+def municipalities_in(scope: Scope) -> QuerySet[Municipality]:
+    """The municipalities a user can pick as the area."""
+    if scope.municipality_ids is not None:
+        return Municipality.objects.filter(pk__in=scope.municipality_ids)
+    return Municipality.objects.filter(organisations__in=scope.organisation_ids or ()).distinct()
+
+
+def filters_from(query: QueryDict, scope: Scope, *, today: dt.date | None = None) -> Filters:
+    """Period and area from GET parameters; anything missing or wrong falls back to the default (the last four
+    quarters up to the current one, the whole scope, paying municipality). Never raises."""
+    current = Quarter.of(today or timezone.localdate())
+    default_first = current.previous().previous().previous()
+    first = Quarter.parse(query.get("from")) or default_first
+    last = Quarter.parse(query.get("to")) or current
+    if (first.year, first.number) > (last.year, last.number):
+        first, last = default_first, current
+    while len(Filters(first, last, None, Basis.PAYING).quarters) == MAX_QUARTERS and first != last:
+        # Keep the most recent MAX_QUARTERS quarters.
+        span = Filters(first, last, None, Basis.PAYING).quarters
+        if (span[-1].year, span[-1].number) >= (last.year, last.number):
+            break
+        first = first.next()
+    basis = Basis.RESIDENCE if query.get("basis") == Basis.RESIDENCE else Basis.PAYING
+    area_text = query.get("area") or ""
+    municipality_id = int(area_text) if area_text.isdigit() and len(area_text) < 10 else None
+    if municipality_id is not None and not municipalities_in(scope).filter(pk=municipality_id).exists():
+        municipality_id = None
+    return Filters(first, last, municipality_id, basis)
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# The support forms, each as requests and matches with the same annotated columns
+
+
+@dataclass(frozen=True)
+class Form:
+    key: str
+    label: Promise
+    # Path from the request / match model to the young person, and to the organisation that runs it.
+    has_data: bool = True
+    has_duration: bool = True
+
+
+JIM, SUPPORT_FAMILY, RESPITE, BUDDY, SOCIAL_BROKER = "jim", "support_family", "respite", "buddy", "social_broker"
+FORMS: tuple[Form, ...] = (
+    Form(JIM, _("JIM mentor")),
+    Form(SUPPORT_FAMILY, _("Support family")),
+    Form(RESPITE, _("Respite stay"), has_duration=False),
+    Form(BUDDY, _("Buddy"), has_duration=False),
+    # Social brokers are not recorded yet (issue #8): the form is shown with "no data yet".
+    Form(SOCIAL_BROKER, _("Social broker"), has_data=False, has_duration=False),
+)
+FORM_BY_KEY = {form.key: form for form in FORMS}
+DATA_FORMS = tuple(form for form in FORMS if form.has_data)
+
+END_KIND_LABELS: dict[str, Promise] = {
+    "completed": _("completed"),
+    "stopped": _("stopped early"),
+    "ended": _("ended as agreed"),
+    "cancelled": _("cancelled"),
+}
+
+
+def _scoped(qs: QuerySet[Any], scope: Scope, filters: Filters, person: str, organisation: str) -> QuerySet[Any]:
+    municipality = f"{person}__{'paying' if filters.basis == Basis.PAYING else 'residence'}_municipality_id"
+    if filters.municipality_id is not None:
+        qs = qs.filter(**{municipality: filters.municipality_id})
+    elif scope.municipality_ids is not None:
+        qs = qs.filter(**{f"{municipality}__in": scope.municipality_ids})
+    if scope.organisation_ids is not None:
+        qs = qs.filter(**{f"{organisation}__in": scope.organisation_ids})
+    # No default ordering: it would join every GROUP BY (and PostgreSQL refuses it).
+    return cast("QuerySet[Any]", qs.order_by().annotate(area_id=F(municipality), organisation_ref=F(organisation)))
+
+
+def _date(expression: Any) -> ExpressionWrapper[Any]:
+    return ExpressionWrapper(expression, output_field=DateField())
+
+
+def _days(later: Any, earlier: Any) -> ExpressionWrapper[Any]:
+    return ExpressionWrapper(later - earlier, output_field=DurationField())
+
+
+def requests_of(form: str, scope: Scope, filters: Filters) -> QuerySet[Any]:
+    """Requests for a form, annotated with `asked_on` (a date), `area_id` and `organisation_ref`."""
+    from hostfamilies.models import Stay, SupportRequest
+    from mentors.models import Mentorship
+    from youth.models import BuddyRequest
+
+    if form == JIM:
+        qs = _scoped(Mentorship.objects.all(), scope, filters, "young_person", "case__organisation")
+        return cast("QuerySet[Any]", qs.annotate(asked_on=TruncDate("created_at")))
+    if form == SUPPORT_FAMILY:
+        qs = _scoped(SupportRequest.objects.all(), scope, filters, "case__young_person", "organisation")
+        return cast("QuerySet[Any]", qs.annotate(asked_on=TruncDate("created_at")))
+    if form == RESPITE:
+        qs = _scoped(Stay.objects.all(), scope, filters, "case__young_person", "option__organisation")
+        return cast("QuerySet[Any]", qs.annotate(asked_on=TruncDate("created_at")))
+    if form == BUDDY:
+        qs = _scoped(BuddyRequest.objects.all(), scope, filters, "young_person", "case__organisation")
+        return cast("QuerySet[Any]", qs.annotate(asked_on=TruncDate("requested_at")))
+    raise ValueError(form)
+
+
+def matches_of(form: str, scope: Scope, filters: Filters) -> QuerySet[Any]:
+    """Started matches of a form, annotated with `asked_on`, `started`, `ended` (None while running), `end_kind`,
+    `area_id` and `organisation_ref`."""
+    from hostfamilies.models import Stay, SupportFamilyMatch
+    from hostfamilies.states import State as MatchState
+    from mentors.models import Mentorship
+    from mentors.states import State as MentorState
+    from youth.models import BuddyRequest
+
+    if form == JIM:
+        qs = _scoped(
+            Mentorship.objects.filter(started_on__isnull=False), scope, filters, "young_person", "case__organisation"
+        )
+        finished = Q(state__in=[MentorState.COMPLETED, MentorState.STOPPED])
+        return cast(
+            "QuerySet[Any]",
+            qs.annotate(
+                asked_on=TruncDate("created_at"),
+                started=_date(F("started_on")),
+                ended=Case(When(finished, then=F("ended_on")), output_field=DateField()),
+                end_kind=Case(When(finished, then=F("state")), default=Value("")),
+            ),
+        )
+    if form == SUPPORT_FAMILY:
+        qs = _scoped(
+            SupportFamilyMatch.objects.filter(started_on__isnull=False),
+            scope,
+            filters,
+            "request__case__young_person",
+            "request__organisation",
+        )
+        finished = Q(state__in=[MatchState.ENDED, MatchState.STOPPED])
+        return cast(
+            "QuerySet[Any]",
+            qs.annotate(
+                asked_on=TruncDate("request__created_at"),
+                started=_date(F("started_on")),
+                ended=Case(When(finished, then=F("ended_on")), output_field=DateField()),
+                end_kind=Case(When(finished, then=F("state")), default=Value("")),
+            ),
+        )
+    if form == RESPITE:
+        qs = _scoped(
+            Stay.objects.filter(status=Stay.Status.CONFIRMED),
+            scope,
+            filters,
+            "case__young_person",
+            "option__organisation",
+        )
+        return cast(
+            "QuerySet[Any]",
+            qs.annotate(
+                asked_on=TruncDate("created_at"),
+                started=_date(F("arrival")),
+                ended=_date(F("departure")),
+                end_kind=Value("ended"),
+            ),
+        )
+    if form == BUDDY:
+        qs = _scoped(
+            BuddyRequest.objects.filter(status=BuddyRequest.Status.MATCHED, status_changed_at__isnull=False),
+            scope,
+            filters,
+            "young_person",
+            "case__organisation",
+        )
+        return cast(
+            "QuerySet[Any]",
+            qs.annotate(
+                asked_on=TruncDate("requested_at"),
+                started=TruncDate("status_changed_at"),
+                ended=Value(None, output_field=DateField()),
+                end_kind=Value(""),
+            ),
+        )
+    raise ValueError(form)
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# Figures
+
+
+@dataclass(frozen=True)
+class Figure:
+    """A single statistic that may be hidden (None) because it rests on fewer than five people."""
+
+    value: float | None
+    people: int
+
+    def __str__(self) -> str:
+        from insights.suppression import HIDDEN_TEXT
+
+        if self.value is None:
+            return str(HIDDEN_TEXT) if self.people else "–"
+        return f"{self.value:g}"
+
+
+def _figure(value: float | None, people: int) -> Figure:
+    return Figure(round(value, 1) if value is not None and figure_shown(people) else None, people)
+
+
+def _percentile(histogram: list[tuple[int, int]], fraction: float) -> float | None:
+    """The nearest-rank percentile from (value, how many) bins sorted by value."""
+    total = sum(n for _value, n in histogram)
+    if not total:
+        return None
+    rank, seen = fraction * total, 0
+    for value, n in histogram:
+        seen += n
+        if seen >= rank:
+            return float(value)
+    return float(histogram[-1][0])
+
+
+@dataclass
+class FormFigures:
+    form: Form
+    summary: Table  # one row per measure, one column
+    waiting_median: Figure = field(default_factory=lambda: Figure(None, 0))
+    waiting_p90: Figure = field(default_factory=lambda: Figure(None, 0))
+    lasting_6: Figure = field(default_factory=lambda: Figure(None, 0))
+    lasting_12: Figure = field(default_factory=lambda: Figure(None, 0))
+    ended_by_reason: Table | None = None
+    survival: list[tuple[int, Figure]] = field(default_factory=list)
+
+
+def _as_days(value: Any) -> int:
+    if isinstance(value, dt.timedelta):
+        return value.days
+    return int(value or 0) // 86_400_000_000  # SQLite may hand back microseconds
+
+
+def form_figures(form: Form, scope: Scope, filters: Filters, *, detail: bool = True) -> FormFigures:
+    """Requests, matches started, active at the end, ended (by reason), waiting time (median, p90), duration (share
+    lasting 6 and 12 months, survival curve) for one support form, in the period and area."""
+    start, end = filters.start, filters.end
+    labels = [_("Requests"), _("Matches started"), _("Active at the end of the period"), _("Ended")]
+    if not form.has_data:
+        return FormFigures(form, suppress([], row_labels=[], columns=[_("People")]))
+    requests = requests_of(form.key, scope, filters).filter(asked_on__gte=start, asked_on__lte=end).count()
+    matches = matches_of(form.key, scope, filters).filter(started__lte=end)
+    in_period = Q(started__gte=start)
+    running_at_end = Q(ended__isnull=True) | Q(ended__gt=end)
+    ended_in_period = Q(ended__gte=start, ended__lte=end)
+    counts = matches.aggregate(
+        n_started=Count("pk", filter=in_period),
+        n_active=Count("pk", filter=running_at_end),
+        n_ended=Count("pk", filter=ended_in_period),
+        followed_6=Count("pk", filter=Q(started__lte=end - SIX_MONTHS)),
+        lasted_6=Count(
+            "pk",
+            filter=Q(started__lte=end - SIX_MONTHS)
+            & (running_at_end | Q(ended__gte=F("started") + Value(SIX_MONTHS, output_field=DurationField()))),
+        ),
+        followed_12=Count("pk", filter=Q(started__lte=end - TWELVE_MONTHS)),
+        lasted_12=Count(
+            "pk",
+            filter=Q(started__lte=end - TWELVE_MONTHS)
+            & (running_at_end | Q(ended__gte=F("started") + Value(TWELVE_MONTHS, output_field=DurationField()))),
+        ),
+    )
+    values = [requests, counts["n_started"], counts["n_active"], counts["n_ended"]]
+    result = FormFigures(form, suppress([[v] for v in values], row_labels=labels, columns=[_("People")], totals=False))
+    waits = (
+        matches.filter(in_period)
+        .values(wait=_days(F("started"), F("asked_on")))
+        .annotate(n=Count("pk"))
+        .order_by("wait")
+    )
+    histogram = sorted((max(_as_days(row["wait"]), 0), row["n"]) for row in waits)
+    result.waiting_median = _figure(_percentile(histogram, 0.5), counts["n_started"])
+    result.waiting_p90 = _figure(_percentile(histogram, 0.9), counts["n_started"])
+    if form.has_duration:
+        result.lasting_6 = _share(counts["lasted_6"], counts["followed_6"])
+        result.lasting_12 = _share(counts["lasted_12"], counts["followed_12"])
+    if not detail:
+        return result
+    reasons = dict(
+        matches.filter(ended_in_period).values_list("end_kind").annotate(n=Count("pk")).values_list("end_kind", "n")
+    )
+    if form.has_duration:
+        kinds = [k for k in ("completed", "ended", "stopped") if k in reasons or k in _kinds_of(form)]
+        result.ended_by_reason = suppress(
+            [[reasons.get(k, 0)] for k in kinds], row_labels=[END_KIND_LABELS[k] for k in kinds], columns=[_("Ended")]
+        )
+        result.survival = survival_curve(matches, end)
+    return result
+
+
+def _kinds_of(form: Form) -> tuple[str, ...]:
+    return ("completed", "stopped") if form.key == JIM else ("ended", "stopped")
+
+
+def _share(part: int, whole: int) -> Figure:
+    """A percentage, shown only when neither the part nor the rest is under five people (else one is recoverable)."""
+    if whole == 0:
+        return Figure(None, 0)
+    shown = figure_shown(part) and figure_shown(whole - part)
+    return Figure(round(100 * part / whole) if shown else None, whole)
+
+
+def survival_curve(matches: QuerySet[Any], end: dt.date) -> list[tuple[int, Figure]]:
+    """Kaplan-Meier: the share of matches still running after 0, 3, 6 … 24 months. A match that still runs at the
+    end of the period counts until then (censored). The database returns one row per (duration in days, ended?)."""
+    end_value = Value(end, output_field=DateField())
+    bins = (
+        matches.annotate(
+            until=Least(Coalesce("ended", end_value), end_value, output_field=DateField()),
+            event=Case(When(Q(ended__isnull=False, ended__lte=end), then=1), default=0, output_field=IntegerField()),
+        )
+        .values(duration=_days(F("until"), F("started")), ended_flag=F("event"))
+        .annotate(n=Count("pk"))
+    )
+    events: dict[int, list[int]] = {}
+    for row in bins:
+        day = max(_as_days(row["duration"]), 0)
+        events.setdefault(day, [0, 0])[0 if row["ended_flag"] else 1] += row["n"]
+    at_risk = sum(ended + censored for ended, censored in events.values())
+    total = at_risk
+    survival, curve_by_day = 1.0, []
+    for day in sorted(events):
+        ended, censored = events[day]
+        if at_risk:
+            survival *= 1 - ended / at_risk
+        curve_by_day.append((day, survival, at_risk))
+        at_risk -= ended + censored
+    curve = []
+    for months in SURVIVAL_MONTHS:
+        limit = round(months * 30.44)
+        value, still = 1.0, total
+        for day, surv, risk in curve_by_day:
+            if day <= limit:
+                value = surv
+            if day >= limit:
+                still = min(still, risk)
+                break
+        else:
+            still = 0 if curve_by_day and curve_by_day[-1][0] < limit else still
+        # Shown while at least five matches are still followed at that point.
+        curve.append((months, Figure(round(100 * value) if figure_shown(still) else None, still)))
+    return curve
+
+
+def by_quarter(scope: Scope, filters: Filters, *, what: str = "started") -> Table:
+    """Matches started (or requests) per quarter and support form, suppressed."""
+    quarters = filters.quarters
+    index = {q.start: i for i, q in enumerate(quarters)}
+    grid = [[0] * len(DATA_FORMS) for _q in quarters]
+    for j, form in enumerate(DATA_FORMS):
+        if what == "started":
+            qs = matches_of(form.key, scope, filters).filter(started__gte=filters.start, started__lte=filters.end)
+            rows = qs.values(quarter=TruncQuarter("started")).annotate(n=Count("pk"))
+        else:
+            qs = requests_of(form.key, scope, filters).filter(asked_on__gte=filters.start, asked_on__lte=filters.end)
+            rows = qs.values(quarter=TruncQuarter("asked_on")).annotate(n=Count("pk"))
+        for row in rows:
+            quarter_start = row["quarter"].date() if isinstance(row["quarter"], dt.datetime) else row["quarter"]
+            if quarter_start in index:
+                grid[index[quarter_start]][j] += row["n"]
+    return suppress(grid, row_labels=[str(q) for q in quarters], columns=[f.label for f in DATA_FORMS])
+
+
+def by_area(scope: Scope, filters: Filters) -> Table:
+    """Matches running at the end of the period per municipality (paying or residence) and support form."""
+    municipalities = list(municipalities_in(scope).order_by("name"))
+    if filters.municipality_id is not None:
+        municipalities = [m for m in municipalities if m.pk == filters.municipality_id]
+    index = {m.pk: i for i, m in enumerate(municipalities)}
+    grid = [[0] * len(DATA_FORMS) for _m in municipalities]
+    for j, form in enumerate(DATA_FORMS):
+        qs = matches_of(form.key, scope, filters).filter(
+            Q(started__lte=filters.end) & (Q(ended__isnull=True) | Q(ended__gt=filters.end))
+        )
+        for area_id, n in qs.values_list("area_id").annotate(n=Count("pk")).values_list("area_id", "n"):
+            if area_id in index:
+                grid[index[area_id]][j] += n
+    return suppress(grid, row_labels=[m.name for m in municipalities], columns=[f.label for f in DATA_FORMS])
+
+
+def by_organisation(scope: Scope, filters: Filters) -> Table:
+    """Matches started in the period per organisation and support form."""
+    grid_by_org: dict[int, list[int]] = {}
+    for j, form in enumerate(DATA_FORMS):
+        qs = matches_of(form.key, scope, filters).filter(started__gte=filters.start, started__lte=filters.end)
+        for org_id, n in (
+            qs.values_list("organisation_ref").annotate(n=Count("pk")).values_list("organisation_ref", "n")
+        ):
+            grid_by_org.setdefault(org_id, [0] * len(DATA_FORMS))[j] += n
+    names = dict(Organisation.objects.filter(pk__in=grid_by_org).values_list("pk", "name"))
+    order = sorted(grid_by_org, key=lambda pk: names.get(pk, ""))
+    return suppress(
+        [grid_by_org[pk] for pk in order],
+        row_labels=[names.get(pk, "") for pk in order],
+        columns=[f.label for f in DATA_FORMS],
+    )
+
+
+@dataclass
+class Outcomes:
+    placement_averted: Table
+    goals_young_person: Table
+    goals_parents: Table
+    satisfaction: Table
+    support_family: Table
+
+
+def outcomes(scope: Scope, filters: Filters) -> Outcomes:
+    """What closures in the period recorded: placement averted, goals (young person's and parents' view),
+    satisfaction for JIM; the outcome of ended support-family matches."""
+    from hostfamilies.models import SupportFamilyMatch
+    from mentors.models import Mentorship
+
+    closed = matches_of(JIM, scope, filters).filter(ended__gte=filters.start, ended__lte=filters.end)
+
+    def table(qs: QuerySet[Any], column: str, choices: Iterable[tuple[Any, Any]]) -> Table:
+        found = dict(qs.exclude(**{column: ""}).values_list(column).annotate(n=Count("pk")).values_list(column, "n"))
+        choices = list(choices)
+        return suppress(
+            [[found.get(value, 0)] for value, _label in choices],
+            row_labels=[label for _value, label in choices],
+            columns=[_("Closures")],
+        )
+
+    satisfaction = dict(
+        closed.filter(satisfaction__isnull=False)
+        .values_list("satisfaction")
+        .annotate(n=Count("pk"))
+        .values_list("satisfaction", "n")
+    )
+    sf_closed = matches_of(SUPPORT_FAMILY, scope, filters).filter(ended__gte=filters.start, ended__lte=filters.end)
+    return Outcomes(
+        placement_averted=table(closed, "placement_averted", Mentorship.Averted.choices),
+        goals_young_person=table(closed, "goals_young_person", Mentorship.Goals.choices),
+        goals_parents=table(closed, "goals_parents", Mentorship.Goals.choices),
+        satisfaction=suppress(
+            [[satisfaction.get(score, 0)] for score in range(1, 6)],
+            row_labels=[str(score) for score in range(1, 6)],
+            columns=[_("Closures")],
+        ),
+        support_family=table(sf_closed, "outcome", SupportFamilyMatch.Outcome.choices),
+    )
+
+
+def _volunteers(scope: Scope, filters: Filters) -> QuerySet[Any]:
+    from volunteers.models import Volunteer
+
+    qs = Volunteer.objects.order_by().filter(registered_at__date__lte=filters.end)
+    # A volunteer's area is the municipality they live in.
+    if filters.municipality_id is not None:
+        qs = qs.filter(municipality_id=filters.municipality_id)
+    elif scope.municipality_ids is not None:
+        qs = qs.filter(municipality_id__in=scope.municipality_ids)
+    if scope.organisation_ids is not None:
+        qs = qs.filter(organisation_id__in=scope.organisation_ids)
+    return qs
+
+
+PIPELINE_LABELS = (
+    _("Registered"),
+    _("Screened (intake and VOG)"),
+    _("Trained (basic course done)"),
+    _("Matchable"),
+    _("Matched now"),
+    _("Paused"),
+    _("Stopped"),
+)
+
+
+@dataclass
+class Pipeline:
+    stages: Table
+    retention: Figure
+
+
+def volunteer_pipeline(scope: Scope, filters: Filters) -> Pipeline:
+    """The volunteer pipeline at the end of the period, from the database: registered → screened (a positive intake
+    and a VOG valid at the end) → trained (a basic course completed) → matchable (both, and active) → matched (an
+    open support-family match); paused and stopped; and retention: of those registered a year or more before
+    the end, the share not stopped. (The coordinator's own pipeline applies each organisation's exact
+    requirements per volunteer; this is its database approximation for counting.)"""
+    from hostfamilies.models import SupportFamilyMatch
+    from hostfamilies.states import OPEN_STATES
+    from training.models import Course, CourseCompletion
+    from volunteers.models import Intake, Outcome, VogCheck, Volunteer
+
+    end = filters.end
+    qs = _volunteers(scope, filters).annotate(
+        is_screened=Exists(
+            Intake.objects.filter(volunteer=OuterRef("pk"), outcome__in=[Outcome.POSITIVE, Outcome.DOUBTS])
+        )
+        & Exists(VogCheck.objects.filter(volunteer=OuterRef("pk"), received_on__lte=end, valid_until__gte=end)),
+        is_trained=Exists(
+            CourseCompletion.objects.filter(
+                volunteer=OuterRef("pk"), course__kind=Course.Kind.BASIC, completed_on__lte=end
+            )
+        ),
+        is_matched=Exists(SupportFamilyMatch.objects.filter(volunteer=OuterRef("pk"), state__in=OPEN_STATES)),
+    )
+    active = Q(status=Volunteer.Status.ACTIVE)
+    counts = qs.aggregate(
+        registered=Count("pk"),
+        n_screened=Count("pk", filter=Q(is_screened=True)),
+        n_trained=Count("pk", filter=Q(is_trained=True)),
+        matchable=Count("pk", filter=Q(is_screened=True, is_trained=True) & active),
+        n_matched=Count("pk", filter=Q(is_matched=True)),
+        paused=Count("pk", filter=Q(status=Volunteer.Status.PAUSED)),
+        stopped=Count("pk", filter=Q(status=Volunteer.Status.STOPPED)),
+        year_ago=Count("pk", filter=Q(registered_at__date__lte=end - TWELVE_MONTHS)),
+        stayed=Count(
+            "pk", filter=Q(registered_at__date__lte=end - TWELVE_MONTHS) & ~Q(status=Volunteer.Status.STOPPED)
+        ),
+    )
+    keys = ("registered", "n_screened", "n_trained", "matchable", "n_matched", "paused", "stopped")
+    stages = suppress(
+        [[counts[k]] for k in keys], row_labels=list(PIPELINE_LABELS), columns=[_("Volunteers")], totals=False
+    )
+    return Pipeline(stages=stages, retention=_share(counts["stayed"], counts["year_ago"]))
+
+
+def supply_and_demand(scope: Scope, filters: Filters) -> Table:
+    """Per age group: young people waiting for a support family or a buddy at the end of the period, beside the
+    active volunteers whose preferred ages cover the group. Ages are computed in the database from the date of
+    birth (no person leaves it)."""
+    from hostfamilies.models import SupportRequest
+    from youth.models import BuddyRequest
+
+    end = filters.end
+
+    def age_group(person: str) -> Case:
+        whens = [
+            When(
+                **{
+                    f"{person}__date_of_birth__gt": _years_before(end, high + 1),
+                    f"{person}__date_of_birth__lte": _years_before(end, low),
+                },
+                then=Value(i),
+            )
+            for i, (low, high) in enumerate(AGE_GROUPS)
+        ]
+        return Case(*whens, default=Value(-1), output_field=IntegerField())
+
+    waiting = [0] * len(AGE_GROUPS)
+    sources = (
+        (requests_of(SUPPORT_FAMILY, scope, filters), SupportRequest.Status.WAITING, "case__young_person"),
+        (requests_of(BUDDY, scope, filters), BuddyRequest.Status.WAITING, "young_person"),
+    )
+    for qs, status, person in sources:
+        rows = qs.filter(status=status, asked_on__lte=end).values(group=age_group(person)).annotate(n=Count("pk"))
+        for row in rows:
+            if row["group"] >= 0:
+                waiting[row["group"]] += row["n"]
+    from volunteers.models import Volunteer
+
+    volunteers = _volunteers(scope, filters).filter(status=Volunteer.Status.ACTIVE)
+    supply = volunteers.aggregate(
+        **{
+            f"g{i}": Count("pk", filter=Q(preferred_age_min__lte=high, preferred_age_max__gte=low))
+            for i, (low, high) in enumerate(AGE_GROUPS)
+        }
+    )
+    labels = [_("%(low)s to %(high)s years") % {"low": low, "high": high} for low, high in AGE_GROUPS]
+    return suppress(
+        [[waiting[i], supply[f"g{i}"]] for i in range(len(AGE_GROUPS))],
+        row_labels=labels,
+        columns=[_("Young people waiting"), _("Volunteers for this age")],
+        # A volunteer counts in every group they cover, so totals would mislead.
+        totals=False,
+    )
+
+
+def _years_before(day: dt.date, years: int) -> dt.date:
+    try:
+        return day.replace(year=day.year - years)
+    except ValueError:  # 29 February
+        return day.replace(year=day.year - years, day=28)
+
+
+@dataclass
+class Respite:
+    stays: Cell
+    nights_booked: Figure
+    nights_available: int
+    use: Figure
+
+
+def respite_use(scope: Scope, filters: Filters) -> Respite:
+    """Respite nights booked (confirmed stays, the nights inside the period) against the capacity (beds per night
+    of the options in the area times nights in the period)."""
+    from hostfamilies.models import RespiteOption
+
+    start, end = filters.start, filters.end
+    options = RespiteOption.objects.filter(created_at__date__lte=end)
+    if scope.organisation_ids is not None:
+        options = options.filter(organisation_id__in=scope.organisation_ids)
+    area = [filters.municipality_id] if filters.municipality_id is not None else scope.municipality_ids
+    if area is not None:
+        options = options.filter(organisation__in=Organisation.objects.filter(municipalities__in=area))
+    nights_in_period = (end - start).days + 1
+    beds = options.aggregate(beds=Coalesce(Sum("beds_per_night"), 0))["beds"]
+    after_end = Value(end + dt.timedelta(days=1), output_field=DateField())
+    stays = (
+        matches_of(RESPITE, scope, filters)
+        .filter(option__in=options, started__lte=end, ended__gt=start)
+        .annotate(
+            stay_nights=_days(
+                Least(F("ended"), after_end, output_field=DateField()),
+                Greatest(F("started"), Value(start, output_field=DateField()), output_field=DateField()),
+            )
+        )
+        .aggregate(stays=Count("pk"), nights=Sum("stay_nights"))
+    )
+    count = stays["stays"]
+    nights = _as_days(stays["nights"]) if stays["nights"] is not None else 0
+    available = beds * nights_in_period
+    shown = figure_shown(count)
+    return Respite(
+        stays=suppress([[count]], totals=False).rows[0][1][0],
+        nights_booked=Figure(nights if shown else None, count),
+        nights_available=available,
+        use=Figure(round(100 * nights / available) if shown and available else None, count),
+    )
+
+
+@dataclass
+class Dashboard:
+    scope: Scope
+    filters: Filters
+    forms: list[FormFigures]
+    started_by_quarter: Table
+    by_area: Table
+    extra: dict[str, Any] = field(default_factory=dict)
+
+
+def dashboard(scope: Scope, filters: Filters) -> Dashboard:
+    """The municipality dashboard: per form the headline figures, matches started per quarter, and what runs per
+    municipality at the end of the period."""
+    return Dashboard(
+        scope=scope,
+        filters=filters,
+        forms=[form_figures(form, scope, filters, detail=False) for form in FORMS],
+        started_by_quarter=by_quarter(scope, filters),
+        by_area=by_area(scope, filters),
+    )
+
+
+def report(scope: Scope, filters: Filters) -> Dashboard:
+    """The quarterly report: everything on the dashboard, and per form the endings by reason and the survival
+    curve, requests per quarter, per organisation, outcomes at closure, the volunteer pipeline, supply and
+    demand by age group, and respite nights against capacity."""
+    result = Dashboard(
+        scope=scope,
+        filters=filters,
+        forms=[form_figures(form, scope, filters, detail=True) for form in FORMS],
+        started_by_quarter=by_quarter(scope, filters),
+        by_area=by_area(scope, filters),
+    )
+    result.extra = {
+        "requests_by_quarter": by_quarter(scope, filters, what="requests"),
+        "by_organisation": by_organisation(scope, filters),
+        "outcomes": outcomes(scope, filters),
+        "pipeline": volunteer_pipeline(scope, filters),
+        "supply_and_demand": supply_and_demand(scope, filters),
+        "respite": respite_use(scope, filters),
+    }
+    return result
