@@ -159,6 +159,7 @@ def demo_load() -> None:
     _waiting_list([(noah_case, people["peter"], 38), (mees_case, people["eva"], 12)], organisations[VOLUNTEER_CENTRE])
     _network(people, sanne, noah)
     _mentorships(people, sanne, mees)
+    _conversations(people, sanne)
     _respite(organisations[VOLUNTEER_CENTRE], people)
     Consent.objects.get_or_create(
         young_person=sanne,
@@ -676,3 +677,25 @@ def _jim_choice(professional: User, child: YoungPerson, people: list[tuple[str, 
         for first, relation, who in people
     ]
     mentorchoice_set(actor=professional, young_person=child, person_ids=[person.pk for person in added])
+
+
+def _conversations(people: dict[str, User], sanne: YoungPerson) -> None:
+    """A few made-up messages in the chat of Sanne, Karin and Lisa (the conversation started with the mentorship).
+    Each message has a fixed client id, so loading the demo again stores nothing twice."""
+    from messaging.models import Conversation
+    from messaging.services import message_send
+
+    conversation = Conversation.objects.filter(
+        case__young_person=sanne, kind=Conversation.Kind.TRIAD, closed_at__isnull=True
+    ).first()
+    if conversation is None:
+        return
+    lines = [
+        ("lisa", "Welkom in jullie gesprek! Hier kunnen Sanne, Karin en ik elkaar een bericht sturen."),
+        ("karin", "Hoi Sanne! Zullen we woensdag om half vier gaan wandelen in de Hout?"),
+        ("sanne", "Ja leuk! Ik neem de hond mee."),
+        ("karin", "Top. Ik neem wat te drinken mee. Tot woensdag!"),
+        ("lisa", "Fijn om te lezen. Ik hoor graag hoe het was."),
+    ]
+    for number, (local, text) in enumerate(lines, start=1):
+        message_send(actor=people[local], conversation=conversation, body=text, client_msg_id=f"demo-{number}")

@@ -364,3 +364,14 @@ def test_the_webhook_checks_the_signature_and_never_goes_back(world: World, sms_
     assert status("sent") == 204  # late, out of order
     assert status("queued") == 204
     assert Notification.objects.get(pk=notice.pk).status == Notification.Status.DELIVERED
+
+
+def test_the_demo_has_sannes_triad_with_a_few_messages(db: None, settings: Any, tmp_path: Any) -> None:
+    from django.core.management import call_command
+
+    settings.MATCHING_MODEL_DIR = str(tmp_path)
+    call_command("demo_load")
+    conversation = Conversation.objects.get(case__young_person__first_name="Sanne", kind=Conversation.Kind.TRIAD)
+    names = {m.user.first_name for m in selectors.conversation_members(conversation)}
+    assert names == {"Sanne", "Karin", "Lisa"}
+    assert conversation.messages.count() == 5
