@@ -161,6 +161,7 @@ def demo_load() -> None:
     _mentorships(people, sanne, mees)
     _conversations(people, sanne)
     _respite(organisations[VOLUNTEER_CENTRE], people)
+    _proposals(organisations[VOLUNTEER_CENTRE], local_team, people, leiden)
     Consent.objects.get_or_create(
         young_person=sanne,
         purpose=ConsentPurpose.DATA_PROCESSING,
@@ -677,6 +678,88 @@ def _jim_choice(professional: User, child: YoungPerson, people: list[tuple[str, 
         for first, relation, who in people
     ]
     mentorchoice_set(actor=professional, young_person=child, person_ids=[person.pk for person in added])
+
+
+# Three support families who joined the volunteer centre lately, screened and trained, with room for a family.
+PROPOSAL_FAMILIES = [
+    ("yara", "Yara", "Bouali", "Leiden", "tekenen, koken", 2012),
+    ("bas", "Bas", "Hoekstra", "Oegstgeest", "voetbal, fietsen", 2015),
+    ("lotte", "Lotte", "Smit", "Leiderdorp", "muziek, wandelen", 0),
+]
+
+
+def _proposals(centre: Organisation, local_team: Organisation, people: dict[str, User], leiden: Municipality) -> None:
+    """Marieke's youngest, Bo (10), waits for a support family on Wednesday afternoons; the engine proposed three
+    new support families and Peter showed them to the family, who have not chosen yet (Choosing together)."""
+    from matching.services import proposal_round_show, proposal_round_suggest
+
+    coordinator = people["peter"]
+    today = timezone.localdate()
+    basic = Course.objects.get(organisation=centre, title="Basistraining steungezin")
+    for local, first, last, place, interests, child_born in PROPOSAL_FAMILIES:
+        email = f"{local}@{BACKGROUND_DOMAIN}"
+        user = User.objects.filter(email=email).first()
+        if user is None:
+            user = User.objects.create_user(email, DEMO_PASSWORD, first_name=first, last_name=last)
+            EmailAddress.objects.create(user=user, email=email, verified=True, primary=True)
+        role_grant(user=user, role=Role.VOLUNTEER, organisation=centre)
+        if Volunteer.objects.filter(user=user).exists():
+            continue
+        found = geocode(place)
+        volunteer = Volunteer.objects.create(
+            user=user,
+            organisation=centre,
+            home_place=found.name,
+            municipality=leiden,
+            latitude=found.latitude,
+            longitude=found.longitude,
+            travel_radius_km=15,
+            capacity=1,
+            interests=interests,
+            languages=["nl"],
+        )
+        VolunteerRole.objects.create(volunteer=volunteer, kind=VolunteerKind.SUPPORT_FAMILY)
+        AvailabilitySlot.objects.create(volunteer=volunteer, weekday=2, day_part=DayPart.AFTERNOON)
+        home = Household.objects.create(volunteer=volunteer)
+        if child_born:
+            HouseholdMember.objects.create(household=home, first_name="Sem", is_adult=False, birth_year=child_born)
+        for model in (Intake, HomeVisit):
+            model.objects.create(
+                volunteer=volunteer,
+                held_on=today - timedelta(days=30),
+                outcome=Outcome.POSITIVE,
+                recorded_by=coordinator,
+            )
+        for name in ("Ria Vos", "Tom Bakker"):
+            Reference.objects.create(
+                volunteer=volunteer, name=name, relation="buur", contact="071-5550101", outcome=Outcome.POSITIVE
+            )
+        issued = today - timedelta(days=20)
+        VogCheck.objects.create(
+            volunteer=volunteer,
+            requested_on=issued - timedelta(days=14),
+            received_on=issued,
+            issued_on=issued,
+            checked_by=coordinator,
+            valid_until=issued.replace(year=issued.year + 3),
+        )
+        CourseCompletion.objects.create(volunteer=volunteer, course=basic, completed_on=today - timedelta(days=10))
+    bo = _young_person("Bo", "de Vries", date(2016, 4, 21), leiden, "Leiden", ["nl"], None)
+    Guardianship.objects.get_or_create(young_person=bo, guardian=people["marieke"], defaults={"has_custody": True})
+    case = _case(bo, local_team, people["lisa"], date(2026, 10, 20), threatened=False)
+    if SupportRequest.objects.filter(case=case).exists():
+        return
+    request = supportrequest_create(
+        actor=people["lisa"],
+        case=case,
+        organisation=centre,
+        what_for="Een vaste plek op woensdagmiddag om te spelen en te tekenen, zodat moeder even rust heeft.",
+        wants_weekday_afternoons=True,
+        frequency=SupportRequest.Frequency.WEEKLY,
+    )
+    _backdate(request, days=21)
+    proposal_round_suggest(actor=coordinator, support_request=request)
+    proposal_round_show(actor=coordinator, support_request=request)
 
 
 def _conversations(people: dict[str, User], sanne: YoungPerson) -> None:

@@ -254,7 +254,8 @@ def proposal_approve(*, actor: User, proposal: Proposal) -> SupportFamilyMatch:
 
     hostfamilies lets only coordinators propose and introduce: when the professional approves, those two steps
     are made in the name of one of the organisation's coordinators (the match records no proposer; the proposal
-    records who approved). Races: the proposal row is locked and its status read again."""
+    records who approved). Races: the request row and then the proposal row are locked (select_for_update) and the
+    status read again; match_propose re-checks "one open match per request" and the volunteer's places."""
     support_request = proposal.support_request
     if not proposal_is_staff(actor, support_request):
         raise PermissionDenied(_("Only the coordinator or the professional of this family can approve."))
@@ -271,6 +272,8 @@ def proposal_approve(*, actor: User, proposal: Proposal) -> SupportFamilyMatch:
     if coordinator is None:
         raise ValidationError(_("This organisation has no coordinator. A coordinator is needed to start the match."))
     with transaction.atomic():
+        # The request row first, then the proposal: the same order as choosing, so the two cannot deadlock.
+        SupportRequest.objects.select_for_update(of=("self",)).only("pk").get(pk=support_request.pk)
         locked = Proposal.objects.select_for_update().get(pk=proposal.pk)
         if locked.status != ProposalStatus.ACCEPTED:
             raise ValidationError(_("Only a proposal the support family said yes to can be approved."))

@@ -9,6 +9,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
 
 from accounts.models import AccessLogEntry, Role
@@ -71,7 +72,11 @@ def round_suggest(request: HttpRequest, pk: int) -> HttpResponse:
     except ValidationError as error:
         _messages(request, error)
     else:
-        messages.success(request, _("%(count)s support families found.") % {"count": len(found)})
+        messages.success(
+            request,
+            ngettext("%(count)s support family found.", "%(count)s support families found.", len(found))
+            % {"count": len(found)},
+        )
     return redirect("matching:round", pk=pk)
 
 
