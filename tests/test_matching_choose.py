@@ -361,3 +361,50 @@ def test_the_request_page_links_to_the_round(world: World, rounds: dict[bool, Pr
     html = client.get(reverse("hostfamilies:request_detail", args=[rounds[True].support_request_id])).content
     assert reverse("matching:round", args=[rounds[True].support_request_id]).encode() in html
     assert SupportFamilyMatch.objects.count() == 0
+
+
+def _queries(client: Client, url: str) -> int:
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    client.get(url)  # the session and the user's roles are read on the first page only
+    with CaptureQueriesContext(connection) as captured:
+        assert client.get(url).status_code == OK
+    return len(captured)
+
+
+def test_the_round_and_family_pages_take_the_same_queries_for_more_proposals(world: World, client: Client) -> None:
+    few = shown_round(world, n=2)[0]
+    families(world, 6)
+    other_case = CaseFactory(young_person=YoungPersonFactory(), organisation=world.organisation)
+    Guardianship.objects.create(young_person=other_case.young_person, guardian=world.parent, has_custody=True)
+    many = supportrequest_create(
+        actor=world.coordinator, case=other_case, organisation=world.organisation, what_for="Weekends"
+    )
+    services.proposal_round_suggest(actor=world.coordinator, support_request=many)
+    services.proposal_round_show(actor=world.coordinator, support_request=many)
+    services.proposal_round_suggest(actor=world.coordinator, support_request=many)
+    client.force_login(world.coordinator)
+    assert _queries(client, reverse("matching:round", args=[few.pk])) == _queries(
+        client, reverse("matching:round", args=[many.pk])
+    )
+    client.force_login(world.parent)
+    assert _queries(client, reverse("matching:choose", args=[few.pk])) == _queries(
+        client, reverse("matching:choose", args=[many.pk])
+    )
+
+
+def test_the_volunteer_declines_on_the_page_with_a_reason(world: World, client: Client) -> None:
+    _request, _found, shown = shown_round(world, n=1)
+    chosen = services.proposal_choose(actor=world.parent, proposal=shown[0])
+    client.force_login(chosen.volunteer.user)
+    url = reverse("matching:ask", args=[chosen.pk])
+    assert client.post(url, {"answer": "maybe"}).status_code == 400
+    response = client.post(url, {"answer": "no", "reason": ""})
+    assert response.status_code == REDIRECT
+    assert Proposal.objects.get(pk=chosen.pk).status == ProposalStatus.ASKED, "a no needs a reason"
+    client.post(url, {"answer": "no", "reason": "We verhuizen"})
+    chosen.refresh_from_db()
+    assert (chosen.status, chosen.reason) == (ProposalStatus.DECLINED, "We verhuizen")
+    assert client.get(url).status_code == OK
+    assert client.post(url, {"answer": "yes"}).status_code == FORBIDDEN
