@@ -58,6 +58,7 @@ INSTALLED_APPS = [
     "mentors",
     "matching",
     "messaging",
+    "insights",
 ]
 
 MIDDLEWARE = [

@@ -17,7 +17,7 @@ The area of a young person is their paying municipality (woonplaatsbeginsel) or,
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import Any, cast
 
@@ -175,6 +175,8 @@ def filters_from(query: QueryDict, scope: Scope, *, today: dt.date | None = None
     default_first = current.previous().previous().previous()
     first = Quarter.parse(query.get("from")) or default_first
     last = Quarter.parse(query.get("to")) or current
+    if (last.year, last.number) > (current.year, current.number):
+        last = current  # nothing is known about later quarters yet
     if (first.year, first.number) > (last.year, last.number):
         first, last = default_first, current
     while len(Filters(first, last, None, Basis.PAYING).quarters) == MAX_QUARTERS and first != last:
@@ -233,7 +235,15 @@ def _scoped(qs: QuerySet[Any], scope: Scope, filters: Filters, person: str, orga
     if scope.organisation_ids is not None:
         qs = qs.filter(**{f"{organisation}__in": scope.organisation_ids})
     # No default ordering: it would join every GROUP BY (and PostgreSQL refuses it).
-    return cast("QuerySet[Any]", qs.order_by().annotate(area_id=F(municipality), organisation_ref=F(organisation)))
+    return cast(
+        "QuerySet[Any]",
+        qs.order_by().annotate(
+            area_id=F(municipality),
+            organisation_ref=F(organisation),
+            paying_ref=F(f"{person}__paying_municipality_id"),
+            residence_ref=F(f"{person}__residence_municipality_id"),
+        ),
+    )
 
 
 def _date(expression: Any) -> ExpressionWrapper[Any]:
@@ -413,18 +423,10 @@ def form_figures(form: Form, scope: Scope, filters: Filters, *, detail: bool = T
         n_started=Count("pk", filter=in_period),
         n_active=Count("pk", filter=running_at_end),
         n_ended=Count("pk", filter=ended_in_period),
-        followed_6=Count("pk", filter=Q(started__lte=end - SIX_MONTHS)),
-        lasted_6=Count(
-            "pk",
-            filter=Q(started__lte=end - SIX_MONTHS)
-            & (running_at_end | Q(ended__gte=F("started") + Value(SIX_MONTHS, output_field=DurationField()))),
-        ),
-        followed_12=Count("pk", filter=Q(started__lte=end - TWELVE_MONTHS)),
-        lasted_12=Count(
-            "pk",
-            filter=Q(started__lte=end - TWELVE_MONTHS)
-            & (running_at_end | Q(ended__gte=F("started") + Value(TWELVE_MONTHS, output_field=DurationField()))),
-        ),
+        followed_6=Count("pk", filter=Q(started__lte=cohort_end(end, SIX_MONTHS))),
+        lasted_6=Count("pk", filter=Q(started__lte=cohort_end(end, SIX_MONTHS)) & _lasted(SIX_MONTHS)),
+        followed_12=Count("pk", filter=Q(started__lte=cohort_end(end, TWELVE_MONTHS))),
+        lasted_12=Count("pk", filter=Q(started__lte=cohort_end(end, TWELVE_MONTHS)) & _lasted(TWELVE_MONTHS)),
     )
     values = [requests, counts["n_started"], counts["n_active"], counts["n_ended"]]
     result = FormFigures(form, suppress([[v] for v in values], row_labels=labels, columns=[_("People")], totals=False))
@@ -434,7 +436,11 @@ def form_figures(form: Form, scope: Scope, filters: Filters, *, detail: bool = T
         .annotate(n=Count("pk"))
         .order_by("wait")
     )
-    histogram = sorted((max(_as_days(row["wait"]), 0), row["n"]) for row in waits)
+    weeks: dict[int, int] = {}
+    for row in waits:
+        week = max(_as_days(row["wait"]), 0) // 7
+        weeks[week] = weeks.get(week, 0) + row["n"]
+    histogram = sorted(weeks.items())
     result.waiting_median = _figure(_percentile(histogram, 0.5), counts["n_started"])
     result.waiting_p90 = _figure(_percentile(histogram, 0.9), counts["n_started"])
     if form.has_duration:
@@ -452,6 +458,18 @@ def form_figures(form: Form, scope: Scope, filters: Filters, *, detail: bool = T
         )
         result.survival = survival_curve(matches, end)
     return result
+
+
+def cohort_end(end: dt.date, span: dt.timedelta) -> dt.date:
+    """The last day of the latest quarter that ended at least `span` before `end`: matches started up to then are
+    the cohort for "lasting six (twelve) months" (a whole quarter, so the roll-up and the live query agree)."""
+    quarter = Quarter.of(end - span)
+    return quarter.end if quarter.end <= end - span else quarter.previous().end
+
+
+def _lasted(span: dt.timedelta) -> Q:
+    """Still running now, or ended at least `span` after the start."""
+    return Q(ended__isnull=True) | Q(ended__gte=F("started") + Value(span, output_field=DurationField()))
 
 
 def _kinds_of(form: Form) -> tuple[str, ...]:
@@ -796,34 +814,260 @@ class Dashboard:
     started_by_quarter: Table
     by_area: Table
     extra: dict[str, Any] = field(default_factory=dict)
+    as_of: dt.datetime | None = None
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# The roll-up (insights.models.Tally): what it is made of, and the dashboard read from it
+
+END_KINDS = ("completed", "ended", "stopped")
+LASTED_SHORT, LASTED_6, LASTED_12, LASTED_RUNNING = 0, 1, 2, 3
+TALLY_REQUEST, TALLY_START, TALLY_END = "request", "start", "end"
+TALLY_ACTIVE, TALLY_COHORT = "active", "cohort"
+MAX_WEEKS = 52
+EVERYTHING = Scope(Role.ADMIN, "", None, None, "")
+
+
+def tally_counts(today: dt.date | None = None) -> Iterator[dict[str, Any]]:
+    """The roll-up's rows: dicts with form, measure, basis, area, organisation, quarter, value and n.
+
+    The database counts, per form and basis, requests, starts (per day waited), ends (per kind) and starts per
+    duration bucket (grouped queries: bins, never people). Here those bins are merged into weeks and summed up
+    per quarter into what runs at each quarter's end (ACTIVE) and the cohorts for "lasting six and twelve
+    months" (COHORT), for every quarter up to the current one."""
+    everything = Filters(Quarter(2000, 1), Quarter(2000, 1), None, Basis.PAYING)
+    current = Quarter.of(today or timezone.localdate()).start
+    for form in DATA_FORMS:
+        for basis, area_ref in ((Basis.PAYING, "paying_ref"), (Basis.RESIDENCE, "residence_ref")):
+            keys = {"t_area": F(area_ref), "t_organisation": F("organisation_ref")}
+            out: dict[tuple[str, int, int, dt.date, int], int] = {}
+
+            def add(
+                measure: str, row: dict[str, Any], quarter: Any, value: int, n: int, out: dict[Any, int] = out
+            ) -> None:
+                key = (measure, row["t_area"], row["t_organisation"], _day(quarter), value)
+                out[key] = out.get(key, 0) + n
+
+            requests = requests_of(form.key, EVERYTHING, everything)
+            for row in requests.values(**keys, q=TruncQuarter("asked_on")).annotate(n=Count("pk")):
+                add(TALLY_REQUEST, row, row["q"], 0, row["n"])
+            matches = matches_of(form.key, EVERYTHING, everything)
+            waits = matches.values(**keys, q=TruncQuarter("started"), wait=_days(F("started"), F("asked_on")))
+            for row in waits.annotate(n=Count("pk")):
+                add(TALLY_START, row, row["q"], min(max(_as_days(row["wait"]), 0) // 7, MAX_WEEKS), row["n"])
+            ends = matches.filter(ended__isnull=False).values(**keys, q=TruncQuarter("ended"), kind=F("end_kind"))
+            for row in ends.annotate(n=Count("pk")):
+                kind = row["kind"] if row["kind"] in END_KINDS else "ended"
+                add(TALLY_END, row, row["q"], END_KINDS.index(kind), row["n"])
+            lasted = matches.annotate(
+                bucket=Case(
+                    When(ended__isnull=True, then=Value(LASTED_RUNNING)),
+                    When(_lasted(TWELVE_MONTHS), then=Value(LASTED_12)),
+                    When(_lasted(SIX_MONTHS), then=Value(LASTED_6)),
+                    default=Value(LASTED_SHORT),
+                    output_field=IntegerField(),
+                )
+            )
+            buckets: dict[tuple[int, int, dt.date, int], int] = {}
+            for row in lasted.values(**keys, q=TruncQuarter("started"), b=F("bucket")).annotate(n=Count("pk")):
+                bucket_key = (row["t_area"], row["t_organisation"], _day(row["q"]), row["b"])
+                buckets[bucket_key] = buckets.get(bucket_key, 0) + row["n"]
+            yield from _running_totals(form.key, basis, out, buckets, current)
+            for (measure, area, organisation, quarter, value), n in out.items():
+                yield _tally(form.key, measure, basis, area, organisation, quarter, value, n)
+
+
+def _running_totals(
+    form: str,
+    basis: str,
+    out: dict[tuple[str, int, int, dt.date, int], int],
+    buckets: dict[tuple[int, int, dt.date, int], int],
+    current: dt.date,
+) -> Iterator[dict[str, Any]]:
+    """ACTIVE and COHORT rows for every quarter from the first one with data up to the current one."""
+    changes: dict[tuple[int, int], dict[dt.date, list[int]]] = {}
+    for (measure, area, organisation, quarter, _value), n in out.items():
+        if measure in (TALLY_START, TALLY_END):
+            step = changes.setdefault((area, organisation), {}).setdefault(quarter, [0, 0, 0, 0])
+            step[0] += n if measure == TALLY_START else -n
+    for (area, organisation, quarter, bucket), n in buckets.items():
+        step = changes.setdefault((area, organisation), {}).setdefault(quarter, [0, 0, 0, 0])
+        step[1] += n
+        step[2] += n if bucket in (LASTED_6, LASTED_12, LASTED_RUNNING) else 0
+        step[3] += n if bucket in (LASTED_12, LASTED_RUNNING) else 0
+    for (area, organisation), steps in changes.items():
+        at = Quarter.of(min(steps))
+        totals = [0, 0, 0, 0]
+        while at.start <= current:
+            for i, n in enumerate(steps.get(at.start, (0, 0, 0, 0))):
+                totals[i] += n
+            if totals[0]:
+                yield _tally(form, TALLY_ACTIVE, basis, area, organisation, at.start, 0, totals[0])
+            for value, n in enumerate(totals[1:]):
+                if n:
+                    yield _tally(form, TALLY_COHORT, basis, area, organisation, at.start, value, n)
+            at = at.next()
+
+
+def _day(value: Any) -> dt.date:
+    return value.date() if isinstance(value, dt.datetime) else value
+
+
+def _tally(
+    form: str, measure: str, basis: str, area: int, organisation: int, quarter: dt.date, value: int, n: int
+) -> dict[str, Any]:
+    return {
+        "form": form,
+        "measure": measure,
+        "basis": basis,
+        "area": area,
+        "organisation": organisation,
+        "quarter": quarter,
+        "value": value,
+        "n": n,
+    }
+
+
+def _tallies(scope: Scope, filters: Filters) -> QuerySet[Any]:
+    from insights.models import Tally
+
+    qs = Tally.objects.order_by().filter(basis=filters.basis, quarter__lte=filters.last.start)
+    if filters.municipality_id is not None:
+        qs = qs.filter(area=filters.municipality_id)
+    elif scope.municipality_ids is not None:
+        qs = qs.filter(area__in=scope.municipality_ids)
+    if scope.organisation_ids is not None:
+        qs = qs.filter(organisation__in=scope.organisation_ids)
+    return qs
+
+
+def tally_as_of() -> dt.datetime | None:
+    """When the roll-up was last made (None: never)."""
+    from insights.models import TallyRun
+
+    run = TallyRun.objects.order_by("-finished_at").first()
+    return run.finished_at if run else None
+
+
+def _figures_from_tallies(form: Form, rows: list[dict[str, Any]], filters: Filters) -> FormFigures:
+    labels = [_("Requests"), _("Matches started"), _("Active at the end of the period"), _("Ended")]
+    if not form.has_data:
+        return FormFigures(form, suppress([], row_labels=[], columns=[_("People")]))
+    first, last = filters.first.start, filters.last.start
+    mine = [r for r in rows if r["form"] == form.key]
+
+    def total(
+        measure: str, *, in_period: bool = True, values: Iterable[int] | None = None, upto: dt.date = last
+    ) -> int:
+        allowed = set(values) if values is not None else None
+        return sum(
+            r["n"]
+            for r in mine
+            if r["measure"] == measure
+            and r["quarter"] <= upto
+            and (not in_period or r["quarter"] >= first)
+            and (allowed is None or r["value"] in allowed)
+        )
+
+    started = total(TALLY_START)
+    active = sum(r["n"] for r in mine if r["measure"] == TALLY_ACTIVE and r["quarter"] == last)
+    values = [total(TALLY_REQUEST), started, active, total(TALLY_END)]
+    result = FormFigures(form, suppress([[v] for v in values], row_labels=labels, columns=[_("People")], totals=False))
+    weeks: dict[int, int] = {}
+    for r in mine:
+        if r["measure"] == TALLY_START and first <= r["quarter"] <= last:
+            weeks[r["value"]] = weeks.get(r["value"], 0) + r["n"]
+    histogram = sorted(weeks.items())
+    result.waiting_median = _figure(_percentile(histogram, 0.5), started)
+    result.waiting_p90 = _figure(_percentile(histogram, 0.9), started)
+    if form.has_duration:
+        for span, attribute, value in ((SIX_MONTHS, "lasting_6", 1), (TWELVE_MONTHS, "lasting_12", 2)):
+            cutoff = Quarter.of(cohort_end(filters.end, span)).start
+            cohort = {r["value"]: r["n"] for r in mine if r["measure"] == TALLY_COHORT and r["quarter"] == cutoff}
+            setattr(result, attribute, _share(cohort.get(value, 0), cohort.get(0, 0)))
+        kinds = list(_kinds_of(form))
+        result.ended_by_reason = suppress(
+            [[total(TALLY_END, values=[END_KINDS.index(k)])] for k in kinds],
+            row_labels=[END_KIND_LABELS[k] for k in kinds],
+            columns=[_("Ended")],
+        )
+    return result
+
+
+def _quarter_table(rows: list[dict[str, Any]], filters: Filters, measure: str) -> Table:
+    quarters = filters.quarters
+    index = {q.start: i for i, q in enumerate(quarters)}
+    column = {form.key: j for j, form in enumerate(DATA_FORMS)}
+    grid = [[0] * len(DATA_FORMS) for _q in quarters]
+    for r in rows:
+        if r["measure"] == measure and r["quarter"] in index and r["form"] in column:
+            grid[index[r["quarter"]]][column[r["form"]]] += r["n"]
+    return suppress(grid, row_labels=[str(q) for q in quarters], columns=[f.label for f in DATA_FORMS])
+
+
+def _area_table(scope: Scope, filters: Filters) -> Table:
+    municipalities = list(municipalities_in(scope).order_by("name"))
+    if filters.municipality_id is not None:
+        municipalities = [m for m in municipalities if m.pk == filters.municipality_id]
+    index = {m.pk: i for i, m in enumerate(municipalities)}
+    column = {form.key: j for j, form in enumerate(DATA_FORMS)}
+    grid = [[0] * len(DATA_FORMS) for _m in municipalities]
+    running = _tallies(scope, filters).filter(measure=TALLY_ACTIVE, quarter=filters.last.start)
+    for r in running.values("form", "area").annotate(total=Sum("n")):
+        if r["area"] in index and r["form"] in column:
+            grid[index[r["area"]]][column[r["form"]]] += r["total"]
+    return suppress(grid, row_labels=[m.name for m in municipalities], columns=[f.label for f in DATA_FORMS])
+
+
+def _organisation_table(scope: Scope, filters: Filters) -> Table:
+    qs = _tallies(scope, filters)
+    column = {form.key: j for j, form in enumerate(DATA_FORMS)}
+    grid_by_org: dict[int, list[int]] = {}
+    grouped = qs.filter(measure=TALLY_START, quarter__gte=filters.first.start).values("form", "organisation")
+    for r in grouped.annotate(total=Sum("n")):
+        if r["form"] in column:
+            grid_by_org.setdefault(r["organisation"], [0] * len(DATA_FORMS))[column[r["form"]]] += r["total"]
+    names = dict(Organisation.objects.filter(pk__in=grid_by_org).values_list("pk", "name"))
+    order = sorted(grid_by_org, key=lambda pk: names.get(pk, ""))
+    return suppress(
+        [grid_by_org[pk] for pk in order],
+        row_labels=[names.get(pk, "") for pk in order],
+        columns=[f.label for f in DATA_FORMS],
+    )
 
 
 def dashboard(scope: Scope, filters: Filters) -> Dashboard:
-    """The municipality dashboard: per form the headline figures, matches started per quarter, and what runs per
-    municipality at the end of the period."""
-    return Dashboard(
-        scope=scope,
-        filters=filters,
-        forms=[form_figures(form, scope, filters, detail=False) for form in FORMS],
-        started_by_quarter=by_quarter(scope, filters),
-        by_area=by_area(scope, filters),
-    )
-
-
-def report(scope: Scope, filters: Filters) -> Dashboard:
-    """The quarterly report: everything on the dashboard, and per form the endings by reason and the survival
-    curve, requests per quarter, per organisation, outcomes at closure, the volunteer pipeline, supply and
-    demand by age group, and respite nights against capacity."""
+    """The municipality dashboard, read from the roll-up in two grouped queries: per form the headline figures,
+    matches started per quarter, and what runs per municipality at the end of the period."""
+    earliest = min(filters.first.start, Quarter.of(cohort_end(filters.end, TWELVE_MONTHS)).start)
+    qs = _tallies(scope, filters).filter(quarter__gte=earliest)
+    rows = [
+        {**r, "quarter": _day(r["quarter"])}
+        for r in qs.values("form", "measure", "quarter", "value").annotate(n=Sum("n"))
+    ]
     result = Dashboard(
         scope=scope,
         filters=filters,
-        forms=[form_figures(form, scope, filters, detail=True) for form in FORMS],
-        started_by_quarter=by_quarter(scope, filters),
-        by_area=by_area(scope, filters),
+        forms=[_figures_from_tallies(form, rows, filters) for form in FORMS],
+        started_by_quarter=_quarter_table(rows, filters, TALLY_START),
+        by_area=_area_table(scope, filters),
+        as_of=tally_as_of(),
     )
-    result.extra = {
-        "requests_by_quarter": by_quarter(scope, filters, what="requests"),
-        "by_organisation": by_organisation(scope, filters),
+    result.extra["requests_by_quarter"] = _quarter_table(rows, filters, TALLY_REQUEST)
+    return result
+
+
+def report(scope: Scope, filters: Filters) -> Dashboard:
+    """The quarterly report: the dashboard, with per form the endings by reason and the survival curve (live),
+    requests per quarter, per organisation, outcomes at closure, the volunteer pipeline, supply and demand by
+    age group, and respite nights against capacity."""
+    result = dashboard(scope, filters)
+    for figures in result.forms:
+        if figures.form.has_duration:
+            matches = matches_of(figures.form.key, scope, filters).filter(started__lte=filters.end)
+            figures.survival = survival_curve(matches, filters.end)
+    result.extra |= {
+        "by_organisation": _organisation_table(scope, filters),
         "outcomes": outcomes(scope, filters),
         "pipeline": volunteer_pipeline(scope, filters),
         "supply_and_demand": supply_and_demand(scope, filters),

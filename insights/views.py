@@ -14,13 +14,14 @@ from django.utils.translation import gettext as _
 
 from insights import charts, selectors
 from insights.selectors import Basis, Dashboard, Filters, Scope
-from insights.services import insights_view_log
+from insights.services import insights_view_log, tally_refresh_if_stale
 
 
 def _scope_and_filters(request: HttpRequest) -> tuple[Scope, Filters]:
     scope = selectors.insights_scope_for(request.user)
     if scope is None:
         raise PermissionDenied
+    tally_refresh_if_stale()
     return scope, selectors.filters_from(request.GET, scope)
 
 
@@ -92,8 +93,8 @@ def export_csv(request: HttpRequest) -> HttpResponse:
     writer.writerow(
         [
             _("Support form"),
-            _("Waiting time in days, median"),
-            _("Waiting time in days, 90th percentile"),
+            _("Waiting time in weeks, median"),
+            _("Waiting time in weeks, 90th percentile"),
             _("Share lasting 6 months (%)"),
             _("Share lasting 12 months (%)"),
         ]
