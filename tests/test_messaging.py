@@ -375,3 +375,24 @@ def test_the_demo_has_sannes_triad_with_a_few_messages(db: None, settings: Any, 
     names = {m.user.first_name for m in selectors.conversation_members(conversation)}
     assert names == {"Sanne", "Karin", "Lisa"}
     assert conversation.messages.count() == 5
+
+
+def test_a_support_family_match_gets_its_group_from_the_trial_on(world: World) -> None:
+    from hostfamilies import services as match_services
+    from hostfamilies.states import State as MatchState
+    from tests.test_hostfamilies import advance, request_for, support_family
+
+    host = support_family(world.organisation, world.coordinator, user=world.volunteer)
+    match = match_services.match_propose(actor=world.coordinator, request=request_for(world), volunteer=host)
+    match = advance(world, match, MatchState.APPROVED)
+    assert not Conversation.objects.filter(match=match).exists()
+    match = match_services.match_move(actor=world.coordinator, match=match, move="start_trial")
+    group = Conversation.objects.get(match=match)
+    assert set(group.members.values_list("user_id", flat=True)) == {
+        world.parent.pk,
+        world.volunteer.pk,
+        world.coordinator.pk,
+    }
+    advance(world, match, MatchState.STOPPED)
+    group.refresh_from_db()
+    assert group.closed_at is not None
