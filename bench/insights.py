@@ -355,6 +355,12 @@ def main() -> None:
         "region_young_people": floor(),
         "jim_started_in_period": str(dashboard.forms[0].summary.rows[1][1][0]),
     }
+    if os.environ.get("BENCH_PROFILE"):
+        from django.test.utils import CaptureQueriesContext
+
+        with CaptureQueriesContext(connection) as context:
+            selectors.dashboard(scope, filters)
+        result["dashboard_queries"] = [(q["time"], q["sql"][:300]) for q in context.captured_queries]
     result["dashboard_over_floor"] = round(result["dashboard_ms"] / max(result["floor_ms"], 0.001), 1)
     result["within_20x_floor"] = result["dashboard_over_floor"] <= 20
     print(json.dumps(result, indent=2))
@@ -364,4 +370,5 @@ if __name__ == "__main__":
     try:
         main()
     finally:
-        _drop_database()
+        if not os.environ.get("BENCH_KEEP"):
+            _drop_database()

@@ -15,7 +15,8 @@ from django.db import models
 class Tally(models.Model):
     class Measure(models.TextChoices):
         REQUEST = "request"  # asked in the quarter; value 0
-        START = "start"  # started in the quarter; value = completed weeks waited since the request (at most 52)
+        START = "start"  # started in the quarter; value 0
+        WAIT = "wait"  # started in the quarter; value = completed weeks waited since the request (at most 52)
         END = "end"  # ended in the quarter; value = END_KINDS index
         ACTIVE = "active"  # running at the end of the quarter; value 0
         COHORT = "cohort"  # started up to the end of the quarter; value 0: all, 1: lasted 6 months, 2: 12 months
@@ -34,8 +35,8 @@ class Tally(models.Model):
 
     class Meta:
         indexes = [
-            models.Index(fields=["basis", "area", "quarter"], name="tally_area_quarter"),
-            models.Index(fields=["basis", "organisation", "quarter"], name="tally_organisation_quarter"),
+            models.Index(fields=["basis", "measure", "area", "quarter"], name="tally_measure_area_quarter"),
+            models.Index(fields=["basis", "measure", "organisation", "quarter"], name="tally_measure_org_quarter"),
         ]
 
 

@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any, cast
 
 from django.db.models import (
@@ -542,7 +542,9 @@ def by_quarter(scope: Scope, filters: Filters, *, what: str = "started") -> Tabl
             quarter_start = row["quarter"].date() if isinstance(row["quarter"], dt.datetime) else row["quarter"]
             if quarter_start in index:
                 grid[index[quarter_start]][j] += row["n"]
-    return suppress(grid, row_labels=[str(q) for q in quarters], columns=[f.label for f in DATA_FORMS])
+    return suppress(
+        grid, row_labels=[str(q) for q in quarters], columns=[f.label for f in DATA_FORMS], row_totals=False
+    )
 
 
 def by_area(scope: Scope, filters: Filters) -> Table:
@@ -559,7 +561,9 @@ def by_area(scope: Scope, filters: Filters) -> Table:
         for area_id, n in qs.values_list("area_id").annotate(n=Count("pk")).values_list("area_id", "n"):
             if area_id in index:
                 grid[index[area_id]][j] += n
-    return suppress(grid, row_labels=[m.name for m in municipalities], columns=[f.label for f in DATA_FORMS])
+    return suppress(
+        grid, row_labels=[m.name for m in municipalities], columns=[f.label for f in DATA_FORMS], row_totals=False
+    )
 
 
 def by_organisation(scope: Scope, filters: Filters) -> Table:
@@ -823,7 +827,7 @@ class Dashboard:
 END_KINDS = ("completed", "ended", "stopped")
 LASTED_SHORT, LASTED_6, LASTED_12, LASTED_RUNNING = 0, 1, 2, 3
 TALLY_REQUEST, TALLY_START, TALLY_END = "request", "start", "end"
-TALLY_ACTIVE, TALLY_COHORT = "active", "cohort"
+TALLY_ACTIVE, TALLY_COHORT, TALLY_WAIT = "active", "cohort", "wait"
 MAX_WEEKS = 52
 EVERYTHING = Scope(Role.ADMIN, "", None, None, "")
 
@@ -854,7 +858,8 @@ def tally_counts(today: dt.date | None = None) -> Iterator[dict[str, Any]]:
             matches = matches_of(form.key, EVERYTHING, everything)
             waits = matches.values(**keys, q=TruncQuarter("started"), wait=_days(F("started"), F("asked_on")))
             for row in waits.annotate(n=Count("pk")):
-                add(TALLY_START, row, row["q"], min(max(_as_days(row["wait"]), 0) // 7, MAX_WEEKS), row["n"])
+                add(TALLY_START, row, row["q"], 0, row["n"])
+                add(TALLY_WAIT, row, row["q"], min(max(_as_days(row["wait"]), 0) // 7, MAX_WEEKS), row["n"])
             ends = matches.filter(ended__isnull=False).values(**keys, q=TruncQuarter("ended"), kind=F("end_kind"))
             for row in ends.annotate(n=Count("pk")):
                 kind = row["kind"] if row["kind"] in END_KINDS else "ended"
@@ -949,7 +954,9 @@ def tally_as_of() -> dt.datetime | None:
     return run.finished_at if run else None
 
 
-def _figures_from_tallies(form: Form, rows: list[dict[str, Any]], filters: Filters) -> FormFigures:
+def _figures_from_tallies(
+    form: Form, rows: list[dict[str, Any]], filters: Filters, cells: dict[str, Cell]
+) -> FormFigures:
     labels = [_("Requests"), _("Matches started"), _("Active at the end of the period"), _("Ended")]
     if not form.has_data:
         return FormFigures(form, suppress([], row_labels=[], columns=[_("People")]))
@@ -970,31 +977,49 @@ def _figures_from_tallies(form: Form, rows: list[dict[str, Any]], filters: Filte
         )
 
     started = total(TALLY_START)
-    active = sum(r["n"] for r in mine if r["measure"] == TALLY_ACTIVE and r["quarter"] == last)
-    values = [total(TALLY_REQUEST), started, active, total(TALLY_END)]
-    result = FormFigures(form, suppress([[v] for v in values], row_labels=labels, columns=[_("People")], totals=False))
+    # The cells come from the tables per municipality (`_area_tables`), so a figure for one municipality is
+    # hidden exactly when it is hidden there: choosing an area cannot undo the complementary suppression.
+    shown = [cells[m] for m in (TALLY_REQUEST, TALLY_START, TALLY_ACTIVE, TALLY_END)]
+    result = FormFigures(
+        form,
+        Table(
+            [_("People")],
+            [(label, [c], c) for label, c in zip(labels, shown, strict=True)],
+            [Cell(None)],
+            Cell(None),
+            has_totals=False,
+            has_row_totals=False,
+        ),
+    )
     weeks: dict[int, int] = {}
     for r in mine:
-        if r["measure"] == TALLY_START and first <= r["quarter"] <= last:
+        if r["measure"] == TALLY_WAIT and first <= r["quarter"] <= last:
             weeks[r["value"]] = weeks.get(r["value"], 0) + r["n"]
     histogram = sorted(weeks.items())
     result.waiting_median = _figure(_percentile(histogram, 0.5), started)
     result.waiting_p90 = _figure(_percentile(histogram, 0.9), started)
+    if cells[TALLY_START].hidden and started:
+        # The waiting time rests on a number of people that is hidden here: it is hidden too.
+        result.waiting_median = result.waiting_p90 = Figure(None, max(started, 1))
     if form.has_duration:
         for span, attribute, value in ((SIX_MONTHS, "lasting_6", 1), (TWELVE_MONTHS, "lasting_12", 2)):
             cutoff = Quarter.of(cohort_end(filters.end, span)).start
-            cohort = {r["value"]: r["n"] for r in mine if r["measure"] == TALLY_COHORT and r["quarter"] == cutoff}
+            cohort: dict[int, int] = {}
+            for r in mine:
+                if r["measure"] == TALLY_COHORT and r["quarter"] == cutoff:
+                    cohort[r["value"]] = cohort.get(r["value"], 0) + r["n"]
             setattr(result, attribute, _share(cohort.get(value, 0), cohort.get(0, 0)))
         kinds = list(_kinds_of(form))
         result.ended_by_reason = suppress(
             [[total(TALLY_END, values=[END_KINDS.index(k)])] for k in kinds],
             row_labels=[END_KIND_LABELS[k] for k in kinds],
             columns=[_("Ended")],
+            hide=[(len(kinds), 0)] if cells[TALLY_END].hidden else [],
         )
     return result
 
 
-def _quarter_table(rows: list[dict[str, Any]], filters: Filters, measure: str) -> Table:
+def _quarter_table(rows: list[dict[str, Any]], filters: Filters, measure: str, hidden_forms: set[int]) -> Table:
     quarters = filters.quarters
     index = {q.start: i for i, q in enumerate(quarters)}
     column = {form.key: j for j, form in enumerate(DATA_FORMS)}
@@ -1002,7 +1027,13 @@ def _quarter_table(rows: list[dict[str, Any]], filters: Filters, measure: str) -
     for r in rows:
         if r["measure"] == measure and r["quarter"] in index and r["form"] in column:
             grid[index[r["quarter"]]][column[r["form"]]] += r["n"]
-    return suppress(grid, row_labels=[str(q) for q in quarters], columns=[f.label for f in DATA_FORMS])
+    return suppress(
+        grid,
+        row_labels=[str(q) for q in quarters],
+        columns=[f.label for f in DATA_FORMS],
+        hide=[(len(quarters), j) for j in hidden_forms],
+        row_totals=False,
+    )
 
 
 def _area_table(scope: Scope, filters: Filters) -> Table:
@@ -1036,24 +1067,77 @@ def _organisation_table(scope: Scope, filters: Filters) -> Table:
     )
 
 
+AREA_MEASURES = (TALLY_REQUEST, TALLY_START, TALLY_ACTIVE, TALLY_END)
+
+
+def _area_tables(scope: Scope, filters: Filters, rows: list[dict[str, Any]]) -> tuple[dict[str, Table], list[int]]:
+    """Per measure (requests, starts and ends in the period; what runs at its end): municipalities x forms over the
+    whole scope, suppressed. The dashboard's figures for the scope are their totals, for one municipality its row,
+    and the table per municipality on the page is the one for what runs: one pattern of hidden cells for all."""
+    municipalities = list(municipalities_in(scope).order_by("name"))
+    index = {m.pk: i for i, m in enumerate(municipalities)}
+    column = {form.key: j for j, form in enumerate(DATA_FORMS)}
+    grids = {m: [[0] * len(DATA_FORMS) for _m in municipalities] for m in AREA_MEASURES}
+    for r in rows:
+        if r["measure"] == TALLY_ACTIVE and r["quarter"] != filters.last.start:
+            continue
+        if r["measure"] in grids and r["area"] in index and r["form"] in column:
+            grids[r["measure"]][index[r["area"]]][column[r["form"]]] += r["n"]
+    names = [m.name for m in municipalities]
+    columns = [f.label for f in DATA_FORMS]
+    tables = {m: suppress(grid, row_labels=names, columns=columns, row_totals=False) for m, grid in grids.items()}
+    return tables, [m.pk for m in municipalities]
+
+
 def dashboard(scope: Scope, filters: Filters) -> Dashboard:
-    """The municipality dashboard, read from the roll-up in two grouped queries: per form the headline figures,
-    matches started per quarter, and what runs per municipality at the end of the period."""
-    earliest = min(filters.first.start, Quarter.of(cohort_end(filters.end, TWELVE_MONTHS)).start)
-    qs = _tallies(scope, filters).filter(quarter__gte=earliest)
-    rows = [
-        {**r, "quarter": _day(r["quarter"])}
-        for r in qs.values("form", "measure", "quarter", "value").annotate(n=Sum("n"))
+    """The municipality dashboard, read from the roll-up in three grouped queries that each follow one index
+    (measure, municipality, quarter): counts per quarter and municipality, the waiting-time histogram, and what
+    runs at the end plus the cohorts for "lasting". Per form the headline figures, requests and matches started
+    per quarter, and what runs per municipality at the end of the period.
+
+    Linked tables agree on what is hidden: a form's figure hidden in the summary is hidden as the total of the
+    quarter table too (and the other way round)."""
+    whole = _tallies(scope, replace(filters, municipality_id=None))
+    first, last = filters.first.start, filters.last.start
+    cohorts = [Quarter.of(cohort_end(filters.end, span)).start for span in (SIX_MONTHS, TWELVE_MONTHS)]
+    keys = ("form", "measure", "quarter", "value", "area")
+    counted = whole.filter(measure__in=[TALLY_REQUEST, TALLY_START, TALLY_END], quarter__gte=first)
+    states = whole.filter(measure__in=[TALLY_ACTIVE, TALLY_COHORT], quarter__in=[last, *cohorts])
+    by_area = [
+        {**r, "quarter": _day(r["quarter"])} for qs in (counted, states) for r in qs.values(*keys).annotate(n=Sum("n"))
     ]
+    waiting = _tallies(scope, filters).filter(measure=TALLY_WAIT, quarter__gte=first)
+    rows = [r for r in by_area if filters.municipality_id is None or r["area"] == filters.municipality_id]
+    rows += [
+        {**r, "measure": TALLY_WAIT, "quarter": first} for r in waiting.values("form", "value").annotate(n=Sum("n"))
+    ]
+    area_tables, area_ids = _area_tables(scope, filters, by_area)
+
+    def cell(measure: str, j: int) -> Cell:
+        table = area_tables[measure]
+        if filters.municipality_id in area_ids:
+            return table.rows[area_ids.index(filters.municipality_id)][1][j]
+        return table.column_totals[j]
+
+    cells = {form.key: {m: cell(m, j) for m in AREA_MEASURES} for j, form in enumerate(DATA_FORMS)}
+    quarter_tables = {}
+    for measure in (TALLY_START, TALLY_REQUEST):
+        hidden = {j for j, form in enumerate(DATA_FORMS) if cells[form.key][measure].hidden}
+        table = _quarter_table(rows, filters, measure, hidden)
+        for j, form in enumerate(DATA_FORMS):
+            if table.column_totals[j].hidden:
+                cells[form.key][measure] = Cell(None)
+        quarter_tables[measure] = table
+    no_data = dict.fromkeys(AREA_MEASURES, Cell(None))
     result = Dashboard(
         scope=scope,
         filters=filters,
-        forms=[_figures_from_tallies(form, rows, filters) for form in FORMS],
-        started_by_quarter=_quarter_table(rows, filters, TALLY_START),
-        by_area=_area_table(scope, filters),
+        forms=[_figures_from_tallies(form, rows, filters, cells.get(form.key, no_data)) for form in FORMS],
+        started_by_quarter=quarter_tables[TALLY_START],
+        by_area=area_tables[TALLY_ACTIVE],
         as_of=tally_as_of(),
     )
-    result.extra["requests_by_quarter"] = _quarter_table(rows, filters, TALLY_REQUEST)
+    result.extra["requests_by_quarter"] = quarter_tables[TALLY_REQUEST]
     return result
 
 

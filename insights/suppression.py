@@ -10,6 +10,12 @@ line hides exactly one, the smallest shown cell of that line is hidden too (inne
 first in reading order, so the result is deterministic); this repeats until every line is safe. It never
 un-hides a cell, so it ends after at most rows times columns steps.
 
+Rule 3 (linked tables): a figure that appears in two tables on one page is hidden in both when either hides
+it. The dashboard takes the figures for the whole area and for one chosen municipality from the same suppressed
+table per municipality (its column totals and one of its rows), so choosing a municipality and subtracting it
+from the whole cannot undo rule 2; and a form's figure hidden there is forced hidden as the total of the
+quarter tables (`hide`), and the other way round.
+
 This is the classic "at least two per line" heuristic. It stops the recovery by simple subtraction; it is not
 an optimal (minimal-loss) suppression and it does not guard against interval reasoning over many published
 tables. That is why everything here is coarse (quarters, municipalities) and a table of one line has its total.
@@ -20,6 +26,7 @@ least `THRESHOLD` (`figure_shown`).
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
@@ -52,6 +59,7 @@ class Table:
     column_totals: list[Cell]
     total: Cell
     has_totals: bool = True
+    has_row_totals: bool = True
 
     @property
     def is_empty(self) -> bool:
@@ -64,6 +72,8 @@ def suppress(
     row_labels: list[Any] | None = None,
     columns: list[Any] | None = None,
     totals: bool = True,
+    hide: Iterable[tuple[int, int]] = (),
+    row_totals: bool = True,
 ) -> Table:
     """Hide small counts and the cells needed to protect them (see the module docstring), and add the totals.
 
@@ -71,7 +81,13 @@ def suppress(
     cells are `Cell`s; nothing hidden is kept in it, so a template or CSV cannot show it by mistake.
 
     `totals=False` is for figures that do not add up (the stages of a pipeline, a volunteer counted in several
-    age groups): no totals are published, so there is nothing to subtract from and only rule 1 applies."""
+    age groups): no totals are published, so there is nothing to subtract from and only rule 1 applies.
+
+    `hide` names cells (row, column; the totals row is `len(counts)`, the totals column `len(counts[0])`) that
+    must be hidden because the same figure is hidden in another table on the page: linked tables then agree.
+
+    `row_totals=False` publishes only the column totals (for tables whose columns are different things, such as
+    support forms, where a sum across a row would mean little): then only the columns are lines to protect."""
     n_rows = len(counts)
     n_cols = len(counts[0]) if counts else len(columns or [])
     # The full grid with margins: rows 0..n-1 and a totals row n; columns 0..m-1 and a totals column m.
@@ -79,11 +95,14 @@ def suppress(
     column_totals = [sum(row[j] for row in counts) for j in range(n_cols)]
     grid.append([*column_totals, sum(column_totals)])
     hidden = [[value < THRESHOLD for value in row] for row in grid]
+    for i, j in hide:
+        hidden[i][j] = True
 
     lines: list[list[tuple[int, int]]] = []
-    for i in range(n_rows + 1):
-        lines.append([(i, j) for j in range(n_cols + 1)])
-    for j in range(n_cols + 1):
+    if row_totals:
+        for i in range(n_rows + 1):
+            lines.append([(i, j) for j in range(n_cols + 1)])
+    for j in range(n_cols + 1 if row_totals else n_cols):
         lines.append([(i, j) for i in range(n_rows + 1)])
 
     changed = totals
@@ -99,6 +118,8 @@ def suppress(
             changed = True
 
     def cell(i: int, j: int) -> Cell:
+        if j == n_cols and not row_totals:
+            return Cell(None)
         return Cell(None if hidden[i][j] else grid[i][j])
 
     labels = row_labels if row_labels is not None else list(range(n_rows))
@@ -108,6 +129,7 @@ def suppress(
         column_totals=[cell(n_rows, j) for j in range(n_cols)] if totals else [Cell(None)] * n_cols,
         total=cell(n_rows, n_cols) if totals else Cell(None),
         has_totals=totals,
+        has_row_totals=totals and row_totals,
     )
 
 

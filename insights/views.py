@@ -84,11 +84,12 @@ def export_csv(request: HttpRequest) -> HttpResponse:
     for title, table in _tables(data):
         writer.writerow([])
         writer.writerow([title])
-        writer.writerow(["", *[str(c) for c in table.columns], *([_("Total")] if table.has_totals else [])])
+        writer.writerow(["", *[str(c) for c in table.columns], *([_("Total")] if table.has_row_totals else [])])
         for label, cells, total in table.rows:
-            writer.writerow([str(label), *[str(c) for c in cells], *([str(total)] if table.has_totals else [])])
+            writer.writerow([str(label), *[str(c) for c in cells], *([str(total)] if table.has_row_totals else [])])
         if table.has_totals:
-            writer.writerow([_("Total"), *[str(c) for c in table.column_totals], str(table.total)])
+            grand = [str(table.total)] if table.has_row_totals else []
+            writer.writerow([_("Total"), *[str(c) for c in table.column_totals], *grand])
     writer.writerow([])
     writer.writerow(
         [

@@ -97,6 +97,12 @@ def test_every_line_hides_none_or_at_least_two_cells_and_every_small_count_is_hi
             assert hidden[i][j] or value >= THRESHOLD
     lines = [list(row) for row in hidden] + [list(column) for column in zip(*hidden, strict=True)]
     assert all(sum(line) != 1 for line in lines)
+    # With only column totals (forms side by side), every column still hides none or at least two.
+    table = suppress(grid, row_totals=False)
+    columns = list(zip(*[[c.hidden for c in cells] for _l, cells, _t in table.rows], strict=True))
+    for j, column in enumerate(columns):
+        assert sum([*column, table.column_totals[j].hidden]) != 1
+        assert all(hidden or grid[i][j] >= THRESHOLD for i, hidden in enumerate(column))
 
 
 # ---------------------------------------------------------------------------------------------------------------
@@ -556,3 +562,24 @@ def test_the_roll_up_is_made_again_only_when_it_is_older_than_the_setting(
         "value",
         "n",
     }
+
+
+def test_choosing_a_municipality_cannot_undo_the_complementary_suppression(places: dict) -> None:
+    from insights.services import tally_refresh
+
+    organisation = OrganisationFactory()
+    for _i in range(5):
+        case = CaseFactory(young_person=person(places, "Leiden"), organisation=organisation)
+        jim(case, asked=date(2025, 2, 1), started=date(2025, 3, 1))
+    tally_refresh()
+    scope = analyst_scope(places)
+    # Katwijk has none (0: "< 5"), so Leiden's five are hidden in the table per municipality, beside the total.
+    board = selectors.dashboard(scope, YEAR)
+    assert summary(board.forms[0]) == ["5", "5", "5", "< 5"]
+    assert [str(cells[0]) for _label, cells, _total in board.by_area.rows] == ["< 5", "< 5"]
+    # Leiden alone would otherwise say 5 and give Katwijk's 0 away (5 in all, 5 in Leiden).
+    leiden = selectors.dashboard(scope, Filters(YEAR.first, YEAR.last, places["Leiden"].pk, Basis.PAYING))
+    assert summary(leiden.forms[0]) == ["< 5", "< 5", "< 5", "< 5"]
+    assert str(leiden.forms[0].waiting_median) == "< 5"
+    # The quarter table's totals follow the summary.
+    assert str(leiden.started_by_quarter.column_totals[0]) == "< 5"
