@@ -20,6 +20,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404
 
 from messaging import selectors, services
+from messaging.models import Conversation
 
 CLOSE_NOT_ALLOWED = 4403
 CLOSE_GONE = 4410
@@ -94,8 +95,10 @@ class ChatConsumer(AsyncJsonWebsocketConsumer):  # type: ignore[misc]
         client_msg_id = str(content.get("client_msg_id", ""))[:100]
 
         def store() -> dict[str, Any]:
-            user = self._fresh_user()
-            conversation = selectors.conversation_get_for(user, self.conversation_id, write=True)
+            # The socket joined through the selector; message_send checks again, under the conversation's lock,
+            # that the user is still an active current member and the conversation open (fewer queries per message).
+            user = self.scope["user"]
+            conversation = Conversation(pk=self.conversation_id)
             message, created = services.message_send(
                 actor=user, conversation=conversation, body=str(content.get("body", "")), client_msg_id=client_msg_id
             )

@@ -277,7 +277,9 @@ def message_send(*, actor: User, conversation: Conversation, body: str, client_m
         locked = Conversation.objects.select_for_update().get(pk=conversation.pk)
         if locked.closed_at is not None or not actor.is_active:
             raise PermissionDenied
-        member = Member.objects.filter(conversation=locked, user=actor, left_at__isnull=True).first()
+        member = Member.objects.filter(
+            conversation=locked, user=actor, left_at__isnull=True, user__is_active=True
+        ).first()
         if member is None:
             raise PermissionDenied
         try:

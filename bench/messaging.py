@@ -1,0 +1,367 @@
+"""Benchmark of the chat on the real stack: prints one JSON object (run: .venv/bin/python bench/messaging.py).
+
+Starts its own Redis (a private port, so it can be killed without touching anyone else's), uses PostgreSQL
+(BENCH_DATABASE_URL, default postgres://postgres@127.0.0.1:5432/dichtbij_bench, created and migrated here) and
+serves config.asgi with uvicorn (one process) beside a bare echo consumer (bench/chat_echo.py, same Redis layer, no
+database). All clients run in this process (one clock for send and receive). Measured in one run:
+- 300 sockets in 100 triads sending 300 messages a second in total for LOAD_SECONDS: the share of messages that
+  reached both other members and the send-to-receive latency (p50, p99), beside the echo consumer under the same
+  load;
+- 1,000 sockets connecting at once: handshakes not done within three seconds, and the server's resident memory;
+- Redis killed for five seconds in the middle of a run at the same rate: clients reconnect with backoff, resend
+  what was not acknowledged (same client_msg_id) and catch up after their last id; then count the messages some
+  member never saw and the messages stored twice.
+Bench-only shortcut: the triads' members are written directly (no mentorship walk), sessions are made with
+SessionStore as a login would.
+Targets: delivered_ratio 1.0 and p99 within 150 ms at 300 messages a second; no failed handshake at 1,000 sockets;
+0 lost and 0 duplicates after the Redis outage.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+import random
+import signal
+import subprocess
+import sys
+import time
+import uuid
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+REDIS_PORT = int(os.environ.get("BENCH_REDIS_PORT", "6391"))
+DATABASE_URL = os.environ.get("BENCH_DATABASE_URL", "postgres://postgres@127.0.0.1:5432/dichtbij_bench")
+TRIADS = 100
+RATE = 300  # messages a second, all sockets together
+LOAD_SECONDS = float(os.environ.get("BENCH_LOAD_SECONDS", "10"))
+APP_PORT, ECHO_PORT = 8391, 8392
+# One uvicorn process per core (DESIGN.md); the server's memory is the sum over its processes.
+WORKERS = int(os.environ.get("BENCH_WORKERS", "2"))
+WORKER_ARGS = ["--workers", str(WORKERS)]
+ENV = {
+    **os.environ,
+    "DATABASE_URL": DATABASE_URL,
+    "REDIS_URL": f"redis://127.0.0.1:{REDIS_PORT}/0",
+    "DEBUG": "true",
+    "LOG_LEVEL": "ERROR",
+    "MESSAGING_RATE_COUNT": "100000",
+    "DJANGO_SETTINGS_MODULE": "config.settings",
+    "PYTHONPATH": str(ROOT),
+}
+os.environ.update(ENV)
+
+
+def percentile(values: list[float], share: float) -> float:
+    if not values:
+        return float("nan")
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(share * len(ordered)))]
+
+
+def start_redis() -> subprocess.Popen[bytes]:
+    process = subprocess.Popen(  # noqa: S603 - a fixed local tool
+        ["redis-server", "--port", str(REDIS_PORT), "--save", "", "--appendonly", "no"],  # noqa: S607
+        stdout=subprocess.DEVNULL,
+    )
+    time.sleep(0.5)
+    return process
+
+
+def start_server(app: str, port: int) -> subprocess.Popen[bytes]:
+    process = subprocess.Popen(  # noqa: S603 - the project's own server
+        [
+            str(ROOT / ".venv/bin/uvicorn"),
+            app,
+            "--port",
+            str(port),
+            "--log-level",
+            "error",
+            "--no-access-log",
+            *WORKER_ARGS,
+        ],
+        cwd=ROOT,
+        env=ENV,
+    )
+    time.sleep(4)
+    return process
+
+
+def rss_mb(pid: int) -> float:
+    """Resident memory of the server process and its workers (children), in MB."""
+    children = Path(f"/proc/{pid}/task/{pid}/children")
+    pids = [pid, *(int(child) for child in children.read_text().split())] if children.exists() else [pid]
+    total = 0
+    for one in pids:
+        for line in Path(f"/proc/{one}/status").read_text().splitlines():
+            if line.startswith("VmRSS:"):
+                total += int(line.split()[1])
+    return round(total / 1024, 1)
+
+
+def prepare() -> list[tuple[int, list[tuple[int, str]]]]:
+    """The database, 100 triads and a session per member: [(conversation id, [(user id, session key)])]."""
+    import django
+    import psycopg
+
+    base, name = DATABASE_URL.rsplit("/", 1)
+    with psycopg.connect(f"{base}/postgres", autocommit=True) as connection:
+        connection.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        connection.execute(f'CREATE DATABASE "{name}"')
+    django.setup()
+    from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY
+    from django.contrib.sessions.backends.db import SessionStore
+    from django.core.management import call_command
+
+    from messaging.models import Conversation, Member
+    from tests.factories import CaseFactory, OrganisationFactory, UserFactory, YoungPersonFactory
+
+    call_command("migrate", verbosity=0)
+    organisation = OrganisationFactory()
+    triads = []
+    for _ in range(TRIADS):
+        young, mentor, professional = UserFactory(), UserFactory(), UserFactory()
+        case = CaseFactory(young_person=YoungPersonFactory(user=young), organisation=organisation)
+        conversation = Conversation.objects.create(kind=Conversation.Kind.TRIAD, case=case)
+        people = []
+        for user, party in ((young, "young_person"), (mentor, "mentor"), (professional, "professional")):
+            Member.objects.create(conversation=conversation, user=user, party=party)
+            session = SessionStore()
+            session[SESSION_KEY] = str(user.pk)
+            session[BACKEND_SESSION_KEY] = "django.contrib.auth.backends.ModelBackend"
+            session[HASH_SESSION_KEY] = user.get_session_auth_hash()
+            session.create()
+            people.append((user.pk, session.session_key or ""))
+        triads.append((conversation.pk, people))
+    from django.db import connections
+
+    connections.close_all()
+    return triads
+
+
+class Client:
+    """One member's socket: sends, keeps the last id, reconnects with backoff and catches up, resends unacked."""
+
+    def __init__(self, run: Run, conversation: int, user: int, session: str, *, echo: bool = False) -> None:
+        self.run, self.conversation, self.user, self.session, self.echo = run, conversation, user, session, echo
+        self.last_id = 0
+        self.seen: set[int] = set()
+        self.unacked: dict[str, str] = {}
+        self.ws: Any = None
+        self.ready = asyncio.Event()
+
+    @property
+    def url(self) -> str:
+        if self.echo:
+            return f"ws://127.0.0.1:{ECHO_PORT}/ws/echo/{self.conversation}/"
+        return f"ws://127.0.0.1:{APP_PORT}/ws/berichten/{self.conversation}/"
+
+    async def connect(self) -> None:
+        from websockets.asyncio.client import connect
+
+        self.ws = await connect(
+            self.url,
+            additional_headers={"Cookie": f"sessionid={self.session}"},
+            origin=f"http://127.0.0.1:{APP_PORT}",  # type: ignore[arg-type]
+            open_timeout=10,
+        )
+        if not self.echo:
+            await self.ws.send(json.dumps({"type": "hello", "after": self.last_id}))
+            for client_id, body in list(self.unacked.items()):
+                self.run.retries += 1
+                await self.ws.send(json.dumps({"type": "send", "client_msg_id": client_id, "body": body}))
+        self.ready.set()
+
+    async def loop(self) -> None:
+        delay = 0.2
+        while not self.run.stopping:
+            try:
+                if self.ws is None:
+                    await self.connect()
+                    delay = 0.2
+                async for raw in self.ws:
+                    self.handle(json.loads(raw))
+                raise ConnectionError
+            except Exception:  # noqa: BLE001 - any failure: reconnect with backoff
+                self.ready.clear()
+                self.ws = None
+                if self.run.stopping:
+                    return
+                await asyncio.sleep(delay * (0.5 + random.random()))
+                delay = min(delay * 2, 2.0)
+
+    def see(self, message_id: int) -> None:
+        self.seen.add(message_id)
+        self.last_id = max(self.last_id, message_id)
+
+    def handle(self, frame: dict[str, Any]) -> None:
+        now = time.perf_counter()
+        kind = frame.get("type")
+        if self.echo:
+            if frame.get("sender") != self.user and frame["cid"] in self.run.sent_at:
+                self.run.latencies.append(now - self.run.sent_at[frame["cid"]])
+                self.run.delivered += 1
+            return
+        if kind == "message":
+            message = frame["message"]
+            if message["sender"] != self.user and message["client_msg_id"] in self.run.sent_at:
+                if message["id"] not in self.seen:
+                    self.run.latencies.append(now - self.run.sent_at[message["client_msg_id"]])
+                    self.run.delivered += 1
+            self.see(message["id"])
+        elif kind == "catchup":
+            for message in frame["messages"]:
+                self.see(message["id"])
+        elif kind == "ack":
+            self.unacked.pop(frame["client_msg_id"], None)
+            self.see(frame["id"])
+
+    async def send_one(self) -> None:
+        client_id = f"{self.user}-{uuid.uuid4().hex[:12]}"
+        self.run.sent_at[client_id] = time.perf_counter()
+        self.run.sent += 1
+        if self.echo:
+            payload = json.dumps({"sender": self.user, "cid": client_id})
+        else:
+            self.unacked[client_id] = "Hoi, hoe gaat het?"
+            payload = json.dumps({"type": "send", "client_msg_id": client_id, "body": "Hoi, hoe gaat het?"})
+        if self.ws is not None:
+            try:
+                await self.ws.send(payload)
+            except Exception:  # noqa: BLE001, S110 - resent on reconnect
+                pass
+
+
+class Run:
+    def __init__(self) -> None:
+        self.sent_at: dict[str, float] = {}
+        self.latencies: list[float] = []
+        self.sent = self.delivered = self.retries = 0
+        self.stopping = False
+
+
+async def load(triads: list[Any], *, echo: bool, seconds: float, outage: Any = None) -> tuple[Run, list[Client]]:
+    run = Run()
+    clients = [Client(run, conv, user, session, echo=echo) for conv, people in triads for user, session in people]
+    tasks = [asyncio.create_task(client.loop()) for client in clients]
+    await asyncio.wait_for(asyncio.gather(*(client.ready.wait() for client in clients)), 30)
+    await asyncio.sleep(1)
+    interval = len(clients) / RATE  # each client sends once per interval, phases spread
+    start = time.perf_counter()
+
+    async def sender(client: Client, phase: float) -> None:
+        await asyncio.sleep(phase)
+        while time.perf_counter() - start < seconds:
+            await client.send_one()
+            await asyncio.sleep(interval)
+
+    jobs = [sender(client, random.random() * interval) for client in clients]
+    if outage is not None:
+        jobs.append(outage(start))
+    await asyncio.gather(*jobs)
+    await asyncio.sleep(3)
+    if outage is not None:
+        # Every client resumes: a fresh socket, hello with its last id, unacked messages resent.
+        for client in clients:
+            if client.ws is not None:
+                await client.ws.close()
+        await asyncio.sleep(1)
+        await asyncio.wait_for(asyncio.gather(*(client.ready.wait() for client in clients)), 60)
+        await asyncio.sleep(3)
+    run.stopping = True
+    for client in clients:
+        if client.ws is not None:
+            await client.ws.close()
+    for task in tasks:
+        task.cancel()
+    return run, clients
+
+
+async def handshakes(triads: list[Any], server_pid: int) -> tuple[int, float]:
+    from websockets.asyncio.client import connect
+
+    people = [(conv, session) for conv, members in triads for _user, session in members]
+    opened: list[Any] = []
+
+    async def one(index: int) -> bool:
+        conv, session = people[index % len(people)]
+        try:
+            ws = await connect(
+                f"ws://127.0.0.1:{APP_PORT}/ws/berichten/{conv}/",
+                additional_headers={"Cookie": f"sessionid={session}"},
+                origin=f"http://127.0.0.1:{APP_PORT}",  # type: ignore[arg-type]
+                open_timeout=3,
+            )
+        except Exception:  # noqa: BLE001 - counted as a failed handshake
+            return False
+        opened.append(ws)
+        return True
+
+    started = time.perf_counter()
+    results = await asyncio.wait_for(asyncio.gather(*(one(i) for i in range(1000))), 10)
+    late = time.perf_counter() - started > 3
+    failures = results.count(False) if not late else max(results.count(False), 1)
+    await asyncio.sleep(1)
+    memory = rss_mb(server_pid)
+    await asyncio.gather(*(ws.close() for ws in opened), return_exceptions=True)
+    return failures, memory
+
+
+def main() -> None:
+    redis = start_redis()
+    triads = prepare()
+    server = start_server("config.asgi:application", APP_PORT)
+    echo_server = start_server("bench.chat_echo:application", ECHO_PORT)
+    result: dict[str, Any] = {"sockets": TRIADS * 3, "messages_per_second": RATE, "load_seconds": LOAD_SECONDS}
+    try:
+        run, _clients = asyncio.run(load(triads, echo=False, seconds=LOAD_SECONDS))
+        result["delivered_ratio"] = round(run.delivered / max(run.sent * 2, 1), 4)
+        result["p50_ms"] = round(percentile(run.latencies, 0.5) * 1000, 1)
+        result["p99_ms"] = round(percentile(run.latencies, 0.99) * 1000, 1)
+        echo, _clients = asyncio.run(load(triads, echo=True, seconds=LOAD_SECONDS))
+        result["echo_delivered_ratio"] = round(echo.delivered / max(echo.sent * 2, 1), 4)
+        result["echo_p50_ms"] = round(percentile(echo.latencies, 0.5) * 1000, 1)
+        result["echo_p99_ms"] = round(percentile(echo.latencies, 0.99) * 1000, 1)
+        time.sleep(5)  # let the server finish the first run before the handshake storm
+        failures, memory = asyncio.run(handshakes(triads, server.pid))
+        result["handshake_failures_1000"] = failures
+        result["server_rss_mb_1000"] = memory
+
+        async def outage(start: float) -> None:
+            nonlocal redis
+            await asyncio.sleep(LOAD_SECONDS / 2 - 2.5)
+            redis.send_signal(signal.SIGKILL)
+            redis.wait()
+            await asyncio.sleep(5)
+            redis = start_redis()
+
+        broken, clients = asyncio.run(load(triads, echo=False, seconds=LOAD_SECONDS, outage=outage))
+        import django
+
+        django.setup()
+        from django.db.models import Count
+
+        from messaging.models import Message
+
+        stored: dict[int, set[int]] = {}
+        for conversation_id, message_id in Message.objects.values_list("conversation_id", "id"):
+            stored.setdefault(conversation_id, set()).add(message_id)
+        result["lost_after_redis_outage"] = sum(len(stored.get(c.conversation, set()) - c.seen) for c in clients)
+        result["duplicates_after_redis_outage"] = sum(
+            row["n"] - 1
+            for row in Message.objects.values("sender", "client_msg_id").annotate(n=Count("id")).filter(n__gt=1)
+        )
+        result["sent_during_outage_run"] = broken.sent
+        result["resent_after_reconnect"] = broken.retries
+    finally:
+        for process in (server, echo_server, redis):
+            process.terminate()
+            process.wait()
+    print(json.dumps(result))
+
+
+if __name__ == "__main__":
+    main()
