@@ -273,6 +273,14 @@ def message_send(*, actor: User, conversation: Conversation, body: str, client_m
         return existing, False
     text = _clean_body(body)
     _rate_limit(actor)
+    try:
+        return _message_store(actor, conversation, text, client_msg_id), True
+    except IntegrityError:
+        # A concurrent retry stored it first (the unique constraint; no savepoint needed, the block rolled back).
+        return Message.objects.select_related("sender").get(sender=actor, client_msg_id=client_msg_id), False
+
+
+def _message_store(actor: User, conversation: Conversation, text: str, client_msg_id: str) -> Message:
     with transaction.atomic():
         locked = Conversation.objects.select_for_update().get(pk=conversation.pk)
         if locked.closed_at is not None or not actor.is_active:
@@ -282,13 +290,7 @@ def message_send(*, actor: User, conversation: Conversation, body: str, client_m
         ).first()
         if member is None:
             raise PermissionDenied
-        try:
-            with transaction.atomic():
-                message = Message.objects.create(
-                    conversation=locked, sender=actor, client_msg_id=client_msg_id, body=text
-                )
-        except IntegrityError:
-            return Message.objects.select_related("sender").get(sender=actor, client_msg_id=client_msg_id), False
+        message = Message.objects.create(conversation=locked, sender=actor, client_msg_id=client_msg_id, body=text)
         locked.last_message_at = message.created_at
         locked.save(update_fields=["last_message_at"])
         member.last_read_id = message.pk
@@ -300,7 +302,7 @@ def message_send(*, actor: User, conversation: Conversation, body: str, client_m
         transaction.on_commit(
             lambda: _group_send(conversation_group(locked.pk), {"type": "chat.message", "message": payload})
         )
-    return message, True
+    return message
 
 
 def message_mark_read(*, actor: User, conversation: Conversation, up_to: int) -> int:
@@ -443,6 +445,9 @@ def _outbox_write(conversation: Conversation, message: Message) -> None:
     if not others:
         return
     online = _online([member.user_id for member in others])
+    others = [member for member in others if member.user_id not in online]
+    if not others:
+        return
     recent = set(
         Notification.objects.filter(
             conversation=conversation,
