@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import environ
 from csp.constants import NONE, SELF
@@ -114,12 +115,17 @@ else:
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 REDIS_URL: str = env.str("REDIS_URL", default="")
+# The test suite runs in parallel processes (pytest-xdist), each with a test database of its own. Each also gets
+# a Redis database of its own (the tests empty the cache) and a channel prefix (pub/sub ignores the database).
+XDIST_WORKER = env.str("PYTEST_XDIST_WORKER", default="")
+if REDIS_URL and XDIST_WORKER:
+    REDIS_URL = urlsplit(REDIS_URL)._replace(path=f"/{1 + int(XDIST_WORKER.removeprefix('gw'))}").geturl()
 if REDIS_URL:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}}
     CHANNEL_LAYERS = {
         "default": {
             "BACKEND": "channels_redis.pubsub.RedisPubSubChannelLayer",
-            "CONFIG": {"hosts": [REDIS_URL]},
+            "CONFIG": {"hosts": [REDIS_URL], "prefix": f"asgi{XDIST_WORKER}"},
         }
     }
 else:
