@@ -5,11 +5,14 @@ Loading is idempotent: every object is found by a stable key before it is made, 
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+import random
+from datetime import UTC, date, datetime, timedelta
+from typing import Any
 
 from allauth.account.models import EmailAddress
 from allauth.mfa.models import Authenticator
 from allauth.mfa.totp.internal.auth import TOTP
+from django.contrib.auth.hashers import make_password
 from django.db import transaction
 from django.utils import timezone
 
@@ -42,7 +45,16 @@ from volunteers.models import (
     VolunteerRole,
 )
 from youth.consent_texts import CONSENT_TEXTS
-from youth.models import Case, CaseAssignment, Consent, ConsentPurpose, Guardianship, YoungPerson
+from youth.models import (
+    BuddyRequest,
+    Case,
+    CaseAssignment,
+    Consent,
+    ConsentPurpose,
+    Guardianship,
+    NetworkSearch,
+    YoungPerson,
+)
 
 DEMO_PASSWORD = "dichtbij-demo"  # noqa: S105 - a published demo password
 # Published in README so that someone trying the demo can log in with the form and an authenticator app too.
@@ -172,6 +184,7 @@ def demo_load() -> None:
             "text_version": CONSENT_TEXTS[ConsentPurpose.DATA_PROCESSING].version,
         },
     )
+    _insights(made_history=_history(municipalities))
 
 
 def _places() -> dict[str, Municipality]:
@@ -782,3 +795,291 @@ def _conversations(people: dict[str, User], sanne: YoungPerson) -> None:
     ]
     for number, (local, text) in enumerate(lines, start=1):
         message_send(actor=people[local], conversation=conversation, body=text, client_msg_id=f"demo-{number}")
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# A made-up history for the figures about groups (insights)
+
+# The demo world above is a handful of people, so the analyst (Femke, Holland Rijnland) would see "< 5" nearly
+# everywhere. This adds two years of clearly synthetic young people, requests, matches and volunteers in the
+# region, in an organisation of its own whose only staff member is no demo login: the other demo people's pages
+# (case lists, waiting lists, candidates for matching) stay exactly as they were. Made with bulk_create (about
+# half a second on SQLite), with a fixed seed, and only when the organisation has no cases yet.
+HISTORY_ORGANISATION = "Voorbeeldgeschiedenis Holland Rijnland (demo)"
+HISTORY_STAFF = f"geschiedenis@{BACKGROUND_DOMAIN}"
+HISTORY_SEED, HISTORY_PEOPLE, HISTORY_VOLUNTEERS, HISTORY_DAYS = 20_261_125, 420, 90, 730
+# Where the young people live (relative weights): the larger municipalities get more, a few small ones little.
+HISTORY_PLACES = {
+    "Leiden": 30,
+    "Alphen aan den Rijn": 18,
+    "Katwijk": 12,
+    "Leiderdorp": 8,
+    "Noordwijk": 6,
+    "Oegstgeest": 6,
+    "Teylingen": 5,
+    "Lisse": 4,
+    "Voorschoten": 4,
+    "Nieuwkoop": 3,
+    "Kaag en Braassem": 2,
+    "Hillegom": 1,
+    "Zoeterwoude": 1,
+}
+
+HISTORY_TOWNS = {"Teylingen": "Sassenheim", "Kaag en Braassem": "Roelofarendsveen"}
+
+
+def _noon(day: date) -> datetime:
+    return datetime(day.year, day.month, day.day, 11, tzinfo=UTC)
+
+
+def _bulk_create_dated(model: Any, objects: list[Any], field: str) -> None:
+    """bulk_create, keeping the made-up dates in `field`: bulk_create stamps auto_now_add fields with now (on the
+    objects too), so the dates are put back and written with one bulk_update."""
+    dates = [getattr(obj, field) for obj in objects]
+    model.objects.bulk_create(objects)
+    for obj, value in zip(objects, dates, strict=True):
+        setattr(obj, field, value)
+    model.objects.bulk_update(objects, [field])
+
+
+def _history(municipalities: dict[str, Municipality]) -> bool:
+    """Two years of made-up history for the figures about groups; returns whether it was made now (False when it
+    was there already). Names say "voorbeeld" (example); no BSN, no contact details."""
+    organisation, _created = Organisation.objects.get_or_create(
+        name=HISTORY_ORGANISATION, defaults={"kind": Organisation.Kind.LOCAL_TEAM, "team_label": "voorbeeld"}
+    )
+    if Case.objects.filter(organisation=organisation).exists():
+        return False
+    from mentors.models import Mentorship
+    from mentors.states import State as MentorState
+
+    organisation.municipalities.set([municipalities[name] for name in HISTORY_PLACES])
+    rng = random.Random(HISTORY_SEED)  # noqa: S311 - made-up data, reproducible on purpose
+    today = timezone.localdate()
+    start = today - timedelta(days=HISTORY_DAYS)
+    places = rng.choices(list(HISTORY_PLACES), weights=list(HISTORY_PLACES.values()), k=HISTORY_PEOPLE)
+    # A place in each municipality (Teylingen and Kaag en Braassem are no place names themselves).
+    found = {name: geocode(HISTORY_TOWNS.get(name, name)) for name in HISTORY_PLACES}
+    # No password: this account cannot log in; it only stands in as who nominated or asked.
+    staff, _created = User.objects.get_or_create(
+        email=HISTORY_STAFF,
+        defaults={"first_name": "Voorbeeld", "last_name": "Geschiedenis", "password": make_password(None)},
+    )
+
+    def later(first: date, mean_days: float) -> date:
+        return first + timedelta(days=int(rng.expovariate(1 / mean_days)) + 1)
+
+    opened = [start + timedelta(days=rng.randrange(HISTORY_DAYS)) for _i in range(HISTORY_PEOPLE)]
+    people = YoungPerson.objects.bulk_create(
+        YoungPerson(
+            first_name="Voorbeeld",
+            last_name=f"Jongere {i + 1:03d}",
+            date_of_birth=today - timedelta(days=rng.randrange(365 * 2, 365 * 22)),
+            residence_municipality=municipalities[place],
+            # One in ten is paid for by another municipality of the region (woonplaatsbeginsel).
+            paying_municipality=municipalities[rng.choice(list(HISTORY_PLACES)) if rng.random() < 0.1 else place],
+            home_place=found[place].name,
+            latitude=found[place].latitude,
+            longitude=found[place].longitude,
+        )
+        for i, place in enumerate(places)
+    )
+    cases = Case.objects.bulk_create(
+        Case(young_person=person, organisation=organisation, opened_on=opened[i]) for i, person in enumerate(people)
+    )
+    order = list(range(HISTORY_PEOPLE))
+    rng.shuffle(order)
+    jim, family, respite, buddy = order[:150], order[150:270], order[270:350], order[350:]
+
+    mentorships = []
+    for i in jim:
+        started = later(opened[i], 35)
+        running = started <= today
+        ended = later(started, 300)
+        done = running and ended <= today
+        mentorship = Mentorship(
+            young_person=people[i],
+            case=cases[i],
+            nominee_name="Voorbeeldmentor",
+            nominated_by=staff,
+            state=(
+                (MentorState.COMPLETED if rng.random() < 0.75 else MentorState.STOPPED)
+                if done
+                else (MentorState.ACTIVE if running else MentorState.TALK)
+            ),
+            started_on=started if running else None,
+            ended_on=ended if done else None,
+            placement_averted=rng.choice(["yes", "yes", "no", "not_applicable"]) if done else "",
+            goals_young_person=rng.choice(["yes", "yes", "partly", "no"]) if done else "",
+            goals_parents=rng.choice(["yes", "partly", "partly", "no"]) if done else "",
+            satisfaction=rng.choice([3, 4, 4, 5, 5]) if done else None,
+        )
+        mentorship.created_at = _noon(opened[i])
+        mentorships.append(mentorship)
+    _bulk_create_dated(Mentorship, mentorships, "created_at")
+
+    volunteers = _history_volunteers(organisation, municipalities, found, staff, rng, start, today)
+    requests, matches = [], []
+    for n, i in enumerate(family):
+        started = later(opened[i], 50)
+        matched = started <= today and rng.random() < 0.85
+        request = SupportRequest(
+            case=cases[i],
+            organisation=organisation,
+            what_for="Voorbeeld: rust in het gezin",
+            home_place=people[i].home_place,
+            status=SupportRequest.Status.MATCHED if matched else SupportRequest.Status.WAITING,
+        )
+        request.created_at = _noon(opened[i])
+        requests.append(request)
+        if matched:
+            ended = later(started, 400)
+            done = ended <= today
+            match = SupportFamilyMatch(
+                request=request,
+                volunteer=volunteers[n % len(volunteers)],
+                state=("ended" if rng.random() < 0.7 else "stopped") if done else "active",
+                started_on=started,
+                ended_on=ended if done else None,
+                outcome=rng.choice(["reached", "reached", "partly", "not_reached"]) if done else "",
+            )
+            match.created_at = _noon(started)
+            matches.append(match)
+    _bulk_create_dated(SupportRequest, requests, "created_at")
+    for match in matches:
+        match.request_id = match.request.pk
+    _bulk_create_dated(SupportFamilyMatch, matches, "created_at")
+
+    option = RespiteOption.objects.create(
+        kind=RespiteOption.Kind.STAY_HOUSE, name="Voorbeeld-logeerhuis", organisation=organisation, beds_per_night=3
+    )
+    RespiteOption.objects.filter(pk=option.pk).update(created_at=_noon(start))
+    stays = []
+    for i in respite:
+        arrival = min(opened[i] + timedelta(days=rng.randrange(10, 60)), today + timedelta(days=20))
+        stay = Stay(
+            option=option,
+            case=cases[i],
+            arrival=arrival,
+            departure=arrival + timedelta(days=rng.randrange(1, 5)),
+            status=rng.choice([Stay.Status.CONFIRMED] * 4 + [Stay.Status.CANCELLED]),
+        )
+        stay.created_at = _noon(arrival - timedelta(days=rng.randrange(3, 30)))
+        stays.append(stay)
+    _bulk_create_dated(Stay, stays, "created_at")
+
+    searches = NetworkSearch.objects.bulk_create(
+        NetworkSearch(
+            young_person=people[i],
+            searched_on=opened[i],
+            with_whom="Voorbeeld",
+            outcome="Voorbeeld: niemand gevonden",
+            recorded_by=staff,
+        )
+        for i in buddy
+    )
+    buddies = []
+    for search, i in zip(searches, buddy, strict=True):
+        changed = later(opened[i], 45)
+        matched = changed <= today and rng.random() < 0.65
+        request = BuddyRequest(
+            young_person=people[i],
+            case=cases[i],
+            search=search,
+            requested_by=staff,
+            status=BuddyRequest.Status.MATCHED if matched else BuddyRequest.Status.WAITING,
+            status_changed_at=_noon(changed) if matched else None,
+        )
+        request.requested_at = _noon(opened[i])
+        buddies.append(request)
+    _bulk_create_dated(BuddyRequest, buddies, "requested_at")
+    return True
+
+
+def _history_volunteers(
+    organisation: Organisation,
+    municipalities: dict[str, Municipality],
+    found: dict[str, Any],
+    staff: User,
+    rng: random.Random,
+    start: date,
+    today: date,
+) -> list[Volunteer]:
+    """Made-up volunteers in every stage (registered, screened, trained, paused, stopped), without a password."""
+    users = User.objects.bulk_create(
+        User(
+            email=f"vrijwilliger-{i + 1:03d}@{BACKGROUND_DOMAIN}",
+            first_name="Voorbeeld",
+            last_name=f"Vrijwilliger {i + 1:03d}",
+            password=make_password(None),
+        )
+        for i in range(HISTORY_VOLUNTEERS)
+    )
+    places = rng.choices(list(HISTORY_PLACES), weights=list(HISTORY_PLACES.values()), k=HISTORY_VOLUNTEERS)
+    volunteers = []
+    for user, place in zip(users, places, strict=True):
+        ages = rng.choice([(0, 11), (4, 15), (6, 17), (12, 23), (0, 17)])
+        volunteer = Volunteer(
+            user=user,
+            organisation=organisation,
+            home_place=found[place].name,
+            municipality=municipalities[place],
+            latitude=found[place].latitude,
+            longitude=found[place].longitude,
+            travel_radius_km=10,
+            capacity=1,
+            preferred_age_min=ages[0],
+            preferred_age_max=ages[1],
+            status=rng.choice([Volunteer.Status.ACTIVE] * 6 + [Volunteer.Status.PAUSED, Volunteer.Status.STOPPED]),
+        )
+        volunteer.registered_at = _noon(start + timedelta(days=rng.randrange(HISTORY_DAYS - 30)))
+        volunteers.append(volunteer)
+    _bulk_create_dated(Volunteer, volunteers, "registered_at")
+    course, _created = Course.objects.get_or_create(
+        organisation=organisation,
+        title="Voorbeeld-basistraining",
+        defaults={"kind": Course.Kind.BASIC, "for_kind": VolunteerKind.SUPPORT_FAMILY},
+    )
+    intakes, vogs, completions = [], [], []
+    for volunteer in volunteers:
+        registered = volunteer.registered_at.date()
+        if rng.random() < 0.85:
+            intakes.append(
+                Intake(
+                    volunteer=volunteer,
+                    held_on=registered + timedelta(days=14),
+                    outcome=Outcome.POSITIVE,
+                    recorded_by=staff,
+                )
+            )
+            if rng.random() < 0.85:
+                issued = min(registered + timedelta(days=30), today)
+                vogs.append(
+                    VogCheck(
+                        volunteer=volunteer,
+                        requested_on=issued - timedelta(days=14),
+                        received_on=issued,
+                        issued_on=issued,
+                        screening_profile="Minderjarigen",
+                        checked_by=staff,
+                        valid_until=issued + timedelta(days=3 * 365),
+                    )
+                )
+                if rng.random() < 0.8:
+                    done = min(registered + timedelta(days=50), today)
+                    completions.append(CourseCompletion(volunteer=volunteer, course=course, completed_on=done))
+    Intake.objects.bulk_create(intakes)
+    VogCheck.objects.bulk_create(vogs)
+    CourseCompletion.objects.bulk_create(completions)
+    return volunteers
+
+
+def _insights(*, made_history: bool) -> None:
+    """Make the roll-up of counts when the history is new (or there is none) and queue its nightly refresh, so
+    the figures show at once and stay fresh. Loading again adds nothing (no second run, no second task)."""
+    from insights.selectors import tally_as_of
+    from insights.services import tally_refresh, tally_refresh_schedule
+
+    if made_history or tally_as_of() is None:
+        tally_refresh()
+    tally_refresh_schedule()

@@ -954,6 +954,16 @@ def tally_as_of() -> dt.datetime | None:
     return run.finished_at if run else None
 
 
+def tally_refresh_queued() -> bool:
+    """Whether a nightly refresh of the roll-up waits in the task queue (queued, not yet started)."""
+    from django_tasks import TaskResultStatus
+    from django_tasks_db.models import DBTaskResult
+
+    return DBTaskResult.objects.filter(
+        task_path="insights.tasks.tally_refresh_nightly", status=TaskResultStatus.READY
+    ).exists()
+
+
 def _figures_from_tallies(
     form: Form, rows: list[dict[str, Any]], filters: Filters, cells: dict[str, Cell]
 ) -> FormFigures:

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import time
-from datetime import timedelta
+from datetime import datetime, timedelta
+from datetime import time as clock
 
 from django.conf import settings
 from django.db import transaction
@@ -13,9 +14,10 @@ from django.utils import timezone
 from accounts.models import AccessLogEntry
 from accounts.services import accesslog_record_insights
 from insights.models import Tally, TallyRun
-from insights.selectors import Filters, Scope, tally_as_of, tally_counts
+from insights.selectors import Filters, Scope, tally_as_of, tally_counts, tally_refresh_queued
 
 BATCH = 5_000
+SCHEDULE_LOCK = 0x1A51_9475  # the advisory-lock key for queueing the nightly refresh (any constant of our own)
 
 
 def insights_view_log(*, request: HttpRequest, scope: Scope, filters: Filters, page: str, export: bool = False) -> None:
@@ -56,3 +58,49 @@ def tally_refresh_if_stale() -> None:
     max_age = timedelta(minutes=getattr(settings, "INSIGHTS_MAX_AGE_MINUTES", 24 * 60))
     if as_of is None or timezone.now() - as_of > max_age:
         tally_refresh()
+        # A roll-up this old means the nightly run is not queued (a new install nobody ran a command on, or a
+        # queue that was emptied): start it again. Only on this rare path, so a page view costs no extra query.
+        tally_refresh_schedule()
+
+
+def tally_refresh_next_run(*, now: datetime | None = None) -> datetime:
+    """The next INSIGHTS_REFRESH_HOUR o'clock (default 3: 03:00) in local time (TIME_ZONE), strictly after `now`.
+    Made from the local date and hour, so it stays 03:00 across the change to and from summer time."""
+    now = now or timezone.now()
+    hour = int(getattr(settings, "INSIGHTS_REFRESH_HOUR", 3))
+    local = timezone.localtime(now)
+    run = timezone.make_aware(datetime.combine(local.date(), clock(hour)))
+    if run <= now:
+        run = timezone.make_aware(datetime.combine(local.date() + timedelta(days=1), clock(hour)))
+    return run
+
+
+def tally_refresh_schedule(*, now: datetime | None = None) -> bool:
+    """Queue the nightly refresh of the roll-up for the next night, unless a run is already queued (not yet
+    started, whenever it is due). Returns whether it queued one. So exactly one waits in the queue however often
+    this is called: the chain is started by `manage.py insights_refresh` and `demo_load`, by a page that finds
+    the roll-up stale, and continued by each nightly run (`tally_refresh_nightly`).
+
+    The check and the insert are one transaction; on PostgreSQL a transaction-level advisory lock makes two
+    callers at once take turns (the second then finds the first one's row). SQLite lets one writer at a time."""
+    from insights.tasks import tally_refresh_nightly
+
+    with transaction.atomic():
+        connection = transaction.get_connection()
+        if connection.vendor == "postgresql":
+            with connection.cursor() as cursor:
+                cursor.execute("SELECT pg_advisory_xact_lock(%s)", [SCHEDULE_LOCK])
+        if tally_refresh_queued():
+            return False
+        tally_refresh_nightly.using(run_after=tally_refresh_next_run(now=now)).enqueue()
+        return True
+
+
+def tally_refresh_nightly() -> int:
+    """The nightly job: make the roll-up again, then queue the next night's run, also when the refresh failed
+    (the chain must not break on one bad night; the pages' `tally_refresh_if_stale` covers the gap). Returns the
+    number of roll-up rows."""
+    try:
+        return tally_refresh().rows
+    finally:
+        tally_refresh_schedule()
