@@ -3,11 +3,16 @@ reached only through the pages that check access and write the access log."""
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
+from django.db.models import QuerySet
+from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Municipality, Organisation, Region, RoleAssignment, Team, User
+from accounts.services import user_deactivate
 
 
 class RoleAssignmentInline(admin.TabularInline):
@@ -28,6 +33,18 @@ class UserAdmin(DjangoUserAdmin):
         (_("Permissions"), {"fields": ("is_active", "is_staff", "is_superuser")}),
     )
     add_fieldsets = ((None, {"classes": ("wide",), "fields": ("email", "password1", "password2")}),)
+    actions = ["deactivate"]
+
+    def save_model(self, request: HttpRequest, obj: User, form: Any, change: bool) -> None:
+        super().save_model(request, obj, form, change)
+        if change and "is_active" in form.changed_data and not obj.is_active:
+            user_deactivate(user=obj)  # also closes the person's open chat windows
+
+    @admin.action(description=_("Deactivate the selected accounts"))
+    def deactivate(self, request: HttpRequest, queryset: QuerySet[User]) -> None:
+        for user in queryset.filter(is_active=True):
+            user_deactivate(user=user)
+        self.message_user(request, _("The accounts are deactivated."))
 
 
 @admin.register(Region)

@@ -151,6 +151,17 @@ def user_invite(
     return user
 
 
+def user_deactivate(*, user: User) -> None:
+    """Switch an account off: it can no longer log in (Django refuses inactive users on every request) and its open
+    chat windows close within seconds, after commit. What the person recorded stays, as the other parties need it."""
+    from messaging.services import user_sockets_close
+
+    if user.is_active:
+        user.is_active = False
+        user.save(update_fields=["is_active"])
+    user_sockets_close(user=user)
+
+
 def email_verify_after_password_reset(*, user: User) -> None:
     """A password reset link only reaches the account's mailbox, so using it proves the address: an invited
     parent who chose a password through the welcome link can log in without a second verification email."""

@@ -21,6 +21,7 @@ from core.forms import add_service_errors
 from messaging import selectors, services
 from messaging.forms import MessageForm, ReportForm
 from messaging.models import Message
+from youth.selectors import case_get_for
 
 MAX_ID = 2**63 - 1
 
@@ -142,3 +143,13 @@ def twilio_status(request: HttpRequest) -> HttpResponse:
         provider_sid=request.POST.get("MessageSid", ""), status=request.POST.get("MessageStatus", "")
     )
     return HttpResponse(status=204)
+
+
+@login_required
+@require_POST
+def with_parent(request: HttpRequest, case_pk: int, parent_pk: int) -> HttpResponse:
+    """A professional of the case opens (or starts) the conversation with a parent with custody."""
+    case = case_get_for(request.user, case_pk, write=True)
+    guardianship = get_object_or_404(case.young_person.guardianships.select_related("guardian"), guardian_id=parent_pk)
+    conversation = services.conversation_with_parent(actor=_user(request), case=case, parent=guardianship.guardian)
+    return redirect("messaging:detail", pk=conversation.pk)

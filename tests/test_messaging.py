@@ -88,11 +88,10 @@ def test_a_finished_mentorship_makes_its_conversations_read_only(world: World) -
 
 
 def test_membership_follows_the_case(world: World) -> None:
-    from youth.models import CaseAssignment
+    from youth.services import case_professional_remove
 
     conversation = triad(world)
-    CaseAssignment.objects.filter(case=world.case, professional=world.professional).delete()
-    services.conversations_sync_case(case=world.case)
+    case_professional_remove(actor=world.coordinator, case=world.case, professional=world.professional)
     assert not selectors.conversation_visible_to(world.professional).exists()
     assert Member.objects.get(conversation=conversation, user=world.professional).left_at is not None
 

@@ -25,6 +25,7 @@ from django.conf import settings
 from django.test import Client
 
 from accounts.models import User
+from accounts.services import user_deactivate
 from config.asgi import application
 from mentors.states import State
 from messaging import services
@@ -32,6 +33,7 @@ from messaging.models import Conversation, Message
 from tests.conftest import PERSONAS, World
 from tests.test_mentor_pages import foreign_cast
 from tests.test_mentors import mentorship_at
+from youth.services import case_professional_remove
 
 pytestmark = pytest.mark.django_db(transaction=True)
 MEMBERS = {"young_person_user", "mentor", "professional"}
@@ -158,17 +160,10 @@ def test_deactivation_and_leaving_close_open_sockets(world: World) -> None:
     sanne, lisa = cookie_for(world.young_person_user), cookie_for(world.professional)
 
     def deactivate() -> None:
-        from django.db import transaction
-
-        with transaction.atomic():
-            User.objects.filter(pk=world.young_person_user.pk).update(is_active=False)
-            services.user_sockets_close(user=world.young_person_user)
+        user_deactivate(user=User.objects.get(pk=world.young_person_user.pk))
 
     def unassign() -> None:
-        from youth.models import CaseAssignment
-
-        CaseAssignment.objects.filter(case=world.case, professional=world.professional).delete()
-        services.conversations_sync_case(case=world.case)
+        case_professional_remove(actor=world.coordinator, case=world.case, professional=world.professional)
 
     async def run() -> None:
         young, _ok = await connect(sanne, conversation.pk)

@@ -6,11 +6,11 @@ from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from accounts.models import Municipality, Organisation
+from accounts.models import Municipality, Organisation, Role, User
 from core.forms import DateInput
 from core.geo import normalise_postcode
 from core.languages import SPOKEN_LANGUAGES
-from youth.models import ConsentPurpose, Guardianship
+from youth.models import Case, ConsentPurpose, Guardianship
 
 
 class YoungPersonRegisterForm(forms.Form):
@@ -63,3 +63,25 @@ class GuardianAddForm(forms.Form):
 class ConsentForm(forms.Form):
     purpose = forms.ChoiceField(choices=ConsentPurpose.choices)
     decision = forms.ChoiceField(choices=[("give", "give"), ("withdraw", "withdraw")])
+
+
+class CaseProfessionalForm(forms.Form):
+    """A coordinator puts a professional of the case's organisation on the case."""
+
+    professional = forms.ModelChoiceField(queryset=User.objects.none(), label=_("Professional"))
+    lead = forms.BooleanField(
+        label=_("Case lead (regiehouder)"),
+        required=False,
+        help_text=_("The current case lead then stops being case lead."),
+    )
+
+    def __init__(self, *args: Any, case: Case, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["professional"].queryset = (
+            User.objects.filter(
+                is_active=True, roles__role=Role.PROFESSIONAL, roles__organisation_id=case.organisation_id
+            )
+            .exclude(pk__in=case.assignments.values("professional_id"))
+            .distinct()
+            .order_by("first_name", "last_name")
+        )

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import date
 
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -133,4 +133,52 @@ def guardian_add(
         guardianship = Guardianship.objects.create(
             young_person=young_person, guardian=guardian, kind=kind, has_custody=has_custody
         )
+        for case in young_person.cases.filter(closed_on__isnull=True):
+            _conversations_follow(case)
     return guardianship
+
+
+def _coordinator_of(actor: User, case: Case) -> None:
+    if not actor.roles.filter(role=Role.COORDINATOR, organisation_id=case.organisation_id).exists():
+        raise PermissionDenied
+
+
+def _conversations_follow(case: Case) -> None:
+    # Who reads a case's conversations follows who works on the case (messaging derives it, never a typed list).
+    from messaging.services import conversations_sync_case
+
+    conversations_sync_case(case=case)
+
+
+def case_professional_add(*, actor: User, case: Case, professional: User, lead: bool = False) -> CaseAssignment:
+    """A coordinator of the case's organisation puts one of its professionals on the case, as case lead or not
+    (a new lead takes over from the old one). The case's conversations gain the professional."""
+    _coordinator_of(actor, case)
+    if (
+        not professional.is_active
+        or not professional.roles.filter(role=Role.PROFESSIONAL, organisation_id=case.organisation_id).exists()
+    ):
+        raise ValidationError({"professional": _("Choose a professional of this organisation.")})
+    if case.closed_on is not None:
+        raise ValidationError(_("This case is closed."))
+    with transaction.atomic():
+        Case.objects.select_for_update().get(pk=case.pk)
+        if CaseAssignment.objects.filter(case=case, professional=professional).exists():
+            raise ValidationError({"professional": _("This professional already works on this case.")})
+        if lead:
+            CaseAssignment.objects.filter(case=case, is_lead=True).update(is_lead=False)
+        assignment = CaseAssignment.objects.create(case=case, professional=professional, is_lead=lead)
+        _conversations_follow(case)
+    return assignment
+
+
+def case_professional_remove(*, actor: User, case: Case, professional: User) -> None:
+    """A coordinator takes a professional off the case: they leave its conversations and their open chat windows on
+    them close. The case may be left without a professional for a while; its list shows that."""
+    _coordinator_of(actor, case)
+    with transaction.atomic():
+        Case.objects.select_for_update().get(pk=case.pk)
+        removed, _count = CaseAssignment.objects.filter(case=case, professional=professional).delete()
+        if not removed:
+            raise ValidationError(_("This professional does not work on this case."))
+        _conversations_follow(case)

@@ -23,4 +23,10 @@ urlpatterns = [
     path("<int:pk>/netwerk/keuze/", network_views.mentorchoice_edit, name="mentorchoice_edit"),
     path("<int:pk>/netwerk/zoektocht/", network_views.networksearch_record, name="networksearch_record"),
     path("trajecten/<int:pk>/", views.case_detail, name="case_detail"),
+    path("trajecten/<int:pk>/professionals/", views.case_professional_add, name="case_professional_add"),
+    path(
+        "trajecten/<int:pk>/professionals/<int:user_pk>/eraf/",
+        views.case_professional_remove,
+        name="case_professional_remove",
+    ),
 ]

@@ -6,7 +6,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import redirect, render
+from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
@@ -15,7 +15,8 @@ from accounts.selectors import accesslogentry_visible_to, has_role, organisation
 from accounts.services import accesslog_record, accesslog_record_cases
 from core.forms import add_service_errors
 from youth import selectors, services
-from youth.forms import ConsentForm, GuardianAddForm, YoungPersonRegisterForm
+from youth.forms import CaseProfessionalForm, ConsentForm, GuardianAddForm, YoungPersonRegisterForm
+from youth.models import Case
 
 
 @login_required
@@ -64,8 +65,64 @@ def youngperson_detail(request: HttpRequest, pk: int) -> HttpResponse:
 def case_detail(request: HttpRequest, pk: int) -> HttpResponse:
     case = selectors.case_get_for(request.user, pk)
     accesslog_record(request=request, young_person=case.young_person, what=AccessLogEntry.What.CASE)
-    professionals = case.assignments.select_related("professional").order_by("-is_lead", "professional__first_name")
-    return render(request, "youth/case_detail.html", {"case": case, "assignments": professionals})
+    return _case_page(request, case)
+
+
+def _case_page(request: HttpRequest, case: Case, form: CaseProfessionalForm | None = None) -> HttpResponse:
+    assignments = list(case.assignments.select_related("professional").order_by("-is_lead", "professional__first_name"))
+    context = {
+        "case": case,
+        "assignments": assignments,
+        "is_coordinator": selectors.case_access_role(request.user, case) == Role.COORDINATOR,
+        "form": form or CaseProfessionalForm(case=case),
+        # A professional of the case can start a conversation with each parent with custody.
+        "parents_to_message": (
+            case.young_person.guardianships.filter(has_custody=True, guardian__is_active=True).select_related(
+                "guardian"
+            )
+            if any(a.professional_id == request.user.pk for a in assignments) and case.closed_on is None
+            else []
+        ),
+    }
+    return render(request, "youth/case_detail.html", context, status=400 if form is not None else 200)
+
+
+def _case_for_coordinator(request: HttpRequest, pk: int) -> Case:
+    """Only a coordinator of the case's organisation changes who works on it (403 for its professionals)."""
+    case = selectors.case_get_for(request.user, pk, write=True)
+    if selectors.case_access_role(request.user, case) != Role.COORDINATOR:
+        raise PermissionDenied
+    return case
+
+
+@login_required
+@require_POST
+def case_professional_add(request: HttpRequest, pk: int) -> HttpResponse:
+    case = _case_for_coordinator(request, pk)
+    form = CaseProfessionalForm(request.POST, case=case)
+    if form.is_valid():
+        try:
+            services.case_professional_add(actor=request.user, case=case, **form.cleaned_data)
+        except ValidationError as error:
+            add_service_errors(form, error, default_field="professional")
+        else:
+            messages.success(request, _("The professional now works on this case."))
+            return redirect("youth:case_detail", pk=case.pk)
+    return _case_page(request, case, form)
+
+
+@login_required
+@require_POST
+def case_professional_remove(request: HttpRequest, pk: int, user_pk: int) -> HttpResponse:
+    case = _case_for_coordinator(request, pk)
+    assignment = get_object_or_404(case.assignments.select_related("professional"), professional_id=user_pk)
+    try:
+        services.case_professional_remove(actor=request.user, case=case, professional=assignment.professional)
+    except ValidationError as error:  # taken off by someone else a moment ago
+        messages.error(request, " ".join(error.messages))
+    else:
+        messages.success(request, _("The professional no longer works on this case."))
+    return redirect("youth:case_detail", pk=case.pk)
 
 
 @login_required
