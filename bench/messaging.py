@@ -46,7 +46,10 @@ ENV = {
     **os.environ,
     "DATABASE_URL": DATABASE_URL,
     "REDIS_URL": f"redis://127.0.0.1:{REDIS_PORT}/0",
-    "DEBUG": "true",
+    # As in production: DEBUG off (Django then keeps no list of every query), with the settings that requires.
+    "DEBUG": "false",
+    "SECRET_KEY": "bench-only-secret-key-bench-only-secret-key-bench-only",
+    "SECURE_SSL_REDIRECT": "false",
     "LOG_LEVEL": "ERROR",
     "MESSAGING_RATE_COUNT": "100000",
     "DJANGO_SETTINGS_MODULE": "config.settings",

@@ -12,10 +12,12 @@ A close event on the user's group (deactivation, membership ended) closes the so
 
 from __future__ import annotations
 
+from functools import partial
 from typing import Any
 
 from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncJsonWebsocketConsumer
+from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404
 
@@ -24,6 +26,14 @@ from messaging.models import Conversation
 
 CLOSE_NOT_ALLOWED = 4403
 CLOSE_GONE = 4410
+
+# Channels runs every database call of a process in one thread, one after the other: at a few hundred messages a
+# second the sends queue up behind each other. PostgreSQL serves many connections at once, so there the socket's
+# database work runs in a pool of threads (each with its own connection). SQLite has one writer at a time anyway.
+_in_pool = partial(
+    database_sync_to_async,
+    thread_sensitive=settings.DATABASES["default"]["ENGINE"] != "django.db.backends.postgresql",
+)
 
 
 class ChatConsumer(AsyncJsonWebsocketConsumer):  # type: ignore[misc]
@@ -38,7 +48,7 @@ class ChatConsumer(AsyncJsonWebsocketConsumer):  # type: ignore[misc]
             await self.close(code=CLOSE_NOT_ALLOWED)
             return
         try:
-            conversation = await database_sync_to_async(selectors.conversation_get_for)(user, pk)
+            conversation = await _in_pool(selectors.conversation_get_for)(user, pk)
         except (Http404, PermissionDenied):
             await self.close(code=CLOSE_NOT_ALLOWED)
             return
@@ -46,21 +56,21 @@ class ChatConsumer(AsyncJsonWebsocketConsumer):  # type: ignore[misc]
         await self.channel_layer.group_add(services.conversation_group(self.conversation_id), self.channel_name)
         await self.channel_layer.group_add(services.user_group(self.user_id), self.channel_name)
         await self.accept()
-        await database_sync_to_async(services.presence_mark)(user_id=self.user_id, online=True)
+        await _in_pool(services.presence_mark)(user_id=self.user_id, online=True)
 
     async def disconnect(self, code: int) -> None:
         if not self.joined:
             return
         await self.channel_layer.group_discard(services.conversation_group(self.conversation_id), self.channel_name)
         await self.channel_layer.group_discard(services.user_group(self.user_id), self.channel_name)
-        await database_sync_to_async(services.presence_mark)(user_id=self.user_id, online=False)
+        await _in_pool(services.presence_mark)(user_id=self.user_id, online=False)
 
     async def receive_json(self, content: Any, **kwargs: Any) -> None:
         if not isinstance(content, dict):
             return
         kind = content.get("type")
         if kind == "ping":
-            await database_sync_to_async(services.presence_mark)(user_id=self.user_id, online=True)
+            await _in_pool(services.presence_mark)(user_id=self.user_id, online=True)
             await self.send_json({"type": "pong"})
         elif kind == "hello":
             await self.send_json({"type": "catchup", "messages": await self._since(content.get("after"))})
@@ -86,7 +96,7 @@ class ChatConsumer(AsyncJsonWebsocketConsumer):  # type: ignore[misc]
             return [services.message_payload(m) for m in selectors.messages_since(conversation, start, limit=500)]
 
         try:
-            return await database_sync_to_async(load)()
+            return await _in_pool(load)()
         except Http404:
             await self.close(code=CLOSE_GONE)
             return []
@@ -105,7 +115,7 @@ class ChatConsumer(AsyncJsonWebsocketConsumer):  # type: ignore[misc]
             return {"type": "ack", "client_msg_id": client_msg_id, "id": message.pk, "duplicate": not created}
 
         try:
-            answer = await database_sync_to_async(store)()
+            answer = await _in_pool(store)()
         except ValidationError as error:
             answer = {"type": "error", "client_msg_id": client_msg_id, "errors": error.messages}
         except (Http404, PermissionDenied):
@@ -124,7 +134,7 @@ class ChatConsumer(AsyncJsonWebsocketConsumer):  # type: ignore[misc]
             services.message_mark_read(actor=user, conversation=conversation, up_to=target)
 
         try:
-            await database_sync_to_async(mark)()
+            await _in_pool(mark)()
         except Http404:
             await self.close(code=CLOSE_GONE)
 

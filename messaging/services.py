@@ -268,15 +268,12 @@ def message_send(*, actor: User, conversation: Conversation, body: str, client_m
     """
     if not CLIENT_ID.match(client_msg_id or ""):
         raise ValidationError({"client_msg_id": _("This message has no valid id.")})
-    existing = Message.objects.filter(sender=actor, client_msg_id=client_msg_id).select_related("sender").first()
-    if existing is not None:
-        return existing, False
     text = _clean_body(body)
-    _rate_limit(actor)
     try:
         return _message_store(actor, conversation, text, client_msg_id), True
     except IntegrityError:
-        # A concurrent retry stored it first (the unique constraint; no savepoint needed, the block rolled back).
+        # Stored before (a retry), perhaps a moment ago by a concurrent retry: the unique (sender, client_msg_id)
+        # constraint refused the insert and the block rolled back. No lookup first: most sends are new.
         return Message.objects.select_related("sender").get(sender=actor, client_msg_id=client_msg_id), False
 
 
@@ -285,17 +282,22 @@ def _message_store(actor: User, conversation: Conversation, text: str, client_ms
         locked = Conversation.objects.select_for_update().get(pk=conversation.pk)
         if locked.closed_at is not None or not actor.is_active:
             raise PermissionDenied
-        member = Member.objects.filter(
-            conversation=locked, user=actor, left_at__isnull=True, user__is_active=True
-        ).first()
+        members = list(
+            Member.objects.filter(conversation=locked, left_at__isnull=True, user__is_active=True).select_related(
+                "user"
+            )
+        )
+        member = next((m for m in members if m.user_id == actor.pk), None)
         if member is None:
             raise PermissionDenied
         message = Message.objects.create(conversation=locked, sender=actor, client_msg_id=client_msg_id, body=text)
+        # Counted only for a new message (a retry ended above), and the insert rolls back when over the limit.
+        _rate_limit(actor)
         locked.last_message_at = message.created_at
         locked.save(update_fields=["last_message_at"])
         member.last_read_id = message.pk
         member.save(update_fields=["last_read_id"])
-        _outbox_write(locked, message)
+        _outbox_write(locked, message, [m for m in members if m is not member])
         if danger_words_in(text):
             _concern_raise(message, Concern.Source.WORDS, None, "")
         payload = message_payload(message)
@@ -433,15 +435,11 @@ def quiet_until(now: datetime) -> datetime | None:
     return timezone.make_aware(datetime(day.year, day.month, day.day, end), timezone.get_current_timezone())
 
 
-def _outbox_write(conversation: Conversation, message: Message) -> None:
-    """Outbox rows for the members who are offline and had no notice of this conversation in the last
-    MESSAGING_NOTIFY_EVERY_MINUTES minutes; a young person's waits for the end of the quiet hours."""
+def _outbox_write(conversation: Conversation, message: Message, others: list[Member]) -> None:
+    """Outbox rows for the other current members (`others`, with their users) who are offline and had no notice of
+    this conversation in the last MESSAGING_NOTIFY_EVERY_MINUTES minutes; a young person's waits for the end of the
+    quiet hours."""
     now = timezone.now()
-    others = list(
-        Member.objects.filter(conversation=conversation, left_at__isnull=True, user__is_active=True)
-        .exclude(user_id=message.sender_id)
-        .select_related("user")
-    )
     if not others:
         return
     online = _online([member.user_id for member in others])

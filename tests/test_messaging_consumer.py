@@ -42,7 +42,15 @@ TIMEOUT = 5
 
 @pytest.fixture(autouse=True)
 def _close_thread_connections() -> Iterator[None]:
+    from django.db import connections
+
+    # On PostgreSQL the consumer works in a pool of threads that ends with each test's event loop; a connection kept
+    # for reuse there would outlive its thread and keep the test database from being dropped.
+    settings_dict = connections["default"].settings_dict
+    kept = settings_dict.get("CONN_MAX_AGE", 0)
+    settings_dict["CONN_MAX_AGE"] = 0
     yield
+    settings_dict["CONN_MAX_AGE"] = kept
     # The consumer's database calls run in asgiref's worker thread, whose connection outlives the test (with
     # CONN_MAX_AGE on PostgreSQL) and would keep the test database from being dropped.
     from channels.db import database_sync_to_async
