@@ -45,7 +45,7 @@ from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Municipality, Organisation, Role
 from accounts.selectors import AnyUser, roles_of
-from insights.suppression import Cell, Table, figure_shown, suppress
+from insights.suppression import Cell, Cube, Table, figure_shown, suppress, suppress_together
 
 MAX_QUARTERS = 20
 SIX_MONTHS, TWELVE_MONTHS = dt.timedelta(days=182), dt.timedelta(days=365)
@@ -599,35 +599,55 @@ def outcomes(scope: Scope, filters: Filters) -> Outcomes:
     from hostfamilies.models import SupportFamilyMatch
     from mentors.models import Mentorship
 
-    closed = matches_of(JIM, scope, filters).filter(ended__gte=filters.start, ended__lte=filters.end)
+    whole = replace(filters, municipality_id=None)
+    closed = matches_of(JIM, scope, whole).filter(ended__gte=filters.start, ended__lte=filters.end)
 
     def table(qs: QuerySet[Any], column: str, choices: Iterable[tuple[Any, Any]]) -> Table:
-        found = dict(qs.exclude(**{column: ""}).values_list(column).annotate(n=Count("pk")).values_list(column, "n"))
-        choices = list(choices)
-        return suppress(
-            [[found.get(value, 0)] for value, _label in choices],
+        values = [value for value, _label in choices]
+        found = qs.exclude(**{f"{column}__isnull": True})
+        if column != "satisfaction":  # a number; the others are choices, "" when not recorded
+            found = found.exclude(**{column: ""})
+        grouped = found.values_list("area_id", column).annotate(n=Count("pk")).values_list("area_id", column, "n")
+        return _area_slice(
+            scope,
+            filters,
+            [(area, values.index(value), 0, n) for area, value, n in grouped if value in values],
+            (len(values), 1),
             row_labels=[label for _value, label in choices],
             columns=[_("Closures")],
         )
 
-    satisfaction = dict(
-        closed.filter(satisfaction__isnull=False)
-        .values_list("satisfaction")
-        .annotate(n=Count("pk"))
-        .values_list("satisfaction", "n")
-    )
-    sf_closed = matches_of(SUPPORT_FAMILY, scope, filters).filter(ended__gte=filters.start, ended__lte=filters.end)
+    sf_closed = matches_of(SUPPORT_FAMILY, scope, whole).filter(ended__gte=filters.start, ended__lte=filters.end)
     return Outcomes(
         placement_averted=table(closed, "placement_averted", Mentorship.Averted.choices),
         goals_young_person=table(closed, "goals_young_person", Mentorship.Goals.choices),
         goals_parents=table(closed, "goals_parents", Mentorship.Goals.choices),
-        satisfaction=suppress(
-            [[satisfaction.get(score, 0)] for score in range(1, 6)],
-            row_labels=[str(score) for score in range(1, 6)],
-            columns=[_("Closures")],
-        ),
+        satisfaction=table(closed, "satisfaction", [(score, str(score)) for score in range(1, 6)]),
         support_family=table(sf_closed, "outcome", SupportFamilyMatch.Outcome.choices),
     )
+
+
+def _area_slice(
+    scope: Scope,
+    filters: Filters,
+    counts: Iterable[tuple[int | None, int, int, int]],
+    shape: tuple[int, int],
+    *,
+    row_labels: list[Any],
+    columns: list[Any],
+    totals: bool = True,
+) -> Table:
+    """A live table counted for every area of the scope at once ((area, row, column, n) from one grouped query),
+    suppressed as a cube (`suppression.Cube`), and the slice for the area of the filters: the table for one
+    municipality and the one for the whole scope can then be compared without giving a hidden cell away."""
+    counts = list(counts)
+    areas = areas_of(scope, {area for area, _i, _j, _n in counts})
+    grid = _cube(areas, *shape)
+    for area, i, j, n in counts:
+        grid[areas.index(area)][i][j] += n
+    cube = Cube(grid, shape=shape, totals=totals, row_totals=False)
+    cube.protect()
+    return cube.table(areas.chosen(filters), row_labels=row_labels, columns=columns)
 
 
 def _volunteers(scope: Scope, filters: Filters) -> QuerySet[Any]:
@@ -673,7 +693,7 @@ def volunteer_pipeline(scope: Scope, filters: Filters) -> Pipeline:
     from volunteers.models import Intake, Outcome, VogCheck, Volunteer
 
     end = filters.end
-    qs = _volunteers(scope, filters).annotate(
+    qs = _volunteers(scope, replace(filters, municipality_id=None)).annotate(
         is_screened=Exists(
             Intake.objects.filter(volunteer=OuterRef("pk"), outcome__in=[Outcome.POSITIVE, Outcome.DOUBTS])
         )
@@ -686,7 +706,7 @@ def volunteer_pipeline(scope: Scope, filters: Filters) -> Pipeline:
         is_matched=Exists(SupportFamilyMatch.objects.filter(volunteer=OuterRef("pk"), state__in=OPEN_STATES)),
     )
     active = Q(status=Volunteer.Status.ACTIVE)
-    counts = qs.aggregate(
+    per_area = qs.values("municipality_id").annotate(
         registered=Count("pk"),
         n_screened=Count("pk", filter=Q(is_screened=True)),
         n_trained=Count("pk", filter=Q(is_trained=True)),
@@ -700,10 +720,19 @@ def volunteer_pipeline(scope: Scope, filters: Filters) -> Pipeline:
         ),
     )
     keys = ("registered", "n_screened", "n_trained", "matchable", "n_matched", "paused", "stopped")
-    stages = suppress(
-        [[counts[k]] for k in keys], row_labels=list(PIPELINE_LABELS), columns=[_("Volunteers")], totals=False
+    rows = list(per_area)
+    stages = _area_slice(
+        scope,
+        filters,
+        [(r["municipality_id"], i, 0, r[k]) for r in rows for i, k in enumerate(keys)],
+        (len(keys), 1),
+        row_labels=list(PIPELINE_LABELS),
+        columns=[_("Volunteers")],
+        totals=False,
     )
-    return Pipeline(stages=stages, retention=_share(counts["stayed"], counts["year_ago"]))
+    mine = [r for r in rows if filters.municipality_id is None or r["municipality_id"] == filters.municipality_id]
+    retention = _share(sum(r["stayed"] for r in mine), sum(r["year_ago"] for r in mine))
+    return Pipeline(stages=stages, retention=retention)
 
 
 def supply_and_demand(scope: Scope, filters: Filters) -> Table:
@@ -714,6 +743,7 @@ def supply_and_demand(scope: Scope, filters: Filters) -> Table:
     from youth.models import BuddyRequest
 
     end = filters.end
+    whole = replace(filters, municipality_id=None)
 
     def age_group(person: str) -> Case:
         whens = [
@@ -728,28 +758,32 @@ def supply_and_demand(scope: Scope, filters: Filters) -> Table:
         ]
         return Case(*whens, default=Value(-1), output_field=IntegerField())
 
-    waiting = [0] * len(AGE_GROUPS)
+    counts: list[tuple[int | None, int, int, int]] = []
     sources = (
-        (requests_of(SUPPORT_FAMILY, scope, filters), SupportRequest.Status.WAITING, "case__young_person"),
-        (requests_of(BUDDY, scope, filters), BuddyRequest.Status.WAITING, "young_person"),
+        (requests_of(SUPPORT_FAMILY, scope, whole), SupportRequest.Status.WAITING, "case__young_person"),
+        (requests_of(BUDDY, scope, whole), BuddyRequest.Status.WAITING, "young_person"),
     )
     for qs, status, person in sources:
-        rows = qs.filter(status=status, asked_on__lte=end).values(group=age_group(person)).annotate(n=Count("pk"))
-        for row in rows:
+        rows = qs.filter(status=status, asked_on__lte=end).values("area_id", group=age_group(person))
+        for row in rows.annotate(n=Count("pk")):
             if row["group"] >= 0:
-                waiting[row["group"]] += row["n"]
+                counts.append((row["area_id"], row["group"], 0, row["n"]))
     from volunteers.models import Volunteer
 
-    volunteers = _volunteers(scope, filters).filter(status=Volunteer.Status.ACTIVE)
-    supply = volunteers.aggregate(
+    volunteers = _volunteers(scope, whole).filter(status=Volunteer.Status.ACTIVE)
+    supply = volunteers.values("municipality_id").annotate(
         **{
             f"g{i}": Count("pk", filter=Q(preferred_age_min__lte=high, preferred_age_max__gte=low))
             for i, (low, high) in enumerate(AGE_GROUPS)
         }
     )
     labels = [_("%(low)s to %(high)s years") % {"low": low, "high": high} for low, high in AGE_GROUPS]
-    return suppress(
-        [[waiting[i], supply[f"g{i}"]] for i in range(len(AGE_GROUPS))],
+    counts += [(r["municipality_id"], i, 1, r[f"g{i}"]) for r in supply for i in range(len(AGE_GROUPS))]
+    return _area_slice(
+        scope,
+        filters,
+        counts,
+        (len(AGE_GROUPS), 2),
         row_labels=labels,
         columns=[_("Young people waiting"), _("Volunteers for this age")],
         # A volunteer counts in every group they cover, so totals would mislead.
@@ -787,23 +821,43 @@ def respite_use(scope: Scope, filters: Filters) -> Respite:
     nights_in_period = (end - start).days + 1
     beds = options.aggregate(beds=Coalesce(Sum("beds_per_night"), 0))["beds"]
     after_end = Value(end + dt.timedelta(days=1), output_field=DateField())
-    stays = (
-        matches_of(RESPITE, scope, filters)
-        .filter(option__in=options, started__lte=end, ended__gt=start)
+    # Stays are counted per area of the young person, at the options of the whole scope, and suppressed as a cube
+    # (like every table of the report), so the stays of one municipality cannot be had by subtraction.
+    scope_options = RespiteOption.objects.filter(created_at__date__lte=end)
+    if scope.organisation_ids is not None:
+        scope_options = scope_options.filter(organisation_id__in=scope.organisation_ids)
+    if scope.municipality_ids is not None:
+        scope_options = scope_options.filter(
+            organisation__in=Organisation.objects.filter(municipalities__in=scope.municipality_ids)
+        )
+    per_area = (
+        matches_of(RESPITE, scope, replace(filters, municipality_id=None))
+        .filter(option__in=scope_options, started__lte=end, ended__gt=start)
         .annotate(
             stay_nights=_days(
                 Least(F("ended"), after_end, output_field=DateField()),
                 Greatest(F("started"), Value(start, output_field=DateField()), output_field=DateField()),
             )
         )
-        .aggregate(stays=Count("pk"), nights=Sum("stay_nights"))
+        .values("area_id")
+        .annotate(stays=Count("pk"), nights=Sum("stay_nights"))
     )
-    count = stays["stays"]
-    nights = _as_days(stays["nights"]) if stays["nights"] is not None else 0
+    rows = [r for r in per_area if filters.municipality_id is None or r["area_id"] == filters.municipality_id]
+    count = sum(r["stays"] for r in rows)
+    nights = sum(_as_days(r["nights"]) for r in rows if r["nights"] is not None)
     available = beds * nights_in_period
-    shown = figure_shown(count)
+    cell = _area_slice(
+        scope,
+        filters,
+        [(r["area_id"], 0, 0, r["stays"]) for r in per_area],
+        (1, 1),
+        row_labels=[""],
+        columns=[""],
+        totals=False,
+    ).rows[0][1][0]
+    shown = not cell.hidden
     return Respite(
-        stays=suppress([[count]], totals=False).rows[0][1][0],
+        stays=cell,
         nights_booked=Figure(nights if shown else None, count),
         nights_available=available,
         use=Figure(round(100 * nights / available) if shown and available else None, count),
@@ -965,30 +1019,16 @@ def tally_refresh_queued() -> bool:
 
 
 def _figures_from_tallies(
-    form: Form, rows: list[dict[str, Any]], filters: Filters, cells: dict[str, Cell]
+    form: Form, rows: list[dict[str, Any]], filters: Filters, cells: dict[str, Cell], ended: Table | None
 ) -> FormFigures:
     labels = [_("Requests"), _("Matches started"), _("Active at the end of the period"), _("Ended")]
     if not form.has_data:
         return FormFigures(form, suppress([], row_labels=[], columns=[_("People")]))
     first, last = filters.first.start, filters.last.start
     mine = [r for r in rows if r["form"] == form.key]
-
-    def total(
-        measure: str, *, in_period: bool = True, values: Iterable[int] | None = None, upto: dt.date = last
-    ) -> int:
-        allowed = set(values) if values is not None else None
-        return sum(
-            r["n"]
-            for r in mine
-            if r["measure"] == measure
-            and r["quarter"] <= upto
-            and (not in_period or r["quarter"] >= first)
-            and (allowed is None or r["value"] in allowed)
-        )
-
-    started = total(TALLY_START)
-    # The cells come from the tables per municipality (`_area_tables`), so a figure for one municipality is
-    # hidden exactly when it is hidden there: choosing an area cannot undo the complementary suppression.
+    started = sum(r["n"] for r in mine if r["measure"] == TALLY_START and first <= r["quarter"] <= last)
+    # The cells come from the cubes of all areas (`_tally_cubes`), so a figure for one municipality is hidden
+    # exactly when it is hidden there: choosing an area cannot undo the complementary suppression.
     shown = [cells[m] for m in (TALLY_REQUEST, TALLY_START, TALLY_ACTIVE, TALLY_END)]
     result = FormFigures(
         form,
@@ -1000,6 +1040,7 @@ def _figures_from_tallies(
             has_totals=False,
             has_row_totals=False,
         ),
+        ended_by_reason=ended,
     )
     weeks: dict[int, int] = {}
     for r in mine:
@@ -1019,94 +1060,125 @@ def _figures_from_tallies(
                 if r["measure"] == TALLY_COHORT and r["quarter"] == cutoff:
                     cohort[r["value"]] = cohort.get(r["value"], 0) + r["n"]
             setattr(result, attribute, _share(cohort.get(value, 0), cohort.get(0, 0)))
-        kinds = list(_kinds_of(form))
-        result.ended_by_reason = suppress(
-            [[total(TALLY_END, values=[END_KINDS.index(k)])] for k in kinds],
-            row_labels=[END_KIND_LABELS[k] for k in kinds],
-            columns=[_("Ended")],
-            hide=[(len(kinds), 0)] if cells[TALLY_END].hidden else [],
-        )
     return result
 
 
-def _quarter_table(rows: list[dict[str, Any]], filters: Filters, measure: str, hidden_forms: set[int]) -> Table:
-    quarters = filters.quarters
-    index = {q.start: i for i, q in enumerate(quarters)}
+@dataclass(frozen=True)
+class Areas:
+    """The areas of a set of cubes: the municipalities one can choose (by name), and one more for everybody
+    counted elsewhere (a coordinator's organisation also helps people of other municipalities) when there are
+    such people. The whole scope is their sum."""
+
+    ids: tuple[int, ...]
+    names: tuple[str, ...]
+    has_other: bool
+
+    @property
+    def count(self) -> int:
+        return len(self.ids) + self.has_other
+
+    @property
+    def labels(self) -> list[Any]:
+        return [*self.names, *([_("Other municipalities")] if self.has_other else [])]
+
+    def index(self, area_id: int | None) -> int:
+        """The cube's area index of a municipality (that of "other municipalities" for any other)."""
+        return self.ids.index(area_id) if area_id in self.ids else len(self.ids)
+
+    def chosen(self, filters: Filters) -> int | None:
+        """The area of the filters (None: the whole scope)."""
+        return self.ids.index(filters.municipality_id) if filters.municipality_id in self.ids else None
+
+
+def areas_of(scope: Scope, present: Iterable[int | None]) -> Areas:
+    """The scope's municipalities by name, with "other municipalities" when `present` names any other area."""
+    municipalities = list(municipalities_in(scope).order_by("name").values_list("pk", "name"))
+    ids = tuple(pk for pk, _name in municipalities)
+    return Areas(ids, tuple(name for _pk, name in municipalities), any(a not in ids for a in present))
+
+
+def _cube(areas: Areas, n_rows: int, n_cols: int) -> list[list[list[int]]]:
+    return [[[0] * n_cols for _i in range(n_rows)] for _a in range(areas.count)]
+
+
+@dataclass
+class TallyCubes:
+    """Every table of the dashboard and the report that is read from the roll-up, for all areas at once and
+    suppressed together (`suppression.suppress_together`)."""
+
+    areas: Areas
+    requests: Cube  # areas x quarters x forms
+    starts: Cube  # areas x quarters x forms
+    by_organisation: Cube  # areas x organisations x forms (matches started in the period)
+    organisations: list[str]
+    active: Cube  # areas x 1 x forms (running at the end of the period)
+    ends: dict[str, Cube]  # per form: areas x kinds x 1 (ended in the period; by reason for forms with a duration)
+
+
+def _tally_cubes(
+    scope: Scope, filters: Filters, rows: list[dict[str, Any]], by_org: list[dict[str, Any]]
+) -> TallyCubes:
+    """The cubes, from the roll-up's rows for the whole scope (grouped by area). Linked: the matches started per
+    form are the column totals of the quarter table and of the table per organisation, in every area."""
+    areas = areas_of(scope, {r["area"] for r in rows} | {r["area"] for r in by_org})
+    quarters = {q.start: i for i, q in enumerate(filters.quarters)}
     column = {form.key: j for j, form in enumerate(DATA_FORMS)}
-    grid = [[0] * len(DATA_FORMS) for _q in quarters]
+    counts = {m: _cube(areas, len(quarters), len(DATA_FORMS)) for m in (TALLY_REQUEST, TALLY_START)}
+    active = _cube(areas, 1, len(DATA_FORMS))
+    kinds = {form.key: list(_kinds_of(form)) if form.has_duration else [""] for form in DATA_FORMS}
+    ends = {form.key: _cube(areas, len(kinds[form.key]), 1) for form in DATA_FORMS}
     for r in rows:
-        if r["measure"] == measure and r["quarter"] in index and r["form"] in column:
-            grid[index[r["quarter"]]][column[r["form"]]] += r["n"]
-    return suppress(
-        grid,
-        row_labels=[str(q) for q in quarters],
-        columns=[f.label for f in DATA_FORMS],
-        hide=[(len(quarters), j) for j in hidden_forms],
-        row_totals=False,
-    )
-
-
-def _area_table(scope: Scope, filters: Filters) -> Table:
-    municipalities = list(municipalities_in(scope).order_by("name"))
-    if filters.municipality_id is not None:
-        municipalities = [m for m in municipalities if m.pk == filters.municipality_id]
-    index = {m.pk: i for i, m in enumerate(municipalities)}
-    column = {form.key: j for j, form in enumerate(DATA_FORMS)}
-    grid = [[0] * len(DATA_FORMS) for _m in municipalities]
-    running = _tallies(scope, filters).filter(measure=TALLY_ACTIVE, quarter=filters.last.start)
-    for r in running.values("form", "area").annotate(total=Sum("n")):
-        if r["area"] in index and r["form"] in column:
-            grid[index[r["area"]]][column[r["form"]]] += r["total"]
-    return suppress(grid, row_labels=[m.name for m in municipalities], columns=[f.label for f in DATA_FORMS])
-
-
-def _organisation_table(scope: Scope, filters: Filters) -> Table:
-    qs = _tallies(scope, filters)
-    column = {form.key: j for j, form in enumerate(DATA_FORMS)}
-    grid_by_org: dict[int, list[int]] = {}
-    grouped = qs.filter(measure=TALLY_START, quarter__gte=filters.first.start).values("form", "organisation")
-    for r in grouped.annotate(total=Sum("n")):
-        if r["form"] in column:
-            grid_by_org.setdefault(r["organisation"], [0] * len(DATA_FORMS))[column[r["form"]]] += r["total"]
-    names = dict(Organisation.objects.filter(pk__in=grid_by_org).values_list("pk", "name"))
-    order = sorted(grid_by_org, key=lambda pk: names.get(pk, ""))
-    return suppress(
-        [grid_by_org[pk] for pk in order],
-        row_labels=[names.get(pk, "") for pk in order],
-        columns=[f.label for f in DATA_FORMS],
-    )
-
-
-AREA_MEASURES = (TALLY_REQUEST, TALLY_START, TALLY_ACTIVE, TALLY_END)
-
-
-def _area_tables(scope: Scope, filters: Filters, rows: list[dict[str, Any]]) -> tuple[dict[str, Table], list[int]]:
-    """Per measure (requests, starts and ends in the period; what runs at its end): municipalities x forms over the
-    whole scope, suppressed. The dashboard's figures for the scope are their totals, for one municipality its row,
-    and the table per municipality on the page is the one for what runs: one pattern of hidden cells for all."""
-    municipalities = list(municipalities_in(scope).order_by("name"))
-    index = {m.pk: i for i, m in enumerate(municipalities)}
-    column = {form.key: j for j, form in enumerate(DATA_FORMS)}
-    grids = {m: [[0] * len(DATA_FORMS) for _m in municipalities] for m in AREA_MEASURES}
-    for r in rows:
-        if r["measure"] == TALLY_ACTIVE and r["quarter"] != filters.last.start:
+        a, j = areas.index(r["area"]), column.get(r["form"])
+        if j is None:
             continue
-        if r["measure"] in grids and r["area"] in index and r["form"] in column:
-            grids[r["measure"]][index[r["area"]]][column[r["form"]]] += r["n"]
-    names = [m.name for m in municipalities]
-    columns = [f.label for f in DATA_FORMS]
-    tables = {m: suppress(grid, row_labels=names, columns=columns, row_totals=False) for m, grid in grids.items()}
-    return tables, [m.pk for m in municipalities]
+        if r["measure"] in counts and r["quarter"] in quarters:
+            counts[r["measure"]][a][quarters[r["quarter"]]][j] += r["n"]
+        elif r["measure"] == TALLY_ACTIVE and r["quarter"] == filters.last.start:
+            active[a][0][j] += r["n"]
+        elif r["measure"] == TALLY_END and r["quarter"] in quarters:
+            form_kinds = kinds[r["form"]]
+            kind = END_KINDS[r["value"]] if 0 <= r["value"] < len(END_KINDS) else ""
+            ends[r["form"]][a][form_kinds.index(kind) if kind in form_kinds else 0][0] += r["n"]
+    names = dict(Organisation.objects.filter(pk__in={r["organisation"] for r in by_org}).values_list("pk", "name"))
+    order = sorted(names, key=lambda pk: (names[pk], pk))
+    organisation_index = {pk: i for i, pk in enumerate(order)}
+    per_organisation = _cube(areas, len(order), len(DATA_FORMS))
+    for r in by_org:
+        if r["form"] in column and r["organisation"] in organisation_index:
+            per_organisation[areas.index(r["area"])][organisation_index[r["organisation"]]][column[r["form"]]] += r["n"]
+    result = TallyCubes(
+        areas=areas,
+        requests=Cube(counts[TALLY_REQUEST], shape=(len(quarters), len(DATA_FORMS)), row_totals=False),
+        starts=Cube(counts[TALLY_START], shape=(len(quarters), len(DATA_FORMS)), row_totals=False),
+        by_organisation=Cube(per_organisation, shape=(len(order), len(DATA_FORMS))),
+        organisations=[names[pk] for pk in order],
+        active=Cube(active, shape=(1, len(DATA_FORMS)), totals=False),
+        ends={
+            key: Cube(cube, shape=(len(kinds[key]), 1), totals=FORM_BY_KEY[key].has_duration, row_totals=False)
+            for key, cube in ends.items()
+        },
+    )
+    n_quarters, n_organisations = len(quarters), len(order)
+    links = [
+        [(result.starts, (a, n_quarters, j)), (result.by_organisation, (a, n_organisations, j))]
+        for a in range(areas.count + 1)
+        for j in range(len(DATA_FORMS))
+    ]
+    cubes = [result.requests, result.starts, result.by_organisation, result.active, *result.ends.values()]
+    suppress_together(cubes, links if n_organisations else [])
+    return result
 
 
 def dashboard(scope: Scope, filters: Filters) -> Dashboard:
-    """The municipality dashboard, read from the roll-up in three grouped queries that each follow one index
-    (measure, municipality, quarter): counts per quarter and municipality, the waiting-time histogram, and what
-    runs at the end plus the cohorts for "lasting". Per form the headline figures, requests and matches started
-    per quarter, and what runs per municipality at the end of the period.
+    """The municipality dashboard, read from the roll-up in grouped queries that each follow one index
+    (measure, municipality or organisation, quarter): counts per quarter and municipality, the waiting-time
+    histogram, what runs at the end plus the cohorts for "lasting", and the matches started per organisation.
+    Per form the headline figures, requests and matches started per quarter, and what runs per municipality at
+    the end of the period.
 
-    Linked tables agree on what is hidden: a form's figure hidden in the summary is hidden as the total of the
-    quarter table too (and the other way round)."""
+    Every table is a slice of a cube over all areas (`_tally_cubes`), so the dashboard, the report and the CSV,
+    for the whole scope or any one municipality, hide the same cells, and no two of them can be subtracted to
+    recover a hidden one (suppression.py, rule 3)."""
     whole = _tallies(scope, replace(filters, municipality_id=None))
     first, last = filters.first.start, filters.last.start
     cohorts = [Quarter.of(cohort_end(filters.end, span)).start for span in (SIX_MONTHS, TWELVE_MONTHS)]
@@ -1116,52 +1188,66 @@ def dashboard(scope: Scope, filters: Filters) -> Dashboard:
     by_area = [
         {**r, "quarter": _day(r["quarter"])} for qs in (counted, states) for r in qs.values(*keys).annotate(n=Sum("n"))
     ]
+    by_org = list(
+        whole.filter(measure=TALLY_START, quarter__gte=first)
+        .values("form", "organisation", "area")
+        .annotate(n=Sum("n"))
+    )
     waiting = _tallies(scope, filters).filter(measure=TALLY_WAIT, quarter__gte=first)
     rows = [r for r in by_area if filters.municipality_id is None or r["area"] == filters.municipality_id]
     rows += [
         {**r, "measure": TALLY_WAIT, "quarter": first} for r in waiting.values("form", "value").annotate(n=Sum("n"))
     ]
-    area_tables, area_ids = _area_tables(scope, filters, by_area)
-
-    def cell(measure: str, j: int) -> Cell:
-        table = area_tables[measure]
-        if filters.municipality_id in area_ids:
-            return table.rows[area_ids.index(filters.municipality_id)][1][j]
-        return table.column_totals[j]
-
-    cells = {form.key: {m: cell(m, j) for m in AREA_MEASURES} for j, form in enumerate(DATA_FORMS)}
-    quarter_tables = {}
-    for measure in (TALLY_START, TALLY_REQUEST):
-        hidden = {j for j, form in enumerate(DATA_FORMS) if cells[form.key][measure].hidden}
-        table = _quarter_table(rows, filters, measure, hidden)
-        for j, form in enumerate(DATA_FORMS):
-            if table.column_totals[j].hidden:
-                cells[form.key][measure] = Cell(None)
-        quarter_tables[measure] = table
-    no_data = dict.fromkeys(AREA_MEASURES, Cell(None))
+    cubes = _tally_cubes(scope, filters, by_area, by_org)
+    a = cubes.areas.chosen(filters)
+    at = cubes.areas.count if a is None else a
+    n_quarters = len(filters.quarters)
+    form_labels = [f.label for f in DATA_FORMS]
+    figures = []
+    for form in FORMS:
+        if not form.has_data:
+            figures.append(_figures_from_tallies(form, rows, filters, {}, None))
+            continue
+        j = DATA_FORMS.index(form)
+        end_cube = cubes.ends[form.key]
+        cells = {
+            TALLY_REQUEST: cubes.requests.cell((at, n_quarters, j)),
+            TALLY_START: cubes.starts.cell((at, n_quarters, j)),
+            TALLY_ACTIVE: cubes.active.cell((at, 0, j)),
+            TALLY_END: end_cube.cell((at, end_cube.n_rows if form.has_duration else 0, 0)),
+        }
+        ended = None
+        if form.has_duration:
+            kinds = _kinds_of(form)
+            ended = end_cube.table(a, row_labels=[END_KIND_LABELS[k] for k in kinds], columns=[_("Ended")])
+        figures.append(_figures_from_tallies(form, rows, filters, cells, ended))
+    quarter_labels = [str(q) for q in filters.quarters]
     result = Dashboard(
         scope=scope,
         filters=filters,
-        forms=[_figures_from_tallies(form, rows, filters, cells.get(form.key, no_data)) for form in FORMS],
-        started_by_quarter=quarter_tables[TALLY_START],
-        by_area=area_tables[TALLY_ACTIVE],
+        forms=figures,
+        started_by_quarter=cubes.starts.table(a, row_labels=quarter_labels, columns=form_labels),
+        by_area=cubes.active.areas_table(0, area_labels=cubes.areas.labels, columns=form_labels),
         as_of=tally_as_of(),
     )
-    result.extra["requests_by_quarter"] = quarter_tables[TALLY_REQUEST]
+    result.extra["requests_by_quarter"] = cubes.requests.table(a, row_labels=quarter_labels, columns=form_labels)
+    result.extra["by_organisation"] = cubes.by_organisation.table(
+        a, row_labels=cubes.organisations, columns=form_labels
+    )
     return result
 
 
 def report(scope: Scope, filters: Filters) -> Dashboard:
     """The quarterly report: the dashboard, with per form the endings by reason and the survival curve (live),
     requests per quarter, per organisation, outcomes at closure, the volunteer pipeline, supply and demand by
-    age group, and respite nights against capacity."""
+    age group, and respite nights against capacity. The live tables are counted for all areas at once and
+    suppressed as cubes too, so the report for one municipality and the one for the whole scope agree."""
     result = dashboard(scope, filters)
     for figures in result.forms:
         if figures.form.has_duration:
             matches = matches_of(figures.form.key, scope, filters).filter(started__lte=filters.end)
             figures.survival = survival_curve(matches, filters.end)
     result.extra |= {
-        "by_organisation": _organisation_table(scope, filters),
         "outcomes": outcomes(scope, filters),
         "pipeline": volunteer_pipeline(scope, filters),
         "supply_and_demand": supply_and_demand(scope, filters),

@@ -136,3 +136,148 @@ def suppress(
 def figure_shown(people: int) -> bool:
     """Whether a figure that rests on this many people may be shown (the same threshold as a cell)."""
     return people >= THRESHOLD
+
+
+Coordinate = tuple[int, int, int]
+
+
+class Cube:
+    """One table for every area at once, suppressed as a whole (rule 3 across the choice of area).
+
+    `counts[a][i][j]` is the count in row i and column j of the table for area a; the areas are the municipalities
+    one can choose, and possibly one more for the people of other municipalities (whose figures follow by
+    subtraction, so they are protected like the others even though no page shows them). The table for the whole
+    scope is the sum over the areas: the area axis always has its margin (index `len(counts)`), as the row axis
+    has its totals row when `totals` and the column axis its totals column when `row_totals` as well.
+
+    Rule 1 hides every cell (margins too) under THRESHOLD; rule 2 then runs on every line of the cube, along each
+    axis that has a margin, for every position of the other two axes (margins included): a line hides none or at
+    least two of its cells. So the table for one municipality, the one for the whole scope, and the tables of
+    all other municipalities can be laid side by side and subtracted without recovering a hidden cell."""
+
+    def __init__(
+        self,
+        counts: list[list[list[int]]],
+        *,
+        shape: tuple[int, int],
+        totals: bool = True,
+        row_totals: bool = True,
+    ) -> None:
+        # The shape (rows, columns) of each area's table: there may be no areas, or no rows.
+        self.n_areas = len(counts)
+        self.n_rows, self.n_cols = shape
+        self.totals, self.row_totals = totals, totals and row_totals
+        self.margins = (True, totals, self.row_totals)
+        sizes = (self.n_areas, self.n_rows, self.n_cols)
+        self.extent = tuple(n + 1 if margin else n for n, margin in zip(sizes, self.margins, strict=True))
+        areas, rows, cols = self.extent
+        self.grid = [[[0] * cols for _i in range(rows)] for _a in range(areas)]
+        for a, table in enumerate(counts):
+            for i, row in enumerate(table):
+                for j, value in enumerate(row):
+                    for aa in (a, self.n_areas):
+                        for ii in (i, self.n_rows) if totals else (i,):
+                            for jj in (j, self.n_cols) if self.row_totals else (j,):
+                                self.grid[aa][ii][jj] += value
+        self.hidden = [[[value < THRESHOLD for value in row] for row in table] for table in self.grid]
+
+    def is_hidden(self, at: Coordinate) -> bool:
+        a, i, j = at
+        return self.hidden[a][i][j]
+
+    def hide(self, at: Coordinate) -> bool:
+        """Hide a cell (because a linked table hides the same figure); whether that changed anything."""
+        a, i, j = at
+        changed = not self.hidden[a][i][j]
+        self.hidden[a][i][j] = True
+        return changed
+
+    def _lines(self) -> Iterable[list[Coordinate]]:
+        sizes = (self.n_areas, self.n_rows, self.n_cols)
+        for axis in range(3):
+            if not self.margins[axis]:
+                continue
+            others = [k for k in range(3) if k != axis]
+            for p in range(self.extent[others[0]]):
+                for q in range(self.extent[others[1]]):
+                    line = []
+                    for r in range(sizes[axis] + 1):
+                        at = [0, 0, 0]
+                        at[axis], at[others[0]], at[others[1]] = r, p, q
+                        line.append((at[0], at[1], at[2]))
+                    yield line
+
+    def protect(self) -> bool:
+        """Rule 2 on every line until every line hides none or at least two cells; whether anything was hidden."""
+        any_change, changed = False, True
+        limits = (self.n_areas, self.n_rows, self.n_cols)
+        while changed:
+            changed = False
+            for line in self._lines():
+                if len(line) < 2 or sum(self.is_hidden(at) for at in line) != 1:
+                    continue
+                shown = [at for at in line if not self.is_hidden(at)]
+                # Inner cells before margins (totals are the most useful figures), then the smallest value.
+                at = min(
+                    shown,
+                    key=lambda c: (sum(x == n for x, n in zip(c, limits, strict=True)), self.grid[c[0]][c[1]][c[2]], c),
+                )
+                self.hide(at)
+                changed = any_change = True
+        return any_change
+
+    def cell(self, at: Coordinate) -> Cell:
+        a, i, j = at
+        return Cell(None if self.hidden[a][i][j] else self.grid[a][i][j])
+
+    def table(self, area: int | None, *, row_labels: list[Any], columns: list[Any]) -> Table:
+        """The table for one area (None: the whole scope), with the cube's pattern of hidden cells."""
+        a = self.n_areas if area is None else area
+        R, C = self.n_rows, self.n_cols
+        none = Cell(None)
+        return Table(
+            columns=list(columns),
+            rows=[
+                (
+                    row_labels[i],
+                    [self.cell((a, i, j)) for j in range(C)],
+                    self.cell((a, i, C)) if self.row_totals else none,
+                )
+                for i in range(R)
+            ],
+            column_totals=[self.cell((a, R, j)) for j in range(C)] if self.totals else [none] * C,
+            total=self.cell((a, R, C)) if self.row_totals else none,
+            has_totals=self.totals,
+            has_row_totals=self.row_totals,
+        )
+
+    def areas_table(self, row: int, *, area_labels: list[Any], columns: list[Any]) -> Table:
+        """One row of every area's table, the areas as rows and the whole scope as the column totals (the table per
+        municipality): the same cells, so it agrees with every area's own table."""
+        C = self.n_cols
+        return Table(
+            columns=list(columns),
+            rows=[
+                (area_labels[a], [self.cell((a, row, j)) for j in range(C)], Cell(None)) for a in range(self.n_areas)
+            ],
+            column_totals=[self.cell((self.n_areas, row, j)) for j in range(C)],
+            total=Cell(None),
+            has_totals=True,
+            has_row_totals=False,
+        )
+
+
+def suppress_together(cubes: list[Cube], links: Iterable[list[tuple[Cube, Coordinate]]] = ()) -> None:
+    """Rules 1 and 2 in every cube, and rule 3 between them: cells that are the same figure (each list in `links`)
+    are hidden in all when one hides it; then rule 2 runs again, until nothing changes. It only ever hides, so it
+    ends."""
+    links = [list(group) for group in links]
+    changed = True
+    while changed:
+        changed = False
+        for cube in cubes:
+            changed |= cube.protect()
+        for group in links:
+            if any(cube.is_hidden(at) for cube, at in group):
+                for cube, at in group:
+                    changed |= cube.hide(at)

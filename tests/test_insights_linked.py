@@ -1,0 +1,145 @@
+"""Rule 3 across the choice of area: the report (and its CSV) for one municipality, for another and for the whole
+region, laid side by side, never give a hidden cell away by subtraction, and they hide what the dashboard hides."""
+
+from __future__ import annotations
+
+import csv
+import io
+import itertools
+from collections.abc import Iterator
+from datetime import date, timedelta
+
+import pytest
+from django.conf import settings
+from django.test import Client
+from django.urls import reverse
+from django.utils import translation
+
+from accounts.models import Municipality, Region, Role, RoleAssignment
+from insights import selectors
+from insights.selectors import Basis, Filters, Quarter
+from insights.services import tally_refresh
+from insights.suppression import suppress
+from tests.factories import CaseFactory, OrganisationFactory, YoungPersonFactory, user_with_role
+from tests.test_insights import jim
+
+YEAR = Filters(Quarter(2025, 1), Quarter(2025, 4), None, Basis.PAYING)
+STARTED = ("Matches started per quarter", "Matches started per organisation")
+
+
+@pytest.fixture(autouse=True)
+def _english() -> Iterator[None]:
+    with translation.override("en"):
+        yield
+
+
+@pytest.fixture
+def region(db: None, client: Client) -> dict[str, Municipality]:
+    """Leiden has 3 JIMs started in 2025-Q2 (hidden) and 8 in Q3, Katwijk 10 and 20; the Q2 ones by one
+    organisation, the Q3 ones by another. Alone, Leiden's table would hide the 3 (and the 8 beside it), yet the
+    region's 13 minus Katwijk's 10 would give it away."""
+    holland = Region.objects.create(name="Holland Rijnland")
+    places = {name: Municipality.objects.create(name=name, region=holland) for name in ("Leiden", "Katwijk")}
+    early, late = OrganisationFactory(name="Jeugdteam Vroeg"), OrganisationFactory(name="Jeugdteam Laat")
+    for name, organisation, n, started in [
+        ("Leiden", early, 3, date(2025, 5, 1)),
+        ("Katwijk", early, 10, date(2025, 5, 1)),
+        ("Leiden", late, 8, date(2025, 8, 1)),
+        ("Katwijk", late, 20, date(2025, 8, 1)),
+    ]:
+        for _i in range(n):
+            person = YoungPersonFactory(residence_municipality=places[name], paying_municipality=places[name])
+            case = CaseFactory(young_person=person, organisation=organisation, opened_on=date(2025, 1, 1))
+            jim(case, asked=started - timedelta(days=20), started=started)
+    tally_refresh()
+    user = user_with_role(Role.ANALYST)
+    RoleAssignment.objects.filter(user=user).update(region=holland)
+    client.force_login(user)
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
+    return places
+
+
+def export(client: Client, area: Municipality | None) -> dict[str, list[list[str]]]:
+    """The CSV's tables by title (rows without the title), for the whole region or one municipality."""
+    query = "?from=2025-Q1&to=2025-Q4" + (f"&area={area.pk}" if area else "")
+    response = client.get(reverse("insights:export") + query)
+    assert response.status_code == 200
+    tables: dict[str, list[list[str]]] = {}
+    title = ""
+    for row in csv.reader(io.StringIO(response.content.decode())):
+        if len(row) == 1 and row[0]:
+            title = row[0]
+            tables[title] = []
+        elif row and title:
+            tables[title].append(row)
+    return tables
+
+
+def hidden_in_any_line(table: list[list[str]]) -> list[str]:
+    """Rows or columns (with their totals) of one CSV table that hide exactly one cell: that one would follow."""
+    cells = [row[1:] for row in table[1:]]
+    lines = [*cells, *([list(column) for column in zip(*cells, strict=True)] if cells else [])]
+    return [" | ".join(line) for line in lines if sum(cell == "< 5" for cell in line) == 1]
+
+
+def test_without_rule_3_across_areas_the_hidden_three_follows_by_subtraction() -> None:
+    # The tables per area suppressed each on its own (as the report's live tables were): the test below could fail.
+    leiden = suppress([[3], [8]], row_totals=False)
+    katwijk = suppress([[10], [20]], row_totals=False)
+    whole = suppress([[13], [28]], row_totals=False)
+    assert leiden.rows[0][1][0].hidden
+    assert whole.rows[0][1][0].value is not None and katwijk.rows[0][1][0].value is not None
+    assert whole.rows[0][1][0].value - katwijk.rows[0][1][0].value == 3
+
+
+def test_no_two_shown_figures_of_the_reports_give_the_hidden_three_away(
+    region: dict[str, Municipality], client: Client
+) -> None:
+    exports = {name: export(client, area) for name, area in [("whole", None), *region.items()]}
+    quarter = {name: tables["Matches started per quarter"] for name, tables in exports.items()}
+    # Leiden's 3 is hidden, and so is what would give it away: Katwijk's 10 beside the region's 13.
+    assert quarter["Leiden"][2][:2] == ["2025-Q2", "< 5"]
+    assert quarter["whole"][2][:2] == ["2025-Q2", "13"]
+    assert quarter["Katwijk"][2][:2] == ["2025-Q2", "< 5"]
+    # Any two figures: the same cell for the region and one municipality gives the other municipality's by
+    # subtraction (here there are two), so when one of the three is hidden, another one is too.
+    for title in STARTED:
+        tables = {name: exports[name][title] for name in exports}
+        assert len({len(t) for t in tables.values()}) == 1
+        for i, j in itertools.product(range(1, len(tables["whole"])), range(1, len(tables["whole"][0]))):
+            column = [tables[name][i][j] for name in exports]
+            assert column.count("< 5") != 1, (title, tables["whole"][i][0], column)
+        # And inside each table, no row or column hides only one cell beside its total.
+        for name in exports:
+            assert not hidden_in_any_line(tables[name]), (name, title)
+    leiden, katwijk = (exports[name]["JIM mentor"] for name in ("Leiden", "Katwijk"))
+    started = [next(row[1] for row in t if row[0] == "Matches started") for t in (leiden, katwijk)]
+    whole = next(row[1] for row in exports["whole"]["JIM mentor"] if row[0] == "Matches started")
+    assert started.count("< 5") + (whole == "< 5") != 1
+    # Nor by way of the organisations: in every export the organisation that did the Q2 starts hides Leiden's.
+    leiden_early = next(
+        row for row in exports["Leiden"]["Matches started per organisation"] if row[0].endswith("Vroeg")
+    )
+    assert leiden_early[1] == "< 5"
+
+
+def test_the_dashboard_the_report_and_the_csv_hide_the_same_cells(
+    region: dict[str, Municipality], client: Client
+) -> None:
+    scope = selectors.insights_scope_for(RoleAssignment.objects.get(role=Role.ANALYST).user)
+    assert scope is not None
+    for area in [None, *region.values()]:
+        filters = Filters(YEAR.first, YEAR.last, area.pk if area else None, Basis.PAYING)
+        board, report = selectors.dashboard(scope, filters), selectors.report(scope, filters)
+        assert board.started_by_quarter == report.started_by_quarter
+        assert board.extra["requests_by_quarter"] == report.extra["requests_by_quarter"]
+        assert board.by_area == report.by_area
+        for mine, theirs in zip(board.forms, report.forms, strict=True):
+            assert mine.summary == theirs.summary and mine.ended_by_reason == theirs.ended_by_reason
+        tables = export(client, area)
+        csv_quarters = [row[1:] for row in tables["Matches started per quarter"][1:]]
+        page_quarters = [[str(c) for c in cells] for _label, cells, _total in board.started_by_quarter.rows]
+        page_quarters.append([str(c) for c in board.started_by_quarter.column_totals])
+        assert csv_quarters == page_quarters
+        jim_started = next(row[1] for row in tables["JIM mentor"] if row[0] == "Matches started")
+        assert jim_started == str(board.forms[0].summary.rows[1][1][0])
