@@ -60,6 +60,7 @@ INSTALLED_APPS = [
     "matching",
     "messaging",
     "insights",
+    "community",
 ]
 
 MIDDLEWARE = [

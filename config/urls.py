@@ -25,6 +25,7 @@ urlpatterns = [
     path("onkosten/", include("expenses.urls")),
     path("mentoren/", include("mentors.urls")),
     path("inzicht/", include("insights.urls")),
+    path("sociale-kaart/", include("community.urls")),
     path("berichten/", include("messaging.urls")),
     path("beheer/", admin.site.urls),
 ]

@@ -7,6 +7,7 @@ from django.http import HttpRequest
 
 from accounts.models import Role
 from accounts.selectors import is_staff_user, role_names
+from community.selectors import is_active_social_broker
 from hostfamilies.respite_selectors import respiteoption_hosted_by
 from messaging.selectors import unread_total_for
 
@@ -35,6 +36,10 @@ def dichtbij(request: HttpRequest) -> dict[str, Any]:
         ),
         # Figures about groups: analysts for their region, coordinators for their organisation.
         "menu_insights": bool(roles & {Role.ANALYST, Role.COORDINATOR}),
+        # The sociale kaart: professionals, coordinators and active social brokers (one query, volunteers only;
+        # the page itself also checks the broker's screening).
+        "menu_community": bool(roles & {Role.PROFESSIONAL, Role.COORDINATOR})
+        or (Role.VOLUNTEER in roles and is_active_social_broker(user)),
         # Everyone who can be in a conversation; the unread count is one query.
         "menu_messages": bool(roles - {Role.ANALYST, Role.ADMIN}),
         "menu_unread": unread_total_for(user) if user and roles - {Role.ANALYST, Role.ADMIN} else 0,

@@ -19,6 +19,7 @@ from django.utils import timezone
 from accounts.models import ORGANISATION_ROLES, STAFF_ROLES, Municipality, Organisation, Region, Role, Team, User
 from accounts.selectors import DEMO_EMAIL_DOMAIN
 from accounts.services import role_grant
+from community.demo import community_demo_load
 from core.geo import geocode
 from hostfamilies import respite_services
 from hostfamilies.models import RespiteOption, Stay, SupportFamilyMatch, SupportRequest
@@ -185,6 +186,7 @@ def demo_load() -> None:
         },
     )
     _insights(made_history=_history(municipalities))
+    community_demo_load(email_for)
 
 
 def _places() -> dict[str, Municipality]:

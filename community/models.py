@@ -1,0 +1,140 @@
+"""The sociale kaart: what the neighbourhood offers (clubs, groups, help points), kept up to date by the
+organisations that link families to it. Public information about organisations, never about a person."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+
+from django.conf import settings
+from django.db import models
+from django.db.models import F, Q
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from accounts.models import Municipality, Organisation
+
+# An entry that nobody checked for this long may be out of date: it is flagged for review.
+REVIEW_AFTER = timedelta(days=365)
+AGE_LIMIT = 99
+
+
+class Category(models.TextChoices):
+    SPORTS_CLUB = "sports_club", _("Sports club")
+    SELF_HELP = "self_help", _("Self-help or parent group")
+    HOMEWORK_HELP = "homework_help", _("Homework help")
+    DEBT_HELP = "debt_help", _("Debt help")
+    YOUTH_WORK = "youth_work", _("Youth work")
+    CULTURE = "culture", _("Culture")
+    CITIZENS_INITIATIVE = "citizens_initiative", _("Citizens' initiative")
+    OTHER = "other", _("Other")
+
+
+class Theme(models.TextChoices):
+    AUTISM = "autism", _("Autism")
+    ADHD = "adhd", _("ADHD")
+    DIVORCE = "divorce", _("Divorce")
+    DEBT = "debt", _("Debt and money")
+    LONELINESS = "loneliness", _("Loneliness")
+    PARENTING = "parenting", _("Parenting")
+    SCHOOL = "school", _("School")
+    LANGUAGE = "language", _("Language")
+    HEALTH = "health", _("Health")
+    DISABILITY = "disability", _("Disability")
+    GRIEF = "grief", _("Grief and loss")
+
+
+class Cost(models.TextChoices):
+    FREE = "free", _("Free")
+    SMALL = "small", _("Small contribution")
+    PAID = "paid", _("Paid")
+
+
+class Resource(models.Model):
+    """One entry of the sociale kaart: a club, group or help point that a family can go to.
+
+    Who keeps it (`organisation`) and when it was last checked (`checked_on`, `checked_by`) are part of the
+    entry: every page shows them, and entries not checked for a year are flagged for review.
+    `search_text` is name and description folded to lower case without accents, so that a search finds "café"
+    for "cafe" and "Voetbal" for "voetbal" in the same way on SQLite and PostgreSQL; services keep it in step.
+    """
+
+    name = models.CharField(_("name"), max_length=150)
+    category = models.CharField(_("category"), max_length=30, choices=Category.choices)
+    description = models.TextField(_("description"), max_length=2000)
+    age_min = models.PositiveSmallIntegerField(_("from age"), default=0)
+    age_max = models.PositiveSmallIntegerField(_("up to age"), default=AGE_LIMIT)
+    address = models.CharField(_("address or area"), max_length=200, blank=True)
+    place = models.CharField(_("place"), max_length=100)
+    municipality = models.ForeignKey(
+        Municipality, on_delete=models.PROTECT, related_name="+", verbose_name=_("municipality")
+    )
+    latitude = models.FloatField()
+    longitude = models.FloatField()
+    opening_times = models.CharField(_("opening times"), max_length=300, blank=True)
+    cost = models.CharField(_("cost"), max_length=10, choices=Cost.choices, default=Cost.FREE)
+    cost_note = models.CharField(_("about the cost"), max_length=200, blank=True)
+    phone = models.CharField(_("phone"), max_length=20, blank=True)
+    email = models.EmailField(_("email address"), blank=True)
+    website = models.URLField(_("website"), blank=True)
+    organisation = models.ForeignKey(
+        Organisation, on_delete=models.PROTECT, related_name="resources", verbose_name=_("kept up to date by")
+    )
+    checked_on = models.DateField(_("last checked on"))
+    checked_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("last checked by"),
+    )
+    search_text = models.TextField(editable=False, default="")
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["name", "pk"]
+        indexes = [
+            # The distance search first takes a bounding box of latitude and longitude in the database.
+            models.Index(fields=["latitude", "longitude"], name="resource_lat_lon"),
+            models.Index(fields=["organisation", "checked_on"], name="resource_org_checked"),
+        ]
+        constraints = [
+            models.CheckConstraint(condition=Q(age_min__lte=F("age_max")), name="resource_age_range_ordered"),
+            models.CheckConstraint(condition=Q(age_max__lte=AGE_LIMIT), name="resource_age_max_limit"),
+            models.CheckConstraint(condition=~Q(phone="") | ~Q(email="") | ~Q(website=""), name="resource_has_contact"),
+        ]
+        verbose_name = _("sociale kaart entry")
+        verbose_name_plural = _("sociale kaart entries")
+
+    def __str__(self) -> str:
+        return self.name
+
+    def is_due_for_review(self, today: date) -> bool:
+        return self.checked_on < today - REVIEW_AFTER
+
+    @property
+    def due_for_review(self) -> bool:
+        """Not checked for a year (REVIEW_AFTER): what the pages flag."""
+        return self.is_due_for_review(timezone.localdate())
+
+
+class ResourceTheme(models.Model):
+    """A theme an entry is about (autism, divorce, …), one row per theme.
+
+    Why rows and not a JSON list or a Theme table: the themes are a fixed list in code (`Theme`), and searching
+    by theme must be a plain indexed join that works on SQLite and PostgreSQL alike (a JSONField `contains`
+    lookup does not work on SQLite). A Theme table would need its rows seeded in every test database, including
+    the ones that transactional tests empty; a row per (entry, theme) needs nothing seeded.
+    """
+
+    resource = models.ForeignKey(Resource, on_delete=models.CASCADE, related_name="themes")
+    theme = models.CharField(_("theme"), max_length=20, choices=Theme.choices)
+
+    class Meta:
+        ordering = ["theme"]
+        constraints = [models.UniqueConstraint(fields=["resource", "theme"], name="resourcetheme_unique")]
+        indexes = [models.Index(fields=["theme", "resource"], name="resourcetheme_theme")]
+
+    def __str__(self) -> str:
+        return self.get_theme_display()
