@@ -4,8 +4,8 @@ anything leaves this module.
 Every figure is an aggregate query (Count/Sum with filters, grouped with values()); where a distribution is needed
 (waiting-time percentiles, the survival curve) the database returns a histogram (one row per distinct number of
 days, never per person) and the percentile or Kaplan-Meier step is read from those bins. Nothing here loops over
-people. Every table goes through `insights.suppression.suppress` before it is returned, and every single figure
-through `figure_shown`.
+people. Every table goes through `insights.suppression` (`suppress`, or a `Cube` over all areas) before it is
+returned, and every single figure through `figure_shown`.
 
 Who sees what (`insights_scope_for`):
 - an analyst: the municipalities of the region(s) on their role, all organisations;
@@ -484,46 +484,89 @@ def _share(part: int, whole: int) -> Figure:
     return Figure(round(100 * part / whole) if shown else None, whole)
 
 
-def survival_curve(matches: QuerySet[Any], end: dt.date) -> list[tuple[int, Figure]]:
-    """Kaplan-Meier: the share of matches still running after 0, 3, 6 … 24 months. A match that still runs at the
-    end of the period counts until then (censored). The database returns one row per (duration in days, ended?)."""
+def _survival_bins(matches: QuerySet[Any], end: dt.date, *, by_area: bool = False) -> QuerySet[Any]:
+    """One row per (area,) duration in days and whether the match ended by `end`, with how many: bins, not people."""
     end_value = Value(end, output_field=DateField())
-    bins = (
+    return cast(
+        "QuerySet[Any]",
         matches.annotate(
             until=Least(Coalesce("ended", end_value), end_value, output_field=DateField()),
             event=Case(When(Q(ended__isnull=False, ended__lte=end), then=1), default=0, output_field=IntegerField()),
         )
-        .values(duration=_days(F("until"), F("started")), ended_flag=F("event"))
-        .annotate(n=Count("pk"))
+        .values(*(["area_id"] if by_area else []), duration=_days(F("until"), F("started")), ended_flag=F("event"))
+        .annotate(n=Count("pk")),
     )
-    events: dict[int, list[int]] = {}
-    for row in bins:
-        day = max(_as_days(row["duration"]), 0)
-        events.setdefault(day, [0, 0])[0 if row["ended_flag"] else 1] += row["n"]
+
+
+def _kaplan_meier(events: dict[int, list[int]]) -> list[tuple[int, float, int]]:
+    """From {day: [ended, censored]}: per month of SURVIVAL_MONTHS the share still running (Kaplan-Meier) and how
+    many matches are still followed then (lasted at least that long)."""
     at_risk = sum(ended + censored for ended, censored in events.values())
-    total = at_risk
     survival, curve_by_day = 1.0, []
     for day in sorted(events):
         ended, censored = events[day]
         if at_risk:
             survival *= 1 - ended / at_risk
-        curve_by_day.append((day, survival, at_risk))
+        curve_by_day.append((day, survival))
         at_risk -= ended + censored
     curve = []
     for months in SURVIVAL_MONTHS:
         limit = round(months * 30.44)
-        value, still = 1.0, total
-        for day, surv, risk in curve_by_day:
-            if day <= limit:
-                value = surv
-            if day >= limit:
-                still = min(still, risk)
+        value = 1.0
+        for day, surv in curve_by_day:
+            if day > limit:
                 break
-        else:
-            still = 0 if curve_by_day and curve_by_day[-1][0] < limit else still
-        # Shown while at least five matches are still followed at that point.
-        curve.append((months, Figure(round(100 * value) if figure_shown(still) else None, still)))
+            value = surv
+        still = sum(ended + censored for day, (ended, censored) in events.items() if day >= limit)
+        curve.append((months, value, still))
     return curve
+
+
+def survival_curve(matches: QuerySet[Any], end: dt.date) -> list[tuple[int, Figure]]:
+    """Kaplan-Meier: the share of matches still running after 0, 3, 6 … 24 months. A match that still runs at the
+    end of the period counts until then (censored). The database returns one row per (duration in days, ended?)."""
+    events: dict[int, list[int]] = {}
+    for row in _survival_bins(matches, end):
+        day = max(_as_days(row["duration"]), 0)
+        events.setdefault(day, [0, 0])[0 if row["ended_flag"] else 1] += row["n"]
+    # Shown while at least five matches are still followed at that point.
+    return [
+        (months, Figure(round(100 * value) if figure_shown(still) else None, still))
+        for months, value, still in _kaplan_meier(events)
+    ]
+
+
+def survival_by_area(scope: Scope, filters: Filters, form: str) -> list[tuple[int, Figure]]:
+    """The survival curve for the area of the filters, beside how many matches are still followed: those counts
+    are a table per area (months x 1), so they are counted for every area at once and suppressed as a cube, and a
+    point of the curve is shown only where its count is (the report for one municipality and the one for the
+    whole scope cannot be subtracted)."""
+    whole = replace(filters, municipality_id=None)
+    matches = matches_of(form, scope, whole).filter(started__lte=filters.end)
+    per_area: dict[int | None, dict[int, list[int]]] = {}
+    for row in _survival_bins(matches, filters.end, by_area=True):
+        day = max(_as_days(row["duration"]), 0)
+        per_area.setdefault(row["area_id"], {}).setdefault(day, [0, 0])[0 if row["ended_flag"] else 1] += row["n"]
+    areas = areas_of(scope, per_area)
+    counts = _cube(areas, len(SURVIVAL_MONTHS), 1)
+    for area, events in per_area.items():
+        for m, (_months, _value, still) in enumerate(_kaplan_meier(events)):
+            counts[areas.index(area)][m][0] += still
+    cube = Cube(counts, shape=(len(SURVIVAL_MONTHS), 1), totals=False)
+    cube.protect()
+    chosen = areas.chosen(filters)
+    mine: dict[int, list[int]] = {}
+    for area, events in per_area.items():
+        if chosen is None or areas.index(area) == chosen:
+            for day, (ended, censored) in events.items():
+                step = mine.setdefault(day, [0, 0])
+                step[0] += ended
+                step[1] += censored
+    at = areas.count if chosen is None else chosen
+    return [
+        (months, Figure(None if cube.is_hidden((at, m, 0)) else round(100 * value), still))
+        for m, (months, value, still) in enumerate(_kaplan_meier(mine))
+    ]
 
 
 def by_quarter(scope: Scope, filters: Filters, *, what: str = "started") -> Table:
@@ -1245,8 +1288,7 @@ def report(scope: Scope, filters: Filters) -> Dashboard:
     result = dashboard(scope, filters)
     for figures in result.forms:
         if figures.form.has_duration:
-            matches = matches_of(figures.form.key, scope, filters).filter(started__lte=filters.end)
-            figures.survival = survival_curve(matches, filters.end)
+            figures.survival = survival_by_area(scope, filters, figures.form.key)
     result.extra |= {
         "outcomes": outcomes(scope, filters),
         "pipeline": volunteer_pipeline(scope, filters),

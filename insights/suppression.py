@@ -10,11 +10,16 @@ line hides exactly one, the smallest shown cell of that line is hidden too (inne
 first in reading order, so the result is deterministic); this repeats until every line is safe. It never
 un-hides a cell, so it ends after at most rows times columns steps.
 
-Rule 3 (linked tables): a figure that appears in two tables on one page is hidden in both when either hides
-it. The dashboard takes the figures for the whole area and for one chosen municipality from the same suppressed
-table per municipality (its column totals and one of its rows), so choosing a municipality and subtracting it
-from the whole cannot undo rule 2; and a form's figure hidden there is forced hidden as the total of the
-quarter tables (`hide`), and the other way round.
+Rule 3 (linked tables): a figure that appears in two tables is hidden in both when either hides it, and rule 2
+runs again until nothing changes (`suppress_together`). Two kinds of link matter here:
+- The area. Every table can be asked for the whole scope or for one municipality, and the one for the whole is
+  the sum of those for the municipalities, so laying the reports side by side would undo rule 2 (the region's 13
+  minus Katwijk's 10 gives Leiden's hidden 3). So each table is counted for all areas at once and suppressed as
+  a `Cube` (areas x rows x columns, rule 2 along every axis, margins included); the dashboard, the report and the
+  CSV, for any area, are slices of it and hide the same cells. People of municipalities outside the choice (a
+  coordinator's organisation also helps elsewhere) are an area of their own: they follow by subtraction too.
+- Shared totals. The matches started per form are the column totals of the quarter table and of the table per
+  organisation (and the summary's figure), so those cells are linked between the two cubes.
 
 This is the classic "at least two per line" heuristic. It stops the recovery by simple subtraction; it is not
 an optimal (minimal-loss) suppression and it does not guard against interval reasoning over many published

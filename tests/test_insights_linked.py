@@ -14,12 +14,15 @@ from django.conf import settings
 from django.test import Client
 from django.urls import reverse
 from django.utils import translation
+from hypothesis import given
+from hypothesis import settings as hypothesis_settings
+from hypothesis import strategies as st
 
 from accounts.models import Municipality, Region, Role, RoleAssignment
 from insights import selectors
 from insights.selectors import Basis, Filters, Quarter
 from insights.services import tally_refresh
-from insights.suppression import suppress
+from insights.suppression import THRESHOLD, Cube, suppress, suppress_together
 from tests.factories import CaseFactory, OrganisationFactory, YoungPersonFactory, user_with_role
 from tests.test_insights import jim
 
@@ -143,3 +146,64 @@ def test_the_dashboard_the_report_and_the_csv_hide_the_same_cells(
         assert csv_quarters == page_quarters
         jim_started = next(row[1] for row in tables["JIM mentor"] if row[0] == "Matches started")
         assert jim_started == str(board.forms[0].summary.rows[1][1][0])
+
+
+def test_the_matches_still_followed_per_area_cannot_be_subtracted_either(region: dict[str, Municipality]) -> None:
+    scope = selectors.insights_scope_for(RoleAssignment.objects.get(role=Role.ANALYST).user)
+    assert scope is not None
+    curves = {
+        name: dict(selectors.survival_by_area(scope, Filters(YEAR.first, YEAR.last, pk, Basis.PAYING), "jim"))
+        for name, pk in [("whole", None), *((name, place.pk) for name, place in region.items())]
+    }
+    # After six months only the Q2 starts are still followed: Leiden's 3, Katwijk's 10, 13 in all.
+    assert [curves[name][6].people for name in ("Leiden", "Katwijk", "whole")] == [3, 10, 13]
+    assert curves["whole"][6].value == 100 and curves["Leiden"][6].value is None
+    assert curves["Katwijk"][6].value is None, "else 13 - 10 gives Leiden's 3 followed"
+    for months in selectors.SURVIVAL_MONTHS:
+        assert [curves[name][months].value is None for name in curves].count(True) != 1, months
+    # For the whole region it is the same curve as the live one.
+    live = selectors.survival_curve(selectors.matches_of("jim", scope, YEAR).filter(started__lte=YEAR.end), YEAR.end)
+    assert [(m, f.value) for m, f in live] == [(m, curves["whole"][m].value) for m, _f in live]
+
+
+@hypothesis_settings(max_examples=150, deadline=None)
+@given(
+    st.tuples(st.integers(1, 4), st.integers(1, 4), st.integers(1, 3), st.booleans(), st.booleans()).flatmap(
+        lambda shape: st.tuples(
+            st.just(shape),
+            st.lists(
+                st.lists(
+                    st.lists(st.integers(0, 25), min_size=shape[2], max_size=shape[2]),
+                    min_size=shape[1],
+                    max_size=shape[1],
+                ),
+                min_size=shape[0],
+                max_size=shape[0],
+            ),
+        )
+    )
+)
+def test_every_line_of_a_cube_hides_none_or_at_least_two_and_linked_cells_agree(data: tuple) -> None:
+    (_areas, rows, columns, totals, row_totals), counts = data
+    cube = Cube(counts, shape=(rows, columns), totals=totals, row_totals=row_totals)
+    # A second cube shares its column totals with the first (as the tables per quarter and per organisation do).
+    other = Cube([[list(reversed(row)) for row in table] for table in counts], shape=(rows, columns))
+    links = [
+        [(cube, (a, rows, j)), (other, (a, rows, columns - 1 - j))]
+        for a in range(len(counts) + 1)
+        for j in range(columns)
+    ]
+    suppress_together([cube, other], links if totals else [])
+    for c in (cube, other):
+        for a, table in enumerate(c.grid):
+            for i, row in enumerate(table):
+                for j, value in enumerate(row):
+                    assert c.is_hidden((a, i, j)) or value >= THRESHOLD
+        for line in c._lines():
+            assert sum(c.is_hidden(at) for at in line) != 1, line
+    if totals:
+        for group in links:
+            assert len({c.is_hidden(at) for c, at in group}) == 1
+    # Every slice is a table with the same hidden cells: the one for the whole scope is the margin.
+    whole = cube.table(None, row_labels=list(range(rows)), columns=list(range(columns)))
+    assert [c.hidden for c in whole.rows[0][1]] == [cube.is_hidden((len(counts), 0, j)) for j in range(columns)]
