@@ -140,7 +140,7 @@ class DirectoryResource(resources.ModelResource):
         errors: dict[str, str] = {}
 
         def text(column: str) -> str:
-            return str(row.get(column) or "").strip()
+            return undefuse(str(row.get(column) or "").strip())
 
         def age(column: str, default: int) -> int | None:
             raw = text(column)
@@ -270,9 +270,28 @@ def import_rows(dataset: tablib.Dataset, *, actor: User, organisation: Organisat
     return ImportReport(created=totals.get("new", 0), updated=totals.get("update", 0), errors=[])
 
 
+FORMULA_START = ("=", "@", "+", "-", "\t", "\r")
+PHONE_LIKE = re.compile(r"^[+\-]?[0-9 ()\-]*$")
+
+
+def _defuse(value: Any) -> Any:
+    """A text cell that a spreadsheet would run as a formula gets a leading apostrophe (OWASP's advice for CSV
+    injection); phone numbers like +31 71 555 0100 are left alone. The import takes the apostrophe off again."""
+    if isinstance(value, str) and value.startswith(FORMULA_START) and not PHONE_LIKE.match(value):
+        return "'" + value
+    return value
+
+
+def undefuse(value: str) -> str:
+    return value[1:] if value.startswith("'") and value[1:].startswith(FORMULA_START) else value
+
+
 def export_csv(queryset: Any) -> bytes:
     """The entries as a CSV file with ; between values (what Dutch spreadsheets expect) and a BOM, so that a
     spreadsheet opens it as UTF-8."""
-    dataset = DirectoryResource().export(queryset=queryset)
+    exported = DirectoryResource().export(queryset=queryset)
+    dataset = tablib.Dataset(headers=exported.headers)
+    for row in exported:
+        dataset.append([_defuse(value) for value in row])
     text: str = dataset.export("csv", delimiter=";")
     return ("\ufeff" + text).encode("utf-8")

@@ -156,7 +156,9 @@ def import_csv(request: HttpRequest) -> HttpResponse:
     report = None
     if request.method == "POST" and form.is_valid():
         report = services.resource_import(
-            actor=request.user, organisation=form.cleaned_data["organisation"], content=form.cleaned_data["file"].read()
+            actor=request.user,
+            organisation=form.cleaned_data["organisation"],
+            content=form.cleaned_data["file"].read(importexport.MAX_BYTES + 1),
         )
         if not report.errors:
             messages.success(

@@ -564,6 +564,15 @@ def test_an_export_imports_again_unchanged(world: World, katwijk: None) -> None:
     assert snapshot(Resource.objects.filter(organisation=world.organisation)) == sorted(before + before)
 
 
+def test_a_formula_is_defused_in_the_export_and_restored_by_the_import(world: World, katwijk: None) -> None:
+    made = entry(world.organisation, name='=HYPERLINK("http://x.example.org")', description="@SUM(1)")
+    exported = importexport.export_csv(selectors.resource_export_queryset(world.coordinator, everything=False))
+    assert b"'=HYPERLINK" in exported and b";'@SUM(1);" in exported and b";071-5550100;" in exported
+    services.resource_import(actor=world.coordinator, organisation=world.organisation, content=exported)
+    made.refresh_from_db()
+    assert (made.name, made.description) == ('=HYPERLINK("http://x.example.org")', "@SUM(1)")
+
+
 def test_an_import_cannot_change_another_organisations_entry(world: World, katwijk: None, english: None) -> None:
     foreign = entry(world.other_organisation, name="Niet van ons")
     content = csv_file(f"{foreign.pk};Overgenomen;other;x;;;;Leiden;free;071-5550101;", header="id;" + HEADER)

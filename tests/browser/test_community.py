@@ -96,3 +96,20 @@ def test_peter_sees_what_is_due_for_review_and_marks_it_checked(
     page.get_by_role("button", name="Save").click()
     expect(page.locator(".error-summary")).to_contain_text("Give at least one way to get in touch")
     assert_accessible(page)
+
+
+def test_eight_entries_print_on_one_a4_page(context: BrowserContext, demo_world: str, login_as: LoginAs) -> None:
+    from community.models import Resource
+
+    _english(context, demo_world)
+    page = context.new_page()
+    login_as(page, "lisa")
+    # The eight longest descriptions: the hardest case for one page.
+    longest = sorted(Resource.objects.all(), key=lambda r: -len(r.description))[:8]
+    page.goto(f"{demo_world}/sociale-kaart/afdrukken/?" + "&".join(f"id={r.pk}" for r in longest))
+    expect(page.locator(".print-entry")).to_have_count(8)
+    page.wait_for_load_state("load")
+    pdf = page.pdf(format="A4")
+    # Each page object says "/Type /Page"; the page tree says "/Type /Pages".
+    pages = pdf.count(b"/Type /Page") - pdf.count(b"/Type /Pages")
+    assert pages == 1, f"the overview takes {pages} pages"
