@@ -392,6 +392,7 @@ def test_the_pages_show_the_review_flag(world: World, client: Client) -> None:
     assert "Oude Club" in index and "1 entry of your organisation was not checked for a year" in index
     detail = client.get(reverse("community:detail", args=[stale.pk])).content.decode()
     assert "Due for review" in detail and "Kept up to date by Jeugdteam A" in detail
+    assert f"by {world.coordinator.get_full_name()}." in detail
     assert "Due for review" in client.get(reverse("community:search")).content.decode()
     client.post(reverse("community:mark_checked", args=[stale.pk]))
     assert "Due for review" not in client.get(reverse("community:detail", args=[stale.pk])).content.decode()
