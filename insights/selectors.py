@@ -957,9 +957,10 @@ def tally_counts(today: dt.date | None = None) -> Iterator[dict[str, Any]]:
             for row in waits.annotate(n=Count("pk")):
                 add(TALLY_START, row, row["q"], 0, row["n"])
                 add(TALLY_WAIT, row, row["q"], min(max(_as_days(row["wait"]), 0) // 7, MAX_WEEKS), row["n"])
-            ends = matches.filter(ended__isnull=False).values(**keys, q=TruncQuarter("ended"), kind=F("end_kind"))
+            # Aliases start with t_ where a model may have a field of the plain name (Mentorship has `kind`).
+            ends = matches.filter(ended__isnull=False).values(**keys, q=TruncQuarter("ended"), t_kind=F("end_kind"))
             for row in ends.annotate(n=Count("pk")):
-                kind = row["kind"] if row["kind"] in END_KINDS else "ended"
+                kind = row["t_kind"] if row["t_kind"] in END_KINDS else "ended"
                 add(TALLY_END, row, row["q"], END_KINDS.index(kind), row["n"])
             lasted = matches.annotate(
                 bucket=Case(
