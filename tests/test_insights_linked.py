@@ -207,3 +207,27 @@ def test_every_line_of_a_cube_hides_none_or_at_least_two_and_linked_cells_agree(
     # Every slice is a table with the same hidden cells: the one for the whole scope is the margin.
     whole = cube.table(None, row_labels=list(range(rows)), columns=list(range(columns)))
     assert [c.hidden for c in whole.rows[0][1]] == [cube.is_hidden((len(counts), 0, j)) for j in range(columns)]
+
+
+def test_a_coordinator_sees_people_from_other_municipalities_as_one_row_that_adds_up(db: None) -> None:
+    holland = Region.objects.create(name="Holland Rijnland")
+    leiden = Municipality.objects.create(name="Leiden", region=holland)
+    elsewhere = Municipality.objects.create(name="Gouda", region=holland)
+    own = OrganisationFactory(name="Eigen")
+    own.municipalities.set([leiden])
+    for place, n in ((leiden, 9), (elsewhere, 6)):
+        for _i in range(n):
+            person = YoungPersonFactory(residence_municipality=place, paying_municipality=place)
+            jim(CaseFactory(young_person=person, organisation=own), asked=date(2025, 2, 1), started=date(2025, 3, 1))
+    tally_refresh()
+    scope = selectors.insights_scope_for(user_with_role(Role.COORDINATOR, own))
+    assert scope is not None
+    board = selectors.dashboard(scope, YEAR)
+    rows = [(str(label), [str(c) for c in cells]) for label, cells, _t in board.by_area.rows]
+    assert rows[0] == ("Leiden", ["9", "< 5", "< 5", "< 5"])
+    assert rows[1] == ("Other municipalities", ["6", "< 5", "< 5", "< 5"])
+    assert str(board.by_area.column_totals[0]) == "15"
+    # The summary, the quarter table and the table per organisation count the same fifteen.
+    assert str(board.forms[0].summary.rows[1][1][0]) == "15"
+    assert str(board.started_by_quarter.column_totals[0]) == "15"
+    assert str(board.extra["by_organisation"].column_totals[0]) == "15"
