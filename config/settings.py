@@ -122,7 +122,13 @@ XDIST_WORKER = env.str("PYTEST_XDIST_WORKER", default="")
 if REDIS_URL and XDIST_WORKER:
     REDIS_URL = urlsplit(REDIS_URL)._replace(path=f"/{1 + int(XDIST_WORKER.removeprefix('gw'))}").geturl()
 if REDIS_URL:
-    CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}}
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": REDIS_URL,
+            "OPTIONS": {"pool_class": "core.redis_pool.SharedConnectionPool"},
+        }
+    }
     CHANNEL_LAYERS = {
         "default": {
             "BACKEND": "channels_redis.pubsub.RedisPubSubChannelLayer",
