@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import os
 from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 import pytest
 from axe_playwright_python.sync_playwright import Axe
+from django.db import connections
 from playwright.sync_api import Browser, BrowserContext, Page, Playwright, sync_playwright
 
 from accounts.selectors import DEMO_EMAIL_DOMAIN
@@ -112,8 +114,18 @@ def demo_world(live_server: Any, settings: Any) -> str:
     """The demo world in the (transactional) test database; returns the live server's URL."""
     # The demo makes nine users; with the real password hasher that alone costs over two seconds per test.
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-    demo_load()
+    # In a thread of its own: Playwright's event loop runs in this one, and the demo's chat messages are broadcast
+    # through the channel layer, which cannot be called synchronously from a thread with a running loop.
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        pool.submit(_demo_load_and_close).result()
     return str(live_server.url)
+
+
+def _demo_load_and_close() -> None:
+    try:
+        demo_load()
+    finally:
+        connections.close_all()
 
 
 LoginAs = Callable[[Page, str], None]
