@@ -175,6 +175,7 @@ def demo_load() -> None:
     _conversations(people, sanne)
     _respite(organisations[VOLUNTEER_CENTRE], people)
     _proposals(organisations[VOLUNTEER_CENTRE], local_team, people, leiden)
+    _buddies(organisations[VOLUNTEER_CENTRE], people, noah, leiden)
     Consent.objects.get_or_create(
         young_person=sanne,
         purpose=ConsentPurpose.DATA_PROCESSING,
@@ -775,6 +776,75 @@ def _proposals(centre: Organisation, local_team: Organisation, people: dict[str,
     _backdate(request, days=21)
     proposal_round_suggest(actor=coordinator, support_request=request)
     proposal_round_show(actor=coordinator, support_request=request)
+
+
+# Screened and trained buddies near Noah (Leiderdorp), so a coordinator can run a buddy round.
+BUDDIES = [
+    ("said", "Said", "Bennani", "Leiderdorp", "voetbal, gamen", ["nl", "ar"]),
+    ("ilse", "Ilse", "Kok", "Leiden", "muziek, fietsen", ["nl"]),
+    ("rob", "Rob", "Visser", "Oegstgeest", "klussen, wandelen", ["nl"]),
+]
+
+
+def _buddies(centre: Organisation, people: dict[str, User], noah: YoungPerson, leiden: Municipality) -> None:
+    """Noah (17) has nobody in his network and waits for a buddy: three matchable buddies of the volunteer centre
+    live near him, so Peter can look for buddies, show three to Noah and start a buddy (Choosing together)."""
+    coordinator = people["peter"]
+    today = timezone.localdate()
+    basic = Course.objects.get(organisation=centre, title="Basistraining maatje")
+    for local, first, last, place, interests, languages in BUDDIES:
+        email = f"{local}@{BACKGROUND_DOMAIN}"
+        user = User.objects.filter(email=email).first()
+        if user is None:
+            user = User.objects.create_user(email, DEMO_PASSWORD, first_name=first, last_name=last)
+            EmailAddress.objects.create(user=user, email=email, verified=True, primary=True)
+        role_grant(user=user, role=Role.VOLUNTEER, organisation=centre)
+        if Volunteer.objects.filter(user=user).exists():
+            continue
+        found = geocode(place)
+        volunteer = Volunteer.objects.create(
+            user=user,
+            organisation=centre,
+            home_place=found.name,
+            municipality=leiden,
+            latitude=found.latitude,
+            longitude=found.longitude,
+            travel_radius_km=15,
+            capacity=1,
+            interests=interests,
+            languages=languages,
+            preferred_age_min=12,
+            preferred_age_max=23,
+        )
+        VolunteerRole.objects.create(volunteer=volunteer, kind=VolunteerKind.BUDDY)
+        Intake.objects.create(
+            volunteer=volunteer, held_on=today - timedelta(days=30), outcome=Outcome.POSITIVE, recorded_by=coordinator
+        )
+        for name in ("Ria Vos", "Tom Bakker"):
+            Reference.objects.create(
+                volunteer=volunteer, name=name, relation="buur", contact="071-5550101", outcome=Outcome.POSITIVE
+            )
+        issued = today - timedelta(days=20)
+        VogCheck.objects.create(
+            volunteer=volunteer,
+            requested_on=issued - timedelta(days=14),
+            received_on=issued,
+            issued_on=issued,
+            checked_by=coordinator,
+            valid_until=issued.replace(year=issued.year + 3),
+        )
+        CourseCompletion.objects.create(volunteer=volunteer, course=basic, completed_on=today - timedelta(days=10))
+    if not BuddyRequest.objects.filter(young_person=noah).exists():
+        from youth.network_services import networksearch_record
+
+        networksearch_record(
+            actor=coordinator,
+            young_person=noah,
+            searched_on=today - timedelta(days=5),
+            with_whom="Noah en zijn vader",
+            outcome="Noah kent niemand die nu mentor kan zijn.",
+            ask_for_buddy=True,
+        )
 
 
 def _conversations(people: dict[str, User], sanne: YoungPerson) -> None:

@@ -537,7 +537,8 @@ def _rank(scored: _Scored, pool: CandidatePool, request: _Encoded, *, k: int, mo
     highest probability; once the k-th final score beats that bound for the best rule outside, the top k is
     exact, and the model is not asked about anyone else."""
     ids = pool.ids[scored.idx]
-    if model is None:
+    # Nobody left after the filters: nothing to ask the model (scikit-learn refuses an empty batch).
+    if model is None or len(scored.idx) == 0:
         scored.top = _top(scored.rule, ids, k)
         return
     n = len(scored.idx)

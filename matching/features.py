@@ -14,6 +14,7 @@ from django.conf import settings
 from django.db.models import Prefetch, QuerySet
 from django.utils import timezone
 
+from accounts.models import Organisation
 from hostfamilies.models import SupportFamilyMatch, SupportRequest
 from hostfamilies.selectors import OPEN_STATES, open_match_counts
 from hostfamilies.states import State
@@ -31,6 +32,7 @@ from matching.engine import (
 from matching.model import LASTED_DAYS, History, history_from_pairs, load_current
 from matching.models import OPEN_STATUSES, ProposalStatus
 from matching.models import Proposal as MatchProposal
+from mentors.selectors import open_buddy_counts
 from volunteers.models import AvailabilitySlot, Volunteer, VolunteerKind
 from volunteers.selectors import volunteer_readiness, with_readiness_data
 from youth.models import BuddyRequest, YoungPerson
@@ -55,6 +57,8 @@ WEEKDAY_AFTERNOONS = frozenset((day, "afternoon") for day in range(5))
 DECLINED_STATES = frozenset({State.STOPPED})
 # Proposals still waiting for both sides' yes: they count towards MATCHING_MAX_OPEN_PROPOSALS.
 PROPOSAL_STATES = (State.PROPOSED, State.INTRODUCTION)
+# Plus-buddies (plusmaatjes) support young people from 16 towards living independently.
+PLUS_BUDDY_FROM_AGE = 16
 
 
 def needs_in(text: str) -> tuple[str, ...]:
@@ -67,11 +71,17 @@ def age_on(born: date, day: date) -> int:
     return day.year - born.year - ((day.month, day.day) < (born.month, born.day))
 
 
-def volunteers_of_kind(kind: str, organisation_id: int | None = None) -> QuerySet[Volunteer]:
-    """The active volunteers registered for a kind of volunteering (support family, buddy, social broker)."""
-    volunteers = Volunteer.objects.filter(roles__kind=kind, status=Volunteer.Status.ACTIVE)
-    if organisation_id is not None:
+def volunteers_of_kind(
+    kind: str | tuple[str, ...], organisation_id: int | Iterable[int] | None = None
+) -> QuerySet[Volunteer]:
+    """The active volunteers registered for a kind of volunteering (support family, buddy, social broker), or for
+    any of several kinds (buddy or plus-buddy); of one organisation or of several, when given."""
+    kinds = (kind,) if isinstance(kind, str) else kind
+    volunteers = Volunteer.objects.filter(roles__kind__in=kinds, status=Volunteer.Status.ACTIVE)
+    if isinstance(organisation_id, int):
         volunteers = volunteers.filter(organisation_id=organisation_id)
+    elif organisation_id is not None:
+        volunteers = volunteers.filter(organisation_id__in=list(organisation_id))
     return volunteers.distinct()
 
 
@@ -87,6 +97,10 @@ def candidates(volunteers: QuerySet[Volunteer], *, on: date | None = None) -> li
         .prefetch_related(Prefetch("availability", queryset=AvailabilitySlot.objects.order_by()))
     )
     taken = open_match_counts(v.pk for v in rows)
+    # A buddy mentorship takes a place too, as a support-family match does.
+    by_user = {v.user_id: v.pk for v in rows}
+    for user_id, count in open_buddy_counts(by_user).items():
+        taken[by_user[user_id]] += count
     proposals = _counts(
         SupportFamilyMatch.objects.filter(volunteer_id__in=[v.pk for v in rows], state__in=PROPOSAL_STATES),
         "volunteer_id",
@@ -129,8 +143,10 @@ def _counts(matches: QuerySet[Any], key: str) -> dict[int, int]:
     return dict(counts)
 
 
-def candidate_pool(kind: str, organisation_id: int | None = None, *, on: date | None = None) -> CandidatePool:
-    """The pool of one kind of volunteer (of one organisation, when given)."""
+def candidate_pool(
+    kind: str | tuple[str, ...], organisation_id: int | Iterable[int] | None = None, *, on: date | None = None
+) -> CandidatePool:
+    """The pool of one kind of volunteer, or of several kinds (of one organisation, when given)."""
     return CandidatePool.from_candidates(candidates(volunteers_of_kind(kind, organisation_id), on=on))
 
 
@@ -157,7 +173,9 @@ def excluded_for_case(case_id: int, request_id: int | None = None) -> frozenset[
         for volunteer_id, state, started_on in rows
         if state in OPEN_STATES or (state in DECLINED_STATES and started_on is None)
     }
-    proposals = MatchProposal.objects.filter(case_id=case_id, status=ProposalStatus.DECLINED)
+    proposals = MatchProposal.objects.filter(
+        case_id=case_id, status=ProposalStatus.DECLINED, support_request__isnull=False
+    )
     if request_id is not None:
         proposals = proposals | MatchProposal.objects.filter(support_request_id=request_id).exclude(
             status=ProposalStatus.SUGGESTED
@@ -201,11 +219,48 @@ def support_request_to_request(support_request: SupportRequest, *, on: date | No
     )
 
 
+def excluded_for_buddy(case_id: int, buddy_request_id: int | None = None) -> frozenset[int]:
+    """Buddies not to propose to this young person: those who said no to being their buddy before (any of the
+    case's buddy requests), and for `buddy_request_id` those already in its proposal rounds (shown, chosen, not
+    chosen, excluded, approved). Unseen suggestions are made again each round, so they are not here."""
+    proposals = MatchProposal.objects.filter(
+        case_id=case_id, status=ProposalStatus.DECLINED, buddy_request__isnull=False
+    )
+    if buddy_request_id is not None:
+        proposals = proposals | MatchProposal.objects.filter(buddy_request_id=buddy_request_id).exclude(
+            status=ProposalStatus.SUGGESTED
+        )
+    return frozenset(proposals.values_list("volunteer_id", flat=True))
+
+
+def buddy_organisation_ids(buddy_request: BuddyRequest) -> list[int]:
+    """Whose buddies may be proposed: those of the case's organisation, and of the volunteer organisations that
+    serve the municipality where the young person lives. One query."""
+    serving = Organisation.objects.filter(
+        kind=Organisation.Kind.VOLUNTEER_ORGANISATION,
+        municipalities=buddy_request.young_person.residence_municipality_id,
+    ).values_list("pk", flat=True)
+    return sorted({buddy_request.case.organisation_id, *serving})
+
+
+def buddy_kinds(young_person: YoungPerson, *, on: date | None = None) -> tuple[str, ...]:
+    """Which volunteers may be a young person's buddy: buddies, and from 16 also plus-buddies (who help towards
+    living independently)."""
+    if age_on(young_person.date_of_birth, on or timezone.localdate()) >= PLUS_BUDDY_FROM_AGE:
+        return (VolunteerKind.BUDDY, VolunteerKind.PLUS_BUDDY)
+    return (VolunteerKind.BUDDY,)
+
+
 def young_person_to_request(
-    young_person: YoungPerson, *, request_id: int = 0, waiting_days: int = 0, on: date | None = None
+    young_person: YoungPerson,
+    *,
+    request_id: int = 0,
+    waiting_days: int = 0,
+    on: date | None = None,
+    excluded_ids: frozenset[int] = frozenset(),
 ) -> Request:
-    """A young person looking for a buddy or a social broker: their place, age and languages. (Buddy matches have
-    no table of their own yet, so nothing is excluded.)"""
+    """A young person looking for a buddy or a social broker: their place, age and languages. Nothing about pets,
+    smoking, beds or day parts is asked, so those filters let everyone through."""
     if young_person.latitude is None or young_person.longitude is None:
         raise ValueError("The young person has no place with coordinates.")
     today = on or timezone.localdate()
@@ -216,17 +271,21 @@ def young_person_to_request(
         max_km=settings.MATCHING_AREA_KM,
         child_age=age_on(young_person.date_of_birth, today),
         languages=tuple(young_person.languages),
+        excluded_ids=excluded_ids,
         waiting_days=waiting_days,
     )
 
 
 def buddy_request_to_request(buddy_request: BuddyRequest, *, on: date | None = None) -> Request:
+    """A young person's request for a buddy as the engine reads it; buddies who said no before, or are already in
+    its rounds, are excluded. ValueError when the young person's place has no coordinates."""
     today = on or timezone.localdate()
     return young_person_to_request(
         buddy_request.young_person,
         request_id=buddy_request.pk,
         waiting_days=(today - timezone.localdate(buddy_request.requested_at)).days,
         on=today,
+        excluded_ids=excluded_for_buddy(buddy_request.case_id, buddy_request.pk),
     )
 
 
@@ -250,16 +309,17 @@ def proposals_for_support_request(
 def proposals_for_buddy_request(
     buddy_request: BuddyRequest,
     *,
-    kind: str = VolunteerKind.BUDDY,
-    organisation_id: int | None = None,
+    kind: str | tuple[str, ...] | None = None,
+    organisation_id: int | Iterable[int] | None = None,
     k: int = 10,
     use_model: bool = True,
 ) -> list[Proposal]:
-    """The k best volunteers of a kind (buddies by default; plus-buddies or social brokers) for a young person
-    waiting for a buddy: of one volunteer organisation, or of all when none is given (a buddy request names no
-    volunteer organisation). Read-only and not a permission check."""
+    """The k best volunteers of a kind (by default buddies, and plus-buddies for a young person of 16 or older:
+    `buddy_kinds`) for a young person waiting for a buddy: of the organisations given, or of all when none are
+    given (a buddy request names no volunteer organisation; the proposal rounds ask `buddy_organisation_ids`).
+    Read-only and not a permission check."""
     fit = load_current() if use_model else None
-    pool = candidate_pool(kind, organisation_id)
+    pool = candidate_pool(kind or buddy_kinds(buddy_request.young_person), organisation_id)
     return propose(
         pool,
         buddy_request_to_request(buddy_request),

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
@@ -23,6 +25,14 @@ class AnswerForm(forms.Form):
         widget=forms.Textarea(attrs={"rows": 3}),
         help_text=_("The coordinator reads this. The family only hears that you cannot do it."),
     )
+
+    def __init__(self, *args: Any, buddy: bool = False, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        if buddy:
+            self.fields["answer"].choices = [  # type: ignore[attr-defined]
+                ("yes", _("Yes, I would like to be the buddy of this young person")),
+                ("no", _("No, I cannot do this")),
+            ]
 
 
 class ChooseForm(forms.Form):

@@ -1,5 +1,9 @@
 """Reads of proposal rounds.
 
+A round is for a family's support request (support families, handled by the request's organisation) or for a young
+person's request for a buddy (buddies and plus-buddies, handled by the case's organisation): `RoundRequest` gives
+both one face, so every read, write and page below serves both.
+
 Who sees a proposal: the coordinators of the request's organisation and the professionals assigned to the
 request's case (everything, with the engine's scores); the family — the custodial parents, and the young person
 from 12 with an account — once it was shown to them, anonymised by the pages; the volunteer once the family chose
@@ -13,18 +17,25 @@ from dataclasses import dataclass
 from datetime import date
 
 from django.conf import settings
+from django.core.exceptions import PermissionDenied
 from django.db.models import Q, QuerySet
+from django.http import Http404
+from django.urls import reverse
 from django.utils import timezone
 
 from accounts.models import Role, User
 from accounts.selectors import AnyUser, organisation_ids_where
 from core.selectors import object_get_for
 from hostfamilies.models import SupportRequest
+from hostfamilies.selectors import supportrequest_get_for
 from matching.engine import Comparison
 from matching.models import FAMILY_STATUSES, LIVE_STATUSES, VOLUNTEER_STATUSES, Proposal, ProposalStatus
 from volunteers.models import Volunteer
-from youth.models import CaseAssignment, Guardianship
+from youth.models import BuddyRequest, Case, CaseAssignment, Guardianship, YoungPerson
+from youth.selectors import case_writable_by
 
+# Where a request for a buddy is shown: the young person's network map, where it was asked for.
+BUDDY_BACK_URL = "youth:network_map"
 # From this age a young person chooses with their parents (youth.selectors.consent_parties_required: from 12 the
 # young person's own yes is needed).
 CHOOSES_FROM_AGE = 12
@@ -39,11 +50,118 @@ def born_on_or_before(years: int, today: date | None = None) -> date:
         return today.replace(year=today.year - years, day=28)
 
 
+BUDDY = "buddy"
+SUPPORT = "support"
+
+
+@dataclass(frozen=True)
+class RoundRequest:
+    """What a proposal round is for: a family's support request or a young person's request for a buddy. The
+    request must come with `case__young_person` (and `case__organisation` for the name)."""
+
+    request: SupportRequest | BuddyRequest
+
+    @property
+    def is_buddy(self) -> bool:
+        return isinstance(self.request, BuddyRequest)
+
+    @property
+    def kind(self) -> str:
+        return BUDDY if self.is_buddy else SUPPORT
+
+    @property
+    def pk(self) -> int:
+        return self.request.pk
+
+    @property
+    def case(self) -> Case:
+        return self.request.case
+
+    @property
+    def case_id(self) -> int:
+        return self.request.case_id
+
+    @property
+    def young_person(self) -> YoungPerson:
+        return self.request.case.young_person
+
+    @property
+    def organisation_id(self) -> int:
+        """The organisation whose coordinators run the rounds, and whose volunteers are proposed."""
+        if isinstance(self.request, SupportRequest):
+            return self.request.organisation_id
+        return self.request.case.organisation_id
+
+    @property
+    def organisation_name(self) -> str:
+        if isinstance(self.request, SupportRequest):
+            return self.request.organisation.name
+        return self.request.case.organisation.name
+
+    @property
+    def is_waiting(self) -> bool:
+        return self.request.status == "waiting"
+
+    @property
+    def status_label(self) -> str:
+        return self.request.get_status_display()
+
+    @property
+    def field(self) -> str:
+        """The proposal's foreign key that points at this request."""
+        return "buddy_request" if self.is_buddy else "support_request"
+
+    def proposals(self) -> QuerySet[Proposal]:
+        return Proposal.objects.filter(**{f"{self.field}_id": self.pk})
+
+    def path(self, name: str = "round") -> str:
+        """The page of this round: round, round_suggest, round_show or choose."""
+        return reverse(f"matching:{'buddy_' if self.is_buddy else ''}{name}", args=[self.pk])
+
+    @property
+    def round_path(self) -> str:
+        return self.path("round")
+
+    @property
+    def suggest_path(self) -> str:
+        return self.path("round_suggest")
+
+    @property
+    def show_path(self) -> str:
+        return self.path("round_show")
+
+    @property
+    def choose_path(self) -> str:
+        return self.path("choose")
+
+    @property
+    def back_path(self) -> str:
+        """Where the request itself is shown: the support request's page, or the young person's network map."""
+        if isinstance(self.request, SupportRequest):
+            return reverse("hostfamilies:request_detail", args=[self.pk])
+        return reverse(BUDDY_BACK_URL, args=[self.request.young_person_id])
+
+
+def as_round(request: SupportRequest | BuddyRequest | RoundRequest) -> RoundRequest:
+    return request if isinstance(request, RoundRequest) else RoundRequest(request)
+
+
+def round_of(proposal: Proposal) -> RoundRequest:
+    """The round a proposal belongs to (one query when its request was not selected with it)."""
+    if proposal.buddy_request_id is not None:
+        assert proposal.buddy_request is not None
+        return RoundRequest(proposal.buddy_request)
+    assert proposal.support_request is not None
+    return RoundRequest(proposal.support_request)
+
+
 def _staff_scope(user: AnyUser) -> Q | None:
     scope: Q | None = None
     coordinator_orgs = organisation_ids_where(user, Role.COORDINATOR)
     if coordinator_orgs:
-        scope = Q(support_request__organisation_id__in=coordinator_orgs)
+        scope = Q(support_request__organisation_id__in=coordinator_orgs) | Q(
+            buddy_request__case__organisation_id__in=coordinator_orgs
+        )
     professional_orgs = organisation_ids_where(user, Role.PROFESSIONAL)
     if professional_orgs:
         assigned = Q(
@@ -100,62 +218,76 @@ def proposal_choosable_by(user: AnyUser) -> QuerySet[Proposal]:
 def proposal_get_for(user: AnyUser, pk: int, write: bool = False) -> Proposal:
     """One proposal: 404 when invisible to the user, 403 when `write` is asked and the user may not act on it."""
     visible = proposal_visible_to(user).select_related(
-        "support_request__organisation", "case__young_person", "volunteer__user", "volunteer__household"
+        "support_request__organisation",
+        "support_request__case__young_person",
+        "buddy_request__case__organisation",
+        "buddy_request__case__young_person",
+        "case__young_person",
+        "volunteer__user",
+        "volunteer__household",
     )
     return object_get_for(visible, proposal_writable_by(user), pk, write=write)
 
 
-def proposal_is_staff(user: AnyUser, support_request: SupportRequest) -> bool:
+def proposal_is_staff(user: AnyUser, request: SupportRequest | BuddyRequest | RoundRequest) -> bool:
     """Whether the user works on the request's proposals: a coordinator of its organisation or a professional
     assigned to its case (they see scores and may approve)."""
-    scope = _staff_scope(user)
-    if scope is None:
+    found = as_round(request)
+    if _staff_scope(user) is None:
         return False
-    return (
-        SupportRequest.objects.filter(pk=support_request.pk)
-        .filter(
-            Q(organisation_id__in=organisation_ids_where(user, Role.COORDINATOR))
-            | Q(
-                case_id__in=CaseAssignment.objects.filter(
-                    professional_id=user.pk,
-                    case__organisation_id__in=organisation_ids_where(user, Role.PROFESSIONAL),
-                ).values("case_id")
-            )
-        )
-        .exists()
+    return proposal_is_coordinator(user, found) or (
+        CaseAssignment.objects.filter(
+            case_id=found.case_id,
+            professional_id=user.pk,
+            case__organisation_id__in=organisation_ids_where(user, Role.PROFESSIONAL),
+        ).exists()
     )
 
 
-def proposal_is_coordinator(user: AnyUser, support_request: SupportRequest) -> bool:
-    return support_request.organisation_id in organisation_ids_where(user, Role.COORDINATOR)
+def proposal_is_coordinator(user: AnyUser, request: SupportRequest | BuddyRequest | RoundRequest) -> bool:
+    return as_round(request).organisation_id in organisation_ids_where(user, Role.COORDINATOR)
 
 
-def proposal_family_request(user: AnyUser, pk: int) -> SupportRequest:
-    """The support request whose family page the user may open (custodial parent, or the young person from 12);
+def _requests(kind: str) -> QuerySet[SupportRequest] | QuerySet[BuddyRequest]:
+    if kind == BUDDY:
+        return BuddyRequest.objects.select_related("case__young_person", "case__organisation")
+    return SupportRequest.objects.select_related("case__young_person", "organisation")
+
+
+def proposal_family_request(user: AnyUser, pk: int, kind: str = SUPPORT) -> RoundRequest:
+    """The request whose family page the user may open (custodial parent, or the young person from 12);
     404 for anyone else, the same answer as "does not exist"."""
-    from django.http import Http404
-
     if not user.is_authenticated:
         raise Http404
-    found = (
-        SupportRequest.objects.filter(_family_scope(user), pk=pk)
-        .select_related("case__young_person", "organisation")
-        .first()
-    )
+    found = _requests(kind).filter(_family_scope(user), pk=pk).first()
     if found is None:
         raise Http404
+    return RoundRequest(found)
+
+
+def round_request_get_for(user: AnyUser, pk: int, kind: str = SUPPORT, write: bool = False) -> RoundRequest:
+    """The request whose proposal round the user opens: 404 when they cannot see it, 403 when they see it but do not
+    work on its proposals (a coordinator of its organisation or a professional of its case). `write` is checked by
+    the services (only a coordinator makes a round)."""
+    if kind == BUDDY:
+        buddy_request = _requests(BUDDY).filter(case__in=case_writable_by(user).values("pk")).filter(pk=pk).first()
+        if buddy_request is None:
+            raise Http404
+        found = RoundRequest(buddy_request)
+    else:
+        found = RoundRequest(supportrequest_get_for(user, pk, write=write))
+    if not proposal_is_staff(user, found):
+        raise PermissionDenied
     return found
 
 
-def proposal_round(support_request: SupportRequest) -> list[Proposal]:
+def proposal_round(request: SupportRequest | BuddyRequest | RoundRequest) -> list[Proposal]:
     """All proposals of a request, best first, with their volunteers; each gets `parts`: (label in the reader's
     language, contribution) per factor of its snapshot. One query."""
     from matching.engine import FACTOR_LABELS
 
     proposals = list(
-        Proposal.objects.filter(support_request=support_request)
-        .select_related("volunteer__user", "decided_by")
-        .order_by("rank", "pk")
+        as_round(request).proposals().select_related("volunteer__user", "decided_by").order_by("rank", "pk")
     )
     for proposal in proposals:
         proposal.parts = [  # type: ignore[attr-defined]
@@ -164,12 +296,13 @@ def proposal_round(support_request: SupportRequest) -> list[Proposal]:
     return proposals
 
 
-def proposal_family_rows(user: AnyUser, support_request: SupportRequest) -> list[Proposal]:
+def proposal_family_rows(user: AnyUser, request: SupportRequest | BuddyRequest | RoundRequest) -> list[Proposal]:
     """What the family sees of the round: proposals shown to them and what became of them, with what the
     anonymised profile needs."""
+    found = as_round(request)
     return list(
         proposal_visible_to(user)
-        .filter(support_request=support_request, status__in=FAMILY_STATUSES)
+        .filter(**{f"{found.field}_id": found.pk}, status__in=FAMILY_STATUSES)
         .select_related("volunteer__user", "volunteer__household")
         .prefetch_related("volunteer__household__members")
         .order_by("rank", "pk")
@@ -210,10 +343,11 @@ def anonymised_profile(proposal: Proposal, today: date | None = None) -> Profile
     )
 
 
-def request_people(support_request: SupportRequest) -> dict[str, list[User]]:
+def request_people(request: SupportRequest | BuddyRequest | RoundRequest) -> dict[str, list[User]]:
     """Who hears of a proposal round: the family (custodial parents, the young person from 12 with an account),
     the coordinators of the request's organisation and the case's professionals. Four queries."""
-    case = support_request.case
+    found = as_round(request)
+    case = found.case
     active = User.objects.filter(is_active=True).order_by("pk")
     young_person = case.young_person
     family = list(active.filter(guardianships__young_person_id=young_person.pk, guardianships__has_custody=True))
@@ -222,9 +356,7 @@ def request_people(support_request: SupportRequest) -> dict[str, list[User]]:
     return {
         "family": family,
         "coordinators": list(
-            active.filter(
-                roles__role=Role.COORDINATOR, roles__organisation_id=support_request.organisation_id
-            ).distinct()
+            active.filter(roles__role=Role.COORDINATOR, roles__organisation_id=found.organisation_id).distinct()
         ),
         "professionals": list(
             active.filter(
@@ -234,6 +366,18 @@ def request_people(support_request: SupportRequest) -> dict[str, list[User]]:
             ).distinct()
         ),
     }
+
+
+def waiting_buddy_requests_for(user: AnyUser) -> QuerySet[BuddyRequest]:
+    """The waiting requests for a buddy of the organisations where the user is a coordinator, oldest first."""
+    return (
+        BuddyRequest.objects.filter(
+            case__organisation_id__in=organisation_ids_where(user, Role.COORDINATOR),
+            status=BuddyRequest.Status.WAITING,
+        )
+        .select_related("young_person", "case__organisation")
+        .order_by("requested_at", "pk")
+    )
 
 
 def waiting_requests_for(user: AnyUser) -> QuerySet[SupportRequest]:

@@ -1,10 +1,14 @@
-"""Writes of proposal rounds: from the engine's proposals to a support-family match that starts its introduction.
+"""Writes of proposal rounds: from the engine's proposals to a support-family match that starts its introduction,
+or to a buddy mentorship that starts at the mandate. A round is for a family's support request (support families)
+or a young person's request for a buddy (buddies; plus-buddies from 16); the same functions serve both
+(matching.selectors.RoundRequest).
 
 suggested (the engine, seen by the coordinator and the professional) → shown (three at a time, to the family) →
 the family chooses one (asked: the volunteer is asked) and the others are not chosen, or asks for others (all
 not chosen) → the volunteer accepts or declines with a reason → the coordinator or the case professional
 approves, which creates the SupportFamilyMatch (hostfamilies.services.match_propose) and starts its introduction
-visits. The coordinator can exclude a suggested or shown proposal, with a reason.
+visits, or creates the buddy Mentorship (mentors.services.mentorship_start_buddy). The coordinator can exclude a
+suggested or shown proposal, with a reason.
 """
 
 from __future__ import annotations
@@ -14,6 +18,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.urls import reverse
 from django.utils import translation
+from django.utils.functional import Promise
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
@@ -21,17 +26,25 @@ from accounts.models import Role, User
 from core.notify import notify
 from hostfamilies.models import SupportFamilyMatch, SupportRequest
 from hostfamilies.services import match_move, match_propose
-from matching.features import proposals_for_support_request
+from matching.engine import Proposal as EngineProposal
+from matching.features import buddy_organisation_ids, proposals_for_buddy_request, proposals_for_support_request
 from matching.model import load_current
 from matching.models import OPEN_STATUSES, Proposal, ProposalStatus
 from matching.selectors import (
+    RoundRequest,
+    as_round,
     proposal_choosable_by,
     proposal_is_coordinator,
     proposal_is_staff,
     proposal_writable_by,
     request_people,
+    round_of,
 )
+from mentors.models import Mentorship
+from mentors.services import mentorship_start_buddy
 from volunteers.models import Volunteer
+from youth.models import BuddyRequest
+from youth.network_services import buddyrequest_matched
 
 # How many proposals the family sees at once.
 SHOWN_AT_ONCE = 3
@@ -47,10 +60,35 @@ NOTICE_OTHERS = gettext_lazy("A family asks to see other support families.")
 NOTICE_ACCEPTED = gettext_lazy("A support family said yes to a family. The match can be approved now.")
 NOTICE_DECLINED = gettext_lazy("The support family that was chosen said no. You will get new proposals.")
 NOTICE_APPROVED = gettext_lazy("A support-family match was approved. The introduction visits can start.")
+NOTICE_APPROVED_BUDDY = gettext_lazy("A buddy was approved. Now the parents and the young person give their yes.")
+# The same notices in the words of a buddy round, by name.
+NOTICES: dict[str, tuple[Promise, Promise]] = {
+    "shown": (NOTICE_SHOWN, gettext_lazy("There are buddies to choose from. Have a look and choose one.")),
+    "chosen": (NOTICE_CHOSEN, gettext_lazy("A young person would like you as their buddy. Please say yes or no.")),
+    "family_chose": (
+        NOTICE_FAMILY_CHOSE,
+        gettext_lazy("A young person chose a buddy. The buddy is asked now."),
+    ),
+    "others": (NOTICE_OTHERS, gettext_lazy("A young person asks to see other buddies.")),
+    "accepted": (
+        NOTICE_ACCEPTED,
+        gettext_lazy("A buddy said yes to a young person. The match can be approved now."),
+    ),
+    "declined": (
+        NOTICE_DECLINED,
+        gettext_lazy("The buddy that was chosen said no. You will get new proposals."),
+    ),
+}
 
 
-def _request_path(support_request: SupportRequest, name: str = "matching:round") -> str:
-    return reverse(name, args=[support_request.pk])
+def _notice(found: RoundRequest, name: str) -> Promise:
+    """The notice in the words of the round: support family or buddy."""
+    support, buddy = NOTICES[name]
+    return buddy if found.is_buddy else support
+
+
+def _request_path(request: SupportRequest | BuddyRequest | RoundRequest, name: str = "round") -> str:
+    return as_round(request).path(name.removeprefix("matching:"))
 
 
 def engine_version() -> str:
@@ -59,36 +97,67 @@ def engine_version() -> str:
     return RULES_VERSION if fit is None else f"{RULES_VERSION}+model-{fit.version}"[:40]
 
 
-def _locked_waiting_request(support_request: SupportRequest) -> SupportRequest:
-    locked = SupportRequest.objects.select_for_update(of=("self",)).get(pk=support_request.pk)
-    if locked.status != SupportRequest.Status.WAITING:
+def _lock_request(found: RoundRequest) -> RoundRequest:
+    """The request's row, locked (select_for_update), read again with its case and young person."""
+    model = BuddyRequest if found.is_buddy else SupportRequest
+    locked = model.objects.select_for_update(of=("self",)).select_related("case__young_person").get(pk=found.pk)
+    return RoundRequest(locked)
+
+
+def _locked_waiting_request(found: RoundRequest) -> RoundRequest:
+    locked = _lock_request(found)
+    if not locked.is_waiting:
+        if locked.is_buddy:
+            raise ValidationError(_("This young person is not waiting for a buddy now."))
         raise ValidationError(_("This family is not waiting for a support family now."))
     return locked
 
 
-def proposal_round_suggest(*, actor: User, support_request: SupportRequest) -> list[Proposal]:
+def _engine_proposals(found: RoundRequest) -> list[EngineProposal]:
+    """The engine's best SUGGESTIONS for the request: support families of the request's organisation, or buddies
+    (and plus-buddies from 16) of the case's organisation and of the volunteer organisations serving the young
+    person's municipality (matching.features.buddy_organisation_ids)."""
+    if isinstance(found.request, BuddyRequest):
+        return proposals_for_buddy_request(
+            found.request, organisation_id=buddy_organisation_ids(found.request), k=SUGGESTIONS
+        )
+    return proposals_for_support_request(found.request, k=SUGGESTIONS)
+
+
+def _refuse_unless_coordinator(actor: User, found: RoundRequest) -> None:
+    if not proposal_is_coordinator(actor, found):
+        raise PermissionDenied(_("Only a coordinator of the organisation that handles this request can do this."))
+
+
+def proposal_round_suggest(
+    *, actor: User, support_request: SupportRequest | BuddyRequest | RoundRequest
+) -> list[Proposal]:
     """A coordinator of the request's organisation asks the engine for new suggestions. Suggestions nobody but the
     coordinator and the professional has seen are replaced; volunteers already in a round of this request, or who
-    said no to this family, are left out (matching.features.excluded_for_case).
+    said no to this family, are left out (matching.features.excluded_for_case and excluded_for_buddy).
 
     Races: the request row is locked (select_for_update), so two coordinators do not make a round at once; the
     partial unique constraints on Proposal back it up."""
-    if not proposal_is_coordinator(actor, support_request):
-        raise PermissionDenied(_("Only a coordinator of the organisation that handles this request can do this."))
+    found = as_round(support_request)
+    _refuse_unless_coordinator(actor, found)
     with transaction.atomic():
-        locked = _locked_waiting_request(support_request)
-        Proposal.objects.filter(support_request=locked).filter(status=ProposalStatus.SUGGESTED).delete()
+        locked = _locked_waiting_request(found)
+        locked.proposals().filter(status=ProposalStatus.SUGGESTED).delete()
         try:
             # The reasons are kept as written then, in the platform's language (Dutch): a snapshot, like the
             # scores. Factor labels are translated when shown, from their codes.
             with translation.override(settings.LANGUAGE_CODE):
-                found = proposals_for_support_request(locked, k=SUGGESTIONS)
+                engine_found = _engine_proposals(locked)
         except ValueError as error:
+            if locked.is_buddy:
+                raise ValidationError(
+                    _("The young person's place is unknown. Correct the place of the young person.")
+                ) from error
             raise ValidationError(_("The family's place is unknown. Correct the place in the request.")) from error
         version = engine_version()
         created = Proposal.objects.bulk_create(
             Proposal(
-                support_request=locked,
+                **{locked.field: locked.request},
                 case_id=locked.case_id,
                 volunteer_id=found_one.candidate_id,
                 rank=rank,
@@ -101,7 +170,7 @@ def proposal_round_suggest(*, actor: User, support_request: SupportRequest) -> l
                 reasons=list(found_one.reasons),
                 engine_version=version,
             )
-            for rank, found_one in enumerate(found, start=1)
+            for rank, found_one in enumerate(engine_found, start=1)
         )
     return created
 
@@ -112,8 +181,7 @@ def proposal_exclude(*, actor: User, proposal: Proposal, reason: str) -> Proposa
 
     Races: the proposal row is locked and its status read again."""
     reason = reason.strip()
-    if not proposal_is_coordinator(actor, proposal.support_request):
-        raise PermissionDenied(_("Only a coordinator of the organisation that handles this request can do this."))
+    _refuse_unless_coordinator(actor, round_of(proposal))
     if not reason:
         raise ValidationError({"reason": _("Write down why, in a few words.")})
     with transaction.atomic():
@@ -125,26 +193,25 @@ def proposal_exclude(*, actor: User, proposal: Proposal, reason: str) -> Proposa
     return locked
 
 
-def proposal_round_show(*, actor: User, support_request: SupportRequest) -> list[Proposal]:
+def proposal_round_show(
+    *, actor: User, support_request: SupportRequest | BuddyRequest | RoundRequest
+) -> list[Proposal]:
     """A coordinator shows the best SHOWN_AT_ONCE suggestions to the family, and the family hears of it.
 
     Refused while the family still has proposals to choose from, or one chosen on its way. A volunteer who already
-    has settings.MATCHING_MAX_OPEN_PROPOSALS open proposals (shown, chosen or accepted, for any family) is skipped.
+    has settings.MATCHING_MAX_OPEN_PROPOSALS open proposals (shown, chosen or accepted, for any family or young
+    person) is skipped.
 
     Races: two coordinators could show the same volunteer to two families at once. So the request row is locked,
     then each volunteer row in id order (select_for_update), and the volunteer's open proposals are counted under
     that lock."""
-    if not proposal_is_coordinator(actor, support_request):
-        raise PermissionDenied(_("Only a coordinator of the organisation that handles this request can do this."))
+    found = as_round(support_request)
+    _refuse_unless_coordinator(actor, found)
     with transaction.atomic():
-        locked = _locked_waiting_request(support_request)
-        if Proposal.objects.filter(support_request=locked).filter(status__in=OPEN_STATUSES).exists():
+        locked = _locked_waiting_request(found)
+        if locked.proposals().filter(status__in=OPEN_STATUSES).exists():
             raise ValidationError(_("The family still has proposals to choose from, or one is on its way."))
-        suggested = list(
-            Proposal.objects.filter(support_request=locked)
-            .filter(status=ProposalStatus.SUGGESTED)
-            .order_by("rank", "pk")
-        )
+        suggested = list(locked.proposals().filter(status=ProposalStatus.SUGGESTED).order_by("rank", "pk"))
         list(
             Volunteer.objects.select_for_update(of=("self",))
             .filter(pk__in=[p.volunteer_id for p in suggested])
@@ -163,7 +230,7 @@ def proposal_round_show(*, actor: User, support_request: SupportRequest) -> list
             shown.append(proposal)
         if not shown:
             raise ValidationError(_("There are no suggestions to show. Look for new proposals first."))
-        notify(request_people(locked)["family"], notice=NOTICE_SHOWN, path=_request_path(locked, "matching:choose"))
+        notify(request_people(locked)["family"], notice=_notice(locked, "shown"), path=locked.path("choose"))
     return shown
 
 
@@ -176,46 +243,48 @@ def proposal_choose(*, actor: User, proposal: Proposal) -> Proposal:
     if not proposal_choosable_by(actor).filter(pk=proposal.pk).exists():
         raise PermissionDenied(_("You may not choose for this family."))
     with transaction.atomic():
-        locked_request = SupportRequest.objects.select_for_update(of=("self",)).get(pk=proposal.support_request_id)
+        locked_request = _lock_request(round_of(proposal))
         locked = Proposal.objects.select_for_update().get(pk=proposal.pk)
         if locked.status != ProposalStatus.SHOWN:
             raise ValidationError(_("This choice is no longer possible. Look at the page again."))
-        Proposal.objects.filter(support_request=locked_request).filter(status=ProposalStatus.SHOWN).exclude(
-            pk=locked.pk
-        ).update(status=ProposalStatus.NOT_CHOSEN)
+        locked_request.proposals().filter(status=ProposalStatus.SHOWN).exclude(pk=locked.pk).update(
+            status=ProposalStatus.NOT_CHOSEN
+        )
         locked.status, locked.decided_by = ProposalStatus.ASKED, actor
         locked.save(update_fields=["status", "decided_by", "updated_at"])
         volunteer_user = User.objects.filter(volunteer__pk=locked.volunteer_id)
-        notify(volunteer_user, notice=NOTICE_CHOSEN, path=reverse("matching:ask", args=[locked.pk]))
+        notify(
+            volunteer_user,
+            notice=_notice(locked_request, "chosen"),
+            path=reverse("matching:ask", args=[locked.pk]),
+        )
         people = request_people(locked_request)
         notify(
             [*people["coordinators"], *people["professionals"]],
-            notice=NOTICE_FAMILY_CHOSE,
-            path=_request_path(locked_request),
+            notice=_notice(locked_request, "family_chose"),
+            path=locked_request.path(),
         )
     return locked
 
 
-def proposal_ask_others(*, actor: User, support_request: SupportRequest) -> int:
+def proposal_ask_others(*, actor: User, support_request: SupportRequest | BuddyRequest | RoundRequest) -> int:
     """The family asks for other proposals: none of those shown is chosen, and the coordinators hear of it, so
     they can show the next ones. Returns how many were set aside. Under the request's row lock."""
-    shown = proposal_choosable_by(actor).filter(support_request=support_request)
+    found = as_round(support_request)
+    shown = proposal_choosable_by(actor).filter(**{f"{found.field}_id": found.pk})
     if not shown.exists():
         raise PermissionDenied(_("You may not choose for this family."))
     with transaction.atomic():
-        locked = SupportRequest.objects.select_for_update(of=("self",)).get(pk=support_request.pk)
-        count = (
-            Proposal.objects.filter(support_request=locked)
-            .filter(status=ProposalStatus.SHOWN)
-            .update(status=ProposalStatus.NOT_CHOSEN)
-        )
-        notify(request_people(locked)["coordinators"], notice=NOTICE_OTHERS, path=_request_path(locked))
+        locked = _lock_request(found)
+        count = locked.proposals().filter(status=ProposalStatus.SHOWN).update(status=ProposalStatus.NOT_CHOSEN)
+        notify(request_people(locked)["coordinators"], notice=_notice(locked, "others"), path=locked.path())
     return count
 
 
 def proposal_answer(*, actor: User, proposal: Proposal, accept: bool, reason: str = "") -> Proposal:
     """The volunteer the family chose says yes or no; a no needs a reason, and the volunteer is never proposed to
-    this family again (the constraint "proposal_declined_never_again"). Under the proposal's row lock."""
+    this family again (the constraints "proposal_declined_never_again" and "proposal_buddy_declined_never_again").
+    Under the proposal's row lock."""
     reason = reason.strip()
     if not proposal_writable_by(actor).filter(pk=proposal.pk, volunteer__user_id=actor.pk).exists():
         raise PermissionDenied(_("You may not answer this question."))
@@ -223,8 +292,10 @@ def proposal_answer(*, actor: User, proposal: Proposal, accept: bool, reason: st
         raise ValidationError({"reason": _("Write down why, in a few words.")})
     with transaction.atomic():
         locked = (
-            Proposal.objects.select_for_update()
-            .select_related("support_request__case__young_person")
+            Proposal.objects.select_for_update(of=("self",))
+            .select_related(
+                "support_request__case__young_person", "buddy_request__case__young_person", "buddy_request__case"
+            )
             .get(pk=proposal.pk)
         )
         if locked.status != ProposalStatus.ASKED:
@@ -232,34 +303,52 @@ def proposal_answer(*, actor: User, proposal: Proposal, accept: bool, reason: st
         locked.status = ProposalStatus.ACCEPTED if accept else ProposalStatus.DECLINED
         locked.reason = reason
         locked.save(update_fields=["status", "reason", "updated_at"])
-        people = request_people(locked.support_request)
+        found = round_of(locked)
+        people = request_people(found)
         staff = [*people["coordinators"], *people["professionals"]]
-        path = _request_path(locked.support_request)
         if accept:
-            notify(staff, notice=NOTICE_ACCEPTED, path=path)
+            notify(staff, notice=_notice(found, "accepted"), path=found.path())
         else:
-            notify(staff, notice=NOTICE_DECLINED, path=path)
-            notify(
-                people["family"],
-                notice=NOTICE_DECLINED,
-                path=_request_path(locked.support_request, "matching:choose"),
-            )
+            notify(staff, notice=_notice(found, "declined"), path=found.path())
+            notify(people["family"], notice=_notice(found, "declined"), path=found.path("choose"))
     return locked
 
 
-def proposal_approve(*, actor: User, proposal: Proposal) -> SupportFamilyMatch:
-    """A coordinator of the request's organisation or the case's professional approves an accepted proposal. The
-    support-family match is created (hostfamilies.services.match_propose, which checks readiness and capacity
-    under its own row locks) and moved on to its introduction visits, and everyone involved hears of it.
+def proposal_approve(*, actor: User, proposal: Proposal) -> SupportFamilyMatch | Mentorship:
+    """A coordinator of the request's organisation or the case's professional approves an accepted proposal, and
+    the match starts in its own journey: for a support request a support-family match, for a buddy request a buddy
+    mentorship (`_approve_buddy`). Everyone involved hears of it, once each.
+
+    Races: the request row and then the proposal row are locked (select_for_update) and the status read again."""
+    found = round_of(proposal)
+    if not proposal_is_staff(actor, found):
+        raise PermissionDenied(_("Only the coordinator or the professional of this family can approve."))
+    if found.is_buddy:
+        return _approve_buddy(actor=actor, proposal=proposal, found=found)
+    return _approve_support_family(actor=actor, proposal=proposal, found=found)
+
+
+def _locked_accepted(found: RoundRequest, proposal: Proposal) -> tuple[RoundRequest, Proposal]:
+    # The request row first, then the proposal: the same order as choosing, so the two cannot deadlock.
+    locked_request = _lock_request(found)
+    locked = Proposal.objects.select_for_update().get(pk=proposal.pk)
+    if locked.status != ProposalStatus.ACCEPTED:
+        if found.is_buddy:
+            raise ValidationError(_("Only a proposal the buddy said yes to can be approved."))
+        raise ValidationError(_("Only a proposal the support family said yes to can be approved."))
+    return locked_request, locked
+
+
+def _approve_support_family(*, actor: User, proposal: Proposal, found: RoundRequest) -> SupportFamilyMatch:
+    """The support-family match is created (hostfamilies.services.match_propose, which checks readiness and capacity
+    under its own row locks) and moved on to its introduction visits.
 
     hostfamilies lets only coordinators propose and introduce: when the professional approves, those two steps
     are made in the name of one of the organisation's coordinators (the match records no proposer; the proposal
-    records who approved). Races: the request row and then the proposal row are locked (select_for_update) and the
-    status read again; match_propose re-checks "one open match per request" and the volunteer's places."""
-    support_request = proposal.support_request
-    if not proposal_is_staff(actor, support_request):
-        raise PermissionDenied(_("Only the coordinator or the professional of this family can approve."))
-    if proposal_is_coordinator(actor, support_request):
+    records who approved). match_propose re-checks "one open match per request" and the volunteer's places."""
+    support_request = found.request
+    assert isinstance(support_request, SupportRequest)
+    if proposal_is_coordinator(actor, found):
         coordinator: User | None = actor
     else:
         coordinator = (
@@ -272,11 +361,7 @@ def proposal_approve(*, actor: User, proposal: Proposal) -> SupportFamilyMatch:
     if coordinator is None:
         raise ValidationError(_("This organisation has no coordinator. A coordinator is needed to start the match."))
     with transaction.atomic():
-        # The request row first, then the proposal: the same order as choosing, so the two cannot deadlock.
-        SupportRequest.objects.select_for_update(of=("self",)).only("pk").get(pk=support_request.pk)
-        locked = Proposal.objects.select_for_update().get(pk=proposal.pk)
-        if locked.status != ProposalStatus.ACCEPTED:
-            raise ValidationError(_("Only a proposal the support family said yes to can be approved."))
+        _locked_request, locked = _locked_accepted(found, proposal)
         volunteer = Volunteer.objects.get(pk=locked.volunteer_id)
         match = match_propose(actor=coordinator, request=support_request, volunteer=volunteer)
         match = match_move(actor=coordinator, match=match, move="introduce")
@@ -284,7 +369,7 @@ def proposal_approve(*, actor: User, proposal: Proposal) -> SupportFamilyMatch:
         locked.save(update_fields=["status", "decided_by", "match", "updated_at"])
         # The round is over: what the family did not see is no longer a suggestion.
         Proposal.objects.filter(support_request_id=locked.support_request_id, status=ProposalStatus.SUGGESTED).delete()
-        people = request_people(support_request)
+        people = request_people(found)
         everyone = [*people["family"], *people["coordinators"], *people["professionals"]]
         everyone += list(User.objects.filter(pk=volunteer.user_id))
         notify(
@@ -293,3 +378,37 @@ def proposal_approve(*, actor: User, proposal: Proposal) -> SupportFamilyMatch:
             path=reverse("hostfamilies:match_detail", args=[match.pk]),
         )
     return match
+
+
+def _approve_buddy(*, actor: User, proposal: Proposal, found: RoundRequest) -> Mentorship:
+    """The buddy mentorship starts (mentors.services.mentorship_start_buddy: at the mandate, since the volunteers
+    app screened the buddy), the request for a buddy is matched, and the young person, the custodial parents, the
+    buddy and the case's professionals hear of it with one notice each (the coordinators ran the round and see it
+    there). Refused when the volunteer is no longer matchable, or the young person already has an open mentorship.
+
+    Races: the request row, then the proposal row are locked; the mentorship's partial unique constraint ("one
+    open mentorship per young person") refuses a second one started at the same moment."""
+    with transaction.atomic():
+        locked_request, locked = _locked_accepted(found, proposal)
+        buddy_request = locked_request.request
+        assert isinstance(buddy_request, BuddyRequest)
+        volunteer = Volunteer.objects.select_related("user").get(pk=locked.volunteer_id)
+        mentorship = mentorship_start_buddy(
+            actor=actor, buddy_request=buddy_request, volunteer=volunteer, notify_parties=False
+        )
+        buddyrequest_matched(buddy_request=buddy_request)
+        locked.status, locked.decided_by, locked.mentorship = ProposalStatus.APPROVED, actor, mentorship
+        locked.save(update_fields=["status", "decided_by", "mentorship", "updated_at"])
+        locked_request.proposals().filter(status=ProposalStatus.SUGGESTED).delete()
+        people = request_people(locked_request)
+        everyone = [*people["family"], *people["professionals"], volunteer.user]
+        # The young person hears of it also under 12, and also when they do not choose.
+        young_person = locked_request.young_person
+        if young_person.user_id:
+            everyone += list(User.objects.filter(pk=young_person.user_id))
+        notify(
+            [u for u in everyone if u.pk != actor.pk],
+            notice=NOTICE_APPROVED_BUDDY,
+            path=reverse("mentors:detail", args=[mentorship.pk]),
+        )
+    return mentorship

@@ -3,6 +3,7 @@ from __future__ import annotations
 from django.urls import path
 
 from matching import views
+from matching.selectors import BUDDY
 
 app_name = "matching"
 
@@ -12,6 +13,10 @@ urlpatterns = [
     path("aanvragen/<int:pk>/zoeken/", views.round_suggest, name="round_suggest"),
     path("aanvragen/<int:pk>/tonen/", views.round_show, name="round_show"),
     path("aanvragen/<int:pk>/kiezen/", views.choose, name="choose"),
+    path("maatjes/<int:pk>/", views.proposal_round, {"kind": BUDDY}, name="buddy_round"),
+    path("maatjes/<int:pk>/zoeken/", views.round_suggest, {"kind": BUDDY}, name="buddy_round_suggest"),
+    path("maatjes/<int:pk>/tonen/", views.round_show, {"kind": BUDDY}, name="buddy_round_show"),
+    path("maatjes/<int:pk>/kiezen/", views.choose, {"kind": BUDDY}, name="buddy_choose"),
     path("voorstellen/<int:pk>/", views.ask, name="ask"),
     path("voorstellen/<int:pk>/uitsluiten/", views.exclude, name="exclude"),
     path("voorstellen/<int:pk>/goedkeuren/", views.approve, name="approve"),

@@ -15,49 +15,42 @@ from django.views.decorators.http import require_POST
 from accounts.models import AccessLogEntry, Role
 from accounts.selectors import has_role
 from accounts.services import accesslog_record, accesslog_record_many
-from hostfamilies.models import SupportRequest
-from hostfamilies.selectors import supportrequest_get_for
 from matching import selectors, services
 from matching.forms import AnswerForm, ChooseForm, ReasonForm
 from matching.models import ProposalStatus
+from matching.selectors import SUPPORT, RoundRequest
+from mentors.models import Mentorship
 
 
 def _messages(request: HttpRequest, error: ValidationError) -> None:
     messages.error(request, " ".join(error.messages))
 
 
-def _log(request: HttpRequest, support_request: SupportRequest, role: str | None = None) -> None:
+def _log(request: HttpRequest, found: RoundRequest, role: str | None = None) -> None:
     basis = None
-    if selectors.proposal_is_coordinator(request.user, support_request):
-        basis = (Role.COORDINATOR, support_request.organisation.name)
+    if selectors.proposal_is_coordinator(request.user, found):
+        basis = (Role.COORDINATOR, found.organisation_name)
     elif role is not None:
-        basis = (role, support_request.organisation.name if role == Role.VOLUNTEER else "")
+        basis = (role, found.organisation_name if role == Role.VOLUNTEER else "")
     accesslog_record(
         request=request,
-        young_person=support_request.case.young_person,
-        what=AccessLogEntry.What.SUPPORT_FAMILY,
+        young_person=found.young_person,
+        what=AccessLogEntry.What.NETWORK if found.is_buddy else AccessLogEntry.What.SUPPORT_FAMILY,
         basis=basis,
     )
 
 
-def _staff_request(request: HttpRequest, pk: int, *, write: bool = False) -> SupportRequest:
-    support_request = supportrequest_get_for(request.user, pk, write=write)
-    if not selectors.proposal_is_staff(request.user, support_request):
-        raise PermissionDenied
-    return support_request
-
-
 @login_required
-def proposal_round(request: HttpRequest, pk: int) -> HttpResponse:
-    support_request = _staff_request(request, pk)
-    _log(request, support_request)
-    proposals = selectors.proposal_round(support_request)
+def proposal_round(request: HttpRequest, pk: int, kind: str = SUPPORT) -> HttpResponse:
+    found = selectors.round_request_get_for(request.user, pk, kind)
+    _log(request, found)
+    proposals = selectors.proposal_round(found)
     context = {
-        "support_request": support_request,
+        "round": found,
         "proposals": proposals,
         "suggested": [p for p in proposals if p.status == ProposalStatus.SUGGESTED],
         "with_family": [p for p in proposals if p.status != ProposalStatus.SUGGESTED],
-        "is_coordinator": selectors.proposal_is_coordinator(request.user, support_request),
+        "is_coordinator": selectors.proposal_is_coordinator(request.user, found),
         "reason_form": ReasonForm(),
     }
     return render(request, "matching/round.html", context)
@@ -65,32 +58,33 @@ def proposal_round(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_POST
-def round_suggest(request: HttpRequest, pk: int) -> HttpResponse:
-    support_request = _staff_request(request, pk, write=True)
+def round_suggest(request: HttpRequest, pk: int, kind: str = SUPPORT) -> HttpResponse:
+    found = selectors.round_request_get_for(request.user, pk, kind, write=True)
     try:
-        found = services.proposal_round_suggest(actor=request.user, support_request=support_request)
+        proposals = services.proposal_round_suggest(actor=request.user, support_request=found)
     except ValidationError as error:
         _messages(request, error)
     else:
-        messages.success(
-            request,
-            ngettext("%(count)s support family found.", "%(count)s support families found.", len(found))
-            % {"count": len(found)},
-        )
-    return redirect("matching:round", pk=pk)
+        count = len(proposals)
+        if found.is_buddy:
+            text = ngettext("%(count)s buddy found.", "%(count)s buddies found.", count)
+        else:
+            text = ngettext("%(count)s support family found.", "%(count)s support families found.", count)
+        messages.success(request, text % {"count": count})
+    return redirect(found.round_path)
 
 
 @login_required
 @require_POST
-def round_show(request: HttpRequest, pk: int) -> HttpResponse:
-    support_request = _staff_request(request, pk, write=True)
+def round_show(request: HttpRequest, pk: int, kind: str = SUPPORT) -> HttpResponse:
+    found = selectors.round_request_get_for(request.user, pk, kind, write=True)
     try:
-        services.proposal_round_show(actor=request.user, support_request=support_request)
+        services.proposal_round_show(actor=request.user, support_request=found)
     except ValidationError as error:
         _messages(request, error)
     else:
         messages.success(request, _("The family can now choose. They have received a message."))
-    return redirect("matching:round", pk=pk)
+    return redirect(found.round_path)
 
 
 @login_required
@@ -105,8 +99,11 @@ def exclude(request: HttpRequest, pk: int) -> HttpResponse:
     except ValidationError as error:
         _messages(request, error)
     else:
-        messages.success(request, _("This support family is no longer proposed to this family."))
-    return redirect("matching:round", pk=proposal.support_request_id)
+        if proposal.is_buddy:
+            messages.success(request, _("This buddy is no longer proposed to this young person."))
+        else:
+            messages.success(request, _("This support family is no longer proposed to this family."))
+    return redirect(selectors.round_of(proposal).round_path)
 
 
 @login_required
@@ -114,38 +111,47 @@ def exclude(request: HttpRequest, pk: int) -> HttpResponse:
 def approve(request: HttpRequest, pk: int) -> HttpResponse:
     proposal = selectors.proposal_get_for(request.user, pk, write=True)
     try:
-        match = services.proposal_approve(actor=request.user, proposal=proposal)
+        started = services.proposal_approve(actor=request.user, proposal=proposal)
     except ValidationError as error:
         _messages(request, error)
-        return redirect("matching:round", pk=proposal.support_request_id)
+        return redirect(selectors.round_of(proposal).round_path)
+    if isinstance(started, Mentorship):
+        messages.success(request, _("Approved. Now the parents and the young person give their yes to the buddy."))
+        return redirect("mentors:detail", pk=started.pk)
     messages.success(request, _("Approved. The introduction visits can start."))
-    return redirect("hostfamilies:match_detail", pk=match.pk)
+    return redirect("hostfamilies:match_detail", pk=started.pk)
 
 
 @login_required
-def choose(request: HttpRequest, pk: int) -> HttpResponse:
-    support_request = selectors.proposal_family_request(request.user, pk)
+def choose(request: HttpRequest, pk: int, kind: str = SUPPORT) -> HttpResponse:
+    found = selectors.proposal_family_request(request.user, pk, kind)
     if request.method == "POST":
         form = ChooseForm(request.POST)
         if not form.is_valid():
             raise Http404
         try:
             if form.cleaned_data["others"]:
-                services.proposal_ask_others(actor=request.user, support_request=support_request)
-                messages.success(request, _("We have asked the coordinator for other support families."))
+                services.proposal_ask_others(actor=request.user, support_request=found)
+                if found.is_buddy:
+                    messages.success(request, _("We have asked the coordinator for other buddies."))
+                else:
+                    messages.success(request, _("We have asked the coordinator for other support families."))
             elif form.cleaned_data["proposal"]:
                 proposal = selectors.proposal_get_for(request.user, form.cleaned_data["proposal"], write=True)
-                if proposal.support_request_id != support_request.pk:
+                if selectors.round_of(proposal) != found:
                     raise Http404
                 services.proposal_choose(actor=request.user, proposal=proposal)
-                messages.success(request, _("Thank you for your choice. We will now ask this support family."))
+                if found.is_buddy:
+                    messages.success(request, _("Thank you for your choice. We will now ask this buddy."))
+                else:
+                    messages.success(request, _("Thank you for your choice. We will now ask this support family."))
         except ValidationError as error:
             _messages(request, error)
-        return redirect("matching:choose", pk=pk)
-    _log(request, support_request)
-    rows = selectors.proposal_family_rows(request.user, support_request)
+        return redirect(found.choose_path)
+    _log(request, found)
+    rows = selectors.proposal_family_rows(request.user, found)
     context = {
-        "support_request": support_request,
+        "round": found,
         "shown": [(p, selectors.anonymised_profile(p)) for p in rows if p.status == ProposalStatus.SHOWN],
         "chosen": [p for p in rows if p.status != ProposalStatus.SHOWN],
     }
@@ -157,7 +163,7 @@ def ask(request: HttpRequest, pk: int) -> HttpResponse:
     proposal = selectors.proposal_get_for(request.user, pk)
     if proposal.volunteer.user_id != request.user.pk:
         raise PermissionDenied
-    form = AnswerForm(request.POST or None)
+    form = AnswerForm(request.POST or None, buddy=proposal.is_buddy)
     if request.method == "POST":
         proposal = selectors.proposal_get_for(request.user, pk, write=True)
         if form.is_valid():
@@ -173,8 +179,9 @@ def ask(request: HttpRequest, pk: int) -> HttpResponse:
             else:
                 messages.success(request, _("Thank you. Your answer is recorded."))
             return redirect("matching:ask", pk=pk)
-    _log(request, proposal.support_request, role=Role.VOLUNTEER)
-    context = {"proposal": proposal, "support_request": proposal.support_request, "form": form}
+    found = selectors.round_of(proposal)
+    _log(request, found, role=Role.VOLUNTEER)
+    context = {"proposal": proposal, "round": found, "form": form}
     return render(request, "matching/ask.html", context, status=400 if form.errors else 200)
 
 
@@ -183,12 +190,16 @@ def waiting_list(request: HttpRequest) -> HttpResponse:
     if not has_role(request.user, Role.COORDINATOR):
         raise PermissionDenied
     plans = selectors.waiting_list_plans(request.user)
+    buddies = list(selectors.waiting_buddy_requests_for(request.user))
     accesslog_record_many(
         request=request,
-        shown=(
-            (row.support_request.case.young_person_id, (Role.COORDINATOR, plan.organisation_name))
-            for plan in plans
-            for row in plan.rows
-        ),
+        shown=[
+            *(
+                (row.support_request.case.young_person_id, (Role.COORDINATOR, plan.organisation_name))
+                for plan in plans
+                for row in plan.rows
+            ),
+            *((b.young_person_id, (Role.COORDINATOR, b.case.organisation.name)) for b in buddies),
+        ],
     )
-    return render(request, "matching/waiting_list.html", {"plans": plans})
+    return render(request, "matching/waiting_list.html", {"plans": plans, "buddy_requests": buddies})

@@ -20,6 +20,11 @@ MIN_CHECKIN_WEEKS, MAX_CHECKIN_WEEKS, DEFAULT_CHECKIN_WEEKS = 1, 26, 8
 
 
 class Mentorship(models.Model):
+    class Kind(models.TextChoices):
+        # JIM: the young person's own mentor. BUDDY: a screened volunteer found by matching (matching.services).
+        JIM = "jim", _("JIM mentor")
+        BUDDY = "buddy", _("buddy")
+
     class Averted(models.TextChoices):
         YES = "yes", _("yes, averted")
         NO = "no", _("no, not averted")
@@ -31,6 +36,7 @@ class Mentorship(models.Model):
         NO = "no", _("no")
         UNKNOWN = "unknown", _("not known")
 
+    kind = models.CharField(_("kind"), max_length=10, choices=Kind.choices, default=Kind.JIM)
     young_person = models.ForeignKey(YoungPerson, on_delete=models.PROTECT, related_name="mentorships")
     # The case whose professional runs the mentorship; its organisation's policy decides the screening.
     case = models.ForeignKey(Case, on_delete=models.PROTECT, related_name="mentorships")
@@ -107,6 +113,18 @@ class Mentorship(models.Model):
     @property
     def is_open(self) -> bool:
         return self.state in OPEN_STATES
+
+    @property
+    def is_buddy(self) -> bool:
+        return self.kind == self.Kind.BUDDY
+
+    @property
+    def title(self) -> str:
+        """How the pages name it: "JIM of Sanne: Mehmet", or "Buddy of Sanne: Mehmet" for a volunteer buddy."""
+        names = {"name": self.young_person.first_name, "mentor": self.nominee_name}
+        if self.is_buddy:
+            return _("Buddy of %(name)s: %(mentor)s") % names
+        return _("JIM of %(name)s: %(mentor)s") % names
 
 
 class Invitation(models.Model):

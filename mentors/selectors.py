@@ -19,10 +19,11 @@ coordinators and the parent who wrote them.
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date
 
-from django.db.models import Q, QuerySet
+from django.db.models import Count, Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -60,6 +61,7 @@ __all__ = [
     "nomination_case_for",
     "nomination_choices",
     "nomination_open_for",
+    "open_buddy_counts",
     "ratings_for",
     "screening_needed",
     "token_hash",
@@ -185,6 +187,22 @@ def mentorship_access_basis(user: User, mentorship: Mentorship) -> tuple[str, st
     if mentorship.mentor_id == user.pk:
         return Role.MENTOR, ""
     return Role.PARENT, ""
+
+
+def open_buddy_counts(user_ids: Iterable[int]) -> dict[int, int]:
+    """How many open buddy mentorships each user is the mentor of (absent when none): matching counts them against
+    a volunteer's capacity. One query; not a lock."""
+    ids = list(dict.fromkeys(user_ids))
+    if not ids:
+        return {}
+    rows = (
+        Mentorship.objects.filter(kind=Mentorship.Kind.BUDDY, mentor_id__in=ids, state__in=OPEN_STATES)
+        .order_by()
+        .values("mentor_id")
+        .annotate(count=Count("pk"))
+        .values_list("mentor_id", "count")
+    )
+    return {mentor_id: count for mentor_id, count in rows if mentor_id is not None}
 
 
 # --- Starting a nomination ------------------------------------------------------------------------------------------

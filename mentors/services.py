@@ -46,6 +46,7 @@ from mentors.selectors import (
     mentorship_party_users,
     mentorship_signatories,
     nomination_case_for,
+    open_buddy_counts,
     screening_needed,
     token_hash,
 )
@@ -60,9 +61,10 @@ from mentors.states import (
     State,
     Via,
 )
-from mentors.texts import MANDATE_TEXT_VERSION
+from mentors.texts import mandate_text
 from messaging.services import conversations_follow_mentorship
-from youth.models import MentorChoice, YoungPerson
+from volunteers.models import Volunteer
+from youth.models import BuddyRequest, MentorChoice, YoungPerson
 
 logger = logging.getLogger(__name__)
 
@@ -219,6 +221,71 @@ def mentorship_nominate(*, actor: User, young_person: YoungPerson, choice: Mento
         except IntegrityError:
             raise refusal from None
         _notify_state(actor, mentorship)
+    return mentorship
+
+
+def mentorship_start_buddy(
+    *, actor: User, buddy_request: BuddyRequest, volunteer: Volunteer, notify_parties: bool = True
+) -> Mentorship:
+    """Start a buddy mentorship for a young person who asked for a buddy, with a volunteer found by matching
+    (matching.services.proposal_approve, which checks that `actor` is the case's professional or a coordinator of
+    its organisation, and that the volunteer said yes).
+
+    It starts at the mandate: nomination, invitation, exploratory talk and the yes happened in the proposal round,
+    and the volunteers app screened the buddy (VOG, intake, references and training; matching proposes only
+    matchable volunteers, and this is checked again here), so no screening step of the JIM journey is repeated.
+    From the mandate on, the journey is the JIM one unchanged: the parents' mandate and the young person's consent,
+    the agreement with its safety clause, running with check-ins, stepping back, closure.
+
+    Refused: a volunteer who is not matchable now; a young person without anyone who can give the mandate; a young
+    person who already has an open mentorship. With `notify_parties` the parties hear of the new step; the caller
+    may tell them itself in one notice.
+
+    Races: the volunteer's row is locked and their places counted under it (support-family matches and buddy
+    mentorships), then the young person's row as in mentorship_nominate; the partial unique constraint "one open
+    mentorship per young person" refuses a second one started at the same moment."""
+    from hostfamilies.selectors import open_match_counts
+    from volunteers.selectors import volunteer_readiness
+
+    with transaction.atomic():
+        locked_volunteer = Volunteer.objects.select_for_update(of=("self",)).select_related("user").get(pk=volunteer.pk)
+        taken = open_match_counts([locked_volunteer.pk]).get(locked_volunteer.pk, 0)
+        taken += open_buddy_counts([locked_volunteer.user_id]).get(locked_volunteer.user_id, 0)
+        if not volunteer_readiness(locked_volunteer, open_matches=taken).matchable:
+            raise ValidationError(
+                _("This volunteer cannot be matched now. Check the screening, the training and the free places.")
+            )
+        locked_person = YoungPerson.objects.select_for_update().get(pk=buddy_request.young_person_id)
+        refusal = ValidationError(
+            _("%(name)s already has a mentor or a nomination that is running. Finish or stop that one first.")
+            % {"name": locked_person.first_name}
+        )
+        if Mentorship.objects.filter(young_person=locked_person, state__in=OPEN_STATES).exists():
+            raise refusal
+        now = timezone.now()
+        try:
+            with transaction.atomic():
+                mentorship = Mentorship.objects.create(
+                    kind=Mentorship.Kind.BUDDY,
+                    young_person=locked_person,
+                    case_id=buddy_request.case_id,
+                    nominee_name=locked_volunteer.user.first_name,
+                    mentor=locked_volunteer.user,
+                    nominated_by=actor,
+                    accepted_at=now,
+                    state=State.MANDATE,
+                    state_changed_at=now,
+                )
+        except IntegrityError:
+            raise refusal from None
+        mentorship = _lock(mentorship)
+        if not mandate_status(mentorship).parties:
+            raise ValidationError(
+                _("Nobody can give the mandate yet: no parent with custody is known. Add the parents first.")
+            )
+        if notify_parties:
+            _notify_state(actor, mentorship)
+        conversations_follow_mentorship(mentorship=mentorship)
     return mentorship
 
 
@@ -598,7 +665,7 @@ def mandate_give(
                     given_as=place.given_as,
                     decision=decision,
                     reservations=reservations,
-                    text_version=MANDATE_TEXT_VERSION,
+                    text_version=mandate_text(locked.kind)[1],
                 )
         except IntegrityError:
             raise ValidationError(_("Your answer was recorded at the same moment. Please look again.")) from None

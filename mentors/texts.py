@@ -11,6 +11,21 @@ MANDATE_TEXT = _(
     "the mentor stays between them, unless there is danger. Together we write down what the mentor may pass on "
     "to the parents and to the professional. You can stop it at any time."
 )
+BUDDY_MANDATE_TEXT_VERSION = "buddy-mandate-1"
+BUDDY_MANDATE_TEXT = _(
+    "%(mentor)s becomes the buddy of %(name)s. %(mentor)s is a trained volunteer who listens to %(name)s and helps. "
+    "What %(name)s tells the buddy stays between them, unless there is danger. Together we write down what the "
+    "buddy may pass on to the parents and to the professional. You can stop it at any time."
+)
+
+
+def mandate_text(kind: str) -> tuple[str, str]:
+    """The mandate text for a kind of mentorship (Mentorship.Kind) with its version: (text with %(mentor)s and
+    %(name)s, version)."""
+    if kind == "buddy":
+        return str(BUDDY_MANDATE_TEXT), BUDDY_MANDATE_TEXT_VERSION
+    return str(MANDATE_TEXT), MANDATE_TEXT_VERSION
+
 
 # What each step means, in plain words, for everyone on the mentorship page.
 STATE_EXPLAINED = {

@@ -42,7 +42,7 @@ from mentors.forms import (
 )
 from mentors.models import Mentorship
 from mentors.states import FINISHED_STATES, MOVES, RUNNING_STATES, Party, State, Via
-from mentors.texts import MANDATE_TEXT, STATE_EXPLAINED
+from mentors.texts import STATE_EXPLAINED, mandate_text
 from youth.models import MentorChoice
 from youth.selectors import case_writable_by, youngperson_get_for
 
@@ -68,7 +68,11 @@ def _done(request: HttpRequest, mentorship: Mentorship, message: str) -> HttpRes
 
 @login_required
 def mentorship_list(request: HttpRequest) -> HttpResponse:
-    if not has_role(request.user, Role.YOUNG_PERSON, Role.PARENT, Role.MENTOR, Role.PROFESSIONAL, Role.COORDINATOR):
+    if (
+        not has_role(request.user, Role.YOUNG_PERSON, Role.PARENT, Role.MENTOR, Role.PROFESSIONAL, Role.COORDINATOR)
+        and not selectors.mentorship_visible_to(request.user).filter(mentor_id=request.user.pk).exists()
+    ):
+        # A volunteer buddy is a mentor without the mentor role (matching started the mentorship).
         raise PermissionDenied
     assert isinstance(request.user, User)
     user = request.user
@@ -168,7 +172,8 @@ def detail(request: HttpRequest, pk: int, **refused: Form) -> HttpResponse:
         "invitation": mentorship.invitations.first() if professional else None,
         "screening_form": form("screening", ScreeningForm, professional and state == State.SCREENING),
         "mandate": mandate,
-        "mandate_text": MANDATE_TEXT % {"mentor": mentorship.nominee_name, "name": mentorship.young_person.first_name},
+        "mandate_text": mandate_text(mentorship.kind)[0]
+        % {"mentor": mentorship.nominee_name, "name": mentorship.young_person.first_name},
         "mandate_asked": asked,
         "mandate_form": form("mandate", MandateForm, asked is not None),
         "mandate_for_young_person": for_young_person,

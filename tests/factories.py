@@ -151,3 +151,43 @@ def agreement_in_force(match: Any, proposer: User) -> Any:
         version = match_agreement_agree(actor=signature.user, match=match, version=version)
     assert version.in_force_at is not None
     return version
+
+
+def ready_volunteer(organisation: Organisation, *, kinds: list[str] | None = None, **kwargs: Any) -> Volunteer:
+    """A volunteer of `kinds` (a buddy by default) who is matchable: intake, home visit, two references and a valid
+    VOG recorded (no courses exist, so none are required)."""
+    from volunteers.models import HomeVisit, Intake, Outcome, Reference, VogCheck
+
+    volunteer = VolunteerFactory(organisation=organisation, kinds=kinds or [VolunteerKind.BUDDY], **kwargs)
+    checker = user_with_role(Role.COORDINATOR, organisation)
+    today = timezone.localdate()
+    Intake.objects.create(volunteer=volunteer, held_on=today, outcome=Outcome.POSITIVE, recorded_by=checker)
+    HomeVisit.objects.create(volunteer=volunteer, held_on=today, outcome=Outcome.POSITIVE, recorded_by=checker)
+    for name in ("Piet", "Els"):
+        Reference.objects.create(
+            volunteer=volunteer, name=name, relation="buur", contact="06", outcome=Outcome.POSITIVE
+        )
+    VogCheck.objects.create(
+        volunteer=volunteer,
+        requested_on=today,
+        received_on=today,
+        issued_on=today,
+        valid_until=today.replace(year=today.year + 3),
+    )
+    return volunteer
+
+
+def buddy_request_for(case: Case, professional: User) -> Any:
+    """A waiting request for a buddy for the case's young person, after a search of the network that found nobody."""
+    from youth.models import BuddyRequest, NetworkSearch
+
+    search = NetworkSearch.objects.create(
+        young_person=case.young_person,
+        searched_on=timezone.localdate(),
+        with_whom="jongere en moeder",
+        outcome="niemand gevonden",
+        recorded_by=professional,
+    )
+    return BuddyRequest.objects.create(
+        young_person=case.young_person, case=case, search=search, requested_by=professional
+    )

@@ -241,3 +241,18 @@ def buddyrequest_create(*, actor: User, search: NetworkSearch) -> BuddyRequest:
             raise ValidationError(
                 _("A buddy has already been asked for. The request is waiting for matching.")
             ) from None
+
+
+def buddyrequest_matched(*, buddy_request: BuddyRequest) -> BuddyRequest:
+    """A buddy was found and approved (matching.services.proposal_approve, which checks who may approve): the
+    request is matched and no longer waits. Refused when it is not waiting (withdrawn, or matched already).
+    Races: the request's row is locked (select_for_update) and its status read again."""
+    with transaction.atomic():
+        locked = BuddyRequest.objects.select_for_update().get(pk=buddy_request.pk)
+        if locked.status != BuddyRequest.Status.WAITING:
+            raise ValidationError(_("This young person is not waiting for a buddy now."))
+        locked.status = BuddyRequest.Status.MATCHED
+        locked.status_changed_at = timezone.now()
+        locked.save(update_fields=["status", "status_changed_at"])
+    buddy_request.status, buddy_request.status_changed_at = locked.status, locked.status_changed_at
+    return buddy_request
