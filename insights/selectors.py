@@ -261,7 +261,9 @@ def requests_of(form: str, scope: Scope, filters: Filters) -> QuerySet[Any]:
     from youth.models import BuddyRequest
 
     if form == JIM:
-        qs = _scoped(Mentorship.objects.all(), scope, filters, "young_person", "case__organisation")
+        # A buddy found by matching is a mentorship too; it counts under the buddy form (its request), not as JIM.
+        jim = Mentorship.objects.filter(kind=Mentorship.Kind.JIM)
+        qs = _scoped(jim, scope, filters, "young_person", "case__organisation")
         return cast("QuerySet[Any]", qs.annotate(asked_on=TruncDate("created_at")))
     if form == SUPPORT_FAMILY:
         qs = _scoped(SupportRequest.objects.all(), scope, filters, "case__young_person", "organisation")
@@ -286,7 +288,11 @@ def matches_of(form: str, scope: Scope, filters: Filters) -> QuerySet[Any]:
 
     if form == JIM:
         qs = _scoped(
-            Mentorship.objects.filter(started_on__isnull=False), scope, filters, "young_person", "case__organisation"
+            Mentorship.objects.filter(kind=Mentorship.Kind.JIM, started_on__isnull=False),
+            scope,
+            filters,
+            "young_person",
+            "case__organisation",
         )
         finished = Q(state__in=[MentorState.COMPLETED, MentorState.STOPPED])
         return cast(

@@ -254,6 +254,13 @@ def assert_agrees(board: selectors.Table, live: selectors.Table) -> None:
             assert mine == theirs or mine is None, (board_row, live_row)
 
 
+def test_buddy_mentorships_do_not_count_as_jim(places: dict, ten_jims: list) -> None:
+    # A buddy found by matching becomes a mentorship of kind BUDDY; it counts under the buddy form's request.
+    Mentorship.objects.filter(pk__in=[m.pk for m in ten_jims[:5]]).update(kind=Mentorship.Kind.BUDDY)
+    figures = selectors.form_figures(selectors.FORM_BY_KEY[JIM], analyst_scope(places), YEAR)
+    assert summary(figures) == ["5", "5", "5", "< 5"]
+
+
 def test_the_survival_curve_steps_down_when_matches_end(places: dict, ten_jims: list) -> None:
     figures = selectors.form_figures(selectors.FORM_BY_KEY[JIM], analyst_scope(places), YEAR)
     curve = dict(figures.survival)
