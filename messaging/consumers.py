@@ -47,12 +47,10 @@ class ChatConsumer(AsyncJsonWebsocketConsumer):  # type: ignore[misc]
         if user is None or not user.is_authenticated or not user.is_active:
             await self.close(code=CLOSE_NOT_ALLOWED)
             return
-        try:
-            conversation = await _in_pool(selectors.conversation_get_for)(user, pk)
-        except (Http404, PermissionDenied):
+        if not await _in_pool(selectors.conversation_is_visible)(user, pk):
             await self.close(code=CLOSE_NOT_ALLOWED)
             return
-        self.conversation_id, self.user_id, self.joined = conversation.pk, user.pk, True
+        self.conversation_id, self.user_id, self.joined = pk, user.pk, True
         await self.channel_layer.group_add(services.conversation_group(self.conversation_id), self.channel_name)
         await self.channel_layer.group_add(services.user_group(self.user_id), self.channel_name)
         await self.accept()
@@ -79,12 +77,6 @@ class ChatConsumer(AsyncJsonWebsocketConsumer):  # type: ignore[misc]
         elif kind == "read":
             await self._read(content.get("up_to"))
 
-    def _fresh_user(self) -> Any:
-        """The session's user with `is_active` read again (in a worker thread): a deactivated account gets nothing."""
-        user = self.scope["user"]
-        user.refresh_from_db(fields=["is_active"])
-        return user
-
     async def _since(self, after: Any) -> list[dict[str, Any]]:
         try:
             start = max(int(after or 0), 0)
@@ -92,8 +84,10 @@ class ChatConsumer(AsyncJsonWebsocketConsumer):  # type: ignore[misc]
             start = 0
 
         def load() -> list[dict[str, Any]]:
-            conversation = selectors.conversation_get_for(self._fresh_user(), self.conversation_id)
-            return [services.message_payload(m) for m in selectors.messages_since(conversation, start, limit=500)]
+            if not selectors.conversation_is_visible(self.scope["user"], self.conversation_id):
+                raise Http404
+            messages = selectors.messages_since(Conversation(pk=self.conversation_id), start, limit=500)
+            return [services.message_payload(m) for m in messages]
 
         try:
             return await _in_pool(load)()
@@ -129,9 +123,10 @@ class ChatConsumer(AsyncJsonWebsocketConsumer):  # type: ignore[misc]
             return
 
         def mark() -> None:
-            user = self._fresh_user()
-            conversation = selectors.conversation_get_for(user, self.conversation_id)
-            services.message_mark_read(actor=user, conversation=conversation, up_to=target)
+            user = self.scope["user"]
+            if not selectors.conversation_is_visible(user, self.conversation_id):
+                raise Http404
+            services.message_mark_read(actor=user, conversation=Conversation(pk=self.conversation_id), up_to=target)
 
         try:
             await _in_pool(mark)()

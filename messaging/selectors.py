@@ -22,6 +22,7 @@ __all__ = [
     "Banner",
     "conversation_banner",
     "conversation_get_for",
+    "conversation_is_visible",
     "conversation_list_for",
     "conversation_members",
     "conversation_visible_to",
@@ -33,11 +34,13 @@ __all__ = [
 
 
 def conversation_visible_to(user: AnyUser) -> QuerySet[Conversation]:
-    """Conversations the user is a current member of (none for anonymous or deactivated users)."""
+    """Conversations the user is a current member of (none for anonymous or deactivated users; `is_active` is read
+    in the same query, so an open chat socket holding an old user object loses access as soon as it is switched off).
+    """
     if not user.is_authenticated or not user.is_active:
         return Conversation.objects.none()
     return Conversation.objects.filter(
-        pk__in=Member.objects.filter(user=user, left_at__isnull=True).values("conversation_id")
+        pk__in=Member.objects.filter(user=user, left_at__isnull=True, user__is_active=True).values("conversation_id")
     )
 
 
@@ -50,6 +53,12 @@ def conversation_get_for(user: AnyUser, pk: int, write: bool = False) -> Convers
     """One conversation: 404 when the user is not a member, 403 when `write` is asked and it is closed."""
     visible = conversation_visible_to(user).select_related("case__young_person", "mentorship", "parent")
     return object_get_for(visible, conversation_writable_by(user), pk, write=write)
+
+
+def conversation_is_visible(user: AnyUser, pk: int) -> bool:
+    """Whether the user may read conversation `pk` now: the chat socket's check on joining and on every catch-up and
+    read receipt. One small query, without the joins of `conversation_get_for` (a page needs those, a socket not)."""
+    return conversation_visible_to(user).filter(pk=pk).exists()
 
 
 def member_of(user: AnyUser, conversation: Conversation) -> Member | None:

@@ -5,6 +5,7 @@ closing on deactivation or when the membership ends. Runs with the in-memory lay
 from __future__ import annotations
 
 import asyncio
+import gc
 import sys
 import types
 from collections.abc import Iterator
@@ -51,12 +52,12 @@ def _close_thread_connections() -> Iterator[None]:
     settings_dict["CONN_MAX_AGE"] = 0
     yield
     settings_dict["CONN_MAX_AGE"] = kept
-    # The consumer's database calls run in asgiref's worker thread, whose connection outlives the test (with
-    # CONN_MAX_AGE on PostgreSQL) and would keep the test database from being dropped.
+    # The session middleware's database calls run in asgiref's worker thread, whose connection outlives the test.
     from channels.db import database_sync_to_async
-    from django.db import connections
 
     asyncio.run(database_sync_to_async(connections.close_all)())
+    # A connection object left behind by a pool thread that has ended closes when it is collected.
+    gc.collect()
 
 
 def triad(cast: Any) -> Conversation:
