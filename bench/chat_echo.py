@@ -1,4 +1,4 @@
-"""A bare echo consumer for bench/messaging.py: no session, no database, the same Redis pub/sub layer. Each frame
+"""A bare echo consumer for bench/chat.py: no session, no database, the same Redis pub/sub layer. Each frame
 is broadcast to the socket's room, so its latency is the floor the real chat is compared with."""
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""Benchmark of the chat on the real stack: prints one JSON object (run: .venv/bin/python bench/messaging.py).
+"""Benchmark of the chat on the real stack: prints one JSON object (run: .venv/bin/python bench/chat.py).
 
 Starts its own Redis (a private port, so it can be killed without touching anyone else's), uses PostgreSQL
 (BENCH_DATABASE_URL, default postgres://postgres@127.0.0.1:5432/dichtbij_bench, created and migrated here) and
