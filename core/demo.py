@@ -704,6 +704,60 @@ PROPOSAL_FAMILIES = [
 ]
 
 
+def _screened_volunteer(
+    centre: Organisation,
+    coordinator: User,
+    course: Course,
+    kind: str,
+    who: tuple[str, str, str, str],
+    municipality: Municipality,
+    **profile: Any,
+) -> Volunteer | None:
+    """A background volunteer of the centre (local part, first and last name, place) who can be matched: intake,
+    two references, a VOG and the basic course done. None when they were made before (demo_load runs again)."""
+    local, first, last, place = who
+    today = timezone.localdate()
+    email = f"{local}@{BACKGROUND_DOMAIN}"
+    user = User.objects.filter(email=email).first()
+    if user is None:
+        user = User.objects.create_user(email, DEMO_PASSWORD, first_name=first, last_name=last)
+        EmailAddress.objects.create(user=user, email=email, verified=True, primary=True)
+    role_grant(user=user, role=Role.VOLUNTEER, organisation=centre)
+    if Volunteer.objects.filter(user=user).exists():
+        return None
+    found = geocode(place)
+    volunteer = Volunteer.objects.create(
+        user=user,
+        organisation=centre,
+        home_place=found.name,
+        municipality=municipality,
+        latitude=found.latitude,
+        longitude=found.longitude,
+        travel_radius_km=15,
+        capacity=1,
+        **profile,
+    )
+    VolunteerRole.objects.create(volunteer=volunteer, kind=kind)
+    Intake.objects.create(
+        volunteer=volunteer, held_on=today - timedelta(days=30), outcome=Outcome.POSITIVE, recorded_by=coordinator
+    )
+    for name in ("Ria Vos", "Tom Bakker"):
+        Reference.objects.create(
+            volunteer=volunteer, name=name, relation="buur", contact="071-5550101", outcome=Outcome.POSITIVE
+        )
+    issued = today - timedelta(days=20)
+    VogCheck.objects.create(
+        volunteer=volunteer,
+        requested_on=issued - timedelta(days=14),
+        received_on=issued,
+        issued_on=issued,
+        checked_by=coordinator,
+        valid_until=issued.replace(year=issued.year + 3),
+    )
+    CourseCompletion.objects.create(volunteer=volunteer, course=course, completed_on=today - timedelta(days=10))
+    return volunteer
+
+
 def _proposals(centre: Organisation, local_team: Organisation, people: dict[str, User], leiden: Municipality) -> None:
     """Marieke's youngest, Bo (10), waits for a support family on Wednesday afternoons; the engine proposed three
     new support families and Peter showed them to the family, who have not chosen yet (Choosing together)."""
@@ -713,53 +767,25 @@ def _proposals(centre: Organisation, local_team: Organisation, people: dict[str,
     today = timezone.localdate()
     basic = Course.objects.get(organisation=centre, title="Basistraining steungezin")
     for local, first, last, place, interests, child_born in PROPOSAL_FAMILIES:
-        email = f"{local}@{BACKGROUND_DOMAIN}"
-        user = User.objects.filter(email=email).first()
-        if user is None:
-            user = User.objects.create_user(email, DEMO_PASSWORD, first_name=first, last_name=last)
-            EmailAddress.objects.create(user=user, email=email, verified=True, primary=True)
-        role_grant(user=user, role=Role.VOLUNTEER, organisation=centre)
-        if Volunteer.objects.filter(user=user).exists():
-            continue
-        found = geocode(place)
-        volunteer = Volunteer.objects.create(
-            user=user,
-            organisation=centre,
-            home_place=found.name,
-            municipality=leiden,
-            latitude=found.latitude,
-            longitude=found.longitude,
-            travel_radius_km=15,
-            capacity=1,
+        volunteer = _screened_volunteer(
+            centre,
+            coordinator,
+            basic,
+            VolunteerKind.SUPPORT_FAMILY,
+            (local, first, last, place),
+            leiden,
             interests=interests,
             languages=["nl"],
         )
-        VolunteerRole.objects.create(volunteer=volunteer, kind=VolunteerKind.SUPPORT_FAMILY)
+        if volunteer is None:
+            continue
         AvailabilitySlot.objects.create(volunteer=volunteer, weekday=2, day_part=DayPart.AFTERNOON)
         home = Household.objects.create(volunteer=volunteer)
         if child_born:
             HouseholdMember.objects.create(household=home, first_name="Sem", is_adult=False, birth_year=child_born)
-        for model in (Intake, HomeVisit):
-            model.objects.create(
-                volunteer=volunteer,
-                held_on=today - timedelta(days=30),
-                outcome=Outcome.POSITIVE,
-                recorded_by=coordinator,
-            )
-        for name in ("Ria Vos", "Tom Bakker"):
-            Reference.objects.create(
-                volunteer=volunteer, name=name, relation="buur", contact="071-5550101", outcome=Outcome.POSITIVE
-            )
-        issued = today - timedelta(days=20)
-        VogCheck.objects.create(
-            volunteer=volunteer,
-            requested_on=issued - timedelta(days=14),
-            received_on=issued,
-            issued_on=issued,
-            checked_by=coordinator,
-            valid_until=issued.replace(year=issued.year + 3),
+        HomeVisit.objects.create(
+            volunteer=volunteer, held_on=today - timedelta(days=30), outcome=Outcome.POSITIVE, recorded_by=coordinator
         )
-        CourseCompletion.objects.create(volunteer=volunteer, course=basic, completed_on=today - timedelta(days=10))
     bo = _young_person("Bo", "de Vries", date(2016, 4, 21), leiden, "Leiden", ["nl"], None)
     Guardianship.objects.get_or_create(young_person=bo, guardian=people["marieke"], defaults={"has_custody": True})
     case = _case(bo, local_team, people["lisa"], date(2026, 10, 20), threatened=False)
@@ -793,47 +819,18 @@ def _buddies(centre: Organisation, people: dict[str, User], noah: YoungPerson, l
     today = timezone.localdate()
     basic = Course.objects.get(organisation=centre, title="Basistraining maatje")
     for local, first, last, place, interests, languages in BUDDIES:
-        email = f"{local}@{BACKGROUND_DOMAIN}"
-        user = User.objects.filter(email=email).first()
-        if user is None:
-            user = User.objects.create_user(email, DEMO_PASSWORD, first_name=first, last_name=last)
-            EmailAddress.objects.create(user=user, email=email, verified=True, primary=True)
-        role_grant(user=user, role=Role.VOLUNTEER, organisation=centre)
-        if Volunteer.objects.filter(user=user).exists():
-            continue
-        found = geocode(place)
-        volunteer = Volunteer.objects.create(
-            user=user,
-            organisation=centre,
-            home_place=found.name,
-            municipality=leiden,
-            latitude=found.latitude,
-            longitude=found.longitude,
-            travel_radius_km=15,
-            capacity=1,
+        _screened_volunteer(
+            centre,
+            coordinator,
+            basic,
+            VolunteerKind.BUDDY,
+            (local, first, last, place),
+            leiden,
             interests=interests,
             languages=languages,
             preferred_age_min=12,
             preferred_age_max=23,
         )
-        VolunteerRole.objects.create(volunteer=volunteer, kind=VolunteerKind.BUDDY)
-        Intake.objects.create(
-            volunteer=volunteer, held_on=today - timedelta(days=30), outcome=Outcome.POSITIVE, recorded_by=coordinator
-        )
-        for name in ("Ria Vos", "Tom Bakker"):
-            Reference.objects.create(
-                volunteer=volunteer, name=name, relation="buur", contact="071-5550101", outcome=Outcome.POSITIVE
-            )
-        issued = today - timedelta(days=20)
-        VogCheck.objects.create(
-            volunteer=volunteer,
-            requested_on=issued - timedelta(days=14),
-            received_on=issued,
-            issued_on=issued,
-            checked_by=coordinator,
-            valid_until=issued.replace(year=issued.year + 3),
-        )
-        CourseCompletion.objects.create(volunteer=volunteer, course=basic, completed_on=today - timedelta(days=10))
     if not BuddyRequest.objects.filter(young_person=noah).exists():
         from youth.network_services import networksearch_record
 

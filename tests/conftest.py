@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -26,6 +27,18 @@ from youth.models import Case, YoungPerson
 def _clean_cache() -> None:
     # Rate-limit counters and used TOTP codes live in the cache; each test starts without them.
     cache.clear()
+
+
+@pytest.fixture(scope="session")
+def _matching_model_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return tmp_path_factory.mktemp("matching-model")
+
+
+@pytest.fixture(autouse=True)
+def _matching_model_outside_the_checkout(settings: Any, _matching_model_dir: Path) -> None:
+    # demo_load trains the fit model when there is none: once per test process, never into the checkout's var/.
+    # Tests about the model set a folder of their own.
+    settings.MATCHING_MODEL_DIR = str(_matching_model_dir)
 
 
 @pytest.fixture(autouse=True)
