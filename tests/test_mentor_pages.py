@@ -407,6 +407,22 @@ def test_the_page_says_the_step_in_plain_words_and_who_still_has_to_act(world: W
     assert 'name="move" value="stop"' in html, "anyone may stop"
 
 
+def test_the_parties_read_the_safety_clause_and_every_version_with_who_agreed_when(
+    world: World, client: Client
+) -> None:
+    m = mentorship_at(world, State.ACTIVE)
+    services.mentorship_agreement_propose(
+        actor=world.mentor, mentorship=refresh(m), sections=JIM_TEXTS | {"meetings": "Elke week op woensdag"}
+    )
+    for persona in ("young_person_user", "parent", "mentor", "professional"):
+        html = page(client, world.by_role(persona), refresh(m))
+        assert "If there is danger, for you or for someone else, then the mentor does pass it on." in html, persona
+        assert "All versions and who agreed when" in html, persona
+        assert "Version 1, proposed by" in html and f"Version 2, proposed by {world.mentor.get_full_name()}" in html
+        assert html.count("agreed on ") >= 4, "version 1 was agreed by all four parties"
+        assert "not agreed" in html, "version 2 waits for the others"
+
+
 def test_coaching_notes_show_to_the_professional_only(world: World, client: Client) -> None:
     m = mentorship_at(world, State.ACTIVE)
     services.coachingnote_add(actor=world.professional, mentorship=m, text="Geheime coachingnotitie")

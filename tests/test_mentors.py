@@ -737,6 +737,18 @@ def test_from_16_the_young_person_decides_alone(world: World) -> None:
     assert refresh(m).state == State.AGREEMENT
 
 
+def test_from_18_the_young_person_alone_gives_the_mandate_and_the_parents_do_not_sign(world: World) -> None:
+    set_age(world, 18)
+    m = mentorship_at(world, State.MANDATE)
+    assert [p.given_as for p in selectors.mandate_status(m).parties] == ["young_person"]
+    with pytest.raises(PermissionDenied):
+        services.mandate_give(actor=world.parent, mentorship=m, decision="yes")
+    services.mandate_give(actor=world.young_person_user, mentorship=m, decision="yes")
+    assert refresh(m).state == State.AGREEMENT
+    parties = {party for _user, party in selectors.mentorship_signatories(refresh(m))}
+    assert parties == {"young_person", "mentor", "professional"}, "custody ends at 18"
+
+
 def test_the_professional_records_the_yes_of_a_young_person_without_an_account(world: World) -> None:
     set_age(world, 17)
     YoungPerson.objects.filter(pk=world.young_person.pk).update(user=None)
