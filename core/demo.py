@@ -140,8 +140,9 @@ def email_for(local: str) -> str:
 
 
 @transaction.atomic
-def demo_load() -> None:
-    """Create (or find) the whole demo world."""
+def demo_load(*, history: bool = True) -> None:
+    """Create (or find) the whole demo world. `history=False` leaves out the two years of made-up figures for the
+    analyst: half the time of a load, and only the insights pages show them (tests that need them ask for them)."""
     municipalities = _places()
     organisations = _organisations(municipalities)
     people = {
@@ -186,7 +187,7 @@ def demo_load() -> None:
             "text_version": CONSENT_TEXTS[ConsentPurpose.DATA_PROCESSING].version,
         },
     )
-    _insights(made_history=_history(municipalities))
+    _insights(made_history=history and _history(municipalities))
     community_demo_load(email_for)
 
 

@@ -176,7 +176,7 @@ def test_demo_login_works_only_in_demo_mode_and_only_for_demo_people(
 ) -> None:
     from core.demo import demo_load, email_for
 
-    demo_load()
+    demo_load(history=False)
     assert client.post(reverse("demo_login"), {"email": world.parent.email}).status_code == 404
     assert client.post(reverse("demo_login"), {"email": email_for("sanne")}).status_code == 302
     client.logout()

@@ -110,20 +110,21 @@ def assert_accessible(axe: Axe) -> AssertAccessible:
 
 
 @pytest.fixture
-def demo_world(live_server: Any, settings: Any) -> str:
-    """The demo world in the (transactional) test database; returns the live server's URL."""
+def demo_world(live_server: Any, settings: Any, request: pytest.FixtureRequest) -> str:
+    """The demo world in the (transactional) test database; returns the live server's URL. The made-up history
+    for the figures about groups only for tests marked `demo_history`: it is half of every load."""
     # The demo makes nine users; with the real password hasher that alone costs over two seconds per test.
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
     # In a thread of its own: Playwright's event loop runs in this one, and the demo's chat messages are broadcast
     # through the channel layer, which cannot be called synchronously from a thread with a running loop.
     with ThreadPoolExecutor(max_workers=1) as pool:
-        pool.submit(_demo_load_and_close).result()
+        pool.submit(_demo_load_and_close, history=request.node.get_closest_marker("demo_history") is not None).result()
     return str(live_server.url)
 
 
-def _demo_load_and_close() -> None:
+def _demo_load_and_close(*, history: bool) -> None:
     try:
-        demo_load()
+        demo_load(history=history)
     finally:
         connections.close_all()
 

@@ -9,7 +9,7 @@ from playwright.sync_api import Page, expect
 
 from tests.browser.conftest import AssertAccessible, LoginAs
 
-pytestmark = pytest.mark.browser
+pytestmark = [pytest.mark.browser, pytest.mark.demo_history]
 
 
 def test_the_analyst_opens_the_dashboard_and_the_report(
