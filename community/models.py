@@ -12,6 +12,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Municipality, Organisation
+from community.states import Answer, State
 
 # An entry that nobody checked for this long may be out of date: it is flagged for review.
 REVIEW_AFTER = timedelta(days=365)
@@ -138,3 +139,103 @@ class ResourceTheme(models.Model):
 
     def __str__(self) -> str:
         return self.get_theme_display()
+
+
+class BrokerRequest(models.Model):
+    """A professional's request for a social broker for one case, and the broker linked to it.
+
+    The dates are what insights count: `asked_on` (requested), `linked_on` (the match started; waiting time is
+    linked_on - asked_on), `ended_on` with `end_reason`. Open: `ended_on` is null; active: linked and open.
+    """
+
+    class EndReason(models.TextChoices):
+        DONE = "done", _("the family is connected, the help is done")
+        NOT_NEEDED = "not_needed", _("no longer needed")
+        FAMILY_STOPPED = "family_stopped", _("the family stopped")
+        NO_BROKER = "no_broker", _("no broker found")
+        CASE_CLOSED = "case_closed", _("the case was closed")
+
+    case = models.ForeignKey("youth.Case", on_delete=models.PROTECT, related_name="broker_requests")
+    asked_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    purpose = models.TextField(_("what the broker should help with"), max_length=1000)
+    broker = models.ForeignKey(
+        "volunteers.Volunteer",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="broker_requests",
+        verbose_name=_("social broker"),
+    )
+    asked_on = models.DateField(_("asked on"))
+    linked_on = models.DateField(_("broker linked on"), null=True, blank=True)
+    ended_on = models.DateField(_("ended on"), null=True, blank=True)
+    end_reason = models.CharField(_("reason for ending"), max_length=20, choices=EndReason.choices, blank=True)
+
+    class Meta:
+        ordering = ["-asked_on", "-pk"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(broker__isnull=True, linked_on__isnull=True)
+                | Q(broker__isnull=False, linked_on__isnull=False),
+                name="brokerrequest_linked_has_date",
+            ),
+            models.CheckConstraint(
+                condition=Q(ended_on__isnull=True, end_reason="") | Q(ended_on__isnull=False) & ~Q(end_reason=""),
+                name="brokerrequest_ended_has_reason",
+            ),
+            # One open request per case: a second professional joins the first request instead.
+            models.UniqueConstraint(
+                fields=["case"], condition=Q(ended_on__isnull=True), name="brokerrequest_one_open_per_case"
+            ),
+        ]
+        verbose_name = _("request for a social broker")
+        verbose_name_plural = _("requests for a social broker")
+
+    def __str__(self) -> str:
+        return f"{self.case} ({self.asked_on})"
+
+    @property
+    def is_open(self) -> bool:
+        return self.ended_on is None
+
+
+class Referral(models.Model):
+    """A verbinding: the broker links someone of the case to a sociale-kaart entry and follows up twice.
+
+    The state and its allowed moves are in community/states.py; services apply them.
+    """
+
+    class For(models.TextChoices):
+        YOUNG_PERSON = "young_person", _("the young person")
+        PARENT = "parent", _("a parent")
+
+    request = models.ForeignKey(BrokerRequest, on_delete=models.CASCADE, related_name="referrals")
+    resource = models.ForeignKey(Resource, on_delete=models.PROTECT, related_name="referrals")
+    for_whom = models.CharField(_("for whom"), max_length=20, choices=For.choices)
+    parent = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    state = models.CharField(_("status"), max_length=20, choices=State.choices, default=State.PROPOSED)
+    agreed_on = models.DateField(_("agreed with the family on"), null=True, blank=True)
+    first_contact_on = models.DateField(_("first contact on"), null=True, blank=True)
+    week4 = models.CharField(_("taking part after 4 weeks"), max_length=10, choices=Answer.choices, blank=True)
+    week4_reason = models.CharField(_("reason"), max_length=300, blank=True)
+    week4_on = models.DateField(null=True, blank=True)
+    month3 = models.CharField(_("taking part after 3 months"), max_length=10, choices=Answer.choices, blank=True)
+    month3_reason = models.CharField(_("reason"), max_length=300, blank=True)
+    month3_on = models.DateField(null=True, blank=True)
+    created_on = models.DateField(_("recorded on"))
+
+    class Meta:
+        ordering = ["-created_on", "-pk"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(for_whom="parent", parent__isnull=False) | Q(for_whom="young_person", parent__isnull=True),
+                name="referral_parent_when_for_parent",
+            ),
+        ]
+        verbose_name = _("referral")
+        verbose_name_plural = _("referrals")
+
+    def __str__(self) -> str:
+        return f"{self.resource} ({self.get_for_whom_display()})"

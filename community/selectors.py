@@ -15,12 +15,12 @@ import unicodedata
 from dataclasses import dataclass
 from datetime import date
 
-from django.db.models import Prefetch, QuerySet
+from django.db.models import Prefetch, Q, QuerySet
 from django.utils import timezone
 
 from accounts.models import Role
 from accounts.selectors import AnyUser, has_role, organisation_ids_where
-from community.models import REVIEW_AFTER, Resource, ResourceTheme
+from community.models import REVIEW_AFTER, BrokerRequest, Referral, Resource, ResourceTheme
 from core.geo import Place, distance_km
 from core.selectors import object_get_for
 from volunteers.models import Volunteer, VolunteerKind
@@ -186,3 +186,65 @@ def resource_export_queryset(user: AnyUser, *, everything: bool) -> QuerySet[Res
     if everything:
         return resource_visible_to(user).order_by("name", "pk")
     return _with_display_data(resource_writable_by(user)).order_by("name", "pk")
+
+
+# Broker requests and referrals. Who reads: the case's professionals and the organisation's coordinators (through
+# the case), the young person and custodial parents (their own case, read-only), and the linked broker. Who
+# writes: the case's professionals and coordinators end a request; coordinators link a broker; only the linked
+# broker records referrals while the request is open. Pages that show these write access-log rows.
+
+
+def brokerrequest_visible_to(user: AnyUser) -> QuerySet[BrokerRequest]:
+    """Requests of the cases the user may see, and the requests the user is the linked broker of."""
+    from youth.selectors import case_visible_to
+
+    if not user.is_authenticated:
+        return BrokerRequest.objects.none()
+    return BrokerRequest.objects.filter(Q(case__in=case_visible_to(user)) | Q(broker__user=user)).select_related(
+        "case__young_person", "case__organisation", "broker__user"
+    )
+
+
+def brokerrequest_writable_by(user: AnyUser) -> QuerySet[BrokerRequest]:
+    """Requests the user may end: those of the cases they work on as professional or coordinator."""
+    from youth.selectors import case_writable_by
+
+    if not user.is_authenticated:
+        return BrokerRequest.objects.none()
+    return BrokerRequest.objects.filter(case__in=case_writable_by(user))
+
+
+def brokerrequest_get_for(user: AnyUser, pk: int, write: bool = False) -> BrokerRequest:
+    """One request: 404 when invisible, 403 when visible but `write` is asked and not allowed."""
+    return object_get_for(brokerrequest_visible_to(user), brokerrequest_writable_by(user), pk, write=write)
+
+
+def referral_visible_to(user: AnyUser) -> QuerySet[Referral]:
+    """Referrals of the requests the user may see."""
+    return Referral.objects.filter(request__in=brokerrequest_visible_to(user).values("pk")).select_related(
+        "resource", "request__case__young_person", "parent"
+    )
+
+
+def referral_writable_by(user: AnyUser) -> QuerySet[Referral]:
+    """Referrals the user may move: they are the linked broker and the request is open."""
+    if not user.is_authenticated:
+        return Referral.objects.none()
+    return Referral.objects.filter(request__broker__user=user, request__ended_on__isnull=True)
+
+
+def referral_get_for(user: AnyUser, pk: int, write: bool = False) -> Referral:
+    """One referral: 404 when invisible, 403 when visible but `write` is asked and not allowed."""
+    return object_get_for(referral_visible_to(user), referral_writable_by(user), pk, write=write)
+
+
+def broker_candidates(request: BrokerRequest) -> list[Volunteer]:
+    """The social brokers of the case's organisation who can take the request now (`volunteer_readiness`)."""
+    from volunteers.selectors import volunteer_readiness
+
+    brokers = Volunteer.objects.filter(
+        organisation_id=request.case.organisation_id,
+        status=Volunteer.Status.ACTIVE,
+        roles__kind=VolunteerKind.SOCIAL_BROKER,
+    ).select_related("user")
+    return [broker for broker in brokers.distinct() if volunteer_readiness(broker).matchable]

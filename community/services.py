@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from datetime import date
 from typing import TypedDict
 
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -19,9 +20,12 @@ from django.utils.translation import gettext as _
 
 from accounts.models import Municipality, Organisation, Role, User
 from accounts.selectors import organisation_ids_where
-from community.models import AGE_LIMIT, Category, Cost, Resource, ResourceTheme, Theme
+from community.models import AGE_LIMIT, BrokerRequest, Category, Cost, Referral, Resource, ResourceTheme, Theme
 from community.selectors import organisation_ids_keeping, search_text_for
+from community.states import MOVES
 from core.geo import Place, geocode
+from volunteers.models import Volunteer
+from youth.models import Case, Guardianship
 
 PHONE = re.compile(r"^\+?[0-9 ()\-]{6,20}$")
 FIELD_LIMITS = {
@@ -224,3 +228,158 @@ def resource_import(*, actor: User, organisation: Organisation, content: bytes) 
             transaction.set_rollback(True)
             return ImportReport(created=0, updated=0, errors=report.errors)
     return report
+
+
+# Broker requests and referrals. Races: linking locks the request row (two coordinators cannot link two brokers),
+# and a move locks the referral row (two clicks make one move); one open request per case is a constraint.
+
+
+def brokerrequest_ask(*, user: User, case: Case, purpose: str) -> BrokerRequest:
+    """A professional on the case (or a coordinator of its organisation) asks for a social broker. `purpose` is
+    what for, in plain words. Refused when the case is closed or already has an open request."""
+    from youth.selectors import case_writable_by
+
+    if not case_writable_by(user).filter(pk=case.pk).exists():
+        raise PermissionDenied
+    text = purpose.strip()
+    if not text:
+        raise ValidationError(_("Say in a few words what the broker should help with."))
+    if len(text) > 1000:
+        raise ValidationError(
+            _("Use at most %(limit)s characters (now %(count)s).") % {"limit": 1000, "count": len(text)}
+        )
+    with transaction.atomic():
+        locked = Case.objects.select_for_update().get(pk=case.pk)
+        if not locked.is_open:
+            raise ValidationError(_("This case is closed, so you cannot ask for a broker."))
+        if BrokerRequest.objects.filter(case=locked, ended_on__isnull=True).exists():
+            raise ValidationError(_("This case already has an open request for a social broker."))
+        return BrokerRequest.objects.create(case=locked, asked_by=user, purpose=text, asked_on=timezone.localdate())
+
+
+def brokerrequest_link(*, user: User, request: BrokerRequest, broker: Volunteer) -> BrokerRequest:
+    """A coordinator of the case's organisation links a matchable social broker of that organisation (a
+    candidate from `broker_candidates`). Locks the request row, so two coordinators cannot link two brokers."""
+    from community.selectors import broker_candidates
+
+    if request.case.organisation_id not in organisation_ids_where(user, Role.COORDINATOR):
+        raise PermissionDenied
+    with transaction.atomic():
+        locked = BrokerRequest.objects.select_for_update().select_related("case").get(pk=request.pk)
+        if not locked.is_open:
+            raise ValidationError(_("This request has ended."))
+        if locked.broker_id is not None:
+            raise ValidationError(_("A broker is already linked to this request."))
+        if broker.pk not in {candidate.pk for candidate in broker_candidates(locked)}:
+            raise ValidationError(
+                _("This volunteer cannot be linked: they are not a ready social broker of this organisation.")
+            )
+        locked.broker = broker
+        locked.linked_on = timezone.localdate()
+        locked.save(update_fields=["broker", "linked_on"])
+    return locked
+
+
+def brokerrequest_end(*, user: User, request: BrokerRequest, reason: str) -> BrokerRequest:
+    """The case's professional or a coordinator closes the request, with a reason (`BrokerRequest.EndReason`,
+    not "case closed": that is `brokerrequests_end_for_case`). Open referrals stay as they are, read-only."""
+    from community.selectors import brokerrequest_writable_by
+
+    if not brokerrequest_writable_by(user).filter(pk=request.pk).exists():
+        raise PermissionDenied
+    if reason not in BrokerRequest.EndReason.values or reason == BrokerRequest.EndReason.CASE_CLOSED:
+        raise ValidationError(_("Choose why the request ends."))
+    with transaction.atomic():
+        locked = BrokerRequest.objects.select_for_update().get(pk=request.pk)
+        if not locked.is_open:
+            raise ValidationError(_("This request has already ended."))
+        locked.ended_on = timezone.localdate()
+        locked.end_reason = reason
+        locked.save(update_fields=["ended_on", "end_reason"])
+    return locked
+
+
+def brokerrequests_end_for_case(*, case: Case) -> int:
+    """End the open request of a case that closes (reason "case closed"); returns how many ended."""
+    with transaction.atomic():
+        return BrokerRequest.objects.filter(case=case, ended_on__isnull=True).update(
+            ended_on=case.closed_on or timezone.localdate(), end_reason=BrokerRequest.EndReason.CASE_CLOSED
+        )
+
+
+def referral_record(
+    *, user: User, request: BrokerRequest, resource: Resource, for_whom: str, parent: User | None = None
+) -> Referral:
+    """The linked broker records a referral to a sociale-kaart entry for the young person or for a custodial
+    parent of the case's young person. Starts as "proposed to the family"."""
+    if request.broker is None or request.broker.user_id != user.pk or not request.is_open:
+        raise PermissionDenied
+    if for_whom not in Referral.For.values:
+        raise ValidationError(_("Choose for whom the referral is."))
+    if for_whom == Referral.For.PARENT:
+        if (
+            parent is None
+            or not Guardianship.objects.filter(
+                young_person_id=request.case.young_person_id, guardian=parent, has_custody=True
+            ).exists()
+        ):
+            raise ValidationError(_("Choose a parent of this young person."))
+    else:
+        parent = None
+    return Referral.objects.create(
+        request=request, resource=resource, for_whom=for_whom, parent=parent, created_on=timezone.localdate()
+    )
+
+
+def referral_move(
+    *, user: User, referral: Referral, move: str, on: date | None = None, answer: str = "", reason: str = ""
+) -> Referral:
+    """The linked broker makes one move of the table in community/states.py: "agree" and "contact" with a date,
+    "decline" with a reason, the follow-ups with an answer (yes / no / stopped) and a reason for no or stopped.
+    A move that the table does not allow from the current state is refused with a message, nothing changed.
+    Locks the referral row, so two clicks make one move."""
+    from community.selectors import referral_writable_by
+
+    if not referral_writable_by(user).filter(pk=referral.pk).exists():
+        raise PermissionDenied
+    step = MOVES.get(move)
+    if step is None:
+        raise ValidationError(_("This step does not exist."))
+    today = timezone.localdate()
+    reason = reason.strip()
+    with transaction.atomic():
+        locked = Referral.objects.select_for_update().get(pk=referral.pk)
+        if locked.state not in step.sources:
+            raise ValidationError(
+                _("You cannot do this step now: the referral is at this step: %(state)s.")
+                % {"state": locked.get_state_display()}
+            )
+        key = "" if set(step.targets) == {""} else answer
+        if key not in step.targets:
+            raise ValidationError(_("Choose an answer: yes, no or stopped."))
+        if key in step.reason_for and not reason:
+            raise ValidationError(_("Give a reason."))
+        if len(reason) > 300:
+            raise ValidationError(
+                _("Use at most %(limit)s characters (now %(count)s).") % {"limit": 300, "count": len(reason)}
+            )
+        if step.needs_date:
+            if on is None:
+                raise ValidationError(_("Give the date."))
+            if on > today:
+                raise ValidationError(_("The date cannot be in the future."))
+        if move == "agree":
+            locked.agreed_on = on
+        elif move == "decline":
+            locked.week4_reason = reason
+        elif move == "contact":
+            if locked.agreed_on and on and on < locked.agreed_on:
+                raise ValidationError(_("The first contact cannot be before the family agreed."))
+            locked.first_contact_on = on
+        elif move == "follow_up_4_weeks":
+            locked.week4, locked.week4_reason, locked.week4_on = answer, reason, today
+        else:
+            locked.month3, locked.month3_reason, locked.month3_on = answer, reason, today
+        locked.state = step.targets[key]
+        locked.save()
+    return locked
