@@ -21,7 +21,7 @@ messages: install
 APP_CATALOGUES := $(patsubst %/locale,%,$(wildcard */locale))
 translations: install
 	$(MANAGE) makemessages -l nl -l en --no-obsolete --ignore=.venv --ignore=tests $(addprefix --ignore=,$(APP_CATALOGUES))
-	for app in $(APP_CATALOGUES); do (cd $$app && ../$(MANAGE) makemessages -l nl -l en --no-obsolete); done
+	for app in $(APP_CATALOGUES); do (cd $$app && ../$(PY) ../manage.py makemessages -l nl -l en --no-obsolete); done
 
 run: install messages
 	$(MANAGE) migrate --no-input -v1
