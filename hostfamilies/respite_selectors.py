@@ -4,8 +4,9 @@ Who sees an option: every professional, coordinator and parent sees the active o
 coordinators of the option's organisation also see its inactive ones and are the only ones who change it.
 
 Who sees a stay: the coordinators of the option's organisation, whoever works on the child's case
-(`youth.selectors.case_writable_by`) and the parents and guardians with custody of the child. Only the
-coordinators decide on a stay (`write`); the others may still cancel it through the service, which checks them.
+(`youth.selectors.case_writable_by`) and the parents and guardians with custody of the child. The option's named
+coordinator decides on its stays (`write`); every coordinator of the organisation does when none is named, or when
+the named one no longer coordinates there. The others may still cancel a stay through the service, which checks them.
 """
 
 from __future__ import annotations
@@ -13,11 +14,11 @@ from __future__ import annotations
 from datetime import date, timedelta
 
 from django.db.models import Case as SqlCase
-from django.db.models import F, IntegerField, Q, QuerySet, Value, When, Window
+from django.db.models import Exists, F, IntegerField, OuterRef, Q, QuerySet, Value, When, Window
 from django.db.models.functions import Coalesce, RowNumber
 from django.utils import timezone
 
-from accounts.models import Role, User
+from accounts.models import Role, RoleAssignment, User
 from accounts.selectors import AnyUser, has_role, organisation_ids_where
 from core.selectors import object_get_for
 from hostfamilies.models import HostCalendarFeed, RespiteOption, Stay
@@ -31,6 +32,7 @@ __all__ = [
     "coordinators_of",
     "feed_stays",
     "nights_booked",
+    "respiteoption_decided_by",
     "respiteoption_get_for",
     "respiteoption_hosted_by",
     "respiteoption_visible_to",
@@ -92,11 +94,30 @@ def support_families_for_respite(organisation_ids: list[int]) -> QuerySet[Volunt
     )
 
 
+def _without_named_coordinator() -> Q:
+    """Options with nobody named who still coordinates there: none named, or the named one no longer holds the
+    coordinator role in the option's organisation or no longer logs in. `respite_services._deciders` (who hears that
+    a stay waits) follows the same rule."""
+    still_coordinates = RoleAssignment.objects.filter(
+        user_id=OuterRef("coordinator_id"),
+        user__is_active=True,
+        role=Role.COORDINATOR,
+        organisation_id=OuterRef("organisation_id"),
+    )
+    return Q(coordinator__isnull=True) | ~Exists(still_coordinates)
+
+
+def respiteoption_decided_by(user: AnyUser) -> QuerySet[RespiteOption]:
+    """Options whose stays the user decides on: those they are the named coordinator of, and those of their
+    organisations (as coordinator) without a named coordinator who still coordinates there."""
+    return respiteoption_writable_by(user).filter(Q(coordinator_id=user.pk) | _without_named_coordinator())
+
+
 def stay_writable_by(user: AnyUser) -> QuerySet[Stay]:
-    """Stays the user decides on: those at options of the organisations where they are a coordinator."""
+    """Stays the user decides on (confirm, waiting list, refuse): those at the options they decide on."""
     if not user.is_authenticated:
         return Stay.objects.none()
-    return Stay.objects.filter(option__organisation_id__in=organisation_ids_where(user, Role.COORDINATOR))
+    return Stay.objects.filter(option__in=respiteoption_decided_by(user))
 
 
 def stay_visible_to(user: AnyUser) -> QuerySet[Stay]:
@@ -113,8 +134,7 @@ def stay_visible_to(user: AnyUser) -> QuerySet[Stay]:
 
 
 def stay_get_for(user: AnyUser, pk: int, write: bool = False) -> Stay:
-    """One stay: 404 when invisible to the user, 403 when `write` is asked and the user is not a coordinator of the
-    option's organisation."""
+    """One stay: 404 when invisible to the user, 403 when `write` is asked and the user does not decide on it."""
     visible = stay_visible_to(user).select_related(
         "option__organisation", "option__coordinator", "case__young_person", "requested_by"
     )

@@ -26,7 +26,7 @@ from accounts.models import Organisation, Role, User
 from accounts.selectors import organisation_ids_where
 from core.notify import notify
 from hostfamilies.models import HostCalendarFeed, RespiteOption, Stay
-from hostfamilies.respite_selectors import coordinators_of, support_families_for_respite
+from hostfamilies.respite_selectors import coordinators_of, stay_writable_by, support_families_for_respite
 from volunteers.models import Volunteer
 from youth.models import Case, Guardianship, YoungPerson
 from youth.selectors import age_on, case_writable_by
@@ -37,6 +37,15 @@ LIVE_STATUSES: tuple[str, ...] = (Stay.Status.REQUESTED, Stay.Status.CONFIRMED, 
 
 def _is_coordinator(actor: User, option: RespiteOption) -> bool:
     return option.organisation_id in organisation_ids_where(actor, Role.COORDINATOR)
+
+
+def _check_decides(actor: User, stay: Stay) -> None:
+    if not stay_writable_by(actor).filter(pk=stay.pk).exists():
+        raise PermissionDenied(
+            _("Only the coordinator of this respite option decides on its stays.")
+            if _is_coordinator(actor, stay.option)
+            else _("Only a coordinator of the organisation of this respite option can do this.")
+        )
 
 
 def _has_custody(actor: User, case: Case) -> bool:
@@ -353,7 +362,7 @@ def _not_now(stay: Stay) -> ValidationError:
 
 
 def stay_confirm(*, actor: User, stay: Stay) -> Stay:
-    """A coordinator of the option's organisation confirms a requested (or waiting) stay.
+    """The option's coordinator (see `stay_writable_by`) confirms a requested (or waiting) stay.
 
     Capacity: on every night of the stay, the confirmed stays at the option plus this one must fit in
     `beds_per_night`. When a night is full the stay stays as it was and a ValidationError names the night; the
@@ -364,8 +373,7 @@ def stay_confirm(*, actor: User, stay: Stay) -> Stay:
     option's row is locked (select_for_update) before counting, in the same transaction as the update:
     confirmations at one option happen one after the other, whatever the timing.
     """
-    if not _is_coordinator(actor, stay.option):
-        raise PermissionDenied(_("Only a coordinator of the organisation of this respite option can do this."))
+    _check_decides(actor, stay)
     with transaction.atomic():
         option, locked = _locked(stay)
         if locked.status not in (Stay.Status.REQUESTED, Stay.Status.WAITING):
@@ -389,14 +397,13 @@ def stay_confirm(*, actor: User, stay: Stay) -> Stay:
 
 
 def stay_wait(*, actor: User, stay: Stay) -> Stay:
-    """A coordinator of the option's organisation puts a requested stay on the waiting list (for when a bed frees).
+    """The option's coordinator puts a requested stay on the waiting list (for when a bed frees).
     Whoever asked for the stay and the parents with custody get a notice after commit.
 
     Races: the stay row is locked (select_for_update, after the option row as everywhere here) so a cancellation
     or a confirmation at the same time is not overwritten.
     """
-    if not _is_coordinator(actor, stay.option):
-        raise PermissionDenied(_("Only a coordinator of the organisation of this respite option can do this."))
+    _check_decides(actor, stay)
     with transaction.atomic():
         _option, locked = _locked(stay)
         if locked.status != Stay.Status.REQUESTED:
@@ -413,13 +420,12 @@ def stay_wait(*, actor: User, stay: Stay) -> Stay:
 
 
 def stay_refuse(*, actor: User, stay: Stay, reason: str) -> Stay:
-    """A coordinator of the option's organisation refuses a requested or waiting stay, with a reason. Whoever asked
+    """The option's coordinator refuses a requested or waiting stay, with a reason. Whoever asked
     for the stay and the parents with custody get a notice (without the reason) after commit.
 
     Races: as in `stay_wait`, the option and stay rows are locked so a decision at the same time is not lost.
     """
-    if not _is_coordinator(actor, stay.option):
-        raise PermissionDenied(_("Only a coordinator of the organisation of this respite option can do this."))
+    _check_decides(actor, stay)
     reason = reason.strip()
     if not reason:
         raise ValidationError({"reason": _("Write down why, in a few words.")})

@@ -244,14 +244,14 @@ def stay_create(request: HttpRequest, pk: int) -> HttpResponse:
 def stay_detail(request: HttpRequest, pk: int, form: DecideForm | None = None, full: bool = False) -> HttpResponse:
     stay = selectors.stay_get_for(request.user, pk)
     _log_stay(request, stay)
-    coordinates = stay.option.organisation_id in organisation_ids_where(request.user, Role.COORDINATOR)
+    decides = selectors.stay_writable_by(request.user).filter(pk=stay.pk).exists()
     undecided = stay.status in (Stay.Status.REQUESTED, Stay.Status.WAITING)
     context = {
         "stay": stay,
         "nights": len(stay.nights),
         "position": selectors.waiting_position(stay),
-        "can_decide": coordinates and undecided,
-        "can_wait": coordinates and stay.status == Stay.Status.REQUESTED,
+        "can_decide": decides and undecided,
+        "can_wait": decides and stay.status == Stay.Status.REQUESTED,
         # Everyone who sees a stay may cancel it (respite_services.stay_cancel checks again).
         "can_cancel": stay.status in services.LIVE_STATUSES,
         "form": form or DecideForm(),

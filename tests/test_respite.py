@@ -552,6 +552,47 @@ def test_without_a_named_coordinator_every_coordinator_hears(
     assert sorted(m.to[0] for m in mailoutbox) == sorted(everyone)
 
 
+@pytest.mark.parametrize("action", ["confirm", "wait", "refuse"])
+def test_a_colleague_does_not_decide_on_the_stays_of_an_option_with_a_named_coordinator(
+    world: World, action: str
+) -> None:
+    named = user_with_role(Role.COORDINATOR, world.organisation, first_name="Ineke")
+    stay = request(world, stay_house(world, coordinator=named))
+    call = {
+        "confirm": lambda actor: services.stay_confirm(actor=actor, stay=stay),
+        "wait": lambda actor: services.stay_wait(actor=actor, stay=stay),
+        "refuse": lambda actor: services.stay_refuse(actor=actor, stay=stay, reason="Nee"),
+    }[action]
+    with pytest.raises(PermissionDenied, match="Only the coordinator of this respite option decides"):
+        call(world.coordinator)
+    assert fresh(stay).status == Stay.Status.REQUESTED
+    # The colleague still sees the stay, and may still cancel it; only the deciding is the named coordinator's.
+    assert selectors.stay_get_for(world.coordinator, stay.pk) == stay
+    with pytest.raises(PermissionDenied):
+        selectors.stay_get_for(world.coordinator, stay.pk, write=True)
+    assert selectors.stays_to_decide(world.coordinator) == ([], [])
+    assert selectors.stays_to_decide(named)[0] == [stay]
+    assert call(named).status != Stay.Status.REQUESTED
+
+
+@pytest.mark.parametrize("why", ["none named", "left the role", "account closed"])
+def test_without_a_named_coordinator_every_coordinator_decides(world: World, why: str) -> None:
+    named = user_with_role(Role.COORDINATOR, world.organisation, first_name="Ineke")
+    option = stay_house(world, coordinator=named)
+    if why == "none named":
+        RespiteOption.objects.filter(pk=option.pk).update(coordinator=None)
+    elif why == "left the role":
+        named.roles.all().delete()
+    else:
+        type(named).objects.filter(pk=named.pk).update(is_active=False)
+    stay = request(world, fresh_option(option))
+    assert selectors.stays_to_decide(world.coordinator)[0] == [stay]
+    assert services.stay_confirm(actor=world.coordinator, stay=stay).status == Stay.Status.CONFIRMED
+    # A coordinator of another organisation never decides, named or not.
+    stranger = user_with_role(Role.COORDINATOR, world.other_organisation)
+    assert not selectors.stay_writable_by(stranger).exists()
+
+
 def test_the_migration_names_the_first_coordinator_where_there_is_one(world: World) -> None:
     from importlib import import_module
 

@@ -164,12 +164,15 @@ VIEWS = [
         expect(HIDDEN, parent=OK, professional=OK, coordinator=OK),
         expect(HIDDEN, outsider=OK),
     ),
-    (
-        "decide",
-        "post",
-        lambda s, own: reverse("respite:stay_decide", args=[s[own].pk]),
-        expect(HIDDEN, parent=FORBIDDEN, professional=FORBIDDEN, coordinator=REDIRECT),
-        expect(HIDDEN, outsider=FORBIDDEN),
+    *(
+        (
+            name,
+            "post",
+            lambda s, own: reverse("respite:stay_decide", args=[s[own].pk]),
+            expect(HIDDEN, parent=FORBIDDEN, professional=FORBIDDEN, coordinator=REDIRECT),
+            expect(HIDDEN, outsider=FORBIDDEN),
+        )
+        for name in ("decide-wait", "decide-confirm", "decide-refuse")
     ),
     (
         "cancel-page",
@@ -211,6 +214,13 @@ VIEWS = [
 ]
 
 
+DECISIONS = {
+    "decide-wait": {"decision": "wait"},
+    "decide-confirm": {"decision": "confirm"},
+    "decide-refuse": {"decision": "refuse", "reason": "Geen plek"},
+}
+
+
 def _token(stays: dict[bool, Stay]) -> str:
     volunteer = Volunteer.objects.get(respite_options__isnull=False)
     return HostCalendarFeed.objects.get_or_create(volunteer=volunteer, defaults={"token": "t" * 43})[0].token
@@ -229,7 +239,7 @@ def test_view_answers_each_role(
     expected: int,
 ) -> None:
     client.force_login(world.by_role(persona))
-    data = {"decision": "wait"} if name == "decide" else {}
+    data = DECISIONS.get(name, {})
     response = getattr(client, method)(url(stays, own), data)
     assert response.status_code == expected
 
@@ -448,6 +458,19 @@ def test_confirming_tells_the_family(
         # A notice carries no personal details: no child's name, just a link.
         assert "Sanne" not in mail.body + mail.subject
         assert reverse("respite:stay_detail", args=[stay.pk]) in mail.body
+
+
+def test_a_colleague_of_the_named_coordinator_sees_the_stay_but_does_not_decide(
+    world: World, option: RespiteOption, client: Client
+) -> None:
+    stay = book(world, option)
+    client.force_login(user_with_role(Role.COORDINATOR, world.organisation))
+    page = client.get(reverse("respite:stay_detail", args=[stay.pk])).content.decode()
+    assert "Sanne" in page
+    assert reverse("respite:stay_decide", args=[stay.pk]) not in page
+    response = client.post(reverse("respite:stay_decide", args=[stay.pk]), {"decision": "confirm"})
+    assert response.status_code == 403
+    assert Stay.objects.get().status == Stay.Status.REQUESTED
 
 
 @pytest.mark.parametrize(("decision", "status"), [("wait", "waiting"), ("refuse", "refused")])
