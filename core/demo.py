@@ -6,6 +6,7 @@ Loading is idempotent: every object is found by a stable key before it is made, 
 from __future__ import annotations
 
 import random
+from collections import Counter
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
@@ -1020,11 +1021,16 @@ def _history(municipalities: dict[str, Municipality]) -> bool:
         match.request_id = match.request.pk
     _bulk_create_dated(SupportFamilyMatch, matches, "created_at")
 
+    # Closed for bookings: nobody coordinates this made-up house, so no demo login could book it or decide.
     option = RespiteOption.objects.create(
-        kind=RespiteOption.Kind.STAY_HOUSE, name="Voorbeeld-logeerhuis", organisation=organisation, beds_per_night=3
+        kind=RespiteOption.Kind.STAY_HOUSE,
+        name="Voorbeeld-logeerhuis",
+        organisation=organisation,
+        beds_per_night=3,
+        active=False,
     )
     RespiteOption.objects.filter(pk=option.pk).update(created_at=_noon(start))
-    stays = []
+    stays, beds_taken = [], Counter[date]()
     for i in respite:
         arrival = min(opened[i] + timedelta(days=rng.randrange(10, 60)), today + timedelta(days=20))
         stay = Stay(
@@ -1033,7 +1039,14 @@ def _history(municipalities: dict[str, Municipality]) -> bool:
             arrival=arrival,
             departure=arrival + timedelta(days=rng.randrange(1, 5)),
             status=rng.choice([Stay.Status.CONFIRMED] * 4 + [Stay.Status.CANCELLED]),
+            requested_by=staff,
         )
+        # As stay_confirm would: a stay that finds a night full is refused, so no night holds more than the beds.
+        if stay.status == Stay.Status.CONFIRMED:
+            if any(beds_taken[night] >= option.beds_per_night for night in stay.nights):
+                stay.status, stay.refusal_reason = Stay.Status.REFUSED, "Voorbeeld: geen bed vrij"
+            else:
+                beds_taken.update(stay.nights)
         stay.created_at = _noon(arrival - timedelta(days=rng.randrange(3, 30)))
         stays.append(stay)
     _bulk_create_dated(Stay, stays, "created_at")
