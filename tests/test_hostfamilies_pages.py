@@ -74,6 +74,15 @@ VIEWS = [
         expect(FORBIDDEN, professional=OK, coordinator=OK, outsider=OK),
         expect(FORBIDDEN, professional=OK, coordinator=OK, outsider=OK),
     ),
+    # A new request for the persona's own case, or for the foreign one (POST_DATA): only who works on that case
+    # makes one; anyone else who may make requests gets the form back with an error.
+    (
+        "request create (post)",
+        "post",
+        lambda m, own: reverse("hostfamilies:request_create"),
+        expect(FORBIDDEN, professional=REDIRECT, coordinator=REDIRECT, outsider=OK),
+        expect(FORBIDDEN, professional=OK, coordinator=OK, outsider=REDIRECT),
+    ),
     (
         "request",
         "get",
@@ -102,6 +111,14 @@ VIEWS = [
         expect(HIDDEN, parent=REDIRECT, volunteer=REDIRECT, professional=REDIRECT, coordinator=REDIRECT),
         expect(HIDDEN, outsider=REDIRECT),
     ),
+    # Only the coordinator starts the introduction visits; the other parties of the match are refused.
+    (
+        "move introduce",
+        "post",
+        lambda m, own: reverse("hostfamilies:match_move", args=[m[own].pk]),
+        expect(HIDDEN, parent=FORBIDDEN, volunteer=FORBIDDEN, professional=FORBIDDEN, coordinator=REDIRECT),
+        expect(HIDDEN, outsider=FORBIDDEN),
+    ),
 ]
 
 
@@ -117,10 +134,26 @@ def test_view_answers_each_role(
     own: bool,
     expected: int,
 ) -> None:
+    data = POST_DATA[name](world, own) if name in POST_DATA else {}
+    before = SupportRequest.objects.count(), list(SupportFamilyMatch.objects.values_list("state", flat=True))
     client.force_login(world.by_role(persona))
-    data = {"move": "stop", "reason": "We stoppen"} if name == "move" else {}
     response = getattr(client, method)(url(matches, own), data)
     assert response.status_code == expected
+    if name in POST_DATA and expected != REDIRECT:
+        after = SupportRequest.objects.count(), list(SupportFamilyMatch.objects.values_list("state", flat=True))
+        assert after == before, "a refused write changes nothing"
+
+
+POST_DATA: dict[str, Callable[[World, bool], dict[str, Any]]] = {
+    "request create (post)": lambda w, own: {
+        "case": (w.case if own else w.foreign_case).pk,
+        "organisation": w.organisation.pk,
+        "what_for": "Een weekend per maand",
+        "wishes": "",
+    },
+    "move": lambda w, own: {"move": "stop", "reason": "We stoppen"},
+    "move introduce": lambda w, own: {"move": "introduce"},
+}
 
 
 def test_a_request_is_walked_to_the_trial_period_through_the_pages(world: World, client: Client) -> None:

@@ -59,6 +59,8 @@ def person_url(name: str) -> Callable[[World, bool], str]:
 
 WRITERS_OWN = expect(HIDDEN, young_person_user=OK, parent=FORBIDDEN, professional=OK, coordinator=OK)
 WRITERS_FOREIGN = expect(HIDDEN, outsider=OK)
+WRITES_OWN = expect(HIDDEN, young_person_user=REDIRECT, parent=FORBIDDEN, professional=REDIRECT, coordinator=REDIRECT)
+WRITES_FOREIGN = expect(HIDDEN, outsider=REDIRECT)
 
 VIEWS: list[tuple[str, str, Callable[[World, bool], str], dict[str, int], dict[str, int]]] = [
     (
@@ -92,7 +94,47 @@ VIEWS: list[tuple[str, str, Callable[[World, bool], str], dict[str, int], dict[s
         expect(HIDDEN, young_person_user=FORBIDDEN, parent=FORBIDDEN, professional=OK, coordinator=OK),
         WRITERS_FOREIGN,
     ),
+    # The writes, each with valid data (POST_DATA): a writer is sent on, everyone else changes nothing.
+    (
+        "add (post)",
+        "post",
+        lambda w, own: reverse("youth:networkperson_add", args=[yp(w, own)]),
+        WRITES_OWN,
+        WRITES_FOREIGN,
+    ),
+    ("change (post)", "post", person_url("youth:networkperson_change"), WRITES_OWN, WRITES_FOREIGN),
+    (
+        "choice (post)",
+        "post",
+        lambda w, own: reverse("youth:mentorchoice_edit", args=[yp(w, own)]),
+        WRITES_OWN,
+        WRITES_FOREIGN,
+    ),
+    (
+        "search (post)",
+        "post",
+        lambda w, own: reverse("youth:networksearch_record", args=[yp(w, own)]),
+        expect(HIDDEN, young_person_user=FORBIDDEN, parent=FORBIDDEN, professional=REDIRECT, coordinator=REDIRECT),
+        WRITES_FOREIGN,
+    ),
 ]
+
+
+def _choice(world: World, own: bool) -> dict[str, Any]:
+    return {"rank_1": person(world, "Oma", own=own).pk}
+
+
+PERSON = {"first_name": "Karin", "relation": "family", "closeness": "1", "trusted": "yes", "note": ""}
+POST_DATA: dict[str, Callable[[World, bool], dict[str, Any]]] = {
+    "add (post)": lambda w, own: PERSON,
+    "change (post)": lambda w, own: PERSON,
+    "choice (post)": _choice,
+    "search (post)": lambda w, own: {
+        "searched_on": timezone.localdate().isoformat(),
+        "with_whom": "Sanne",
+        "outcome": "Niemand gevonden.",
+    },
+}
 
 
 @pytest.mark.parametrize(("name", "method", "url", "persona", "own", "expected"), role_matrix(VIEWS))
@@ -100,9 +142,14 @@ def test_view_answers_each_role(
     world: World, client: Client, name: str, method: str, url: Callable, persona: str, own: bool, expected: int
 ) -> None:
     address = url(world, own)
+    data = POST_DATA[name](world, own) if name in POST_DATA else {}
+    before = NetworkPerson.objects.count(), MentorChoice.objects.count(), NetworkSearch.objects.count()
     client.force_login(world.by_role(persona))
-    response = getattr(client, method)(address)
+    response = getattr(client, method)(address, data)
     assert response.status_code == expected
+    if name in POST_DATA and expected != REDIRECT:
+        after = NetworkPerson.objects.count(), MentorChoice.objects.count(), NetworkSearch.objects.count()
+        assert after == before, "a refused write changes nothing"
 
 
 @pytest.mark.parametrize(("name", "method", "url"), [(v[0], v[1], v[2]) for v in VIEWS])
