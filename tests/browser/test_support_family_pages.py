@@ -1,11 +1,19 @@
-"""Support-family pages in the browser: the coordinator's overview, a request and a match, axe-clean."""
+"""Support-family pages in the browser, axe-clean: the coordinator's overview, a request and a match; the intake
+filled in by the professional and corrected by the parent."""
 
 from __future__ import annotations
 
-import pytest
-from playwright.sync_api import Page, expect
+from datetime import timedelta
 
-from tests.browser.conftest import AssertAccessible, LoginAs
+import pytest
+from django.utils import timezone
+from playwright.sync_api import Browser, Page, expect
+
+from accounts.models import User
+from core.demo import VOLUNTEER_CENTRE
+from hostfamilies.models import SupportRequest
+from tests.browser.conftest import TIMEOUT_MS, AssertAccessible, LoginAs
+from youth.models import Case, CaseAssignment, Guardianship, YoungPerson
 
 pytestmark = pytest.mark.browser
 
@@ -25,3 +33,85 @@ def test_coordinator_follows_the_demo_match(
     page.get_by_role("button", name="De koppeling voortzetten na de proefperiode").click()
     expect(page.locator(".error-summary")).to_be_visible()
     assert_accessible(page)
+
+
+def _lieke_gets_a_case() -> Case:
+    """Marieke's youngest, Lieke, gets a case with Lisa: a family with no request yet."""
+    marieke = User.objects.get(email__startswith="marieke@")
+    sanne = YoungPerson.objects.get(first_name="Sanne", last_name="de Vries")
+    lieke = YoungPerson.objects.create(
+        first_name="Lieke",
+        last_name="de Vries",
+        date_of_birth=timezone.localdate() - timedelta(days=8 * 365),
+        residence_municipality=sanne.residence_municipality,
+        paying_municipality=sanne.paying_municipality,
+        home_place="Leiden",
+        latitude=sanne.latitude,
+        longitude=sanne.longitude,
+        languages=["nl"],
+    )
+    Guardianship.objects.create(young_person=lieke, guardian=marieke, has_custody=True)
+    case = Case.objects.create(
+        young_person=lieke, organisation=sanne.cases.get().organisation, opened_on=timezone.localdate()
+    )
+    CaseAssignment.objects.create(case=case, professional=User.objects.get(email__startswith="lisa@"), is_lead=True)
+    return case
+
+
+def test_the_professional_fills_in_the_intake_and_the_parent_corrects_it(
+    browser: Browser, demo_world: str, login_as: LoginAs, assert_accessible: AssertAccessible
+) -> None:
+    case = _lieke_gets_a_case()
+    lisa, marieke = (browser.new_context(locale="nl-NL") for _i in range(2))
+    try:
+        page = lisa.new_page()
+        page.set_default_timeout(TIMEOUT_MS)
+        login_as(page, "lisa")
+        page.get_by_role("link", name="Steungezinnen").click()
+        page.get_by_role("link", name="Steungezin aanvragen").click()
+        assert_accessible(page)
+        # Sent without what it is for, and with a word among the ages: both are named, nothing is saved.
+        page.get_by_label("Voor welk gezin (traject)").select_option(label=str(case))
+        page.get_by_label("Organisatie die een steungezin zoekt").select_option(label=VOLUNTEER_CENTRE)
+        page.get_by_label("Leeftijden van broers en zussen die meekomen").fill("14, tien")
+        page.get_by_role("button", name="Op de wachtlijst zetten").click()
+        summary = page.locator(".error-summary")
+        expect(summary).to_contain_text("Waarvoor heeft het gezin steun nodig?")
+        expect(summary).to_contain_text("Schrijf alleen leeftijden in hele getallen")
+        assert_accessible(page)
+        assert not SupportRequest.objects.filter(case__young_person__first_name="Lieke").exists()
+
+        page.get_by_label("Waarvoor heeft het gezin steun nodig?").fill("Een weekend per maand rust voor moeder.")
+        page.get_by_label("Leeftijden van broers en zussen die meekomen").fill("14, 17")
+        page.get_by_label("Logeren in het weekend").check()
+        page.get_by_label("Hoe vaak").select_option(label="één keer per maand")
+        page.get_by_role("button", name="Op de wachtlijst zetten").click()
+        expect(page.locator(".messages")).to_contain_text("De aanvraag staat op de wachtlijst.")
+        expect(page.get_by_role("heading", level=1)).to_have_text("Steungezin voor Lieke")
+        assert_accessible(page)
+
+        # Marieke reads what was written down about her family, and corrects it: Lieke is allergic to the cat.
+        page = marieke.new_page()
+        page.set_default_timeout(TIMEOUT_MS)
+        login_as(page, "marieke")
+        page.get_by_role("link", name="Steungezinnen").click()
+        page.get_by_role("link", name="Lieke: Een weekend per maand rust voor moeder.").click()
+        expect(page.locator("dl.facts")).to_contain_text("14, 17")
+        page.get_by_role("link", name="Iets verbeteren of aanvullen").click()
+        assert_accessible(page)
+        page.get_by_label("Een kind is allergisch voor huisdieren").check()
+        page.get_by_label("Plaats waar het gezin woont").fill("")
+        page.get_by_role("button", name="Opslaan").click()
+        expect(page.locator(".error-summary")).to_contain_text("Plaats waar het gezin woont")
+        assert_accessible(page)
+        page.get_by_label("Plaats waar het gezin woont").fill("Leiden")
+        page.get_by_role("button", name="Opslaan").click()
+        expect(page.locator(".messages")).to_contain_text("Opgeslagen. Bedankt voor het nakijken.")
+        expect(page.locator("dl.facts")).to_contain_text("Een kind is allergisch voor huisdieren")
+        assert_accessible(page)
+    finally:
+        lisa.close()
+        marieke.close()
+    recorded = SupportRequest.objects.get(case__young_person__first_name="Lieke")
+    assert (recorded.other_children_ages, recorded.pet_allergy, recorded.home_place) == ([14, 17], True, "Leiden")
+    assert recorded.updated_by == User.objects.get(email__startswith="marieke@")
