@@ -217,6 +217,7 @@ class Referral(models.Model):
     )
     state = models.CharField(_("status"), max_length=20, choices=State.choices, default=State.PROPOSED)
     agreed_on = models.DateField(_("agreed with the family on"), null=True, blank=True)
+    declined_reason = models.CharField(_("why the family did not want it"), max_length=300, blank=True)
     first_contact_on = models.DateField(_("first contact on"), null=True, blank=True)
     week4 = models.CharField(_("taking part after 4 weeks"), max_length=10, choices=Answer.choices, blank=True)
     week4_reason = models.CharField(_("reason"), max_length=300, blank=True)

@@ -15,7 +15,7 @@ import unicodedata
 from dataclasses import dataclass
 from datetime import date
 
-from django.db.models import Prefetch, Q, QuerySet
+from django.db.models import Count, Prefetch, Q, QuerySet
 from django.utils import timezone
 
 from accounts.models import Role
@@ -238,13 +238,44 @@ def referral_get_for(user: AnyUser, pk: int, write: bool = False) -> Referral:
     return object_get_for(referral_visible_to(user), referral_writable_by(user), pk, write=write)
 
 
-def broker_candidates(request: BrokerRequest) -> list[Volunteer]:
-    """The social brokers of the case's organisation who can take the request now (`volunteer_readiness`)."""
-    from volunteers.selectors import volunteer_readiness
+def _ready_brokers(brokers: QuerySet[Volunteer]) -> list[Volunteer]:
+    """Those of `brokers` who can take a request now (`volunteer_readiness`): a broker's places are taken by their
+    open broker requests and any support-family matches. A constant number of queries."""
+    from hostfamilies.selectors import open_match_counts
+    from volunteers.selectors import volunteer_readiness, with_readiness_data
 
-    brokers = Volunteer.objects.filter(
-        organisation_id=request.case.organisation_id,
-        status=Volunteer.Status.ACTIVE,
-        roles__kind=VolunteerKind.SOCIAL_BROKER,
-    ).select_related("user")
-    return [broker for broker in brokers.distinct() if volunteer_readiness(broker).matchable]
+    found = list(with_readiness_data(brokers))
+    ids = [broker.pk for broker in found]
+    matches = open_match_counts(ids)
+    links = dict(
+        BrokerRequest.objects.filter(broker_id__in=ids, ended_on__isnull=True)
+        .order_by()
+        .values("broker_id")
+        .annotate(n=Count("pk"))
+        .values_list("broker_id", "n")
+    )
+    return [
+        broker
+        for broker in found
+        if volunteer_readiness(broker, open_matches=matches[broker.pk] + links.get(broker.pk, 0)).matchable
+    ]
+
+
+def _brokers_of(organisation_id: int) -> QuerySet[Volunteer]:
+    return (
+        Volunteer.objects.filter(
+            organisation_id=organisation_id, status=Volunteer.Status.ACTIVE, roles__kind=VolunteerKind.SOCIAL_BROKER
+        )
+        .distinct()
+        .order_by("user__first_name", "user__last_name", "pk")
+    )
+
+
+def broker_candidates(request: BrokerRequest) -> list[Volunteer]:
+    """The social brokers of the case's organisation who can take the request now."""
+    return _ready_brokers(_brokers_of(request.case.organisation_id))
+
+
+def broker_can_take(request: BrokerRequest, broker: Volunteer) -> bool:
+    """Whether `broker` is one of `broker_candidates(request)`, checking only that broker."""
+    return bool(_ready_brokers(_brokers_of(request.case.organisation_id).filter(pk=broker.pk)))

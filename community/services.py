@@ -234,6 +234,13 @@ def resource_import(*, actor: User, organisation: Organisation, content: bytes) 
 # and a move locks the referral row (two clicks make one move); one open request per case is a constraint.
 
 
+def _check_length(text: str, limit: int) -> None:
+    if len(text) > limit:
+        raise ValidationError(
+            _("Use at most %(limit)s characters (now %(count)s).") % {"limit": limit, "count": len(text)}
+        )
+
+
 def brokerrequest_ask(*, user: User, case: Case, purpose: str) -> BrokerRequest:
     """A professional on the case (or a coordinator of its organisation) asks for a social broker. `purpose` is
     what for, in plain words. Refused when the case is closed or already has an open request."""
@@ -244,10 +251,7 @@ def brokerrequest_ask(*, user: User, case: Case, purpose: str) -> BrokerRequest:
     text = purpose.strip()
     if not text:
         raise ValidationError(_("Say in a few words what the broker should help with."))
-    if len(text) > 1000:
-        raise ValidationError(
-            _("Use at most %(limit)s characters (now %(count)s).") % {"limit": 1000, "count": len(text)}
-        )
+    _check_length(text, 1000)
     with transaction.atomic():
         locked = Case.objects.select_for_update().get(pk=case.pk)
         if not locked.is_open:
@@ -258,9 +262,10 @@ def brokerrequest_ask(*, user: User, case: Case, purpose: str) -> BrokerRequest:
 
 
 def brokerrequest_link(*, user: User, request: BrokerRequest, broker: Volunteer) -> BrokerRequest:
-    """A coordinator of the case's organisation links a matchable social broker of that organisation (a
-    candidate from `broker_candidates`). Locks the request row, so two coordinators cannot link two brokers."""
-    from community.selectors import broker_candidates
+    """A coordinator of the case's organisation links a matchable social broker of that organisation (one of
+    `broker_candidates`). Locks the request row, so two coordinators cannot link two brokers, and then the broker's
+    row, so two links at once cannot both take the broker's last place."""
+    from community.selectors import broker_can_take
 
     if request.case.organisation_id not in organisation_ids_where(user, Role.COORDINATOR):
         raise PermissionDenied
@@ -270,7 +275,8 @@ def brokerrequest_link(*, user: User, request: BrokerRequest, broker: Volunteer)
             raise ValidationError(_("This request has ended."))
         if locked.broker_id is not None:
             raise ValidationError(_("A broker is already linked to this request."))
-        if broker.pk not in {candidate.pk for candidate in broker_candidates(locked)}:
+        Volunteer.objects.select_for_update().filter(pk=broker.pk).first()
+        if not broker_can_take(locked, broker):
             raise ValidationError(
                 _("This volunteer cannot be linked: they are not a ready social broker of this organisation.")
             )
@@ -301,10 +307,9 @@ def brokerrequest_end(*, user: User, request: BrokerRequest, reason: str) -> Bro
 
 def brokerrequests_end_for_case(*, case: Case) -> int:
     """End the open request of a case that closes (reason "case closed"); returns how many ended."""
-    with transaction.atomic():
-        return BrokerRequest.objects.filter(case=case, ended_on__isnull=True).update(
-            ended_on=case.closed_on or timezone.localdate(), end_reason=BrokerRequest.EndReason.CASE_CLOSED
-        )
+    return BrokerRequest.objects.filter(case=case, ended_on__isnull=True).update(
+        ended_on=case.closed_on or timezone.localdate(), end_reason=BrokerRequest.EndReason.CASE_CLOSED
+    )
 
 
 def referral_record(
@@ -359,10 +364,7 @@ def referral_move(
             raise ValidationError(_("Choose an answer: yes, no or stopped."))
         if key in step.reason_for and not reason:
             raise ValidationError(_("Give a reason."))
-        if len(reason) > 300:
-            raise ValidationError(
-                _("Use at most %(limit)s characters (now %(count)s).") % {"limit": 300, "count": len(reason)}
-            )
+        _check_length(reason, 300)
         if step.needs_date:
             if on is None:
                 raise ValidationError(_("Give the date."))
@@ -371,7 +373,7 @@ def referral_move(
         if move == "agree":
             locked.agreed_on = on
         elif move == "decline":
-            locked.week4_reason = reason
+            locked.declined_reason = reason
         elif move == "contact":
             if locked.agreed_on and on and on < locked.agreed_on:
                 raise ValidationError(_("The first contact cannot be before the family agreed."))

@@ -7,17 +7,20 @@ from datetime import timedelta
 
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import connection
 from django.http import Http404
-from django.utils import timezone
+from django.test.utils import CaptureQueriesContext
+from django.utils import timezone, translation
 
 from accounts.models import Role
 from community import selectors, services
 from community.models import BrokerRequest, Referral, Resource
 from community.states import MOVES, State, moves_from
 from tests.conftest import World
-from tests.factories import ready_volunteer, user_with_role
+from tests.factories import CaseFactory, assign, ready_volunteer, user_with_role
 from tests.test_community import data
 from volunteers.models import Volunteer, VolunteerKind
+from youth.models import Case
 
 TODAY = timezone.localdate()
 
@@ -30,6 +33,11 @@ def linked_request(world: World) -> tuple[BrokerRequest, Volunteer]:
     request = services.brokerrequest_ask(user=world.professional, case=world.case, purpose="Een sportclub vinden")
     broker = broker_for(world)
     return services.brokerrequest_link(user=world.coordinator, request=request, broker=broker), broker
+
+
+def other_case(world: World) -> Case:
+    """Another open case of the organisation, on which the world's professional works."""
+    return assign(CaseFactory(organisation=world.organisation), world.professional)
 
 
 def a_resource(world: World) -> Resource:
@@ -142,6 +150,43 @@ def test_every_ending(world: World, moves: list[tuple[str, dict[str, str]]], end
     for move, extra in moves:
         referral = services.referral_move(user=broker.user, referral=referral, move=move, on=TODAY, **extra)
     assert referral.state == end
+    # Each reason is kept where it belongs: why the family said no is no answer to a follow-up.
+    stored = Referral.objects.get(pk=referral.pk)
+    reasons = (stored.declined_reason, stored.week4_reason, stored.month3_reason)
+    assert (
+        reasons
+        == {
+            State.DECLINED: ("Geen tijd", "", ""),
+            State.NOT_TAKING_PART: ("", "Te ver", ""),
+            State.STOPPED: ("", "", "Verhuisd"),
+        }[end]
+    )
+
+
+def test_a_broker_whose_places_are_taken_is_no_candidate_and_cannot_be_linked(world: World) -> None:
+    request, broker = linked_request(world)
+    Volunteer.objects.filter(pk=broker.pk).update(capacity=1)
+    other = services.brokerrequest_ask(user=world.professional, case=other_case(world), purpose="Huiswerkhulp")
+    assert selectors.broker_candidates(other) == []
+    with translation.override("en"), pytest.raises(ValidationError, match="not a ready social broker"):
+        services.brokerrequest_link(user=world.coordinator, request=other, broker=broker)
+    assert BrokerRequest.objects.get(pk=other.pk).broker_id is None
+    # When the first request ends, the place is free again.
+    services.brokerrequest_end(user=world.professional, request=request, reason="done")
+    assert [b.pk for b in selectors.broker_candidates(other)] == [broker.pk]
+    assert services.brokerrequest_link(user=world.coordinator, request=other, broker=broker).broker_id == broker.pk
+
+
+def test_the_candidates_cost_the_same_queries_for_one_or_four_brokers(world: World) -> None:
+    request = services.brokerrequest_ask(user=world.professional, case=world.case, purpose="Een sportclub vinden")
+    broker_for(world)
+    with CaptureQueriesContext(connection) as one:
+        assert len(selectors.broker_candidates(request)) == 1
+    for _i in range(3):
+        broker_for(world)
+    with CaptureQueriesContext(connection) as four:
+        assert len(selectors.broker_candidates(request)) == 4
+    assert len(four) == len(one)
 
 
 def test_refused_moves_change_nothing(world: World) -> None:
