@@ -215,6 +215,7 @@ class AccessLogEntry(models.Model):
         SUPPORT_FAMILY = "support_family", _("support family request or match")
         NETWORK = "network", _("network map")
         MENTORSHIP = "mentorship", _("JIM mentorship")
+        SOCIAL_BROKER = "social_broker", _("request for a social broker or referral")
         # Figures about groups (insights): no young person's record is shown, so the row has no subject.
         INSIGHTS = "insights", _("figures about groups")
 

@@ -18,7 +18,7 @@ from datetime import date
 from django.db.models import Count, Prefetch, Q, QuerySet
 from django.utils import timezone
 
-from accounts.models import Role
+from accounts.models import Role, User
 from accounts.selectors import AnyUser, has_role, organisation_ids_where
 from community.models import REVIEW_AFTER, BrokerRequest, Referral, Resource, ResourceTheme
 from core.geo import Place, distance_km
@@ -201,7 +201,7 @@ def brokerrequest_visible_to(user: AnyUser) -> QuerySet[BrokerRequest]:
     if not user.is_authenticated:
         return BrokerRequest.objects.none()
     return BrokerRequest.objects.filter(Q(case__in=case_visible_to(user)) | Q(broker__user=user)).select_related(
-        "case__young_person", "case__organisation", "broker__user"
+        "case__young_person", "case__organisation", "broker__user", "broker__organisation", "asked_by"
     )
 
 
@@ -236,6 +236,64 @@ def referral_writable_by(user: AnyUser) -> QuerySet[Referral]:
 def referral_get_for(user: AnyUser, pk: int, write: bool = False) -> Referral:
     """One referral: 404 when invisible, 403 when visible but `write` is asked and not allowed."""
     return object_get_for(referral_visible_to(user), referral_writable_by(user), pk, write=write)
+
+
+def may_see_broker_requests(user: AnyUser) -> bool:
+    """Who has a page of broker requests: the people who can ask, link or read along, and active brokers."""
+    return has_role(user, Role.PROFESSIONAL, Role.COORDINATOR, Role.PARENT, Role.YOUNG_PERSON) or (
+        is_active_social_broker(user)
+    )
+
+
+@dataclass(frozen=True)
+class BrokerRequests:
+    """The overview: open requests still waiting for a broker (oldest first), open linked ones, and recently
+    ended ones; each request with `referral_count`."""
+
+    waiting: list[BrokerRequest]
+    linked: list[BrokerRequest]
+    ended: list[BrokerRequest]
+
+
+ENDED_SHOWN = 20
+
+
+def brokerrequests_overview(user: AnyUser) -> BrokerRequests:
+    """The user's visible requests, split for the overview. Two queries, whatever the number of requests."""
+    visible = brokerrequest_visible_to(user).annotate(referral_count=Count("referrals"))
+    open_requests = list(visible.filter(ended_on__isnull=True).order_by("asked_on", "pk"))
+    return BrokerRequests(
+        waiting=[r for r in open_requests if r.broker_id is None],
+        linked=[r for r in open_requests if r.broker_id is not None],
+        ended=list(visible.filter(ended_on__isnull=False).order_by("-ended_on", "-pk")[:ENDED_SHOWN]),
+    )
+
+
+def brokerrequest_of_case(user: AnyUser, case_id: int) -> BrokerRequest | None:
+    """The case's open request, or else its latest one, as far as the user may see it (for the case page)."""
+    return brokerrequest_visible_to(user).filter(case_id=case_id).order_by("ended_on", "-asked_on", "-pk").first()
+
+
+def custodial_parents(request: BrokerRequest) -> QuerySet[User]:
+    """The active parents and guardians with custody of the case's young person: for whom a referral can be."""
+    return User.objects.filter(
+        is_active=True,
+        guardianships__young_person_id=request.case.young_person_id,
+        guardianships__has_custody=True,
+    ).order_by("first_name", "pk")
+
+
+def referral_may_record(user: AnyUser, request: BrokerRequest) -> bool:
+    """Only the linked broker records referrals, and only while the request is open."""
+    return request.is_open and request.broker is not None and request.broker.user_id == user.pk
+
+
+def brokerrequest_access_basis(user: AnyUser, request: BrokerRequest) -> tuple[str, str] | None:
+    """The linked broker sees the young person through the request, not the case (for the access log); everyone
+    else through the case (None)."""
+    if request.broker is not None and request.broker.user_id == user.pk:
+        return Role.VOLUNTEER, request.broker.organisation.name
+    return None
 
 
 def _ready_brokers(brokers: QuerySet[Volunteer]) -> list[Volunteer]:

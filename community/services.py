@@ -21,7 +21,7 @@ from django.utils.translation import gettext as _
 from accounts.models import Municipality, Organisation, Role, User
 from accounts.selectors import organisation_ids_where
 from community.models import AGE_LIMIT, BrokerRequest, Category, Cost, Referral, Resource, ResourceTheme, Theme
-from community.selectors import organisation_ids_keeping, search_text_for
+from community.selectors import organisation_ids_keeping, referral_may_record, search_text_for
 from community.states import MOVES
 from core.geo import Place, geocode
 from volunteers.models import Volunteer
@@ -317,7 +317,7 @@ def referral_record(
 ) -> Referral:
     """The linked broker records a referral to a sociale-kaart entry for the young person or for a custodial
     parent of the case's young person. Starts as "proposed to the family"."""
-    if request.broker is None or request.broker.user_id != user.pk or not request.is_open:
+    if not referral_may_record(user, request):
         raise PermissionDenied
     if for_whom not in Referral.For.values:
         raise ValidationError(_("Choose for whom the referral is."))

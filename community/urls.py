@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from django.urls import path
 
-from community import views
+from community import broker_views, views
 
 app_name = "community"
 
@@ -16,4 +16,13 @@ urlpatterns = [
     path("<int:pk>/", views.resource_detail, name="detail"),
     path("<int:pk>/wijzigen/", views.resource_update, name="update"),
     path("<int:pk>/gecontroleerd/", views.resource_mark_checked, name="mark_checked"),
+    # The social broker's work: requests for a broker, and the referrals (verbindingen) the broker follows up.
+    path("makelaar/", broker_views.overview, name="brokerrequests"),
+    path("makelaar/vragen/<int:case_pk>/", broker_views.ask, name="brokerrequest_ask"),
+    path("makelaar/<int:pk>/", broker_views.request_detail, name="brokerrequest_detail"),
+    path("makelaar/<int:pk>/koppelen/", broker_views.link, name="brokerrequest_link"),
+    path("makelaar/<int:pk>/beeindigen/", broker_views.end, name="brokerrequest_end"),
+    path("makelaar/<int:pk>/verbinding/", broker_views.referral_create, name="referral_create"),
+    path("verbindingen/<int:pk>/", broker_views.referral_detail, name="referral_detail"),
+    path("verbindingen/<int:pk>/stap/", broker_views.referral_move, name="referral_move"),
 ]

@@ -7,7 +7,7 @@ from django.http import HttpRequest
 
 from accounts.models import Role
 from accounts.selectors import is_staff_user, role_names
-from community.selectors import is_active_social_broker
+from community.selectors import brokerrequest_visible_to, is_active_social_broker
 from hostfamilies.respite_selectors import respiteoption_hosted_by
 from messaging.selectors import unread_total_for
 
@@ -21,6 +21,8 @@ def dichtbij(request: HttpRequest) -> dict[str, Any]:
     respite = bool(roles & {Role.PROFESSIONAL, Role.COORDINATOR, Role.PARENT}) or (
         Role.VOLUNTEER in roles and respiteoption_hosted_by(user).exists()
     )
+    # One query, volunteers only; the sociale kaart itself also checks the broker's screening.
+    broker = Role.VOLUNTEER in roles and is_active_social_broker(user)
     return {
         "dichtbij_demo": settings.DICHTBIJ_DEMO,
         "menu_cases": bool(roles & {Role.PROFESSIONAL, Role.COORDINATOR}),
@@ -36,10 +38,13 @@ def dichtbij(request: HttpRequest) -> dict[str, Any]:
         ),
         # Figures about groups: analysts for their region, coordinators for their organisation.
         "menu_insights": bool(roles & {Role.ANALYST, Role.COORDINATOR}),
-        # The sociale kaart: professionals, coordinators and active social brokers (one query, volunteers only;
-        # the page itself also checks the broker's screening).
-        "menu_community": bool(roles & {Role.PROFESSIONAL, Role.COORDINATOR})
-        or (Role.VOLUNTEER in roles and is_active_social_broker(user)),
+        # The sociale kaart: professionals, coordinators and active social brokers.
+        "menu_community": bool(roles & {Role.PROFESSIONAL, Role.COORDINATOR}) or broker,
+        # The social broker's requests: who can ask or link, the brokers, and families who have a request (one
+        # query, parents and young people only).
+        "menu_brokers": bool(roles & {Role.PROFESSIONAL, Role.COORDINATOR})
+        or broker
+        or (bool(roles & {Role.PARENT, Role.YOUNG_PERSON}) and brokerrequest_visible_to(user).exists()),
         # Everyone who can be in a conversation; the unread count is one query.
         "menu_messages": bool(roles - {Role.ANALYST, Role.ADMIN}),
         "menu_unread": unread_total_for(user) if user and roles - {Role.ANALYST, Role.ADMIN} else 0,

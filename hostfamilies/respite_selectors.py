@@ -104,7 +104,7 @@ def _without_named_coordinator() -> Q:
         role=Role.COORDINATOR,
         organisation_id=OuterRef("organisation_id"),
     )
-    return Q(coordinator__isnull=True) | ~Exists(still_coordinates)
+    return Q(coordinator__isnull=True) | Q(~Exists(still_coordinates))
 
 
 def respiteoption_decided_by(user: AnyUser) -> QuerySet[RespiteOption]:

@@ -31,8 +31,7 @@ from hostfamilies.models import RespiteOption, Stay
 from hostfamilies.respite_forms import DecideForm, NewOptionForm, OptionForm, StayForm
 from volunteers.models import Volunteer
 from volunteers.selectors import volunteer_own
-from youth.models import Case
-from youth.selectors import case_access_role, case_writable_by
+from youth.selectors import case_access_bases
 
 MONTH = re.compile(r"(\d{4})-(\d{2})")
 
@@ -40,22 +39,11 @@ MONTH = re.compile(r"(\d{4})-(\d{2})")
 # Access log
 
 
-def _case_bases(request: HttpRequest, cases: list[Case]) -> dict[int, tuple[str, str]]:
-    """Per case: the role through which the user sees it. One query; cases must come with their organisation."""
-    works_on = set(case_writable_by(request.user).filter(pk__in=[c.pk for c in cases]).values_list("pk", flat=True))
-    return {
-        case.pk: (case_access_role(request.user, case), case.organisation.name)
-        if case.pk in works_on
-        else (Role.PARENT, "")
-        for case in cases
-    }
-
-
 def _log_stays(request: HttpRequest, stays: list[Stay], what: str) -> None:
     # A coordinator of the option sees the child through the stay, not through the case; the others through the case
     # (they work on it) or their custody of the child.
     coordinated = set(organisation_ids_where(request.user, Role.COORDINATOR))
-    by_case = _case_bases(request, [s.case for s in stays if s.option.organisation_id not in coordinated])
+    by_case = case_access_bases(request.user, [s.case for s in stays if s.option.organisation_id not in coordinated])
     accesslog_record_many(
         request=request,
         shown=(
@@ -235,7 +223,7 @@ def stay_create(request: HttpRequest, pk: int) -> HttpResponse:
             messages.success(request, _("Your request is sent. The coordinator decides and lets you know."))
             return redirect("respite:stay_detail", pk=stay.pk)
     choices = list(form.fields["case"].queryset)  # type: ignore[attr-defined]
-    bases = _case_bases(request, choices)
+    bases = case_access_bases(request.user, choices)
     accesslog_record_many(request=request, shown=((c.young_person_id, bases[c.pk]) for c in choices))
     return render(request, "hostfamilies/respite/stay_form.html", {"form": form, "option": option})
 

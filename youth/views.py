@@ -13,6 +13,7 @@ from django.views.decorators.http import require_POST
 from accounts.models import AccessLogEntry, Role
 from accounts.selectors import accesslogentry_visible_to, has_role, organisations_where
 from accounts.services import accesslog_record, accesslog_record_cases
+from community.selectors import brokerrequest_of_case
 from core.forms import add_service_errors
 from youth import selectors, services
 from youth.forms import CaseProfessionalForm, ConsentForm, GuardianAddForm, YoungPersonRegisterForm
@@ -83,6 +84,8 @@ def _case_page(request: HttpRequest, case: Case, form: CaseProfessionalForm | No
             if any(a.professional_id == request.user.pk for a in assignments) and case.closed_on is None
             else []
         ),
+        "broker_request": brokerrequest_of_case(request.user, case.pk),
+        "may_ask_broker": case.is_open and selectors.case_writable_by(request.user).filter(pk=case.pk).exists(),
     }
     return render(request, "youth/case_detail.html", context, status=400 if form is not None else 200)
 
