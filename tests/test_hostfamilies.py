@@ -24,7 +24,7 @@ from hostfamilies.selectors import (
 )
 from hostfamilies.states import ALL_PARTIES, MOVES, State
 from tests.conftest import PERSONAS, World
-from tests.factories import CaseFactory, VolunteerFactory, agreement_in_force
+from tests.factories import CaseFactory, VolunteerFactory, agreement_in_force, introduction_visits_record
 from volunteers.models import HomeVisit, Intake, Outcome, Reference, VogCheck, Volunteer, VolunteerKind
 from youth.models import Case
 
@@ -106,6 +106,9 @@ def advance(world: World, match: SupportFamilyMatch, state: str) -> SupportFamil
             # Continuing after the trial needs agreements that both families agreed to.
             agreement_in_force(match, world.coordinator)
         match = services.match_move(actor=actor, match=match, move=move, **extra)
+        if move == "introduce":
+            # The families say yes only after the introduction visits.
+            match = introduction_visits_record(match, world.coordinator)
     assert match.state == state
     return match
 
@@ -118,6 +121,7 @@ def test_the_whole_life_of_a_match(world: World, match: SupportFamilyMatch) -> N
     assert (match.state, request_status(match)) == (State.PROPOSED, SupportRequest.Status.MATCHED)
     match = services.match_move(actor=world.coordinator, match=match, move="introduce")
     assert match.state == State.INTRODUCTION
+    match = introduction_visits_record(match, world.coordinator)
     match = services.match_move(actor=world.parent, match=match, move="family_yes")
     # One yes is not enough: the match waits for the support family's.
     assert (match.state, match.family_yes_by) == (State.INTRODUCTION, world.parent)
