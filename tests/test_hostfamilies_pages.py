@@ -13,6 +13,7 @@ from django.utils import timezone
 from accounts.models import AccessLogEntry, Role
 from hostfamilies.models import SupportFamilyMatch, SupportRequest
 from hostfamilies.services import match_propose, supportrequest_create
+from hostfamilies.states import Visit
 from tests.conftest import World
 from tests.factories import OrganisationFactory, VolunteerFactory, user_with_role
 from tests.permissions import FORBIDDEN, HIDDEN, OK, REDIRECT, expect, role_matrix
@@ -144,8 +145,12 @@ def test_a_request_is_walked_to_the_trial_period_through_the_pages(world: World,
     response = client.post(reverse("hostfamilies:propose", args=[support_request.pk]), {"volunteer": family.pk})
     match = SupportFamilyMatch.objects.get()
     move = reverse("hostfamilies:match_move", args=[match.pk])
+    client.force_login(world.coordinator)
+    assert client.post(move, {"move": "introduce"}).status_code == 302
+    for visit in Visit.values:
+        url = reverse("hostfamilies:match_introduction_record", args=[match.pk, visit])
+        assert client.post(url, {f"visit-{visit}-on": TODAY.isoformat()}).status_code == 302
     for actor, step in [
-        (world.coordinator, "introduce"),
         (world.parent, "family_yes"),
         (world.volunteer, "host_yes"),
         (world.professional, "approve"),
