@@ -27,10 +27,12 @@ from hostfamilies.models import RespiteOption, Stay, SupportFamilyMatch, Support
 from hostfamilies.services import (
     match_agreement_agree,
     match_agreement_propose,
+    match_introduction_record,
     match_move,
     match_propose,
     supportrequest_create,
 )
+from hostfamilies.states import Visit
 from training.models import Course, CourseCompletion, Session
 from volunteers.models import (
     AvailabilitySlot,
@@ -473,6 +475,10 @@ def _match_walk(
         match = match_move(actor=actor, match=match, move=move)
         if move == until:
             break
+        if move == "introduce":
+            # Peter visits both families and brings them together before they can say yes.
+            for visit in Visit.values:
+                match = match_introduction_record(actor=coordinator, match=match, visit=visit, on=timezone.localdate())
     return match
 
 

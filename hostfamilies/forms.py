@@ -10,6 +10,7 @@ from accounts.models import Organisation
 from core.forms import DateInput
 from core.languages import SPOKEN_LANGUAGES
 from hostfamilies.models import SupportFamilyMatch, SupportRequest
+from hostfamilies.states import Visit
 from volunteers.models import Volunteer
 from youth.models import Case
 
@@ -131,3 +132,22 @@ class ReviewForm(forms.Form):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         kwargs.setdefault("prefix", "review")
         super().__init__(*args, **kwargs)
+
+
+class VisitForm(forms.Form):
+    """The day of one introduction visit (hostfamilies.services.match_introduction_record). The page has one form
+    per visit, so each has a prefix of its own and the field ids do not clash."""
+
+    LABELS = {
+        Visit.FAMILY: _("Date of the visit to the family"),
+        Visit.HOST: _("Date of the visit to the support family"),
+        Visit.MEETING: _("Date the two families met"),
+    }
+
+    on = forms.DateField(widget=DateInput())
+
+    def __init__(self, *args: Any, visit: str, **kwargs: Any) -> None:
+        kwargs.setdefault("prefix", f"visit-{visit}")
+        super().__init__(*args, **kwargs)
+        self.visit = visit
+        self.fields["on"].label = self.LABELS[Visit(visit)]

@@ -16,7 +16,7 @@ from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Organisation
-from hostfamilies.states import FINISHED_STATES, State
+from hostfamilies.states import FINISHED_STATES, State, Visit
 from volunteers.models import Volunteer
 from youth.models import Case
 
@@ -83,6 +83,14 @@ class SupportRequest(models.Model):
         return f"{self.case} – {self.what_for}"
 
 
+# For each introduction visit: the match's field with its date and the one with who recorded it.
+VISIT_FIELDS: dict[str, tuple[str, str]] = {
+    Visit.FAMILY: ("family_visited_on", "family_visit_recorded_by"),
+    Visit.HOST: ("host_visited_on", "host_visit_recorded_by"),
+    Visit.MEETING: ("families_met_on", "meeting_recorded_by"),
+}
+
+
 class SupportFamilyMatch(models.Model):
     class Outcome(models.TextChoices):
         REACHED = "reached", _("the goals were reached")
@@ -104,6 +112,35 @@ class SupportFamilyMatch(models.Model):
     ended_on = models.DateField(_("ended on"), null=True, blank=True)
     end_reason = models.TextField(_("reason for ending"), blank=True)
     outcome = models.CharField(_("outcome"), max_length=12, choices=Outcome.choices, blank=True)
+    # The introduction visits (states.Visit), each the day it happened and the coordinator who recorded it. Both
+    # families can say yes only once all three are recorded (services.match_introduction_record, match_move).
+    family_visited_on = models.DateField(_("the coordinator visited the family on"), null=True, blank=True)
+    family_visit_recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("visit to the family recorded by"),
+    )
+    host_visited_on = models.DateField(_("the coordinator visited the support family on"), null=True, blank=True)
+    host_visit_recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("visit to the support family recorded by"),
+    )
+    families_met_on = models.DateField(_("the two families met on"), null=True, blank=True)
+    meeting_recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("meeting of the families recorded by"),
+    )
     family_yes_at = models.DateTimeField(_("the family said yes at"), null=True, blank=True)
     # Who recorded the family's yes: a parent, or the professional on the family's behalf.
     family_yes_by = models.ForeignKey(
@@ -134,6 +171,15 @@ class SupportFamilyMatch(models.Model):
                 name="supportfamilymatch_one_open_per_request",
             ),
             models.CheckConstraint(condition=Q(trial_weeks__gte=1), name="supportfamilymatch_trial_weeks_positive"),
+            # Who recorded a visit is only known together with its date. (A date without a recorder is allowed: the
+            # recorder is SET_NULL when their account is removed, and the visit still happened.)
+            *(
+                models.CheckConstraint(
+                    condition=Q(**{f"{on}__isnull": False}) | Q(**{f"{by}__isnull": True}),
+                    name=f"supportfamilymatch_{visit}_visit_recorder_has_date",
+                )
+                for visit, (on, by) in VISIT_FIELDS.items()
+            ),
         ]
         indexes = [models.Index(fields=["volunteer", "state"], name="supportfamilymatch_vol_state")]
         verbose_name = _("support-family match")
@@ -145,6 +191,11 @@ class SupportFamilyMatch(models.Model):
     @property
     def is_open(self) -> bool:
         return self.state not in FINISHED_STATES
+
+    @property
+    def visits_recorded(self) -> bool:
+        """Whether all three introduction visits are recorded (the families may say yes only then)."""
+        return all(getattr(self, on) is not None for on, _by in VISIT_FIELDS.values())
 
 
 class MatchReview(models.Model):

@@ -13,19 +13,22 @@ propose a support family (`support_families_to_propose`).
 from __future__ import annotations
 
 from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import date
 
 from django.db.models import Count, Q, QuerySet
 
 from accounts.models import Role, User
 from accounts.selectors import AnyUser, organisation_ids_where
 from core.selectors import object_get_for
-from hostfamilies.models import MatchReview, SupportFamilyMatch, SupportRequest
-from hostfamilies.states import OPEN_STATES, Move, Party, State, moves_from
+from hostfamilies.models import VISIT_FIELDS, MatchReview, SupportFamilyMatch, SupportRequest
+from hostfamilies.states import OPEN_STATES, VISIT_RECORDERS, Move, Party, State, Visit, moves_from
 from volunteers.models import Volunteer, VolunteerKind
 from youth.models import CaseAssignment, Guardianship
 
 __all__ = [
     "OPEN_STATES",
+    "VisitRecord",
     "match_access_basis",
     "match_agreement_may_propose",
     "match_get_for",
@@ -34,6 +37,8 @@ __all__ = [
     "match_party_users",
     "match_reviews",
     "match_visible_to",
+    "match_visits",
+    "match_visits_may_record",
     "match_writable_by",
     "open_match_counts",
     "support_families_to_propose",
@@ -131,7 +136,10 @@ def match_writable_by(user: AnyUser) -> QuerySet[SupportFamilyMatch]:
 def match_get_for(user: AnyUser, pk: int, write: bool = False) -> SupportFamilyMatch:
     """One match: 404 when invisible to the user, 403 when `write` is asked and the user can make no move on it."""
     visible = match_visible_to(user).select_related(
-        "request__case__young_person", "request__organisation", "volunteer__user"
+        "request__case__young_person",
+        "request__organisation",
+        "volunteer__user",
+        *(by for _on, by in VISIT_FIELDS.values()),
     )
     return object_get_for(visible, match_writable_by(user), pk, write=write)
 
@@ -210,6 +218,30 @@ def match_reviews(match: SupportFamilyMatch) -> tuple[MatchReview | None, list[M
     reviews = list(match.reviews.select_related("recorded_by").order_by("-due_on", "-pk"))
     planned = next((review for review in reviews if review.held_on is None), None)
     return planned, [review for review in reviews if review.held_on is not None]
+
+
+@dataclass(frozen=True)
+class VisitRecord:
+    """One introduction visit as the match page shows it: not yet recorded when `on` is None."""
+
+    visit: Visit
+    on: date | None
+    recorded_by: User | None
+
+
+def match_visits(match: SupportFamilyMatch) -> list[VisitRecord]:
+    """The three introduction visits of the match, in the order they usually happen. No query when the match
+    comes from `match_get_for` (which joins who recorded them)."""
+    return [
+        VisitRecord(visit=Visit(visit), on=getattr(match, on), recorded_by=getattr(match, by))
+        for visit, (on, by) in VISIT_FIELDS.items()
+    ]
+
+
+def match_visits_may_record(parties: set[Party], state: str) -> bool:
+    """Whether someone taking part through `parties` may record introduction visits now: a coordinator of the
+    request's organisation, while the match is at the introduction step. Pure: the caller passes what it read."""
+    return state == State.INTRODUCTION and bool(parties & VISIT_RECORDERS)
 
 
 def open_match_counts(volunteer_ids: Iterable[int]) -> dict[int, int]:

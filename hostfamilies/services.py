@@ -22,7 +22,7 @@ from agreements.services import agreementversion_agree, agreementversion_propose
 from core.geo import geocode
 from core.languages import SPOKEN_LANGUAGES
 from core.notify import notify
-from hostfamilies.models import MatchReview, SupportFamilyMatch, SupportRequest
+from hostfamilies.models import VISIT_FIELDS, MatchReview, SupportFamilyMatch, SupportRequest
 from hostfamilies.selectors import (
     AGREEMENT_STATES,
     REVIEWERS,
@@ -31,7 +31,7 @@ from hostfamilies.selectors import (
     match_party_users,
     supportrequest_writable_by,
 )
-from hostfamilies.states import FINISHED_STATES, MOVES, OPEN_STATES, Move, Party, State
+from hostfamilies.states import FINISHED_STATES, MOVES, OPEN_STATES, VISIT_RECORDERS, Move, Party, State
 from messaging.services import conversations_follow_match
 from volunteers.models import Volunteer, VolunteerKind
 from volunteers.selectors import volunteer_readiness, with_readiness_data
@@ -237,6 +237,7 @@ def match_move(
     `ended_on` the day it ends or stops. The request stays matched while the match is open and after it ended,
     and waits again for a support family after a stop.
 
+    A yes (family_yes, host_yes) needs all three introduction visits recorded (`match_introduction_record`).
     Activating (trial → active) needs an agreement version in force (agreed by both families) and plans the first
     review, six months after the start, with its reminder. A match that ends or stops loses its planned review.
     The other parties get a notice (core.notify, after commit) when the match reaches a new step.
@@ -265,6 +266,14 @@ def match_move(
             raise ValidationError({"reason": _("Write down why, in a few words.")})
         if (step.needs_outcome or outcome) and outcome not in SupportFamilyMatch.Outcome.values:
             raise ValidationError({"outcome": _("Choose how it went: were the goals reached?")})
+        # Read under the match's lock, which match_introduction_record takes too.
+        if step.records_yes and not locked.visits_recorded:
+            raise ValidationError(
+                _(
+                    "The introduction visits must be recorded first: the visit to each family and the meeting of "
+                    "the two families."
+                )
+            )
         # Read under the match's lock; a version once in force never stops being in force, so this cannot go stale.
         if step.target == State.ACTIVE and not agreement_in_force_exists(locked):
             raise ValidationError(_("Make the agreements first and let both families agree."))
@@ -307,6 +316,61 @@ def match_move(
             )
             if locked.request.status == SupportRequest.Status.MATCHED:
                 locked.request.status = SupportRequest.Status.WAITING
+    return locked
+
+
+def match_introduction_record(*, actor: User, match: SupportFamilyMatch, visit: str, on: date) -> SupportFamilyMatch:
+    """Record the day of one introduction visit (`states.Visit`: the coordinator's visit to the family, to the
+    support family, or the meeting of the two families) and who recorded it; return the match as it is now.
+    Recording a visit again corrects its date.
+
+    PermissionDenied for anyone but a coordinator of the request's organisation (VISIT_RECORDERS); ValidationError
+    for an unknown visit, a match that is not at the introduction step, or a date in the future or before the day
+    the match was proposed (on the field "on"). When the last of the three is recorded, both families hear that
+    they can say yes.
+
+    Races: a yes is only recorded once all visits are (match_move reads them under the match's row lock), so the
+    match row is locked here too (select_for_update) and its state read again before anything is written.
+    """
+    if visit not in VISIT_FIELDS:
+        raise ValidationError(_("This visit does not exist."))
+    on_field, by_field = VISIT_FIELDS[visit]
+    with transaction.atomic():
+        locked = (
+            SupportFamilyMatch.objects.select_for_update(of=("self",))
+            .select_related("request__case", "volunteer")
+            .get(pk=match.pk)
+        )
+        if not match_parties(actor, locked) & VISIT_RECORDERS:
+            raise PermissionDenied(_("Only a coordinator of the organisation that handles this request can do this."))
+        if locked.state != State.INTRODUCTION:
+            raise ValidationError(
+                _("Visits are recorded during the introduction visits. The match is at this step: %(state)s.")
+                % {"state": locked.get_state_display()}
+            )
+        proposed_on = timezone.localdate(locked.created_at)
+        if on > timezone.localdate():
+            raise ValidationError({"on": _("This date is in the future.")})
+        if on < proposed_on:
+            raise ValidationError(
+                {
+                    "on": _("The match was proposed on %(date)s. Choose that day or a later one.")
+                    % {"date": proposed_on.strftime("%d-%m-%Y")}
+                }
+            )
+        was_complete = locked.visits_recorded
+        setattr(locked, on_field, on)
+        setattr(locked, by_field, actor)
+        locked.save(update_fields=[on_field, by_field, "updated_at"])
+        if locked.visits_recorded and not was_complete:
+            people = match_party_users(locked)
+            notify(
+                [*people[Party.PARENT], *people[Party.VOLUNTEER]],
+                notice=gettext_lazy(
+                    "The introduction visits are done. Both families can now say if they want to go on."
+                ),
+                path=_match_path(locked),
+            )
     return locked
 
 

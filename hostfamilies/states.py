@@ -2,7 +2,8 @@
 make it. Services apply it (hostfamilies/services.py), selectors ask it who may act; nothing else decides.
 
 proposed → introduction → both_yes → approved → trial → active → ended, and stopped from any open state.
-Both families record their own yes during the introduction; the match reaches both_yes with the second yes.
+During the introduction the coordinator records three visits (`Visit`): a visit to each family and the meeting of
+the two families. Then both families record their own yes; the match reaches both_yes with the second yes.
 """
 
 from __future__ import annotations
@@ -39,6 +40,19 @@ class Party(StrEnum):
     PROFESSIONAL = "professional"  # a professional assigned to the request's case
     PARENT = "parent"  # a parent or guardian with custody of the case's young person
     VOLUNTEER = "volunteer"  # the support family (the volunteer of the match)
+
+
+class Visit(models.TextChoices):
+    """The introduction visits (kennismaking) a coordinator records before the families say yes. Labels are read
+    as headings and field labels, so they start with a capital."""
+
+    FAMILY = "family", _("Visit to the family")
+    HOST = "host", _("Visit to the support family")
+    MEETING = "meeting", _("Meeting of the two families")
+
+
+# Who records the introduction visits: the coordinator visits both families and brings them together.
+VISIT_RECORDERS: frozenset[Party] = frozenset({Party.COORDINATOR})
 
 
 class Yes(StrEnum):

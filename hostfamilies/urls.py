@@ -15,6 +15,11 @@ urlpatterns = [
     path("aanvragen/<int:pk>/voorstellen/", views.propose, name="propose"),
     path("koppelingen/<int:pk>/", views.match_detail, name="match_detail"),
     path("koppelingen/<int:pk>/stap/", views.match_move, name="match_move"),
+    path(
+        "koppelingen/<int:pk>/kennismaking/<slug:visit>/",
+        views.match_introduction_record,
+        name="match_introduction_record",
+    ),
     path("koppelingen/<int:pk>/afspraken/", views.match_agreement_propose, name="match_agreement_propose"),
     path("koppelingen/<int:pk>/afspraken/akkoord/", views.match_agreement_agree, name="match_agreement_agree"),
     path("koppelingen/<int:pk>/evaluatie/", views.match_review_record, name="match_review_record"),

@@ -21,9 +21,10 @@ from agreements.selectors import agreement_current_texts, agreement_overview, ag
 from core.forms import add_service_errors
 from core.languages import language_label
 from hostfamilies import selectors, services
-from hostfamilies.forms import IntakeForm, MoveForm, ProposeForm, ReviewForm, SupportRequestForm
+from hostfamilies.forms import IntakeForm, MoveForm, ProposeForm, ReviewForm, SupportRequestForm, VisitForm
 from hostfamilies.models import SupportFamilyMatch, SupportRequest
-from hostfamilies.states import MOVES, State
+from hostfamilies.selectors import VisitRecord
+from hostfamilies.states import MOVES, VISIT_RECORDERS, State, Visit
 from matching.selectors import proposal_is_staff
 from youth.selectors import case_writable_by
 
@@ -151,6 +152,25 @@ def propose(request: HttpRequest, pk: int) -> HttpResponse:
     return redirect("hostfamilies:match_detail", pk=match.pk)
 
 
+def _visits_with_forms(
+    match: SupportFamilyMatch, may_record: bool, refused: VisitForm | None
+) -> list[tuple[VisitRecord, VisitForm | None]]:
+    """Each introduction visit with its form: for those who may record it now, and always the refused one (so its
+    error is shown beside the field, even when the match moved on in between)."""
+    today = timezone.localdate()
+    return [
+        (
+            record,
+            refused
+            if refused is not None and refused.visit == record.visit
+            else VisitForm(visit=record.visit, initial={"on": record.on or today})
+            if may_record
+            else None,
+        )
+        for record in selectors.match_visits(match)
+    ]
+
+
 @login_required
 def match_detail(
     request: HttpRequest,
@@ -158,8 +178,10 @@ def match_detail(
     form: MoveForm | None = None,
     agreement_form: AgreementForm | None = None,
     review_form: ReviewForm | None = None,
+    visit_form: VisitForm | None = None,
 ) -> HttpResponse:
-    """The match with the moves, the agreements and the reviews; re-rendered with a refused form's errors (400)."""
+    """The match with its introduction visits, the moves, the agreements and the reviews; re-rendered with a
+    refused form's errors (400)."""
     match = selectors.match_get_for(request.user, pk)
     parties = selectors.match_parties(request.user, match)
     basis = selectors.match_access_basis(match, parties)
@@ -169,7 +191,7 @@ def match_detail(
         what=AccessLogEntry.What.SUPPORT_FAMILY,
         basis=basis,
     )
-    refused = form is not None or agreement_form is not None or review_form is not None
+    refused = any(f is not None for f in (form, agreement_form, review_form, visit_form))
     agreement = agreement_overview(match, Agreement.Kind.SUPPORT_FAMILY, request.user)
     if selectors.match_agreement_may_propose(parties, match.state, has_agreement=agreement.agreement is not None):
         texts = agreement.versions[0].version.sections if agreement.versions else None
@@ -179,6 +201,7 @@ def match_detail(
     planned_review, held_reviews = selectors.match_reviews(match)
     context = {
         "match": match,
+        "visits": _visits_with_forms(match, selectors.match_visits_may_record(parties, match.state), visit_form),
         "moves": selectors.match_moves_for(request.user, match),
         "form": form or MoveForm(),
         "agreement": agreement,
@@ -210,6 +233,26 @@ def match_move(request: HttpRequest, pk: int) -> HttpResponse:
         return match_detail(request, pk, form=form)
     messages.success(request, _("Done: %(move)s.") % {"move": MOVES[data["move"]].label})
     return redirect("hostfamilies:match_detail", pk=pk)
+
+
+@login_required
+@require_POST
+def match_introduction_record(request: HttpRequest, pk: int, visit: str) -> HttpResponse:
+    match = selectors.match_get_for(request.user, pk, write=True)
+    if visit not in Visit.values:
+        raise Http404
+    if not selectors.match_parties(request.user, match) & VISIT_RECORDERS:
+        raise PermissionDenied
+    form = VisitForm(request.POST, visit=visit)
+    if form.is_valid():
+        try:
+            services.match_introduction_record(actor=request.user, match=match, visit=visit, on=form.cleaned_data["on"])
+        except ValidationError as error:
+            add_service_errors(form, error, default_field="on")
+        else:
+            messages.success(request, _("The date is saved."))
+            return redirect("hostfamilies:match_detail", pk=pk)
+    return match_detail(request, pk, visit_form=form)
 
 
 @login_required

@@ -153,6 +153,17 @@ def agreement_in_force(match: Any, proposer: User) -> Any:
     return version
 
 
+def introduction_visits_record(match: Any, coordinator: User) -> Any:
+    """Record all three introduction visits of a match at its introduction step, today, by `coordinator` (of the
+    request's organisation), so both families can say yes. Returns the match as it is now."""
+    from hostfamilies.services import match_introduction_record
+    from hostfamilies.states import Visit
+
+    for visit in Visit.values:
+        match = match_introduction_record(actor=coordinator, match=match, visit=visit, on=timezone.localdate())
+    return match
+
+
 def ready_volunteer(organisation: Organisation, *, kinds: list[str] | None = None, **kwargs: Any) -> Volunteer:
     """A volunteer of `kinds` (a buddy by default) who is matchable: intake, home visit, two references and a valid
     VOG recorded (no courses exist, so none are required)."""

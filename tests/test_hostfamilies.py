@@ -4,6 +4,7 @@ and who sees a match."""
 from __future__ import annotations
 
 from datetime import timedelta
+from typing import Any
 
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -11,7 +12,7 @@ from django.db import IntegrityError, transaction
 from django.http import Http404
 from django.utils import timezone
 
-from accounts.models import Organisation, User
+from accounts.models import Organisation, Role, User
 from hostfamilies import services
 from hostfamilies.models import SupportFamilyMatch, SupportRequest
 from hostfamilies.selectors import (
@@ -22,9 +23,15 @@ from hostfamilies.selectors import (
     open_match_counts,
     supportrequest_visible_to,
 )
-from hostfamilies.states import ALL_PARTIES, MOVES, State
+from hostfamilies.states import ALL_PARTIES, MOVES, State, Visit
 from tests.conftest import PERSONAS, World
-from tests.factories import CaseFactory, VolunteerFactory, agreement_in_force
+from tests.factories import (
+    CaseFactory,
+    VolunteerFactory,
+    agreement_in_force,
+    introduction_visits_record,
+    user_with_role,
+)
 from volunteers.models import HomeVisit, Intake, Outcome, Reference, VogCheck, Volunteer, VolunteerKind
 from youth.models import Case
 
@@ -106,6 +113,9 @@ def advance(world: World, match: SupportFamilyMatch, state: str) -> SupportFamil
             # Continuing after the trial needs agreements that both families agreed to.
             agreement_in_force(match, world.coordinator)
         match = services.match_move(actor=actor, match=match, move=move, **extra)
+        if move == "introduce":
+            # The families say yes only after the introduction visits.
+            match = introduction_visits_record(match, world.coordinator)
     assert match.state == state
     return match
 
@@ -118,6 +128,7 @@ def test_the_whole_life_of_a_match(world: World, match: SupportFamilyMatch) -> N
     assert (match.state, request_status(match)) == (State.PROPOSED, SupportRequest.Status.MATCHED)
     match = services.match_move(actor=world.coordinator, match=match, move="introduce")
     assert match.state == State.INTRODUCTION
+    match = introduction_visits_record(match, world.coordinator)
     match = services.match_move(actor=world.parent, match=match, move="family_yes")
     # One yes is not enough: the match waits for the support family's.
     assert (match.state, match.family_yes_by) == (State.INTRODUCTION, world.parent)
@@ -349,3 +360,129 @@ def test_open_match_counts_is_one_query_for_any_number_of_volunteers(
     assert counts == {host.pk: 1, busy.pk: 2, idle.pk: 0}
     with django_assert_num_queries(0):  # type: ignore[operator]
         assert open_match_counts([]) == {}
+
+
+# --- The introduction visits -------------------------------------------------------------------------------------
+
+
+def introduced(world: World, match: SupportFamilyMatch, *, days_ago: int = 0) -> SupportFamilyMatch:
+    """The match at its introduction step, without visits; proposed `days_ago` days ago."""
+    if days_ago:
+        SupportFamilyMatch.objects.filter(pk=match.pk).update(created_at=timezone.now() - timedelta(days=days_ago))
+    return services.match_move(actor=world.coordinator, match=match, move="introduce")
+
+
+def test_the_coordinator_records_each_visit_and_recording_again_corrects_the_date(
+    world: World, match: SupportFamilyMatch
+) -> None:
+    match = introduced(world, match, days_ago=10)
+    match = services.match_introduction_record(
+        actor=world.coordinator, match=match, visit=Visit.FAMILY, on=TODAY - timedelta(days=7)
+    )
+    assert (match.family_visited_on, match.family_visit_recorded_by) == (TODAY - timedelta(days=7), world.coordinator)
+    assert (match.host_visited_on, match.families_met_on, match.visits_recorded) == (None, None, False)
+    # The proposal day itself is a possible day.
+    services.match_introduction_record(
+        actor=world.coordinator, match=match, visit=Visit.HOST, on=TODAY - timedelta(days=10)
+    )
+    services.match_introduction_record(actor=world.coordinator, match=match, visit=Visit.MEETING, on=TODAY)
+    second = user_with_role(Role.COORDINATOR, world.organisation)
+    services.match_introduction_record(actor=second, match=match, visit=Visit.FAMILY, on=TODAY - timedelta(days=6))
+    match.refresh_from_db()
+    assert (match.family_visited_on, match.family_visit_recorded_by) == (TODAY - timedelta(days=6), second)
+    assert (match.host_visited_on, match.host_visit_recorded_by) == (TODAY - timedelta(days=10), world.coordinator)
+    assert (match.families_met_on, match.meeting_recorded_by) == (TODAY, world.coordinator)
+    assert match.visits_recorded and match.state == State.INTRODUCTION
+
+
+@pytest.mark.parametrize("persona", [*PERSONAS, "other_coordinator"])
+def test_only_a_coordinator_of_the_requests_organisation_records_a_visit(
+    world: World, match: SupportFamilyMatch, persona: str
+) -> None:
+    match = introduced(world, match)
+    if persona == "other_coordinator":
+        actor = user_with_role(Role.COORDINATOR, world.other_organisation)
+    else:
+        actor = world.by_role(persona)
+    call = {"actor": actor, "match": match, "visit": Visit.MEETING, "on": TODAY}
+    if persona == "coordinator":
+        assert services.match_introduction_record(**call).families_met_on == TODAY  # type: ignore[arg-type]
+    else:
+        with pytest.raises(PermissionDenied):
+            services.match_introduction_record(**call)  # type: ignore[arg-type]
+        assert SupportFamilyMatch.objects.get(pk=match.pk).families_met_on is None
+
+
+@pytest.mark.parametrize("state", [s for s in State.values if s != State.INTRODUCTION])
+def test_a_visit_is_recorded_only_at_the_introduction_step(world: World, match: SupportFamilyMatch, state: str) -> None:
+    match = advance(world, match, state)
+    before = SupportFamilyMatch.objects.get(pk=match.pk)
+    with pytest.raises(ValidationError) as refused:
+        services.match_introduction_record(actor=world.coordinator, match=match, visit=Visit.HOST, on=TODAY)
+    assert str(State(state).label) in " ".join(refused.value.messages)
+    after = SupportFamilyMatch.objects.get(pk=match.pk)
+    assert (after.updated_at, after.host_visited_on) == (before.updated_at, before.host_visited_on)
+
+
+@pytest.mark.parametrize(
+    ("on", "says"),
+    [(TODAY + timedelta(days=1), r"toekomst|future"), (TODAY - timedelta(days=4), r"voorgesteld|proposed")],
+    ids=["future", "before-the-proposal"],
+)
+def test_a_visit_date_in_the_future_or_before_the_proposal_is_refused(
+    world: World, match: SupportFamilyMatch, on: object, says: str
+) -> None:
+    match = introduced(world, match, days_ago=3)
+    with pytest.raises(ValidationError, match=says) as refused:
+        services.match_introduction_record(actor=world.coordinator, match=match, visit=Visit.FAMILY, on=on)  # type: ignore[arg-type]
+    assert set(refused.value.message_dict) == {"on"}
+    assert SupportFamilyMatch.objects.get(pk=match.pk).family_visited_on is None
+
+
+def test_an_unknown_visit_is_refused(world: World, match: SupportFamilyMatch) -> None:
+    match = introduced(world, match)
+    with pytest.raises(ValidationError):
+        services.match_introduction_record(actor=world.coordinator, match=match, visit="party", on=TODAY)
+
+
+def test_the_families_say_yes_only_after_all_three_visits(world: World, match: SupportFamilyMatch) -> None:
+    match = introduced(world, match)
+    for visit in (None, Visit.FAMILY, Visit.HOST):
+        if visit:
+            services.match_introduction_record(actor=world.coordinator, match=match, visit=visit, on=TODAY)
+        for actor, move in [
+            (world.parent, "family_yes"),
+            (world.professional, "family_yes"),
+            (world.volunteer, "host_yes"),
+        ]:
+            with pytest.raises(ValidationError, match=r"kennismakingsbezoeken|introduction visits"):
+                services.match_move(actor=actor, match=match, move=move)
+    refused = SupportFamilyMatch.objects.get(pk=match.pk)
+    assert (refused.family_yes_at, refused.host_yes_at) == (None, None)
+    services.match_introduction_record(actor=world.coordinator, match=match, visit=Visit.MEETING, on=TODAY)
+    services.match_move(actor=world.volunteer, match=match, move="host_yes")
+    assert services.match_move(actor=world.parent, match=match, move="family_yes").state == State.BOTH_YES
+
+
+def test_both_families_hear_when_the_last_visit_is_recorded_and_not_of_a_correction(
+    world: World, match: SupportFamilyMatch, django_capture_on_commit_callbacks: Any, mailoutbox: list[Any]
+) -> None:
+    match = introduced(world, match)
+    mailoutbox.clear()
+    with django_capture_on_commit_callbacks(execute=True):
+        for visit in (Visit.FAMILY, Visit.HOST):
+            services.match_introduction_record(actor=world.coordinator, match=match, visit=visit, on=TODAY)
+    assert mailoutbox == []
+    with django_capture_on_commit_callbacks(execute=True):
+        services.match_introduction_record(actor=world.coordinator, match=match, visit=Visit.MEETING, on=TODAY)
+    assert {address for email in mailoutbox for address in email.to} == {world.parent.email, world.volunteer.email}
+    mailoutbox.clear()
+    with django_capture_on_commit_callbacks(execute=True):
+        services.match_introduction_record(actor=world.coordinator, match=match, visit=Visit.FAMILY, on=TODAY)
+    assert mailoutbox == []
+
+
+def test_the_database_refuses_a_recorder_without_a_date(world: World, match: SupportFamilyMatch) -> None:
+    for by in ("family_visit_recorded_by", "host_visit_recorded_by", "meeting_recorded_by"):
+        with pytest.raises(IntegrityError), transaction.atomic():
+            SupportFamilyMatch.objects.filter(pk=match.pk).update(**{by: world.coordinator})

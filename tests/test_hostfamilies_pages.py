@@ -10,9 +10,10 @@ from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 
-from accounts.models import AccessLogEntry, Role
+from accounts.models import AccessLogEntry, Role, User
 from hostfamilies.models import SupportFamilyMatch, SupportRequest
-from hostfamilies.services import match_propose, supportrequest_create
+from hostfamilies.services import match_move, match_propose, supportrequest_create
+from hostfamilies.states import Visit
 from tests.conftest import World
 from tests.factories import OrganisationFactory, VolunteerFactory, user_with_role
 from tests.permissions import FORBIDDEN, HIDDEN, OK, REDIRECT, expect, role_matrix
@@ -177,8 +178,12 @@ def test_a_request_is_walked_to_the_trial_period_through_the_pages(world: World,
     response = client.post(reverse("hostfamilies:propose", args=[support_request.pk]), {"volunteer": family.pk})
     match = SupportFamilyMatch.objects.get()
     move = reverse("hostfamilies:match_move", args=[match.pk])
+    client.force_login(world.coordinator)
+    assert client.post(move, {"move": "introduce"}).status_code == 302
+    for visit in Visit.values:
+        url = reverse("hostfamilies:match_introduction_record", args=[match.pk, visit])
+        assert client.post(url, {f"visit-{visit}-on": TODAY.isoformat()}).status_code == 302
     for actor, step in [
-        (world.coordinator, "introduce"),
         (world.parent, "family_yes"),
         (world.volunteer, "host_yes"),
         (world.professional, "approve"),
@@ -212,3 +217,113 @@ def test_opening_a_request_is_logged_with_the_role_that_gave_access(
     client.force_login(world.by_role(persona))
     client.get(reverse("hostfamilies:request_detail", args=[matches[True].request_id]))
     assert AccessLogEntry.objects.get().actor_role == role
+
+
+# --- The introduction visits on the match page ------------------------------------------------------------------
+
+
+@pytest.fixture
+def introduced(world: World, matches: dict[bool, SupportFamilyMatch]) -> dict[bool, SupportFamilyMatch]:
+    """Both matches at their introduction step, without visits."""
+    own = match_move(actor=world.coordinator, match=matches[True], move="introduce")
+    # Any coordinator of the foreign organisation may introduce its match.
+    foreign_coordinator = User.objects.filter(
+        roles__role=Role.COORDINATOR, roles__organisation=matches[False].request.organisation
+    ).first()
+    foreign = match_move(actor=foreign_coordinator, match=matches[False], move="introduce")
+    return {True: own, False: foreign}
+
+
+def visit_url(match: SupportFamilyMatch, visit: str = Visit.FAMILY) -> str:
+    return reverse("hostfamilies:match_introduction_record", args=[match.pk, visit])
+
+
+VISIT_VIEWS = [
+    (
+        "record visit",
+        expect(HIDDEN, parent=FORBIDDEN, volunteer=FORBIDDEN, professional=FORBIDDEN, coordinator=REDIRECT),
+        # The outsider is the foreign match's professional: they see it, but only its coordinator records visits.
+        expect(HIDDEN, outsider=FORBIDDEN),
+    ),
+]
+
+
+@pytest.mark.parametrize(("name", "persona", "own", "expected"), role_matrix(VISIT_VIEWS))
+def test_recording_a_visit_answers_each_role(
+    world: World,
+    introduced: dict[bool, SupportFamilyMatch],
+    client: Client,
+    name: str,
+    persona: str,
+    own: bool,
+    expected: int,
+) -> None:
+    client.force_login(world.by_role(persona))
+    response = client.post(visit_url(introduced[own]), {"visit-family-on": TODAY.isoformat()})
+    assert response.status_code == expected
+    recorded = SupportFamilyMatch.objects.get(pk=introduced[own].pk).family_visited_on
+    assert recorded == (TODAY if expected == REDIRECT else None)
+
+
+def test_recording_a_visit_takes_only_posts_of_a_known_visit(
+    world: World, introduced: dict[bool, SupportFamilyMatch], client: Client
+) -> None:
+    client.force_login(world.coordinator)
+    assert client.get(visit_url(introduced[True])).status_code == 405
+    assert client.post(visit_url(introduced[True], "party"), {"visit-party-on": TODAY.isoformat()}).status_code == 404
+
+
+def test_the_page_shows_the_visits_and_the_coordinator_records_them(
+    world: World, introduced: dict[bool, SupportFamilyMatch], client: Client
+) -> None:
+    match = introduced[True]
+    page_url = reverse("hostfamilies:match_detail", args=[match.pk])
+    client.force_login(world.parent)
+    content = client.get(page_url).content.decode()
+    assert content.count("nog niet") == 5, "three visits not yet recorded, and neither yes"
+    assert "Bezoek aan het steungezin" in content
+    assert "/kennismaking/" not in content, "the family sees the visits but does not record them"
+
+    client.force_login(world.coordinator)
+    page = client.get(page_url)
+    forms = [form for _record, form in page.context["visits"]]
+    assert [form.visit for form in forms] == list(Visit.values)
+    content = page.content.decode()
+    for visit in Visit.values:
+        assert f'action="{visit_url(match, visit)}"' in content
+        assert f'<label for="id_visit-{visit}-on">' in content
+    response = client.post(visit_url(match, Visit.HOST), {"visit-host-on": TODAY.isoformat()})
+    assert response["Location"] == page_url
+
+    client.force_login(world.volunteer)
+    content = client.get(page_url).content.decode()
+    assert f"opgeschreven door {world.coordinator}" in content
+
+
+@pytest.mark.parametrize(
+    "value",
+    ["", "gisteren", "2024-02-30", (TODAY.replace(year=TODAY.year + 1)).isoformat(), "2000-01-01"],
+    ids=["empty", "words", "no-such-day", "future", "before-the-proposal"],
+)
+def test_odd_visit_input_shows_the_error_beside_the_field_and_changes_nothing(
+    world: World, introduced: dict[bool, SupportFamilyMatch], client: Client, value: str
+) -> None:
+    match = introduced[True]
+    client.force_login(world.coordinator)
+    response = client.post(visit_url(match, Visit.MEETING), {"visit-meeting-on": value})
+    assert response.status_code == 400
+    content = response.content.decode()
+    assert 'id="id_visit-meeting-on_error"' in content
+    assert 'aria-describedby="id_visit-meeting-on_error"' in content
+    assert 'aria-invalid="true"' in content
+    assert SupportFamilyMatch.objects.get(pk=match.pk).families_met_on is None
+
+
+def test_a_visit_for_a_match_past_its_introduction_shows_why_it_is_refused(
+    world: World, matches: dict[bool, SupportFamilyMatch], client: Client
+) -> None:
+    client.force_login(world.coordinator)
+    response = client.post(visit_url(matches[True]), {"visit-family-on": TODAY.isoformat()})
+    assert response.status_code == 400
+    assert "voorgesteld door de coördinator" in response.content.decode(), "the step the match is at"
+    assert SupportFamilyMatch.objects.get(pk=matches[True].pk).family_visited_on is None

@@ -15,7 +15,13 @@ from agreements.models import AgreementVersion
 from hostfamilies import services
 from hostfamilies.models import MatchReview, SupportFamilyMatch
 from tests.conftest import World
-from tests.factories import SUPPORT_FAMILY_TEXTS, OrganisationFactory, agreement_in_force, user_with_role
+from tests.factories import (
+    SUPPORT_FAMILY_TEXTS,
+    OrganisationFactory,
+    agreement_in_force,
+    introduction_visits_record,
+    user_with_role,
+)
 from tests.permissions import FORBIDDEN, HIDDEN, OK, REDIRECT, expect, role_matrix
 from tests.test_hostfamilies_pages import ready_family
 
@@ -34,6 +40,8 @@ def running_match(coordinator: Any, professional: Any, parent: Any, case: Any, o
         (coordinator, "start_trial"),
     ]:
         match = services.match_move(actor=actor, match=match, move=move)
+        if move == "introduce":
+            match = introduction_visits_record(match, coordinator)
     agreement_in_force(match, coordinator)
     match = services.match_move(actor=coordinator, match=match, move="activate")
     services.match_agreement_propose(

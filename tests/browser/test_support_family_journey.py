@@ -1,7 +1,7 @@
 """A request walked to a running support-family match in the browser, each person in their own browser: the
-coordinator proposes and introduces, both families say yes, the match is approved and tried, the coordinator
-writes the agreements, both families agree, and the coordinator lets the match continue. axe-clean on the match
-page with the agreement and review forms."""
+coordinator proposes, introduces and records the three introduction visits on the match page, both families say
+yes, the match is approved and tried, the coordinator writes the agreements, both families agree, and the
+coordinator lets the match continue. axe-clean on the match page with the visit, agreement and review forms."""
 
 from __future__ import annotations
 
@@ -99,6 +99,24 @@ def test_a_request_is_walked_to_a_running_match_with_agreements(
     match = SupportFamilyMatch.objects.get(request=request)
     match_url = f"{demo_world}/steungezinnen/koppelingen/{match.pk}/"
     _move(peter, "introduce")
+
+    # The coordinator records the three introduction visits; a day in the future is refused beside the field.
+    today = timezone.localdate()
+    meeting = peter.locator("form[action$='/kennismaking/meeting/']")
+    meeting.locator("input[type='date']").fill((today + timedelta(days=1)).isoformat())
+    meeting.locator("button").click()
+    expect(peter.locator("#id_visit-meeting-on_error")).to_be_visible()
+    expect(peter.locator("#id_visit-meeting-on")).to_have_attribute("aria-invalid", "true")
+    assert_accessible(peter)
+    for visit in ("family", "host", "meeting"):
+        form = peter.locator(f"form[action$='/kennismaking/{visit}/']")
+        form.locator("input[type='date']").fill(today.isoformat())
+        form.locator("button").click()
+        expect(peter.locator(".messages")).to_be_visible()
+    expect(peter.get_by_text("opgeschreven door Peter", exact=False)).to_have_count(3)
+    assert_accessible(peter)
+    match.refresh_from_db()
+    assert match.visits_recorded
 
     for page, move in [(marieke, "family_yes"), (ahmed_page, "host_yes")]:
         page.goto(match_url)
