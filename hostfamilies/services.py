@@ -10,7 +10,7 @@ from typing import Any
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import formats, timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
@@ -355,7 +355,7 @@ def match_introduction_record(*, actor: User, match: SupportFamilyMatch, visit: 
             raise ValidationError(
                 {
                     "on": _("The match was proposed on %(date)s. Choose that day or a later one.")
-                    % {"date": proposed_on.strftime("%d-%m-%Y")}
+                    % {"date": formats.date_format(proposed_on)}
                 }
             )
         was_complete = locked.visits_recorded
