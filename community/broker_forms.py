@@ -36,12 +36,12 @@ class LinkForm(forms.Form):
 
 
 class EndForm(forms.Form):
-    # "The case was closed" is not a choice: closing the case ends the request by itself.
-    reason = forms.ChoiceField(
-        label=_("Why does the request end?"),
-        choices=[c for c in BrokerRequest.EndReason.choices if c[0] != BrokerRequest.EndReason.CASE_CLOSED],
-        widget=forms.RadioSelect,
-    )
+    reason = forms.ChoiceField(label=_("Why does the request end?"), choices=[], widget=forms.RadioSelect)
+
+    def __init__(self, *args: Any, reasons: list[str], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        labels = dict(BrokerRequest.EndReason.choices)
+        self.fields["reason"].choices = [(reason, labels[reason]) for reason in reasons]  # type: ignore[attr-defined]
 
 
 class ReferralForm(forms.Form):

@@ -77,7 +77,7 @@ def _detail_page(request: HttpRequest, broker_request: BrokerRequest, **forms: A
     may_end = is_open and selectors.brokerrequest_writable_by(user).filter(pk=broker_request.pk).exists()
     link_form = forms.get("link_form")
     if link_form is None and coordinates and is_open and broker_request.broker_id is None:
-        link_form = LinkForm(brokers=selectors.broker_candidates(broker_request))
+        link_form = LinkForm(brokers=selectors.broker_candidates(broker_request, user))
     referral_form = forms.get("referral_form")
     if referral_form is None and is_broker and is_open:
         referral_form = _referral_form(request, broker_request)
@@ -87,7 +87,8 @@ def _detail_page(request: HttpRequest, broker_request: BrokerRequest, **forms: A
             selectors.referral_visible_to(user).filter(request=broker_request).order_by("-created_on", "-pk")
         ),
         "link_form": link_form,
-        "end_form": forms.get("end_form") or (EndForm() if may_end else None),
+        "end_form": forms.get("end_form")
+        or (EndForm(reasons=selectors.end_reasons_for(broker_request)) if may_end else None),
         "referral_form": referral_form,
     }
     return render(request, "community/broker/request_detail.html", context, status=400 if forms else 200)
@@ -114,7 +115,7 @@ def link(request: HttpRequest, pk: int) -> HttpResponse:
     broker_request = selectors.brokerrequest_get_for(request.user, pk)
     if broker_request.case.organisation_id not in organisation_ids_where(request.user, Role.COORDINATOR):
         raise PermissionDenied
-    form = LinkForm(request.POST, brokers=selectors.broker_candidates(broker_request))
+    form = LinkForm(request.POST, brokers=selectors.broker_candidates(broker_request, request.user))
     if form.is_valid():
         try:
             services.brokerrequest_link(user=request.user, request=broker_request, broker=form.cleaned_data["broker"])
@@ -130,7 +131,7 @@ def link(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 def end(request: HttpRequest, pk: int) -> HttpResponse:
     broker_request = selectors.brokerrequest_get_for(request.user, pk, write=True)
-    form = EndForm(request.POST)
+    form = EndForm(request.POST, reasons=selectors.end_reasons_for(broker_request))
     if form.is_valid():
         try:
             services.brokerrequest_end(user=request.user, request=broker_request, reason=form.cleaned_data["reason"])

@@ -288,6 +288,14 @@ def referral_may_record(user: AnyUser, request: BrokerRequest) -> bool:
     return request.is_open and request.broker is not None and request.broker.user_id == user.pk
 
 
+def end_reasons_for(request: BrokerRequest) -> list[str]:
+    """The reasons a person can give for ending this request: "no broker found" only while none is linked, "the
+    family is connected" only once one is ("the case was closed" is never given: closing the case says it)."""
+    reasons = [BrokerRequest.EndReason.NOT_NEEDED, BrokerRequest.EndReason.FAMILY_STOPPED]
+    first = BrokerRequest.EndReason.DONE if request.broker_id else BrokerRequest.EndReason.NO_BROKER
+    return [first, *reasons]
+
+
 def brokerrequest_access_basis(user: AnyUser, request: BrokerRequest) -> tuple[str, str] | None:
     """The linked broker sees the young person through the request, not the case (for the access log); everyone
     else through the case (None)."""
@@ -319,21 +327,26 @@ def _ready_brokers(brokers: QuerySet[Volunteer]) -> list[Volunteer]:
     ]
 
 
-def _brokers_of(organisation_id: int) -> QuerySet[Volunteer]:
+def _brokers_for(request: BrokerRequest, coordinator: AnyUser) -> QuerySet[Volunteer]:
+    """The team's pool: the active social brokers of the case's organisation, and of the other organisations the
+    coordinator coordinates (such as a volunteer centre whose brokers work with the team)."""
+    organisation_ids = {request.case.organisation_id, *organisation_ids_where(coordinator, Role.COORDINATOR)}
     return (
         Volunteer.objects.filter(
-            organisation_id=organisation_id, status=Volunteer.Status.ACTIVE, roles__kind=VolunteerKind.SOCIAL_BROKER
+            organisation_id__in=organisation_ids,
+            status=Volunteer.Status.ACTIVE,
+            roles__kind=VolunteerKind.SOCIAL_BROKER,
         )
         .distinct()
         .order_by("user__first_name", "user__last_name", "pk")
     )
 
 
-def broker_candidates(request: BrokerRequest) -> list[Volunteer]:
-    """The social brokers of the case's organisation who can take the request now."""
-    return _ready_brokers(_brokers_of(request.case.organisation_id))
+def broker_candidates(request: BrokerRequest, coordinator: AnyUser) -> list[Volunteer]:
+    """The brokers of the pool (`_brokers_for`) who can take the request now."""
+    return _ready_brokers(_brokers_for(request, coordinator))
 
 
-def broker_can_take(request: BrokerRequest, broker: Volunteer) -> bool:
-    """Whether `broker` is one of `broker_candidates(request)`, checking only that broker."""
-    return bool(_ready_brokers(_brokers_of(request.case.organisation_id).filter(pk=broker.pk)))
+def broker_can_take(request: BrokerRequest, broker: Volunteer, coordinator: AnyUser) -> bool:
+    """Whether `broker` is one of `broker_candidates(request, coordinator)`, checking only that broker."""
+    return bool(_ready_brokers(_brokers_for(request, coordinator).filter(pk=broker.pk)))

@@ -21,7 +21,7 @@ from django.utils.translation import gettext as _
 from accounts.models import Municipality, Organisation, Role, User
 from accounts.selectors import organisation_ids_where
 from community.models import AGE_LIMIT, BrokerRequest, Category, Cost, Referral, Resource, ResourceTheme, Theme
-from community.selectors import organisation_ids_keeping, referral_may_record, search_text_for
+from community.selectors import end_reasons_for, organisation_ids_keeping, referral_may_record, search_text_for
 from community.states import MOVES
 from core.geo import Place, geocode
 from volunteers.models import Volunteer
@@ -262,7 +262,7 @@ def brokerrequest_ask(*, user: User, case: Case, purpose: str) -> BrokerRequest:
 
 
 def brokerrequest_link(*, user: User, request: BrokerRequest, broker: Volunteer) -> BrokerRequest:
-    """A coordinator of the case's organisation links a matchable social broker of that organisation (one of
+    """A coordinator of the case's organisation links a matchable social broker of the team's pool (one of
     `broker_candidates`). Locks the request row, so two coordinators cannot link two brokers, and then the broker's
     row, so two links at once cannot both take the broker's last place."""
     from community.selectors import broker_can_take
@@ -276,7 +276,7 @@ def brokerrequest_link(*, user: User, request: BrokerRequest, broker: Volunteer)
         if locked.broker_id is not None:
             raise ValidationError(_("A broker is already linked to this request."))
         Volunteer.objects.select_for_update().filter(pk=broker.pk).first()
-        if not broker_can_take(locked, broker):
+        if not broker_can_take(locked, broker, user):
             raise ValidationError(
                 _("This volunteer cannot be linked: they are not a ready social broker of this organisation.")
             )
@@ -299,6 +299,12 @@ def brokerrequest_end(*, user: User, request: BrokerRequest, reason: str) -> Bro
         locked = BrokerRequest.objects.select_for_update().get(pk=request.pk)
         if not locked.is_open:
             raise ValidationError(_("This request has already ended."))
+        if reason not in end_reasons_for(locked):
+            raise ValidationError(
+                _("A broker is linked, so no broker found is not the reason.")
+                if locked.broker_id
+                else _("No broker was linked, so the family cannot be connected yet.")
+            )
         locked.ended_on = timezone.localdate()
         locked.end_reason = reason
         locked.save(update_fields=["ended_on", "end_reason"])

@@ -13,11 +13,12 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import timezone, translation
 
 from accounts.models import Role
+from accounts.services import role_grant
 from community import selectors, services
 from community.models import BrokerRequest, Referral, Resource
 from community.states import MOVES, State, moves_from
 from tests.conftest import World
-from tests.factories import CaseFactory, assign, ready_volunteer, user_with_role
+from tests.factories import CaseFactory, OrganisationFactory, assign, ready_volunteer, user_with_role
 from tests.test_community import data
 from volunteers.models import Volunteer, VolunteerKind
 from youth.models import Case
@@ -52,10 +53,10 @@ def test_ask_link_and_end_keep_the_dates(world: World) -> None:
         None,
         None,
     )
-    assert [b.pk for b in selectors.broker_candidates(request)] == []
+    assert [b.pk for b in selectors.broker_candidates(request, world.coordinator)] == []
     broker = broker_for(world)
     ready_volunteer(world.organisation)  # a buddy, not a broker: never a candidate
-    assert [b.pk for b in selectors.broker_candidates(request)] == [broker.pk]
+    assert [b.pk for b in selectors.broker_candidates(request, world.coordinator)] == [broker.pk]
     request = services.brokerrequest_link(user=world.coordinator, request=request, broker=broker)
     assert (request.broker_id, request.linked_on) == (broker.pk, TODAY)
     with pytest.raises(ValidationError):
@@ -93,6 +94,42 @@ def test_only_a_coordinator_links_and_only_a_ready_broker(world: World) -> None:
         services.brokerrequest_link(user=world.coordinator, request=request, broker=paused)
     request.refresh_from_db()
     assert request.broker_id is None
+
+
+def test_the_pool_holds_the_brokers_of_the_case_organisation_and_of_the_coordinators_other_organisations(
+    world: World,
+) -> None:
+    request = services.brokerrequest_ask(user=world.professional, case=world.case, purpose="Hulp")
+    centre = OrganisationFactory(name="Vrijwilligerscentrum")
+    from_centre = ready_volunteer(centre, kinds=[VolunteerKind.SOCIAL_BROKER])
+    foreign = ready_volunteer(world.other_organisation, kinds=[VolunteerKind.SOCIAL_BROKER])
+    # Not in the pool while the coordinator does not run the centre; a foreign organisation's broker never.
+    assert selectors.broker_candidates(request, world.coordinator) == []
+    with pytest.raises(ValidationError):
+        services.brokerrequest_link(user=world.coordinator, request=request, broker=from_centre)
+    role_grant(user=world.coordinator, role=Role.COORDINATOR, organisation=centre)
+    world.coordinator = type(world.coordinator).objects.get(pk=world.coordinator.pk)  # roles are read once per user
+    assert selectors.broker_candidates(request, world.coordinator) == [from_centre]
+    with pytest.raises(ValidationError):
+        services.brokerrequest_link(user=world.coordinator, request=request, broker=foreign)
+    linked = services.brokerrequest_link(user=world.coordinator, request=request, broker=from_centre)
+    assert linked.broker == from_centre
+
+
+def test_the_reasons_to_end_follow_whether_a_broker_is_linked(world: World) -> None:
+    waiting = services.brokerrequest_ask(user=world.professional, case=world.case, purpose="Hulp")
+    assert selectors.end_reasons_for(waiting) == ["no_broker", "not_needed", "family_stopped"]
+    with pytest.raises(ValidationError):
+        services.brokerrequest_end(user=world.professional, request=waiting, reason="done")
+    assert (
+        services.brokerrequest_end(user=world.professional, request=waiting, reason="no_broker").end_reason
+        == "no_broker"
+    )
+    linked, _broker = linked_request(world)
+    assert selectors.end_reasons_for(linked) == ["done", "not_needed", "family_stopped"]
+    with pytest.raises(ValidationError):
+        services.brokerrequest_end(user=world.professional, request=linked, reason="no_broker")
+    assert BrokerRequest.objects.get(pk=linked.pk).is_open
 
 
 def test_closing_the_case_ends_the_request(world: World) -> None:
@@ -167,25 +204,26 @@ def test_a_broker_whose_places_are_taken_is_no_candidate_and_cannot_be_linked(wo
     request, broker = linked_request(world)
     Volunteer.objects.filter(pk=broker.pk).update(capacity=1)
     other = services.brokerrequest_ask(user=world.professional, case=other_case(world), purpose="Huiswerkhulp")
-    assert selectors.broker_candidates(other) == []
+    assert selectors.broker_candidates(other, world.coordinator) == []
     with translation.override("en"), pytest.raises(ValidationError, match="not a ready social broker"):
         services.brokerrequest_link(user=world.coordinator, request=other, broker=broker)
     assert BrokerRequest.objects.get(pk=other.pk).broker_id is None
     # When the first request ends, the place is free again.
     services.brokerrequest_end(user=world.professional, request=request, reason="done")
-    assert [b.pk for b in selectors.broker_candidates(other)] == [broker.pk]
+    assert [b.pk for b in selectors.broker_candidates(other, world.coordinator)] == [broker.pk]
     assert services.brokerrequest_link(user=world.coordinator, request=other, broker=broker).broker_id == broker.pk
 
 
 def test_the_candidates_cost_the_same_queries_for_one_or_four_brokers(world: World) -> None:
     request = services.brokerrequest_ask(user=world.professional, case=world.case, purpose="Een sportclub vinden")
     broker_for(world)
+    selectors.broker_candidates(request, world.coordinator)  # the coordinator's roles are read once, here
     with CaptureQueriesContext(connection) as one:
-        assert len(selectors.broker_candidates(request)) == 1
+        assert len(selectors.broker_candidates(request, world.coordinator)) == 1
     for _i in range(3):
         broker_for(world)
     with CaptureQueriesContext(connection) as four:
-        assert len(selectors.broker_candidates(request)) == 4
+        assert len(selectors.broker_candidates(request, world.coordinator)) == 4
     assert len(four) == len(one)
 
 
