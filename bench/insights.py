@@ -7,8 +7,8 @@ Run: .venv/bin/python bench/insights.py  (SQLite file in /tmp, made and removed 
 A synthetic history of 100,000 young people over five years, in three regions (Holland Rijnland with 13
 municipalities, two others with 5), made with bulk_create: a case each; a JIM for a quarter of them, a support
 request for a quarter (most matched, many ended, with outcomes), respite stays for a fifth, buddy requests for a
-tenth; 5,000 volunteers at several stages; 40 respite options. Then, in the same run and on the same warm
-database, the median of several runs of:
+tenth, social-broker requests for a tenth (most linked, many ended); 5,000 volunteers at several stages; 40
+respite options. Then, in the same run and on the same warm database, the median of several runs of:
 - floor: one indexed count (young people paid for by the region's municipalities);
 - dashboard: `insights.selectors.dashboard` for a Holland Rijnland analyst, the last four quarters (read from
   the roll-up, made once before by `insights.services.tally_refresh`, whose time is reported as refresh_s);
@@ -76,6 +76,7 @@ from django.db import connection  # noqa: E402
 from django.utils import timezone  # noqa: E402
 
 from accounts.models import Municipality, Organisation, Region, Role, RoleAssignment, User  # noqa: E402
+from community.models import BrokerRequest  # noqa: E402
 from hostfamilies.models import RespiteOption, Stay, SupportFamilyMatch, SupportRequest  # noqa: E402
 from insights import selectors  # noqa: E402
 from insights.selectors import Basis, Filters, Quarter  # noqa: E402
@@ -293,6 +294,30 @@ def build(rng: np.random.Generator, today: date) -> dict[str, int]:
             )
         )
     BuddyRequest.objects.bulk_create(buddies, batch_size=BATCH)
+
+    # Social brokers for another tenth: most linked, many of those ended (for every reason), some ended unlinked.
+    reasons = ["done"] * 5 + ["family_stopped"] * 2 + ["not_needed", "case_closed"]
+    brokers = []
+    for i in rng.choice(PEOPLE, PEOPLE // 10, replace=False):
+        asked = opened[i]
+        linked = later(asked, 30)
+        is_linked = linked <= today and rng.random() < 0.8
+        ended = later(linked if is_linked else asked, 200 if is_linked else 60)
+        done = ended <= today and (is_linked or rng.random() < 0.5)
+        reason = str(rng.choice(reasons)) if is_linked else str(rng.choice(["no_broker", "not_needed"]))
+        brokers.append(
+            BrokerRequest(
+                case=cases[i],
+                asked_by=staff[org_of[i]],
+                purpose="-",
+                broker=volunteers[int(rng.integers(0, len(volunteers)))] if is_linked else None,
+                asked_on=asked,
+                linked_on=linked if is_linked else None,
+                ended_on=ended if done else None,
+                end_reason=reason if done else "",
+            )
+        )
+    BrokerRequest.objects.bulk_create(brokers, batch_size=BATCH)
     return {
         "young_people": PEOPLE,
         "mentorships": len(mentorships),
@@ -300,6 +325,7 @@ def build(rng: np.random.Generator, today: date) -> dict[str, int]:
         "support_matches": len(matches),
         "stays": len(stays),
         "buddy_requests": len(buddies),
+        "broker_requests": len(brokers),
         "volunteers": len(volunteers),
         "analyst_id": analyst.pk,
     }
@@ -354,6 +380,7 @@ def main() -> None:
         "runs": RUNS,
         "region_young_people": floor(),
         "jim_started_in_period": str(dashboard.forms[0].summary.rows[1][1][0]),
+        "broker_started_in_period": str(dashboard.forms[-1].summary.rows[1][1][0]),
     }
     if os.environ.get("BENCH_PROFILE"):
         from django.test.utils import CaptureQueriesContext

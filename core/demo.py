@@ -885,6 +885,7 @@ def _conversations(people: dict[str, User], sanne: YoungPerson) -> None:
 HISTORY_ORGANISATION = "Voorbeeldgeschiedenis Holland Rijnland (demo)"
 HISTORY_STAFF = f"geschiedenis@{BACKGROUND_DOMAIN}"
 HISTORY_SEED, HISTORY_PEOPLE, HISTORY_VOLUNTEERS, HISTORY_DAYS = 20_261_125, 420, 90, 730
+HISTORY_BROKERS = 90  # requests for a social broker, for cases that may have other support too
 # Where the young people live (relative weights): the larger municipalities get more, a few small ones little.
 HISTORY_PLACES = {
     "Leiden": 30,
@@ -1082,7 +1083,41 @@ def _history(municipalities: dict[str, Municipality]) -> bool:
         request.requested_at = _noon(opened[i])
         buddies.append(request)
     _bulk_create_dated(BuddyRequest, buddies, "requested_at")
+    _history_brokers(cases, opened, volunteers, staff, rng, today)
     return True
+
+
+def _history_brokers(
+    cases: list[Case], opened: list[date], volunteers: list[Volunteer], staff: User, rng: random.Random, today: date
+) -> None:
+    """Made-up requests for a social broker, for some of the history's cases (besides their other support): most
+    get a broker, many of those end (mostly done), and some end without one. Dates only; one request per case."""
+    from community.models import BrokerRequest
+
+    reason = BrokerRequest.EndReason
+    endings = [reason.DONE] * 5 + [reason.FAMILY_STOPPED] * 2 + [reason.NOT_NEEDED, reason.CASE_CLOSED]
+    requests = []
+    for n, i in enumerate(rng.sample(range(len(cases)), HISTORY_BROKERS)):
+        asked = min(opened[i] + timedelta(days=rng.randrange(0, 30)), today)
+        linked = asked + timedelta(days=int(rng.expovariate(1 / 30)) + 1)
+        is_linked = linked <= today and rng.random() < 0.8
+        ended = (linked if is_linked else asked) + timedelta(days=int(rng.expovariate(1 / 200)) + 1)
+        done = ended <= today and (is_linked or rng.random() < 0.5)
+        requests.append(
+            BrokerRequest(
+                case=cases[i],
+                asked_by=staff,
+                purpose="Voorbeeld: een club of groep in de buurt",
+                broker=volunteers[n % len(volunteers)] if is_linked else None,
+                asked_on=asked,
+                linked_on=linked if is_linked else None,
+                ended_on=ended if done else None,
+                end_reason=(rng.choice(endings) if is_linked else rng.choice([reason.NO_BROKER, reason.NOT_NEEDED]))
+                if done
+                else "",
+            )
+        )
+    BrokerRequest.objects.bulk_create(requests)
 
 
 def _history_volunteers(

@@ -201,27 +201,30 @@ def filters_from(query: QueryDict, scope: Scope, *, today: dt.date | None = None
 class Form:
     key: str
     label: Promise
-    # Path from the request / match model to the young person, and to the organisation that runs it.
-    has_data: bool = True
+    # The kinds of ending (END_KINDS) the form's matches can have, in the order the tables show them; only read
+    # for a form with a duration.
+    end_kinds: tuple[str, ...] = ("ended", "stopped")
     has_duration: bool = True
 
 
 JIM, SUPPORT_FAMILY, RESPITE, BUDDY, SOCIAL_BROKER = "jim", "support_family", "respite", "buddy", "social_broker"
 FORMS: tuple[Form, ...] = (
-    Form(JIM, _("JIM mentor")),
+    Form(JIM, _("JIM mentor"), end_kinds=("completed", "stopped")),
     Form(SUPPORT_FAMILY, _("Support family")),
     Form(RESPITE, _("Respite stay"), has_duration=False),
     Form(BUDDY, _("Buddy"), has_duration=False),
-    # Social brokers are not recorded yet (issue #8): the form is shown with "no data yet".
-    Form(SOCIAL_BROKER, _("Social broker"), has_data=False, has_duration=False),
+    # A broker link ends when the help is done, early, because it is no longer needed, or with the case
+    # (`_broker_end_kind`); none of these is "ended as agreed".
+    Form(SOCIAL_BROKER, _("Social broker"), end_kinds=("completed", "stopped", "not_needed", "case_closed")),
 )
 FORM_BY_KEY = {form.key: form for form in FORMS}
-DATA_FORMS = tuple(form for form in FORMS if form.has_data)
 
 END_KIND_LABELS: dict[str, Promise] = {
     "completed": _("completed"),
     "stopped": _("stopped early"),
     "ended": _("ended as agreed"),
+    "not_needed": _("no longer needed"),
+    "case_closed": _("the case was closed"),
     "cancelled": _("cancelled"),
 }
 
@@ -256,6 +259,7 @@ def _days(later: Any, earlier: Any) -> ExpressionWrapper[Any]:
 
 def requests_of(form: str, scope: Scope, filters: Filters) -> QuerySet[Any]:
     """Requests for a form, annotated with `asked_on` (a date), `area_id` and `organisation_ref`."""
+    from community.models import BrokerRequest
     from hostfamilies.models import Stay, SupportRequest
     from mentors.models import Mentorship
     from youth.models import BuddyRequest
@@ -274,12 +278,16 @@ def requests_of(form: str, scope: Scope, filters: Filters) -> QuerySet[Any]:
     if form == BUDDY:
         qs = _scoped(BuddyRequest.objects.all(), scope, filters, "young_person", "case__organisation")
         return cast("QuerySet[Any]", qs.annotate(asked_on=TruncDate("requested_at")))
+    if form == SOCIAL_BROKER:
+        # `asked_on` is a date field of the request itself.
+        return _scoped(BrokerRequest.objects.all(), scope, filters, "case__young_person", "case__organisation")
     raise ValueError(form)
 
 
 def matches_of(form: str, scope: Scope, filters: Filters) -> QuerySet[Any]:
     """Started matches of a form, annotated with `asked_on`, `started`, `ended` (None while running), `end_kind`,
     `area_id` and `organisation_ref`."""
+    from community.models import BrokerRequest
     from hostfamilies.models import Stay, SupportFamilyMatch
     from hostfamilies.states import State as MatchState
     from mentors.models import Mentorship
@@ -356,7 +364,37 @@ def matches_of(form: str, scope: Scope, filters: Filters) -> QuerySet[Any]:
                 end_kind=Value(""),
             ),
         )
+    if form == SOCIAL_BROKER:
+        # A match is a request a broker was linked to; one that ended unlinked (no broker found, no longer
+        # needed before a link) never started, so it is a request but no match and no ending.
+        qs = _scoped(
+            BrokerRequest.objects.filter(linked_on__isnull=False),
+            scope,
+            filters,
+            "case__young_person",
+            "case__organisation",
+        )
+        return cast(
+            "QuerySet[Any]",
+            qs.annotate(started=_date(F("linked_on")), ended=_date(F("ended_on")), end_kind=_broker_end_kind()),
+        )
     raise ValueError(form)
+
+
+def _broker_end_kind() -> Case:
+    """The END_KINDS kind of a broker link that ended: done is completed; no longer needed and the case closing
+    are their own kinds (neither is the family's choice nor a planned end); the family stopping is stopped
+    early, and so is any other reason of a linked request (no broker found after all: the link fell away)."""
+    from community.models import BrokerRequest
+
+    reason = BrokerRequest.EndReason
+    return Case(
+        When(ended_on__isnull=True, then=Value("")),
+        When(end_reason=reason.DONE, then=Value("completed")),
+        When(end_reason=reason.NOT_NEEDED, then=Value("not_needed")),
+        When(end_reason=reason.CASE_CLOSED, then=Value("case_closed")),
+        default=Value("stopped"),
+    )
 
 
 # ---------------------------------------------------------------------------------------------------------------
@@ -418,8 +456,6 @@ def form_figures(form: Form, scope: Scope, filters: Filters, *, detail: bool = T
     lasting 6 and 12 months, survival curve) for one support form, in the period and area."""
     start, end = filters.start, filters.end
     labels = [_("Requests"), _("Matches started"), _("Active at the end of the period"), _("Ended")]
-    if not form.has_data:
-        return FormFigures(form, suppress([], row_labels=[], columns=[_("People")]))
     requests = requests_of(form.key, scope, filters).filter(asked_on__gte=start, asked_on__lte=end).count()
     matches = matches_of(form.key, scope, filters).filter(started__lte=end)
     in_period = Q(started__gte=start)
@@ -458,7 +494,7 @@ def form_figures(form: Form, scope: Scope, filters: Filters, *, detail: bool = T
         matches.filter(ended_in_period).values_list("end_kind").annotate(n=Count("pk")).values_list("end_kind", "n")
     )
     if form.has_duration:
-        kinds = [k for k in ("completed", "ended", "stopped") if k in reasons or k in _kinds_of(form)]
+        kinds = [*form.end_kinds, *(k for k in END_KINDS if k in reasons and k not in form.end_kinds)]
         result.ended_by_reason = suppress(
             [[reasons.get(k, 0)] for k in kinds], row_labels=[END_KIND_LABELS[k] for k in kinds], columns=[_("Ended")]
         )
@@ -476,10 +512,6 @@ def cohort_end(end: dt.date, span: dt.timedelta) -> dt.date:
 def _lasted(span: dt.timedelta) -> Q:
     """Still running now, or ended at least `span` after the start."""
     return Q(ended__isnull=True) | Q(ended__gte=F("started") + Value(span, output_field=DurationField()))
-
-
-def _kinds_of(form: Form) -> tuple[str, ...]:
-    return ("completed", "stopped") if form.key == JIM else ("ended", "stopped")
 
 
 def _share(part: int, whole: int) -> Figure:
@@ -579,8 +611,8 @@ def by_quarter(scope: Scope, filters: Filters, *, what: str = "started") -> Tabl
     """Matches started (or requests) per quarter and support form, suppressed."""
     quarters = filters.quarters
     index = {q.start: i for i, q in enumerate(quarters)}
-    grid = [[0] * len(DATA_FORMS) for _q in quarters]
-    for j, form in enumerate(DATA_FORMS):
+    grid = [[0] * len(FORMS) for _q in quarters]
+    for j, form in enumerate(FORMS):
         if what == "started":
             qs = matches_of(form.key, scope, filters).filter(started__gte=filters.start, started__lte=filters.end)
             rows = qs.values(quarter=TruncQuarter("started")).annotate(n=Count("pk"))
@@ -591,9 +623,7 @@ def by_quarter(scope: Scope, filters: Filters, *, what: str = "started") -> Tabl
             quarter_start = row["quarter"].date() if isinstance(row["quarter"], dt.datetime) else row["quarter"]
             if quarter_start in index:
                 grid[index[quarter_start]][j] += row["n"]
-    return suppress(
-        grid, row_labels=[str(q) for q in quarters], columns=[f.label for f in DATA_FORMS], row_totals=False
-    )
+    return suppress(grid, row_labels=[str(q) for q in quarters], columns=[f.label for f in FORMS], row_totals=False)
 
 
 def by_area(scope: Scope, filters: Filters) -> Table:
@@ -602,8 +632,8 @@ def by_area(scope: Scope, filters: Filters) -> Table:
     if filters.municipality_id is not None:
         municipalities = [m for m in municipalities if m.pk == filters.municipality_id]
     index = {m.pk: i for i, m in enumerate(municipalities)}
-    grid = [[0] * len(DATA_FORMS) for _m in municipalities]
-    for j, form in enumerate(DATA_FORMS):
+    grid = [[0] * len(FORMS) for _m in municipalities]
+    for j, form in enumerate(FORMS):
         qs = matches_of(form.key, scope, filters).filter(
             Q(started__lte=filters.end) & (Q(ended__isnull=True) | Q(ended__gt=filters.end))
         )
@@ -611,25 +641,25 @@ def by_area(scope: Scope, filters: Filters) -> Table:
             if area_id in index:
                 grid[index[area_id]][j] += n
     return suppress(
-        grid, row_labels=[m.name for m in municipalities], columns=[f.label for f in DATA_FORMS], row_totals=False
+        grid, row_labels=[m.name for m in municipalities], columns=[f.label for f in FORMS], row_totals=False
     )
 
 
 def by_organisation(scope: Scope, filters: Filters) -> Table:
     """Matches started in the period per organisation and support form."""
     grid_by_org: dict[int, list[int]] = {}
-    for j, form in enumerate(DATA_FORMS):
+    for j, form in enumerate(FORMS):
         qs = matches_of(form.key, scope, filters).filter(started__gte=filters.start, started__lte=filters.end)
         for org_id, n in (
             qs.values_list("organisation_ref").annotate(n=Count("pk")).values_list("organisation_ref", "n")
         ):
-            grid_by_org.setdefault(org_id, [0] * len(DATA_FORMS))[j] += n
+            grid_by_org.setdefault(org_id, [0] * len(FORMS))[j] += n
     names = dict(Organisation.objects.filter(pk__in=grid_by_org).values_list("pk", "name"))
     order = sorted(grid_by_org, key=lambda pk: names.get(pk, ""))
     return suppress(
         [grid_by_org[pk] for pk in order],
         row_labels=[names.get(pk, "") for pk in order],
-        columns=[f.label for f in DATA_FORMS],
+        columns=[f.label for f in FORMS],
     )
 
 
@@ -927,7 +957,8 @@ class Dashboard:
 # ---------------------------------------------------------------------------------------------------------------
 # The roll-up (insights.models.Tally): what it is made of, and the dashboard read from it
 
-END_KINDS = ("completed", "ended", "stopped")
+# A roll-up row of an ending keeps the kind as its index here: add new kinds at the end only.
+END_KINDS = ("completed", "ended", "stopped", "not_needed", "case_closed")
 LASTED_SHORT, LASTED_6, LASTED_12, LASTED_RUNNING = 0, 1, 2, 3
 TALLY_REQUEST, TALLY_START, TALLY_END = "request", "start", "end"
 TALLY_ACTIVE, TALLY_COHORT, TALLY_WAIT = "active", "cohort", "wait"
@@ -944,7 +975,7 @@ def tally_counts(today: dt.date | None = None) -> Iterator[dict[str, Any]]:
     months" (COHORT), for every quarter up to the current one."""
     everything = Filters(Quarter(2000, 1), Quarter(2000, 1), None, Basis.PAYING)
     current = Quarter.of(today or timezone.localdate()).start
-    for form in DATA_FORMS:
+    for form in FORMS:
         for basis, area_ref in ((Basis.PAYING, "paying_ref"), (Basis.RESIDENCE, "residence_ref")):
             keys = {"t_area": F(area_ref), "t_organisation": F("organisation_ref")}
             out: dict[tuple[str, int, int, dt.date, int], int] = {}
@@ -1072,8 +1103,6 @@ def _figures_from_tallies(
     form: Form, rows: list[dict[str, Any]], filters: Filters, cells: dict[str, Cell], ended: Table | None
 ) -> FormFigures:
     labels = [_("Requests"), _("Matches started"), _("Active at the end of the period"), _("Ended")]
-    if not form.has_data:
-        return FormFigures(form, suppress([], row_labels=[], columns=[_("People")]))
     first, last = filters.first.start, filters.last.start
     mine = [r for r in rows if r["form"] == form.key]
     started = sum(r["n"] for r in mine if r["measure"] == TALLY_START and first <= r["quarter"] <= last)
@@ -1172,11 +1201,11 @@ def _tally_cubes(
     form are the column totals of the quarter table and of the table per organisation, in every area."""
     areas = areas_of(scope, {r["area"] for r in rows} | {r["area"] for r in by_org})
     quarters = {q.start: i for i, q in enumerate(filters.quarters)}
-    column = {form.key: j for j, form in enumerate(DATA_FORMS)}
-    counts = {m: _cube(areas, len(quarters), len(DATA_FORMS)) for m in (TALLY_REQUEST, TALLY_START)}
-    active = _cube(areas, 1, len(DATA_FORMS))
-    kinds = {form.key: list(_kinds_of(form)) if form.has_duration else [""] for form in DATA_FORMS}
-    ends = {form.key: _cube(areas, len(kinds[form.key]), 1) for form in DATA_FORMS}
+    column = {form.key: j for j, form in enumerate(FORMS)}
+    counts = {m: _cube(areas, len(quarters), len(FORMS)) for m in (TALLY_REQUEST, TALLY_START)}
+    active = _cube(areas, 1, len(FORMS))
+    kinds = {form.key: list(form.end_kinds) if form.has_duration else [""] for form in FORMS}
+    ends = {form.key: _cube(areas, len(kinds[form.key]), 1) for form in FORMS}
     for r in rows:
         a, j = areas.index(r["area"]), column.get(r["form"])
         if j is None:
@@ -1192,17 +1221,17 @@ def _tally_cubes(
     names = dict(Organisation.objects.filter(pk__in={r["organisation"] for r in by_org}).values_list("pk", "name"))
     order = sorted(names, key=lambda pk: (names[pk], pk))
     organisation_index = {pk: i for i, pk in enumerate(order)}
-    per_organisation = _cube(areas, len(order), len(DATA_FORMS))
+    per_organisation = _cube(areas, len(order), len(FORMS))
     for r in by_org:
         if r["form"] in column and r["organisation"] in organisation_index:
             per_organisation[areas.index(r["area"])][organisation_index[r["organisation"]]][column[r["form"]]] += r["n"]
     result = TallyCubes(
         areas=areas,
-        requests=Cube(counts[TALLY_REQUEST], shape=(len(quarters), len(DATA_FORMS)), row_totals=False),
-        starts=Cube(counts[TALLY_START], shape=(len(quarters), len(DATA_FORMS)), row_totals=False),
-        by_organisation=Cube(per_organisation, shape=(len(order), len(DATA_FORMS))),
+        requests=Cube(counts[TALLY_REQUEST], shape=(len(quarters), len(FORMS)), row_totals=False),
+        starts=Cube(counts[TALLY_START], shape=(len(quarters), len(FORMS)), row_totals=False),
+        by_organisation=Cube(per_organisation, shape=(len(order), len(FORMS))),
         organisations=[names[pk] for pk in order],
-        active=Cube(active, shape=(1, len(DATA_FORMS)), totals=False),
+        active=Cube(active, shape=(1, len(FORMS)), totals=False),
         ends={
             key: Cube(cube, shape=(len(kinds[key]), 1), totals=FORM_BY_KEY[key].has_duration, row_totals=False)
             for key, cube in ends.items()
@@ -1212,7 +1241,7 @@ def _tally_cubes(
     links = [
         [(result.starts, (a, n_quarters, j)), (result.by_organisation, (a, n_organisations, j))]
         for a in range(areas.count + 1)
-        for j in range(len(DATA_FORMS))
+        for j in range(len(FORMS))
     ]
     cubes = [result.requests, result.starts, result.by_organisation, result.active, *result.ends.values()]
     suppress_together(cubes, links if n_organisations else [])
@@ -1252,13 +1281,9 @@ def dashboard(scope: Scope, filters: Filters) -> Dashboard:
     a = cubes.areas.chosen(filters)
     at = cubes.areas.count if a is None else a
     n_quarters = len(filters.quarters)
-    form_labels = [f.label for f in DATA_FORMS]
+    form_labels = [f.label for f in FORMS]
     figures = []
-    for form in FORMS:
-        if not form.has_data:
-            figures.append(_figures_from_tallies(form, rows, filters, {}, None))
-            continue
-        j = DATA_FORMS.index(form)
+    for j, form in enumerate(FORMS):
         end_cube = cubes.ends[form.key]
         cells = {
             TALLY_REQUEST: cubes.requests.cell((at, n_quarters, j)),
@@ -1268,8 +1293,8 @@ def dashboard(scope: Scope, filters: Filters) -> Dashboard:
         }
         ended = None
         if form.has_duration:
-            kinds = _kinds_of(form)
-            ended = end_cube.table(a, row_labels=[END_KIND_LABELS[k] for k in kinds], columns=[_("Ended")])
+            kind_labels = [END_KIND_LABELS[k] for k in form.end_kinds]
+            ended = end_cube.table(a, row_labels=kind_labels, columns=[_("Ended")])
         figures.append(_figures_from_tallies(form, rows, filters, cells, ended))
     quarter_labels = [str(q) for q in filters.quarters]
     result = Dashboard(

@@ -121,8 +121,7 @@ def _tables(data: Dashboard) -> list[tuple[str, Any]]:
         (_("Matches started per organisation"), data.extra["by_organisation"]),
     ]
     for figures in data.forms:
-        if figures.form.has_data:
-            tables.append((str(figures.form.label), figures.summary))
+        tables.append((str(figures.form.label), figures.summary))
         if figures.ended_by_reason is not None:
             tables.append((_("%(form)s: ended by reason") % {"form": figures.form.label}, figures.ended_by_reason))
     outcomes = data.extra["outcomes"]

@@ -46,8 +46,11 @@ def test_the_demo_analyst_sees_figures_and_the_other_demo_people_see_what_they_s
     board = selectors.dashboard(scope, filters)
     shown = [c.value for f in board.forms for _label, cells, _t in f.summary.rows for c in cells]
     assert sum(value is not None for value in shown) >= 10, shown
-    started = {str(f.form.label): f.summary.rows[1][1][0].value for f in board.forms if f.form.has_data}
+    started = {str(f.form.label): f.summary.rows[1][1][0].value for f in board.forms}
     assert (started["JIM mentor"] or 0) >= 10 and (started["Support family"] or 0) >= 5
+    assert (started["Social broker"] or 0) >= 5, "the history has broker requests too"
+    broker = next(f for f in board.forms if f.form.key == selectors.SOCIAL_BROKER)
+    assert (broker.waiting_median.value or 0) > 0 and broker.ended_by_reason is not None
     # The made-up requests keep their own dates (bulk_create would stamp them all "now": no waiting at all).
     assert (board.forms[0].waiting_median.value or 0) > 0 and board.forms[0].lasting_6.value is not None
     assert any(cells[0].value for _label, cells, _t in board.by_area.rows), "some municipality has a figure"

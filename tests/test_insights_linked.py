@@ -224,8 +224,9 @@ def test_a_coordinator_sees_people_from_other_municipalities_as_one_row_that_add
     assert scope is not None
     board = selectors.dashboard(scope, YEAR)
     rows = [(str(label), [str(c) for c in cells]) for label, cells, _t in board.by_area.rows]
-    assert rows[0] == ("Leiden", ["9", "< 5", "< 5", "< 5"])
-    assert rows[1] == ("Other municipalities", ["6", "< 5", "< 5", "< 5"])
+    # One column per support form (JIM, support family, respite, buddy, social broker).
+    assert rows[0] == ("Leiden", ["9", "< 5", "< 5", "< 5", "< 5"])
+    assert rows[1] == ("Other municipalities", ["6", "< 5", "< 5", "< 5", "< 5"])
     assert str(board.by_area.column_totals[0]) == "15"
     # The summary, the quarter table and the table per organisation count the same fifteen.
     assert str(board.forms[0].summary.rows[1][1][0]) == "15"
