@@ -418,3 +418,78 @@ def community_demo_load(email_for: Callable[[str], str]) -> None:
     ResourceTheme.objects.bulk_create(
         [ResourceTheme(resource=r, theme=theme) for r in created for theme in themes[r.name]]
     )
+
+
+def broker_demo_load(email_for: Callable[[str], str]) -> None:
+    """Broker requests through the services: Sanne's family has Ahmed as social broker, with referrals in several
+    states (one followed up twice, one followed up once, one the family still thinks about, one they did not want);
+    Noah waits for a broker. Daan's family has none yet (the browser test asks). Made once; dates relative to today."""
+    from community import services
+    from community.models import BrokerRequest, Referral
+    from volunteers.models import Volunteer
+    from youth.models import Case
+
+    people = {local: User.objects.get(email=email_for(local)) for local in ("lisa", "peter", "ahmed", "marieke")}
+    cases = {
+        case.young_person.first_name: case
+        for case in Case.objects.select_related("young_person").filter(
+            young_person__first_name__in=["Sanne", "Noah"], closed_on__isnull=True, organisation__name=LEIDEN_TEAM
+        )
+    }
+    if BrokerRequest.objects.filter(case__in=cases.values()).exists():
+        return
+    today = timezone.localdate()
+    sanne = services.brokerrequest_ask(
+        user=people["lisa"],
+        case=cases["Sanne"],
+        purpose="Sanne wil graag sporten en andere jongeren leren kennen. Moeder zoekt andere ouders om mee te praten.",
+    )
+    sanne = services.brokerrequest_link(
+        user=people["peter"], request=sanne, broker=Volunteer.objects.get(user=people["ahmed"])
+    )
+    BrokerRequest.objects.filter(pk=sanne.pk).update(
+        asked_on=today - timedelta(days=130), linked_on=today - timedelta(days=120)
+    )
+    resources = {r.name: r for r in Resource.objects.filter(organisation__name__in=[LEIDEN_TEAM, CENTRE])}
+    ahmed = people["ahmed"]
+
+    def referral(name: str, *, parent: bool, moves: list[tuple[str, dict[str, object]]], days_ago: int) -> None:
+        made = services.referral_record(
+            user=ahmed,
+            request=sanne,
+            resource=resources[name],
+            for_whom="parent" if parent else "young_person",
+            parent=people["marieke"] if parent else None,
+        )
+        for move, extra in moves:
+            made = services.referral_move(user=ahmed, referral=made, move=move, **extra)  # type: ignore[arg-type]
+        # The follow-ups are stamped with today; move them back to when they would have been made.
+        Referral.objects.filter(pk=made.pk).update(
+            created_on=today - timedelta(days=days_ago),
+            week4_on=today - timedelta(days=days_ago - 35) if made.week4 else None,
+            month3_on=today - timedelta(days=days_ago - 100) if made.month3 else None,
+        )
+
+    agreed = [
+        ("agree", {"on": today - timedelta(days=112)}),
+        ("contact", {"on": today - timedelta(days=110)}),
+        ("follow_up_4_weeks", {"answer": "yes"}),
+    ]
+    referral(
+        "Voetbalvereniging Lugdunum",
+        parent=False,
+        moves=[*agreed, ("follow_up_3_months", {"answer": "yes"})],
+        days_ago=115,
+    )
+    referral("Oudergroep Kinderen en Scheiden", parent=True, moves=agreed, days_ago=114)
+    referral("Huiswerkklas in de Bibliotheek", parent=False, moves=[], days_ago=10)
+    referral(
+        "Schuldhulp Steunpunt Leiden",
+        parent=True,
+        moves=[("decline", {"reason": "Marieke krijgt al hulp van de gemeente."})],
+        days_ago=100,
+    )
+    noah = services.brokerrequest_ask(
+        user=people["peter"], case=cases["Noah"], purpose="Noah zoekt een plek om na school naartoe te gaan."
+    )
+    BrokerRequest.objects.filter(pk=noah.pk).update(asked_on=today - timedelta(days=9))

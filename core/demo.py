@@ -20,7 +20,7 @@ from django.utils import timezone
 from accounts.models import ORGANISATION_ROLES, STAFF_ROLES, Municipality, Organisation, Region, Role, Team, User
 from accounts.selectors import DEMO_EMAIL_DOMAIN
 from accounts.services import role_grant
-from community.demo import community_demo_load
+from community.demo import broker_demo_load, community_demo_load
 from core.geo import geocode
 from hostfamilies import respite_services
 from hostfamilies.models import RespiteOption, Stay, SupportFamilyMatch, SupportRequest
@@ -192,6 +192,7 @@ def demo_load(*, history: bool = True) -> None:
     )
     _insights(made_history=history and _history(municipalities))
     community_demo_load(email_for)
+    broker_demo_load(email_for)
 
 
 def _places() -> dict[str, Municipality]:
@@ -303,7 +304,8 @@ def _volunteers(organisations: dict[str, Organisation], municipalities: dict[str
             latitude=found.latitude,
             longitude=found.longitude,
             travel_radius_km=10,
-            capacity=1,
+            # Ahmed is a buddy and the centre's social broker: room for Sanne's family, Daan's, and one more.
+            capacity=3 if local == "ahmed" else 1,
             experience=["autism"] if local in ("ahmed", "fatima") else [],
             interests="voetbal, fietsen" if local == "ahmed" else "koken, wandelen",
             languages=["nl", "ar"] if local in ("ahmed", "fatima") else ["nl"],
