@@ -299,6 +299,11 @@ class GroupActivity(models.Model):
     def is_cancelled(self) -> bool:
         return self.cancelled_at is not None
 
+    @property
+    def places_left(self) -> int:
+        """Places not taken: reads the `taken` count that the selectors annotate (a list costs one query)."""
+        return max(self.places - int(getattr(self, "taken", 0)), 0)
+
 
 class ActivitySignUp(models.Model):
     """One family (a case) taking part in a group activity. Live: `cancelled_at` is null; a case has at most one

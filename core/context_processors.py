@@ -21,6 +21,7 @@ def dichtbij(request: HttpRequest) -> dict[str, Any]:
     respite = bool(roles & {Role.PROFESSIONAL, Role.COORDINATOR, Role.PARENT}) or (
         Role.VOLUNTEER in roles and respiteoption_hosted_by(user).exists()
     )
+    broker = Role.VOLUNTEER in roles and is_active_social_broker(user)
     return {
         "dichtbij_demo": settings.DICHTBIJ_DEMO,
         "menu_cases": bool(roles & {Role.PROFESSIONAL, Role.COORDINATOR}),
@@ -38,8 +39,9 @@ def dichtbij(request: HttpRequest) -> dict[str, Any]:
         "menu_insights": bool(roles & {Role.ANALYST, Role.COORDINATOR}),
         # The sociale kaart: professionals, coordinators and active social brokers (one query, volunteers only;
         # the page itself also checks the broker's screening).
-        "menu_community": bool(roles & {Role.PROFESSIONAL, Role.COORDINATOR})
-        or (Role.VOLUNTEER in roles and is_active_social_broker(user)),
+        "menu_community": bool(roles & {Role.PROFESSIONAL, Role.COORDINATOR}) or broker,
+        # Group activities: also parents, who sign their family up (the page checks the broker's screening).
+        "menu_activities": bool(roles & {Role.PROFESSIONAL, Role.COORDINATOR, Role.PARENT}) or broker,
         # Everyone who can be in a conversation; the unread count is one query.
         "menu_messages": bool(roles - {Role.ANALYST, Role.ADMIN}),
         "menu_unread": unread_total_for(user) if user and roles - {Role.ANALYST, Role.ADMIN} else 0,
