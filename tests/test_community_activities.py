@@ -522,3 +522,20 @@ def test_the_sign_up_choice_holds_the_users_open_linked_cases_not_signed_up(cast
     services.activitysignup_create(actor=world.parent, activity=cast.activity, case=sibling)
     assert selectors.cases_to_sign_up(world.parent, cast.activity) == [world.case]
     assert selectors.cases_to_sign_up(world.young_person_user, cast.activity) == []
+
+
+def test_the_demo_has_two_activities_with_daan_signed_up_and_loads_twice(db: None, settings: Any, tmp_path: Any) -> None:
+    from core.demo import demo_load
+
+    settings.MATCHING_MODEL_DIR = str(tmp_path)
+    for _ in range(2):
+        demo_load(history=False)
+    activities = {a.title: a for a in GroupActivity.objects.all()}
+    assert set(activities) == {"Oudergroep Leiden", "Voorleesclub"}
+    signed = ActivitySignUp.objects.filter(cancelled_at__isnull=True).select_related("case__young_person")
+    assert sorted((s.activity.title, s.case.young_person.first_name) for s in signed) == [
+        ("Oudergroep Leiden", "Daan"),
+        ("Voorleesclub", "Daan"),
+    ]
+    marieke = User.objects.get(email="marieke@demo.dichtbij.example")
+    assert set(selectors.groupactivity_visible_to(marieke)) == set(activities.values())
