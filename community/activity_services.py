@@ -74,9 +74,7 @@ def _clean(data: ActivityData) -> dict[str, object]:
         errors["ends_at"] = _("The end must be after the start.")
     places = data.get("places")
     if not isinstance(places, int) or not 1 <= places <= MAX_PLACES:
-        errors["places"] = _("The number of places must be a whole number from 1 to %(limit)s.") % {
-            "limit": MAX_PLACES
-        }
+        errors["places"] = _("The number of places must be a whole number from 1 to %(limit)s.") % {"limit": MAX_PLACES}
     age_min, age_max = data.get("age_min"), data.get("age_max")
     for field, age in (("age_min", age_min), ("age_max", age_max)):
         if age is not None and (not isinstance(age, int) or not 0 <= age <= AGE_LIMIT):
@@ -86,7 +84,14 @@ def _clean(data: ActivityData) -> dict[str, object]:
             errors["age_max"] = _("The highest age cannot be lower than the lowest age.")
     if errors:
         raise ValidationError(errors)
-    return {**text, "starts_at": starts_at, "ends_at": ends_at, "places": places, "age_min": age_min, "age_max": age_max}
+    return {
+        **text,
+        "starts_at": starts_at,
+        "ends_at": ends_at,
+        "places": places,
+        "age_min": age_min,
+        "age_max": age_max,
+    }
 
 
 def _is_screened_broker_of(volunteer: Volunteer, organisation_id: int) -> bool:
@@ -126,7 +131,7 @@ def groupactivity_create(
         errors["organiser"] = _("Choose a social broker of this organisation whose screening is complete.")
     if team is not None and team.organisation_id != organisation.pk:
         errors["team"] = _("Choose a team of this organisation.")
-    if errors:
+    if errors or organiser is None:
         raise ValidationError(errors)
     with transaction.atomic():
         return GroupActivity.objects.create(
@@ -148,9 +153,7 @@ def groupactivity_update(*, actor: User, activity: GroupActivity, data: Activity
         if int(values["places"]) < taken:  # type: ignore[call-overload]
             raise ValidationError(
                 {
-                    "places": _(
-                        "%(count)s families are already signed up. There cannot be fewer places than that."
-                    )
+                    "places": _("%(count)s families are already signed up. There cannot be fewer places than that.")
                     % {"count": taken}
                 }
             )

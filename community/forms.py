@@ -155,7 +155,9 @@ class ActivityForm(forms.Form):
     """A group activity; the service checks it again. `organisation` and `organiser` are shown only when there is
     a choice: a social broker plans for themselves, in their own organisation."""
 
-    organisation = forms.ModelChoiceField(label=_("Organisation"), queryset=Organisation.objects.none(), empty_label=None)
+    organisation = forms.ModelChoiceField(
+        label=_("Organisation"), queryset=Organisation.objects.none(), empty_label=None
+    )
     organiser = forms.ModelChoiceField(
         label=_("Organised by"),
         queryset=Volunteer.objects.none(),

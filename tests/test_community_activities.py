@@ -19,8 +19,15 @@ from community import activity_services as services
 from community import services as broker_services
 from community.models import ActivitySignUp, GroupActivity
 from tests.conftest import World
-from tests.factories import CaseFactory, YoungPersonFactory, add_guardian, assign, born_years_ago, ready_volunteer
-from tests.factories import user_with_role
+from tests.factories import (
+    CaseFactory,
+    YoungPersonFactory,
+    add_guardian,
+    assign,
+    born_years_ago,
+    ready_volunteer,
+    user_with_role,
+)
 from volunteers.models import Volunteer, VolunteerKind
 from youth.models import Case
 
@@ -98,7 +105,9 @@ def linked_case(cast: Cast, *, years: int = 15) -> Case:
     """Another family of organisation A with the organiser linked to its open request."""
     world = cast.world
     case = assign(
-        CaseFactory(organisation=world.organisation, young_person=YoungPersonFactory(date_of_birth=born_years_ago(years))),
+        CaseFactory(
+            organisation=world.organisation, young_person=YoungPersonFactory(date_of_birth=born_years_ago(years))
+        ),
         world.professional,
     )
     link(case, world.professional, world.coordinator, cast.organiser)
@@ -144,7 +153,10 @@ def test_a_broker_plans_for_themselves_and_a_coordinator_for_a_broker(cast: Cast
     assert "organiser" in refused.value.message_dict
     with pytest.raises(PermissionDenied):
         services.groupactivity_create(
-            actor=cast.organiser.user, organisation=world.organisation, organiser=cast.other_broker, data=activity_data()
+            actor=cast.organiser.user,
+            organisation=world.organisation,
+            organiser=cast.other_broker,
+            data=activity_data(),
         )
 
 
@@ -167,7 +179,10 @@ def test_an_unscreened_broker_cannot_plan_nor_be_chosen(cast: Cast) -> None:
         services.groupactivity_create(actor=unscreened.user, organisation=cast.world.organisation, data=activity_data())
     with pytest.raises(ValidationError):
         services.groupactivity_create(
-            actor=cast.world.coordinator, organisation=cast.world.organisation, organiser=unscreened, data=activity_data()
+            actor=cast.world.coordinator,
+            organisation=cast.world.organisation,
+            organiser=unscreened,
+            data=activity_data(),
         )
 
 
@@ -243,9 +258,12 @@ def test_fewer_places_than_families_is_refused(cast: Cast, english: None) -> Non
     assert refused.value.message_dict["places"] == [
         "2 families are already signed up. There cannot be fewer places than that."
     ]
-    assert services.groupactivity_update(
-        actor=cast.organiser.user, activity=cast.activity, data=activity_data(places=2)
-    ).places == 2
+    assert (
+        services.groupactivity_update(
+            actor=cast.organiser.user, activity=cast.activity, data=activity_data(places=2)
+        ).places
+        == 2
+    )
 
 
 def test_a_cancelled_or_started_activity_cannot_change(cast: Cast, english: None) -> None:
@@ -394,7 +412,10 @@ def test_the_age_range_is_checked_on_the_day_of_the_activity(cast: Cast, english
     )
     first_name = cast.world.young_person.first_name
     error = _refusal(cast)
-    assert (error.code, error.messages) == ("age", [f"This activity is for ages 4 to 12. {first_name} will be 15 then."])
+    assert (error.code, error.messages) == (
+        "age",
+        [f"This activity is for ages 4 to 12. {first_name} will be 15 then."],
+    )
     young = linked_case(cast, years=8)
     assert services.activitysignup_create(actor=cast.world.professional, activity=cast.activity, case=young).is_live
     # A birthday before the activity counts: 12 today, 13 on the day is too old.
@@ -430,9 +451,11 @@ def test_the_count_is_taken_under_the_activity_lock(cast: Cast, django_assert_ma
     with CaptureQueriesContext(connection) as queries:
         services.activitysignup_create(actor=cast.world.parent, activity=cast.activity, case=cast.world.case)
     sql = [q["sql"] for q in queries.captured_queries]
-    locked = next(i for i, q in enumerate(sql) if 'FROM "community_groupactivity"' in q and "FOR UPDATE" in q) if (
-        connection.features.has_select_for_update
-    ) else None
+    locked = (
+        next(i for i, q in enumerate(sql) if 'FROM "community_groupactivity"' in q and "FOR UPDATE" in q)
+        if (connection.features.has_select_for_update)
+        else None
+    )
     counted = next(i for i, q in enumerate(sql) if "COUNT(*)" in q and "community_activitysignup" in q)
     inserted = next(i for i, q in enumerate(sql) if q.startswith('INSERT INTO "community_activitysignup"'))
     assert counted < inserted
@@ -474,7 +497,9 @@ def test_who_sees_and_may_change_an_activity(cast: Cast, role: str, sees: bool, 
 
 def test_families_see_upcoming_activities_only_and_their_own_when_cancelled(cast: Cast) -> None:
     world = cast.world
-    other = services.groupactivity_create(actor=cast.organiser.user, organisation=world.organisation, data=activity_data())
+    other = services.groupactivity_create(
+        actor=cast.organiser.user, organisation=world.organisation, data=activity_data()
+    )
     services.activitysignup_create(actor=world.parent, activity=cast.activity, case=world.case)
     for activity in (cast.activity, other):
         services.groupactivity_cancel(actor=world.coordinator, activity=activity)
@@ -487,7 +512,9 @@ def test_families_see_upcoming_activities_only_and_their_own_when_cancelled(cast
     assert set(selectors.groupactivity_visible_to(cast.other_broker.user)) == {cast.activity, other, started}
     # Once the request for a broker ends, a family no longer sees new activities.
     broker_services.brokerrequest_end(user=world.professional, request=world.case.broker_requests.get(), reason="done")
-    fresh = services.groupactivity_create(actor=cast.organiser.user, organisation=world.organisation, data=activity_data())
+    fresh = services.groupactivity_create(
+        actor=cast.organiser.user, organisation=world.organisation, data=activity_data()
+    )
     assert fresh not in selectors.groupactivity_visible_to(world.parent)
 
 
@@ -524,7 +551,9 @@ def test_the_sign_up_choice_holds_the_users_open_linked_cases_not_signed_up(cast
     assert selectors.cases_to_sign_up(world.young_person_user, cast.activity) == []
 
 
-def test_the_demo_has_two_activities_with_daan_signed_up_and_loads_twice(db: None, settings: Any, tmp_path: Any) -> None:
+def test_the_demo_has_two_activities_with_daan_signed_up_and_loads_twice(
+    db: None, settings: Any, tmp_path: Any
+) -> None:
     from core.demo import demo_load
 
     settings.MATCHING_MODEL_DIR = str(tmp_path)

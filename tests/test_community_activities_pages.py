@@ -245,9 +245,7 @@ def test_a_full_activity_shows_the_refusal_on_the_form(world: World, client: Cli
     assert "Deze activiteit is vol" in content or "This activity is full" in content
 
 
-def test_the_detail_shows_names_only_to_those_who_may_see_them(
-    world: World, client: Client, objects: Objects
-) -> None:
+def test_the_detail_shows_names_only_to_those_who_may_see_them(world: World, client: Client, objects: Objects) -> None:
     activity = objects.signed[True].activity
     name = str(world.young_person)
     for user, shown in (
