@@ -12,6 +12,7 @@ the named one no longer coordinates there. The others may still cancel a stay th
 from __future__ import annotations
 
 from datetime import date, timedelta
+from typing import cast
 
 from django.db.models import Case as SqlCase
 from django.db.models import Exists, F, IntegerField, OuterRef, Q, QuerySet, Value, When, Window
@@ -104,7 +105,8 @@ def _without_named_coordinator() -> Q:
         role=Role.COORDINATOR,
         organisation_id=OuterRef("organisation_id"),
     )
-    return Q(coordinator__isnull=True) | ~Exists(still_coordinates)
+    # Q | ~Exists is a Q at run time; the stubs type it as Combinable.
+    return cast(Q, Q(coordinator__isnull=True) | ~Exists(still_coordinates))
 
 
 def respiteoption_decided_by(user: AnyUser) -> QuerySet[RespiteOption]:
