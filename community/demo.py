@@ -1,19 +1,24 @@
 """A made-up sociale kaart for the demo municipalities: clubs, groups and help points around Leiden and in
 Utrecht, with fake phone numbers and example.org addresses. A few were last checked more than a year ago, so the
-review flag shows. Idempotent: entries that exist (by name and organisation) are left alone."""
+review flag shows. Idempotent: entries that exist (by name and organisation) are left alone. Also a social broker
+of the Leiden team with two group activities that Daan's family takes part in."""
 
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import timedelta
+from datetime import datetime, time, timedelta
 
+from allauth.account.models import EmailAddress
 from django.db import transaction
 from django.utils import timezone
 
-from accounts.models import Municipality, Organisation, User
-from community.models import Category, Cost, Resource, ResourceTheme, Theme
+from accounts.models import Municipality, Organisation, Role, User
+from accounts.services import role_grant
+from community.models import BrokerRequest, Category, Cost, GroupActivity, Resource, ResourceTheme, Theme
 from community.selectors import search_text_for
 from core.geo import geocode
+from volunteers.models import Intake, Outcome, Reference, VogCheck, Volunteer, VolunteerKind, VolunteerRole
+from youth.models import Case
 
 LEIDEN_TEAM = "Jeugd- en Gezinsteam Leiden (demo)"
 CENTRE = "Vrijwilligerscentrum Rijnland (demo)"
@@ -418,6 +423,7 @@ def community_demo_load(email_for: Callable[[str], str]) -> None:
     ResourceTheme.objects.bulk_create(
         [ResourceTheme(resource=r, theme=theme) for r in created for theme in themes[r.name]]
     )
+    _activities(email_for)
 
 
 def broker_demo_load(email_for: Callable[[str], str]) -> None:
@@ -493,3 +499,131 @@ def broker_demo_load(email_for: Callable[[str], str]) -> None:
         user=people["peter"], case=cases["Noah"], purpose="Noah zoekt een plek om na school naartoe te gaan."
     )
     BrokerRequest.objects.filter(pk=noah.pk).update(asked_on=today - timedelta(days=9))
+
+
+# A social broker of the Leiden team (no one-click login) organises two group activities; Daan's family has a
+# request for a broker with her linked, and takes part in both (signed up by his mother and by Lisa).
+BROKER = ("gerda", "Gerda", "de Wit")
+# (title, description, place, days from today, start, end, places, ages, signed up by)
+Activity = tuple[str, str, str, int, time, time, int, tuple[int | None, int | None], str]
+ACTIVITIES: list[Activity] = [
+    (
+        "Oudergroep Leiden",
+        "Ouders praten met elkaar over opvoeden en over wat thuis moeilijk is. Met koffie en thee. Je hoeft niets "
+        "voor te bereiden.",
+        "Wijkcentrum De Kooi, Leiden",
+        9,
+        time(19, 30),
+        time(21, 0),
+        10,
+        (None, None),
+        "marieke",
+    ),
+    (
+        "Voorleesclub",
+        "Samen luisteren naar een verhaal en daarna samen tekenen of een spel doen. Voor kinderen van 6 tot 10 jaar.",
+        "Bibliotheek Nieuwstraat, Leiden",
+        4,
+        time(15, 30),
+        time(16, 30),
+        8,
+        (6, 10),
+        "lisa",
+    ),
+]
+
+
+def _demo_broker(team: Organisation, coordinator: User) -> Volunteer:
+    """Gerda, a screened social broker of the Leiden team: intake, two references and a VOG."""
+    from core.demo import BACKGROUND_DOMAIN, DEMO_PASSWORD
+
+    local, first, last = BROKER
+    email = f"{local}@{BACKGROUND_DOMAIN}"
+    user = User.objects.filter(email=email).first()
+    if user is None:
+        user = User.objects.create_user(email, DEMO_PASSWORD, first_name=first, last_name=last)
+        EmailAddress.objects.create(user=user, email=email, verified=True, primary=True)
+    role_grant(user=user, role=Role.VOLUNTEER, organisation=team)
+    volunteer = Volunteer.objects.filter(user=user).first()
+    if volunteer is not None:
+        return volunteer
+    found = geocode("Leiden")
+    today = timezone.localdate()
+    volunteer = Volunteer.objects.create(
+        user=user,
+        organisation=team,
+        home_place=found.name,
+        municipality=Municipality.objects.get(name="Leiden"),
+        latitude=found.latitude,
+        longitude=found.longitude,
+        travel_radius_km=10,
+        capacity=5,
+        interests="lezen, koken",
+        languages=["nl"],
+    )
+    VolunteerRole.objects.create(volunteer=volunteer, kind=VolunteerKind.SOCIAL_BROKER)
+    Intake.objects.create(
+        volunteer=volunteer, held_on=today - timedelta(days=60), outcome=Outcome.POSITIVE, recorded_by=coordinator
+    )
+    for name in ("Ria Vos", "Tom Bakker"):
+        Reference.objects.create(
+            volunteer=volunteer,
+            name=name,
+            relation="buur",
+            contact="071-5550101",
+            contacted_on=today - timedelta(days=50),
+            outcome=Outcome.POSITIVE,
+        )
+    issued = today - timedelta(days=45)
+    VogCheck.objects.create(
+        volunteer=volunteer,
+        requested_on=issued - timedelta(days=14),
+        received_on=issued,
+        issued_on=issued,
+        checked_by=coordinator,
+        valid_until=issued.replace(year=issued.year + 3),
+    )
+    return volunteer
+
+
+def _activities(email_for: Callable[[str], str]) -> None:
+    """Through the services, so the demo keeps the same rules as the pages. Idempotent: the broker, the request
+    and each activity (by title and organisation) are made once; sign-ups only with a new activity."""
+    from community import activity_services
+    from community.services import brokerrequest_ask, brokerrequest_link
+
+    team = Organisation.objects.filter(name=LEIDEN_TEAM).first()
+    people = {local: User.objects.filter(email=email_for(local)).first() for local in ("peter", "lisa", "marieke")}
+    case = Case.objects.filter(organisation=team, young_person__first_name="Daan", closed_on__isnull=True).first()
+    if team is None or case is None or None in people.values():
+        return
+    coordinator, professional = people["peter"], people["lisa"]
+    assert coordinator is not None and professional is not None
+    broker = _demo_broker(team, coordinator)
+    if not BrokerRequest.objects.filter(case=case).exists():
+        request = brokerrequest_ask(
+            user=professional, case=case, purpose="Contact met andere ouders, en iets leuks voor Daan na school."
+        )
+        brokerrequest_link(user=coordinator, request=request, broker=broker)
+    today = timezone.localdate()
+    for title, description, place, days, start, end, places, (low, high), by in ACTIVITIES:
+        if GroupActivity.objects.filter(organisation=team, title=title).exists():
+            continue
+        day = today + timedelta(days=days)
+        activity = activity_services.groupactivity_create(
+            actor=broker.user,
+            organisation=team,
+            data={
+                "title": title,
+                "description": description,
+                "place": place,
+                "starts_at": timezone.make_aware(datetime.combine(day, start)),
+                "ends_at": timezone.make_aware(datetime.combine(day, end)),
+                "places": places,
+                "age_min": low,
+                "age_max": high,
+            },
+        )
+        signer = people[by]
+        assert signer is not None
+        activity_services.activitysignup_create(actor=signer, activity=activity, case=case)

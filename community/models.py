@@ -240,3 +240,100 @@ class Referral(models.Model):
 
     def __str__(self) -> str:
         return f"{self.resource} ({self.get_for_whom_display()})"
+
+
+class GroupActivity(models.Model):
+    """A group activity that a social broker organises for the families they help: a parents' group, a reading
+    club. Families sign up for a place (`ActivitySignUp`); `places` is how many families can take part.
+
+    Cancelled: `cancelled_at` is set; the activity and its sign-ups stay, so families can see it was cancelled.
+    """
+
+    organisation = models.ForeignKey(
+        Organisation, on_delete=models.PROTECT, related_name="group_activities", verbose_name=_("organisation")
+    )
+    team = models.ForeignKey(
+        "accounts.Team",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="group_activities",
+        verbose_name=_("team"),
+    )
+    organiser = models.ForeignKey(
+        "volunteers.Volunteer",
+        on_delete=models.PROTECT,
+        related_name="group_activities",
+        verbose_name=_("organised by"),
+    )
+    title = models.CharField(_("title"), max_length=150)
+    description = models.TextField(_("what happens there"), max_length=1000)
+    place = models.CharField(_("where"), max_length=150)
+    starts_at = models.DateTimeField(_("starts at"))
+    ends_at = models.DateTimeField(_("ends at"))
+    places = models.PositiveSmallIntegerField(_("number of places"))
+    age_min = models.PositiveSmallIntegerField(_("from age"), null=True, blank=True)
+    age_max = models.PositiveSmallIntegerField(_("up to age"), null=True, blank=True)
+    cancelled_at = models.DateTimeField(_("cancelled at"), null=True, blank=True)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["starts_at", "pk"]
+        indexes = [models.Index(fields=["organisation", "starts_at"], name="groupactivity_org_start")]
+        constraints = [
+            models.CheckConstraint(condition=Q(ends_at__gt=F("starts_at")), name="groupactivity_ends_after_start"),
+            models.CheckConstraint(condition=Q(places__gte=1), name="groupactivity_places_at_least_one"),
+            models.CheckConstraint(
+                condition=Q(age_min__isnull=True) | Q(age_max__isnull=True) | Q(age_min__lte=F("age_max")),
+                name="groupactivity_age_range_ordered",
+            ),
+        ]
+        verbose_name = _("group activity")
+        verbose_name_plural = _("group activities")
+
+    def __str__(self) -> str:
+        return self.title
+
+    @property
+    def is_cancelled(self) -> bool:
+        return self.cancelled_at is not None
+
+    @property
+    def places_left(self) -> int:
+        """Places not taken: reads the `taken` count that the selectors annotate (a list costs one query)."""
+        return max(self.places - int(getattr(self, "taken", 0)), 0)
+
+
+class ActivitySignUp(models.Model):
+    """One family (a case) taking part in a group activity. Live: `cancelled_at` is null; a case has at most one
+    live sign-up per activity (a constraint), and signs up again after cancelling with a new row."""
+
+    activity = models.ForeignKey(GroupActivity, on_delete=models.CASCADE, related_name="signups")
+    case = models.ForeignKey("youth.Case", on_delete=models.PROTECT, related_name="activity_signups")
+    signed_up_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    signed_up_at = models.DateTimeField(_("signed up at"))
+    cancelled_at = models.DateTimeField(_("cancelled at"), null=True, blank=True)
+    cancelled_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["signed_up_at", "pk"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["activity", "case"],
+                condition=Q(cancelled_at__isnull=True),
+                name="activitysignup_one_live_per_case",
+            ),
+        ]
+        verbose_name = _("sign-up")
+        verbose_name_plural = _("sign-ups")
+
+    def __str__(self) -> str:
+        return f"{self.activity} ({self.case})"
+
+    @property
+    def is_live(self) -> bool:
+        return self.cancelled_at is None

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from django.urls import path
 
-from community import broker_views, views
+from community import activity_views, broker_views, views
 
 app_name = "community"
 
@@ -25,4 +25,11 @@ urlpatterns = [
     path("makelaar/<int:pk>/verbinding/", broker_views.referral_create, name="referral_create"),
     path("verbindingen/<int:pk>/", broker_views.referral_detail, name="referral_detail"),
     path("verbindingen/<int:pk>/stap/", broker_views.referral_move, name="referral_move"),
+    path("activiteiten/", activity_views.activity_list, name="activity_list"),
+    path("activiteiten/nieuw/", activity_views.activity_create, name="activity_create"),
+    path("activiteiten/<int:pk>/", activity_views.activity_detail, name="activity_detail"),
+    path("activiteiten/<int:pk>/wijzigen/", activity_views.activity_update, name="activity_update"),
+    path("activiteiten/<int:pk>/afgelasten/", activity_views.activity_cancel, name="activity_cancel"),
+    path("activiteiten/<int:pk>/aanmelden/", activity_views.signup_create, name="signup_create"),
+    path("activiteiten/aanmeldingen/<int:pk>/afmelden/", activity_views.signup_cancel, name="signup_cancel"),
 ]

@@ -45,6 +45,8 @@ def dichtbij(request: HttpRequest) -> dict[str, Any]:
         "menu_brokers": bool(roles & {Role.PROFESSIONAL, Role.COORDINATOR})
         or broker
         or (bool(roles & {Role.PARENT, Role.YOUNG_PERSON}) and brokerrequest_visible_to(user).exists()),
+        # Group activities: also parents, who sign their family up (the page checks the broker's screening).
+        "menu_activities": bool(roles & {Role.PROFESSIONAL, Role.COORDINATOR, Role.PARENT}) or broker,
         # Everyone who can be in a conversation; the unread count is one query.
         "menu_messages": bool(roles - {Role.ANALYST, Role.ADMIN}),
         "menu_unread": unread_total_for(user) if user and roles - {Role.ANALYST, Role.ADMIN} else 0,
