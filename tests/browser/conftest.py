@@ -5,15 +5,19 @@ from __future__ import annotations
 import os
 from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
+from datetime import timedelta
 from typing import Any
 
 import pytest
 from axe_playwright_python.sync_playwright import Axe
 from django.db import connections
+from django.utils import timezone
 from playwright.sync_api import Browser, BrowserContext, Page, Playwright, sync_playwright
 
+from accounts.models import User
 from accounts.selectors import DEMO_EMAIL_DOMAIN
 from core.demo import demo_load
+from youth.models import Case, CaseAssignment, Guardianship, YoungPerson
 
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = [
@@ -144,3 +148,26 @@ def login_as(demo_world: str) -> LoginAs:
         page.wait_for_url(f"{demo_world}/")
 
     return login
+
+
+def lieke_gets_a_case() -> Case:
+    """Marieke's youngest, Lieke, gets a case with Lisa: a family with no request yet."""
+    marieke = User.objects.get(email__startswith="marieke@")
+    sanne = YoungPerson.objects.get(first_name="Sanne", last_name="de Vries")
+    lieke = YoungPerson.objects.create(
+        first_name="Lieke",
+        last_name="de Vries",
+        date_of_birth=timezone.localdate() - timedelta(days=8 * 365),
+        residence_municipality=sanne.residence_municipality,
+        paying_municipality=sanne.paying_municipality,
+        home_place="Leiden",
+        latitude=sanne.latitude,
+        longitude=sanne.longitude,
+        languages=["nl"],
+    )
+    Guardianship.objects.create(young_person=lieke, guardian=marieke, has_custody=True)
+    case = Case.objects.create(
+        young_person=lieke, organisation=sanne.cases.get().organisation, opened_on=timezone.localdate()
+    )
+    CaseAssignment.objects.create(case=case, professional=User.objects.get(email__startswith="lisa@"), is_lead=True)
+    return case

@@ -3,17 +3,13 @@ filled in by the professional and corrected by the parent."""
 
 from __future__ import annotations
 
-from datetime import timedelta
-
 import pytest
-from django.utils import timezone
 from playwright.sync_api import Browser, Page, expect
 
 from accounts.models import User
 from core.demo import VOLUNTEER_CENTRE
 from hostfamilies.models import SupportRequest
-from tests.browser.conftest import TIMEOUT_MS, AssertAccessible, LoginAs
-from youth.models import Case, CaseAssignment, Guardianship, YoungPerson
+from tests.browser.conftest import TIMEOUT_MS, AssertAccessible, LoginAs, lieke_gets_a_case
 
 pytestmark = pytest.mark.browser
 
@@ -35,33 +31,10 @@ def test_coordinator_follows_the_demo_match(
     assert_accessible(page)
 
 
-def _lieke_gets_a_case() -> Case:
-    """Marieke's youngest, Lieke, gets a case with Lisa: a family with no request yet."""
-    marieke = User.objects.get(email__startswith="marieke@")
-    sanne = YoungPerson.objects.get(first_name="Sanne", last_name="de Vries")
-    lieke = YoungPerson.objects.create(
-        first_name="Lieke",
-        last_name="de Vries",
-        date_of_birth=timezone.localdate() - timedelta(days=8 * 365),
-        residence_municipality=sanne.residence_municipality,
-        paying_municipality=sanne.paying_municipality,
-        home_place="Leiden",
-        latitude=sanne.latitude,
-        longitude=sanne.longitude,
-        languages=["nl"],
-    )
-    Guardianship.objects.create(young_person=lieke, guardian=marieke, has_custody=True)
-    case = Case.objects.create(
-        young_person=lieke, organisation=sanne.cases.get().organisation, opened_on=timezone.localdate()
-    )
-    CaseAssignment.objects.create(case=case, professional=User.objects.get(email__startswith="lisa@"), is_lead=True)
-    return case
-
-
 def test_the_professional_fills_in_the_intake_and_the_parent_corrects_it(
     browser: Browser, demo_world: str, login_as: LoginAs, assert_accessible: AssertAccessible
 ) -> None:
-    case = _lieke_gets_a_case()
+    case = lieke_gets_a_case()
     lisa, marieke = (browser.new_context(locale="nl-NL") for _i in range(2))
     try:
         page = lisa.new_page()

@@ -1,0 +1,99 @@
+"""A request for a social broker walked in the browser to a referral followed up twice, each person in their own
+browser: Lisa asks from Lieke's case page, Peter links Ahmed, Ahmed records a referral to the football club and
+makes every step, and Marieke reads that Lieke still takes part after three months. axe-clean at every step."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+from django.utils import timezone
+from playwright.sync_api import Browser, BrowserContext, Page, expect
+
+from community.models import BrokerRequest, Referral
+from community.states import State
+from tests.browser.conftest import TIMEOUT_MS, AssertAccessible, LoginAs, lieke_gets_a_case
+
+pytestmark = pytest.mark.browser
+
+
+@pytest.fixture
+def people(browser: Browser, demo_world: str, login_as: LoginAs) -> Iterator[dict[str, Page]]:
+    contexts: list[BrowserContext] = []
+
+    def open_as(local: str) -> Page:
+        context = browser.new_context(locale="nl-NL")
+        context.set_default_timeout(TIMEOUT_MS)
+        contexts.append(context)
+        page = context.new_page()
+        login_as(page, local)
+        return page
+
+    yield {local: open_as(local) for local in ("lisa", "peter", "ahmed", "marieke")}
+    for context in contexts:
+        context.close()
+
+
+def _step(page: Page, heading: str) -> None:
+    """Fill in and save the form under one step's heading on the referral page."""
+    section = page.locator("section").filter(has=page.get_by_role("heading", name=heading, exact=True))
+    if section.get_by_label("Datum").count():
+        section.get_by_label("Datum").fill(timezone.localdate().isoformat())
+    if section.get_by_label("ja, doet mee").count():
+        section.get_by_label("ja, doet mee").check()
+    section.get_by_role("button", name="Opslaan").click()
+    expect(page.locator(".messages")).to_contain_text("Opgeslagen")
+
+
+def test_a_request_for_a_broker_ends_in_a_referral_followed_up_twice(
+    people: dict[str, Page], demo_world: str, assert_accessible: AssertAccessible
+) -> None:
+    case = lieke_gets_a_case()
+
+    lisa = people["lisa"]
+    lisa.goto(f"{demo_world}/jongeren/trajecten/{case.pk}/")
+    lisa.get_by_role("link", name="Een sociaal makelaar vragen").click()
+    assert_accessible(lisa)
+    lisa.get_by_role("button", name="Makelaar vragen").click()
+    expect(lisa.locator(".error-summary")).to_be_visible()
+    assert_accessible(lisa)
+    lisa.get_by_label("Waarmee moet de makelaar helpen?").fill("Lieke wil graag voetballen bij een club.")
+    lisa.get_by_role("button", name="Makelaar vragen").click()
+    expect(lisa.locator(".messages")).to_contain_text("Je vraag is verstuurd.")
+    expect(lisa.get_by_role("heading", level=1)).to_have_text("Sociaal makelaar voor Lieke")
+
+    peter = people["peter"]
+    peter.locator("header").get_by_role("link", name="Sociaal makelaar").click()
+    assert_accessible(peter)
+    peter.get_by_role("link", name="Lieke: Lieke wil graag voetballen bij een club.").click()
+    peter.get_by_label("Sociaal makelaar", exact=True).select_option(label="Ahmed Yilmaz")
+    peter.get_by_role("button", name="Koppelen").click()
+    expect(peter.locator(".messages")).to_contain_text("De makelaar is gekoppeld.")
+    assert_accessible(peter)
+
+    ahmed = people["ahmed"]
+    ahmed.locator("header").get_by_role("link", name="Sociaal makelaar").click()
+    ahmed.get_by_role("link", name="Lieke: Lieke wil graag voetballen bij een club.").click()
+    assert_accessible(ahmed)
+    ahmed.get_by_label("Welk onderdeel van de sociale kaart").select_option(label="Voetbalvereniging Lugdunum")
+    ahmed.get_by_label("de jongere").check()
+    ahmed.get_by_role("button", name="Verbinding opschrijven").click()
+    expect(ahmed.get_by_role("heading", level=1)).to_have_text("Verbinding met Voetbalvereniging Lugdunum")
+    assert_accessible(ahmed)
+    for heading in ("Het gezin zegt ja", "Eerste contact gehad", "Navragen na 4 weken", "Navragen na 3 maanden"):
+        _step(ahmed, heading)
+    expect(ahmed.get_by_text("doet na 3 maanden nog mee")).to_be_visible()
+    assert_accessible(ahmed)
+
+    marieke = people["marieke"]
+    marieke.locator("header").get_by_role("link", name="Sociaal makelaar").click()
+    marieke.get_by_role("link", name="Lieke: Lieke wil graag voetballen bij een club.").click()
+    marieke.get_by_role("link", name="Voetbalvereniging Lugdunum").click()
+    expect(marieke.locator("main")).to_contain_text("doet na 3 maanden nog mee")
+    expect(marieke.get_by_role("button", name="Opslaan")).to_have_count(0)
+    assert_accessible(marieke)
+
+    request = BrokerRequest.objects.get(case=case)
+    referral = Referral.objects.get(request=request)
+    assert (request.broker.user.first_name, referral.state) == ("Ahmed", State.CONNECTED)  # type: ignore[union-attr]
+    assert (referral.week4, referral.month3) == ("yes", "yes")
