@@ -49,7 +49,8 @@ def activity_data(**overrides: Any) -> services.ActivityData:
 
 
 def broker_of(world: World) -> Volunteer:
-    return ready_volunteer(world.organisation, kinds=[VolunteerKind.SOCIAL_BROKER])
+    # Each open request linked to a broker takes one of their places; these tests link several families.
+    return ready_volunteer(world.organisation, kinds=[VolunteerKind.SOCIAL_BROKER], capacity=10)
 
 
 def link(case: Case, professional: User, coordinator: User, broker: Volunteer) -> None:

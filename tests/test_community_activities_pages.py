@@ -37,8 +37,9 @@ class Objects:
 def objects(world: World) -> Objects:
     foreign_coordinator = user_with_role(Role.COORDINATOR, world.other_organisation)
     brokers = {
-        True: ready_volunteer(world.organisation, kinds=[VolunteerKind.SOCIAL_BROKER]),
-        False: ready_volunteer(world.other_organisation, kinds=[VolunteerKind.SOCIAL_BROKER]),
+        # Each linked request takes one of a broker's places; some tests link several families.
+        True: ready_volunteer(world.organisation, kinds=[VolunteerKind.SOCIAL_BROKER], capacity=10),
+        False: ready_volunteer(world.other_organisation, kinds=[VolunteerKind.SOCIAL_BROKER], capacity=10),
     }
     link(world.case, world.professional, world.coordinator, brokers[True])
     link(world.foreign_case, world.outsider, foreign_coordinator, brokers[False])

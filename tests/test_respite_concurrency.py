@@ -60,6 +60,9 @@ def test_simultaneous_confirmations_never_exceed_the_beds() -> None:
     def confirm(stay: Stay) -> None:
         try:
             with translation.override("en"):
+                # Connect before the barrier: opening twenty connections takes long enough to spread the threads
+                # out, and then the test would pass without the option's row lock too.
+                connection.ensure_connection()
                 start.wait(timeout=10)
                 confirmed.append(services.stay_confirm(actor=coordinator, stay=stay))
         except ValidationError as error:
@@ -98,6 +101,7 @@ def _race(actions: dict[str, Callable[[], object]]) -> tuple[dict[str, Validatio
     def run(name: str, action: Callable[[], object]) -> None:
         try:
             with translation.override("en"):
+                connection.ensure_connection()  # before the barrier, as above
                 start.wait(timeout=10)
                 action()
         except ValidationError as error:
