@@ -32,7 +32,8 @@ def test_twenty_families_for_the_last_place_one_gets_it() -> None:
     organisation = OrganisationFactory()
     coordinator = user_with_role(Role.COORDINATOR, organisation)
     professional = user_with_role(Role.PROFESSIONAL, organisation)
-    broker = ready_volunteer(organisation, kinds=[VolunteerKind.SOCIAL_BROKER])
+    # Each of the twenty linked families takes one of the broker's places.
+    broker = ready_volunteer(organisation, kinds=[VolunteerKind.SOCIAL_BROKER], capacity=25)
     starts = timezone.now() + timedelta(days=3)
 
     def linked_case() -> Case:
