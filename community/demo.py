@@ -8,16 +8,14 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import datetime, time, timedelta
 
-from allauth.account.models import EmailAddress
 from django.db import transaction
 from django.utils import timezone
 
-from accounts.models import Municipality, Organisation, Role, User
-from accounts.services import role_grant
+from accounts.models import Municipality, Organisation, User
 from community.models import BrokerRequest, Category, Cost, GroupActivity, Resource, ResourceTheme, Theme
 from community.selectors import search_text_for
 from core.geo import geocode
-from volunteers.models import Intake, Outcome, Reference, VogCheck, Volunteer, VolunteerKind, VolunteerRole
+from volunteers.models import Volunteer, VolunteerKind
 from youth.models import Case
 
 LEIDEN_TEAM = "Jeugd- en Gezinsteam Leiden (demo)"
@@ -534,56 +532,22 @@ ACTIVITIES: list[Activity] = [
 
 
 def _demo_broker(team: Organisation, coordinator: User) -> Volunteer:
-    """Gerda, a screened social broker of the Leiden team: intake, two references and a VOG."""
-    from core.demo import BACKGROUND_DOMAIN, DEMO_PASSWORD
+    """Gerda, a screened social broker of the Leiden team (intake, two references and a VOG)."""
+    from core.demo import BACKGROUND_DOMAIN, _screened_volunteer
 
     local, first, last = BROKER
-    email = f"{local}@{BACKGROUND_DOMAIN}"
-    user = User.objects.filter(email=email).first()
-    if user is None:
-        user = User.objects.create_user(email, DEMO_PASSWORD, first_name=first, last_name=last)
-        EmailAddress.objects.create(user=user, email=email, verified=True, primary=True)
-    role_grant(user=user, role=Role.VOLUNTEER, organisation=team)
-    volunteer = Volunteer.objects.filter(user=user).first()
-    if volunteer is not None:
-        return volunteer
-    found = geocode("Leiden")
-    today = timezone.localdate()
-    volunteer = Volunteer.objects.create(
-        user=user,
-        organisation=team,
-        home_place=found.name,
-        municipality=Municipality.objects.get(name="Leiden"),
-        latitude=found.latitude,
-        longitude=found.longitude,
-        travel_radius_km=10,
+    made = _screened_volunteer(
+        team,
+        coordinator,
+        None,
+        VolunteerKind.SOCIAL_BROKER,
+        (local, first, last, "Leiden"),
+        Municipality.objects.get(name="Leiden"),
         capacity=5,
         interests="lezen, koken",
         languages=["nl"],
     )
-    VolunteerRole.objects.create(volunteer=volunteer, kind=VolunteerKind.SOCIAL_BROKER)
-    Intake.objects.create(
-        volunteer=volunteer, held_on=today - timedelta(days=60), outcome=Outcome.POSITIVE, recorded_by=coordinator
-    )
-    for name in ("Ria Vos", "Tom Bakker"):
-        Reference.objects.create(
-            volunteer=volunteer,
-            name=name,
-            relation="buur",
-            contact="071-5550101",
-            contacted_on=today - timedelta(days=50),
-            outcome=Outcome.POSITIVE,
-        )
-    issued = today - timedelta(days=45)
-    VogCheck.objects.create(
-        volunteer=volunteer,
-        requested_on=issued - timedelta(days=14),
-        received_on=issued,
-        issued_on=issued,
-        checked_by=coordinator,
-        valid_until=issued.replace(year=issued.year + 3),
-    )
-    return volunteer
+    return made or Volunteer.objects.get(user__email=f"{local}@{BACKGROUND_DOMAIN}")
 
 
 def _activities(email_for: Callable[[str], str]) -> None:

@@ -717,14 +717,16 @@ PROPOSAL_FAMILIES = [
 def _screened_volunteer(
     centre: Organisation,
     coordinator: User,
-    course: Course,
+    course: Course | None,
     kind: str,
     who: tuple[str, str, str, str],
     municipality: Municipality,
+    capacity: int = 1,
     **profile: Any,
 ) -> Volunteer | None:
-    """A background volunteer of the centre (local part, first and last name, place) who can be matched: intake,
-    two references, a VOG and the basic course done. None when they were made before (demo_load runs again)."""
+    """A background volunteer of `centre` (local part, first and last name, place) who can be matched: intake,
+    two references, a VOG and `course` done (when one is required). None when they were made before (demo_load
+    runs again)."""
     local, first, last, place = who
     today = timezone.localdate()
     email = f"{local}@{BACKGROUND_DOMAIN}"
@@ -744,7 +746,7 @@ def _screened_volunteer(
         latitude=found.latitude,
         longitude=found.longitude,
         travel_radius_km=15,
-        capacity=1,
+        capacity=capacity,
         **profile,
     )
     VolunteerRole.objects.create(volunteer=volunteer, kind=kind)
@@ -764,7 +766,8 @@ def _screened_volunteer(
         checked_by=coordinator,
         valid_until=issued.replace(year=issued.year + 3),
     )
-    CourseCompletion.objects.create(volunteer=volunteer, course=course, completed_on=today - timedelta(days=10))
+    if course is not None:
+        CourseCompletion.objects.create(volunteer=volunteer, course=course, completed_on=today - timedelta(days=10))
     return volunteer
 
 

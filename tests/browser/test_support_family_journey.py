@@ -15,36 +15,18 @@ from playwright.sync_api import Browser, BrowserContext, Page, expect
 from accounts.models import User
 from hostfamilies.models import MatchReview, SupportFamilyMatch, SupportRequest
 from hostfamilies.services import supportrequest_create
-from tests.browser.conftest import TIMEOUT_MS, AssertAccessible, LoginAs
+from tests.browser.conftest import TIMEOUT_MS, AssertAccessible, LoginAs, lieke_gets_a_case
 from training.models import Course, CourseCompletion
 from volunteers.models import HomeVisit, Outcome, Volunteer, VolunteerKind, VolunteerRole
 from volunteers.selectors import volunteer_readiness, with_readiness_data
-from youth.models import Case, CaseAssignment, Guardianship, YoungPerson
 
 pytestmark = pytest.mark.browser
 
 
 def _lieke_asks_for_a_support_family() -> tuple[SupportRequest, Volunteer]:
     """Marieke's third child Lieke gets a case and a request; Ahmed's family also becomes a ready support family."""
-    marieke = User.objects.get(email__startswith="marieke@")
+    case = lieke_gets_a_case()
     lisa = User.objects.get(email__startswith="lisa@")
-    sanne = YoungPerson.objects.get(first_name="Sanne", last_name="de Vries")
-    lieke = YoungPerson.objects.create(
-        first_name="Lieke",
-        last_name="de Vries",
-        date_of_birth=timezone.localdate() - timedelta(days=8 * 365),
-        residence_municipality=sanne.residence_municipality,
-        paying_municipality=sanne.paying_municipality,
-        home_place="Leiden",
-        latitude=sanne.latitude,
-        longitude=sanne.longitude,
-        languages=["nl"],
-    )
-    Guardianship.objects.create(young_person=lieke, guardian=marieke, has_custody=True)
-    case = Case.objects.create(
-        young_person=lieke, organisation=sanne.cases.get().organisation, opened_on=timezone.localdate()
-    )
-    CaseAssignment.objects.create(case=case, professional=lisa, is_lead=True)
     ahmed = Volunteer.objects.get(user__email__startswith="ahmed@")
     VolunteerRole.objects.create(volunteer=ahmed, kind=VolunteerKind.SUPPORT_FAMILY)
     HomeVisit.objects.create(
