@@ -93,12 +93,26 @@ def start_server(app: str, port: int) -> subprocess.Popen[bytes]:
     return process
 
 
+def server_pids(pid: int) -> list[int]:
+    """The server process and its workers (children)."""
+    children = Path(f"/proc/{pid}/task/{pid}/children")
+    return [pid, *(int(child) for child in children.read_text().split())] if children.exists() else [pid]
+
+
+def cpu_seconds(pid: int) -> float:
+    """CPU time (user + system) the server and its workers have used so far: unlike wall time, it hardly depends on
+    what else the machine is doing, so it shows the cost per message on a busy machine too."""
+    ticks = 0
+    for one in server_pids(pid):
+        fields = Path(f"/proc/{one}/stat").read_text().rsplit(")", 1)[1].split()
+        ticks += int(fields[11]) + int(fields[12])
+    return ticks / os.sysconf("SC_CLK_TCK")
+
+
 def rss_mb(pid: int) -> float:
     """Resident memory of the server process and its workers (children), in MB."""
-    children = Path(f"/proc/{pid}/task/{pid}/children")
-    pids = [pid, *(int(child) for child in children.read_text().split())] if children.exists() else [pid]
     total = 0
-    for one in pids:
+    for one in server_pids(pid):
         for line in Path(f"/proc/{one}/status").read_text().splitlines():
             if line.startswith("VmRSS:"):
                 total += int(line.split()[1])
@@ -320,7 +334,9 @@ def main() -> None:
     echo_server = start_server("bench.chat_echo:application", ECHO_PORT)
     result: dict[str, Any] = {"sockets": TRIADS * 3, "messages_per_second": RATE, "load_seconds": LOAD_SECONDS}
     try:
+        cpu_before = cpu_seconds(server.pid)
         run, _clients = asyncio.run(load(triads, echo=False, seconds=LOAD_SECONDS))
+        result["server_cpu_ms_per_message"] = round((cpu_seconds(server.pid) - cpu_before) * 1000 / max(run.sent, 1), 2)
         result["delivered_ratio"] = round(run.delivered / max(run.sent * 2, 1), 4)
         result["p50_ms"] = round(percentile(run.latencies, 0.5) * 1000, 1)
         result["p99_ms"] = round(percentile(run.latencies, 0.99) * 1000, 1)

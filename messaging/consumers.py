@@ -12,13 +12,16 @@ A close event on the user's group (deactivation, membership ended) closes the so
 
 from __future__ import annotations
 
+import asyncio
+import weakref
 from functools import partial
 from typing import Any
 
+from channels.consumer import get_handler_name
 from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncJsonWebsocketConsumer
 from django.conf import settings
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.http import Http404
 
 from messaging import selectors, services
@@ -36,10 +39,68 @@ _in_pool = partial(
 )
 
 
+# A batch holds at most this many sends; more waiting go in the next one.
+BATCH_LIMIT = 200
+
+
+class SendQueue:
+    """Group commit for one process: sends wait here, and one writer at a time stores everything that is waiting in
+    one transaction (`services.messages_send`). While a batch is being written, the next sends gather, so batches
+    grow with the load and nobody waits for a timer. The writer is a task of its own: a socket that closes while
+    its message is being written does not stop the others' batch."""
+
+    def __init__(self) -> None:
+        self.waiting: list[tuple[services.Send, asyncio.Future[services.Sent]]] = []
+        self.writer: asyncio.Task[None] | None = None
+
+    async def send(self, send: services.Send) -> services.Sent:
+        future: asyncio.Future[services.Sent] = asyncio.get_running_loop().create_future()
+        self.waiting.append((send, future))
+        if self.writer is None or self.writer.done():
+            self.writer = asyncio.create_task(self._write())
+        return await future
+
+    async def _write(self) -> None:
+        while self.waiting:
+            batch, self.waiting = self.waiting[:BATCH_LIMIT], self.waiting[BATCH_LIMIT:]
+            try:
+                outcomes = await _in_pool(services.messages_send)(sends=[send for send, _future in batch])
+            except Exception as error:  # noqa: BLE001 - each waiting socket gets the failure of its batch
+                for _send, future in batch:
+                    if not future.done():
+                        future.set_exception(error)
+            else:
+                for (_send, future), outcome in zip(batch, outcomes, strict=True):
+                    if not future.done():
+                        future.set_result(outcome)
+
+
+# One queue per event loop (a process serves on one loop; tests start a loop per test).
+_queues: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, SendQueue] = weakref.WeakKeyDictionary()
+
+
+def send_queue() -> SendQueue:
+    loop = asyncio.get_running_loop()
+    queue = _queues.get(loop)
+    if queue is None:
+        queue = _queues[loop] = SendQueue()
+    return queue
+
+
 class ChatConsumer(AsyncJsonWebsocketConsumer):  # type: ignore[misc]
     conversation_id: int = 0
     user_id: int = 0
     joined: bool = False
+
+    async def dispatch(self, message: dict[str, Any]) -> None:
+        # Channels' own dispatch first hops to the one sync thread to close stale database connections, before every
+        # frame and every broadcast, for consumers that use the async ORM on the event loop. This one reaches the
+        # database only through database_sync_to_async, which closes them in its own thread, so that hop (three or
+        # more per chat message, all through one thread) is skipped.
+        handler = getattr(self, get_handler_name(message), None)
+        if handler is None:
+            raise ValueError(f"No handler for message type {message['type']}")
+        await handler(message)
 
     async def connect(self) -> None:
         user = self.scope.get("user")
@@ -97,23 +158,23 @@ class ChatConsumer(AsyncJsonWebsocketConsumer):  # type: ignore[misc]
 
     async def _send(self, content: dict[str, Any]) -> None:
         client_msg_id = str(content.get("client_msg_id", ""))[:100]
-
-        def store() -> dict[str, Any]:
-            # The socket joined through the selector; message_send checks again, under the conversation's lock,
-            # that the user is still an active current member and the conversation open (fewer queries per message).
-            user = self.scope["user"]
-            conversation = Conversation(pk=self.conversation_id)
-            message, created = services.message_send(
-                actor=user, conversation=conversation, body=str(content.get("body", "")), client_msg_id=client_msg_id
+        # The socket joined through the selector; messages_send checks again, under the conversation's lock, that
+        # the user is still an active current member and the conversation open.
+        sent = await send_queue().send(
+            services.Send(
+                actor=self.scope["user"],
+                conversation_id=self.conversation_id,
+                body=str(content.get("body", "")),
+                client_msg_id=client_msg_id,
             )
-            return {"type": "ack", "client_msg_id": client_msg_id, "id": message.pk, "duplicate": not created}
-
-        try:
-            answer = await _in_pool(store)()
-        except ValidationError as error:
-            answer = {"type": "error", "client_msg_id": client_msg_id, "errors": error.messages}
-        except (Http404, PermissionDenied):
+        )
+        if isinstance(sent.error, ValidationError):
+            answer = {"type": "error", "client_msg_id": client_msg_id, "errors": sent.error.messages}
+        elif sent.error is not None or sent.message is None:
             answer = {"type": "error", "client_msg_id": client_msg_id, "errors": [], "closed": True}
+        else:
+            answer = {"type": "ack", "client_msg_id": client_msg_id, "id": sent.message.pk}
+            answer["duplicate"] = not sent.created
         await self.send_json(answer)
 
     async def _read(self, up_to: Any) -> None:

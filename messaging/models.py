@@ -93,7 +93,8 @@ class Message(models.Model):
     class Meta:
         ordering = ["id"]
         constraints = [models.UniqueConstraint(fields=["sender", "client_msg_id"], name="message_client_id_once")]
-        indexes = [models.Index(fields=["conversation", "id"])]
+        # (sender, created_at): the per-user rate limit counts a sender's recent messages.
+        indexes = [models.Index(fields=["conversation", "id"]), models.Index(fields=["sender", "created_at"])]
 
 
 class Notification(models.Model):

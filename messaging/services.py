@@ -7,9 +7,11 @@ and never the store. A client that missed a broadcast catches up from the databa
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import re
 from collections.abc import Callable, Iterable
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from functools import lru_cache
 from pathlib import Path
@@ -22,6 +24,7 @@ from django.core.cache import cache
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.mail import send_mail
 from django.db import IntegrityError, transaction
+from django.db.models import Count, OuterRef, Subquery
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -54,13 +57,30 @@ def user_group(user_id: int) -> str:
 
 
 def _group_send(group: str, event: dict[str, Any]) -> None:
-    """Send on the channel layer; a layer that is down is logged and does not undo anything (clients catch up)."""
+    _group_send_all([(group, event)])
+
+
+def _group_send_all(events: list[tuple[str, dict[str, Any]]]) -> None:
+    """Send events on the channel layer, in one hop to the event loop for a whole batch: the events of one group in
+    their order (a client asks for what came after the last id it saw), the groups side by side. A layer that is
+    down is logged and undoes nothing (clients catch up from the database)."""
+    by_group: dict[str, list[dict[str, Any]]] = {}
+    for group, event in events:
+        by_group.setdefault(group, []).append(event)
+
+    async def publish(layer: Any) -> None:
+        async def in_order(group: str, group_events: list[dict[str, Any]]) -> None:
+            for event in group_events:
+                await layer.group_send(group, event)
+
+        await asyncio.gather(*(in_order(group, group_events) for group, group_events in by_group.items()))
+
     try:
         layer = get_channel_layer()
-        if layer is not None:
-            async_to_sync(layer.group_send)(group, event)
+        if layer is not None and by_group:
+            async_to_sync(publish)(layer)
     except Exception:
-        logger.exception("Channel layer send to %s failed; clients catch up from the database", group)
+        logger.exception("Channel layer send to %d groups failed; clients catch up from the database", len(by_group))
 
 
 # --- Conversations follow their source ------------------------------------------------------------------------------
@@ -226,18 +246,37 @@ def _clean_body(body: str) -> str:
     return text
 
 
-def _rate_limit(user: User) -> None:
-    """At most MESSAGING_RATE_COUNT messages per user in MESSAGING_RATE_SECONDS, counted in the (shared) cache."""
-    window = int(timezone.now().timestamp()) // settings.MESSAGING_RATE_SECONDS
-    key = f"msg-rate:{user.pk}:{window}"
-    cache.add(key, 0, settings.MESSAGING_RATE_SECONDS + 5)
-    try:
-        count = cache.incr(key)
-    except ValueError:
-        cache.set(key, 1, settings.MESSAGING_RATE_SECONDS + 5)
-        count = 1
-    if count > settings.MESSAGING_RATE_COUNT:
-        raise ValidationError({"body": _("You are sending many messages quickly. Wait a minute and try again.")})
+def _recent_counts(sender_ids: set[int]) -> dict[int, int]:
+    """Messages each sender stored in the last MESSAGING_RATE_SECONDS: the per-user rate limit counts the stored
+    messages themselves (one query for a whole batch, exact, and rolled back with a refused batch)."""
+    since = timezone.now() - timedelta(seconds=settings.MESSAGING_RATE_SECONDS)
+    counts = (
+        Message.objects.filter(sender_id__in=sender_ids, created_at__gte=since)
+        .order_by()
+        .values("sender_id")
+        .annotate(n=Count("id"))
+        .values_list("sender_id", "n")
+    )
+    return dict(counts)
+
+
+@dataclass(frozen=True)
+class Send:
+    """One message a member wants to send: a frame from a chat socket or a form post."""
+
+    actor: User
+    conversation_id: int
+    body: str
+    client_msg_id: str
+
+
+@dataclass
+class Sent:
+    """What became of one Send: the stored message (`created` is False for a retry of a stored one), or the refusal."""
+
+    message: Message | None = None
+    created: bool = False
+    error: ValidationError | PermissionDenied | None = None
 
 
 def message_payload(message: Message) -> dict[str, Any]:
@@ -256,55 +295,131 @@ def message_payload(message: Message) -> dict[str, Any]:
 
 
 def message_send(*, actor: User, conversation: Conversation, body: str, client_msg_id: str) -> tuple[Message, bool]:
-    """Store a message of a member and return it with True; a retry with the same `client_msg_id` of the same
-    sender stores nothing and returns the stored message with False.
+    """Store one message of a member and return it with True; a retry with the same `client_msg_id` of the same
+    sender stores nothing and returns the stored message with False. Raises the refusal of `messages_send`."""
+    sent = messages_send(
+        sends=[Send(actor=actor, conversation_id=conversation.pk, body=body, client_msg_id=client_msg_id)]
+    )[0]
+    if sent.error is not None:
+        raise sent.error
+    assert sent.message is not None
+    return sent.message, sent.created
 
-    ValidationError for an empty or too long text, a bad client id or too many messages (per-user rate limit);
-    PermissionDenied when the actor is not a current member or the conversation is closed. In the same transaction:
-    the sender's read receipt, the conversation's latest time, the outbox rows for offline members and a concern
-    when the text has a danger sign. After commit: the broadcast to the conversation's sockets.
-    Races: the unique (sender, client_msg_id) constraint makes two concurrent retries store one message; the
-    conversation row is locked so `closed_at` is read once and the latest time only goes forward.
+
+def messages_send(*, sends: list[Send]) -> list[Sent]:
+    """Store a batch of messages in one transaction and return what became of each send, in order. A chat process
+    writes together the sends that arrived while its previous batch was being written (group commit): the queries,
+    the commit and the broadcast hop are paid once per batch instead of once per message.
+
+    Each send is refused on its own while the others are stored: ValidationError for an empty or too long text, a
+    bad client id or too many messages (MESSAGING_RATE_COUNT per MESSAGING_RATE_SECONDS per sender); PermissionDenied
+    when the actor is not an active current member, or the conversation is closed or gone. A retry (the same sender
+    and `client_msg_id`) stores nothing and gives the stored message. In the same transaction: the senders' read
+    receipts, the conversations' latest times, the outbox rows for offline members and a concern for a text with a
+    danger sign. After commit: the broadcast to the conversations' sockets.
+    Races: the conversation rows are locked in id order (batches that share conversations wait for each other and
+    cannot deadlock), so `closed_at` and earlier retries are read once and the latest time only goes forward. The
+    unique (sender, client_msg_id) constraint stops a concurrent retry of the same message into another
+    conversation; the batch is then written again one send at a time.
     """
-    if not CLIENT_ID.match(client_msg_id or ""):
-        raise ValidationError({"client_msg_id": _("This message has no valid id.")})
-    text = _clean_body(body)
+    sent = [Sent() for _send in sends]
+    texts: dict[int, str] = {}
+    for index, send in enumerate(sends):
+        try:
+            if not CLIENT_ID.match(send.client_msg_id or ""):
+                raise ValidationError({"client_msg_id": _("This message has no valid id.")})
+            texts[index] = _clean_body(send.body)
+        except ValidationError as error:
+            sent[index].error = error
+    if not texts:
+        return sent
     try:
-        return _message_store(actor, conversation, text, client_msg_id), True
+        _messages_store(sends, texts, sent)
     except IntegrityError:
-        # Stored before (a retry), perhaps a moment ago by a concurrent retry: the unique (sender, client_msg_id)
-        # constraint refused the insert and the block rolled back. No lookup first: most sends are new.
-        return Message.objects.select_related("sender").get(sender=actor, client_msg_id=client_msg_id), False
+        if len(texts) > 1:
+            for index in texts:
+                sent[index] = messages_send(sends=[sends[index]])[0]
+        else:
+            # A concurrent retry stored this message a moment ago and the block rolled back: give the stored one.
+            (index,) = texts
+            send = sends[index]
+            stored = Message.objects.select_related("sender").get(sender=send.actor, client_msg_id=send.client_msg_id)
+            sent[index] = Sent(message=stored, created=False)
+    return sent
 
 
-def _message_store(actor: User, conversation: Conversation, text: str, client_msg_id: str) -> Message:
+def _messages_store(sends: list[Send], texts: dict[int, str], sent: list[Sent]) -> None:
     with transaction.atomic():
-        locked = Conversation.objects.select_for_update().get(pk=conversation.pk)
-        if locked.closed_at is not None or not actor.is_active:
-            raise PermissionDenied
-        members = list(
-            Member.objects.filter(conversation=locked, left_at__isnull=True, user__is_active=True).select_related(
-                "user"
+        conversation_ids = sorted({sends[index].conversation_id for index in texts})
+        conversations = {
+            conversation.pk: conversation
+            for conversation in Conversation.objects.select_for_update().filter(pk__in=conversation_ids).order_by("pk")
+        }
+        members: dict[int, dict[int, Member]] = {}
+        for current in Member.objects.filter(
+            conversation_id__in=conversation_ids, left_at__isnull=True, user__is_active=True
+        ).select_related("user"):
+            members.setdefault(current.conversation_id, {})[current.user_id] = current
+        sender_ids = {sends[index].actor.pk for index in texts}
+        stored = {
+            (message.sender_id, message.client_msg_id): message
+            for message in Message.objects.filter(
+                sender_id__in=sender_ids, client_msg_id__in={sends[index].client_msg_id for index in texts}
+            ).select_related("sender")
+        }
+        recent = _recent_counts(sender_ids)
+        new: list[Message] = []
+        for index, text in texts.items():
+            send = sends[index]
+            conversation = conversations.get(send.conversation_id)
+            member = members.get(send.conversation_id, {}).get(send.actor.pk)
+            if conversation is None or conversation.closed_at is not None or member is None:
+                sent[index].error = PermissionDenied()
+                continue
+            earlier = stored.get((send.actor.pk, send.client_msg_id))
+            if earlier is not None:
+                # Stored before, or earlier in this batch (a resend that caught up with its first try).
+                sent[index] = Sent(message=earlier, created=False)
+                continue
+            if recent.get(send.actor.pk, 0) >= settings.MESSAGING_RATE_COUNT:
+                sent[index].error = ValidationError(
+                    {"body": _("You are sending many messages quickly. Wait a minute and try again.")}
+                )
+                continue
+            recent[send.actor.pk] = recent.get(send.actor.pk, 0) + 1
+            message = Message(
+                conversation=conversation, sender=member.user, client_msg_id=send.client_msg_id, body=text
             )
-        )
-        member = next((m for m in members if m.user_id == actor.pk), None)
-        if member is None:
-            raise PermissionDenied
-        message = Message.objects.create(conversation=locked, sender=actor, client_msg_id=client_msg_id, body=text)
-        # Counted only for a new message (a retry ended above), and the insert rolls back when over the limit.
-        _rate_limit(actor)
-        locked.last_message_at = message.created_at
-        locked.save(update_fields=["last_message_at"])
-        member.last_read_id = message.pk
-        member.save(update_fields=["last_read_id"])
-        _outbox_write(locked, message, [m for m in members if m is not member])
-        if danger_words_in(text):
+            stored[(send.actor.pk, send.client_msg_id)] = message
+            sent[index] = Sent(message=message, created=True)
+            new.append(message)
+        if new:
+            Message.objects.bulk_create(new)  # sets the ids (PostgreSQL, SQLite 3.35+)
+            _messages_stored(new, members)
+
+
+def _messages_stored(new: list[Message], members: dict[int, dict[int, Member]]) -> None:
+    """What follows from storing `new`, in the batch's transaction: the latest times, the senders' read receipts, the
+    outbox, the concerns, and the broadcast after commit."""
+    # One UPDATE each, whatever the batch holds: the latest time of each conversation written to, and each sender's
+    # read receipt in it (the sender has read everything up to their own message).
+    latest = Message.objects.filter(conversation=OuterRef("pk")).order_by("-id")
+    Conversation.objects.filter(pk__in={message.conversation_id for message in new}).update(
+        last_message_at=Subquery(latest.values("created_at")[:1])
+    )
+    own_latest = Message.objects.filter(conversation=OuterRef("conversation"), sender=OuterRef("user")).order_by("-id")
+    Member.objects.filter(pk__in={members[message.conversation_id][message.sender_id].pk for message in new}).update(
+        last_read_id=Subquery(own_latest.values("id")[:1])
+    )
+    _outbox_write(new, members)
+    for message in new:
+        if danger_words_in(message.body):
             _concern_raise(message, Concern.Source.WORDS, None, "")
-        payload = message_payload(message)
-        transaction.on_commit(
-            lambda: _group_send(conversation_group(locked.pk), {"type": "chat.message", "message": payload})
-        )
-    return message
+    events = [
+        (conversation_group(message.conversation_id), {"type": "chat.message", "message": message_payload(message)})
+        for message in new
+    ]
+    transaction.on_commit(lambda: _group_send_all(events))
 
 
 def message_mark_read(*, actor: User, conversation: Conversation, up_to: int) -> int:
@@ -435,33 +550,39 @@ def quiet_until(now: datetime) -> datetime | None:
     return timezone.make_aware(datetime(day.year, day.month, day.day, end), timezone.get_current_timezone())
 
 
-def _outbox_write(conversation: Conversation, message: Message, others: list[Member]) -> None:
-    """Outbox rows for the other current members (`others`, with their users) who are offline and had no notice of
-    this conversation in the last MESSAGING_NOTIFY_EVERY_MINUTES minutes; a young person's waits for the end of the
-    quiet hours."""
+def _outbox_write(new: list[Message], members: dict[int, dict[int, Member]]) -> None:
+    """Outbox rows for the current members (`members`, with their users) of the conversations `new` went to, other
+    than the sender, who are offline and had no notice of that conversation in the last
+    MESSAGING_NOTIFY_EVERY_MINUTES minutes: one per member and conversation, however many messages the batch holds.
+    A young person's notice waits for the end of the quiet hours."""
     now = timezone.now()
-    if not others:
+    wanted: dict[tuple[int, int], Member] = {}
+    for message in new:
+        for user_id, member in members[message.conversation_id].items():
+            if user_id != message.sender_id:
+                wanted.setdefault((message.conversation_id, user_id), member)
+    if not wanted:
         return
-    online = _online([member.user_id for member in others])
-    others = [member for member in others if member.user_id not in online]
-    if not others:
+    online = _online(sorted({user_id for _conversation, user_id in wanted}))
+    wanted = {key: member for key, member in wanted.items() if key[1] not in online}
+    if not wanted:
         return
     recent = set(
         Notification.objects.filter(
-            conversation=conversation,
-            user_id__in=[member.user_id for member in others],
+            conversation_id__in={conversation for conversation, _user in wanted},
+            user_id__in={user for _conversation, user in wanted},
             created_at__gte=now - timedelta(minutes=settings.MESSAGING_NOTIFY_EVERY_MINUTES),
-        ).values_list("user_id", flat=True)
+        ).values_list("conversation_id", "user_id")
     )
     quiet = quiet_until(now)
-    for member in others:
-        if member.user_id in online or member.user_id in recent:
+    for (conversation_id, user_id), member in wanted.items():
+        if (conversation_id, user_id) in recent:
             continue
         user = member.user
         sms = user.contact_preference == User.Contact.SMS and bool(user.phone)
         send_after = quiet if (quiet and member.party == "young_person") else now
         notification = Notification.objects.create(
-            conversation=conversation,
+            conversation_id=conversation_id,
             user=user,
             channel=Notification.Channel.SMS if sms else Notification.Channel.EMAIL,
             send_after=send_after,
