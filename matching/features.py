@@ -308,21 +308,21 @@ def buddy_request_to_request(buddy_request: BuddyRequest, *, on: date | None = N
     )
 
 
+def _propose(pool: CandidatePool, request: Request, *, k: int, use_model: bool) -> list[Proposal]:
+    """The engine's k best for one request within settings.MATCHING_MAX_OPEN_PROPOSALS, with the current fit model
+    blended in when `use_model` and one was trained (else the rule score stands)."""
+    fit = load_current() if use_model else None
+    return propose(pool, request, k=k, max_open_proposals=settings.MATCHING_MAX_OPEN_PROPOSALS, model=fit)
+
+
 def proposals_for_support_request(
     support_request: SupportRequest, *, k: int = 10, use_model: bool = True
 ) -> list[Proposal]:
     """The k best support families of the request's organisation for it, with reasons. With `use_model` the
     current fit model is blended in when one was trained; without one the rule score stands.
     Read-only and not a permission check: callers go through the hostfamilies selectors first."""
-    fit = load_current() if use_model else None
     pool = candidate_pool(VolunteerKind.SUPPORT_FAMILY, support_request.organisation_id)
-    return propose(
-        pool,
-        support_request_to_request(support_request),
-        k=k,
-        max_open_proposals=settings.MATCHING_MAX_OPEN_PROPOSALS,
-        model=fit,
-    )
+    return _propose(pool, support_request_to_request(support_request), k=k, use_model=use_model)
 
 
 def proposals_for_buddy_request(
@@ -337,15 +337,8 @@ def proposals_for_buddy_request(
     `buddy_kinds`) for a young person waiting for a buddy: of the organisations given, or of all when none are
     given (a buddy request names no volunteer organisation; the proposal rounds ask `buddy_organisation_ids`).
     Read-only and not a permission check."""
-    fit = load_current() if use_model else None
     pool = candidate_pool(kind or buddy_kinds(buddy_request.young_person), organisation_id)
-    return propose(
-        pool,
-        buddy_request_to_request(buddy_request),
-        k=k,
-        max_open_proposals=settings.MATCHING_MAX_OPEN_PROPOSALS,
-        model=fit,
-    )
+    return _propose(pool, buddy_request_to_request(buddy_request), k=k, use_model=use_model)
 
 
 def broker_request_to_request(broker_request: BrokerRequest, *, on: date | None = None) -> Request:
@@ -371,15 +364,8 @@ def proposals_for_broker_request(
     community.selectors.broker_pool_organisation_ids) for a family waiting for a broker. A broker's places are
     taken by open broker requests, support-family matches and buddy mentorships (`candidates`). Read-only and not
     a permission check."""
-    fit = load_current() if use_model else None
     pool = candidate_pool(VolunteerKind.SOCIAL_BROKER, organisation_id)
-    return propose(
-        pool,
-        broker_request_to_request(broker_request),
-        k=k,
-        max_open_proposals=settings.MATCHING_MAX_OPEN_PROPOSALS,
-        model=fit,
-    )
+    return _propose(pool, broker_request_to_request(broker_request), k=k, use_model=use_model)
 
 
 def history_from_database(*, on: date | None = None) -> History:
