@@ -11,8 +11,9 @@ from typing import Any
 import pytest
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.test import Client
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone, translation
 
@@ -275,6 +276,23 @@ def test_the_pages_speak_of_brokers_and_the_request_page_leads_to_the_round(worl
         assert broker_user.get_full_name() in page and to_round not in page
     entries = AccessLogEntry.objects.filter(what=AccessLogEntry.What.SOCIAL_BROKER, young_person=world.young_person)
     assert entries.filter(actor=world.coordinator).exists() and entries.filter(actor=world.parent).exists()
+
+
+def test_the_waiting_list_asks_the_same_queries_for_one_or_three_families_waiting_for_a_broker(
+    world: World, client: Client
+) -> None:
+    ask(world)
+    url = reverse("matching:waiting_list")
+    client.force_login(world.coordinator)
+    client.get(url)
+    with CaptureQueriesContext(connection) as one:
+        assert client.get(url).status_code == OK
+    other_request(world)
+    other_request(world)
+    with CaptureQueriesContext(connection) as three:
+        html = client.get(url).content.decode()
+    assert html.count("/koppelen/makelaars/") == 3
+    assert len(three.captured_queries) == len(one.captured_queries)
 
 
 # --- Every broker round page for every persona, on its own request and on another organisation's -----------------
