@@ -1,4 +1,4 @@
-"""Forms of the broker pages: asking for a broker, linking one, ending a request, recording a referral and its
+"""Forms of the broker pages: asking for a broker, ending a request, recording a referral and its
 moves. The services check everything again; these forms only shape the input."""
 
 from __future__ import annotations
@@ -13,7 +13,6 @@ from accounts.models import User
 from community.models import BrokerRequest, Referral, Resource
 from community.states import Answer, Move
 from core.forms import DateInput
-from volunteers.models import Volunteer
 
 
 class AskForm(forms.Form):
@@ -23,16 +22,6 @@ class AskForm(forms.Form):
         widget=forms.Textarea(attrs={"rows": 4}),
         help_text=_("In plain words, for example: a sports club for Daan, or other parents to talk to. No diagnoses."),
     )
-
-
-class LinkForm(forms.Form):
-    broker = forms.ModelChoiceField(label=_("Social broker"), queryset=Volunteer.objects.none())
-
-    def __init__(self, *args: Any, brokers: list[Volunteer], **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        field = self.fields["broker"]
-        assert isinstance(field, forms.ModelChoiceField)
-        field.queryset = Volunteer.objects.filter(pk__in=[b.pk for b in brokers]).select_related("user")
 
 
 class EndForm(forms.Form):

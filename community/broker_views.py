@@ -1,7 +1,9 @@
-"""Pages of the social broker's work (issue #8): a professional asks for a broker for a case, a coordinator links
-one, the broker records referrals (verbindingen) and follows each up twice; the family and the professional read
-the status. Reads go through community.selectors, writes through community.services; every page that shows a
-young person's request writes an access-log row."""
+"""Pages of the social broker's work (issue #8): a professional asks for a broker for a case, a broker is found in
+the matching engine's proposal rounds (matching/views.py: the coordinator shows three, the family chooses, the
+broker says yes, the coordinator or professional approves, which links them), the broker records referrals
+(verbindingen) and follows each up twice; the family and the professional read the status. Reads go through
+community.selectors, writes through community.services; every page that shows a young person's request writes an
+access-log row."""
 
 from __future__ import annotations
 
@@ -15,14 +17,14 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from accounts.models import AccessLogEntry, Role
-from accounts.selectors import organisation_ids_where
+from accounts.models import AccessLogEntry
 from accounts.services import accesslog_record, accesslog_record_many
 from community import selectors, services
-from community.broker_forms import AskForm, EndForm, LinkForm, ReferralForm, ReferralMoveForm
+from community.broker_forms import AskForm, EndForm, ReferralForm, ReferralMoveForm
 from community.models import BrokerRequest, Referral
 from community.states import MOVES, moves_from
 from core.forms import add_service_errors
+from matching.selectors import RoundRequest, proposal_choosable_by, proposal_is_staff
 from youth.selectors import case_access_bases, case_get_for
 
 
@@ -72,12 +74,11 @@ def ask(request: HttpRequest, case_pk: int) -> HttpResponse:
 def _detail_page(request: HttpRequest, broker_request: BrokerRequest, **forms: Any) -> HttpResponse:
     user = request.user
     is_open = broker_request.is_open
-    coordinates = broker_request.case.organisation_id in organisation_ids_where(user, Role.COORDINATOR)
     is_broker = broker_request.broker is not None and broker_request.broker.user_id == user.pk
     may_end = is_open and selectors.brokerrequest_writable_by(user).filter(pk=broker_request.pk).exists()
-    link_form = forms.get("link_form")
-    if link_form is None and coordinates and is_open and broker_request.broker_id is None:
-        link_form = LinkForm(brokers=selectors.broker_candidates(broker_request, user))
+    # A broker is found in a proposal round: staff open it, the family chooses there.
+    found = RoundRequest(broker_request)
+    looking = found.is_waiting
     referral_form = forms.get("referral_form")
     if referral_form is None and is_broker and is_open:
         referral_form = _referral_form(request, broker_request)
@@ -86,7 +87,9 @@ def _detail_page(request: HttpRequest, broker_request: BrokerRequest, **forms: A
         "referrals": list(
             selectors.referral_visible_to(user).filter(request=broker_request).order_by("-created_on", "-pk")
         ),
-        "link_form": link_form,
+        "round": found,
+        "round_open": looking and proposal_is_staff(user, found),
+        "may_choose": looking and proposal_choosable_by(user).filter(broker_request=broker_request).exists(),
         "end_form": forms.get("end_form")
         or (EndForm(reasons=selectors.end_reasons_for(broker_request)) if may_end else None),
         "referral_form": referral_form,
@@ -107,24 +110,6 @@ def request_detail(request: HttpRequest, pk: int) -> HttpResponse:
     broker_request = selectors.brokerrequest_get_for(request.user, pk)
     _log(request, broker_request)
     return _detail_page(request, broker_request)
-
-
-@login_required
-@require_POST
-def link(request: HttpRequest, pk: int) -> HttpResponse:
-    broker_request = selectors.brokerrequest_get_for(request.user, pk)
-    if broker_request.case.organisation_id not in organisation_ids_where(request.user, Role.COORDINATOR):
-        raise PermissionDenied
-    form = LinkForm(request.POST, brokers=selectors.broker_candidates(broker_request, request.user))
-    if form.is_valid():
-        try:
-            services.brokerrequest_link(user=request.user, request=broker_request, broker=form.cleaned_data["broker"])
-        except ValidationError as error:
-            add_service_errors(form, error, default_field="broker")
-        else:
-            messages.success(request, _("The broker is linked. They can now record referrals."))
-            return redirect("community:brokerrequest_detail", pk=pk)
-    return _detail_page(request, broker_request, link_form=form)
 
 
 @login_required

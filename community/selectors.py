@@ -12,6 +12,7 @@ from __future__ import annotations
 import math
 import re
 import unicodedata
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date
 
@@ -304,6 +305,21 @@ def brokerrequest_access_basis(user: AnyUser, request: BrokerRequest) -> tuple[s
     return None
 
 
+def open_broker_link_counts(volunteer_ids: Iterable[int]) -> dict[int, int]:
+    """How many open broker requests each volunteer is linked to as broker (absent when none): each takes one of
+    the volunteer's places, as a support-family match does. One query (none for an empty list); not a lock."""
+    ids = list(volunteer_ids)
+    if not ids:
+        return {}
+    return dict(
+        BrokerRequest.objects.filter(broker_id__in=ids, ended_on__isnull=True)
+        .order_by()
+        .values("broker_id")
+        .annotate(n=Count("pk"))
+        .values_list("broker_id", "n")
+    )
+
+
 def _ready_brokers(brokers: QuerySet[Volunteer]) -> list[Volunteer]:
     """Those of `brokers` who can take a request now (`volunteer_readiness`): a broker's places are taken by their
     open broker requests and any support-family matches. A constant number of queries."""
@@ -313,13 +329,7 @@ def _ready_brokers(brokers: QuerySet[Volunteer]) -> list[Volunteer]:
     found = list(with_readiness_data(brokers))
     ids = [broker.pk for broker in found]
     matches = open_match_counts(ids)
-    links = dict(
-        BrokerRequest.objects.filter(broker_id__in=ids, ended_on__isnull=True)
-        .order_by()
-        .values("broker_id")
-        .annotate(n=Count("pk"))
-        .values_list("broker_id", "n")
-    )
+    links = open_broker_link_counts(ids)
     return [
         broker
         for broker in found
@@ -327,13 +337,17 @@ def _ready_brokers(brokers: QuerySet[Volunteer]) -> list[Volunteer]:
     ]
 
 
+def broker_pool_organisation_ids(request: BrokerRequest, coordinator: AnyUser) -> list[int]:
+    """Whose social brokers form the team's pool for a request: the case's organisation, and the other
+    organisations the coordinator coordinates (such as a volunteer centre whose brokers work with the team)."""
+    return sorted({request.case.organisation_id, *organisation_ids_where(coordinator, Role.COORDINATOR)})
+
+
 def _brokers_for(request: BrokerRequest, coordinator: AnyUser) -> QuerySet[Volunteer]:
-    """The team's pool: the active social brokers of the case's organisation, and of the other organisations the
-    coordinator coordinates (such as a volunteer centre whose brokers work with the team)."""
-    organisation_ids = {request.case.organisation_id, *organisation_ids_where(coordinator, Role.COORDINATOR)}
+    """The team's pool: the active social brokers of `broker_pool_organisation_ids`."""
     return (
         Volunteer.objects.filter(
-            organisation_id__in=organisation_ids,
+            organisation_id__in=broker_pool_organisation_ids(request, coordinator),
             status=Volunteer.Status.ACTIVE,
             roles__kind=VolunteerKind.SOCIAL_BROKER,
         )

@@ -263,8 +263,9 @@ def brokerrequest_ask(*, user: User, case: Case, purpose: str) -> BrokerRequest:
 
 def brokerrequest_link(*, user: User, request: BrokerRequest, broker: Volunteer) -> BrokerRequest:
     """A coordinator of the case's organisation links a matchable social broker of the team's pool (one of
-    `broker_candidates`). Locks the request row, so two coordinators cannot link two brokers, and then the broker's
-    row, so two links at once cannot both take the broker's last place."""
+    `broker_candidates`); called when a proposal round's broker is approved (matching.services). Locks the request
+    row, so two coordinators cannot link two brokers, and then the broker's row, so two links at once cannot both
+    take the broker's last place."""
     from community.selectors import broker_can_take
 
     if request.case.organisation_id not in organisation_ids_where(user, Role.COORDINATOR):

@@ -20,7 +20,6 @@ urlpatterns = [
     path("makelaar/", broker_views.overview, name="brokerrequests"),
     path("makelaar/vragen/<int:case_pk>/", broker_views.ask, name="brokerrequest_ask"),
     path("makelaar/<int:pk>/", broker_views.request_detail, name="brokerrequest_detail"),
-    path("makelaar/<int:pk>/koppelen/", broker_views.link, name="brokerrequest_link"),
     path("makelaar/<int:pk>/beeindigen/", broker_views.end, name="brokerrequest_end"),
     path("makelaar/<int:pk>/verbinding/", broker_views.referral_create, name="referral_create"),
     path("verbindingen/<int:pk>/", broker_views.referral_detail, name="referral_detail"),

@@ -1,5 +1,5 @@
-"""From the database to the engine: volunteers become a CandidatePool, support and buddy requests become Requests,
-and past support-family matches become the history the fit model learns from. The only matching module that
+"""From the database to the engine: volunteers become a CandidatePool, support, buddy and broker requests become
+Requests, and past support-family matches become the history the fit model learns from. The only matching module that
 reads the ORM; it reads through the owning apps' selectors where they have one (readiness, open matches).
 """
 
@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Iterable
+from dataclasses import replace
 from datetime import date
 from typing import Any
 
@@ -15,6 +16,8 @@ from django.db.models import Prefetch, QuerySet
 from django.utils import timezone
 
 from accounts.models import Organisation
+from community.models import BrokerRequest
+from community.selectors import open_broker_link_counts
 from hostfamilies.models import SupportFamilyMatch, SupportRequest
 from hostfamilies.selectors import OPEN_STATES, open_match_counts
 from hostfamilies.states import State
@@ -97,10 +100,13 @@ def candidates(volunteers: QuerySet[Volunteer], *, on: date | None = None) -> li
         .prefetch_related(Prefetch("availability", queryset=AvailabilitySlot.objects.order_by()))
     )
     taken = open_match_counts(v.pk for v in rows)
-    # A buddy mentorship takes a place too, as a support-family match does.
+    # A buddy mentorship and an open broker request the volunteer is linked to take a place too, as a
+    # support-family match does (community.selectors.broker_can_take counts them the same way).
     by_user = {v.user_id: v.pk for v in rows}
     for user_id, count in open_buddy_counts(by_user).items():
         taken[by_user[user_id]] += count
+    for volunteer_id, count in open_broker_link_counts(v.pk for v in rows).items():
+        taken[volunteer_id] += count
     proposals = _counts(
         SupportFamilyMatch.objects.filter(volunteer_id__in=[v.pk for v in rows], state__in=PROPOSAL_STATES),
         "volunteer_id",
@@ -219,18 +225,30 @@ def support_request_to_request(support_request: SupportRequest, *, on: date | No
     )
 
 
-def excluded_for_buddy(case_id: int, buddy_request_id: int | None = None) -> frozenset[int]:
-    """Buddies not to propose to this young person: those who said no to being their buddy before (any of the
-    case's buddy requests), and for `buddy_request_id` those already in its proposal rounds (shown, chosen, not
-    chosen, excluded, approved). Unseen suggestions are made again each round, so they are not here."""
+def _excluded_by_proposals(case_id: int, field: str, request_id: int | None) -> frozenset[int]:
+    """Volunteers who said no to this case in a round of one kind (`field`: the proposal's foreign key), and for
+    `request_id` those already in its proposal rounds (shown, chosen, not chosen, excluded, approved). Unseen
+    suggestions are made again each round, so they are not here."""
     proposals = MatchProposal.objects.filter(
-        case_id=case_id, status=ProposalStatus.DECLINED, buddy_request__isnull=False
+        case_id=case_id, status=ProposalStatus.DECLINED, **{f"{field}__isnull": False}
     )
-    if buddy_request_id is not None:
-        proposals = proposals | MatchProposal.objects.filter(buddy_request_id=buddy_request_id).exclude(
+    if request_id is not None:
+        proposals = proposals | MatchProposal.objects.filter(**{f"{field}_id": request_id}).exclude(
             status=ProposalStatus.SUGGESTED
         )
     return frozenset(proposals.values_list("volunteer_id", flat=True))
+
+
+def excluded_for_buddy(case_id: int, buddy_request_id: int | None = None) -> frozenset[int]:
+    """Buddies not to propose to this young person: those who said no to being their buddy before (any of the
+    case's buddy requests), and for `buddy_request_id` those already in its proposal rounds."""
+    return _excluded_by_proposals(case_id, "buddy_request", buddy_request_id)
+
+
+def excluded_for_broker(case_id: int, broker_request_id: int | None = None) -> frozenset[int]:
+    """Social brokers not to propose to this family: those who said no to being its broker before (any of the
+    case's broker requests), and for `broker_request_id` those already in its proposal rounds."""
+    return _excluded_by_proposals(case_id, "broker_request", broker_request_id)
 
 
 def buddy_organisation_ids(buddy_request: BuddyRequest) -> list[int]:
@@ -260,7 +278,8 @@ def young_person_to_request(
     excluded_ids: frozenset[int] = frozenset(),
 ) -> Request:
     """A young person looking for a buddy or a social broker: their place, age and languages. Nothing about pets,
-    smoking, beds or day parts is asked, so those filters let everyone through."""
+    smoking, beds or day parts is asked, so those filters let everyone through (a broker's request adds its
+    purpose: `broker_request_to_request`)."""
     if young_person.latitude is None or young_person.longitude is None:
         raise ValueError("The young person has no place with coordinates.")
     today = on or timezone.localdate()
@@ -289,21 +308,21 @@ def buddy_request_to_request(buddy_request: BuddyRequest, *, on: date | None = N
     )
 
 
+def _propose(pool: CandidatePool, request: Request, *, k: int, use_model: bool) -> list[Proposal]:
+    """The engine's k best for one request within settings.MATCHING_MAX_OPEN_PROPOSALS, with the current fit model
+    blended in when `use_model` and one was trained (else the rule score stands)."""
+    fit = load_current() if use_model else None
+    return propose(pool, request, k=k, max_open_proposals=settings.MATCHING_MAX_OPEN_PROPOSALS, model=fit)
+
+
 def proposals_for_support_request(
     support_request: SupportRequest, *, k: int = 10, use_model: bool = True
 ) -> list[Proposal]:
     """The k best support families of the request's organisation for it, with reasons. With `use_model` the
     current fit model is blended in when one was trained; without one the rule score stands.
     Read-only and not a permission check: callers go through the hostfamilies selectors first."""
-    fit = load_current() if use_model else None
     pool = candidate_pool(VolunteerKind.SUPPORT_FAMILY, support_request.organisation_id)
-    return propose(
-        pool,
-        support_request_to_request(support_request),
-        k=k,
-        max_open_proposals=settings.MATCHING_MAX_OPEN_PROPOSALS,
-        model=fit,
-    )
+    return _propose(pool, support_request_to_request(support_request), k=k, use_model=use_model)
 
 
 def proposals_for_buddy_request(
@@ -318,15 +337,35 @@ def proposals_for_buddy_request(
     `buddy_kinds`) for a young person waiting for a buddy: of the organisations given, or of all when none are
     given (a buddy request names no volunteer organisation; the proposal rounds ask `buddy_organisation_ids`).
     Read-only and not a permission check."""
-    fit = load_current() if use_model else None
     pool = candidate_pool(kind or buddy_kinds(buddy_request.young_person), organisation_id)
-    return propose(
-        pool,
-        buddy_request_to_request(buddy_request),
-        k=k,
-        max_open_proposals=settings.MATCHING_MAX_OPEN_PROPOSALS,
-        model=fit,
+    return _propose(pool, buddy_request_to_request(buddy_request), k=k, use_model=use_model)
+
+
+def broker_request_to_request(broker_request: BrokerRequest, *, on: date | None = None) -> Request:
+    """A case's request for a social broker as the engine reads it: the young person's place, age and languages,
+    and what the broker should help with (`purpose`, in the family's words) as the needs and interests to compare
+    with the broker's experience and interests. Brokers who said no before, or are already in its rounds, are
+    excluded. ValueError when the young person's place has no coordinates."""
+    today = on or timezone.localdate()
+    request = young_person_to_request(
+        broker_request.case.young_person,
+        request_id=broker_request.pk,
+        waiting_days=(today - broker_request.asked_on).days,
+        on=today,
+        excluded_ids=excluded_for_broker(broker_request.case_id, broker_request.pk),
     )
+    return replace(request, needs=needs_in(broker_request.purpose), interests=broker_request.purpose)
+
+
+def proposals_for_broker_request(
+    broker_request: BrokerRequest, *, organisation_id: int | Iterable[int], k: int = 10, use_model: bool = True
+) -> list[Proposal]:
+    """The k best social brokers of the organisations given (the team's pool:
+    community.selectors.broker_pool_organisation_ids) for a family waiting for a broker. A broker's places are
+    taken by open broker requests, support-family matches and buddy mentorships (`candidates`). Read-only and not
+    a permission check."""
+    pool = candidate_pool(VolunteerKind.SOCIAL_BROKER, organisation_id)
+    return _propose(pool, broker_request_to_request(broker_request), k=k, use_model=use_model)
 
 
 def history_from_database(*, on: date | None = None) -> History:

@@ -7,9 +7,18 @@ from typing import Any
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from matching.selectors import BROKER, BUDDY, SUPPORT
+
 
 class ReasonForm(forms.Form):
     reason = forms.CharField(label=_("Why?"), max_length=500, required=False, widget=forms.Textarea(attrs={"rows": 2}))
+
+
+# The yes in the words of a buddy or broker round; a support family's is the field's own.
+YES_BY_KIND = {
+    BUDDY: _("Yes, I would like to be the buddy of this young person"),
+    BROKER: _("Yes, I would like to be the social broker of this family"),
+}
 
 
 class AnswerForm(forms.Form):
@@ -26,13 +35,11 @@ class AnswerForm(forms.Form):
         help_text=_("The coordinator reads this. The family only hears that you cannot do it."),
     )
 
-    def __init__(self, *args: Any, buddy: bool = False, **kwargs: Any) -> None:
+    def __init__(self, *args: Any, kind: str = SUPPORT, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        if buddy:
-            self.fields["answer"].choices = [  # type: ignore[attr-defined]
-                ("yes", _("Yes, I would like to be the buddy of this young person")),
-                ("no", _("No, I cannot do this")),
-            ]
+        yes = YES_BY_KIND.get(kind)
+        if yes is not None:
+            self.fields["answer"].choices = [("yes", yes), ("no", _("No, I cannot do this"))]  # type: ignore[attr-defined]
 
 
 class ChooseForm(forms.Form):

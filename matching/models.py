@@ -1,7 +1,7 @@
-"""Proposal rounds: the engine's ranked proposals for a family's support request or a young person's request for a
-buddy, and what people decided about each of them. The engine proposes; the coordinator shows three to the
-family, the family chooses, the volunteer says yes or no, and the coordinator or the case professional approves
-(matching/services.py)."""
+"""Proposal rounds: the engine's ranked proposals for a family's support request, a young person's request for a
+buddy or a case's request for a social broker, and what people decided about each of them. The engine proposes;
+the coordinator shows three to the family, the family chooses, the volunteer says yes or no, and the coordinator
+or the case professional approves (matching/services.py)."""
 
 from __future__ import annotations
 
@@ -10,6 +10,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
+from community.models import BrokerRequest
 from hostfamilies.models import SupportFamilyMatch, SupportRequest
 from mentors.models import Mentorship
 from volunteers.models import Volunteer
@@ -55,9 +56,10 @@ VOLUNTEER_STATUSES: tuple[str, ...] = (
 
 
 class Proposal(models.Model):
-    """One volunteer proposed for one request — a family's support request (a support family) or a young person's
-    request for a buddy, exactly one of the two — with the engine's score, reasons and per-factor contributions as
-    they were when proposed (a snapshot: the volunteer or the request may change later)."""
+    """One volunteer proposed for one request — a family's support request (a support family), a young person's
+    request for a buddy, or a case's request for a social broker: exactly one of the three — with the engine's
+    score, reasons and per-factor contributions as they were when proposed (a snapshot: the volunteer or the
+    request may change later)."""
 
     support_request = models.ForeignKey(
         SupportRequest,
@@ -74,6 +76,14 @@ class Proposal(models.Model):
         blank=True,
         related_name="proposals",
         verbose_name=_("request for a buddy"),
+    )
+    broker_request = models.ForeignKey(
+        BrokerRequest,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="proposals",
+        verbose_name=_("request for a social broker"),
     )
     # The request's case, kept here so the database can refuse a volunteer who said no to this family before.
     case = models.ForeignKey(Case, on_delete=models.PROTECT, related_name="+", verbose_name=_("case"))
@@ -94,7 +104,7 @@ class Proposal(models.Model):
     decided_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )
-    # What the approval started: a support-family match, or a buddy mentorship.
+    # What the approval started: a support-family match, or a buddy mentorship (a broker is linked on its request).
     match = models.ForeignKey(SupportFamilyMatch, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
     mentorship = models.ForeignKey(Mentorship, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
@@ -104,8 +114,9 @@ class Proposal(models.Model):
         ordering = ["rank", "pk"]
         constraints = [
             models.CheckConstraint(
-                condition=Q(support_request__isnull=False, buddy_request__isnull=True)
-                | Q(support_request__isnull=True, buddy_request__isnull=False),
+                condition=Q(support_request__isnull=False, buddy_request__isnull=True, broker_request__isnull=True)
+                | Q(support_request__isnull=True, buddy_request__isnull=False, broker_request__isnull=True)
+                | Q(support_request__isnull=True, buddy_request__isnull=True, broker_request__isnull=False),
                 name="proposal_one_request",
             ),
             models.UniqueConstraint(
@@ -118,9 +129,14 @@ class Proposal(models.Model):
                 condition=Q(status__in=LIVE_STATUSES),
                 name="proposal_one_live_per_buddy_request_volunteer",
             ),
+            models.UniqueConstraint(
+                fields=["broker_request", "volunteer"],
+                condition=Q(status__in=LIVE_STATUSES),
+                name="proposal_one_live_per_broker_request_volunteer",
+            ),
             # A volunteer who said no to a family is never proposed to that family again: a live proposal cannot
             # exist beside a declined one for the same case (and there is only one declined row). Support families
-            # and buddies apart: saying no to weekend stays is not saying no to being a buddy.
+            # buddies and social brokers apart: saying no to weekend stays is not saying no to being a buddy.
             models.UniqueConstraint(
                 fields=["case", "volunteer"],
                 condition=Q(status__in=(*LIVE_STATUSES, ProposalStatus.DECLINED), support_request__isnull=False),
@@ -131,6 +147,11 @@ class Proposal(models.Model):
                 condition=Q(status__in=(*LIVE_STATUSES, ProposalStatus.DECLINED), buddy_request__isnull=False),
                 name="proposal_buddy_declined_never_again",
             ),
+            models.UniqueConstraint(
+                fields=["case", "volunteer"],
+                condition=Q(status__in=(*LIVE_STATUSES, ProposalStatus.DECLINED), broker_request__isnull=False),
+                name="proposal_broker_declined_never_again",
+            ),
             models.CheckConstraint(condition=Q(rank__gte=1), name="proposal_rank_positive"),
         ]
         indexes = [models.Index(fields=["volunteer", "status"], name="proposal_volunteer_status")]
@@ -138,9 +159,18 @@ class Proposal(models.Model):
         verbose_name_plural = _("proposals")
 
     def __str__(self) -> str:
-        request = f"buddy {self.buddy_request_id}" if self.buddy_request_id else str(self.support_request_id)
+        if self.buddy_request_id:
+            request = f"buddy {self.buddy_request_id}"
+        elif self.broker_request_id:
+            request = f"broker {self.broker_request_id}"
+        else:
+            request = str(self.support_request_id)
         return f"{request} – {self.volunteer_id} ({self.status})"
 
     @property
     def is_buddy(self) -> bool:
         return self.buddy_request_id is not None
+
+    @property
+    def is_broker(self) -> bool:
+        return self.broker_request_id is not None

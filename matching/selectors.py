@@ -1,8 +1,9 @@
 """Reads of proposal rounds.
 
-A round is for a family's support request (support families, handled by the request's organisation) or for a young
-person's request for a buddy (buddies and plus-buddies, handled by the case's organisation): `RoundRequest` gives
-both one face, so every read, write and page below serves both.
+A round is for a family's support request (support families, handled by the request's organisation), for a young
+person's request for a buddy (buddies and plus-buddies, handled by the case's organisation) or for a case's request
+for a social broker (brokers of the team's pool, handled by the case's organisation): `RoundRequest` gives the
+three one face, so every read, write and page below serves all of them.
 
 Who sees a proposal: the coordinators of the request's organisation and the professionals assigned to the
 request's case (everything, with the engine's scores); the family — the custodial parents, and the young person
@@ -22,9 +23,12 @@ from django.db.models import Q, QuerySet
 from django.http import Http404
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext_lazy
 
 from accounts.models import Role, User
 from accounts.selectors import AnyUser, organisation_ids_where
+from community.models import BrokerRequest
+from community.selectors import brokerrequest_get_for
 from core.selectors import object_get_for
 from hostfamilies.models import SupportRequest
 from hostfamilies.selectors import supportrequest_get_for
@@ -34,8 +38,14 @@ from volunteers.models import Volunteer
 from youth.models import BuddyRequest, Case, CaseAssignment, Guardianship, YoungPerson
 from youth.selectors import case_writable_by
 
-# Where a request for a buddy is shown: the young person's network map, where it was asked for.
+# Where a request for a buddy is shown: the young person's network map, where it was asked for; a request for a
+# social broker has a page of its own.
 BUDDY_BACK_URL = "youth:network_map"
+BROKER_BACK_URL = "community:brokerrequest_detail"
+# Lower case: read inside a sentence ("Status: waiting for a social broker").
+BROKER_WAITING = gettext_lazy("waiting for a social broker")
+BROKER_LINKED = gettext_lazy("a social broker is linked")
+BROKER_REQUEST_ENDED = gettext_lazy("ended")
 # From this age a young person chooses with their parents (youth.selectors.consent_parties_required: from 12 the
 # young person's own yes is needed).
 CHOOSES_FROM_AGE = 12
@@ -51,23 +61,37 @@ def born_on_or_before(years: int, today: date | None = None) -> date:
 
 
 BUDDY = "buddy"
+BROKER = "broker"
 SUPPORT = "support"
 
 
 @dataclass(frozen=True)
 class RoundRequest:
-    """What a proposal round is for: a family's support request or a young person's request for a buddy. The
-    request must come with `case__young_person` (and `case__organisation` for the name)."""
+    """What a proposal round is for: a family's support request, a young person's request for a buddy, or a case's
+    request for a social broker. The request must come with `case__young_person` (and `case__organisation` or
+    `organisation` for the name)."""
 
-    request: SupportRequest | BuddyRequest
+    request: SupportRequest | BuddyRequest | BrokerRequest
 
     @property
     def is_buddy(self) -> bool:
         return isinstance(self.request, BuddyRequest)
 
     @property
+    def is_broker(self) -> bool:
+        return isinstance(self.request, BrokerRequest)
+
+    @property
     def kind(self) -> str:
-        return BUDDY if self.is_buddy else SUPPORT
+        if isinstance(self.request, BuddyRequest):
+            return BUDDY
+        if isinstance(self.request, BrokerRequest):
+            return BROKER
+        return SUPPORT
+
+    @property
+    def model(self) -> type[SupportRequest] | type[BuddyRequest] | type[BrokerRequest]:
+        return type(self.request)
 
     @property
     def pk(self) -> int:
@@ -87,7 +111,8 @@ class RoundRequest:
 
     @property
     def organisation_id(self) -> int:
-        """The organisation whose coordinators run the rounds, and whose volunteers are proposed."""
+        """The organisation whose coordinators run the rounds: the support request's organisation (whose support
+        families are proposed), or else the case's organisation."""
         if isinstance(self.request, SupportRequest):
             return self.request.organisation_id
         return self.request.case.organisation_id
@@ -100,23 +125,31 @@ class RoundRequest:
 
     @property
     def is_waiting(self) -> bool:
+        """Still looking: a broker request is waiting while it is open and has no broker linked."""
+        if isinstance(self.request, BrokerRequest):
+            return self.request.is_open and self.request.broker_id is None
         return self.request.status == "waiting"
 
     @property
     def status_label(self) -> str:
+        if isinstance(self.request, BrokerRequest):
+            if not self.request.is_open:
+                return str(BROKER_REQUEST_ENDED)
+            return str(BROKER_WAITING if self.request.broker_id is None else BROKER_LINKED)
         return self.request.get_status_display()
 
     @property
     def field(self) -> str:
         """The proposal's foreign key that points at this request."""
-        return "buddy_request" if self.is_buddy else "support_request"
+        return {BUDDY: "buddy_request", BROKER: "broker_request", SUPPORT: "support_request"}[self.kind]
 
     def proposals(self) -> QuerySet[Proposal]:
         return Proposal.objects.filter(**{f"{self.field}_id": self.pk})
 
     def path(self, name: str = "round") -> str:
         """The page of this round: round, round_suggest, round_show or choose."""
-        return reverse(f"matching:{'buddy_' if self.is_buddy else ''}{name}", args=[self.pk])
+        prefix = "" if self.kind == SUPPORT else f"{self.kind}_"
+        return reverse(f"matching:{prefix}{name}", args=[self.pk])
 
     @property
     def round_path(self) -> str:
@@ -136,13 +169,19 @@ class RoundRequest:
 
     @property
     def back_path(self) -> str:
-        """Where the request itself is shown: the support request's page, or the young person's network map."""
+        """Where the request itself is shown: the support request's page, the young person's network map, or the
+        broker request's page."""
         if isinstance(self.request, SupportRequest):
             return reverse("hostfamilies:request_detail", args=[self.pk])
+        if isinstance(self.request, BrokerRequest):
+            return reverse(BROKER_BACK_URL, args=[self.pk])
         return reverse(BUDDY_BACK_URL, args=[self.request.young_person_id])
 
 
-def as_round(request: SupportRequest | BuddyRequest | RoundRequest) -> RoundRequest:
+AnyRequest = SupportRequest | BuddyRequest | BrokerRequest
+
+
+def as_round(request: AnyRequest | RoundRequest) -> RoundRequest:
     return request if isinstance(request, RoundRequest) else RoundRequest(request)
 
 
@@ -151,6 +190,9 @@ def round_of(proposal: Proposal) -> RoundRequest:
     if proposal.buddy_request_id is not None:
         assert proposal.buddy_request is not None
         return RoundRequest(proposal.buddy_request)
+    if proposal.broker_request_id is not None:
+        assert proposal.broker_request is not None
+        return RoundRequest(proposal.broker_request)
     assert proposal.support_request is not None
     return RoundRequest(proposal.support_request)
 
@@ -159,8 +201,10 @@ def _staff_scope(user: AnyUser) -> Q | None:
     scope: Q | None = None
     coordinator_orgs = organisation_ids_where(user, Role.COORDINATOR)
     if coordinator_orgs:
-        scope = Q(support_request__organisation_id__in=coordinator_orgs) | Q(
-            buddy_request__case__organisation_id__in=coordinator_orgs
+        scope = (
+            Q(support_request__organisation_id__in=coordinator_orgs)
+            | Q(buddy_request__case__organisation_id__in=coordinator_orgs)
+            | Q(broker_request__case__organisation_id__in=coordinator_orgs)
         )
     professional_orgs = organisation_ids_where(user, Role.PROFESSIONAL)
     if professional_orgs:
@@ -222,6 +266,8 @@ def proposal_get_for(user: AnyUser, pk: int, write: bool = False) -> Proposal:
         "support_request__case__young_person",
         "buddy_request__case__organisation",
         "buddy_request__case__young_person",
+        "broker_request__case__organisation",
+        "broker_request__case__young_person",
         "case__young_person",
         "volunteer__user",
         "volunteer__household",
@@ -229,7 +275,7 @@ def proposal_get_for(user: AnyUser, pk: int, write: bool = False) -> Proposal:
     return object_get_for(visible, proposal_writable_by(user), pk, write=write)
 
 
-def proposal_is_staff(user: AnyUser, request: SupportRequest | BuddyRequest | RoundRequest) -> bool:
+def proposal_is_staff(user: AnyUser, request: AnyRequest | RoundRequest) -> bool:
     """Whether the user works on the request's proposals: a coordinator of its organisation or a professional
     assigned to its case (they see scores and may approve)."""
     found = as_round(request)
@@ -244,13 +290,15 @@ def proposal_is_staff(user: AnyUser, request: SupportRequest | BuddyRequest | Ro
     )
 
 
-def proposal_is_coordinator(user: AnyUser, request: SupportRequest | BuddyRequest | RoundRequest) -> bool:
+def proposal_is_coordinator(user: AnyUser, request: AnyRequest | RoundRequest) -> bool:
     return as_round(request).organisation_id in organisation_ids_where(user, Role.COORDINATOR)
 
 
-def _requests(kind: str) -> QuerySet[SupportRequest] | QuerySet[BuddyRequest]:
+def _requests(kind: str) -> QuerySet[SupportRequest] | QuerySet[BuddyRequest] | QuerySet[BrokerRequest]:
     if kind == BUDDY:
         return BuddyRequest.objects.select_related("case__young_person", "case__organisation")
+    if kind == BROKER:
+        return BrokerRequest.objects.select_related("case__young_person", "case__organisation")
     return SupportRequest.objects.select_related("case__young_person", "organisation")
 
 
@@ -274,6 +322,8 @@ def round_request_get_for(user: AnyUser, pk: int, kind: str = SUPPORT, write: bo
         if buddy_request is None:
             raise Http404
         found = RoundRequest(buddy_request)
+    elif kind == BROKER:
+        found = RoundRequest(brokerrequest_get_for(user, pk))
     else:
         found = RoundRequest(supportrequest_get_for(user, pk, write=write))
     if not proposal_is_staff(user, found):
@@ -281,7 +331,7 @@ def round_request_get_for(user: AnyUser, pk: int, kind: str = SUPPORT, write: bo
     return found
 
 
-def proposal_round(request: SupportRequest | BuddyRequest | RoundRequest) -> list[Proposal]:
+def proposal_round(request: AnyRequest | RoundRequest) -> list[Proposal]:
     """All proposals of a request, best first, with their volunteers; each gets `parts`: (label in the reader's
     language, contribution) per factor of its snapshot. One query."""
     from matching.engine import FACTOR_LABELS
@@ -296,7 +346,7 @@ def proposal_round(request: SupportRequest | BuddyRequest | RoundRequest) -> lis
     return proposals
 
 
-def proposal_family_rows(user: AnyUser, request: SupportRequest | BuddyRequest | RoundRequest) -> list[Proposal]:
+def proposal_family_rows(user: AnyUser, request: AnyRequest | RoundRequest) -> list[Proposal]:
     """What the family sees of the round: proposals shown to them and what became of them, with what the
     anonymised profile needs."""
     found = as_round(request)
@@ -343,7 +393,7 @@ def anonymised_profile(proposal: Proposal, today: date | None = None) -> Profile
     )
 
 
-def request_people(request: SupportRequest | BuddyRequest | RoundRequest) -> dict[str, list[User]]:
+def request_people(request: AnyRequest | RoundRequest) -> dict[str, list[User]]:
     """Who hears of a proposal round: the family (custodial parents, the young person from 12 with an account),
     the coordinators of the request's organisation and the case's professionals. Four queries."""
     found = as_round(request)
@@ -377,6 +427,20 @@ def waiting_buddy_requests_for(user: AnyUser) -> QuerySet[BuddyRequest]:
         )
         .select_related("young_person", "case__organisation")
         .order_by("requested_at", "pk")
+    )
+
+
+def waiting_broker_requests_for(user: AnyUser) -> QuerySet[BrokerRequest]:
+    """The open requests for a social broker without a broker, of the organisations where the user is a
+    coordinator, oldest first."""
+    return (
+        BrokerRequest.objects.filter(
+            case__organisation_id__in=organisation_ids_where(user, Role.COORDINATOR),
+            ended_on__isnull=True,
+            broker__isnull=True,
+        )
+        .select_related("case__young_person", "case__organisation")
+        .order_by("asked_on", "pk")
     )
 
 

@@ -1,14 +1,15 @@
 """Writes of proposal rounds: from the engine's proposals to a support-family match that starts its introduction,
-or to a buddy mentorship that starts at the mandate. A round is for a family's support request (support families)
-or a young person's request for a buddy (buddies; plus-buddies from 16); the same functions serve both
+to a buddy mentorship that starts at the mandate, or to a social broker linked to a family. A round is for a
+family's support request (support families), a young person's request for a buddy (buddies; plus-buddies from 16)
+or a case's request for a social broker (brokers of the team's pool); the same functions serve all three
 (matching.selectors.RoundRequest).
 
 suggested (the engine, seen by the coordinator and the professional) → shown (three at a time, to the family) →
 the family chooses one (asked: the volunteer is asked) and the others are not chosen, or asks for others (all
 not chosen) → the volunteer accepts or declines with a reason → the coordinator or the case professional
 approves, which creates the SupportFamilyMatch (hostfamilies.services.match_propose) and starts its introduction
-visits, or creates the buddy Mentorship (mentors.services.mentorship_start_buddy). The coordinator can exclude a
-suggested or shown proposal, with a reason.
+visits, creates the buddy Mentorship (mentors.services.mentorship_start_buddy), or links the broker
+(community.services.brokerrequest_link). The coordinator can exclude a suggested or shown proposal, with a reason.
 """
 
 from __future__ import annotations
@@ -23,14 +24,26 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from accounts.models import Role, User
+from community.models import BrokerRequest
+from community.selectors import broker_pool_organisation_ids
+from community.services import brokerrequest_link
 from core.notify import notify
 from hostfamilies.models import SupportFamilyMatch, SupportRequest
 from hostfamilies.services import match_move, match_propose
 from matching.engine import Proposal as EngineProposal
-from matching.features import buddy_organisation_ids, proposals_for_buddy_request, proposals_for_support_request
+from matching.features import (
+    buddy_organisation_ids,
+    proposals_for_broker_request,
+    proposals_for_buddy_request,
+    proposals_for_support_request,
+)
 from matching.model import load_current
 from matching.models import OPEN_STATUSES, Proposal, ProposalStatus
 from matching.selectors import (
+    BROKER,
+    BUDDY,
+    SUPPORT,
+    AnyRequest,
     RoundRequest,
     as_round,
     proposal_choosable_by,
@@ -61,34 +74,45 @@ NOTICE_ACCEPTED = gettext_lazy("A support family said yes to a family. The match
 NOTICE_DECLINED = gettext_lazy("The support family that was chosen said no. You will get new proposals.")
 NOTICE_APPROVED = gettext_lazy("A support-family match was approved. The introduction visits can start.")
 NOTICE_APPROVED_BUDDY = gettext_lazy("A buddy was approved. Now the parents and the young person give their yes.")
-# The same notices in the words of a buddy round, by name.
-NOTICES: dict[str, tuple[Promise, Promise]] = {
-    "shown": (NOTICE_SHOWN, gettext_lazy("There are buddies to choose from. Have a look and choose one.")),
-    "chosen": (NOTICE_CHOSEN, gettext_lazy("A young person would like you as their buddy. Please say yes or no.")),
-    "family_chose": (
-        NOTICE_FAMILY_CHOSE,
-        gettext_lazy("A young person chose a buddy. The buddy is asked now."),
-    ),
-    "others": (NOTICE_OTHERS, gettext_lazy("A young person asks to see other buddies.")),
-    "accepted": (
-        NOTICE_ACCEPTED,
-        gettext_lazy("A buddy said yes to a young person. The match can be approved now."),
-    ),
-    "declined": (
-        NOTICE_DECLINED,
-        gettext_lazy("The buddy that was chosen said no. You will get new proposals."),
-    ),
+NOTICE_APPROVED_BROKER = gettext_lazy("A social broker was linked to a family. The broker gets in touch soon.")
+# The same notices in the words of each kind of round, by name.
+NOTICES: dict[str, dict[str, Promise]] = {
+    "shown": {
+        SUPPORT: NOTICE_SHOWN,
+        BUDDY: gettext_lazy("There are buddies to choose from. Have a look and choose one."),
+        BROKER: gettext_lazy("There are social brokers to choose from. Have a look and choose one."),
+    },
+    "chosen": {
+        SUPPORT: NOTICE_CHOSEN,
+        BUDDY: gettext_lazy("A young person would like you as their buddy. Please say yes or no."),
+        BROKER: gettext_lazy("A family would like you as their social broker. Please say yes or no."),
+    },
+    "family_chose": {
+        SUPPORT: NOTICE_FAMILY_CHOSE,
+        BUDDY: gettext_lazy("A young person chose a buddy. The buddy is asked now."),
+        BROKER: gettext_lazy("A family chose a social broker. The broker is asked now."),
+    },
+    "others": {
+        SUPPORT: NOTICE_OTHERS,
+        BUDDY: gettext_lazy("A young person asks to see other buddies."),
+        BROKER: gettext_lazy("A family asks to see other social brokers."),
+    },
+    "accepted": {
+        SUPPORT: NOTICE_ACCEPTED,
+        BUDDY: gettext_lazy("A buddy said yes to a young person. The match can be approved now."),
+        BROKER: gettext_lazy("A social broker said yes to a family. The link can be approved now."),
+    },
+    "declined": {
+        SUPPORT: NOTICE_DECLINED,
+        BUDDY: gettext_lazy("The buddy that was chosen said no. You will get new proposals."),
+        BROKER: gettext_lazy("The social broker that was chosen said no. You will get new proposals."),
+    },
 }
 
 
 def _notice(found: RoundRequest, name: str) -> Promise:
-    """The notice in the words of the round: support family or buddy."""
-    support, buddy = NOTICES[name]
-    return buddy if found.is_buddy else support
-
-
-def _request_path(request: SupportRequest | BuddyRequest | RoundRequest, name: str = "round") -> str:
-    return as_round(request).path(name.removeprefix("matching:"))
+    """The notice in the words of the round: support family, buddy or social broker."""
+    return NOTICES[name][found.kind]
 
 
 def engine_version() -> str:
@@ -99,8 +123,11 @@ def engine_version() -> str:
 
 def _lock_request(found: RoundRequest) -> RoundRequest:
     """The request's row, locked (select_for_update), read again with its case and young person."""
-    model = BuddyRequest if found.is_buddy else SupportRequest
-    locked = model.objects.select_for_update(of=("self",)).select_related("case__young_person").get(pk=found.pk)
+    locked = (
+        found.model.objects.select_for_update(of=("self",))
+        .select_related("case__young_person", "case__organisation")
+        .get(pk=found.pk)
+    )
     return RoundRequest(locked)
 
 
@@ -109,17 +136,24 @@ def _locked_waiting_request(found: RoundRequest) -> RoundRequest:
     if not locked.is_waiting:
         if locked.is_buddy:
             raise ValidationError(_("This young person is not waiting for a buddy now."))
+        if locked.is_broker:
+            raise ValidationError(_("This family is not waiting for a social broker now."))
         raise ValidationError(_("This family is not waiting for a support family now."))
     return locked
 
 
-def _engine_proposals(found: RoundRequest) -> list[EngineProposal]:
-    """The engine's best SUGGESTIONS for the request: support families of the request's organisation, or buddies
+def _engine_proposals(found: RoundRequest, actor: User) -> list[EngineProposal]:
+    """The engine's best SUGGESTIONS for the request: support families of the request's organisation; buddies
     (and plus-buddies from 16) of the case's organisation and of the volunteer organisations serving the young
-    person's municipality (matching.features.buddy_organisation_ids)."""
+    person's municipality (matching.features.buddy_organisation_ids); or social brokers of the team's pool as the
+    coordinator sees it (community.selectors.broker_pool_organisation_ids)."""
     if isinstance(found.request, BuddyRequest):
         return proposals_for_buddy_request(
             found.request, organisation_id=buddy_organisation_ids(found.request), k=SUGGESTIONS
+        )
+    if isinstance(found.request, BrokerRequest):
+        return proposals_for_broker_request(
+            found.request, organisation_id=broker_pool_organisation_ids(found.request, actor), k=SUGGESTIONS
         )
     return proposals_for_support_request(found.request, k=SUGGESTIONS)
 
@@ -129,12 +163,11 @@ def _refuse_unless_coordinator(actor: User, found: RoundRequest) -> None:
         raise PermissionDenied(_("Only a coordinator of the organisation that handles this request can do this."))
 
 
-def proposal_round_suggest(
-    *, actor: User, support_request: SupportRequest | BuddyRequest | RoundRequest
-) -> list[Proposal]:
+def proposal_round_suggest(*, actor: User, support_request: AnyRequest | RoundRequest) -> list[Proposal]:
     """A coordinator of the request's organisation asks the engine for new suggestions. Suggestions nobody but the
     coordinator and the professional has seen are replaced; volunteers already in a round of this request, or who
-    said no to this family, are left out (matching.features.excluded_for_case and excluded_for_buddy).
+    said no to this family, are left out (matching.features.excluded_for_case, excluded_for_buddy and
+    excluded_for_broker).
 
     Races: the request row is locked (select_for_update), so two coordinators do not make a round at once; the
     partial unique constraints on Proposal back it up."""
@@ -147,9 +180,9 @@ def proposal_round_suggest(
             # The reasons are kept as written then, in the platform's language (Dutch): a snapshot, like the
             # scores. Factor labels are translated when shown, from their codes.
             with translation.override(settings.LANGUAGE_CODE):
-                engine_found = _engine_proposals(locked)
+                engine_found = _engine_proposals(locked, actor)
         except ValueError as error:
-            if locked.is_buddy:
+            if not isinstance(locked.request, SupportRequest):
                 raise ValidationError(
                     _("The young person's place is unknown. Correct the place of the young person.")
                 ) from error
@@ -193,9 +226,7 @@ def proposal_exclude(*, actor: User, proposal: Proposal, reason: str) -> Proposa
     return locked
 
 
-def proposal_round_show(
-    *, actor: User, support_request: SupportRequest | BuddyRequest | RoundRequest
-) -> list[Proposal]:
+def proposal_round_show(*, actor: User, support_request: AnyRequest | RoundRequest) -> list[Proposal]:
     """A coordinator shows the best SHOWN_AT_ONCE suggestions to the family, and the family hears of it.
 
     Refused while the family still has proposals to choose from, or one chosen on its way. A volunteer who already
@@ -267,7 +298,7 @@ def proposal_choose(*, actor: User, proposal: Proposal) -> Proposal:
     return locked
 
 
-def proposal_ask_others(*, actor: User, support_request: SupportRequest | BuddyRequest | RoundRequest) -> int:
+def proposal_ask_others(*, actor: User, support_request: AnyRequest | RoundRequest) -> int:
     """The family asks for other proposals: none of those shown is chosen, and the coordinators hear of it, so
     they can show the next ones. Returns how many were set aside. Under the request's row lock."""
     found = as_round(support_request)
@@ -314,10 +345,11 @@ def proposal_answer(*, actor: User, proposal: Proposal, accept: bool, reason: st
     return locked
 
 
-def proposal_approve(*, actor: User, proposal: Proposal) -> SupportFamilyMatch | Mentorship:
+def proposal_approve(*, actor: User, proposal: Proposal) -> SupportFamilyMatch | Mentorship | BrokerRequest:
     """A coordinator of the request's organisation or the case's professional approves an accepted proposal, and
     the match starts in its own journey: for a support request a support-family match, for a buddy request a buddy
-    mentorship (`_approve_buddy`). Everyone involved hears of it, once each.
+    mentorship (`_approve_buddy`), for a broker request the broker is linked (`_approve_broker`). Everyone involved
+    hears of it, once each.
 
     Races: the request row and then the proposal row are locked (select_for_update) and the status read again."""
     found = round_of(proposal)
@@ -325,6 +357,8 @@ def proposal_approve(*, actor: User, proposal: Proposal) -> SupportFamilyMatch |
         raise PermissionDenied(_("Only the coordinator or the professional of this family can approve."))
     if found.is_buddy:
         return _approve_buddy(actor=actor, proposal=proposal, found=found)
+    if found.is_broker:
+        return _approve_broker(actor=actor, proposal=proposal, found=found)
     return _approve_support_family(actor=actor, proposal=proposal, found=found)
 
 
@@ -335,6 +369,8 @@ def _locked_accepted(found: RoundRequest, proposal: Proposal) -> tuple[RoundRequ
     if locked.status != ProposalStatus.ACCEPTED:
         if found.is_buddy:
             raise ValidationError(_("Only a proposal the buddy said yes to can be approved."))
+        if found.is_broker:
+            raise ValidationError(_("Only a proposal the social broker said yes to can be approved."))
         raise ValidationError(_("Only a proposal the support family said yes to can be approved."))
     return locked_request, locked
 
@@ -380,11 +416,22 @@ def _approve_support_family(*, actor: User, proposal: Proposal, found: RoundRequ
     return match
 
 
+def _approval_audience(found: RoundRequest, volunteer: Volunteer, actor: User) -> list[User]:
+    """Who hears that a buddy or broker was approved: the family, the young person also under 12 (and also when
+    they do not choose), the case's professionals and the volunteer; not the approver. The coordinators ran the
+    round and see it there."""
+    people = request_people(found)
+    everyone = [*people["family"], *people["professionals"], volunteer.user]
+    if found.young_person.user_id:
+        everyone += list(User.objects.filter(pk=found.young_person.user_id))
+    return [u for u in everyone if u.pk != actor.pk]
+
+
 def _approve_buddy(*, actor: User, proposal: Proposal, found: RoundRequest) -> Mentorship:
     """The buddy mentorship starts (mentors.services.mentorship_start_buddy: at the mandate, since the volunteers
-    app screened the buddy), the request for a buddy is matched, and the young person, the custodial parents, the
-    buddy and the case's professionals hear of it with one notice each (the coordinators ran the round and see it
-    there). Refused when the volunteer is no longer matchable, or the young person already has an open mentorship.
+    app screened the buddy), the request for a buddy is matched, and `_approval_audience` hears of it with one
+    notice each. Refused when the volunteer is no longer matchable, or the young person already has an open
+    mentorship.
 
     Races: the request row, then the proposal row are locked; the mentorship's partial unique constraint ("one
     open mentorship per young person") refuses a second one started at the same moment."""
@@ -400,15 +447,57 @@ def _approve_buddy(*, actor: User, proposal: Proposal, found: RoundRequest) -> M
         locked.status, locked.decided_by, locked.mentorship = ProposalStatus.APPROVED, actor, mentorship
         locked.save(update_fields=["status", "decided_by", "mentorship", "updated_at"])
         locked_request.proposals().filter(status=ProposalStatus.SUGGESTED).delete()
-        people = request_people(locked_request)
-        everyone = [*people["family"], *people["professionals"], volunteer.user]
-        # The young person hears of it also under 12, and also when they do not choose.
-        young_person = locked_request.young_person
-        if young_person.user_id:
-            everyone += list(User.objects.filter(pk=young_person.user_id))
         notify(
-            [u for u in everyone if u.pk != actor.pk],
+            _approval_audience(locked_request, volunteer, actor),
             notice=NOTICE_APPROVED_BUDDY,
             path=reverse("mentors:detail", args=[mentorship.pk]),
         )
     return mentorship
+
+
+def _linking_coordinator(actor: User, broker_request: BrokerRequest, volunteer: Volunteer) -> User:
+    """In whose name the broker is linked: community.services.brokerrequest_link lets only a coordinator of the
+    case's organisation link, and only a broker of that coordinator's pool (broker_pool_organisation_ids). The
+    approving coordinator when the broker is in their pool; else (a professional approves, or a colleague whose
+    pool does not hold the broker) the first active coordinator of the case's organisation whose pool does."""
+    coordinators = User.objects.filter(
+        is_active=True, roles__role=Role.COORDINATOR, roles__organisation_id=broker_request.case.organisation_id
+    )
+    if volunteer.organisation_id != broker_request.case.organisation_id:
+        coordinators = coordinators.filter(
+            roles__role=Role.COORDINATOR, roles__organisation_id=volunteer.organisation_id
+        )
+    coordinators = coordinators.distinct().order_by("pk")
+    if coordinators.filter(pk=actor.pk).exists():
+        return actor
+    coordinator = coordinators.first()
+    if coordinator is None:
+        raise ValidationError(
+            _("No coordinator can link this social broker to this family. A coordinator of both is needed.")
+        )
+    return coordinator
+
+
+def _approve_broker(*, actor: User, proposal: Proposal, found: RoundRequest) -> BrokerRequest:
+    """The broker is linked to the family's request (community.services.brokerrequest_link, which checks under its
+    own row locks that the request is open without a broker and that the broker is ready with a place left), and
+    `_approval_audience` hears of it with one notice each.
+
+    Races: the request row, then the proposal row are locked (select_for_update) and the status read again;
+    brokerrequest_link then locks the broker's row before counting their places."""
+    with transaction.atomic():
+        locked_request, locked = _locked_accepted(found, proposal)
+        broker_request = locked_request.request
+        assert isinstance(broker_request, BrokerRequest)
+        volunteer = Volunteer.objects.select_related("user").get(pk=locked.volunteer_id)
+        coordinator = _linking_coordinator(actor, broker_request, volunteer)
+        linked = brokerrequest_link(user=coordinator, request=broker_request, broker=volunteer)
+        locked.status, locked.decided_by = ProposalStatus.APPROVED, actor
+        locked.save(update_fields=["status", "decided_by", "updated_at"])
+        locked_request.proposals().filter(status=ProposalStatus.SUGGESTED).delete()
+        notify(
+            _approval_audience(locked_request, volunteer, actor),
+            notice=NOTICE_APPROVED_BROKER,
+            path=reverse("community:brokerrequest_detail", args=[linked.pk]),
+        )
+    return linked

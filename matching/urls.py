@@ -3,7 +3,7 @@ from __future__ import annotations
 from django.urls import path
 
 from matching import views
-from matching.selectors import BUDDY
+from matching.selectors import BROKER, BUDDY
 
 app_name = "matching"
 
@@ -17,6 +17,10 @@ urlpatterns = [
     path("maatjes/<int:pk>/zoeken/", views.round_suggest, {"kind": BUDDY}, name="buddy_round_suggest"),
     path("maatjes/<int:pk>/tonen/", views.round_show, {"kind": BUDDY}, name="buddy_round_show"),
     path("maatjes/<int:pk>/kiezen/", views.choose, {"kind": BUDDY}, name="buddy_choose"),
+    path("makelaars/<int:pk>/", views.proposal_round, {"kind": BROKER}, name="broker_round"),
+    path("makelaars/<int:pk>/zoeken/", views.round_suggest, {"kind": BROKER}, name="broker_round_suggest"),
+    path("makelaars/<int:pk>/tonen/", views.round_show, {"kind": BROKER}, name="broker_round_show"),
+    path("makelaars/<int:pk>/kiezen/", views.choose, {"kind": BROKER}, name="broker_choose"),
     path("voorstellen/<int:pk>/", views.ask, name="ask"),
     path("voorstellen/<int:pk>/uitsluiten/", views.exclude, name="exclude"),
     path("voorstellen/<int:pk>/goedkeuren/", views.approve, name="approve"),

@@ -15,11 +15,19 @@ from django.views.decorators.http import require_POST
 from accounts.models import AccessLogEntry, Role
 from accounts.selectors import has_role
 from accounts.services import accesslog_record, accesslog_record_many
+from community.models import BrokerRequest
 from matching import selectors, services
 from matching.forms import AnswerForm, ChooseForm, ReasonForm
 from matching.models import ProposalStatus
-from matching.selectors import SUPPORT, RoundRequest
+from matching.selectors import BROKER, BUDDY, SUPPORT, RoundRequest
 from mentors.models import Mentorship
+
+# What the access log says a round page shows of the young person.
+WHAT_IS_SHOWN = {
+    SUPPORT: AccessLogEntry.What.SUPPORT_FAMILY,
+    BUDDY: AccessLogEntry.What.NETWORK,
+    BROKER: AccessLogEntry.What.SOCIAL_BROKER,
+}
 
 
 def _messages(request: HttpRequest, error: ValidationError) -> None:
@@ -35,7 +43,7 @@ def _log(request: HttpRequest, found: RoundRequest, role: str | None = None) -> 
     accesslog_record(
         request=request,
         young_person=found.young_person,
-        what=AccessLogEntry.What.NETWORK if found.is_buddy else AccessLogEntry.What.SUPPORT_FAMILY,
+        what=WHAT_IS_SHOWN[found.kind],
         basis=basis,
     )
 
@@ -68,6 +76,8 @@ def round_suggest(request: HttpRequest, pk: int, kind: str = SUPPORT) -> HttpRes
         count = len(proposals)
         if found.is_buddy:
             text = ngettext("%(count)s buddy found.", "%(count)s buddies found.", count)
+        elif found.is_broker:
+            text = ngettext("%(count)s social broker found.", "%(count)s social brokers found.", count)
         else:
             text = ngettext("%(count)s support family found.", "%(count)s support families found.", count)
         messages.success(request, text % {"count": count})
@@ -101,6 +111,8 @@ def exclude(request: HttpRequest, pk: int) -> HttpResponse:
     else:
         if proposal.is_buddy:
             messages.success(request, _("This buddy is no longer proposed to this young person."))
+        elif proposal.is_broker:
+            messages.success(request, _("This social broker is no longer proposed to this family."))
         else:
             messages.success(request, _("This support family is no longer proposed to this family."))
     return redirect(selectors.round_of(proposal).round_path)
@@ -118,6 +130,9 @@ def approve(request: HttpRequest, pk: int) -> HttpResponse:
     if isinstance(started, Mentorship):
         messages.success(request, _("Approved. Now the parents and the young person give their yes to the buddy."))
         return redirect("mentors:detail", pk=started.pk)
+    if isinstance(started, BrokerRequest):
+        messages.success(request, _("Approved. The social broker is linked and gets in touch with the family."))
+        return redirect("community:brokerrequest_detail", pk=started.pk)
     messages.success(request, _("Approved. The introduction visits can start."))
     return redirect("hostfamilies:match_detail", pk=started.pk)
 
@@ -134,6 +149,8 @@ def choose(request: HttpRequest, pk: int, kind: str = SUPPORT) -> HttpResponse:
                 services.proposal_ask_others(actor=request.user, support_request=found)
                 if found.is_buddy:
                     messages.success(request, _("We have asked the coordinator for other buddies."))
+                elif found.is_broker:
+                    messages.success(request, _("We have asked the coordinator for other social brokers."))
                 else:
                     messages.success(request, _("We have asked the coordinator for other support families."))
             elif form.cleaned_data["proposal"]:
@@ -143,6 +160,8 @@ def choose(request: HttpRequest, pk: int, kind: str = SUPPORT) -> HttpResponse:
                 services.proposal_choose(actor=request.user, proposal=proposal)
                 if found.is_buddy:
                     messages.success(request, _("Thank you for your choice. We will now ask this buddy."))
+                elif found.is_broker:
+                    messages.success(request, _("Thank you for your choice. We will now ask this social broker."))
                 else:
                     messages.success(request, _("Thank you for your choice. We will now ask this support family."))
         except ValidationError as error:
@@ -163,7 +182,7 @@ def ask(request: HttpRequest, pk: int) -> HttpResponse:
     proposal = selectors.proposal_get_for(request.user, pk)
     if proposal.volunteer.user_id != request.user.pk:
         raise PermissionDenied
-    form = AnswerForm(request.POST or None, buddy=proposal.is_buddy)
+    form = AnswerForm(request.POST or None, kind=selectors.round_of(proposal).kind)
     if request.method == "POST":
         proposal = selectors.proposal_get_for(request.user, pk, write=True)
         if form.is_valid():
@@ -191,6 +210,7 @@ def waiting_list(request: HttpRequest) -> HttpResponse:
         raise PermissionDenied
     plans = selectors.waiting_list_plans(request.user)
     buddies = list(selectors.waiting_buddy_requests_for(request.user))
+    brokers = list(selectors.waiting_broker_requests_for(request.user))
     accesslog_record_many(
         request=request,
         shown=[
@@ -200,6 +220,8 @@ def waiting_list(request: HttpRequest) -> HttpResponse:
                 for row in plan.rows
             ),
             *((b.young_person_id, (Role.COORDINATOR, b.case.organisation.name)) for b in buddies),
+            *((b.case.young_person_id, (Role.COORDINATOR, b.case.organisation.name)) for b in brokers),
         ],
     )
-    return render(request, "matching/waiting_list.html", {"plans": plans, "buddy_requests": buddies})
+    context = {"plans": plans, "buddy_requests": buddies, "broker_requests": brokers}
+    return render(request, "matching/waiting_list.html", context)

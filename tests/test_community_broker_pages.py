@@ -21,6 +21,7 @@ from accounts.models import AccessLogEntry, Role
 from community import services
 from community.models import BrokerRequest, Referral
 from community.states import State
+from matching.models import Proposal, ProposalStatus
 from tests.conftest import World
 from tests.factories import CaseFactory, assign, ready_volunteer, user_with_role
 from tests.permissions import FORBIDDEN, HIDDEN, OK, REDIRECT, expect, role_matrix
@@ -116,13 +117,6 @@ VIEWS: list[tuple[str, str, Callable[[Sides, bool], str], dict[str, int], dict[s
         lambda s, own: reverse("community:brokerrequest_detail", args=[s[own].linked.pk]),
         READERS_OWN,
         READERS_FOREIGN,
-    ),
-    (
-        "link (post)",
-        "post",
-        lambda s, own: reverse("community:brokerrequest_link", args=[s[own].waiting.pk]),
-        expect(HIDDEN, professional=FORBIDDEN, coordinator=REDIRECT),
-        expect(HIDDEN, outsider=FORBIDDEN),
     ),
     (
         "end (post)",
@@ -221,7 +215,9 @@ def test_unknown_ids_are_not_found(world: World, client: Client) -> None:
 # A request walked through the pages
 
 
-def test_a_request_is_asked_from_the_case_linked_and_a_referral_followed_up_twice(world: World, client: Client) -> None:
+def test_a_request_is_asked_from_the_case_found_in_a_round_and_a_referral_followed_up_twice(
+    world: World, client: Client
+) -> None:
     broker = ready_volunteer(world.organisation, kinds=[VolunteerKind.SOCIAL_BROKER], user=world.volunteer)
     resource = services.resource_create(actor=world.coordinator, organisation=world.organisation, data=data())
     case_url = reverse("youth:case_detail", args=[world.case.pk])
@@ -235,10 +231,21 @@ def test_a_request_is_asked_from_the_case_linked_and_a_referral_followed_up_twic
     assert response["Location"] == reverse("community:brokerrequest_detail", args=[request.pk])
     assert "A social broker has been asked for" in client.get(case_url).content.decode()
 
+    # The broker is found in a proposal round (matching): the coordinator shows, the parent chooses, the broker says
+    # yes and the coordinator approves, which links them.
     client.force_login(world.coordinator)
-    page = client.get(reverse("community:brokerrequest_detail", args=[request.pk]))
-    assert list(page.context["link_form"].fields["broker"].queryset) == [broker]
-    client.post(reverse("community:brokerrequest_link", args=[request.pk]), {"broker": broker.pk})
+    page = client.get(reverse("community:brokerrequest_detail", args=[request.pk])).content.decode()
+    assert reverse("matching:broker_round", args=[request.pk]) in page
+    client.post(reverse("matching:broker_round_suggest", args=[request.pk]))
+    client.post(reverse("matching:broker_round_show", args=[request.pk]))
+    (proposal,) = Proposal.objects.filter(broker_request=request, status=ProposalStatus.SHOWN)
+    assert proposal.volunteer == broker
+    client.force_login(world.parent)
+    client.post(reverse("matching:broker_choose", args=[request.pk]), {"proposal": proposal.pk})
+    client.force_login(world.volunteer)
+    client.post(reverse("matching:ask", args=[proposal.pk]), {"answer": "yes"})
+    client.force_login(world.coordinator)
+    client.post(reverse("matching:approve", args=[proposal.pk]))
     request.refresh_from_db()
     assert (request.broker, request.linked_on) == (broker, TODAY)
 
@@ -291,16 +298,6 @@ def test_asking_twice_for_one_case_is_refused(world: World, sides: Sides, client
     assert response.status_code == 400
     assert "already has an open request" in response.content.decode()
     assert BrokerRequest.objects.filter(case=world.case).count() == 1
-
-
-def test_a_broker_who_is_no_candidate_cannot_be_linked(world: World, sides: Sides, client: Client) -> None:
-    client.force_login(world.coordinator)
-    url = reverse("community:brokerrequest_link", args=[sides[True].waiting.pk])
-    for broker in (sides[False].spare_broker.pk, "abc", ""):
-        response = client.post(url, {"broker": broker})
-        assert response.status_code == 400
-        assert 'class="error-summary"' in response.content.decode()
-    assert BrokerRequest.objects.get(pk=sides[True].waiting.pk).broker_id is None
 
 
 def test_ending_needs_a_reason_and_case_closed_is_not_one(world: World, sides: Sides, client: Client) -> None:

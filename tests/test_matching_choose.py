@@ -13,12 +13,14 @@ from django.db import IntegrityError, transaction
 from django.test import Client
 from django.urls import reverse
 from django.utils import translation
+from django.utils.text import capfirst
 
 from accounts.models import AccessLogEntry, Role
 from hostfamilies.models import SupportFamilyMatch, SupportRequest
 from hostfamilies.services import supportrequest_create
 from hostfamilies.states import State
 from matching import services
+from matching.engine import FACTOR_LABELS, FACTORS
 from matching.features import excluded_for_case
 from matching.models import Proposal, ProposalStatus
 from matching.selectors import anonymised_profile
@@ -228,6 +230,24 @@ def test_the_coordinator_page_shows_each_factor_and_logs_access(world: World, cl
     assert "What each part adds to the fit" in html and "Distance" in html and " km " in html
     entry = AccessLogEntry.objects.get(actor=world.coordinator, young_person=world.young_person)
     assert entry.actor_role == Role.COORDINATOR
+
+
+def test_the_case_professional_sees_each_factors_contribution(world: World, client: Client) -> None:
+    families(world, 1)
+    request = family_request(world)
+    (proposal,) = services.proposal_round_suggest(actor=world.coordinator, support_request=request)
+    client.force_login(world.professional)
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
+    with translation.override("en"):
+        html = client.get(reverse("matching:round", args=[request.pk])).content.decode()
+        labels = [capfirst(str(FACTOR_LABELS[part["factor"]])) for part in proposal.contributions]
+    # One row per factor: its label, its value from 0 to 1, and the points it adds to the score.
+    assert len(labels) == len(FACTORS)
+    for label, part in zip(labels, proposal.contributions, strict=True):
+        row = html.split(f'<th scope="row">{label}</th>')[1].split("</tr>")[0]
+        assert f"{part['value']:.2f}" in row and f"{part['points']:.3f}" in row
+    # The professional sees, but only a coordinator excludes.
+    assert reverse("matching:exclude", args=[proposal.pk]) not in html
 
 
 def test_the_waiting_list_page_compares_global_and_first_come(world: World, client: Client) -> None:

@@ -482,3 +482,24 @@ def test_the_global_assignment_matches_at_least_as_many_within_capacity(
             assert used <= min(c.capacity_left, 3 - c.open_proposals)
         for request_id, candidate_id in assignment.pairs.items():
             assert passes(by_id[candidate_id], families[request_id], slack_km=1e-6)
+
+
+# With a fit model the same two properties hold: the model only reorders those who pass every hard filter, and its
+# exact re-ranking (`_rank`) breaks ties by id, whatever the order of the pool.
+def _wobbly_model() -> FixedModel:
+    return FixedModel(lambda x: (x[:, engine.MODEL_FEATURES.index("distance_km")] * 3.7) % 1.0)
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(pool=pools, req=requests_strategy, k=st.integers(1, 12), order=st.randoms(use_true_random=False))
+def test_with_a_fit_model_filters_hold_and_the_order_of_the_pool_does_not_matter(
+    pool: list[Candidate], req: Request, k: int, order: Any
+) -> None:
+    shuffled = list(pool)
+    order.shuffle(shuffled)
+    first = propose(CandidatePool.from_candidates(pool), req, k=k, model=_wobbly_model())
+    second = propose(CandidatePool.from_candidates(shuffled), req, k=k, model=_wobbly_model())
+    by_id = {c.id: c for c in pool}
+    assert all(passes(by_id[p.candidate_id], req, slack_km=1e-6) for p in first)
+    assert [(p.candidate_id, p.score) for p in first] == [(p.candidate_id, p.score) for p in second]
+    assert all(p.model_probability is not None for p in first)

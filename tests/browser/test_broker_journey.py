@@ -1,6 +1,8 @@
 """A request for a social broker walked in the browser to a referral followed up twice, each person in their own
-browser: Lisa asks from Lieke's case page, Peter links Ahmed, Ahmed records a referral to the football club and
-makes every step, and Marieke reads that Lieke still takes part after three months. axe-clean at every step."""
+browser: Lisa asks from Lieke's case page; Peter looks for brokers in the proposal round and shows them to the
+family; Marieke chooses Ahmed from the anonymised profiles; Ahmed says yes; Lisa approves, which links him; Ahmed
+records a referral to the football club and makes every step, and Marieke reads that Lieke still takes part after
+three months. axe-clean at every step."""
 
 from __future__ import annotations
 
@@ -12,6 +14,7 @@ from playwright.sync_api import Browser, BrowserContext, Page, expect
 
 from community.models import BrokerRequest, Referral
 from community.states import State
+from matching.models import Proposal, ProposalStatus
 from tests.browser.conftest import TIMEOUT_MS, AssertAccessible, LoginAs, lieke_gets_a_case
 
 pytestmark = pytest.mark.browser
@@ -62,16 +65,49 @@ def test_a_request_for_a_broker_ends_in_a_referral_followed_up_twice(
     expect(lisa.locator(".messages")).to_contain_text("Je vraag is verstuurd.")
     expect(lisa.get_by_role("heading", level=1)).to_have_text("Sociaal makelaar voor Lieke")
 
+    request = BrokerRequest.objects.get(case=case)
     peter = people["peter"]
     peter.locator("header").get_by_role("link", name="Sociaal makelaar").click()
     assert_accessible(peter)
     peter.get_by_role("link", name="Lieke: Lieke wil graag voetballen bij een club.").click()
-    peter.get_by_label("Sociaal makelaar", exact=True).select_option(label="Ahmed Yilmaz")
-    peter.get_by_role("button", name="Koppelen").click()
-    expect(peter.locator(".messages")).to_contain_text("De makelaar is gekoppeld.")
+    peter.get_by_role("link", name="Naar de voorstellen voor een sociaal makelaar").click()
+    peter.get_by_role("button", name="Zoek sociaal makelaars").click()
+    expect(peter.get_by_role("heading", name="Voorgestelde sociaal makelaars")).to_be_visible()
+    expect(peter.get_by_role("table").first).to_be_visible()
     assert_accessible(peter)
+    peter.get_by_role("button", name="Laat de beste drie aan het gezin zien").click()
+    expect(peter.locator(".messages")).to_contain_text("Het gezin kan nu kiezen.")
+    shown = Proposal.objects.filter(broker_request=request, status=ProposalStatus.SHOWN)
+    assert 2 <= shown.count() <= 3
+
+    marieke = people["marieke"]
+    marieke.locator("header").get_by_role("link", name="Sociaal makelaar").click()
+    marieke.get_by_role("link", name="Lieke: Lieke wil graag voetballen bij een club.").click()
+    marieke.get_by_role("link", name="Kies een sociaal makelaar").click()
+    expect(marieke.get_by_role("heading", level=1)).to_have_text("Kies een sociaal makelaar")
+    expect(marieke.get_by_role("button", name="Kies ")).to_have_count(shown.count())
+    assert_accessible(marieke)
+    for proposal in shown.select_related("volunteer__user"):
+        assert proposal.volunteer.user.last_name not in marieke.content()
+    marieke.get_by_role("button", name="Kies Ahmed").click()
+    expect(marieke.locator(".messages")).to_contain_text("Bedankt voor je keuze.")
+    chosen = Proposal.objects.get(broker_request=request, status=ProposalStatus.ASKED)
 
     ahmed = people["ahmed"]
+    ahmed.goto(f"{demo_world}/koppelen/voorstellen/{chosen.pk}/")
+    expect(ahmed.locator("main")).to_contain_text("Lieke wil graag voetballen bij een club.")
+    assert_accessible(ahmed)
+    ahmed.get_by_label("Ja, ik wil graag de sociaal makelaar van dit gezin zijn").check()
+    ahmed.get_by_role("button", name="Stuur mijn antwoord").click()
+    expect(ahmed.locator(".messages")).to_contain_text("Je antwoord is opgeslagen.")
+
+    lisa.goto(f"{demo_world}/koppelen/makelaars/{request.pk}/")
+    lisa.get_by_role("button", name="Keur de koppeling met Ahmed goed").click()
+    expect(lisa.locator(".messages")).to_contain_text("De sociaal makelaar is gekoppeld")
+    expect(lisa.get_by_role("heading", level=1)).to_have_text("Sociaal makelaar voor Lieke")
+    expect(lisa.locator("main")).to_contain_text("Ahmed Yilmaz")
+    assert_accessible(lisa)
+
     ahmed.locator("header").get_by_role("link", name="Sociaal makelaar").click()
     ahmed.get_by_role("link", name="Lieke: Lieke wil graag voetballen bij een club.").click()
     assert_accessible(ahmed)
@@ -85,7 +121,6 @@ def test_a_request_for_a_broker_ends_in_a_referral_followed_up_twice(
     expect(ahmed.get_by_text("doet na 3 maanden nog mee")).to_be_visible()
     assert_accessible(ahmed)
 
-    marieke = people["marieke"]
     marieke.locator("header").get_by_role("link", name="Sociaal makelaar").click()
     marieke.get_by_role("link", name="Lieke: Lieke wil graag voetballen bij een club.").click()
     marieke.get_by_role("link", name="Voetbalvereniging Lugdunum").click()
@@ -93,7 +128,7 @@ def test_a_request_for_a_broker_ends_in_a_referral_followed_up_twice(
     expect(marieke.get_by_role("button", name="Opslaan")).to_have_count(0)
     assert_accessible(marieke)
 
-    request = BrokerRequest.objects.get(case=case)
+    request.refresh_from_db()
     referral = Referral.objects.get(request=request)
     assert (request.broker.user.first_name, referral.state) == ("Ahmed", State.CONNECTED)  # type: ignore[union-attr]
     assert (referral.week4, referral.month3) == ("yes", "yes")
