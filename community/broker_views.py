@@ -23,6 +23,7 @@ from community.broker_forms import AskForm, EndForm, LinkForm, ReferralForm, Ref
 from community.models import FOLLOW_UP_AFTER, BrokerRequest, Referral
 from community.states import MOVES, moves_from
 from core.forms import add_service_errors
+from messaging.selectors import conversation_of_brokerrequest
 from youth.selectors import case_access_bases, case_get_for
 
 
@@ -90,6 +91,7 @@ def _detail_page(request: HttpRequest, broker_request: BrokerRequest, **forms: A
         "end_form": forms.get("end_form")
         or (EndForm(reasons=selectors.end_reasons_for(broker_request)) if may_end else None),
         "referral_form": referral_form,
+        "conversation": conversation_of_brokerrequest(user, broker_request),
     }
     return render(request, "community/broker/request_detail.html", context, status=400 if forms else 200)
 

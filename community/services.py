@@ -296,7 +296,15 @@ def brokerrequest_link(*, user: User, request: BrokerRequest, broker: Volunteer)
         locked.broker = broker
         locked.linked_on = timezone.localdate()
         locked.save(update_fields=["broker", "linked_on"])
+        _conversation_follow(locked)
     return locked
+
+
+def _conversation_follow(request: BrokerRequest) -> None:
+    # The family talks with the broker in a conversation that follows the request (messaging derives who is in it).
+    from messaging.services import conversations_follow_brokerrequest
+
+    conversations_follow_brokerrequest(request=request)
 
 
 def brokerrequest_end(*, user: User, request: BrokerRequest, reason: str) -> BrokerRequest:
@@ -321,14 +329,21 @@ def brokerrequest_end(*, user: User, request: BrokerRequest, reason: str) -> Bro
         locked.ended_on = timezone.localdate()
         locked.end_reason = reason
         locked.save(update_fields=["ended_on", "end_reason"])
+        _conversation_follow(locked)
     return locked
 
 
 def brokerrequests_end_for_case(*, case: Case) -> int:
-    """End the open request of a case that closes (reason "case closed"); returns how many ended."""
-    return BrokerRequest.objects.filter(case=case, ended_on__isnull=True).update(
-        ended_on=case.closed_on or timezone.localdate(), end_reason=BrokerRequest.EndReason.CASE_CLOSED
-    )
+    """End the open request of a case that closes (reason "case closed"), and make its conversation read-only;
+    returns how many ended. Locks the open requests, so a link at the same moment waits and then finds it ended."""
+    with transaction.atomic():
+        ended = list(BrokerRequest.objects.select_for_update().filter(case=case, ended_on__isnull=True))
+        for request in ended:
+            request.ended_on = case.closed_on or timezone.localdate()
+            request.end_reason = BrokerRequest.EndReason.CASE_CLOSED
+            request.save(update_fields=["ended_on", "end_reason"])
+            _conversation_follow(request)
+    return len(ended)
 
 
 def referral_record(
