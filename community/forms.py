@@ -209,9 +209,11 @@ class ActivityForm(forms.Form):
         if not teams:
             del self.fields["team"]
         else:
-            self.fields["team"].queryset = teams
+            team_field = self.fields["team"]
+            team_field.queryset = teams
             if organisations is not None and len(organisations) > 1:
-                self.fields["team"].label_from_instance = lambda team: f"{team.name} ({team.organisation})"  # type: ignore[attr-defined]
+                # With several organisations to choose from, each team says whose it is.
+                team_field.label_from_instance = lambda team: f"{team.name} ({team.organisation})"  # type: ignore[attr-defined]
         if organisers is None:
             del self.fields["organiser"]
         else:
