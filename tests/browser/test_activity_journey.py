@@ -4,36 +4,23 @@ Marieke gets a message and reads that it does not go ahead. axe-clean at every s
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import timedelta
 
 import pytest
 from django.core import mail
 from django.utils import timezone
-from playwright.sync_api import Browser, BrowserContext, Page, expect
+from playwright.sync_api import Page, expect
 
 from accounts.models import AccessLogEntry, Role
 from community.models import GroupActivity
-from tests.browser.conftest import TIMEOUT_MS, AssertAccessible, LoginAs
+from tests.browser.conftest import AssertAccessible, OpenAs
 
 pytestmark = pytest.mark.browser
 
 
 @pytest.fixture
-def people(browser: Browser, demo_world: str, login_as: LoginAs) -> Iterator[dict[str, Page]]:
-    contexts: list[BrowserContext] = []
-
-    def open_as(local: str) -> Page:
-        context = browser.new_context(locale="nl-NL")
-        context.set_default_timeout(TIMEOUT_MS)
-        contexts.append(context)
-        page = context.new_page()
-        login_as(page, local)
-        return page
-
-    yield {local: open_as(local) for local in ("peter", "marieke")}
-    for context in contexts:
-        context.close()
+def people(open_as: OpenAs) -> dict[str, Page]:
+    return {local: open_as(local) for local in ("peter", "marieke")}
 
 
 def test_an_activity_is_planned_for_a_team_signed_up_for_and_cancelled(
