@@ -535,22 +535,18 @@ ACTIVITIES: list[Activity] = [
 
 
 def _broker_conversation(request: BrokerRequest, people: dict[str, User]) -> None:
-    """A few made-up messages in the conversation of Sanne's family with Ahmed (it started when he was linked).
-    Fixed client ids, so loading the demo again stores nothing twice."""
+    """A few made-up messages in the conversation of Sanne's family with Ahmed (it started when he was linked)."""
+    from core.demo import demo_messages
     from messaging.models import Conversation
-    from messaging.services import message_send
 
-    conversation = Conversation.objects.filter(broker_request=request, closed_at__isnull=True).first()
-    if conversation is None:
-        return
     lines = [
         ("ahmed", "Hallo Marieke en Sanne! Ik ben Ahmed, jullie sociaal makelaar. Hier kunnen we afspraken maken."),
         ("marieke", "Hoi Ahmed, fijn. Sanne wil graag voetballen. En ik zoek andere ouders om mee te praten."),
         ("sanne", "Het liefst op zaterdag, dan heb ik geen school."),
         ("ahmed", "Goed idee. Ik bel deze week met de voetbalclub en met de oudergroep."),
     ]
-    for number, (local, text) in enumerate(lines, start=1):
-        message_send(actor=people[local], conversation=conversation, body=text, client_msg_id=f"demo-broker-{number}")
+    conversation = Conversation.objects.filter(broker_request=request, closed_at__isnull=True).first()
+    demo_messages(conversation, people, lines, prefix="demo-broker")
 
 
 def _demo_broker(team: Organisation, coordinator: User) -> Volunteer:
