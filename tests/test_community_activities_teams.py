@@ -66,6 +66,7 @@ def test_the_broker_chooses_a_team_of_the_organisation_and_changes_it(cast: Cast
     made = GroupActivity.objects.get(title="Kookclub")
     assert response.status_code == 302 and made.team == north
     assert "Team Noord" in client.get(reverse("community:activity_detail", args=[made.pk])).content.decode()
+    assert "Team Noord" in client.get(reverse("community:activity_list")).content.decode()
     update = reverse("community:activity_update", args=[made.pk])
     assert f'<option value="{north.pk}" selected>' in client.get(update).content.decode()
     client.post(update, form_data(team=south.pk))
