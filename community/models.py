@@ -253,14 +253,6 @@ class Referral(models.Model):
             return None
         return self.first_contact_on + FOLLOW_UP_AFTER[follow_up]
 
-    @property
-    def week4_due_on(self) -> date | None:
-        return self.follow_up_due_on("follow_up_4_weeks")
-
-    @property
-    def month3_due_on(self) -> date | None:
-        return self.follow_up_due_on("follow_up_3_months")
-
 
 class GroupActivity(models.Model):
     """A group activity that a social broker organises for the families they help: a parents' group, a reading
