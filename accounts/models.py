@@ -216,6 +216,7 @@ class AccessLogEntry(models.Model):
         NETWORK = "network", _("network map")
         MENTORSHIP = "mentorship", _("JIM mentorship")
         SOCIAL_BROKER = "social_broker", _("request for a social broker or referral")
+        GROUP_ACTIVITY = "group_activity", _("who takes part in a group activity")
         # Figures about groups (insights): no young person's record is shown, so the row has no subject.
         INSIGHTS = "insights", _("figures about groups")
 

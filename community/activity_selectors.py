@@ -7,6 +7,7 @@ Who sees an activity:
   that are not cancelled, plus the ones the family is signed up for (so they see that one was cancelled).
 Who sees who signed up (names): the organiser and the organisation's coordinators see everyone; a family's side
 sees only that family's own sign-up. Everybody else who sees the activity sees only how many places are left.
+Pages that show the name of a family write access-log rows (`signup_access_bases`).
 Who changes or cancels an activity: the organiser (while a screened social broker of the organisation) and the
 organisation's coordinators. Who signs a family up or off: that family's side; the organiser and coordinators may
 also sign a family off.
@@ -133,7 +134,7 @@ def activitysignup_visible_to(user: AnyUser) -> QuerySet[ActivitySignUp]:
         Q(activity__organiser__user=user)
         | Q(activity__organisation_id__in=organisation_ids_where(user, Role.COORDINATOR))
         | Q(case__in=cases_acted_for_by(user).values("pk"))
-    ).select_related("activity", "case__young_person", "signed_up_by")
+    ).select_related("activity", "case__young_person", "case__organisation", "signed_up_by")
 
 
 def activitysignup_writable_by(user: AnyUser) -> QuerySet[ActivitySignUp]:
@@ -159,7 +160,7 @@ def cases_to_sign_up(user: AnyUser, activity: GroupActivity) -> list[Case]:
         cases_linked_for_activities(user)
         .filter(organisation_id=activity.organisation_id, closed_on__isnull=True)
         .exclude(pk__in=live)
-        .select_related("young_person")
+        .select_related("young_person", "organisation")
         .order_by("young_person__first_name", "pk")
     )
 
@@ -177,3 +178,25 @@ def activity_organiser_choices(organisation_ids: list[int]) -> QuerySet[Voluntee
         .distinct()
         .order_by("user__first_name", "user__last_name", "pk")
     )
+
+
+def signup_access_bases(user: AnyUser, cases: list[Case]) -> dict[int, tuple[str, str]]:
+    """Per case whose name an activity page shows the user: the role (and organisation) that gave access, for the
+    access log. Those who work on the case, the young person and custodial parents see it through the case
+    (`case_access_bases`); anyone else sees it as social broker, through the activity they organise or the request
+    they are linked to. A constant number of queries; the cases must come with their organisation."""
+    from youth.selectors import case_access_bases
+
+    if not cases or not user.is_authenticated:
+        return {}
+    bases = case_access_bases(user, cases)
+    in_custody = set(
+        YoungPerson.objects.filter(guardianships__guardian_id=user.pk, guardianships__has_custody=True).values_list(
+            "pk", flat=True
+        )
+    )
+    broker = Volunteer.objects.filter(user_id=user.pk).select_related("organisation").first()
+    for case in cases:
+        if bases[case.pk][0] == Role.PARENT and case.young_person_id not in in_custody and broker is not None:
+            bases[case.pk] = (Role.VOLUNTEER, broker.organisation.name)
+    return bases

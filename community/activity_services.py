@@ -13,8 +13,11 @@ from typing import TypedDict
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
+from django.db.models import Q
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from accounts.models import Organisation, Role, Team, User
 from accounts.selectors import organisation_ids_where
@@ -26,6 +29,7 @@ from community.activity_selectors import (
 )
 from community.models import AGE_LIMIT, ActivitySignUp, GroupActivity
 from community.selectors import social_broker_organisation_ids
+from core.notify import notify
 from volunteers.models import Volunteer, VolunteerKind
 from youth.models import Case
 from youth.selectors import age_on
@@ -139,13 +143,18 @@ def groupactivity_create(
         )
 
 
-def groupactivity_update(*, actor: User, activity: GroupActivity, data: ActivityData) -> GroupActivity:
-    """The organiser or a coordinator of the organisation changes what the activity says. Refused once it is
-    cancelled or has started, and when there would be fewer places than families signed up. Locks the activity
-    row and counts the sign-ups under the lock."""
+def groupactivity_update(
+    *, actor: User, activity: GroupActivity, data: ActivityData, team: Team | None
+) -> GroupActivity:
+    """The organiser or a coordinator of the organisation changes what the activity says and for which team of the
+    organisation it is (None: no team). Refused once it is cancelled or has started, and when there would be fewer
+    places than families signed up. Locks the activity row and counts the sign-ups under the lock."""
     if not groupactivity_writable_by(actor).filter(pk=activity.pk).exists():
         raise PermissionDenied
     values = _clean(data)
+    if team is not None and team.organisation_id != activity.organisation_id:
+        raise ValidationError({"team": _("Choose a team of this organisation.")})
+    values["team"] = team
     with transaction.atomic():
         locked = GroupActivity.objects.select_for_update().get(pk=activity.pk)
         _refuse_when_over(locked)
@@ -170,9 +179,14 @@ def _refuse_when_over(activity: GroupActivity) -> None:
         raise ValidationError(_("This activity has already started."), code="started")
 
 
+CANCELLED_NOTICE = gettext_lazy("A group activity that a family of yours was signed up for does not go ahead.")
+
+
 def groupactivity_cancel(*, actor: User, activity: GroupActivity) -> GroupActivity:
     """The organiser or a coordinator cancels the activity before it starts. The sign-ups stay, so each family
-    sees on the page that it is cancelled. Locks the activity row."""
+    sees on the page that it is cancelled, and the signed-up families hear of it after commit: the custodial
+    parents and whoever signed the family up (a notice without names, see core.notify). Locks the activity row,
+    so a family signing up at the same moment is either told or refused."""
     if not groupactivity_writable_by(actor).filter(pk=activity.pk).exists():
         raise PermissionDenied
     with transaction.atomic():
@@ -180,6 +194,20 @@ def groupactivity_cancel(*, actor: User, activity: GroupActivity) -> GroupActivi
         _refuse_when_over(locked)
         locked.cancelled_at = timezone.now()
         locked.save(update_fields=["cancelled_at", "updated_at"])
+        live = locked.signups.filter(cancelled_at__isnull=True)
+        families = User.objects.filter(
+            Q(
+                guardianships__young_person__cases__activity_signups__in=live,
+                guardianships__has_custody=True,
+            )
+            | Q(pk__in=live.values("signed_up_by_id")),
+            is_active=True,
+        ).exclude(pk=actor.pk)
+        notify(
+            families.distinct(),
+            notice=CANCELLED_NOTICE,
+            path=reverse("community:activity_detail", args=[locked.pk]),
+        )
     return locked
 
 

@@ -14,13 +14,25 @@ from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from accounts.models import Organisation, Role
+from accounts.models import AccessLogEntry, Organisation, Role
 from accounts.selectors import organisation_ids_where
+from accounts.services import accesslog_record_many
 from community import activity_selectors as selectors
 from community import activity_services as services
 from community.forms import ActivityForm, SignUpForm
 from community.selectors import social_broker_organisation_ids
 from core.forms import add_service_errors
+from youth.models import Case
+
+
+def _log(request: HttpRequest, cases: list[Case]) -> None:
+    """An access-log row for each family whose name the page shows."""
+    bases = selectors.signup_access_bases(request.user, cases)
+    accesslog_record_many(
+        request=request,
+        shown=((case.young_person_id, bases[case.pk]) for case in cases),
+        what=AccessLogEntry.What.GROUP_ACTIVITY,
+    )
 
 
 def _user_may_use(request: HttpRequest) -> None:
@@ -58,6 +70,7 @@ def activity_create(request: HttpRequest) -> HttpResponse:
                 actor=request.user,
                 organisation=organisation,
                 organiser=form.cleaned_data.get("organiser"),
+                team=form.cleaned_data.get("team"),
                 data=_data(form.cleaned_data),
             )
         except ValidationError as error:
@@ -72,10 +85,19 @@ def activity_create(request: HttpRequest) -> HttpResponse:
 @login_required
 def activity_update(request: HttpRequest, pk: int) -> HttpResponse:
     activity = selectors.groupactivity_get_for(request.user, pk, write=True)
-    form = ActivityForm(request.POST or None, initial=ActivityForm.initial_for(activity))
+    form = ActivityForm(
+        request.POST or None,
+        initial=ActivityForm.initial_for(activity),
+        organisations=Organisation.objects.filter(pk=activity.organisation_id),
+    )
     if request.method == "POST" and form.is_valid():
         try:
-            services.groupactivity_update(actor=request.user, activity=activity, data=_data(form.cleaned_data))
+            services.groupactivity_update(
+                actor=request.user,
+                activity=activity,
+                data=_data(form.cleaned_data),
+                team=form.cleaned_data.get("team"),
+            )
         except ValidationError as error:
             add_service_errors(form, error)
         else:
@@ -90,10 +112,12 @@ def activity_detail(request: HttpRequest, pk: int) -> HttpResponse:
     """The activity, its places left, the sign-ups whose names the user may see, and the sign-up button."""
     activity = selectors.groupactivity_get_for(request.user, pk)
     is_open = not activity.is_cancelled and activity.starts_at > timezone.now()
+    signups = selectors.signups_shown_on(request.user, activity)
+    _log(request, [signup.case for signup in signups])
     context = {
         "activity": activity,
         "is_open": is_open,
-        "signups": selectors.signups_shown_on(request.user, activity),
+        "signups": signups,
         "can_change": is_open and selectors.groupactivity_writable_by(request.user).filter(pk=pk).exists(),
         "can_sign_up": is_open and bool(selectors.cases_to_sign_up(request.user, activity)),
     }
@@ -122,6 +146,7 @@ def signup_create(request: HttpRequest, pk: int) -> HttpResponse:
     """Sign a family up: the user chooses which of their families when they have several."""
     activity = selectors.groupactivity_get_for(request.user, pk)
     cases = selectors.cases_to_sign_up(request.user, activity)
+    _log(request, cases)
     form = SignUpForm(request.POST or None, cases=cases)
     if request.method == "POST" and form.is_valid():
         try:
@@ -143,6 +168,7 @@ def signup_create(request: HttpRequest, pk: int) -> HttpResponse:
 def signup_cancel(request: HttpRequest, pk: int) -> HttpResponse:
     """Asks first; the POST signs the family off and frees the place."""
     signup = selectors.activitysignup_get_for(request.user, pk, write=True)
+    _log(request, [signup.case])
     problem = ""
     if request.method == "POST":
         try:

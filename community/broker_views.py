@@ -21,10 +21,11 @@ from accounts.models import AccessLogEntry
 from accounts.services import accesslog_record, accesslog_record_many
 from community import selectors, services
 from community.broker_forms import AskForm, EndForm, ReferralForm, ReferralMoveForm
-from community.models import BrokerRequest, Referral
+from community.models import FOLLOW_UP_AFTER, BrokerRequest, Referral
 from community.states import MOVES, moves_from
 from core.forms import add_service_errors
 from matching.selectors import RoundRequest, proposal_choosable_by, proposal_is_staff
+from messaging.selectors import conversation_of_brokerrequest
 from youth.selectors import case_access_bases, case_get_for
 
 
@@ -93,6 +94,7 @@ def _detail_page(request: HttpRequest, broker_request: BrokerRequest, **forms: A
         "end_form": forms.get("end_form")
         or (EndForm(reasons=selectors.end_reasons_for(broker_request)) if may_end else None),
         "referral_form": referral_form,
+        "conversation": conversation_of_brokerrequest(user, broker_request),
     }
     return render(request, "community/broker/request_detail.html", context, status=400 if forms else 200)
 
@@ -164,7 +166,13 @@ def _referral_page(request: HttpRequest, referral: Referral, failed: ReferralMov
         for errors in failed.errors.values():
             for error in errors:
                 messages.error(request, error)
-    context = {"referral": referral, "broker_request": referral.request, "move_forms": move_forms}
+    # The follow-up that is the next step, with the day it is due (for everyone who reads the referral).
+    due = {
+        move.name: referral.follow_up_due_on(move.name)
+        for move in moves_from(referral.state)
+        if move.name in FOLLOW_UP_AFTER
+    }
+    context = {"referral": referral, "broker_request": referral.request, "move_forms": move_forms, "due": due}
     return render(request, "community/broker/referral_detail.html", context, status=400 if failed else 200)
 
 

@@ -433,7 +433,9 @@ def broker_demo_load(email_for: Callable[[str], str]) -> None:
     from volunteers.models import Volunteer
     from youth.models import Case
 
-    people = {local: User.objects.get(email=email_for(local)) for local in ("lisa", "peter", "ahmed", "marieke")}
+    people = {
+        local: User.objects.get(email=email_for(local)) for local in ("lisa", "peter", "ahmed", "marieke", "sanne")
+    }
     cases = {
         case.young_person.first_name: case
         for case in Case.objects.select_related("young_person").filter(
@@ -493,6 +495,7 @@ def broker_demo_load(email_for: Callable[[str], str]) -> None:
         moves=[("decline", {"reason": "Marieke krijgt al hulp van de gemeente."})],
         days_ago=100,
     )
+    _broker_conversation(sanne, people)
     noah = services.brokerrequest_ask(
         user=people["peter"], case=cases["Noah"], purpose="Noah zoekt een plek om na school naartoe te gaan."
     )
@@ -529,6 +532,21 @@ ACTIVITIES: list[Activity] = [
         "lisa",
     ),
 ]
+
+
+def _broker_conversation(request: BrokerRequest, people: dict[str, User]) -> None:
+    """A few made-up messages in the conversation of Sanne's family with Ahmed (it started when he was linked)."""
+    from core.demo import demo_messages
+    from messaging.models import Conversation
+
+    lines = [
+        ("ahmed", "Hallo Marieke en Sanne! Ik ben Ahmed, jullie sociaal makelaar. Hier kunnen we afspraken maken."),
+        ("marieke", "Hoi Ahmed, fijn. Sanne wil graag voetballen. En ik zoek andere ouders om mee te praten."),
+        ("sanne", "Het liefst op zaterdag, dan heb ik geen school."),
+        ("ahmed", "Goed idee. Ik bel deze week met de voetbalclub en met de oudergroep."),
+    ]
+    conversation = Conversation.objects.filter(broker_request=request, closed_at__isnull=True).first()
+    demo_messages(conversation, people, lines, prefix="demo-broker")
 
 
 def _demo_broker(team: Organisation, coordinator: User) -> Volunteer:

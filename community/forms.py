@@ -8,7 +8,7 @@ from django.db.models import QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from accounts.models import Municipality, Organisation
+from accounts.models import Municipality, Organisation, Team
 from community.models import AGE_LIMIT, Category, Cost, GroupActivity, Resource, Theme
 from core.geo import Place, geocode
 from volunteers.models import Volunteer
@@ -163,6 +163,13 @@ class ActivityForm(forms.Form):
         queryset=Volunteer.objects.none(),
         help_text=_("A social broker of the organisation."),
     )
+    team = forms.ModelChoiceField(
+        label=_("Team"),
+        queryset=Team.objects.none(),
+        required=False,
+        empty_label=_("No team in particular"),
+        help_text=_("For the families of one local team."),
+    )
     title = forms.CharField(label=_("Name of the activity"), max_length=150, help_text=_("For example: Reading club."))
     description = forms.CharField(
         label=_("What happens there"),
@@ -198,6 +205,15 @@ class ActivityForm(forms.Form):
             del self.fields["organisation"]
         else:
             self.fields["organisation"].queryset = organisations
+        teams = Team.objects.filter(organisation__in=organisations or []).select_related("organisation")
+        if not teams:
+            del self.fields["team"]
+        else:
+            team_field = self.fields["team"]
+            team_field.queryset = teams
+            if organisations is not None and len(organisations) > 1:
+                # With several organisations to choose from, each team says whose it is.
+                team_field.label_from_instance = lambda team: f"{team.name} ({team.organisation})"  # type: ignore[attr-defined]
         if organisers is None:
             del self.fields["organiser"]
         else:
@@ -212,13 +228,16 @@ class ActivityForm(forms.Form):
         organisation, organiser = cleaned.get("organisation"), cleaned.get("organiser")
         if organisation is not None and organiser is not None and organiser.organisation_id != organisation.pk:
             self.add_error("organiser", _("Choose a social broker of this organisation."))
+        team = cleaned.get("team")
+        if organisation is not None and team is not None and team.organisation_id != organisation.pk:
+            self.add_error("team", _("Choose a team of this organisation."))
         return cleaned
 
     @staticmethod
     def initial_for(activity: GroupActivity) -> dict[str, Any]:
         return {
             field: getattr(activity, field)
-            for field in ("title", "description", "place", "places", "age_min", "age_max")
+            for field in ("team", "title", "description", "place", "places", "age_min", "age_max")
         } | {
             "starts_at": timezone.localtime(activity.starts_at),
             "ends_at": timezone.localtime(activity.ends_at),

@@ -16,6 +16,9 @@ from community.states import Answer, State
 
 # An entry that nobody checked for this long may be out of date: it is flagged for review.
 REVIEW_AFTER = timedelta(days=365)
+# When a referral's follow-ups are due, counted from the first contact. Three months is 13 weeks, so that the day
+# does not depend on the lengths of the months in between.
+FOLLOW_UP_AFTER = {"follow_up_4_weeks": timedelta(weeks=4), "follow_up_3_months": timedelta(weeks=13)}
 AGE_LIMIT = 99
 
 
@@ -225,6 +228,9 @@ class Referral(models.Model):
     month3 = models.CharField(_("taking part after 3 months"), max_length=10, choices=Answer.choices, blank=True)
     month3_reason = models.CharField(_("reason"), max_length=300, blank=True)
     month3_on = models.DateField(null=True, blank=True)
+    # When the broker was reminded that a follow-up is due (once each: the reminder task may run more than once).
+    week4_reminded_on = models.DateField(null=True, blank=True)
+    month3_reminded_on = models.DateField(null=True, blank=True)
     created_on = models.DateField(_("recorded on"))
 
     class Meta:
@@ -240,6 +246,12 @@ class Referral(models.Model):
 
     def __str__(self) -> str:
         return f"{self.resource} ({self.get_for_whom_display()})"
+
+    def follow_up_due_on(self, follow_up: str) -> date | None:
+        """The day a follow-up ("follow_up_4_weeks", "follow_up_3_months") is due: counted from the first contact."""
+        if self.first_contact_on is None:
+            return None
+        return self.first_contact_on + FOLLOW_UP_AFTER[follow_up]
 
 
 class GroupActivity(models.Model):

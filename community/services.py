@@ -9,21 +9,34 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime, time
 from typing import TypedDict
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.validators import EmailValidator, URLValidator
 from django.db import transaction
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from accounts.models import Municipality, Organisation, Role, User
 from accounts.selectors import organisation_ids_where
-from community.models import AGE_LIMIT, BrokerRequest, Category, Cost, Referral, Resource, ResourceTheme, Theme
+from community.models import (
+    AGE_LIMIT,
+    FOLLOW_UP_AFTER,
+    BrokerRequest,
+    Category,
+    Cost,
+    Referral,
+    Resource,
+    ResourceTheme,
+    Theme,
+)
 from community.selectors import end_reasons_for, organisation_ids_keeping, referral_may_record, search_text_for
-from community.states import MOVES
+from community.states import MOVES, moves_from
 from core.geo import Place, geocode
+from core.notify import notify
 from volunteers.models import Volunteer
 from youth.models import Case, Guardianship
 
@@ -284,7 +297,15 @@ def brokerrequest_link(*, user: User, request: BrokerRequest, broker: Volunteer)
         locked.broker = broker
         locked.linked_on = timezone.localdate()
         locked.save(update_fields=["broker", "linked_on"])
+        _conversation_follow(locked)
     return locked
+
+
+def _conversation_follow(request: BrokerRequest) -> None:
+    # The family talks with the broker in a conversation that follows the request (messaging derives who is in it).
+    from messaging.services import conversations_follow_brokerrequest
+
+    conversations_follow_brokerrequest(request=request)
 
 
 def brokerrequest_end(*, user: User, request: BrokerRequest, reason: str) -> BrokerRequest:
@@ -309,14 +330,21 @@ def brokerrequest_end(*, user: User, request: BrokerRequest, reason: str) -> Bro
         locked.ended_on = timezone.localdate()
         locked.end_reason = reason
         locked.save(update_fields=["ended_on", "end_reason"])
+        _conversation_follow(locked)
     return locked
 
 
 def brokerrequests_end_for_case(*, case: Case) -> int:
-    """End the open request of a case that closes (reason "case closed"); returns how many ended."""
-    return BrokerRequest.objects.filter(case=case, ended_on__isnull=True).update(
-        ended_on=case.closed_on or timezone.localdate(), end_reason=BrokerRequest.EndReason.CASE_CLOSED
-    )
+    """End the open request of a case that closes (reason "case closed"), and make its conversation read-only;
+    returns how many ended. Locks the open requests, so a link at the same moment waits and then finds it ended."""
+    with transaction.atomic():
+        ended = list(BrokerRequest.objects.select_for_update().filter(case=case, ended_on__isnull=True))
+        for request in ended:
+            request.ended_on = case.closed_on or timezone.localdate()
+            request.end_reason = BrokerRequest.EndReason.CASE_CLOSED
+            request.save(update_fields=["ended_on", "end_reason"])
+            _conversation_follow(request)
+    return len(ended)
 
 
 def referral_record(
@@ -391,4 +419,68 @@ def referral_move(
             locked.month3, locked.month3_reason, locked.month3_on = answer, reason, today
         locked.state = step.targets[key]
         locked.save()
+        for follow_up in moves_from(locked.state):
+            if follow_up.name in FOLLOW_UP_AFTER:
+                _follow_up_schedule_reminder(locked, follow_up.name)
     return locked
+
+
+# Which field says that the broker was reminded of a follow-up.
+REMINDED_FIELD = {"follow_up_4_weeks": "week4_reminded_on", "follow_up_3_months": "month3_reminded_on"}
+FOLLOW_UP_NOTICE = {
+    "follow_up_4_weeks": gettext_lazy(
+        "A referral has been running for 4 weeks. Ask the family whether they still take part, and write it down."
+    ),
+    "follow_up_3_months": gettext_lazy(
+        "A referral has been running for 3 months. Ask the family whether they still take part, and write it down."
+    ),
+}
+
+
+def _follow_up_schedule_reminder(referral: Referral, follow_up: str) -> None:
+    """Plan the reminder for the day the follow-up is due (at 9 o'clock; at once when that has passed), in the
+    caller's transaction: the task row is in the same database, so a rolled-back move leaves no reminder."""
+    from community.tasks import referral_follow_up_reminder
+
+    due_on = referral.follow_up_due_on(follow_up)
+    if due_on is None:
+        return
+    remind_at = timezone.make_aware(datetime.combine(due_on, time(9)))
+    referral_follow_up_reminder.using(run_after=max(remind_at, timezone.now())).enqueue(referral.pk, follow_up)
+
+
+def referral_follow_up_remind(*, referral_id: int, follow_up: str) -> bool:
+    """Tell the linked broker that a follow-up of a referral is due and not yet written down; returns whether it did.
+
+    Does nothing when the referral is gone, the follow-up is not the next step (it was recorded, or the family
+    declined or stopped), the request has ended, the day has not come, or the broker was reminded already: so the
+    task may run more than once. The notice names no one (see core.notify); the link leads to the referral.
+    Races: the referral row is locked while the reminder date is checked and set, so two runs send one notice.
+    """
+    field = REMINDED_FIELD.get(follow_up)
+    if field is None:
+        return False
+    today = timezone.localdate()
+    with transaction.atomic():
+        referral = (
+            Referral.objects.select_for_update(of=("self",))
+            .select_related("request__broker__user")
+            .filter(pk=referral_id)
+            .first()
+        )
+        if referral is None or getattr(referral, field) is not None:
+            return False
+        request = referral.request
+        due_on = referral.follow_up_due_on(follow_up)
+        if referral.state not in MOVES[follow_up].sources or not request.is_open or request.broker is None:
+            return False
+        if due_on is None or today < due_on:
+            return False
+        notify(
+            [request.broker.user],
+            notice=FOLLOW_UP_NOTICE[follow_up],
+            path=reverse("community:referral_detail", args=[referral.pk]),
+        )
+        setattr(referral, field, today)
+        referral.save(update_fields=[field])
+    return True

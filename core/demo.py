@@ -33,6 +33,7 @@ from hostfamilies.services import (
     supportrequest_create,
 )
 from hostfamilies.states import Visit
+from messaging.models import Conversation
 from training.models import Course, CourseCompletion, Session
 from volunteers.models import (
     AvailabilitySlot,
@@ -858,16 +859,10 @@ def _buddies(centre: Organisation, people: dict[str, User], noah: YoungPerson, l
 
 
 def _conversations(people: dict[str, User], sanne: YoungPerson) -> None:
-    """A few made-up messages in the chat of Sanne, Karin and Lisa (the conversation started with the mentorship).
-    Each message has a fixed client id, so loading the demo again stores nothing twice."""
-    from messaging.models import Conversation
-    from messaging.services import message_send
-
+    """A few made-up messages in the chat of Sanne, Karin and Lisa (the conversation started with the mentorship)."""
     conversation = Conversation.objects.filter(
         case__young_person=sanne, kind=Conversation.Kind.TRIAD, closed_at__isnull=True
     ).first()
-    if conversation is None:
-        return
     lines = [
         ("lisa", "Welkom in jullie gesprek! Hier kunnen Sanne, Karin en ik elkaar een bericht sturen."),
         ("karin", "Hoi Sanne! Zullen we woensdag om half vier gaan wandelen in de Hout?"),
@@ -875,8 +870,20 @@ def _conversations(people: dict[str, User], sanne: YoungPerson) -> None:
         ("karin", "Top. Ik neem wat te drinken mee. Tot woensdag!"),
         ("lisa", "Fijn om te lezen. Ik hoor graag hoe het was."),
     ]
+    demo_messages(conversation, people, lines, prefix="demo")
+
+
+def demo_messages(
+    conversation: Conversation | None, people: dict[str, User], lines: list[tuple[str, str]], *, prefix: str
+) -> None:
+    """Made-up messages in a demo conversation (none when it did not start), by demo person (email local part).
+    Each has a fixed client id (`prefix`-number), so loading the demo again stores nothing twice."""
+    from messaging.services import message_send
+
+    if conversation is None:
+        return
     for number, (local, text) in enumerate(lines, start=1):
-        message_send(actor=people[local], conversation=conversation, body=text, client_msg_id=f"demo-{number}")
+        message_send(actor=people[local], conversation=conversation, body=text, client_msg_id=f"{prefix}-{number}")
 
 
 # ---------------------------------------------------------------------------------------------------------------

@@ -1,8 +1,9 @@
 """Conversations between the people around a young person, their messages, read receipts, the notifications
 outbox and safeguarding concerns.
 
-Members are never typed in by hand: services derive them from the mentorship, the support-family match or the case
-(messaging/services.py, `conversation_sync`). Changes go through messaging/services.py only.
+Members are never typed in by hand: services derive them from the mentorship, the support-family match, the request
+for a social broker or the case (messaging/services.py, `conversation_sync`). Changes go through messaging/services.py
+only.
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ class Conversation(models.Model):
         COACHING = "coaching", _("coaching of the mentor")
         MATCH = "match", _("family, support family and coordinator")
         PARENT = "parent", _("professional and parent")
+        BROKER = "broker", _("family and social broker")
 
     kind = models.CharField(_("kind"), max_length=10, choices=Kind.choices)
     case = models.ForeignKey(Case, on_delete=models.PROTECT, related_name="conversations")
@@ -34,12 +36,20 @@ class Conversation(models.Model):
         blank=True,
         related_name="conversations",
     )
+    # For the broker kind: the request for a social broker it belongs to.
+    broker_request = models.ForeignKey(
+        "community.BrokerRequest",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="conversations",
+    )
     # For the professional-with-parent kind: the parent it is with.
     parent = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
     )
     created_at = models.DateTimeField(auto_now_add=True)
-    # Read-only from this moment: the mentorship or match ended.
+    # Read-only from this moment: the mentorship, match or request for a broker ended.
     closed_at = models.DateTimeField(_("closed at"), null=True, blank=True)
     # Kept by message_send so the list is ordered by latest message without an aggregate.
     last_message_at = models.DateTimeField(null=True, blank=True, db_index=True)
@@ -56,7 +66,18 @@ class Conversation(models.Model):
             models.UniqueConstraint(
                 fields=["case", "parent"], condition=Q(kind="parent"), name="conversation_one_per_parent"
             ),
-            models.CheckConstraint(condition=Q(kind__in=["triad", "coaching", "match", "parent"]), name="conv_kind"),
+            models.UniqueConstraint(
+                fields=["broker_request"],
+                condition=Q(broker_request__isnull=False),
+                name="conversation_one_per_broker_request",
+            ),
+            models.CheckConstraint(
+                condition=Q(kind__in=["triad", "coaching", "match", "parent", "broker"]), name="conv_kind"
+            ),
+            models.CheckConstraint(
+                condition=Q(kind="broker", broker_request__isnull=False) | ~Q(kind="broker") & Q(broker_request=None),
+                name="conv_broker_request_for_broker_kind",
+            ),
         ]
 
 
@@ -65,7 +86,7 @@ class Member(models.Model):
 
     conversation = models.ForeignKey(Conversation, on_delete=models.CASCADE, related_name="members")
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="conversation_members")
-    # The party they take part as (young_person, mentor, professional, parent, volunteer, coordinator).
+    # The party they take part as (young_person, mentor, professional, parent, volunteer, coordinator, broker).
     party = models.CharField(max_length=20)
     # Read receipt: the highest message id this member has seen (0: none).
     last_read_id = models.BigIntegerField(default=0)

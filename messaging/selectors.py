@@ -1,14 +1,16 @@
 """Reads of conversations. Every access goes through `conversation_visible_to` / `conversation_get_for`.
 
 Who sees a conversation: its current members (Member rows without `left_at`, kept in step with the mentorship,
-match or case by messaging/services.py), while their account is active. Everyone else gets 404, the same answer as
-"does not exist": also coordinators, analysts and administrators who are not members. A closed conversation (the
-mentorship or match ended) stays readable for its members and is read-only (403 on write).
+match, request for a social broker or case by messaging/services.py), while their account is active. Everyone else
+gets 404, the same answer as "does not exist": also coordinators, analysts and administrators who are not members.
+A closed conversation (the mentorship, match or request ended) stays readable for its members and is read-only (403
+on write).
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 from django.db.models import Count, F, OuterRef, Q, QuerySet, Subquery
 from django.db.models.functions import Coalesce
@@ -25,6 +27,7 @@ __all__ = [
     "conversation_is_visible",
     "conversation_list_for",
     "conversation_members",
+    "conversation_of_brokerrequest",
     "conversation_visible_to",
     "conversation_writable_by",
     "member_of",
@@ -59,6 +62,12 @@ def conversation_is_visible(user: AnyUser, pk: int) -> bool:
     """Whether the user may read conversation `pk` now: the chat socket's check on joining and on every catch-up and
     read receipt. One small query, without the joins of `conversation_get_for` (a page needs those, a socket not)."""
     return conversation_visible_to(user).filter(pk=pk).exists()
+
+
+def conversation_of_brokerrequest(user: AnyUser, request: Any) -> Conversation | None:
+    """The conversation of a request for a social broker, when the user is one of its members (for a link from the
+    request's page). One query."""
+    return conversation_visible_to(user).filter(broker_request=request).first()
 
 
 def member_of(user: AnyUser, conversation: Conversation) -> Member | None:

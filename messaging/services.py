@@ -12,7 +12,7 @@ import logging
 import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import date, datetime, time, timedelta
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
@@ -86,8 +86,26 @@ def _group_send_all(events: list[tuple[str, dict[str, Any]]]) -> None:
 # --- Conversations follow their source ------------------------------------------------------------------------------
 
 
+# The young person reads the broker conversation from this age (the age from which they also consent themselves).
+BROKER_CONVERSATION_FROM_AGE = 12
+
+
+def _case_professionals_of(case: Any) -> Iterable[User]:
+    """The active professionals assigned to the case who still work for its organisation."""
+    from accounts.models import Role
+    from youth.models import CaseAssignment
+
+    return User.objects.filter(
+        is_active=True,
+        pk__in=CaseAssignment.objects.filter(case=case).values("professional_id"),
+        roles__role=Role.PROFESSIONAL,
+        roles__organisation_id=case.organisation_id,
+    ).distinct()
+
+
 def _wanted_members(conversation: Conversation) -> dict[int, str]:
-    """user id → party, derived from the conversation's mentorship, match or case (never a typed list)."""
+    """user id → party, derived from the conversation's mentorship, match, broker request or case (never a typed
+    list)."""
     wanted: dict[int, str] = {}
 
     def add(users: Iterable[User], party: str) -> None:
@@ -117,24 +135,34 @@ def _wanted_members(conversation: Conversation) -> dict[int, str]:
         add(family[MatchParty.PARENT], "parent")
         add(family[MatchParty.VOLUNTEER], "volunteer")
         add(family[MatchParty.COORDINATOR], "coordinator")
+    elif conversation.kind == Kind.BROKER:
+        from community.models import BrokerRequest
+        from community.selectors import custodial_parents
+        from youth.selectors import age_on
+
+        request = BrokerRequest.objects.select_related("case__young_person__user", "broker__user").get(
+            pk=conversation.broker_request_id or 0
+        )
+        if request.broker is not None and request.broker.user.is_active:
+            add([request.broker.user], "broker")
+        add(custodial_parents(request), "parent")
+        young_person = request.case.young_person
+        if (
+            young_person.user is not None
+            and young_person.user.is_active
+            and age_on(young_person.date_of_birth, timezone.localdate()) >= BROKER_CONVERSATION_FROM_AGE
+        ):
+            add([young_person.user], "young_person")
+        add(_case_professionals_of(request.case), "professional")
     else:
-        from accounts.models import Role
-        from youth.models import CaseAssignment, Guardianship
+        from youth.models import Guardianship
 
         case = conversation.case
         if Guardianship.objects.filter(
             young_person_id=case.young_person_id, guardian_id=conversation.parent_id, guardian__is_active=True
         ).exists():
             add(User.objects.filter(pk=conversation.parent_id or 0), "parent")
-        add(
-            User.objects.filter(
-                is_active=True,
-                pk__in=CaseAssignment.objects.filter(case=case).values("professional_id"),
-                roles__role=Role.PROFESSIONAL,
-                roles__organisation_id=case.organisation_id,
-            ).distinct(),
-            "professional",
-        )
+        add(_case_professionals_of(case), "professional")
     return wanted
 
 
@@ -210,6 +238,49 @@ def conversations_follow_match(*, match: Any) -> None:
     elif match.state in FINISHED_STATES:
         for conversation in Conversation.objects.filter(match=match):
             _close(conversation)
+
+
+def conversations_follow_brokerrequest(*, request: Any) -> None:
+    """Called by community.services when a broker is linked and when the request ends: the conversation of the
+    family with the broker starts when a broker is linked and becomes read-only when the request ends. While the
+    young person is under BROKER_CONVERSATION_FROM_AGE, a task is planned for that birthday to let them in. In the
+    caller's transaction; races: the caller holds the request's row lock, and the unique constraint makes one
+    conversation per request."""
+    if not request.is_open:
+        for conversation in Conversation.objects.filter(broker_request=request):
+            _close(conversation)
+        return
+    if request.broker_id is None:
+        return
+    conversation, created = Conversation.objects.get_or_create(
+        broker_request=request, defaults={"kind": Kind.BROKER, "case_id": request.case_id}
+    )
+    conversation_sync(conversation=conversation)
+    birth = request.case.young_person.date_of_birth
+    joins_on = _birthday(birth, BROKER_CONVERSATION_FROM_AGE)
+    if created and joins_on > timezone.localdate():
+        from messaging.tasks import conversation_sync_task
+
+        at = timezone.make_aware(datetime.combine(joins_on, time(0, 5)))
+        conversation_sync_task.using(run_after=at).enqueue(conversation.pk)
+
+
+def _birthday(born: date, years: int) -> date:
+    """The day someone born on `born` turns `years` (29 February: 1 March, as `youth.selectors.age_on` counts)."""
+    try:
+        return born.replace(year=born.year + years)
+    except ValueError:
+        return date(born.year + years, 3, 1)
+
+
+def conversation_resync(*, conversation_id: int) -> bool:
+    """Sync a conversation that is still open (the task planned for a birthday calls this); returns whether it did.
+    Safe to run more than once: a sync makes the members what the source says now."""
+    conversation = Conversation.objects.filter(pk=conversation_id, closed_at__isnull=True).first()
+    if conversation is None:
+        return False
+    conversation_sync(conversation=conversation)
+    return True
 
 
 def conversation_with_parent(*, actor: User, case: Any, parent: User) -> Conversation:

@@ -215,7 +215,7 @@ def test_the_end_must_be_after_the_start(cast: Cast, english: None) -> None:
     data = activity_data()
     data["ends_at"] = data["starts_at"]
     with pytest.raises(ValidationError) as refused:
-        services.groupactivity_update(actor=cast.organiser.user, activity=cast.activity, data=data)
+        services.groupactivity_update(actor=cast.organiser.user, activity=cast.activity, data=data, team=None)
     assert refused.value.message_dict["ends_at"] == ["The end must be after the start."]
 
 
@@ -238,13 +238,13 @@ def test_who_changes_and_cancels(cast: Cast, role: str, allowed: bool) -> None:
     user = cast.role(role)
     if allowed:
         changed = services.groupactivity_update(
-            actor=user, activity=cast.activity, data=activity_data(title="Oudergroep Leiden")
+            actor=user, activity=cast.activity, data=activity_data(title="Oudergroep Leiden"), team=None
         )
         assert changed.title == "Oudergroep Leiden"
         assert services.groupactivity_cancel(actor=user, activity=cast.activity).cancelled_at is not None
     else:
         with pytest.raises(PermissionDenied):
-            services.groupactivity_update(actor=user, activity=cast.activity, data=activity_data(title="X"))
+            services.groupactivity_update(actor=user, activity=cast.activity, data=activity_data(title="X"), team=None)
         with pytest.raises(PermissionDenied):
             services.groupactivity_cancel(actor=user, activity=cast.activity)
         cast.activity.refresh_from_db()
@@ -255,13 +255,15 @@ def test_fewer_places_than_families_is_refused(cast: Cast, english: None) -> Non
     for case in (cast.world.case, linked_case(cast)):
         services.activitysignup_create(actor=cast.world.professional, activity=cast.activity, case=case)
     with pytest.raises(ValidationError) as refused:
-        services.groupactivity_update(actor=cast.organiser.user, activity=cast.activity, data=activity_data(places=1))
+        services.groupactivity_update(
+            actor=cast.organiser.user, activity=cast.activity, data=activity_data(places=1), team=None
+        )
     assert refused.value.message_dict["places"] == [
         "2 families are already signed up. There cannot be fewer places than that."
     ]
     assert (
         services.groupactivity_update(
-            actor=cast.organiser.user, activity=cast.activity, data=activity_data(places=2)
+            actor=cast.organiser.user, activity=cast.activity, data=activity_data(places=2), team=None
         ).places
         == 2
     )
@@ -272,7 +274,7 @@ def test_a_cancelled_or_started_activity_cannot_change(cast: Cast, english: None
     for call in (services.groupactivity_cancel, services.groupactivity_update):
         kwargs: dict[str, Any] = {"actor": cast.organiser.user, "activity": cast.activity}
         if call is services.groupactivity_update:
-            kwargs["data"] = activity_data()
+            kwargs.update(data=activity_data(), team=None)
         with pytest.raises(ValidationError) as refused:
             call(**kwargs)
         assert refused.value.messages == ["This activity is cancelled."]
@@ -409,7 +411,7 @@ def test_a_cancelled_or_started_activity_and_a_closed_case_are_refused(cast: Cas
 
 def test_the_age_range_is_checked_on_the_day_of_the_activity(cast: Cast, english: None) -> None:
     services.groupactivity_update(
-        actor=cast.organiser.user, activity=cast.activity, data=activity_data(age_min=4, age_max=12)
+        actor=cast.organiser.user, activity=cast.activity, data=activity_data(age_min=4, age_max=12), team=None
     )
     first_name = cast.world.young_person.first_name
     error = _refusal(cast)

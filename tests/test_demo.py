@@ -37,6 +37,7 @@ def test_demo_world_uses_the_regions_named_in_the_sources_and_has_support_famili
     settings.MATCHING_MODEL_DIR = str(tmp_path)
     call_command("demo_load")
     _assert_support_families_and_respite()
+    _assert_the_broker_conversation_and_reminders()
     assert Municipality.objects.filter(region__name="Holland Rijnland").count() == 13
     assert {"Leiden", "Alphen aan den Rijn", "Katwijk", "Maastricht", "Heerlen", "Amersfoort"} <= set(
         Municipality.objects.values_list("name", flat=True)
@@ -89,3 +90,23 @@ def _assert_support_families_and_respite() -> None:
             last = max(stay.departure for stay in stays)
             booked = nights_booked(option, first, last)
             assert max(booked.values()) <= option.beds_per_night, option.name
+
+
+def _assert_the_broker_conversation_and_reminders() -> None:
+    """What the demo shows of the broker's work in #8: Sanne's family talks with Ahmed in the conversation of the
+    request (Lisa reads along), and the referral that waits for its 3-month follow-up has a reminder planned."""
+    from django_tasks_db.models import DBTaskResult
+
+    from community.models import Referral
+    from community.states import State as ReferralState
+    from messaging.models import Conversation
+
+    conversation = Conversation.objects.get(
+        kind=Conversation.Kind.BROKER, broker_request__case__young_person__first_name="Sanne"
+    )
+    members = {m.user.first_name: m.party for m in conversation.members.filter(left_at__isnull=True)}
+    assert members == {"Ahmed": "broker", "Marieke": "parent", "Sanne": "young_person", "Lisa": "professional"}
+    assert conversation.messages.count() == 4
+    waiting = Referral.objects.get(state=ReferralState.TAKING_PART, request=conversation.broker_request)
+    planned = DBTaskResult.objects.filter(task_path="community.tasks.referral_follow_up_reminder")
+    assert [waiting.pk, "follow_up_3_months"] in [task.args_kwargs["args"] for task in planned]

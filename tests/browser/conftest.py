@@ -150,6 +150,28 @@ def login_as(demo_world: str) -> LoginAs:
     return login
 
 
+OpenAs = Callable[[str], Page]
+
+
+@pytest.fixture
+def open_as(browser: Browser, login_as: LoginAs) -> Iterator[OpenAs]:
+    """A logged-in browser of its own per demo person (by email local part), so nobody has to log out; all are
+    closed after the test."""
+    contexts: list[BrowserContext] = []
+
+    def open_page(local: str) -> Page:
+        context = browser.new_context(locale="nl-NL")
+        context.set_default_timeout(TIMEOUT_MS)
+        contexts.append(context)
+        page = context.new_page()
+        login_as(page, local)
+        return page
+
+    yield open_page
+    for context in contexts:
+        context.close()
+
+
 def lieke_gets_a_case() -> Case:
     """Marieke's youngest, Lieke, gets a case with Lisa: a family with no request yet."""
     marieke = User.objects.get(email__startswith="marieke@")

@@ -5,17 +5,16 @@ coordinator lets the match continue. axe-clean on the match page with the visit,
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import timedelta
 
 import pytest
 from django.utils import timezone
-from playwright.sync_api import Browser, BrowserContext, Page, expect
+from playwright.sync_api import Page, expect
 
 from accounts.models import User
 from hostfamilies.models import MatchReview, SupportFamilyMatch, SupportRequest
 from hostfamilies.services import supportrequest_create
-from tests.browser.conftest import TIMEOUT_MS, AssertAccessible, LoginAs, lieke_gets_a_case
+from tests.browser.conftest import AssertAccessible, LoginAs, OpenAs, lieke_gets_a_case
 from training.models import Course, CourseCompletion
 from volunteers.models import HomeVisit, Outcome, Volunteer, VolunteerKind, VolunteerRole
 from volunteers.selectors import volunteer_readiness, with_readiness_data
@@ -45,21 +44,9 @@ def _lieke_asks_for_a_support_family() -> tuple[SupportRequest, Volunteer]:
 
 
 @pytest.fixture
-def people(browser: Browser, demo_world: str, login_as: LoginAs) -> Iterator[dict[str, Page]]:
+def people(open_as: OpenAs) -> dict[str, Page]:
     """One logged-in browser per person, so nobody has to log out."""
-    contexts: list[BrowserContext] = []
-
-    def open_as(local: str) -> Page:
-        context = browser.new_context(locale="nl-NL")
-        context.set_default_timeout(TIMEOUT_MS)
-        contexts.append(context)
-        page = context.new_page()
-        login_as(page, local)
-        return page
-
-    yield {local: open_as(local) for local in ("peter", "marieke", "ahmed")}
-    for context in contexts:
-        context.close()
+    return {local: open_as(local) for local in ("peter", "marieke", "ahmed")}
 
 
 def _move(page: Page, move: str) -> None:

@@ -1,0 +1,13 @@
+"""Background work for the social broker, run by `manage.py db_worker` (django-tasks, stored in the database)."""
+
+from __future__ import annotations
+
+from django_tasks import task
+
+from community import services
+
+
+@task()
+def referral_follow_up_reminder(referral_id: int, follow_up: str) -> bool:
+    """Scheduled when a follow-up becomes the referral's next step, for the day it is due."""
+    return services.referral_follow_up_remind(referral_id=referral_id, follow_up=follow_up)

@@ -1,0 +1,50 @@
+"""Joining the broker conversation's chat socket: only its members, on the own and a foreign request, and after the
+request ended the socket still joins for reading (sending is refused)."""
+
+from __future__ import annotations
+
+import asyncio
+
+import pytest
+
+from community import services as community
+from tests.conftest import PERSONAS, World
+from tests.test_messaging_broker import MEMBERS, conversation_of, linked
+from tests.test_messaging_consumer import _close_thread_connections, connect, cookie_for, receive
+
+pytestmark = pytest.mark.django_db(transaction=True)
+__all__ = ["_close_thread_connections"]
+
+
+@pytest.mark.parametrize("persona", PERSONAS)
+def test_join_is_allowed_only_to_members(world: World, persona: str) -> None:
+    own, foreign = conversation_of(linked(world)), conversation_of(linked(world, own=False))
+    session = cookie_for(world.by_role(persona))
+
+    async def run() -> list[bool]:
+        results = []
+        for conversation in (own, foreign):
+            communicator, connected = await connect(session, conversation.pk)
+            results.append(connected)
+            await communicator.disconnect()
+        return results
+
+    assert asyncio.run(run()) == [persona in MEMBERS, persona == "outsider"]
+
+
+def test_after_the_request_ended_a_member_reads_but_cannot_send(world: World) -> None:
+    request = linked(world)
+    conversation = conversation_of(request)
+    community.brokerrequest_end(user=world.professional, request=request, reason="done")
+    session = cookie_for(world.parent)
+
+    async def run() -> dict:
+        communicator, connected = await connect(session, conversation.pk)
+        assert connected
+        await communicator.send_json_to({"type": "send", "client_msg_id": "p-1", "body": "Nog een vraag"})
+        frame = await receive(communicator, "error")
+        await communicator.disconnect()
+        return frame
+
+    frame = asyncio.run(run())
+    assert (frame["client_msg_id"], frame["closed"]) == ("p-1", True)
