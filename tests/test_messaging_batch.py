@@ -1,0 +1,170 @@
+"""Group commit: `messages_send` stores a batch in one transaction and refuses each send on its own; the socket's
+send queue writes the sends that wait together, and the sockets get their acknowledgements and the broadcast in
+order. Runs with the in-memory layer and with Redis (REDIS_URL)."""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Any
+
+import pytest
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.test import TestCase
+from django.utils import translation
+
+from messaging import consumers, services
+from messaging.models import Conversation, Member, Message, Notification
+from messaging.services import Send
+from tests.conftest import World
+from tests.test_messaging import triad
+from tests.test_messaging_consumer import _close_thread_connections, connect, cookie_for
+
+__all__ = ["_close_thread_connections"]  # the consumer tests' fixture, used by the socket test below
+
+
+def test_a_batch_stores_what_it_may_and_refuses_each_send_on_its_own(world: World) -> None:
+    conversation = triad(world)
+    earlier, _created = services.message_send(
+        actor=world.mentor, conversation=conversation, body="Eerder", client_msg_id="m-0"
+    )
+    closed = Conversation.objects.create(kind=Conversation.Kind.PARENT, case=world.case, parent=world.parent)
+    Member.objects.create(conversation=closed, user=world.professional, party="professional")
+    Conversation.objects.filter(pk=closed.pk).update(closed_at=earlier.created_at)
+
+    def send(user: Any, cid: str, body: str = "Hoi", to: int = conversation.pk) -> Send:
+        return Send(actor=user, conversation_id=to, body=body, client_msg_id=cid)
+
+    sent = services.messages_send(
+        sends=[
+            send(world.mentor, "m-1", "Eerste"),
+            send(world.mentor, "m-1", "Eerste"),  # a resend that caught up with its first try
+            send(world.mentor, "m-0"),  # a retry of a stored message
+            send(world.mentor, "<bad>"),
+            send(world.mentor, "m-2", "   "),
+            send(world.parent, "p-1"),  # not a member of the triad
+            send(world.professional, "p-2", to=closed.pk),  # read-only
+            send(world.professional, "p-3", to=10**9),  # gone
+            send(world.young_person_user, "y-1", "Tweede"),
+        ]
+    )
+    first, again, retry, bad_id, empty, outsider, read_only, gone, young = sent
+    assert first.created and first.message is not None and first.message.body == "Eerste"
+    assert not again.created and again.message is first.message
+    assert not retry.created and retry.message == earlier
+    assert isinstance(bad_id.error, ValidationError) and isinstance(empty.error, ValidationError)
+    for refused in (outsider, read_only, gone):
+        assert isinstance(refused.error, PermissionDenied) and refused.message is None
+    assert young.created and young.message is not None
+    assert list(Message.objects.order_by("id").values_list("client_msg_id", flat=True)) == ["m-0", "m-1", "y-1"]
+    # Each sender's read receipt is at their own latest message; the conversation's latest time is the last one's.
+    receipts = dict(Member.objects.filter(conversation=conversation).values_list("user_id", "last_read_id"))
+    assert receipts[world.mentor.pk] == first.message.pk and receipts[world.young_person_user.pk] == young.message.pk
+    assert receipts[world.professional.pk] == 0
+    conversation.refresh_from_db()
+    assert conversation.last_message_at == young.message.created_at
+
+
+def test_the_rate_limit_counts_the_sends_of_the_batch_too(world: World, settings: Any) -> None:
+    conversation = triad(world)
+    settings.MESSAGING_RATE_COUNT = 3
+    services.message_send(actor=world.mentor, conversation=conversation, body="Een", client_msg_id="r-1")
+    sends = [
+        Send(actor=world.mentor, conversation_id=conversation.pk, body="Hoi", client_msg_id=f"r-{n}") for n in (2, 3, 4)
+    ]
+    sends.append(Send(actor=world.professional, conversation_id=conversation.pk, body="Hoi", client_msg_id="p"))
+    with translation.override("en"):
+        sent = services.messages_send(sends=sends)
+    assert [item.created for item in sent] == [True, True, False, True]
+    error = sent[2].error
+    assert isinstance(error, ValidationError) and "many messages" in str(error.messages)
+    # A retry of a stored message is never counted as a new one.
+    assert services.messages_send(sends=[sends[0]])[0].message == sent[0].message
+
+
+def test_an_offline_member_gets_one_notice_for_a_whole_batch(world: World) -> None:
+    conversation = triad(world)
+    services.presence_mark(user_id=world.professional.pk, online=True)
+    services.messages_send(
+        sends=[
+            Send(actor=world.mentor, conversation_id=conversation.pk, body=f"Bericht {n}", client_msg_id=f"b-{n}")
+            for n in range(3)
+        ]
+    )
+    assert list(Notification.objects.values_list("user_id", flat=True)) == [world.young_person_user.pk]
+
+
+def test_a_batch_is_broadcast_once_after_commit_in_order(world: World, settings: Any) -> None:
+    conversation = triad(world)
+    published: list[list[tuple[str, dict[str, Any]]]] = []
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(services, "_group_send_all", published.append)
+        with TestCase.captureOnCommitCallbacks(execute=False) as callbacks:
+            sent = services.messages_send(
+                sends=[
+                    Send(actor=world.mentor, conversation_id=conversation.pk, body=f"B{n}", client_msg_id=f"o-{n}")
+                    for n in range(4)
+                ]
+            )
+        assert published == []  # nothing before the commit
+        for callback in callbacks:
+            callback()
+    assert len(published) == 1
+    assert [event["message"]["id"] for _group, event in published[0]] == [
+        item.message.pk for item in sent if item.message
+    ]
+    assert {group for group, _event in published[0]} == {services.conversation_group(conversation.pk)}
+
+
+async def hear(socket: Any, count: int, acks: int = 0) -> tuple[list[int], list[dict[str, Any]]]:
+    """The ids of the next `count` messages the socket hears, in the order heard, and the next `acks` acks."""
+    ids: list[int] = []
+    acknowledged: list[dict[str, Any]] = []
+    while len(ids) < count or len(acknowledged) < acks:
+        frame = await socket.receive_json_from(timeout=5)
+        if frame["type"] == "message":
+            ids.append(frame["message"]["id"])
+        elif frame["type"] == "ack":
+            acknowledged.append(frame)
+    return ids, acknowledged
+
+
+@pytest.mark.django_db(transaction=True)
+def test_sends_that_wait_together_are_written_in_one_batch_and_every_socket_hears_them_in_order(world: World) -> None:
+    conversation = triad(world)
+    cookies = {name: cookie_for(getattr(world, name)) for name in ("young_person_user", "mentor", "professional")}
+    batches: list[int] = []
+    write = services.messages_send
+
+    def counting(*, sends: list[Send]) -> list[services.Sent]:
+        batches.append(len(sends))
+        return write(sends=sends)
+
+    async def run() -> list[list[int]]:
+        sockets = [(await connect(cookie, conversation.pk))[0] for cookie in cookies.values()]
+        # Five sends from three sockets reach the queue before its writer runs: one batch.
+        queue = consumers.send_queue()
+        people = (world.young_person_user, world.mentor, world.professional, world.mentor, world.young_person_user)
+        outcomes = await asyncio.gather(
+            *(
+                queue.send(Send(actor=user, conversation_id=conversation.pk, body=f"Q{n}", client_msg_id=f"q-{n}"))
+                for n, user in enumerate(people)
+            )
+        )
+        assert all(outcome.created for outcome in outcomes)
+        # Then a socket's own frame goes through the same queue and gets its acknowledgement.
+        await sockets[0].send_json_to({"type": "send", "client_msg_id": "s-1", "body": "Via de socket"})
+        heard = []
+        for socket in sockets:
+            ids, acks = await hear(socket, 6, acks=1 if socket is sockets[0] else 0)
+            assert all(ack["id"] == ids[-1] and not ack["duplicate"] for ack in acks)
+            heard.append(ids)
+        for socket in sockets:
+            await socket.disconnect()
+        return heard
+
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(services, "messages_send", counting)
+        heard = asyncio.run(run())
+    assert batches == [5, 1]
+    stored = list(Message.objects.order_by("id").values_list("id", flat=True))
+    assert len(stored) == 6 and all(ids == stored for ids in heard)
