@@ -358,14 +358,16 @@ def broker_request_to_request(broker_request: BrokerRequest, *, on: date | None 
 
 
 def proposals_for_broker_request(
-    broker_request: BrokerRequest, *, organisation_id: int | Iterable[int], k: int = 10, use_model: bool = True
+    broker_request: BrokerRequest, *, organisation_id: int | Iterable[int], k: int = 10
 ) -> list[Proposal]:
     """The k best social brokers of the organisations given (the team's pool:
     community.selectors.broker_pool_organisation_ids) for a family waiting for a broker. A broker's places are
-    taken by open broker requests, support-family matches and buddy mentorships (`candidates`). Read-only and not
-    a permission check."""
+    taken by open broker requests, support-family matches and buddy mentorships (`candidates`). The rule score
+    alone ranks them: the fit model learned how long support-family matches lasted, which says nothing about a broker
+    who links a family to its neighbourhood, so it would add a reason ("similar matches often lasted...") that is
+    not true for brokers. Read-only and not a permission check."""
     pool = candidate_pool(VolunteerKind.SOCIAL_BROKER, organisation_id)
-    return _propose(pool, broker_request_to_request(broker_request), k=k, use_model=use_model)
+    return _propose(pool, broker_request_to_request(broker_request), k=k, use_model=False)
 
 
 def history_from_database(*, on: date | None = None) -> History:

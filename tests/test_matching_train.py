@@ -133,3 +133,20 @@ def test_proposals_use_the_model_when_there_is_one_and_the_rule_score_when_not(
 def test_the_synthetic_history_is_the_same_for_the_same_seed() -> None:
     one, two = synthetic_history(100, seed=5), synthetic_history(100, seed=5)
     assert np.array_equal(one.features, two.features) and np.array_equal(one.lasted, two.lasted)
+
+
+def test_broker_proposals_keep_the_rule_score_when_a_model_is_trained(
+    world: World, tmp_path: Path, settings: Any
+) -> None:
+    # The model learned how long support-family matches lasted: nothing it could say about a social broker.
+    from community.services import brokerrequest_ask
+    from matching.features import proposals_for_broker_request
+    from tests.test_matching_brokers import broker
+
+    settings.MATCHING_MODEL_DIR = tmp_path
+    train(tmp_path, n=300)
+    broker(world.organisation)
+    request = brokerrequest_ask(user=world.professional, case=world.case, purpose="Een sportclub in de buurt")
+    [proposal] = proposals_for_broker_request(request, organisation_id=world.organisation.pk)
+    assert proposal.model_probability is None and proposal.score == proposal.rule_score
+    assert all(contribution.factor != "model" for contribution in proposal.contributions)
