@@ -217,6 +217,7 @@ class AccessLogEntry(models.Model):
         MENTORSHIP = "mentorship", _("JIM mentorship")
         SOCIAL_BROKER = "social_broker", _("request for a social broker or referral")
         GROUP_ACTIVITY = "group_activity", _("who takes part in a group activity")
+        MESSAGES = "messages", _("a conversation and its messages")
         # Figures about groups (insights): no young person's record is shown, so the row has no subject.
         INSIGHTS = "insights", _("figures about groups")
 

@@ -15,13 +15,14 @@ from typing import Any
 from django.db.models import Count, F, OuterRef, Q, QuerySet, Subquery
 from django.db.models.functions import Coalesce
 
-from accounts.models import User
+from accounts.models import Role, User
 from accounts.selectors import AnyUser
 from core.selectors import object_get_for
 from messaging.models import Conversation, Member, Message
 
 __all__ = [
     "Banner",
+    "conversation_access_basis",
     "conversation_banner",
     "conversation_get_for",
     "conversation_is_visible",
@@ -54,7 +55,9 @@ def conversation_writable_by(user: AnyUser) -> QuerySet[Conversation]:
 
 def conversation_get_for(user: AnyUser, pk: int, write: bool = False) -> Conversation:
     """One conversation: 404 when the user is not a member, 403 when `write` is asked and it is closed."""
-    visible = conversation_visible_to(user).select_related("case__young_person", "mentorship", "parent")
+    visible = conversation_visible_to(user).select_related(
+        "case__young_person", "case__organisation", "mentorship", "parent", "match__request__organisation"
+    )
     return object_get_for(visible, conversation_writable_by(user), pk, write=write)
 
 
@@ -68,6 +71,30 @@ def conversation_of_brokerrequest(user: AnyUser, request: Any) -> Conversation |
     """The conversation of a request for a social broker, when the user is one of its members (for a link from the
     request's page). One query."""
     return conversation_visible_to(user).filter(broker_request=request).first()
+
+
+# The part a member takes in a conversation → the role that gave them access, for the access log.
+PARTY_ROLES = {
+    "young_person": Role.YOUNG_PERSON,
+    "parent": Role.PARENT,
+    "mentor": Role.MENTOR,
+    "volunteer": Role.VOLUNTEER,
+    "broker": Role.VOLUNTEER,
+    "professional": Role.PROFESSIONAL,
+    "coordinator": Role.COORDINATOR,
+}
+
+
+def conversation_access_basis(conversation: Conversation, party: str) -> tuple[str, str]:
+    """The role and organisation through which a member with `party` sees the conversation's young person, for the
+    access log: a professional through the case's organisation, a coordinator through the support organisation of
+    the match. No queries: the conversation comes from `conversation_get_for` or `conversation_list_for`."""
+    role = PARTY_ROLES.get(party, "")
+    if role == Role.PROFESSIONAL:
+        return role, conversation.case.organisation.name
+    if role == Role.COORDINATOR and conversation.match is not None:
+        return role, conversation.match.request.organisation.name
+    return role, ""
 
 
 def member_of(user: AnyUser, conversation: Conversation) -> Member | None:
@@ -90,8 +117,8 @@ def conversation_list_for(user: AnyUser) -> list[Conversation]:
     mine = Member.objects.filter(conversation=OuterRef("pk"), user=user)
     return list(
         conversation_visible_to(user)
-        .select_related("case__young_person")
-        .annotate(my_last_read=Subquery(mine.values("last_read_id")[:1]))
+        .select_related("case__young_person", "case__organisation", "match__request__organisation")
+        .annotate(my_last_read=Subquery(mine.values("last_read_id")[:1]), my_party=Subquery(mine.values("party")[:1]))
         .annotate(
             unread=Count(
                 "messages",

@@ -16,7 +16,8 @@ from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_POST
 from twilio.request_validator import RequestValidator
 
-from accounts.models import User
+from accounts.models import AccessLogEntry, User
+from accounts.services import accesslog_record, accesslog_record_many
 from core.forms import add_service_errors
 from messaging import selectors, services
 from messaging.forms import MessageForm, ReportForm
@@ -34,7 +35,12 @@ def _user(request: HttpRequest) -> User:
 @login_required
 @never_cache
 def conversation_list(request: HttpRequest) -> HttpResponse:
-    return render(request, "messaging/list.html", {"conversations": selectors.conversation_list_for(request.user)})
+    conversations = selectors.conversation_list_for(request.user)
+    accesslog_record_many(
+        request=request,
+        shown=((c.case.young_person_id, selectors.conversation_access_basis(c, c.my_party)) for c in conversations),
+    )
+    return render(request, "messaging/list.html", {"conversations": conversations})
 
 
 @login_required
@@ -42,6 +48,13 @@ def conversation_list(request: HttpRequest) -> HttpResponse:
 def detail(request: HttpRequest, pk: int, form: MessageForm | None = None) -> HttpResponse:
     conversation = selectors.conversation_get_for(request.user, pk)
     members = selectors.conversation_members(conversation)
+    party = next((member.party for member in members if member.user_id == request.user.pk), "")
+    accesslog_record(
+        request=request,
+        young_person=conversation.case.young_person,
+        what=AccessLogEntry.What.MESSAGES,
+        basis=selectors.conversation_access_basis(conversation, party),
+    )
     chat = selectors.messages_since(conversation)
     if chat:
         services.message_mark_read(actor=_user(request), conversation=conversation, up_to=chat[-1].pk)

@@ -14,9 +14,10 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import translation
 
+from accounts.models import AccessLogEntry
 from mentors import services as mentor_services
 from mentors.states import State
-from messaging import services
+from messaging import selectors, services
 from messaging.models import Conversation, Message
 from tests.conftest import PERSONAS, World
 from tests.permissions import FORBIDDEN, HIDDEN, OK, REDIRECT, expect, role_matrix
@@ -194,3 +195,46 @@ def test_the_menu_shows_the_unread_count(world: World, client: Client) -> None:
     client.force_login(world.young_person_user)
     page = client.get(reverse("home")).content.decode()
     assert "Messages" in page and "1 unread" in page
+
+
+@pytest.mark.parametrize(
+    ("persona", "role", "in_organisation"),
+    [("young_person_user", "young_person", False), ("mentor", "mentor", False), ("professional", "professional", True)],
+)
+def test_opening_a_conversation_is_written_to_the_access_log_as_the_members_part(
+    world: World, client: Client, persona: str, role: str, in_organisation: bool
+) -> None:
+    conversation, _message = build(world, True)
+    client.force_login(world.by_role(persona))
+    assert client.get(reverse("messaging:detail", args=[conversation.pk])).status_code == OK
+    entry = AccessLogEntry.objects.get(what=AccessLogEntry.What.MESSAGES)
+    assert (entry.actor, entry.young_person, entry.actor_role) == (world.by_role(persona), world.young_person, role)
+    assert entry.actor_organisation == (world.organisation.name if in_organisation else "")
+    # The list names the young person too.
+    client.get(reverse("messaging:list"))
+    listed = AccessLogEntry.objects.get(what=AccessLogEntry.What.LIST)
+    assert (listed.young_person, listed.actor_role) == (world.young_person, role)
+
+
+def test_a_foreign_conversation_writes_nothing_to_the_access_log(world: World, client: Client) -> None:
+    conversation, _message = build(world, False)
+    client.force_login(world.professional)
+    assert client.get(reverse("messaging:detail", args=[conversation.pk])).status_code == HIDDEN
+    client.get(reverse("messaging:list"))
+    assert not AccessLogEntry.objects.exists()
+
+
+def test_the_coordinator_of_a_match_group_reads_it_through_the_support_organisation(world: World) -> None:
+    from hostfamilies import services as match_services
+    from tests.test_hostfamilies import advance, request_for, support_family
+
+    host = support_family(world.organisation, world.coordinator, user=world.volunteer)
+    match = match_services.match_propose(actor=world.coordinator, request=request_for(world), volunteer=host)
+    match = match_services.match_move(
+        actor=world.coordinator, match=advance(world, match, "approved"), move="start_trial"
+    )
+    group = selectors.conversation_get_for(world.coordinator, Conversation.objects.get(match=match).pk)
+    organisation = match.request.organisation.name
+    assert selectors.conversation_access_basis(group, "coordinator") == ("coordinator", organisation)
+    assert selectors.conversation_access_basis(group, "volunteer") == ("volunteer", "")
+    assert selectors.conversation_access_basis(group, "parent") == ("parent", "")
