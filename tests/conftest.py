@@ -2,12 +2,18 @@
 
 from __future__ import annotations
 
+import copy
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import pytest
 from django.core.cache import cache
+from django.db import transaction
+from django.test import override_settings
+from pytest_django import DjangoDbBlocker
+from pytest_django.fixtures import validate_django_db
 
 from accounts.models import Organisation, Role, RoleAssignment, User
 from tests.factories import (
@@ -41,10 +47,13 @@ def _matching_model_outside_the_checkout(settings: Any, _matching_model_dir: Pat
     settings.MATCHING_MODEL_DIR = str(_matching_model_dir)
 
 
+FAST_PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
 @pytest.fixture(autouse=True)
 def _fast_password_hashing(settings: Any) -> None:
     # A deliberately slow hash is the point in production and a minute of waiting in the suite.
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    settings.PASSWORD_HASHERS = FAST_PASSWORD_HASHERS
 
 
 @dataclass
@@ -82,8 +91,7 @@ PERSONAS = [
 ]
 
 
-@pytest.fixture
-def world(db: None) -> World:
+def _build_world() -> World:
     organisation = OrganisationFactory(name="Jeugdteam A")
     other = OrganisationFactory(name="Jeugdteam B")
     young_person_user = user_with_role(Role.YOUNG_PERSON, first_name="Sanne")
@@ -115,6 +123,94 @@ def world(db: None) -> World:
         foreign_young_person=foreign_young_person,
         foreign_case=foreign_case,
     )
+
+
+class _SharedWorld:
+    """One `world` in a transaction that stays open while consecutive tests use it; each test runs in a savepoint
+    inside it (pytest-django's `db`) and gets a deep copy of the objects, as Django's setUpTestData does.
+
+    The transaction is rolled back before a test that uses the database without `world` (it must not see the world)
+    or with transactions of its own. pytest-django runs the plain database tests first, so most of them share one
+    world. A hook switches, not a fixture: it must happen before any of the test's fixtures opens its savepoint.
+    """
+
+    def __init__(self) -> None:
+        self.blocker: DjangoDbBlocker | None = None  # set once the test database exists
+        self.wanted = False
+        self.atomic: transaction.Atomic | None = None
+        self.world: World | None = None
+
+    def want(self, wanted: bool) -> None:
+        self.wanted = wanted
+        self.sync()
+
+    def sync(self) -> None:
+        if self.blocker is None or self.wanted == (self.atomic is not None):
+            return
+        with self.blocker.unblock():
+            if self.atomic is None:
+                self._open()
+            else:
+                self._close()
+
+    def _open(self) -> None:
+        self.atomic = transaction.atomic()
+        self.atomic._from_testcase = True  # type: ignore[attr-defined]  # durable blocks may nest, as in TestCase
+        self.atomic.__enter__()
+        try:
+            with override_settings(PASSWORD_HASHERS=FAST_PASSWORD_HASHERS):
+                self.world = _build_world()
+        except BaseException:
+            self._close()
+            raise
+
+    def _close(self) -> None:
+        assert self.atomic is not None
+        transaction.set_rollback(True)
+        self.atomic.__exit__(None, None, None)
+        self.atomic, self.world = None, None
+
+
+_shared_world = _SharedWorld()
+
+
+def _uses_shared_world(item: pytest.Item) -> bool | None:
+    """True: the test wants the shared world; False: it must not run inside it; None: it uses no database."""
+    names = getattr(item, "fixturenames", ())
+    marker = item.get_closest_marker("django_db")
+    transactional = any(
+        name in names
+        for name in ("transactional_db", "live_server", "django_db_reset_sequences", "django_db_serialized_rollback")
+    ) or bool(marker and any(validate_django_db(marker)[:2]))
+    if "world" in names and not transactional:
+        return True
+    if transactional or "db" in names or marker:
+        return False
+    return None
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_runtest_setup(item: pytest.Item) -> None:
+    wanted = _uses_shared_world(item)
+    if wanted is not None:
+        _shared_world.want(wanted)
+
+
+@pytest.fixture(scope="session")
+def _world_transaction(django_db_setup: None, django_db_blocker: DjangoDbBlocker) -> Iterator[_SharedWorld]:
+    # Session scope puts this before every function-scoped fixture, so the first shared world opens before `db`.
+    _shared_world.blocker = django_db_blocker
+    _shared_world.sync()
+    yield _shared_world
+    _shared_world.want(False)
+    _shared_world.blocker = None
+
+
+@pytest.fixture
+def world(_world_transaction: _SharedWorld, db: None) -> World:
+    if _world_transaction.world is not None:
+        return copy.deepcopy(_world_transaction.world)
+    return _build_world()  # a transactional test: its own world, emptied after it
 
 
 @pytest.fixture
