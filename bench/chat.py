@@ -164,7 +164,8 @@ class Client:
 
     def __init__(self, run: Run, conversation: int, user: int, session: str, *, echo: bool = False) -> None:
         self.run, self.conversation, self.user, self.session, self.echo = run, conversation, user, session, echo
-        self.last_id = 0
+        self.last_id = 0  # everything up to here was heard (as static/js/chat.js keeps it)
+        self.catching_up = False
         self.seen: set[int] = set()
         self.unacked: dict[str, str] = {}
         self.ws: Any = None
@@ -186,6 +187,7 @@ class Client:
             open_timeout=10,
         )
         if not self.echo:
+            self.catching_up = True
             await self.ws.send(json.dumps({"type": "hello", "after": self.last_id}))
             for client_id, body in list(self.unacked.items()):
                 self.run.retries += 1
@@ -210,10 +212,6 @@ class Client:
                 await asyncio.sleep(delay * (0.5 + random.random()))
                 delay = min(delay * 2, 2.0)
 
-    def see(self, message_id: int) -> None:
-        self.seen.add(message_id)
-        self.last_id = max(self.last_id, message_id)
-
     def handle(self, frame: dict[str, Any]) -> None:
         now = time.perf_counter()
         kind = frame.get("type")
@@ -228,13 +226,26 @@ class Client:
                 if message["id"] not in self.seen:
                     self.run.latencies.append(now - self.run.sent_at[message["client_msg_id"]])
                     self.run.delivered += 1
-            self.see(message["id"])
+            self.seen.add(message["id"])
+            # The chat page's rule: move on only past a message whose predecessor was heard; after a gap (a
+            # broadcast lost while Redis was down), ask for everything after the last id instead.
+            if message.get("prev", 0) <= self.last_id:
+                if not self.catching_up:
+                    self.last_id = max(self.last_id, message["id"])
+            elif not self.catching_up and self.ws is not None:
+                self.catching_up = True
+                self.run.gap_catchups += 1
+                asyncio.get_running_loop().create_task(
+                    self.ws.send(json.dumps({"type": "hello", "after": self.last_id}))
+                )
         elif kind == "catchup":
             for message in frame["messages"]:
-                self.see(message["id"])
+                self.seen.add(message["id"])
+                self.last_id = max(self.last_id, message["id"])
+            self.catching_up = False
         elif kind == "ack":
             self.unacked.pop(frame["client_msg_id"], None)
-            self.see(frame["id"])
+            self.seen.add(frame["id"])
 
     async def send_one(self) -> None:
         client_id = f"{self.user}-{uuid.uuid4().hex[:12]}"
@@ -256,7 +267,7 @@ class Run:
     def __init__(self) -> None:
         self.sent_at: dict[str, float] = {}
         self.latencies: list[float] = []
-        self.sent = self.delivered = self.retries = 0
+        self.sent = self.delivered = self.retries = self.gap_catchups = 0
         self.stopping = False
 
 
@@ -375,6 +386,7 @@ def main() -> None:
         )
         result["sent_during_outage_run"] = broken.sent
         result["resent_after_reconnect"] = broken.retries
+        result["gap_catchups_during_outage_run"] = broken.gap_catchups
     finally:
         for process in (server, echo_server, redis):
             process.terminate()

@@ -53,6 +53,9 @@ class Conversation(models.Model):
     closed_at = models.DateTimeField(_("closed at"), null=True, blank=True)
     # Kept by message_send so the list is ordered by latest message without an aggregate.
     last_message_at = models.DateTimeField(null=True, blank=True, db_index=True)
+    # The id of the latest message (0: none), kept with it: each broadcast names the message before it in the
+    # conversation ("prev"), so a client that missed one (a dropped broadcast) sees the gap and catches up.
+    last_message_id = models.BigIntegerField(default=0)
 
     class Meta:
         ordering = ["-last_message_at", "-id"]

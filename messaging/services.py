@@ -466,17 +466,19 @@ def _messages_store(sends: list[Send], texts: dict[int, str], sent: list[Sent]) 
             new.append(message)
         if new:
             Message.objects.bulk_create(new)  # sets the ids (PostgreSQL, SQLite 3.35+)
-            _messages_stored(new, members)
+            _messages_stored(new, conversations, members)
 
 
-def _messages_stored(new: list[Message], members: dict[int, dict[int, Member]]) -> None:
+def _messages_stored(
+    new: list[Message], conversations: dict[int, Conversation], members: dict[int, dict[int, Member]]
+) -> None:
     """What follows from storing `new`, in the batch's transaction: the latest times, the senders' read receipts, the
     outbox, the concerns, and the broadcast after commit."""
     # One UPDATE each, whatever the batch holds: the latest time of each conversation written to, and each sender's
     # read receipt in it (the sender has read everything up to their own message).
     latest = Message.objects.filter(conversation=OuterRef("pk")).order_by("-id")
     Conversation.objects.filter(pk__in={message.conversation_id for message in new}).update(
-        last_message_at=Subquery(latest.values("created_at")[:1])
+        last_message_at=Subquery(latest.values("created_at")[:1]), last_message_id=Subquery(latest.values("id")[:1])
     )
     own_latest = Message.objects.filter(conversation=OuterRef("conversation"), sender=OuterRef("user")).order_by("-id")
     Member.objects.filter(pk__in={members[message.conversation_id][message.sender_id].pk for message in new}).update(
@@ -486,10 +488,14 @@ def _messages_stored(new: list[Message], members: dict[int, dict[int, Member]]) 
     for message in new:
         if danger_words_in(message.body):
             _concern_raise(message, Concern.Source.WORDS, None, "")
-    events = [
-        (conversation_group(message.conversation_id), {"type": "chat.message", "message": message_payload(message)})
-        for message in new
-    ]
+    # Each broadcast names the message before it in its conversation: the latest before the batch (read under the
+    # conversation's lock), then the batch's own in order.
+    previous = {pk: conversation.last_message_id for pk, conversation in conversations.items()}
+    events = []
+    for message in new:
+        payload = {**message_payload(message), "prev": previous[message.conversation_id]}
+        previous[message.conversation_id] = message.pk
+        events.append((conversation_group(message.conversation_id), {"type": "chat.message", "message": payload}))
     transaction.on_commit(lambda: _group_send_all(events))
 
 

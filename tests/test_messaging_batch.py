@@ -93,8 +93,13 @@ def test_an_offline_member_gets_one_notice_for_a_whole_batch(world: World) -> No
     assert list(Notification.objects.values_list("user_id", flat=True)) == [world.young_person_user.pk]
 
 
-def test_a_batch_is_broadcast_once_after_commit_in_order(world: World, settings: Any) -> None:
+def test_a_batch_is_broadcast_once_after_commit_in_order_each_naming_the_message_before_it(
+    world: World, settings: Any
+) -> None:
     conversation = triad(world)
+    before, _created = services.message_send(
+        actor=world.professional, conversation=conversation, body="Eerst", client_msg_id="e-1"
+    )
     published: list[list[tuple[str, dict[str, Any]]]] = []
     with pytest.MonkeyPatch.context() as patch:
         patch.setattr(services, "_group_send_all", published.append)
@@ -113,6 +118,11 @@ def test_a_batch_is_broadcast_once_after_commit_in_order(world: World, settings:
         item.message.pk for item in sent if item.message
     ]
     assert {group for group, _event in published[0]} == {services.conversation_group(conversation.pk)}
+    # "prev" chains the broadcasts, so a client that missed one sees the gap and asks for a catch-up.
+    ids = [event["message"]["id"] for _group, event in published[0]]
+    assert [event["message"]["prev"] for _group, event in published[0]] == [before.pk, *ids[:-1]]
+    conversation.refresh_from_db()
+    assert conversation.last_message_id == ids[-1]
 
 
 async def hear(socket: Any, count: int, acks: int = 0) -> tuple[list[int], list[dict[str, Any]]]:

@@ -10,7 +10,11 @@
   var data = log.dataset;
   var conversation = data.conversation;
   var me = data.me;
+  // Everything up to lastId is here: it moves on with a catch-up, or with a broadcast whose "prev" (the message
+  // before it in this conversation) is already here. A broadcast after a missed one (a dropped broadcast) asks for a
+  // catch-up instead, so nothing is skipped on the next reconnect.
   var lastId = parseInt(data.lastId || "0", 10);
+  var catchingUp = false;
   var pending = {};            // client_msg_id -> {body, item}; resent (same id, no duplicate) until acknowledged
   var socket = null;
   var retryDelay = 1000;
@@ -69,11 +73,36 @@
       li = item(message);
       var empty = log.querySelector(".empty");
       if (empty) { empty.remove(); }
-      log.appendChild(li);
+      log.insertBefore(li, laterThan(message.id));  // in order, also when a missed message comes late
     }
     li.id = "bericht-" + message.id;
     li.dataset.id = message.id;
-    if (message.id > lastId) { lastId = message.id; }
+  }
+
+  function laterThan(id) {
+    var items = log.querySelectorAll("li[data-id]");
+    for (var i = 0; i < items.length; i++) {
+      if (parseInt(items[i].dataset.id, 10) > id) { return items[i]; }
+    }
+    return null;
+  }
+
+  function caughtUp(messages) {
+    messages.forEach(function (message) {
+      place(message);
+      if (message.id > lastId) { lastId = message.id; }
+    });
+    catchingUp = false;
+  }
+
+  function heard(message) {
+    place(message);
+    if (message.prev === undefined || message.prev <= lastId) {
+      if (!catchingUp && message.id > lastId) { lastId = message.id; }
+    } else if (!catchingUp && socket && socket.readyState === WebSocket.OPEN) {
+      catchingUp = true;
+      socket.send(JSON.stringify({type: "hello", after: lastId}));
+    }
   }
 
   function markRead() {
@@ -123,7 +152,7 @@
   function catchUpOverHttp() {
     return fetch(data.sinceUrl + "?after=" + lastId, {credentials: "same-origin", headers: {"Accept": "application/json"}})
       .then(function (response) { return response.json(); })
-      .then(function (answer) { answer.messages.forEach(place); })
+      .then(function (answer) { caughtUp(answer.messages); })
       .catch(function () { /* try again at the next poll */ });
   }
 
@@ -143,6 +172,7 @@
       retryDelay = 1000;
       showStatus("");
       stopPolling();
+      catchingUp = true;
       socket.send(JSON.stringify({type: "hello", after: lastId}));
       Object.keys(pending).forEach(sendPending);
       heartbeat = window.setInterval(function () {
@@ -153,8 +183,8 @@
     socket.addEventListener("message", function (event) {
       var frame = JSON.parse(event.data);
       if (frame.type === "pong") { window.clearTimeout(pongTimer); }
-      else if (frame.type === "catchup") { frame.messages.forEach(place); markRead(); }
-      else if (frame.type === "message") { place(frame.message); markRead(); }
+      else if (frame.type === "catchup") { caughtUp(frame.messages); markRead(); }
+      else if (frame.type === "message") { heard(frame.message); markRead(); }
       else if (frame.type === "ack") { acknowledged(frame.client_msg_id, frame.id); }
       else if (frame.type === "error" && pending[frame.client_msg_id]) {
         setState(pending[frame.client_msg_id].item, (frame.errors || []).join(" ") || data.textFailed);
