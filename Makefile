@@ -27,7 +27,7 @@ run: install messages
 	$(MANAGE) migrate --no-input -v1
 	$(MANAGE) demo_load
 	# The task worker (VOG reminders, erasing stopped volunteers' profiles) runs beside the web server and stops with it.
-	$(MANAGE) db_worker & trap "kill $$!" EXIT; $(VENV)/bin/uvicorn config.asgi:application --host 127.0.0.1 --port 8000
+	$(MANAGE) db_worker & trap "kill $$!" EXIT; $(VENV)/bin/uvicorn config.asgi:application --host 127.0.0.1 --port 8000 --ws-per-message-deflate false
 
 lint: install
 	$(VENV)/bin/ruff check .

@@ -84,6 +84,10 @@ def start_server(app: str, port: int) -> subprocess.Popen[bytes]:
             "--log-level",
             "error",
             "--no-access-log",
+            # Chat frames are a few hundred bytes: compressing them costs each socket a zlib context and CPU for
+            # little gain (README, "Serving").
+            "--ws-per-message-deflate",
+            "false",
             *WORKER_ARGS,
         ],
         cwd=ROOT,
