@@ -6,35 +6,21 @@ three months. axe-clean at every step."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
 import pytest
 from django.utils import timezone
-from playwright.sync_api import Browser, BrowserContext, Page, expect
+from playwright.sync_api import Page, expect
 
 from community.models import BrokerRequest, Referral
 from community.states import State
 from matching.models import Proposal, ProposalStatus
-from tests.browser.conftest import TIMEOUT_MS, AssertAccessible, LoginAs, lieke_gets_a_case
+from tests.browser.conftest import AssertAccessible, OpenAs, lieke_gets_a_case
 
 pytestmark = pytest.mark.browser
 
 
 @pytest.fixture
-def people(browser: Browser, demo_world: str, login_as: LoginAs) -> Iterator[dict[str, Page]]:
-    contexts: list[BrowserContext] = []
-
-    def open_as(local: str) -> Page:
-        context = browser.new_context(locale="nl-NL")
-        context.set_default_timeout(TIMEOUT_MS)
-        contexts.append(context)
-        page = context.new_page()
-        login_as(page, local)
-        return page
-
-    yield {local: open_as(local) for local in ("lisa", "peter", "ahmed", "marieke")}
-    for context in contexts:
-        context.close()
+def people(demo_world: str, open_as: OpenAs) -> dict[str, Page]:
+    return {local: open_as(local) for local in ("lisa", "peter", "ahmed", "marieke")}
 
 
 def _step(page: Page, heading: str) -> None:
