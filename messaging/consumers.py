@@ -1,4 +1,4 @@
-"""The chat socket: one per open conversation page, authenticated by the session (AuthMiddlewareStack).
+"""The chat socket: one per open conversation page, authenticated by the session cookie (`services.sockets_join`).
 
 Joining goes through `conversation_get_for` only. The consumer writes nothing itself: it calls the same services as
 the HTTP views. Frames from the client:
@@ -14,8 +14,9 @@ from __future__ import annotations
 
 import asyncio
 import weakref
+from collections.abc import Callable
 from functools import partial
-from typing import Any
+from typing import Any, Generic, TypeVar
 
 from channels.consumer import get_handler_name
 from channels.db import database_sync_to_async
@@ -24,6 +25,7 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.http import Http404
 
+from accounts.models import User
 from messaging import selectors, services
 from messaging.models import Conversation
 
@@ -39,52 +41,65 @@ _in_pool = partial(
 )
 
 
-# A batch holds at most this many sends; more waiting go in the next one.
+# A batch holds at most this many items; more waiting go in the next one.
 BATCH_LIMIT = 200
 
+Item = TypeVar("Item")
+Outcome = TypeVar("Outcome")
 
-class SendQueue:
-    """Group commit for one process: sends wait here, and one writer at a time stores everything that is waiting in
-    one transaction (`services.messages_send`). While a batch is being written, the next sends gather, so batches
-    grow with the load and nobody waits for a timer. The writer is a task of its own: a socket that closes while
-    its message is being written does not stop the others' batch."""
 
-    def __init__(self) -> None:
-        self.waiting: list[tuple[services.Send, asyncio.Future[services.Sent]]] = []
-        self.writer: asyncio.Task[None] | None = None
+class Batcher(Generic[Item, Outcome]):
+    """Group commit for one process: items wait here, and one worker at a time hands everything that is waiting to
+    `work` (one trip to a database thread, one transaction). While a batch is being worked on, the next items gather,
+    so batches grow with the load and nobody waits for a timer. The worker is a task of its own: a socket that closes
+    while its item is in a batch does not stop the others'."""
 
-    async def send(self, send: services.Send) -> services.Sent:
-        future: asyncio.Future[services.Sent] = asyncio.get_running_loop().create_future()
-        self.waiting.append((send, future))
-        if self.writer is None or self.writer.done():
-            self.writer = asyncio.create_task(self._write())
+    def __init__(self, work: Callable[[list[Item]], list[Outcome]]) -> None:
+        self.work = work
+        self.waiting: list[tuple[Item, asyncio.Future[Outcome]]] = []
+        self.worker: asyncio.Task[None] | None = None
+
+    async def submit(self, item: Item) -> Outcome:
+        future: asyncio.Future[Outcome] = asyncio.get_running_loop().create_future()
+        self.waiting.append((item, future))
+        if self.worker is None or self.worker.done():
+            self.worker = asyncio.create_task(self._work())
         return await future
 
-    async def _write(self) -> None:
+    async def _work(self) -> None:
         while self.waiting:
             batch, self.waiting = self.waiting[:BATCH_LIMIT], self.waiting[BATCH_LIMIT:]
             try:
-                outcomes = await _in_pool(services.messages_send)(sends=[send for send, _future in batch])
+                outcomes = await _in_pool(self.work)([item for item, _future in batch])
             except Exception as error:  # noqa: BLE001 - each waiting socket gets the failure of its batch
-                for _send, future in batch:
+                for _item, future in batch:
                     if not future.done():
                         future.set_exception(error)
             else:
-                for (_send, future), outcome in zip(batch, outcomes, strict=True):
+                for (_item, future), outcome in zip(batch, outcomes, strict=True):
                     if not future.done():
                         future.set_result(outcome)
 
 
-# One queue per event loop (a process serves on one loop; tests start a loop per test).
-_queues: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, SendQueue] = weakref.WeakKeyDictionary()
+def store_sends(sends: list[services.Send]) -> list[services.Sent]:
+    return services.messages_send(sends=sends)
 
 
-def send_queue() -> SendQueue:
-    loop = asyncio.get_running_loop()
-    queue = _queues.get(loop)
-    if queue is None:
-        queue = _queues[loop] = SendQueue()
-    return queue
+def admit_joins(joins: list[services.Join]) -> list[User | None]:
+    return services.sockets_join(joins=joins)
+
+
+# One batcher per kind of work and event loop (a process serves on one loop; tests start a loop per test).
+_batchers: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, dict[Callable[..., Any], Batcher[Any, Any]]] = (
+    weakref.WeakKeyDictionary()
+)
+
+
+def batcher(work: Callable[[list[Item]], list[Outcome]]) -> Batcher[Item, Outcome]:
+    per_loop = _batchers.setdefault(asyncio.get_running_loop(), {})
+    if work not in per_loop:
+        per_loop[work] = Batcher(work)
+    return per_loop[work]
 
 
 class ChatConsumer(AsyncJsonWebsocketConsumer):  # type: ignore[misc]
@@ -103,19 +118,17 @@ class ChatConsumer(AsyncJsonWebsocketConsumer):  # type: ignore[misc]
         await handler(message)
 
     async def connect(self) -> None:
-        user = self.scope.get("user")
         pk = int(self.scope["url_route"]["kwargs"]["pk"])
-        if user is None or not user.is_authenticated or not user.is_active:
+        session_key = self.scope["cookies"].get(settings.SESSION_COOKIE_NAME)
+        user = await batcher(admit_joins).submit(services.Join(session_key, pk)) if session_key else None
+        if user is None:
             await self.close(code=CLOSE_NOT_ALLOWED)
             return
-        if not await _in_pool(selectors.conversation_is_visible)(user, pk):
-            await self.close(code=CLOSE_NOT_ALLOWED)
-            return
+        self.scope["user"] = user
         self.conversation_id, self.user_id, self.joined = pk, user.pk, True
         await self.channel_layer.group_add(services.conversation_group(self.conversation_id), self.channel_name)
         await self.channel_layer.group_add(services.user_group(self.user_id), self.channel_name)
         await self.accept()
-        await _in_pool(services.presence_mark)(user_id=self.user_id, online=True)
 
     async def disconnect(self, code: int) -> None:
         if not self.joined:
@@ -160,7 +173,7 @@ class ChatConsumer(AsyncJsonWebsocketConsumer):  # type: ignore[misc]
         client_msg_id = str(content.get("client_msg_id", ""))[:100]
         # The socket joined through the selector; messages_send checks again, under the conversation's lock, that
         # the user is still an active current member and the conversation open.
-        sent = await send_queue().send(
+        sent = await batcher(store_sends).submit(
             services.Send(
                 actor=self.scope["user"],
                 conversation_id=self.conversation_id,

@@ -9,6 +9,7 @@ on write).
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from dataclasses import dataclass
 from typing import Any
 
@@ -70,6 +71,20 @@ def conversation_is_visible(user: AnyUser, pk: int) -> bool:
     return Member.objects.filter(
         conversation_id=pk, user_id=user.pk, left_at__isnull=True, user__is_active=True
     ).exists()
+
+
+def memberships_current(pairs: Collection[tuple[int, int]]) -> set[tuple[int, int]]:
+    """Which of these (user id, conversation id) pairs are a current member with an active account: the rule of
+    `conversation_is_visible`, asked for many sockets joining at once in one query."""
+    if not pairs:
+        return set()
+    rows = Member.objects.filter(
+        user_id__in={user_id for user_id, _ in pairs},
+        conversation_id__in={conversation_id for _, conversation_id in pairs},
+        left_at__isnull=True,
+        user__is_active=True,
+    ).values_list("user_id", "conversation_id")
+    return set(rows) & set(pairs)
 
 
 def conversation_of_brokerrequest(user: AnyUser, request: Any) -> Conversation | None:

@@ -30,9 +30,11 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from accounts.models import User
+from accounts.selectors import users_of_sessions
 from core.notify import notify
 from core.sms import sms_transport
 from messaging.models import STATUS_RANK, Concern, Conversation, Member, Message, Notification
+from messaging.selectors import memberships_current
 
 logger = logging.getLogger(__name__)
 
@@ -587,18 +589,45 @@ def message_report(*, actor: User, message: Message, reason: str = "") -> Concer
 # --- Presence and sockets ---------------------------------------------------------------------------------------
 
 
+@dataclass(frozen=True)
+class Join:
+    """A chat socket asking to open: the session cookie it came with, and the conversation of its page."""
+
+    session_key: str
+    conversation_id: int
+
+
+def sockets_join(*, joins: list[Join]) -> list[User | None]:
+    """Who opens each socket: the session's user when they may read the conversation now (an active, current member),
+    else None; those let in are marked online. Sockets connect in bursts (a server restart reconnects every page at
+    once), so this asks the same four things for all of them together: sessions, users, memberships, one cache
+    write."""
+    users = users_of_sessions({join.session_key for join in joins})
+    wanted = {(user.pk, join.conversation_id) for join in joins if (user := users.get(join.session_key))}
+    allowed = memberships_current(wanted)
+    let_in = [
+        user if (user := users.get(join.session_key)) and (user.pk, join.conversation_id) in allowed else None
+        for join in joins
+    ]
+    cache.set_many({_presence_key(user.pk): 1 for user in let_in if user is not None}, ONLINE_SECONDS)
+    return let_in
+
+
+def _presence_key(user_id: int) -> str:
+    return f"msg-online:{user_id}"
+
+
 def presence_mark(*, user_id: int, online: bool) -> None:
     """An open socket marks its user online for ONLINE_SECONDS (heartbeats renew it); online members get no SMS or
     email for a message."""
-    key = f"msg-online:{user_id}"
     if online:
-        cache.set(key, 1, ONLINE_SECONDS)
+        cache.set(_presence_key(user_id), 1, ONLINE_SECONDS)
     else:
-        cache.delete(key)
+        cache.delete(_presence_key(user_id))
 
 
 def _online(user_ids: list[int]) -> set[int]:
-    found = cache.get_many([f"msg-online:{uid}" for uid in user_ids])
+    found = cache.get_many([_presence_key(uid) for uid in user_ids])
     return {int(key.split(":")[1]) for key in found}
 
 

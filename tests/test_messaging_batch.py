@@ -1,23 +1,31 @@
 """Group commit: `messages_send` stores a batch in one transaction and refuses each send on its own; the socket's
-send queue writes the sends that wait together, and the sockets get their acknowledgements and the broadcast in
-order. Runs with the in-memory layer and with Redis (REDIS_URL)."""
+batcher writes the sends that wait together, and the sockets get their acknowledgements and the broadcast in order.
+Sockets that connect together are admitted together (`sockets_join`), each on its own merits. Runs with the
+in-memory layer and with Redis (REDIS_URL)."""
 
 from __future__ import annotations
 
 import asyncio
+from datetime import timedelta
 from typing import Any
 
 import pytest
+from django.contrib.auth import BACKEND_SESSION_KEY
+from django.contrib.sessions.backends.db import SessionStore
+from django.contrib.sessions.models import Session
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.test import TestCase
-from django.utils import translation
+from django.utils import timezone, translation
 
+from accounts.models import User
 from messaging import consumers, services
 from messaging.models import Conversation, Member, Message, Notification
-from messaging.services import Send
+from messaging.services import Join, Send
 from tests.conftest import World
+from tests.test_mentor_pages import foreign_cast
 from tests.test_messaging import triad
 from tests.test_messaging_consumer import _close_thread_connections, connect, cookie_for
+from tests.test_messaging_consumer import triad as triad_of
 
 __all__ = ["_close_thread_connections"]  # the consumer tests' fixture, used by the socket test below
 
@@ -152,11 +160,11 @@ def test_sends_that_wait_together_are_written_in_one_batch_and_every_socket_hear
     async def run() -> list[list[int]]:
         sockets = [(await connect(cookie, conversation.pk))[0] for cookie in cookies.values()]
         # Five sends from three sockets reach the queue before its writer runs: one batch.
-        queue = consumers.send_queue()
+        queue = consumers.batcher(consumers.store_sends)
         people = (world.young_person_user, world.mentor, world.professional, world.mentor, world.young_person_user)
         outcomes = await asyncio.gather(
             *(
-                queue.send(Send(actor=user, conversation_id=conversation.pk, body=f"Q{n}", client_msg_id=f"q-{n}"))
+                queue.submit(Send(actor=user, conversation_id=conversation.pk, body=f"Q{n}", client_msg_id=f"q-{n}"))
                 for n, user in enumerate(people)
             )
         )
@@ -178,3 +186,84 @@ def test_sends_that_wait_together_are_written_in_one_batch_and_every_socket_hear
     assert batches == [5, 1]
     stored = list(Message.objects.order_by("id").values_list("id", flat=True))
     assert len(stored) == 6 and all(ids == stored for ids in heard)
+
+
+def test_sockets_join_lets_in_only_an_active_current_member_with_a_live_session(
+    world: World, settings: Any, django_assert_num_queries: Any
+) -> None:
+    conversation = triad(world)
+    for user, party in ((world.parent, "parent"), (world.volunteer, "volunteer")):
+        Member.objects.create(conversation=conversation, user=user, party=party)
+    sessions = {name: cookie_for(getattr(world, name)) for name in ("mentor", "young_person_user", "professional")}
+    sessions |= {name: cookie_for(getattr(world, name)) for name in ("parent", "volunteer", "coordinator")}
+    second_mentor_tab = cookie_for(world.mentor)
+    # Each way a socket must be refused, one per member:
+    world.young_person_user.set_password("een-nieuw-wachtwoord")  # a changed password logs out every session
+    world.young_person_user.save()
+    Member.objects.filter(conversation=conversation, user=world.professional).update(left_at=timezone.now())
+    User.objects.filter(pk=world.parent.pk).update(is_active=False)
+    Session.objects.filter(pk=sessions["volunteer"]).update(expire_date=timezone.now() - timedelta(seconds=1))
+    unknown_backend = SessionStore(cookie_for(world.mentor))
+    unknown_backend[BACKEND_SESSION_KEY] = "somewhere.else.Backend"
+    unknown_backend.save()
+    anonymous = SessionStore()
+    anonymous["taal"] = "nl"
+    anonymous.create()
+
+    joins = [
+        Join(sessions["mentor"], conversation.pk),
+        Join(second_mentor_tab, conversation.pk),
+        Join(sessions["mentor"], 10**9),  # no such conversation
+        Join(sessions["young_person_user"], conversation.pk),
+        Join(sessions["professional"], conversation.pk),
+        Join(sessions["parent"], conversation.pk),
+        Join(sessions["volunteer"], conversation.pk),
+        Join(sessions["coordinator"], conversation.pk),  # not a member
+        Join(unknown_backend.session_key or "", conversation.pk),
+        Join(anonymous.session_key or "", conversation.pk),
+        Join("not-a-session", conversation.pk),
+    ]
+    # However many sockets: the sessions, their users and the memberships, one query each.
+    with django_assert_num_queries(3):
+        admitted = services.sockets_join(joins=joins)
+    assert [user.pk if user else None for user in admitted] == [world.mentor.pk] * 2 + [None] * 9
+    assert services._online([world.mentor.pk, world.young_person_user.pk]) == {world.mentor.pk}
+
+
+def test_sockets_join_refuses_a_session_from_before_the_secret_key_changed(world: World, settings: Any) -> None:
+    conversation = triad(world)
+    session = cookie_for(world.mentor)
+    settings.SECRET_KEY_FALLBACKS = [settings.SECRET_KEY]
+    settings.SECRET_KEY = "a-new-secret-key-for-this-test-a-new-secret-key-for-this-test"
+    # An ordinary request would renew the session (it can set the cookie); a socket cannot, so it is refused.
+    assert services.sockets_join(joins=[Join(session, conversation.pk)]) == [None]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_sockets_that_join_together_are_admitted_in_one_batch(world: World) -> None:
+    own, foreign = triad_of(world), triad_of(foreign_cast(world))
+    cookies = [cookie_for(user) for user in (world.young_person_user, world.mentor, world.professional)]
+    batches: list[int] = []
+    admit = services.sockets_join
+
+    def counting(*, joins: list[Join]) -> list[User | None]:
+        batches.append(len(joins))
+        return admit(joins=joins)
+
+    async def run() -> list[int | None]:
+        queue = consumers.batcher(consumers.admit_joins)
+        joins = [Join(cookie, own.pk) for cookie in cookies] + [Join(cookies[0], foreign.pk)]
+        admitted = await asyncio.gather(*(queue.submit(join) for join in joins))
+        # A socket joins through the same batcher: let in to its own conversation, refused from the foreign one.
+        socket, connected = await connect(cookies[1], own.pk)
+        stranger, stranger_connected = await connect(cookies[1], foreign.pk)
+        assert connected and not stranger_connected
+        await socket.disconnect()
+        await stranger.disconnect()
+        return [user.pk if user else None for user in admitted]
+
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(services, "sockets_join", counting)
+        admitted = asyncio.run(run())
+    assert batches == [4, 1, 1]
+    assert admitted == [world.young_person_user.pk, world.mentor.pk, world.professional.pk, None]

@@ -52,7 +52,7 @@ def _close_thread_connections() -> Iterator[None]:
     settings_dict["CONN_MAX_AGE"] = 0
     yield
     settings_dict["CONN_MAX_AGE"] = kept
-    # The session middleware's database calls run in asgiref's worker thread, whose connection outlives the test.
+    # On SQLite the consumer's database calls run in asgiref's one worker thread, whose connection outlives the test.
     from channels.db import database_sync_to_async
 
     asyncio.run(database_sync_to_async(connections.close_all)())
