@@ -32,7 +32,7 @@ __all__ = [
     "conversation_of_brokerrequest",
     "conversation_visible_to",
     "conversation_writable_by",
-    "member_of",
+    "memberships_current",
     "messages_since",
     "unread_total_for",
 ]
@@ -115,13 +115,6 @@ def conversation_access_basis(conversation: Conversation, party: str) -> tuple[s
     if role == Role.COORDINATOR and conversation.match is not None:
         return role, conversation.match.request.organisation.name
     return role, ""
-
-
-def member_of(user: AnyUser, conversation: Conversation) -> Member | None:
-    """The user's current membership row, or None."""
-    if not user.is_authenticated:
-        return None
-    return Member.objects.filter(conversation=conversation, user_id=user.pk, left_at__isnull=True).first()
 
 
 def conversation_members(conversation: Conversation) -> list[Member]:
