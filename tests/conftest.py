@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import copy
-from collections.abc import Iterator
+import inspect
+from collections.abc import Callable, Hashable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -139,6 +140,12 @@ class _SharedWorld:
         self.wanted = False
         self.atomic: transaction.Atomic | None = None
         self.world: World | None = None
+        # What the tests' autouse fixtures set, for what is built before they run.
+        self.build_settings: dict[str, Any] = {"PASSWORD_HASHERS": FAST_PASSWORD_HASHERS}
+        # The layer of a `prebuilt` fixture: a savepoint inside the world's transaction, with what it built there.
+        self.layer: transaction.Atomic | None = None
+        self.layer_key: Hashable = None
+        self.layer_objects: tuple[World, Any] | None = None
 
     def want(self, wanted: bool) -> None:
         self.wanted = wanted
@@ -158,7 +165,7 @@ class _SharedWorld:
         self.atomic._from_testcase = True  # type: ignore[attr-defined]  # durable blocks may nest, as in TestCase
         self.atomic.__enter__()
         try:
-            with override_settings(PASSWORD_HASHERS=FAST_PASSWORD_HASHERS):
+            with override_settings(**self.build_settings):
                 self.world = _build_world()
         except BaseException:
             self._close()
@@ -166,9 +173,50 @@ class _SharedWorld:
 
     def _close(self) -> None:
         assert self.atomic is not None
+        self.layer_close()
         transaction.set_rollback(True)
         self.atomic.__exit__(None, None, None)
         self.atomic, self.world = None, None
+
+    def prebuild(self, item: pytest.Item) -> None:
+        """Give the test its copy of a `prebuilt` fixture's objects, building them in a layer of their own unless the
+        test before asked for the same (same builder, same parameters)."""
+        module = getattr(getattr(item, "module", None), "__name__", "")
+        wanted = [(module, name) for name in getattr(item, "fixturenames", ()) if (module, name) in _PREBUILT]
+        if self.atomic is None or not wanted:
+            if self.layer is not None:
+                with self._unblocked():
+                    self.layer_close()
+            return
+        assert len(wanted) == 1, f"{item.nodeid}: one prebuilt fixture per test"
+        build, parameters = _PREBUILT[wanted[0]]
+        arguments = {name: item.callspec.params[name] for name in parameters}  # type: ignore[attr-defined]
+        key = (wanted[0], tuple(arguments.items()))
+        if key != self.layer_key:
+            with self._unblocked():
+                self.layer_close()
+                self.layer = transaction.atomic()
+                self.layer._from_testcase = True  # type: ignore[attr-defined]  # as the world's
+                self.layer.__enter__()
+                try:
+                    world = copy.deepcopy(self.world)
+                    with override_settings(**self.build_settings):
+                        self.layer_objects = (world, build(world, **arguments))
+                except BaseException:
+                    self.layer_close()
+                    raise
+                self.layer_key = key
+        item._prebuilt = copy.deepcopy(self.layer_objects)  # type: ignore[attr-defined]
+
+    def layer_close(self) -> None:
+        if self.layer is not None:
+            transaction.set_rollback(True)
+            self.layer.__exit__(None, None, None)
+        self.layer, self.layer_key, self.layer_objects = None, None, None
+
+    def _unblocked(self) -> Any:
+        assert self.blocker is not None
+        return self.blocker.unblock()
 
 
 _shared_world = _SharedWorld()
@@ -194,12 +242,16 @@ def pytest_runtest_setup(item: pytest.Item) -> None:
     wanted = _uses_shared_world(item)
     if wanted is not None:
         _shared_world.want(wanted)
+        _shared_world.prebuild(item)
 
 
 @pytest.fixture(scope="session")
-def _world_transaction(django_db_setup: None, django_db_blocker: DjangoDbBlocker) -> Iterator[_SharedWorld]:
+def _world_transaction(
+    django_db_setup: None, django_db_blocker: DjangoDbBlocker, _matching_model_dir: Path
+) -> Iterator[_SharedWorld]:
     # Session scope puts this before every function-scoped fixture, so the first shared world opens before `db`.
     _shared_world.blocker = django_db_blocker
+    _shared_world.build_settings["MATCHING_MODEL_DIR"] = str(_matching_model_dir)
     _shared_world.sync()
     yield _shared_world
     _shared_world.want(False)
@@ -207,10 +259,37 @@ def _world_transaction(django_db_setup: None, django_db_blocker: DjangoDbBlocker
 
 
 @pytest.fixture
-def world(_world_transaction: _SharedWorld, db: None) -> World:
+def world(request: pytest.FixtureRequest, _world_transaction: _SharedWorld, db: None) -> World:
+    prebuilt: tuple[World, Any] | None = getattr(request.node, "_prebuilt", None)
+    if prebuilt is not None:
+        return prebuilt[0]  # the world the prebuilt objects belong to (the same copy)
     if _world_transaction.world is not None:
         return copy.deepcopy(_world_transaction.world)
     return _build_world()  # a transactional test: its own world, emptied after it
+
+
+# (module, name) → (builder, the names of its parameters after `world`). Other modules may have a fixture of the same
+# name; a prebuilt fixture serves the tests of its own module (elsewhere, it is built in the test).
+_PREBUILT: dict[tuple[str, str], tuple[Callable[..., Any], list[str]]] = {}
+
+
+def prebuilt(build: Callable[..., Any]) -> Any:
+    """A fixture made from `build(world, **parameters)`, built once for a run of consecutive tests that ask for it with
+    the same parameters (the test's own parametrized values of those names), in a savepoint of its own inside the
+    shared world; each test runs in a savepoint inside that and gets a deep copy, as with `world`. For the setup that
+    walks a case through many services before every case of a permission matrix. Order the parametrization so that
+    cases with the same parameters come together. A transactional test builds it for itself."""
+    parameters = list(inspect.signature(build).parameters)[1:]
+    _PREBUILT[(build.__module__, build.__name__)] = (build, parameters)
+
+    @pytest.fixture(name=build.__name__)
+    def fixture(request: pytest.FixtureRequest, world: World) -> Any:
+        prebuilt_objects: tuple[World, Any] | None = getattr(request.node, "_prebuilt", None)
+        if prebuilt_objects is not None:
+            return prebuilt_objects[1]
+        return build(world, **{name: request.node.callspec.params[name] for name in parameters})
+
+    return fixture
 
 
 @pytest.fixture

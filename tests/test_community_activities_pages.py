@@ -19,7 +19,7 @@ from django.utils import timezone
 from accounts.models import Role
 from community import activity_services as services
 from community.models import ActivitySignUp, GroupActivity
-from tests.conftest import World
+from tests.conftest import World, prebuilt
 from tests.factories import CaseFactory, ready_volunteer, user_with_role
 from tests.permissions import FORBIDDEN, HIDDEN, OK, REDIRECT, expect, role_matrix
 from tests.test_community_activities import activity_data, link
@@ -33,7 +33,7 @@ class Objects:
     brokers: dict[bool, Volunteer]
 
 
-@pytest.fixture
+@prebuilt
 def objects(world: World) -> Objects:
     foreign_coordinator = user_with_role(Role.COORDINATOR, world.other_organisation)
     brokers = {

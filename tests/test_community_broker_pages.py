@@ -22,7 +22,7 @@ from community import services
 from community.models import BrokerRequest, Referral
 from community.states import State
 from matching.models import Proposal, ProposalStatus
-from tests.conftest import World
+from tests.conftest import World, prebuilt
 from tests.factories import CaseFactory, assign, ready_volunteer, user_with_role
 from tests.permissions import FORBIDDEN, HIDDEN, OK, REDIRECT, expect, role_matrix
 from tests.test_community import data
@@ -76,7 +76,7 @@ def _side(world: World, *, own: bool) -> Side:
     )
 
 
-@pytest.fixture
+@prebuilt
 def sides(world: World) -> dict[bool, Side]:
     return {True: _side(world, own=True), False: _side(world, own=False)}
 

@@ -14,7 +14,7 @@ from accounts.models import AccessLogEntry, Role
 from agreements.models import AgreementVersion
 from hostfamilies import services
 from hostfamilies.models import MatchReview, SupportFamilyMatch
-from tests.conftest import World
+from tests.conftest import World, prebuilt
 from tests.factories import (
     SUPPORT_FAMILY_TEXTS,
     OrganisationFactory,
@@ -50,7 +50,7 @@ def running_match(coordinator: Any, professional: Any, parent: Any, case: Any, o
     return match
 
 
-@pytest.fixture
+@prebuilt
 def matches(world: World) -> dict[bool, SupportFamilyMatch]:
     own = running_match(
         world.coordinator,

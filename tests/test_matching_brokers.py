@@ -25,7 +25,7 @@ from community.selectors import referral_may_record
 from matching import services
 from matching.features import broker_request_to_request, excluded_for_broker
 from matching.models import Proposal, ProposalStatus
-from tests.conftest import World
+from tests.conftest import World, prebuilt
 from tests.factories import (
     CaseFactory,
     OrganisationFactory,
@@ -298,7 +298,7 @@ def test_the_waiting_list_asks_the_same_queries_for_one_or_three_families_waitin
 # --- Every broker round page for every persona, on its own request and on another organisation's -----------------
 
 
-@pytest.fixture
+@prebuilt
 def broker_rounds(world: World) -> dict[bool, Proposal]:
     """Per side, a broker proposal the family chose (asked): own in world.organisation with world.volunteer as the
     broker; foreign in another organisation, for world.foreign_case (whose professional is the outsider)."""

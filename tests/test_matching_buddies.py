@@ -23,7 +23,7 @@ from mentors import services as mentor_services
 from mentors.models import Mandate, Mentorship
 from mentors.states import State
 from messaging.models import Conversation, Member
-from tests.conftest import World
+from tests.conftest import World, prebuilt
 from tests.factories import (
     OrganisationFactory,
     VolunteerFactory,
@@ -268,7 +268,7 @@ def test_the_pages_speak_of_buddies(world: World, client: Client) -> None:
 # --- Every new page for every persona, on its own request and on another organisation's ---------------------------
 
 
-@pytest.fixture
+@prebuilt
 def buddy_rounds(world: World) -> dict[bool, Proposal]:
     """Per side, a buddy proposal the family chose (asked): own in world.organisation with world.volunteer as the
     buddy; foreign in another organisation, for world.foreign_case (whose professional is the outsider)."""
@@ -369,7 +369,7 @@ def test_buddy_view_answers_each_role(
     assert response.status_code == expected
 
 
-@pytest.fixture
+@prebuilt
 def buddy_mentorships(world: World) -> dict[bool, Mentorship]:
     """Per side, a buddy mentorship at the mandate: own with world.volunteer as the buddy, foreign in another
     organisation with another buddy."""

@@ -24,7 +24,7 @@ from matching.engine import FACTOR_LABELS, FACTORS
 from matching.features import excluded_for_case
 from matching.models import Proposal, ProposalStatus
 from matching.selectors import anonymised_profile
-from tests.conftest import World
+from tests.conftest import World, prebuilt
 from tests.factories import CaseFactory, OrganisationFactory, YoungPersonFactory, born_years_ago, user_with_role
 from tests.permissions import FORBIDDEN, HIDDEN, OK, REDIRECT, expect, role_matrix
 from tests.test_hostfamilies_pages import ready_family
@@ -273,7 +273,7 @@ def test_no_input_breaks_the_family_page(world: World, client: Client, data: dic
 # --- Every page for every persona, on its own request and on another organisation's ----------------------------
 
 
-@pytest.fixture
+@prebuilt
 def rounds(world: World) -> dict[bool, Proposal]:
     """Per side, a proposal the family chose (asked): own in world.organisation, with world.volunteer as the
     support family; foreign in another organisation, for world.foreign_case (whose professional is the outsider)."""

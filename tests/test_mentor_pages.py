@@ -22,7 +22,7 @@ from agreements.models import AgreementVersion
 from mentors import services
 from mentors.models import Invitation, Mentorship
 from mentors.states import State
-from tests.conftest import PERSONAS, World
+from tests.conftest import PERSONAS, World, prebuilt
 from tests.factories import add_guardian, user_with_role
 from tests.permissions import FORBIDDEN, HIDDEN, OK, REDIRECT, expect, role_matrix
 from tests.test_mentors import JIM_TEXTS, agree_all, choose, invite, mentorship_at, refresh
@@ -317,9 +317,15 @@ def build_at(world: World, own: bool, state: str) -> tuple[Any, Mentorship | Non
     return build(world, own, state)
 
 
+@prebuilt
+def mentorship_built(world: World, own: bool, state: str) -> tuple[Any, Mentorship | None]:
+    return build_at(world, own, state)
+
+
 @pytest.mark.parametrize(("name", "state", "method", "url", "data", "persona", "own", "expected"), role_matrix(VIEWS))
 def test_view_answers_each_role(
     world: World,
+    mentorship_built: tuple[Any, Mentorship | None],
     client: Client,
     name: str,
     state: str,
@@ -330,7 +336,7 @@ def test_view_answers_each_role(
     own: bool,
     expected: int,
 ) -> None:
-    cast, mentorship = build_at(world, own, state)
+    cast, mentorship = mentorship_built
     client.force_login(world.by_role(persona))
     response = getattr(client, method)(url(cast, mentorship), data(cast, mentorship))
     assert response.status_code == expected, response.content.decode()[:3000]
