@@ -1,7 +1,7 @@
 """The chat socket: one per open conversation page, authenticated by the session cookie (`services.sockets_join`).
 
-Joining goes through `conversation_get_for` only. The consumer writes nothing itself: it calls the same services as
-the HTTP views. Frames from the client:
+Joining asks `services.sockets_join` (the rule of `conversation_is_visible`, for all the sockets that connect
+together). The consumer writes nothing itself: it calls the same services as the HTTP views. Frames from the client:
   {"type": "hello", "after": <last id seen>}  → {"type": "catchup", "messages": [...]} (on every (re)connect)
   {"type": "send", "client_msg_id": "...", "body": "..."} → {"type": "ack", ...} to the sender; the message
       reaches everyone (the sender too) as {"type": "message", ...} after commit

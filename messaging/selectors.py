@@ -22,6 +22,7 @@ from core.selectors import object_get_for
 from messaging.models import Conversation, Member, Message
 
 __all__ = [
+    "MAX_ID",
     "Banner",
     "conversation_access_basis",
     "conversation_banner",
@@ -36,6 +37,11 @@ __all__ = [
     "messages_since",
     "unread_total_for",
 ]
+
+
+# The largest id PostgreSQL and SQLite can hold: a larger one from a URL or a socket's frame finds nothing (SQLite
+# would refuse it with an error).
+MAX_ID = 2**63 - 1
 
 
 def conversation_visible_to(user: AnyUser) -> QuerySet[Conversation]:
@@ -163,7 +169,7 @@ def messages_since(conversation: Conversation, after: int = 0, *, limit: int = 2
     """Messages after id `after`, oldest first (the latest `limit` when `after` is 0, for a page). One query."""
     messages = Message.objects.filter(conversation=conversation).select_related("sender")
     if after:
-        return list(messages.filter(id__gt=after).order_by("id")[:limit])
+        return list(messages.filter(id__gt=min(after, MAX_ID)).order_by("id")[:limit])
     return list(reversed(messages.order_by("-id")[:limit]))
 
 

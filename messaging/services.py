@@ -34,7 +34,7 @@ from accounts.selectors import users_of_sessions
 from core.notify import notify
 from core.sms import sms_transport
 from messaging.models import STATUS_RANK, Concern, Conversation, Member, Message, Notification
-from messaging.selectors import memberships_current
+from messaging.selectors import MAX_ID, memberships_current
 
 logger = logging.getLogger(__name__)
 
@@ -503,7 +503,11 @@ def _messages_stored(
 
 def message_mark_read(*, actor: User, conversation: Conversation, up_to: int) -> int:
     """Move the actor's read receipt forward to `up_to` (never back, never past the last message). Returns it."""
-    last = Message.objects.filter(conversation=conversation, id__lte=up_to).order_by("-id").values_list("id", flat=True)
+    last = (
+        Message.objects.filter(conversation=conversation, id__lte=min(up_to, MAX_ID))
+        .order_by("-id")
+        .values_list("id", flat=True)
+    )
     target = last.first() or 0
     Member.objects.filter(conversation=conversation, user=actor, left_at__isnull=True, last_read_id__lt=target).update(
         last_read_id=target
@@ -602,8 +606,9 @@ def sockets_join(*, joins: list[Join]) -> list[User | None]:
     else None; those let in are marked online. Sockets connect in bursts (a server restart reconnects every page at
     once), so this asks the same four things for all of them together: sessions, users, memberships, one cache
     write."""
-    users = users_of_sessions({join.session_key for join in joins})
-    wanted = {(user.pk, join.conversation_id) for join in joins if (user := users.get(join.session_key))}
+    joins_in_range = [join for join in joins if join.conversation_id <= MAX_ID]
+    users = users_of_sessions({join.session_key for join in joins_in_range})
+    wanted = {(user.pk, join.conversation_id) for join in joins_in_range if (user := users.get(join.session_key))}
     allowed = memberships_current(wanted)
     let_in = [
         user if (user := users.get(join.session_key)) and (user.pk, join.conversation_id) in allowed else None

@@ -22,9 +22,8 @@ from core.forms import add_service_errors
 from messaging import selectors, services
 from messaging.forms import MessageForm, ReportForm
 from messaging.models import Message
+from messaging.selectors import MAX_ID
 from youth.selectors import case_get_for
-
-MAX_ID = 2**63 - 1
 
 
 def _user(request: HttpRequest) -> User:
@@ -108,7 +107,7 @@ def since(request: HttpRequest, pk: int) -> JsonResponse:
     """Everything after `?after=<id>`, oldest first, at most 200 (ask again with the last id for more)."""
     conversation = selectors.conversation_get_for(request.user, pk)
     try:
-        after = min(max(int(request.GET.get("after", "0")), 0), MAX_ID)
+        after = max(int(request.GET.get("after", "0")), 0)
     except ValueError:
         after = 0
     found = selectors.messages_since(conversation, after)

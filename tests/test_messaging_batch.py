@@ -214,6 +214,7 @@ def test_sockets_join_lets_in_only_an_active_current_member_with_a_live_session(
         Join(sessions["mentor"], conversation.pk),
         Join(second_mentor_tab, conversation.pk),
         Join(sessions["mentor"], 10**9),  # no such conversation
+        Join(sessions["mentor"], 10**30),  # past the largest id a database can hold: refused, and the others not harmed
         Join(sessions["young_person_user"], conversation.pk),
         Join(sessions["professional"], conversation.pk),
         Join(sessions["parent"], conversation.pk),
@@ -226,7 +227,7 @@ def test_sockets_join_lets_in_only_an_active_current_member_with_a_live_session(
     # However many sockets: the sessions, their users and the memberships, one query each.
     with django_assert_num_queries(3):
         admitted = services.sockets_join(joins=joins)
-    assert [user.pk if user else None for user in admitted] == [world.mentor.pk] * 2 + [None] * 9
+    assert [user.pk if user else None for user in admitted] == [world.mentor.pk] * 2 + [None] * 10
     assert services._online([world.mentor.pk, world.young_person_user.pk]) == {world.mentor.pk}
 
 

@@ -123,6 +123,29 @@ def test_anonymous_and_foreign_origin_are_refused(world: World) -> None:
     assert asyncio.run(run()) == (False, False)
 
 
+def test_ids_past_what_a_database_holds_find_nothing_and_break_nothing(world: World) -> None:
+    conversation = triad(world)
+    services.message_send(actor=world.mentor, conversation=conversation, body="Hoi", client_msg_id="m-1")
+    session = cookie_for(world.young_person_user)
+
+    async def run() -> tuple[bool, list[Any], str]:
+        beyond, joined_beyond = await connect(session, 10**30)
+        await beyond.disconnect()
+        socket, _connected = await connect(session, conversation.pk)
+        await socket.send_json_to({"type": "hello", "after": 10**30})
+        caught_up = (await receive(socket, "catchup"))["messages"]
+        await socket.send_json_to({"type": "read", "up_to": 10**30})
+        await socket.send_json_to({"type": "ping"})
+        pong = (await receive(socket, "pong"))["type"]
+        await socket.disconnect()
+        return joined_beyond, caught_up, pong
+
+    assert asyncio.run(run()) == (False, [], "pong")
+    # Reading "up to" an impossible id reads up to the last message there is.
+    member = conversation.members.get(user=world.young_person_user)
+    assert member.last_read_id == Message.objects.get(client_msg_id="m-1").pk
+
+
 def test_ack_broadcast_retry_and_catch_up_after_reconnect(world: World) -> None:
     conversation = triad(world)
     sanne, karin = cookie_for(world.young_person_user), cookie_for(world.mentor)
