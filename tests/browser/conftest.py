@@ -12,7 +12,7 @@ import pytest
 from axe_playwright_python.sync_playwright import Axe
 from django.db import connections
 from django.utils import timezone
-from playwright.sync_api import Browser, BrowserContext, Page, Playwright, sync_playwright
+from playwright.sync_api import Browser, BrowserContext, Locator, Page, Playwright, sync_playwright
 
 from accounts.models import User
 from accounts.selectors import DEMO_EMAIL_DOMAIN
@@ -96,6 +96,13 @@ BROKEN_IDREFS_JS = """() => {
   }
   return broken;
 }"""
+
+
+def follow(page: Page, link: Locator) -> None:
+    """Click a link and wait until the page it leads to has loaded: axe run straight after a click may check the page
+    that is going away, or fail when it goes away in the middle of the run."""
+    with page.expect_navigation():
+        link.click()
 
 
 @pytest.fixture

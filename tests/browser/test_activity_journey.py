@@ -13,7 +13,7 @@ from playwright.sync_api import Page, expect
 
 from accounts.models import AccessLogEntry, Role
 from community.models import GroupActivity
-from tests.browser.conftest import AssertAccessible, OpenAs
+from tests.browser.conftest import AssertAccessible, OpenAs, follow
 
 pytestmark = pytest.mark.browser
 
@@ -32,7 +32,7 @@ def test_an_activity_is_planned_for_a_team_signed_up_for_and_cancelled(
     peter.locator("header").get_by_role("link", name="Activiteiten").click()
     expect(peter.get_by_role("heading", level=1)).to_have_text("Groepsactiviteiten")
     assert_accessible(peter)
-    peter.get_by_role("link", name="Activiteit plannen").click()
+    follow(peter, peter.get_by_role("link", name="Activiteit plannen"))
     assert_accessible(peter)
     peter.get_by_role("button", name="Opslaan").click()
     expect(peter.locator(".error-summary")).to_be_visible()
@@ -57,9 +57,9 @@ def test_an_activity_is_planned_for_a_team_signed_up_for_and_cancelled(
 
     marieke = people["marieke"]
     marieke.locator("header").get_by_role("link", name="Activiteiten").click()
-    marieke.get_by_role("link", name="Kookclub").click()
+    follow(marieke, marieke.get_by_role("link", name="Kookclub"))
     assert_accessible(marieke)
-    marieke.get_by_role("link", name="Aanmelden").click()
+    follow(marieke, marieke.get_by_role("link", name="Aanmelden"))
     assert_accessible(marieke)
     marieke.get_by_label("Sanne").check()
     marieke.get_by_role("button", name="Aanmelden").click()

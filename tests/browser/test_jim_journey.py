@@ -19,7 +19,7 @@ from playwright.sync_api import Browser, BrowserContext, Page, expect
 
 from accounts.models import Role, User
 from mentors.models import Mentorship
-from tests.browser.conftest import TIMEOUT_MS, AssertAccessible, LoginAs
+from tests.browser.conftest import TIMEOUT_MS, AssertAccessible, LoginAs, follow
 from tests.factories import add_guardian, user_with_role
 from tests.test_mentors import RecordingTransport
 from youth.models import Case, CaseAssignment, NetworkPerson, YoungPerson
@@ -178,9 +178,9 @@ def test_five_people_walk_a_jim_from_the_choice_to_the_closure(
 
     # Lieke (13) and both parents with custody say yes; Marieke with reservations.
     lieke_page, marieke, jeroen = browsers("lieke"), browsers("marieke"), browsers("jeroen")
-    lieke_page.get_by_role("link", name="Mentors", exact=True).click()
+    follow(lieke_page, lieke_page.get_by_role("link", name="Mentors", exact=True))
     assert_accessible(lieke_page)
-    lieke_page.get_by_role("link", name="JIM of Lieke: Ria de Boer").click()
+    follow(lieke_page, lieke_page.get_by_role("link", name="JIM of Lieke: Ria de Boer"))
     assert_accessible(lieke_page)
     lieke_page.get_by_role("group", name="Your answer").get_by_label("yes", exact=True).check()
     lieke_page.get_by_role("button", name="Give my answer").click()

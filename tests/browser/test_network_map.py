@@ -8,7 +8,7 @@ import pytest
 from django.conf import settings
 from playwright.sync_api import Browser, BrowserContext, Page, expect
 
-from tests.browser.conftest import TIMEOUT_MS, AssertAccessible, LoginAs
+from tests.browser.conftest import TIMEOUT_MS, AssertAccessible, LoginAs, follow
 from youth.models import BuddyRequest, MentorChoice, YoungPerson
 
 pytestmark = pytest.mark.browser
@@ -57,7 +57,7 @@ def test_sanne_adds_three_people_and_chooses_two_in_order(
     expect(very_close).to_contain_text("Anna")
     expect(page.get_by_role("list", name="Further away")).to_contain_text("not trusted (yet)")
 
-    page.get_by_role("link", name="Change the choice").click()
+    follow(page, page.get_by_role("link", name="Change the choice"))
     assert_accessible(page)
     expect(page.get_by_label("1st choice").locator("option", has_text="Chris")).to_have_count(0)
     page.get_by_label("1st choice").select_option(label="Bilal")
@@ -72,7 +72,7 @@ def test_sanne_adds_three_people_and_chooses_two_in_order(
     ranked = MentorChoice.objects.filter(young_person=sanne).order_by("rank")
     assert [c.person.first_name for c in ranked] == ["Bilal", "Anna"]
 
-    page.get_by_role("link", name="Remove Chris").click()
+    follow(page, page.get_by_role("link", name="Remove Chris"))
     assert_accessible(page)
     page.get_by_role("button", name="Yes, remove").click()
     expect(page.locator(".messages")).to_contain_text("Chris is removed from the network.")
@@ -89,7 +89,7 @@ def test_lisa_searches_daans_empty_network_and_asks_for_a_buddy(
     expect(page.locator(".empty").first).to_have_text("Nobody is in the network of Daan yet.")
     assert_accessible(page)
 
-    page.get_by_role("link", name="Record a search").click()
+    follow(page, page.get_by_role("link", name="Record a search"))
     assert_accessible(page)
     page.get_by_label("With whom").fill("Daan en zijn moeder")
     page.get_by_label("Outcome in one line").fill("Daan kent nog niemand die mentor kan zijn.")

@@ -15,7 +15,7 @@ from playwright.sync_api import Page, expect
 
 from core.demo import DEMO_PASSWORD, STAY_HOUSE
 from hostfamilies.models import RespiteOption, Stay
-from tests.browser.conftest import AssertAccessible, LoginAs
+from tests.browser.conftest import AssertAccessible, LoginAs, follow
 from youth.models import Case
 
 pytestmark = pytest.mark.browser
@@ -42,7 +42,7 @@ def test_a_parent_books_a_stay_and_the_coordinator_confirms_it(
     expect(page.locator("table.month caption")).to_be_visible()
     assert_accessible(page)
 
-    page.locator(f'main a[href="/logeren/opties/{house.pk}/boeken/"]').click()
+    follow(page, page.locator(f'main a[href="/logeren/opties/{house.pk}/boeken/"]'))
     assert_accessible(page)
     page.locator('select[name="case"]').select_option(str(daan.pk))
     page.locator('input[name="arrival"]').fill(arrival.isoformat())
@@ -85,7 +85,7 @@ def test_a_parent_books_a_stay_and_the_coordinator_confirms_it(
     assert_accessible(page)
 
     # The cancel page asks before it cancels.
-    page.locator(f'main a[href="/logeren/verblijven/{stay.pk}/annuleren/"]').click()
+    follow(page, page.locator(f'main a[href="/logeren/verblijven/{stay.pk}/annuleren/"]'))
     assert_accessible(page)
 
 
@@ -123,9 +123,9 @@ def test_the_support_family_finds_and_renews_its_calendar_address(
     form.locator("button[type=submit]").click()
     page.wait_for_url(f"{demo_world}/")
 
-    page.locator('nav a[href="/logeren/"]').click()
+    follow(page, page.locator('nav a[href="/logeren/"]'))
     assert_accessible(page)
-    page.locator('main a[href="/logeren/agenda/"]').click()
+    follow(page, page.locator('main a[href="/logeren/agenda/"]'))
     assert_accessible(page)
     address = page.locator("#feed-url").input_value()
     path = "/" + address.split("/", 3)[3]
@@ -174,7 +174,7 @@ def test_a_coordinator_offers_a_stay_house_and_changes_it(
     expect(page.locator("main dl.facts")).to_contain_text(house.coordinator.get_full_name())
     assert_accessible(page)
 
-    page.locator(f'main a[href="/logeren/opties/{house.pk}/wijzigen/"]').click()
+    follow(page, page.locator(f'main a[href="/logeren/opties/{house.pk}/wijzigen/"]'))
     assert_accessible(page)
     page.locator('input[name="beds_per_night"]').fill("2")
     page.locator('input[name="active"]').uncheck()

@@ -9,7 +9,7 @@ from playwright.sync_api import Browser, Page, expect
 from accounts.models import User
 from core.demo import VOLUNTEER_CENTRE
 from hostfamilies.models import SupportRequest
-from tests.browser.conftest import TIMEOUT_MS, AssertAccessible, LoginAs, lieke_gets_a_case
+from tests.browser.conftest import TIMEOUT_MS, AssertAccessible, LoginAs, follow, lieke_gets_a_case
 
 pytestmark = pytest.mark.browser
 
@@ -18,9 +18,9 @@ def test_coordinator_follows_the_demo_match(
     page: Page, demo_world: str, login_as: LoginAs, assert_accessible: AssertAccessible
 ) -> None:
     login_as(page, "peter")
-    page.get_by_role("link", name="Steungezinnen").click()
+    follow(page, page.get_by_role("link", name="Steungezinnen"))
     assert_accessible(page)
-    page.get_by_role("link", name="Daan: Een weekend per maand logeren, zodat moeder rust heeft.").click()
+    follow(page, page.get_by_role("link", name="Daan: Een weekend per maand logeren, zodat moeder rust heeft."))
     assert_accessible(page)
     page.get_by_role("link", name="Willem de Graaf").click()
     expect(page.get_by_role("heading", level=1)).to_have_text("Daan met Willem de Graaf")
@@ -41,7 +41,7 @@ def test_the_professional_fills_in_the_intake_and_the_parent_corrects_it(
         page.set_default_timeout(TIMEOUT_MS)
         login_as(page, "lisa")
         page.get_by_role("link", name="Steungezinnen").click()
-        page.get_by_role("link", name="Steungezin aanvragen").click()
+        follow(page, page.get_by_role("link", name="Steungezin aanvragen"))
         assert_accessible(page)
         # Sent without what it is for, and with a word among the ages: both are named, nothing is saved.
         page.get_by_label("Voor welk gezin (traject)").select_option(label=str(case))
@@ -70,7 +70,7 @@ def test_the_professional_fills_in_the_intake_and_the_parent_corrects_it(
         page.get_by_role("link", name="Steungezinnen").click()
         page.get_by_role("link", name="Lieke: Een weekend per maand rust voor moeder.").click()
         expect(page.locator("dl.facts")).to_contain_text("14, 17")
-        page.get_by_role("link", name="Iets verbeteren of aanvullen").click()
+        follow(page, page.get_by_role("link", name="Iets verbeteren of aanvullen"))
         assert_accessible(page)
         page.get_by_label("Een kind is allergisch voor huisdieren").check()
         page.get_by_label("Plaats waar het gezin woont").fill("")

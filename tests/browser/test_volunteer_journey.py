@@ -9,7 +9,7 @@ import pytest
 from django.utils import timezone
 from playwright.sync_api import Page, expect
 
-from tests.browser.conftest import AssertAccessible, LoginAs
+from tests.browser.conftest import AssertAccessible, LoginAs, follow
 from training.models import Session
 from volunteers.models import Volunteer
 
@@ -43,9 +43,9 @@ def _fill_registration(page: Page, base: str, assert_accessible: AssertAccessibl
 
 def _screen(page: Page, assert_accessible: AssertAccessible) -> None:
     today = timezone.localdate().isoformat()
-    page.get_by_role("link", name="Vrijwilligers", exact=True).first.click()
+    follow(page, page.get_by_role("link", name="Vrijwilligers", exact=True).first)
     assert_accessible(page)
-    page.get_by_role("link", name="Rosa Kramer").click()
+    follow(page, page.get_by_role("link", name="Rosa Kramer"))
     assert_accessible(page)
 
     intake = page.locator("section", has=page.get_by_role("heading", name="Kennismakingsgesprek"))
