@@ -69,19 +69,16 @@ def conversation_get_for(user: AnyUser, pk: int, write: bool = False) -> Convers
 
 
 def conversation_is_visible(user: AnyUser, pk: int) -> bool:
-    """Whether the user may read conversation `pk` now: the chat socket's check on joining and on every catch-up and
-    read receipt. The rule of `conversation_visible_to` (a current member whose account is active, read in the same
-    query) asked of the one membership row: a socket joins often, and this query is half as dear to build."""
-    if not user.is_authenticated or not user.is_active:
-        return False
-    return Member.objects.filter(
-        conversation_id=pk, user_id=user.pk, left_at__isnull=True, user__is_active=True
-    ).exists()
+    """Whether the user may read conversation `pk` now: an open chat socket's check on every catch-up and read receipt.
+    The rule of `conversation_visible_to` (a current member whose account is active, read in the same query) asked of
+    the one membership row, without that queryset's joins."""
+    return user.is_authenticated and user.is_active and bool(memberships_current({(user.pk, pk)}))
 
 
 def memberships_current(pairs: Collection[tuple[int, int]]) -> set[tuple[int, int]]:
-    """Which of these (user id, conversation id) pairs are a current member with an active account: the rule of
-    `conversation_is_visible`, asked for many sockets joining at once in one query."""
+    """Which of these (user id, conversation id) pairs are a current member with an active account, in one query:
+    for one socket (`conversation_is_visible`) or for many joining at once. An id past MAX_ID is no member."""
+    pairs = {(user_id, conversation_id) for user_id, conversation_id in pairs if conversation_id <= MAX_ID}
     if not pairs:
         return set()
     rows = Member.objects.filter(
@@ -90,7 +87,7 @@ def memberships_current(pairs: Collection[tuple[int, int]]) -> set[tuple[int, in
         left_at__isnull=True,
         user__is_active=True,
     ).values_list("user_id", "conversation_id")
-    return set(rows) & set(pairs)
+    return set(rows) & pairs
 
 
 def conversation_of_brokerrequest(user: AnyUser, request: Any) -> Conversation | None:

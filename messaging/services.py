@@ -606,9 +606,8 @@ def sockets_join(*, joins: list[Join]) -> list[User | None]:
     else None; those let in are marked online. Sockets connect in bursts (a server restart reconnects every page at
     once), so this asks the same four things for all of them together: sessions, users, memberships, one cache
     write."""
-    joins_in_range = [join for join in joins if join.conversation_id <= MAX_ID]
-    users = users_of_sessions({join.session_key for join in joins_in_range})
-    wanted = {(user.pk, join.conversation_id) for join in joins_in_range if (user := users.get(join.session_key))}
+    users = users_of_sessions({join.session_key for join in joins})
+    wanted = {(user.pk, join.conversation_id) for join in joins if (user := users.get(join.session_key))}
     allowed = memberships_current(wanted)
     let_in = [
         user if (user := users.get(join.session_key)) and (user.pk, join.conversation_id) in allowed else None

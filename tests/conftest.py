@@ -161,9 +161,7 @@ class _SharedWorld:
                 self._close()
 
     def _open(self) -> None:
-        self.atomic = transaction.atomic()
-        self.atomic._from_testcase = True  # type: ignore[attr-defined]  # durable blocks may nest, as in TestCase
-        self.atomic.__enter__()
+        self.atomic = _block_enter()
         try:
             with override_settings(**self.build_settings):
                 self.world = _build_world()
@@ -174,8 +172,7 @@ class _SharedWorld:
     def _close(self) -> None:
         assert self.atomic is not None
         self.layer_close()
-        transaction.set_rollback(True)
-        self.atomic.__exit__(None, None, None)
+        _block_roll_back(self.atomic)
         self.atomic, self.world = None, None
 
     def prebuild(self, item: pytest.Item) -> None:
@@ -195,9 +192,7 @@ class _SharedWorld:
         if key != self.layer_key:
             with self._unblocked():
                 self.layer_close()
-                self.layer = transaction.atomic()
-                self.layer._from_testcase = True  # type: ignore[attr-defined]  # as the world's
-                self.layer.__enter__()
+                self.layer = _block_enter()
                 try:
                     world = copy.deepcopy(self.world)
                     with override_settings(**self.build_settings):
@@ -210,13 +205,24 @@ class _SharedWorld:
 
     def layer_close(self) -> None:
         if self.layer is not None:
-            transaction.set_rollback(True)
-            self.layer.__exit__(None, None, None)
+            _block_roll_back(self.layer)
         self.layer, self.layer_key, self.layer_objects = None, None, None
 
     def _unblocked(self) -> Any:
         assert self.blocker is not None
         return self.blocker.unblock()
+
+
+def _block_enter() -> transaction.Atomic:
+    block = transaction.atomic()
+    block._from_testcase = True  # type: ignore[attr-defined]  # durable blocks may nest, as in TestCase
+    block.__enter__()
+    return block
+
+
+def _block_roll_back(block: transaction.Atomic) -> None:
+    transaction.set_rollback(True)
+    block.__exit__(None, None, None)
 
 
 _shared_world = _SharedWorld()
