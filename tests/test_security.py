@@ -62,6 +62,26 @@ def test_pages_with_personal_data_are_never_cached_and_carry_security_headers(wo
     assert "frame-ancestors 'none'" in response["Content-Security-Policy"]
 
 
+def _permissions_policy(response: object) -> dict[str, str]:
+    header = response["Permissions-Policy"]  # type: ignore[index]
+    return dict(part.strip().split("=", 1) for part in header.split(","))
+
+
+def test_every_response_switches_off_the_browser_features_no_page_uses(world: World, client: Client) -> None:
+    anonymous = [reverse("account_login"), reverse("volunteers:register"), "/bestaat-niet/", reverse("healthz")]
+    responses = [client.get(path) for path in anonymous]
+    client.force_login(world.young_person_user)
+    responses.append(client.get(reverse("youth:youngperson_detail", args=[world.young_person.pk])))
+    assert {response.status_code for response in responses} >= {200, 404}
+    for response in responses:
+        policy = _permissions_policy(response)
+        for feature in ["camera", "microphone", "geolocation", "payment", "usb", "display-capture", "fullscreen"]:
+            assert policy[feature] == "()", (response, feature)
+        # Security keys (a second factor) work on our own pages only.
+        assert policy["publickey-credentials-get"] == "(self)"
+        assert policy["publickey-credentials-create"] == "(self)"
+
+
 @pytest.mark.parametrize("role", [Role.PROFESSIONAL, Role.COORDINATOR, Role.ANALYST, Role.ADMIN])
 def test_staff_without_a_second_factor_reach_only_its_setup(world: World, client: Client, role: str) -> None:
     user = user_with_role(role, world.organisation, mfa=False, is_staff=role == Role.ADMIN)
