@@ -1,7 +1,10 @@
 from __future__ import annotations
 
 from allauth.account.adapter import DefaultAccountAdapter
+from allauth.mfa.adapter import DefaultMFAAdapter
 from django.http import HttpRequest
+
+from accounts import mfa_secrets
 
 
 class DichtbijAccountAdapter(DefaultAccountAdapter):
@@ -9,3 +12,14 @@ class DichtbijAccountAdapter(DefaultAccountAdapter):
         # Accounts are made by invitation (a professional adds a young person's parent, a JIM accepts a
         # nomination), so nobody can create an account that is tied to no one.
         return False
+
+
+class DichtbijMFAAdapter(DefaultMFAAdapter):
+    """Second-factor secrets are stored encrypted (accounts.mfa_secrets): allauth passes every TOTP secret and
+    recovery-code seed through these two hooks on its way into and out of the database."""
+
+    def encrypt(self, text: str) -> str:
+        return mfa_secrets.encrypt(text)
+
+    def decrypt(self, encrypted_text: str) -> str:
+        return mfa_secrets.decrypt(encrypted_text)

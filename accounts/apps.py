@@ -10,6 +10,7 @@ class AccountsConfig(AppConfig):
     def ready(self) -> None:
         from allauth.account.signals import password_reset
 
+        from accounts import checks  # noqa: F401 - registers the system checks
         from accounts.services import email_verify_after_password_reset
 
         def _verified(sender: Any, request: Any, user: Any, **kwargs: Any) -> None:

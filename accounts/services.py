@@ -181,3 +181,29 @@ def _send_welcome(user: User) -> None:
             from_email=None,
             recipient_list=[user.email],
         )
+
+
+def mfa_secrets_reencrypt() -> int:
+    """Encrypt every stored second-factor secret with the newest of MFA_ENCRYPTION_KEYS (plain ones too); returns
+    how many authenticators changed. Run after adding a new key in front, before dropping an old one (README).
+
+    Each row is re-read under a row lock (`select_for_update`) in its own transaction: using a recovery code writes
+    the same `data` (which codes are used), and must not be lost to, or undone by, the rotation.
+    """
+    from allauth.mfa.models import Authenticator
+
+    from accounts.mfa_secrets import SECRET_FIELDS, data_reencrypted
+
+    changed = 0
+    ids = list(Authenticator.objects.filter(type__in=list(SECRET_FIELDS)).values_list("pk", flat=True))
+    for pk in ids:
+        with transaction.atomic():
+            authenticator = Authenticator.objects.select_for_update().filter(pk=pk).first()
+            if authenticator is None:
+                continue  # removed meanwhile
+            new = data_reencrypted(authenticator.type, authenticator.data)
+            if new is not None:
+                authenticator.data = new
+                authenticator.save(update_fields=["data"])
+                changed += 1
+    return changed

@@ -6,6 +6,8 @@ cache, console SMS and email. Production sets DEBUG=false and the variables READ
 
 from __future__ import annotations
 
+import base64
+import hashlib
 from datetime import timedelta
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -182,6 +184,16 @@ MFA_SUPPORTED_TYPES = ["totp", "webauthn", "recovery_codes"]
 MFA_PASSKEY_LOGIN_ENABLED = False
 MFA_WEBAUTHN_ALLOW_INSECURE_ORIGIN = DEBUG
 MFA_TOTP_ISSUER = "Dichtbij"
+MFA_ADAPTER = "accounts.adapter.DichtbijMFAAdapter"
+# Second-factor secrets are stored encrypted with these Fernet keys, newest first (accounts.mfa_secrets; README,
+# "Sleutels voor de tweede stap"). In development a key derived from SECRET_KEY is used when none is set, so that
+# `make run` needs no setup.
+if DEBUG:
+    _development_mfa_key = base64.urlsafe_b64encode(hashlib.sha256(f"dichtbij-mfa:{SECRET_KEY}".encode()).digest())
+    MFA_ENCRYPTION_KEYS: list[str] = env.list("MFA_ENCRYPTION_KEYS", default=[_development_mfa_key.decode()])
+else:
+    # No default outside development: without a key the secrets would be stored readable, so do not start.
+    MFA_ENCRYPTION_KEYS = env.list("MFA_ENCRYPTION_KEYS")
 
 # Session lifetimes per kind of user (README, "Sessies"). Staff see many young people's records: short idle time.
 SESSION_IDLE_TIMEOUT_STAFF = timedelta(minutes=env.int("SESSION_IDLE_MINUTES_STAFF", default=30))

@@ -31,6 +31,7 @@ def test_deploy_check_reports_nothing_with_production_settings() -> None:
         "SECRET_KEY": "x" * 20 + "a-production-like-secret-that-is-long-and-random-enough-7Hq9",
         "ALLOWED_HOSTS": "dichtbij.example.nl",
         "DATABASE_URL": "sqlite:////tmp/dichtbij-deploy-check.sqlite3",
+        "MFA_ENCRYPTION_KEYS": "Mz3hVx0yGm2o6tW0vQeWm2b7Pq8vJm1oZr3kYq4sXlA=",
     }
     result = subprocess.run(
         [sys.executable, "manage.py", "check", "--deploy", "--fail-level", "WARNING"],
@@ -51,6 +52,15 @@ def test_production_refuses_to_start_without_a_secret_key() -> None:
     )
     assert result.returncode != 0
     assert "SECRET_KEY" in result.stderr
+
+
+def test_production_refuses_to_start_without_keys_for_the_second_factor_secrets() -> None:
+    env = {"PATH": os.environ["PATH"], "DEBUG": "false", "SECRET_KEY": "y" * 60, "ALLOWED_HOSTS": "dichtbij.example.nl"}
+    result = subprocess.run(
+        [sys.executable, "manage.py", "check"], cwd=ROOT, env=env, capture_output=True, text=True, check=False
+    )
+    assert result.returncode != 0
+    assert "MFA_ENCRYPTION_KEYS" in result.stderr
 
 
 def test_pages_with_personal_data_are_never_cached_and_carry_security_headers(world: World, client: Client) -> None:
