@@ -140,6 +140,11 @@ class Role(models.TextChoices):
 STAFF_ROLES = frozenset({Role.PROFESSIONAL, Role.COORDINATOR, Role.ANALYST, Role.ADMIN})
 # Roles that act for an organisation and so need one on their role assignment.
 ORGANISATION_ROLES = frozenset({Role.PROFESSIONAL, Role.COORDINATOR, Role.VOLUNTEER})
+# The only roles the admin site may grant (README, "Accounts and security"). The care roles come from the
+# product's own flows, where someone answers for them (a professional adds a parent, a coordinator takes on a
+# volunteer, a young person nominates a JIM): an administrator must not be able to make anyone, least of all
+# himself, a professional of a young person's case.
+ADMIN_GRANTABLE_ROLES = frozenset({Role.ANALYST, Role.ADMIN})
 
 
 class RoleAssignment(models.Model):
@@ -262,3 +267,51 @@ class AccessLogEntry(models.Model):
 
     def delete(self, *args: Any, **kwargs: Any) -> tuple[int, dict[str, int]]:
         raise PermissionError("The access log is append-only.")
+
+
+class RoleGrantLogQuerySet(models.QuerySet["RoleGrantLogEntry"]):
+    def update(self, **kwargs: Any) -> int:
+        raise PermissionError("The role grant log is append-only.")
+
+    def delete(self) -> tuple[int, dict[str, int]]:
+        raise PermissionError("The role grant log is append-only.")
+
+
+class RoleGrantLogEntry(models.Model):
+    """A role given, changed or taken away in the admin site: who did it, to whom, which role, when.
+
+    A model of its own rather than the access log: the access log records who saw a young person's record
+    (NEN 7513) and every row there names one; a role grant names no young person, and is read by whoever audits
+    the administrators, not by the family. Append-only like the access log; names are kept as snapshots.
+    """
+
+    class Action(models.TextChoices):
+        GRANTED = "granted", _("granted")
+        CHANGED = "changed", _("changed")
+        REMOVED = "removed", _("removed")
+
+    at = models.DateTimeField(_("when"), auto_now_add=True, db_index=True)
+    actor = models.ForeignKey(User, on_delete=models.PROTECT, related_name="+", verbose_name=_("by whom"))
+    actor_name = models.CharField(_("by whom"), max_length=300)
+    # Accounts are deactivated, never deleted (like the access log's actor); the snapshot says who it was then.
+    user = models.ForeignKey(User, on_delete=models.PROTECT, related_name="+", verbose_name=_("to whom"))
+    user_email = models.CharField(_("to whom"), max_length=254)
+    action = models.CharField(_("action"), max_length=10, choices=Action.choices)
+    role = models.CharField(_("role"), max_length=20, choices=Role.choices)
+    organisation = models.CharField(_("organisation"), max_length=150, blank=True)
+    region = models.CharField(_("region"), max_length=100, blank=True)
+
+    objects = RoleGrantLogQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-at", "-id"]
+        verbose_name = _("role grant")
+        verbose_name_plural = _("role grants")
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        if self.pk is not None:
+            raise PermissionError("The role grant log is append-only.")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args: Any, **kwargs: Any) -> tuple[int, dict[str, int]]:
+        raise PermissionError("The role grant log is append-only.")

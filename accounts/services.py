@@ -8,14 +8,25 @@ from allauth.account.forms import default_token_generator
 from allauth.account.models import EmailAddress
 from allauth.account.utils import user_pk_to_url_str
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.core.mail import send_mail
 from django.db import transaction
 from django.http import HttpRequest
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import translation
+from django.utils.translation import gettext as _
 
-from accounts.models import AccessLogEntry, Organisation, Region, Role, RoleAssignment, User
+from accounts.models import (
+    ADMIN_GRANTABLE_ROLES,
+    AccessLogEntry,
+    Organisation,
+    Region,
+    Role,
+    RoleAssignment,
+    RoleGrantLogEntry,
+    User,
+)
 from youth.models import Case, YoungPerson
 
 
@@ -207,3 +218,63 @@ def mfa_secrets_reencrypt() -> int:
                 authenticator.save(update_fields=["data"])
                 changed += 1
     return changed
+
+
+def role_admin_refusal(*, actor: User, user: User, role: str) -> str | None:
+    """Why the admin site may not grant, change or remove this role for this user, or None when it may. The admin
+    forms show it as an error; the services below refuse with it too."""
+    if actor.pk == user.pk:
+        return _("You cannot change your own roles. Ask another administrator.")
+    if role not in ADMIN_GRANTABLE_ROLES:
+        return _(
+            "This role is given in Dichtbij itself, not in the admin: for example when a professional adds a parent "
+            "or a coordinator takes on a volunteer."
+        )
+    return None
+
+
+def role_assignment_save_by_admin(*, actor: User, assignment: RoleAssignment) -> RoleAssignment:
+    """Save a role given or changed in the admin site and log who did it (RoleGrantLogEntry), in one transaction.
+
+    Only analyst and administrator can be given there, never to oneself (`role_admin_refusal`). A changed row is
+    checked as it was too, so that a care role cannot be turned into another one. Like `role_grant`, an
+    administrator gets Django's staff flag.
+    """
+    refusal = role_admin_refusal(actor=actor, user=assignment.user, role=assignment.role)
+    if refusal is None and assignment.pk is not None:
+        before = RoleAssignment.objects.filter(pk=assignment.pk).values_list("role", flat=True).first()
+        if before is not None:
+            refusal = role_admin_refusal(actor=actor, user=assignment.user, role=before)
+    if refusal is not None:
+        raise ValidationError(refusal)
+    action = RoleGrantLogEntry.Action.GRANTED if assignment.pk is None else RoleGrantLogEntry.Action.CHANGED
+    with transaction.atomic():
+        assignment.save()
+        if assignment.role == Role.ADMIN and not assignment.user.is_staff:
+            assignment.user.is_staff = True
+            assignment.user.save(update_fields=["is_staff"])
+        _role_grant_log(actor=actor, assignment=assignment, action=action)
+    return assignment
+
+
+def role_assignment_remove_by_admin(*, actor: User, assignment: RoleAssignment) -> None:
+    """Take away a role in the admin site (only analyst and administrator, never one's own) and log it."""
+    refusal = role_admin_refusal(actor=actor, user=assignment.user, role=assignment.role)
+    if refusal is not None:
+        raise ValidationError(refusal)
+    with transaction.atomic():
+        _role_grant_log(actor=actor, assignment=assignment, action=RoleGrantLogEntry.Action.REMOVED)
+        assignment.delete()
+
+
+def _role_grant_log(*, actor: User, assignment: RoleAssignment, action: str) -> None:
+    RoleGrantLogEntry.objects.create(
+        actor=actor,
+        actor_name=str(actor),
+        user=assignment.user,
+        user_email=assignment.user.email,
+        action=action,
+        role=assignment.role,
+        organisation=assignment.organisation.name if assignment.organisation else "",
+        region=assignment.region.name if assignment.region else "",
+    )
