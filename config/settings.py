@@ -177,6 +177,9 @@ ACCOUNT_RATE_LIMITS = {
     "reset_password_from_key": "20/m/ip",
     "confirm_email": "1/3m/key",
     "change_password": "5/m/user",
+    # The public volunteer registration (volunteers.views.register), counted per client address like a login: each
+    # one sends an email to whatever address was typed in.
+    "volunteer_signup": env.str("VOLUNTEER_SIGNUP_RATE", default="5/m/ip,10/h/ip"),
 }
 ACCOUNT_ADAPTER = "accounts.adapter.DichtbijAccountAdapter"
 ACCOUNT_EMAIL_SUBJECT_PREFIX = "[Dichtbij] "

@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from typing import Any
 
 import pytest
+from django.core import mail
 from django.test import Client
 from django.urls import reverse
 
+from accounts.models import Municipality, Organisation, User
 from tests.conftest import World
 from tests.factories import MunicipalityFactory, OrganisationFactory, VolunteerFactory
 from tests.permissions import FORBIDDEN, HIDDEN, OK, REDIRECT, expect, role_matrix
@@ -179,16 +182,17 @@ def test_registration_is_public_and_the_form_shows_errors(db: None, client: Clie
     assert not Volunteer.objects.exists()
 
 
-def test_registration_through_the_page(db: None, client: Client) -> None:
-    organisation = OrganisationFactory(name="Vrijwilligerscentrum")
-    data = {
+def _registration_form(email: str = "anna@test.example") -> dict[str, Any]:
+    organisation = Organisation.objects.filter(name="Vrijwilligerscentrum").first()
+    municipality = Municipality.objects.filter(name="Leiden").first()
+    return {
         "first_name": "Anna",
         "last_name": "de Boer",
-        "email": "anna@test.example",
-        "organisation": organisation.pk,
+        "email": email,
+        "organisation": (organisation or OrganisationFactory(name="Vrijwilligerscentrum")).pk,
         "kinds": ["support_family"],
         "home_place": "Leiden",
-        "municipality": MunicipalityFactory(name="Leiden").pk,
+        "municipality": (municipality or MunicipalityFactory(name="Leiden")).pk,
         "travel_radius_km": "10",
         "capacity": "1",
         "availability": ["5-afternoon", "5-overnight"],
@@ -200,6 +204,10 @@ def test_registration_through_the_page(db: None, client: Client) -> None:
         "pets": "",
         "beds_for_stays": "1",
     }
+
+
+def test_registration_through_the_page(db: None, client: Client) -> None:
+    data = _registration_form()
     response = client.post(reverse("volunteers:register"), data)
     assert response["Location"] == reverse("volunteers:registered")
     volunteer = Volunteer.objects.get()
@@ -209,6 +217,59 @@ def test_registration_through_the_page(db: None, client: Client) -> None:
     data["email"] = "ander@test.example"
     response = client.post(reverse("volunteers:register"), data)
     assert "children" in response.context["form"].errors
+
+
+def _page_without_csrf_token(response: Any) -> str:
+    return re.sub(r'name="csrfmiddlewaretoken" value="[^"]+"', "", response.content.decode())
+
+
+def test_registration_answers_the_same_for_a_known_address_and_tells_its_owner(
+    world: World, client: Client, django_capture_on_commit_callbacks: Any
+) -> None:
+    accounts = User.objects.count()
+    answers = []
+    for email in ["nieuw@test.example", world.parent.email, world.volunteer.email.upper()]:
+        with django_capture_on_commit_callbacks(execute=True):
+            response = client.post(reverse("volunteers:register"), _registration_form(email), follow=True)
+        answers.append((response.status_code, response.redirect_chain, _page_without_csrf_token(response)))
+    assert answers[0][1] == [(reverse("volunteers:registered"), 302)]
+    assert answers[0] == answers[1] == answers[2]
+    # One new account, for the new address only; the owners of the known ones get a notice instead.
+    assert User.objects.count() == accounts + 1
+    assert not Volunteer.objects.filter(user=world.parent).exists()
+    assert [message.to for message in mail.outbox] == [
+        ["nieuw@test.example"],
+        [world.parent.email],
+        [world.volunteer.email],
+    ]
+    assert mail.outbox[1].subject == mail.outbox[2].subject != mail.outbox[0].subject
+    assert "de Boer" not in mail.outbox[1].body  # nothing of what the requester typed
+
+    # A form with a mistake answers the same too: the address is not looked at before the rest is right.
+    wrong = {"preferred_age_min": "14", "preferred_age_max": "12"}
+    pages = [
+        _page_without_csrf_token(client.post(reverse("volunteers:register"), _registration_form(email) | wrong))
+        for email in ["nog-een@test.example", world.parent.email]
+    ]
+    assert pages[0].replace("nog-een@test.example", world.parent.email) == pages[1]
+    assert 'class="error-summary"' in pages[1]
+
+
+def test_many_registrations_from_one_address_are_stopped(db: None, client: Client) -> None:
+    statuses = [
+        client.post(reverse("volunteers:register"), _registration_form(f"iemand{i}@test.example")).status_code
+        for i in range(12)
+    ]
+    assert statuses[:5] == [302] * 5
+    assert statuses[5:] == [429] * 7
+    assert Volunteer.objects.count() == 5
+    refused = client.post(reverse("volunteers:register"), _registration_form("nog-een@test.example"))
+    assert "Je hebt dit formulier te vaak verstuurd" in refused.content.decode()
+    assert refused.context["form"]["email"].value() == "nog-een@test.example"  # what was typed stays
+    # Someone else, from another address, can still register; reading the form is never limited.
+    other = Client(REMOTE_ADDR="192.0.2.7")
+    assert other.post(reverse("volunteers:register"), _registration_form("ander@test.example")).status_code == 302
+    assert client.get(reverse("volunteers:register")).status_code == 200
 
 
 def test_a_volunteer_pauses_resumes_and_stops_with_confirmation(world: World, client: Client) -> None:

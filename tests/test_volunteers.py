@@ -104,12 +104,20 @@ def test_bad_registrations_are_refused_and_save_nothing(db: None, overrides: dic
     assert not User.objects.exists()
 
 
-def test_a_second_registration_with_the_same_email_is_refused(db: None) -> None:
-    services.volunteer_register(**registration())
-    with pytest.raises(ValidationError) as refused:
-        services.volunteer_register(**registration(email="ANNA@test.example"))
-    assert "email" in refused.value.message_dict
+def test_a_second_registration_with_the_same_email_saves_nothing_and_tells_the_owner(
+    db: None, django_capture_on_commit_callbacks: Any
+) -> None:
+    with django_capture_on_commit_callbacks(execute=True):
+        first = services.volunteer_register(**registration())
+    with django_capture_on_commit_callbacks(execute=True):
+        assert services.volunteer_register(**registration(email="ANNA@test.example", first_name="Nep")) is None
     assert Volunteer.objects.count() == 1
+    assert User.objects.count() == 1
+    assert first is not None and first.user.first_name == "Anna"
+    notice = mail.outbox[-1]
+    assert notice.to == ["anna@test.example"]
+    assert "Nep" not in notice.body
+    assert "/accounts/login/" in notice.body and "/accounts/password/reset/" in notice.body
 
 
 @pytest.fixture
@@ -331,9 +339,15 @@ def test_a_required_course_not_done_is_a_reason_until_it_is_completed(db: None, 
     assert readiness(volunteer).matchable
 
 
-def test_nobody_can_register_a_volunteer_on_someone_elses_account(world: World) -> None:
-    with pytest.raises(ValidationError) as refused:
-        services.volunteer_register(**registration(email=world.parent.email))
-    assert "email" in refused.value.message_dict
+def test_nobody_can_register_a_volunteer_on_someone_elses_account(
+    world: World, django_capture_on_commit_callbacks: Any
+) -> None:
+    with django_capture_on_commit_callbacks(execute=True):
+        assert services.volunteer_register(**registration(email=world.parent.email)) is None
+        assert (
+            services.volunteer_register(**registration(email=world.parent.email), signed_in=world.professional) is None
+        )
+    assert not Volunteer.objects.filter(user=world.parent).exists()
+    assert [message.to for message in mail.outbox] == [[world.parent.email]] * 2
     volunteer = services.volunteer_register(**registration(email=world.parent.email), signed_in=world.parent)
-    assert volunteer.user == world.parent
+    assert volunteer is not None and volunteer.user == world.parent

@@ -10,6 +10,7 @@ from django.core.exceptions import ValidationError
 from django.core.mail import send_mail
 from django.db import transaction
 from django.template.loader import render_to_string
+from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
@@ -66,11 +67,17 @@ def volunteer_register(
     culture_or_religion: str,
     household: HouseholdData | None,
     signed_in: User | None = None,
-) -> Volunteer:
+) -> Volunteer | None:
     """Register a volunteer with an account (a link to choose a password is emailed) and everything they told us.
 
     The place is looked up and every rule checked before anything is written; then all is written in one
     transaction, so a refusal saves nothing half.
+
+    An email address that already has an account (someone else's than `signed_in`'s, or an existing volunteer's)
+    is not refused: that would tell anyone who tries an address that its owner has an account here, and so may be
+    a youth-care client or a parent. Nothing is written and None is returned; the page answers as for a new
+    registration, and the owner of the address gets an email instead (`_send_known_address_notice`), which tells
+    the requester nothing. Every other check runs first, so a form with mistakes answers the same for both too.
     """
     errors: dict[str, str] = {}
     if not kinds:
@@ -83,15 +90,14 @@ def volunteer_register(
         errors["unavailable_to"] = _("The last day cannot be before the first day.")
     if not availability:
         errors["availability"] = _("Choose at least one part of the week when you are free.")
-    existing = User.objects.filter(email__iexact=email.strip()).first()
-    if existing is not None and Volunteer.objects.filter(user=existing).exists():
-        errors["email"] = _("You are already registered with this email address. Log in to see your details.")
-    elif existing is not None and existing != signed_in:
-        # Without this anyone could hang a volunteer profile on somebody else's account.
-        errors["email"] = _("There is already an account with this email address. Log in first, then register.")
     if errors:
         raise ValidationError(errors)
     place = geocode(home_place)
+    existing = User.objects.filter(email__iexact=email.strip()).first()
+    if existing is not None and (existing != signed_in or Volunteer.objects.filter(user=existing).exists()):
+        # Also never hangs a volunteer profile on somebody else's account, nor registers anyone twice.
+        transaction.on_commit(lambda: _send_known_address_notice(existing))
+        return None
     with transaction.atomic():
         user = user_invite(
             email=email, first_name=first_name, last_name=last_name, role=Role.VOLUNTEER, organisation=organisation
@@ -126,6 +132,23 @@ def volunteer_register(
         if household is not None and VolunteerKind.SUPPORT_FAMILY in kinds:
             _household_create(volunteer=volunteer, data=household)
     return volunteer
+
+
+def _send_known_address_notice(user: User) -> None:
+    """Tell the owner of an address that someone registered as a volunteer with it, and how to log in or choose a
+    new password if it was them. Nothing the requester typed is in it (it may not have been the owner)."""
+    context = {
+        "user": user,
+        "login_url": f"{settings.SITE_URL}{reverse('account_login')}",
+        "reset_url": f"{settings.SITE_URL}{reverse('account_reset_password')}",
+    }
+    with translation.override(settings.LANGUAGE_CODE):
+        send_mail(
+            subject=render_to_string("volunteers/email/known_address_subject.txt", context).strip(),
+            message=render_to_string("volunteers/email/known_address_message.txt", context),
+            from_email=None,
+            recipient_list=[user.email],
+        )
 
 
 def _household_create(*, volunteer: Volunteer, data: HouseholdData) -> None:

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from http import HTTPStatus
 from typing import Any
 
+from allauth.core import ratelimit
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -33,9 +35,15 @@ from volunteers.models import Volunteer
 
 
 def register(request: HttpRequest) -> HttpResponse:
+    """The public registration form. It answers the same whether the email address is known or not (the service
+    emails the owner of a known one instead), and each client address may send only a few (settings,
+    ACCOUNT_RATE_LIMITS["volunteer_signup"]): every registration sends an email to the address typed in."""
     if selectors.volunteer_own(request.user) is not None:
         return redirect("volunteers:own")
     form = VolunteerRegisterForm(request.POST or None)
+    if request.method == "POST" and not ratelimit.consume(request, action="volunteer_signup"):
+        form.add_error(None, _("You have sent this form too many times. Please try again later."))
+        return render(request, "volunteers/register.html", {"form": form}, status=HTTPStatus.TOO_MANY_REQUESTS)
     if request.method == "POST" and form.is_valid():
         try:
             signed_in = request.user if request.user.is_authenticated else None
