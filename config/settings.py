@@ -236,11 +236,11 @@ CONTENT_SECURITY_POLICY = {
 
 # Browser features no page uses are switched off for every page (core.middleware.PermissionsPolicyMiddleware).
 # Only security keys (WebAuthn, a second factor) are used, on our own pages. The TOTP QR code is an image: scanning
-# it uses the phone's camera app, not the page. Only names Chromium knows: an unknown one is a console error.
+# it uses the phone's camera app, not the page. Only names that Chromium knows on every platform (checked against
+# its permissions_policy_features.json5): an unknown name is a console error, which the browser tests refuse.
 PERMISSIONS_POLICY: dict[str, list[str]] = {
     "accelerometer": [],
     "autoplay": [],
-    "browsing-topics": [],
     "camera": [],
     "clipboard-read": [],
     "display-capture": [],
@@ -260,8 +260,7 @@ PERMISSIONS_POLICY: dict[str, list[str]] = {
     "screen-wake-lock": [],
     "serial": [],
     "usb": [],
-    "web-share": [],
-    "xr-spatial-tracking": [],
+    "window-management": [],
 }
 
 # --- Language and time ------------------------------------------------------------------------------------------
