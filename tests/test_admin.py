@@ -220,3 +220,11 @@ def test_the_role_grant_log_is_read_only_in_the_admin(world: World, admin_client
     entry = RoleGrantLogEntry.objects.get()
     assert admin_client.get(reverse("admin:accounts_rolegrantlogentry_add")).status_code == 403
     assert admin_client.post(reverse("admin:accounts_rolegrantlogentry_delete", args=[entry.pk])).status_code == 403
+
+
+def test_the_user_pages_open_for_a_colleague_and_a_new_account(world: World, admin_client: Client) -> None:
+    assert admin_client.get(reverse("admin:accounts_user_add")).status_code == 200
+    page = admin_client.get(reverse("admin:accounts_user_change", args=[world.coordinator.pk])).content.decode()
+    # The care role shows, read-only, beside the roles the admin may give.
+    assert "Coördinator (Jeugdteam A)" in page
+    assert 'name="roles-0-role"' not in page
