@@ -105,7 +105,7 @@ class RoleAssignmentInline(admin.TabularInline):
     extra = 0
     autocomplete_fields = ["organisation", "team", "region"]
     verbose_name = _("role given in the admin")
-    verbose_name_plural = _("roles given in the admin (analyst, administrator)")
+    verbose_name_plural = _("roles given in the admin (staff of organisations and regions)")
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[RoleAssignment]:
         return super().get_queryset(request).filter(role__in=ADMIN_GRANTABLE_ROLES)

@@ -140,11 +140,13 @@ class Role(models.TextChoices):
 STAFF_ROLES = frozenset({Role.PROFESSIONAL, Role.COORDINATOR, Role.ANALYST, Role.ADMIN})
 # Roles that act for an organisation and so need one on their role assignment.
 ORGANISATION_ROLES = frozenset({Role.PROFESSIONAL, Role.COORDINATOR, Role.VOLUNTEER})
-# The only roles the admin site may grant (README, "Accounts and security"). The care roles come from the
-# product's own flows, where someone answers for them (a professional adds a parent, a coordinator takes on a
-# volunteer, a young person nominates a JIM): an administrator must not be able to make anyone, least of all
-# himself, a professional of a young person's case.
-ADMIN_GRANTABLE_ROLES = frozenset({Role.ANALYST, Role.ADMIN})
+# The roles the admin site may grant (README, "Accounts and security"): the staff of organisations and regions.
+# Young people, parents, mentors and volunteers get theirs in the product's own flows, where someone answers for
+# them (a professional adds a parent, a coordinator takes on a volunteer, a young person nominates a JIM).
+ADMIN_GRANTABLE_ROLES = frozenset({Role.PROFESSIONAL, Role.COORDINATOR, Role.ANALYST, Role.ADMIN})
+# Roles that work with young people's records. An administrator never holds one (nor gives one to himself): the one
+# who manages accounts cannot make himself a reader of a child's file.
+CARE_ROLES = frozenset(Role) - {Role.ANALYST, Role.ADMIN}
 
 
 class RoleAssignment(models.Model):

@@ -19,6 +19,7 @@ from django.utils.translation import gettext as _
 
 from accounts.models import (
     ADMIN_GRANTABLE_ROLES,
+    CARE_ROLES,
     AccessLogEntry,
     Organisation,
     Region,
@@ -230,13 +231,19 @@ def role_admin_refusal(*, actor: User, user: User, role: str) -> str | None:
             "This role is given in Dichtbij itself, not in the admin: for example when a professional adds a parent "
             "or a coordinator takes on a volunteer."
         )
+    held = set(RoleAssignment.objects.filter(user=user).values_list("role", flat=True))
+    if role in CARE_ROLES and Role.ADMIN in held:
+        return _("An administrator cannot also work with young people's records. Use a separate account for that.")
+    if role == Role.ADMIN and held & CARE_ROLES:
+        return _("Someone who works with young people's records cannot also be an administrator.")
     return None
 
 
 def role_assignment_save_by_admin(*, actor: User, assignment: RoleAssignment) -> RoleAssignment:
     """Save a role given or changed in the admin site and log who did it (RoleGrantLogEntry), in one transaction.
 
-    Only analyst and administrator can be given there, never to oneself (`role_admin_refusal`). A changed row is
+    Only the staff roles can be given there, never to oneself, and never a care role beside the administrator's
+    (`role_admin_refusal`). A changed row is
     checked as it was too, so that a care role cannot be turned into another one. Like `role_grant`, an
     administrator gets Django's staff flag.
     """
