@@ -126,7 +126,13 @@ if REDIS_URL:
         "default": {
             "BACKEND": "django.core.cache.backends.redis.RedisCache",
             "LOCATION": REDIS_URL,
-            "OPTIONS": {"pool_class": "core.redis_pool.SharedConnectionPool"},
+            # Redis is fan-out, cache and presence only: a Redis that hangs must not hold a request (or a message's
+            # transaction) for longer than this; the callers go on without it.
+            "OPTIONS": {
+                "pool_class": "core.redis_pool.SharedConnectionPool",
+                "socket_connect_timeout": 1,
+                "socket_timeout": 1,
+            },
         }
     }
     CHANNEL_LAYERS = {
@@ -282,6 +288,9 @@ MESSAGING_RATE_COUNT: int = env.int("MESSAGING_RATE_COUNT", default=30)
 MESSAGING_RATE_SECONDS: int = env.int("MESSAGING_RATE_SECONDS", default=60)
 # At most one notification per member and conversation in this many minutes.
 MESSAGING_NOTIFY_EVERY_MINUTES: int = env.int("MESSAGING_NOTIFY_EVERY_MINUTES", default=15)
+# A notice of a new message waits this long and is not sent when the member read the message meanwhile (an open
+# page reads it at once, also when presence was lost with a Redis restart).
+MESSAGING_NOTIFY_AFTER_SECONDS: int = env.int("MESSAGING_NOTIFY_AFTER_SECONDS", default=60)
 # Quiet hours for young people (local time): no SMS or email from START until END.
 MESSAGING_QUIET_START: int = env.int("MESSAGING_QUIET_START", default=22)
 MESSAGING_QUIET_END: int = env.int("MESSAGING_QUIET_END", default=7)
