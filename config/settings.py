@@ -110,8 +110,12 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
         {"timeout": 20, "transaction_mode": "IMMEDIATE", "init_command": "PRAGMA journal_mode=WAL;"}
     )
 else:
-    DATABASES["default"]["CONN_MAX_AGE"] = env.int("DATABASE_CONN_MAX_AGE", default=60)
-    DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
+    # Under ASGI a persistent connection belongs to a thread that may never run again (asgiref's and the chat's
+    # threads): with CONN_MAX_AGE > 0 they stayed open until PostgreSQL ran out (Django's docs: keep them off under
+    # ASGI). Closed after each request and each socket call, the count stays bounded by the threads that run.
+    # (Django's psycopg pool was tried: threads that end without closing, as each test's event loop does, never
+    # give their connection back, and the pool ran dry.)
+    DATABASES["default"]["CONN_MAX_AGE"] = 0
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
