@@ -13,7 +13,8 @@ together). The consumer writes nothing itself: it calls the same services as the
 A frame that is not one of these (not JSON, binary, too deep, a wrong field) gets {"type": "error", "error":
 "malformed"} and one log line per socket, and the socket stays open. A send whose batch fails on the database is
 answered with {"type": "error", "client_msg_id": ..., "retry": true}: the page sends it again with the same id.
-A close event on the user's group (deactivation, membership ended) closes the socket at once.
+A close event on the user's group (deactivation, membership ended) closes the socket at once; and a message is
+forwarded only to the members it was stored for, so a member who left hears nothing more even if that event is lost.
 """
 
 from __future__ import annotations
@@ -268,6 +269,12 @@ class ChatConsumer(AsyncJsonWebsocketConsumer):  # type: ignore[misc]
     # --- Events from the channel layer ---------------------------------------------------------------------------
 
     async def chat_message(self, event: dict[str, Any]) -> None:
+        if self.user_id not in event["members"]:
+            # Stored for the members of that moment, and this user was not one: they left (and the event that
+            # closes this socket may have been lost with Redis), or joined just after. Ask the database which.
+            if not await _in_pool(selectors.conversation_is_visible)(self.scope["user"], self.conversation_id):
+                await self.close(code=CLOSE_GONE)
+            return
         await self.send_json({"type": "message", "message": event["message"]})
 
     async def conversation_closed(self, event: dict[str, Any]) -> None:

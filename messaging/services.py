@@ -493,12 +493,16 @@ def _messages_stored(
             _concern_raise(message, Concern.Source.WORDS, None, "")
     # Each broadcast names the message before it in its conversation: the latest before the batch (read under the
     # conversation's lock), then the batch's own in order.
+    # Each also names the members it was stored for (read under the same lock): a socket forwards it only to one of
+    # them, so a member who left never hears what came after, even when the event that closes their socket is lost.
     previous = {pk: conversation.last_message_id for pk, conversation in conversations.items()}
     events = []
     for message in new:
         payload = {**message_payload(message), "prev": previous[message.conversation_id]}
         previous[message.conversation_id] = message.pk
-        events.append((conversation_group(message.conversation_id), {"type": "chat.message", "message": payload}))
+        readers = sorted(members[message.conversation_id])
+        event = {"type": "chat.message", "message": payload, "members": readers}
+        events.append((conversation_group(message.conversation_id), event))
     transaction.on_commit(lambda: _group_send_all(events))
 
 
@@ -517,6 +521,12 @@ def message_mark_read(*, actor: User, conversation: Conversation, up_to: int) ->
     return member.last_read_id if member else 0
 
 
+def _current_member_ids(conversation_id: int) -> Iterable[int]:
+    return Member.objects.filter(
+        conversation_id=conversation_id, left_at__isnull=True, user__is_active=True
+    ).values_list("user_id", flat=True)
+
+
 def message_delete(*, actor: User, message: Message) -> Message:
     """The sender hides their own message (soft: the row stays with who and when, and it is logged). Nobody edits or
     deletes another person's message: PermissionDenied. The concern reports on it stay."""
@@ -528,12 +538,12 @@ def message_delete(*, actor: User, message: Message) -> Message:
             locked.deleted_at, locked.deleted_by = timezone.now(), actor
             locked.save(update_fields=["deleted_at", "deleted_by"])
             logger.info("Message %s deleted by user %s", locked.pk, actor.pk)
-            payload = message_payload(locked)
-            transaction.on_commit(
-                lambda: _group_send(
-                    conversation_group(locked.conversation_id), {"type": "chat.message", "message": payload}
-                )
-            )
+            event = {
+                "type": "chat.message",
+                "message": message_payload(locked),
+                "members": list(_current_member_ids(locked.conversation_id)),
+            }
+            transaction.on_commit(lambda: _group_send(conversation_group(locked.conversation_id), event))
     return locked
 
 

@@ -9,6 +9,7 @@ import logging
 from typing import Any
 
 import pytest
+from asgiref.sync import sync_to_async
 from django.db import OperationalError
 from django.test import Client
 from django.urls import reverse
@@ -27,6 +28,7 @@ from tests.test_messaging_consumer import (
     receive,
     triad,
 )
+from youth.services import case_professional_remove
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -175,3 +177,29 @@ def test_a_join_the_database_cannot_admit_now_is_told_to_try_again(
         return joined, code
 
     assert asyncio.run(run()) == (False, consumers.CLOSE_TRY_AGAIN)
+
+
+def test_a_member_who_left_hears_nothing_more_even_when_the_close_event_is_lost(
+    world: World, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    conversation = triad(world)
+    lisa, karin = cookie_for(world.professional), cookie_for(world.mentor)
+    # The event that would close Lisa's socket is lost (Redis was away at that moment).
+    monkeypatch.setattr(services, "_sockets_close", lambda user_id, conversation_id=0: None)
+
+    def remove_lisa() -> None:
+        case_professional_remove(actor=world.coordinator, case=world.case, professional=world.professional)
+
+    async def run() -> dict[str, Any]:
+        professional, _joined = await connect(lisa, conversation.pk)
+        mentor, _joined = await connect(karin, conversation.pk)
+        await sync_to_async(remove_lisa)()
+        await mentor.send_json_to({"type": "send", "client_msg_id": "after-1", "body": "Alleen voor wie er nog is"})
+        await receive(mentor, "message")
+        heard = await professional.receive_output(timeout=TIMEOUT)
+        await mentor.disconnect()
+        await professional.disconnect()
+        return heard
+
+    # Lisa's socket is closed, and never shown the message.
+    assert asyncio.run(run()) == {"type": "websocket.close", "code": consumers.CLOSE_GONE}
