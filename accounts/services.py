@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import time
 from collections.abc import Iterable, Sequence
+from importlib import import_module
 
 from allauth.account.forms import default_token_generator
 from allauth.account.models import EmailAddress
 from allauth.account.utils import user_pk_to_url_str
 from django.conf import settings
+from django.contrib.sessions.backends.base import UpdateError
 from django.core.mail import send_mail
 from django.db import transaction
 from django.http import HttpRequest
@@ -16,6 +19,7 @@ from django.urls import reverse
 from django.utils import translation
 
 from accounts.models import AccessLogEntry, Organisation, Region, Role, RoleAssignment, User
+from accounts.selectors import SESSION_LAST_SEEN
 from youth.models import Case, YoungPerson
 
 
@@ -181,3 +185,18 @@ def _send_welcome(user: User) -> None:
             from_email=None,
             recipient_list=[user.email],
         )
+
+
+def session_touch(*, session_key: str) -> float | None:
+    """Record that the session's user is active now (a chat message counts as much as a page): its idle limit counts
+    from now. Returns the moment written, or None when the session is gone (logged out, expired)."""
+    store = import_module(settings.SESSION_ENGINE).SessionStore(session_key=session_key)
+    if not store.exists(session_key):
+        return None
+    now = time.time()
+    store[SESSION_LAST_SEEN] = now
+    try:
+        store.save(must_create=False)
+    except UpdateError:  # deleted between the two: a logout
+        return None
+    return now

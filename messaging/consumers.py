@@ -13,7 +13,8 @@ together). The consumer writes nothing itself: it calls the same services as the
 A frame that is not one of these (not JSON, binary, too deep, a wrong field) gets {"type": "error", "error":
 "malformed"} and one log line per socket, and the socket stays open. A send whose batch fails on the database is
 answered with {"type": "error", "client_msg_id": ..., "retry": true}: the page sends it again with the same id.
-A close event on the user's group (deactivation, membership ended) closes the socket at once; and a message is
+A close event on the user's group (deactivation, membership ended, this session logged out) closes the socket at
+once, and the session's limits (idle, absolute, per role) are checked on every frame; and a message is
 forwarded only to the members it was stored for, so a member who left hears nothing more even if that event is lost.
 """
 
@@ -22,6 +23,7 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
+import time
 import weakref
 from collections.abc import Callable
 from functools import partial
@@ -35,14 +37,17 @@ from django.core.exceptions import ValidationError
 from django.http import Http404
 from django.utils.translation import gettext as _
 
-from accounts.models import User
 from messaging import selectors, services
 from messaging.models import Conversation
 
+CLOSE_LOGGED_OUT = 4401
 CLOSE_NOT_ALLOWED = 4403
 CLOSE_GONE = 4410
 # The database could not admit the socket now (RFC 6455 "try again later"): the page reconnects with its backoff.
 CLOSE_TRY_AGAIN = 1013
+
+# An open socket looks at its session in the database at least this often (a logout whose close event was lost).
+SESSION_CHECK_SECONDS = 60
 
 # A chat frame is a few hundred bytes; a send holds at most the body's limit (2,000 characters) and its id.
 FRAME_LIMIT = 16_384
@@ -102,7 +107,7 @@ def store_sends(sends: list[services.Send]) -> list[services.Sent]:
     return services.messages_send(sends=sends)
 
 
-def admit_joins(joins: list[services.Join]) -> list[User | None]:
+def admit_joins(joins: list[services.Join]) -> list[services.Admitted | None]:
     return services.sockets_join(joins=joins)
 
 
@@ -150,20 +155,22 @@ class ChatConsumer(AsyncJsonWebsocketConsumer):  # type: ignore[misc]
         pk = int(self.scope["url_route"]["kwargs"]["pk"])
         session_key = self.scope["cookies"].get(settings.SESSION_COOKIE_NAME)
         try:
-            user = await batcher(admit_joins).submit(services.Join(session_key, pk)) if session_key else None
+            admitted = await batcher(admit_joins).submit(services.Join(session_key, pk)) if session_key else None
         except Exception:  # noqa: BLE001 - the database is away: the page tries again, nothing is lost
             logger.warning("chat: could not admit a socket to conversation %s", pk)
             await self.accept()
             await self.close(code=CLOSE_TRY_AGAIN)
             return
-        if user is None:
+        if admitted is None:
             # Accepted first, so that the browser sees the code and stops; refused before accepting it sees 1006 and
             # reconnects forever.
             await self.accept()
             await self.close(code=CLOSE_NOT_ALLOWED)
             return
-        self.scope["user"] = user
-        self.conversation_id, self.user_id, self.joined = pk, user.pk, True
+        self.scope["user"] = admitted.user
+        self.conversation_id, self.user_id, self.joined = pk, admitted.user.pk, True
+        self.session_key, self.session_ends_at = session_key, admitted.ends_at
+        self.session_checked_at, self.sent_since_check = time.time(), False
         await self.channel_layer.group_add(services.conversation_group(self.conversation_id), self.channel_name)
         await self.channel_layer.group_add(services.user_group(self.user_id), self.channel_name)
         await self.accept()
@@ -198,7 +205,25 @@ class ChatConsumer(AsyncJsonWebsocketConsumer):  # type: ignore[misc]
             self.logged_malformed = True
         await self.send_json({"type": "error", "error": "malformed"})
 
+    async def _session_holds(self) -> bool:
+        """Whether the socket's session still holds (not logged out, not past its idle or absolute limit); closes the
+        socket when not. Every frame and every broadcast asks; the database only when the session's end has come or
+        SESSION_CHECK_SECONDS have passed since the last look (a logout whose event was lost is seen then)."""
+        now = time.time()
+        if now < self.session_ends_at and now - self.session_checked_at < SESSION_CHECK_SECONDS:
+            return True
+        ends_at = await _in_pool(services.socket_session_check)(
+            session_key=self.session_key, user_id=self.user_id, active=self.sent_since_check
+        )
+        if ends_at is None or ends_at <= now:
+            await self.close(code=CLOSE_LOGGED_OUT)
+            return False
+        self.session_ends_at, self.session_checked_at, self.sent_since_check = ends_at, now, False
+        return True
+
     async def receive_json(self, content: Any, **kwargs: Any) -> None:
+        if not await self._session_holds():
+            return
         kind = content.get("type") if isinstance(content, dict) else None
         if kind == "ping":
             await _in_pool(services.presence_mark)(user_id=self.user_id, online=True)
@@ -229,6 +254,7 @@ class ChatConsumer(AsyncJsonWebsocketConsumer):  # type: ignore[misc]
     async def _send(self, client_msg_id: str, body: str) -> None:
         # The socket joined through the selector; messages_send checks again, under the conversation's lock, that
         # the user is still an active current member and the conversation open.
+        self.sent_since_check = True  # activity: the next session check renews the idle limit
         send = services.Send(
             actor=self.scope["user"], conversation_id=self.conversation_id, body=body, client_msg_id=client_msg_id
         )
@@ -269,6 +295,8 @@ class ChatConsumer(AsyncJsonWebsocketConsumer):  # type: ignore[misc]
     # --- Events from the channel layer ---------------------------------------------------------------------------
 
     async def chat_message(self, event: dict[str, Any]) -> None:
+        if not await self._session_holds():
+            return
         if self.user_id not in event["members"]:
             # Stored for the members of that moment, and this user was not one: they left (and the event that
             # closes this socket may have been lost with Redis), or joined just after. Ask the database which.
@@ -279,6 +307,10 @@ class ChatConsumer(AsyncJsonWebsocketConsumer):  # type: ignore[misc]
 
     async def conversation_closed(self, event: dict[str, Any]) -> None:
         await self.send_json({"type": "closed"})
+
+    async def session_end(self, event: dict[str, Any]) -> None:
+        if event.get("session") == self.session_key:
+            await self.close(code=CLOSE_LOGGED_OUT)
 
     async def member_close(self, event: dict[str, Any]) -> None:
         if event.get("conversation") in (0, self.conversation_id):

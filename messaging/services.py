@@ -31,7 +31,8 @@ from django.utils.translation import gettext_lazy
 from redis.exceptions import RedisError
 
 from accounts.models import User
-from accounts.selectors import users_of_sessions
+from accounts.selectors import sessions_live
+from accounts.services import session_touch
 from core.notify import notify
 from core.sms import sms_transport
 from messaging.models import STATUS_RANK, Concern, Conversation, Member, Message, Notification
@@ -612,22 +613,51 @@ class Join:
     conversation_id: int
 
 
-def sockets_join(*, joins: list[Join]) -> list[User | None]:
-    """Who opens each socket: the session's user when they may read the conversation now (an active, current member),
-    else None; those let in are marked online. Sockets connect in bursts (a server restart reconnects every page at
-    once), so this asks the same three queries for all of them together (sessions, users, memberships), then counts
-    each admitted socket in its user's presence."""
-    users = users_of_sessions({join.session_key for join in joins})
-    wanted = {(user.pk, join.conversation_id) for join in joins if (user := users.get(join.session_key))}
+@dataclass(frozen=True)
+class Admitted:
+    """A socket let in: whose it is, and when its session ends by the idle and absolute limits (epoch seconds)."""
+
+    user: User
+    ends_at: float
+
+
+def sockets_join(*, joins: list[Join]) -> list[Admitted | None]:
+    """Who opens each socket: the session's user when they may read the conversation now (an active, current member
+    with a live session), else None; those let in are counted in presence. Sockets connect in bursts (a server
+    restart reconnects every page at once), so this asks the same four queries for all of them together (sessions,
+    users, their staff roles, memberships), then counts each admitted socket in its user's presence."""
+    sessions = sessions_live({join.session_key for join in joins})
+    wanted = {(live.user.pk, join.conversation_id) for join in joins if (live := sessions.get(join.session_key))}
     allowed = memberships_current(wanted)
     let_in = [
-        user if (user := users.get(join.session_key)) and (user.pk, join.conversation_id) in allowed else None
+        Admitted(live.user, live.ends_at())
+        if (live := sessions.get(join.session_key)) and (live.user.pk, join.conversation_id) in allowed
+        else None
         for join in joins
     ]
-    for user in let_in:
-        if user is not None:
-            _presence_join(user.pk)
+    for admitted in let_in:
+        if admitted is not None:
+            _presence_join(admitted.user.pk)
     return let_in
+
+
+def socket_session_check(*, session_key: str, user_id: int, active: bool) -> float | None:
+    """When an open socket's session ends (epoch seconds), or None when it has ended: logged out, past its idle or
+    absolute limit, or now another user's. `active`: the user sent messages since the last check, which counts as
+    activity as much as a page does (the session's idle time starts again)."""
+    live = sessions_live({session_key}).get(session_key)
+    if live is None or live.user.pk != user_id:
+        return None
+    if active:
+        touched = session_touch(session_key=session_key)
+        return None if touched is None else live.ends_at(last_seen=touched)
+    return live.ends_at()
+
+
+def session_sockets_close(*, user_id: int, session_key: str) -> None:
+    """Close the chat sockets of one session (after a logout; the others of the same user stay). A socket whose event
+    is lost finds out at its next session check (consumers.SESSION_CHECK_SECONDS)."""
+    _group_send(user_group(user_id), {"type": "session.end", "session": session_key})
 
 
 # --- Presence: who has a chat page open -----------------------------------------------------------------------------

@@ -6,10 +6,12 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from datetime import timedelta
 from typing import Any
 
 import pytest
 from asgiref.sync import sync_to_async
+from django.conf import settings
 from django.db import OperationalError
 from django.test import Client
 from django.urls import reverse
@@ -203,3 +205,80 @@ def test_a_member_who_left_hears_nothing_more_even_when_the_close_event_is_lost(
 
     # Lisa's socket is closed, and never shown the message.
     assert asyncio.run(run()) == {"type": "websocket.close", "code": consumers.CLOSE_GONE}
+
+
+def test_a_logout_closes_that_sessions_sockets_and_only_those(world: World) -> None:
+    conversation = triad(world)
+    phone, laptop = Client(), Client()
+    phone.force_login(world.mentor)
+    laptop.force_login(world.mentor)
+    cookie = settings.SESSION_COOKIE_NAME
+
+    def log_out_the_phone() -> int:
+        return phone.post(reverse("account_logout")).status_code
+
+    async def run() -> tuple[dict[str, Any], str]:
+        on_phone, _joined = await connect(phone.cookies[cookie].value, conversation.pk)
+        on_laptop, _joined = await connect(laptop.cookies[cookie].value, conversation.pk)
+        assert await sync_to_async(log_out_the_phone)() == 302
+        closed = await on_phone.receive_output(timeout=TIMEOUT)
+        await on_laptop.send_json_to({"type": "ping"})
+        pong = (await receive(on_laptop, "pong"))["type"]
+        await on_laptop.disconnect()
+        await on_phone.disconnect()
+        return closed, pong
+
+    assert asyncio.run(run()) == ({"type": "websocket.close", "code": consumers.CLOSE_LOGGED_OUT}, "pong")
+
+
+def test_a_logout_whose_event_was_lost_is_seen_at_the_next_session_check(
+    world: World, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    conversation = triad(world)
+    client = Client()
+    client.force_login(world.mentor)
+    session = client.cookies[settings.SESSION_COOKIE_NAME].value
+    monkeypatch.setattr(services, "session_sockets_close", lambda **kwargs: None)  # the event is lost
+    monkeypatch.setattr(consumers, "SESSION_CHECK_SECONDS", 0)  # instead of waiting a minute
+
+    async def run() -> dict[str, Any]:
+        socket, _joined = await connect(session, conversation.pk)
+        await sync_to_async(client.post)(reverse("account_logout"))
+        await socket.send_json_to({"type": "send", "client_msg_id": "na-1", "body": "Na het uitloggen"})
+        closed = await socket.receive_output(timeout=TIMEOUT)
+        await socket.disconnect()
+        return closed
+
+    assert asyncio.run(run()) == {"type": "websocket.close", "code": consumers.CLOSE_LOGGED_OUT}
+    assert not Message.objects.filter(client_msg_id="na-1").exists()
+
+
+def test_the_idle_limit_ends_a_staff_socket_and_sending_counts_as_activity(
+    world: World, monkeypatch: pytest.MonkeyPatch, settings: Any
+) -> None:
+    conversation = triad(world)
+    settings.SESSION_IDLE_TIMEOUT_STAFF = timedelta(seconds=2)
+    monkeypatch.setattr(consumers, "SESSION_CHECK_SECONDS", 0.5)
+    lisa = cookie_for(world.professional)
+
+    async def run() -> tuple[str, dict[str, Any]]:
+        socket, _joined = await connect(lisa, conversation.pk)
+        # Active: a message every second keeps the session, as pages would.
+        for n in range(3):
+            await asyncio.sleep(1)
+            await socket.send_json_to({"type": "send", "client_msg_id": f"actief-{n}", "body": "Hoi"})
+            await receive(socket, "ack")
+        await socket.send_json_to({"type": "ping"})
+        still = (await receive(socket, "pong"))["type"]
+        # Away for longer than the limit: the next frame finds the session ended.
+        await asyncio.sleep(2.2)
+        await socket.send_json_to({"type": "ping"})
+        closed = await socket.receive_output(timeout=TIMEOUT)
+        await socket.disconnect()
+        return still, closed
+
+    assert asyncio.run(run()) == ("pong", {"type": "websocket.close", "code": consumers.CLOSE_LOGGED_OUT})
+    # And the page: logged out too.
+    client = Client()
+    client.cookies[settings.SESSION_COOKIE_NAME] = lisa
+    assert client.get(reverse("messaging:detail", args=[conversation.pk])).status_code == 302

@@ -213,7 +213,7 @@
     socket.addEventListener("close", function (event) {
       window.clearInterval(heartbeat);
       window.clearTimeout(pongTimer);
-      if (event.code === 4403 || event.code === 4410) {
+      if (event.code === 4401 || event.code === 4403 || event.code === 4410) {
         stopped = true;  // no longer allowed here: the page says why after a reload
         window.location.reload();
         return;
