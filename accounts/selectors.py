@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import time
 from collections.abc import Collection
+from dataclasses import dataclass
+from datetime import timedelta
 from importlib import import_module
 
 from django.conf import settings
@@ -19,9 +22,43 @@ from accounts.models import STAFF_ROLES, AccessLogEntry, Organisation, RoleAssig
 AnyUser = User | AnonymousUser
 
 
-def users_of_sessions(session_keys: Collection[str]) -> dict[str, User]:
-    """The logged-in, active user of each live session among `session_keys`, in two queries however many there are
-    (chat sockets join in bursts, and one `get_user` per socket was most of a join's cost).
+# What the session middleware keeps in a session (core.middleware.SessionTimeoutMiddleware), read here too by the chat
+# sockets, which see no request: when it started and when its user was last active (epoch seconds).
+SESSION_STARTED = "dichtbij_started"
+SESSION_LAST_SEEN = "dichtbij_last_seen"
+# Writing the session on every request costs a write; a minute of precision is plenty for a 30-minute limit.
+LAST_SEEN_RESOLUTION = 60
+
+
+def session_limits(*, staff: bool) -> tuple[timedelta, timedelta]:
+    """How long a session may be idle, and how long it may last at all (README, "Sessions"): staff see many young
+    people's records, so theirs are short."""
+    if staff:
+        return settings.SESSION_IDLE_TIMEOUT_STAFF, settings.SESSION_ABSOLUTE_TIMEOUT_STAFF
+    return settings.SESSION_IDLE_TIMEOUT_OTHERS, settings.SESSION_ABSOLUTE_TIMEOUT_OTHERS
+
+
+@dataclass(frozen=True)
+class LiveSession:
+    """A session with a logged-in, active user, and what its limits are measured from."""
+
+    user: User
+    started: float
+    last_seen: float
+    staff: bool
+
+    def ends_at(self, *, last_seen: float | None = None) -> float:
+        """When the idle or the absolute limit ends the session (epoch seconds), counting idle time from `last_seen`
+        (the session's own by default)."""
+        idle, absolute = session_limits(staff=self.staff)
+        seen = self.last_seen if last_seen is None else last_seen
+        return min(seen + idle.total_seconds(), self.started + absolute.total_seconds())
+
+
+def sessions_live(session_keys: Collection[str]) -> dict[str, LiveSession]:
+    """The live sessions among `session_keys` with their logged-in, active user, in three queries however many there
+    are (chat sockets join in bursts, and one `get_user` per socket was most of a join's cost). A session past its
+    idle or absolute limit is not live, as the session middleware would end it on the next page.
 
     The check is `django.contrib.auth.get_user`'s: a known backend, an active user, and the session's hash matching
     the user's (so a changed password logs out everywhere). One rule is stricter: a session signed with a fallback
@@ -44,12 +81,25 @@ def users_of_sessions(session_keys: Collection[str]) -> dict[str, User]:
             continue
     # Every configured backend is ModelBackend or allauth's subclass of it: get_user is the row, if it is active.
     users = User.objects.filter(is_active=True).in_bulk(set(user_ids.values()))
+    staff_ids = set(
+        RoleAssignment.objects.filter(user_id__in=users, role__in=STAFF_ROLES).values_list("user_id", flat=True)
+    )
+    now = time.time()
     found = {}
     for key, user_id in user_ids.items():
         user = users.get(user_id)
-        session_hash = sessions[key].get(HASH_SESSION_KEY)
-        if user is not None and session_hash and constant_time_compare(session_hash, user.get_session_auth_hash()):
-            found[key] = user
+        data = sessions[key]
+        session_hash = data.get(HASH_SESSION_KEY)
+        if user is None or not session_hash or not constant_time_compare(session_hash, user.get_session_auth_hash()):
+            continue
+        live = LiveSession(
+            user=user,
+            started=float(data.get(SESSION_STARTED, now)),
+            last_seen=float(data.get(SESSION_LAST_SEEN, now)),
+            staff=user.is_staff or user.pk in staff_ids,
+        )
+        if live.ends_at() > now:
+            found[key] = live
     return found
 
 

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import time
 from collections.abc import Iterable, Sequence
+from importlib import import_module
 
 from allauth.account.forms import default_token_generator
 from allauth.account.models import EmailAddress
 from allauth.account.utils import user_pk_to_url_str
 from django.conf import settings
+from django.contrib.sessions.backends.base import UpdateError
 from django.core.exceptions import ValidationError
 from django.core.mail import send_mail
 from django.db import transaction
@@ -28,6 +31,7 @@ from accounts.models import (
     RoleGrantLogEntry,
     User,
 )
+from accounts.selectors import SESSION_LAST_SEEN
 from youth.models import Case, YoungPerson
 
 
@@ -285,3 +289,18 @@ def _role_grant_log(*, actor: User, assignment: RoleAssignment, action: str) -> 
         organisation=assignment.organisation.name if assignment.organisation else "",
         region=assignment.region.name if assignment.region else "",
     )
+
+
+def session_touch(*, session_key: str) -> float | None:
+    """Record that the session's user is active now (a chat message counts as much as a page): its idle limit counts
+    from now. Returns the moment written, or None when the session is gone (logged out, expired)."""
+    store = import_module(settings.SESSION_ENGINE).SessionStore(session_key=session_key)
+    if not store.exists(session_key):
+        return None
+    now = time.time()
+    store[SESSION_LAST_SEEN] = now
+    try:
+        store.save(must_create=False)
+    except UpdateError:  # deleted between the two: a logout
+        return None
+    return now

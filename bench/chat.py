@@ -240,17 +240,29 @@ class Client:
             elif not self.catching_up and self.ws is not None:
                 self.catching_up = True
                 self.run.gap_catchups += 1
-                asyncio.get_running_loop().create_task(
-                    self.ws.send(json.dumps({"type": "hello", "after": self.last_id}))
-                )
+                self.later(json.dumps({"type": "hello", "after": self.last_id}))
         elif kind == "catchup":
             for message in frame["messages"]:
                 self.seen.add(message["id"])
                 self.last_id = max(self.last_id, message["id"])
-            self.catching_up = False
+            # As the chat page: while the server says there is more, ask again after the last id.
+            self.catching_up = bool(frame.get("more")) and self.ws is not None
+            if self.catching_up:
+                self.later(json.dumps({"type": "hello", "after": self.last_id}))
+        elif kind == "error" and frame.get("retry") and frame.get("client_msg_id") in self.unacked:
+            # As the chat page: a send whose batch failed goes again with the same id.
+            self.run.retries += 1
+            body = self.unacked[frame["client_msg_id"]]
+            self.later(json.dumps({"type": "send", "client_msg_id": frame["client_msg_id"], "body": body}))
         elif kind == "ack":
             self.unacked.pop(frame["client_msg_id"], None)
             self.seen.add(frame["id"])
+
+    def later(self, payload: str) -> None:
+        """Send a frame from the frame handler (which cannot wait); a closed socket drops it, the reconnect resends."""
+        if self.ws is not None:
+            task = asyncio.get_running_loop().create_task(self.ws.send(payload))
+            task.add_done_callback(lambda done: done.cancelled() or done.exception())
 
     async def send_one(self) -> None:
         client_id = f"{self.user}-{uuid.uuid4().hex[:12]}"

@@ -113,8 +113,12 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
         {"timeout": 20, "transaction_mode": "IMMEDIATE", "init_command": "PRAGMA journal_mode=WAL;"}
     )
 else:
-    DATABASES["default"]["CONN_MAX_AGE"] = env.int("DATABASE_CONN_MAX_AGE", default=60)
-    DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
+    # Under ASGI a persistent connection belongs to a thread that may never run again (asgiref's and the chat's
+    # threads): with CONN_MAX_AGE > 0 they stayed open until PostgreSQL ran out (Django's docs: keep them off under
+    # ASGI). Closed after each request and each socket call, the count stays bounded by the threads that run.
+    # (Django's psycopg pool was tried: threads that end without closing, as each test's event loop does, never
+    # give their connection back, and the pool ran dry.)
+    DATABASES["default"]["CONN_MAX_AGE"] = 0
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
@@ -129,7 +133,13 @@ if REDIS_URL:
         "default": {
             "BACKEND": "django.core.cache.backends.redis.RedisCache",
             "LOCATION": REDIS_URL,
-            "OPTIONS": {"pool_class": "core.redis_pool.SharedConnectionPool"},
+            # Redis is fan-out, cache and presence only: a Redis that hangs must not hold a request (or a message's
+            # transaction) for longer than this; the callers go on without it.
+            "OPTIONS": {
+                "pool_class": "core.redis_pool.SharedConnectionPool",
+                "socket_connect_timeout": 1,
+                "socket_timeout": 1,
+            },
         }
     }
     CHANNEL_LAYERS = {
@@ -327,6 +337,9 @@ MESSAGING_RATE_COUNT: int = env.int("MESSAGING_RATE_COUNT", default=30)
 MESSAGING_RATE_SECONDS: int = env.int("MESSAGING_RATE_SECONDS", default=60)
 # At most one notification per member and conversation in this many minutes.
 MESSAGING_NOTIFY_EVERY_MINUTES: int = env.int("MESSAGING_NOTIFY_EVERY_MINUTES", default=15)
+# A notice of a new message waits this long and is not sent when the member read the message meanwhile (an open
+# page reads it at once, also when presence was lost with a Redis restart).
+MESSAGING_NOTIFY_AFTER_SECONDS: int = env.int("MESSAGING_NOTIFY_AFTER_SECONDS", default=60)
 # Quiet hours for young people (local time): no SMS or email from START until END.
 MESSAGING_QUIET_START: int = env.int("MESSAGING_QUIET_START", default=22)
 MESSAGING_QUIET_END: int = env.int("MESSAGING_QUIET_END", default=7)

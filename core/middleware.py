@@ -19,14 +19,15 @@ from django.urls import reverse
 from django.utils.cache import patch_cache_control
 from django.utils.translation import gettext as _
 
-from accounts.selectors import is_staff_user
+from accounts.selectors import (
+    LAST_SEEN_RESOLUTION,
+    SESSION_LAST_SEEN,
+    SESSION_STARTED,
+    is_staff_user,
+    session_limits,
+)
 
 Handler = Callable[[HttpRequest], HttpResponse]
-
-SESSION_STARTED = "dichtbij_started"
-SESSION_LAST_SEEN = "dichtbij_last_seen"
-# Writing the session on every request costs a write; a minute of precision is plenty for a 30-minute limit.
-LAST_SEEN_RESOLUTION = 60
 
 
 class SessionTimeoutMiddleware:
@@ -40,9 +41,7 @@ class SessionTimeoutMiddleware:
             now = time.time()
             started = request.session.setdefault(SESSION_STARTED, now)
             last_seen = request.session.get(SESSION_LAST_SEEN, now)
-            staff = is_staff_user(request.user)
-            idle = settings.SESSION_IDLE_TIMEOUT_STAFF if staff else settings.SESSION_IDLE_TIMEOUT_OTHERS
-            absolute = settings.SESSION_ABSOLUTE_TIMEOUT_STAFF if staff else settings.SESSION_ABSOLUTE_TIMEOUT_OTHERS
+            idle, absolute = session_limits(staff=is_staff_user(request.user))
             if now - last_seen > idle.total_seconds():
                 return self._end(
                     request, _("You were logged out because you were away for a while. Please log in again.")

@@ -1,6 +1,25 @@
+from __future__ import annotations
+
+from typing import Any
+
 from django.apps import AppConfig
 
 
 class MessagingConfig(AppConfig):
     name = "messaging"
     default_auto_field = "django.db.models.BigAutoField"
+
+    def ready(self) -> None:
+        from django.contrib.auth.signals import user_logged_out
+
+        user_logged_out.connect(_close_the_sessions_sockets, dispatch_uid="messaging-logout")
+
+
+def _close_the_sessions_sockets(sender: Any, request: Any, user: Any, **kwargs: Any) -> None:
+    # Every logout goes through Django's logout (allauth's page, the session timeout, a password change): the chat
+    # sockets of that session close with it.
+    session_key = getattr(getattr(request, "session", None), "session_key", None)
+    if user is not None and session_key:
+        from messaging.services import session_sockets_close
+
+        session_sockets_close(user_id=user.pk, session_key=session_key)

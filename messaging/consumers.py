@@ -2,17 +2,28 @@
 
 Joining asks `services.sockets_join` (the rule of `conversation_is_visible`, for all the sockets that connect
 together). The consumer writes nothing itself: it calls the same services as the HTTP views. Frames from the client:
-  {"type": "hello", "after": <last id seen>}  → {"type": "catchup", "messages": [...]} (on every (re)connect)
+  (on joining)                                → {"type": "ready"}; a refused join is accepted and closed with 4403,
+                                                 so the page sees why (a refusal before accepting reads as 1006)
+  {"type": "hello", "after": <last id seen>}  → {"type": "catchup", "messages": [...], "more": bool} (on every
+                                                 (re)connect; while `more`, the page asks again after its last id)
   {"type": "send", "client_msg_id": "...", "body": "..."} → {"type": "ack", ...} to the sender; the message
       reaches everyone (the sender too) as {"type": "message", ...} after commit
   {"type": "read", "up_to": <id>}              → the read receipt moves forward
   {"type": "ping"}                             → {"type": "pong"} (the heartbeat; also renews presence)
-A close event on the user's group (deactivation, membership ended) closes the socket at once.
+A frame that is not one of these (not JSON, binary, too deep, a wrong field) gets {"type": "error", "error":
+"malformed"} and one log line per socket, and the socket stays open. A send whose batch fails on the database is
+answered with {"type": "error", "client_msg_id": ..., "retry": true}: the page sends it again with the same id.
+A close event on the user's group (deactivation, membership ended, this session logged out) closes the socket at
+once, and the session's limits (idle, absolute, per role) are checked on every frame; and a message is
+forwarded only to the members it was stored for, so a member who left hears nothing more even if that event is lost.
 """
 
 from __future__ import annotations
 
 import asyncio
+import json
+import logging
+import time
 import weakref
 from collections.abc import Callable
 from functools import partial
@@ -24,13 +35,24 @@ from channels.generic.websocket import AsyncJsonWebsocketConsumer
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.http import Http404
+from django.utils.translation import gettext as _
 
-from accounts.models import User
 from messaging import selectors, services
 from messaging.models import Conversation
 
+CLOSE_LOGGED_OUT = 4401
 CLOSE_NOT_ALLOWED = 4403
 CLOSE_GONE = 4410
+# The database could not admit the socket now (RFC 6455 "try again later"): the page reconnects with its backoff.
+CLOSE_TRY_AGAIN = 1013
+
+# An open socket looks at its session in the database at least this often (a logout whose close event was lost).
+SESSION_CHECK_SECONDS = 60
+
+# A chat frame is a few hundred bytes; a send holds at most the body's limit (2,000 characters) and its id.
+FRAME_LIMIT = 16_384
+
+logger = logging.getLogger(__name__)
 
 # Channels runs every database call of a process in one thread, one after the other: at a few hundred messages a
 # second the sends queue up behind each other. PostgreSQL serves many connections at once, so there the socket's
@@ -85,7 +107,7 @@ def store_sends(sends: list[services.Send]) -> list[services.Sent]:
     return services.messages_send(sends=sends)
 
 
-def admit_joins(joins: list[services.Join]) -> list[User | None]:
+def admit_joins(joins: list[services.Join]) -> list[services.Admitted | None]:
     return services.sockets_join(joins=joins)
 
 
@@ -93,6 +115,18 @@ def admit_joins(joins: list[services.Join]) -> list[User | None]:
 _batchers: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, dict[Callable[..., Any], Batcher[Any, Any]]] = (
     weakref.WeakKeyDictionary()
 )
+
+
+def frame_id(value: Any) -> int | None:
+    """A message id from a frame: a whole number (clamped to what a database holds), else None. JSON allows 1e400,
+    true and "12abc" where an id belongs; none of those is an id."""
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, int):
+        return min(max(value, 0), selectors.MAX_ID)
+    if isinstance(value, str) and value.isdigit():
+        return min(int(value), selectors.MAX_ID)
+    return None
 
 
 def batcher(work: Callable[[list[Item]], list[Outcome]]) -> Batcher[Item, Outcome]:
@@ -120,15 +154,27 @@ class ChatConsumer(AsyncJsonWebsocketConsumer):  # type: ignore[misc]
     async def connect(self) -> None:
         pk = int(self.scope["url_route"]["kwargs"]["pk"])
         session_key = self.scope["cookies"].get(settings.SESSION_COOKIE_NAME)
-        user = await batcher(admit_joins).submit(services.Join(session_key, pk)) if session_key else None
-        if user is None:
+        try:
+            admitted = await batcher(admit_joins).submit(services.Join(session_key, pk)) if session_key else None
+        except Exception:  # noqa: BLE001 - the database is away: the page tries again, nothing is lost
+            logger.warning("chat: could not admit a socket to conversation %s", pk)
+            await self.accept()
+            await self.close(code=CLOSE_TRY_AGAIN)
+            return
+        if admitted is None:
+            # Accepted first, so that the browser sees the code and stops; refused before accepting it sees 1006 and
+            # reconnects forever.
+            await self.accept()
             await self.close(code=CLOSE_NOT_ALLOWED)
             return
-        self.scope["user"] = user
-        self.conversation_id, self.user_id, self.joined = pk, user.pk, True
+        self.scope["user"] = admitted.user
+        self.conversation_id, self.user_id, self.joined = pk, admitted.user.pk, True
+        self.session_key, self.session_ends_at = session_key, admitted.ends_at
+        self.session_checked_at, self.sent_since_check = time.time(), False
         await self.channel_layer.group_add(services.conversation_group(self.conversation_id), self.channel_name)
         await self.channel_layer.group_add(services.user_group(self.user_id), self.channel_name)
         await self.accept()
+        await self.send_json({"type": "ready"})
 
     async def disconnect(self, code: int) -> None:
         if not self.joined:
@@ -137,50 +183,94 @@ class ChatConsumer(AsyncJsonWebsocketConsumer):  # type: ignore[misc]
         await self.channel_layer.group_discard(services.user_group(self.user_id), self.channel_name)
         await _in_pool(services.presence_mark)(user_id=self.user_id, online=False)
 
-    async def receive_json(self, content: Any, **kwargs: Any) -> None:
-        if not isinstance(content, dict):
+    async def receive(self, text_data: str | None = None, bytes_data: bytes | None = None, **kwargs: Any) -> None:
+        # Channels' own receive lets a frame that is not JSON (or too deep for the parser) end the socket with a
+        # traceback; here it is answered and the socket stays.
+        if text_data is None or len(text_data) > FRAME_LIMIT:
+            await self._malformed("binary or too large")
             return
-        kind = content.get("type")
+        try:
+            content = json.loads(text_data)
+        except (ValueError, RecursionError):
+            await self._malformed("not JSON")
+            return
+        await self.receive_json(content)
+
+    async def _malformed(self, what: str) -> None:
+        if not getattr(self, "logged_malformed", False):
+            # Once per socket, without the frame (it may hold a message's text) and without a traceback.
+            logger.warning(
+                "chat: malformed frame (%s) from user %s in conversation %s", what, self.user_id, self.conversation_id
+            )
+            self.logged_malformed = True
+        await self.send_json({"type": "error", "error": "malformed"})
+
+    async def _session_holds(self) -> bool:
+        """Whether the socket's session still holds (not logged out, not past its idle or absolute limit); closes the
+        socket when not. Every frame and every broadcast asks; the database only when the session's end has come or
+        SESSION_CHECK_SECONDS have passed since the last look (a logout whose event was lost is seen then)."""
+        now = time.time()
+        if now < self.session_ends_at and now - self.session_checked_at < SESSION_CHECK_SECONDS:
+            return True
+        ends_at = await _in_pool(services.socket_session_check)(
+            session_key=self.session_key, user_id=self.user_id, active=self.sent_since_check
+        )
+        if ends_at is None or ends_at <= now:
+            await self.close(code=CLOSE_LOGGED_OUT)
+            return False
+        self.session_ends_at, self.session_checked_at, self.sent_since_check = ends_at, now, False
+        return True
+
+    async def receive_json(self, content: Any, **kwargs: Any) -> None:
+        if not await self._session_holds():
+            return
+        kind = content.get("type") if isinstance(content, dict) else None
         if kind == "ping":
             await _in_pool(services.presence_mark)(user_id=self.user_id, online=True)
             await self.send_json({"type": "pong"})
-        elif kind == "hello":
-            await self.send_json({"type": "catchup", "messages": await self._since(content.get("after"))})
-        elif kind == "send":
-            await self._send(content)
-        elif kind == "read":
-            await self._read(content.get("up_to"))
+        elif kind == "hello" and frame_id(content.get("after", 0)) is not None:
+            await self._catch_up(frame_id(content.get("after", 0)) or 0)
+        elif kind == "send" and isinstance(content.get("client_msg_id"), str) and isinstance(content.get("body"), str):
+            await self._send(content["client_msg_id"][:100], content["body"])
+        elif kind == "read" and frame_id(content.get("up_to")) is not None:
+            await self._read(frame_id(content.get("up_to")) or 0)
+        else:
+            await self._malformed(f"frame {str(kind)[:20]!r}")
 
-    async def _since(self, after: Any) -> list[dict[str, Any]]:
-        try:
-            start = max(int(after or 0), 0)
-        except (TypeError, ValueError):
-            start = 0
-
-        def load() -> list[dict[str, Any]]:
+    async def _catch_up(self, after: int) -> None:
+        def load() -> selectors.CatchUp:
             if not selectors.conversation_is_visible(self.scope["user"], self.conversation_id):
                 raise Http404
-            messages = selectors.messages_since(Conversation(pk=self.conversation_id), start, limit=500)
-            return [services.message_payload(m) for m in messages]
+            return selectors.messages_catch_up(Conversation(pk=self.conversation_id), after)
 
         try:
-            return await _in_pool(load)()
+            found = await _in_pool(load)()
         except Http404:
             await self.close(code=CLOSE_GONE)
-            return []
+            return
+        messages = [services.message_payload(m) for m in found.messages]
+        await self.send_json({"type": "catchup", "messages": messages, "more": found.more})
 
-    async def _send(self, content: dict[str, Any]) -> None:
-        client_msg_id = str(content.get("client_msg_id", ""))[:100]
+    async def _send(self, client_msg_id: str, body: str) -> None:
         # The socket joined through the selector; messages_send checks again, under the conversation's lock, that
         # the user is still an active current member and the conversation open.
-        sent = await batcher(store_sends).submit(
-            services.Send(
-                actor=self.scope["user"],
-                conversation_id=self.conversation_id,
-                body=str(content.get("body", "")),
-                client_msg_id=client_msg_id,
-            )
+        self.sent_since_check = True  # activity: the next session check renews the idle limit
+        send = services.Send(
+            actor=self.scope["user"], conversation_id=self.conversation_id, body=body, client_msg_id=client_msg_id
         )
+        try:
+            sent = await batcher(store_sends).submit(send)
+        except Exception:  # noqa: BLE001 - the batch failed on the database: this send is not stored, the socket stays
+            logger.warning("chat: a batch of sends failed in conversation %s", self.conversation_id)
+            await self.send_json(
+                {
+                    "type": "error",
+                    "client_msg_id": client_msg_id,
+                    "errors": [_("Not sent yet. We keep trying.")],
+                    "retry": True,
+                }
+            )
+            return
         if isinstance(sent.error, ValidationError):
             answer = {"type": "error", "client_msg_id": client_msg_id, "errors": sent.error.messages}
         elif sent.error is not None or sent.message is None:
@@ -190,17 +280,12 @@ class ChatConsumer(AsyncJsonWebsocketConsumer):  # type: ignore[misc]
             answer["duplicate"] = not sent.created
         await self.send_json(answer)
 
-    async def _read(self, up_to: Any) -> None:
-        try:
-            target = int(up_to)
-        except (TypeError, ValueError):
-            return
-
+    async def _read(self, up_to: int) -> None:
         def mark() -> None:
             user = self.scope["user"]
             if not selectors.conversation_is_visible(user, self.conversation_id):
                 raise Http404
-            services.message_mark_read(actor=user, conversation=Conversation(pk=self.conversation_id), up_to=target)
+            services.message_mark_read(actor=user, conversation=Conversation(pk=self.conversation_id), up_to=up_to)
 
         try:
             await _in_pool(mark)()
@@ -210,10 +295,22 @@ class ChatConsumer(AsyncJsonWebsocketConsumer):  # type: ignore[misc]
     # --- Events from the channel layer ---------------------------------------------------------------------------
 
     async def chat_message(self, event: dict[str, Any]) -> None:
+        if not await self._session_holds():
+            return
+        if self.user_id not in event["members"]:
+            # Stored for the members of that moment, and this user was not one: they left (and the event that
+            # closes this socket may have been lost with Redis), or joined just after. Ask the database which.
+            if not await _in_pool(selectors.conversation_is_visible)(self.scope["user"], self.conversation_id):
+                await self.close(code=CLOSE_GONE)
+            return
         await self.send_json({"type": "message", "message": event["message"]})
 
     async def conversation_closed(self, event: dict[str, Any]) -> None:
         await self.send_json({"type": "closed"})
+
+    async def session_end(self, event: dict[str, Any]) -> None:
+        if event.get("session") == self.session_key:
+            await self.close(code=CLOSE_LOGGED_OUT)
 
     async def member_close(self, event: dict[str, Any]) -> None:
         if event.get("conversation") in (0, self.conversation_id):

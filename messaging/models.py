@@ -138,8 +138,12 @@ class Notification(models.Model):
         DELIVERED = "delivered", _("delivered")
         UNDELIVERED = "undelivered", _("not delivered")
         FAILED = "failed", _("failed")
+        # Not sent: the member read the message before the notice was due.
+        READ = "read", _("read before it was sent")
 
     conversation = models.ForeignKey(Conversation, on_delete=models.CASCADE, related_name="notifications")
+    # The newest message the notice is about: it is not sent when the member has read up to it by then.
+    message = models.ForeignKey(Message, on_delete=models.CASCADE, null=True, blank=True, related_name="+")
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
     channel = models.CharField(max_length=5, choices=Channel.choices)
     created_at = models.DateTimeField(auto_now_add=True)
@@ -163,6 +167,7 @@ STATUS_RANK: dict[str, int] = {
     Notification.Status.DELIVERED: 5,
     Notification.Status.UNDELIVERED: 5,
     Notification.Status.FAILED: 5,
+    Notification.Status.READ: 5,
 }
 
 

@@ -22,8 +22,10 @@ from core.selectors import object_get_for
 from messaging.models import Conversation, Member, Message
 
 __all__ = [
+    "CATCH_UP_LIMIT",
     "MAX_ID",
     "Banner",
+    "CatchUp",
     "conversation_access_basis",
     "conversation_banner",
     "conversation_get_for",
@@ -34,6 +36,7 @@ __all__ = [
     "conversation_visible_to",
     "conversation_writable_by",
     "memberships_current",
+    "messages_catch_up",
     "messages_since",
     "unread_total_for",
 ]
@@ -160,6 +163,26 @@ def unread_total_for(user: AnyUser) -> int:
         .exclude(sender=user)
         .count()
     )
+
+
+# A catch-up answers at most this many messages at a time; `more` tells the client to ask again after the last.
+CATCH_UP_LIMIT = 500
+
+
+@dataclass(frozen=True)
+class CatchUp:
+    messages: list[Message]
+    more: bool
+
+
+def messages_catch_up(conversation: Conversation, after: int, *, limit: int = CATCH_UP_LIMIT) -> CatchUp:
+    """The messages after id `after`, oldest first, at most `limit`, and whether more follow (so a page that missed
+    more than `limit` asks again until it holds everything). One query (one row more than it answers)."""
+    if not after:
+        # A page that holds nothing yet gets the latest, as the page itself shows them; older ones are history.
+        return CatchUp(messages_since(conversation, 0, limit=limit), more=False)
+    found = messages_since(conversation, after, limit=limit + 1)
+    return CatchUp(found[:limit], more=len(found) > limit)
 
 
 def messages_since(conversation: Conversation, after: int = 0, *, limit: int = 200) -> list[Message]:

@@ -28,9 +28,11 @@ from django.db.models import Count, OuterRef, Subquery
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
+from redis.exceptions import RedisError
 
 from accounts.models import User
-from accounts.selectors import users_of_sessions
+from accounts.selectors import sessions_live
+from accounts.services import session_touch
 from core.notify import notify
 from core.sms import sms_transport
 from messaging.models import STATUS_RANK, Concern, Conversation, Member, Message, Notification
@@ -492,12 +494,16 @@ def _messages_stored(
             _concern_raise(message, Concern.Source.WORDS, None, "")
     # Each broadcast names the message before it in its conversation: the latest before the batch (read under the
     # conversation's lock), then the batch's own in order.
+    # Each also names the members it was stored for (read under the same lock): a socket forwards it only to one of
+    # them, so a member who left never hears what came after, even when the event that closes their socket is lost.
     previous = {pk: conversation.last_message_id for pk, conversation in conversations.items()}
     events = []
     for message in new:
         payload = {**message_payload(message), "prev": previous[message.conversation_id]}
         previous[message.conversation_id] = message.pk
-        events.append((conversation_group(message.conversation_id), {"type": "chat.message", "message": payload}))
+        readers = sorted(members[message.conversation_id])
+        event = {"type": "chat.message", "message": payload, "members": readers}
+        events.append((conversation_group(message.conversation_id), event))
     transaction.on_commit(lambda: _group_send_all(events))
 
 
@@ -516,6 +522,12 @@ def message_mark_read(*, actor: User, conversation: Conversation, up_to: int) ->
     return member.last_read_id if member else 0
 
 
+def _current_member_ids(conversation_id: int) -> Iterable[int]:
+    return Member.objects.filter(
+        conversation_id=conversation_id, left_at__isnull=True, user__is_active=True
+    ).values_list("user_id", flat=True)
+
+
 def message_delete(*, actor: User, message: Message) -> Message:
     """The sender hides their own message (soft: the row stays with who and when, and it is logged). Nobody edits or
     deletes another person's message: PermissionDenied. The concern reports on it stay."""
@@ -527,12 +539,12 @@ def message_delete(*, actor: User, message: Message) -> Message:
             locked.deleted_at, locked.deleted_by = timezone.now(), actor
             locked.save(update_fields=["deleted_at", "deleted_by"])
             logger.info("Message %s deleted by user %s", locked.pk, actor.pk)
-            payload = message_payload(locked)
-            transaction.on_commit(
-                lambda: _group_send(
-                    conversation_group(locked.conversation_id), {"type": "chat.message", "message": payload}
-                )
-            )
+            event = {
+                "type": "chat.message",
+                "message": message_payload(locked),
+                "members": list(_current_member_ids(locked.conversation_id)),
+            }
+            transaction.on_commit(lambda: _group_send(conversation_group(locked.conversation_id), event))
     return locked
 
 
@@ -601,38 +613,106 @@ class Join:
     conversation_id: int
 
 
-def sockets_join(*, joins: list[Join]) -> list[User | None]:
-    """Who opens each socket: the session's user when they may read the conversation now (an active, current member),
-    else None; those let in are marked online. Sockets connect in bursts (a server restart reconnects every page at
-    once), so this asks the same four things for all of them together: sessions, users, memberships, one cache
-    write."""
-    users = users_of_sessions({join.session_key for join in joins})
-    wanted = {(user.pk, join.conversation_id) for join in joins if (user := users.get(join.session_key))}
+@dataclass(frozen=True)
+class Admitted:
+    """A socket let in: whose it is, and when its session ends by the idle and absolute limits (epoch seconds)."""
+
+    user: User
+    ends_at: float
+
+
+def sockets_join(*, joins: list[Join]) -> list[Admitted | None]:
+    """Who opens each socket: the session's user when they may read the conversation now (an active, current member
+    with a live session), else None; those let in are counted in presence. Sockets connect in bursts (a server
+    restart reconnects every page at once), so this asks the same four queries for all of them together (sessions,
+    users, their staff roles, memberships), then counts each admitted socket in its user's presence."""
+    sessions = sessions_live({join.session_key for join in joins})
+    wanted = {(live.user.pk, join.conversation_id) for join in joins if (live := sessions.get(join.session_key))}
     allowed = memberships_current(wanted)
     let_in = [
-        user if (user := users.get(join.session_key)) and (user.pk, join.conversation_id) in allowed else None
+        Admitted(live.user, live.ends_at())
+        if (live := sessions.get(join.session_key)) and (live.user.pk, join.conversation_id) in allowed
+        else None
         for join in joins
     ]
-    cache.set_many({_presence_key(user.pk): 1 for user in let_in if user is not None}, ONLINE_SECONDS)
+    for admitted in let_in:
+        if admitted is not None:
+            _presence_join(admitted.user.pk)
     return let_in
+
+
+def socket_session_check(*, session_key: str, user_id: int, active: bool) -> float | None:
+    """When an open socket's session ends (epoch seconds), or None when it has ended: logged out, past its idle or
+    absolute limit, or now another user's. `active`: the user sent messages since the last check, which counts as
+    activity as much as a page does (the session's idle time starts again)."""
+    live = sessions_live({session_key}).get(session_key)
+    if live is None or live.user.pk != user_id:
+        return None
+    if active:
+        touched = session_touch(session_key=session_key)
+        return None if touched is None else live.ends_at(last_seen=touched)
+    return live.ends_at()
+
+
+def session_sockets_close(*, user_id: int, session_key: str) -> None:
+    """Close the chat sockets of one session (after a logout; the others of the same user stay). A socket whose event
+    is lost finds out at its next session check (consumers.SESSION_CHECK_SECONDS)."""
+    _group_send(user_group(user_id), {"type": "session.end", "session": session_key})
+
+
+# --- Presence: who has a chat page open -----------------------------------------------------------------------------
+# A count of open sockets per user in the cache (Redis in production), kept for ONLINE_SECONDS and renewed by each
+# socket's heartbeat, so that closing one of two tabs leaves the user online. Presence only spares online members an
+# SMS or email: when the cache is away every member counts as offline (a notice too many, never a message lost), and
+# nothing that stores a message waits for it. The notice itself is sent NOTIFY_GRACE_SECONDS later and only if the
+# member has not read the message by then (a page that was open while the cache was empty reads it).
 
 
 def _presence_key(user_id: int) -> str:
     return f"msg-online:{user_id}"
 
 
+def _presence_join(user_id: int) -> None:
+    key = _presence_key(user_id)
+    try:
+        if cache.add(key, 1, ONLINE_SECONDS):
+            return
+        try:
+            cache.incr(key)
+            cache.touch(key, ONLINE_SECONDS)
+        except ValueError:  # it expired between the two calls
+            cache.set(key, 1, ONLINE_SECONDS)
+    except RedisError:
+        logger.warning("Presence not recorded: the cache is not reachable")
+
+
 def presence_mark(*, user_id: int, online: bool) -> None:
-    """An open socket marks its user online for ONLINE_SECONDS (heartbeats renew it); online members get no SMS or
-    email for a message."""
-    if online:
-        cache.set(_presence_key(user_id), 1, ONLINE_SECONDS)
-    else:
-        cache.delete(_presence_key(user_id))
+    """A socket's heartbeat (online=True) keeps its user's count for ONLINE_SECONDS more, and brings it back as one
+    when the cache lost it (a Redis restart); a socket that closes (online=False) counts itself out."""
+    key = _presence_key(user_id)
+    try:
+        if online:
+            if not cache.touch(key, ONLINE_SECONDS):
+                cache.add(key, 1, ONLINE_SECONDS)
+            return
+        try:
+            left = cache.decr(key)
+        except ValueError:  # expired or lost: nothing to count out
+            return
+        if left <= 0:
+            cache.delete(key)
+    except RedisError:
+        logger.warning("Presence not recorded: the cache is not reachable")
 
 
 def _online(user_ids: list[int]) -> set[int]:
-    found = cache.get_many([_presence_key(uid) for uid in user_ids])
-    return {int(key.split(":")[1]) for key in found}
+    """The users among `user_ids` with a chat page open; nobody when the cache is away (they get a notice)."""
+    try:
+        found = cache.get_many([_presence_key(uid) for uid in user_ids])
+    except RedisError:
+        logger.warning("Presence unknown: the cache is not reachable, members count as offline")
+        return set()
+    return {int(key.split(":")[1]) for key, count in found.items() if count > 0}
 
 
 def _sockets_close(user_id: int, conversation_id: int = 0) -> None:
@@ -667,10 +747,12 @@ def _outbox_write(new: list[Message], members: dict[int, dict[int, Member]]) -> 
     A young person's notice waits for the end of the quiet hours."""
     now = timezone.now()
     wanted: dict[tuple[int, int], Member] = {}
+    newest: dict[tuple[int, int], int] = {}
     for message in new:
         for user_id, member in members[message.conversation_id].items():
             if user_id != message.sender_id:
                 wanted.setdefault((message.conversation_id, user_id), member)
+                newest[message.conversation_id, user_id] = message.pk
     if not wanted:
         return
     online = _online(sorted({user_id for _conversation, user_id in wanted}))
@@ -684,15 +766,17 @@ def _outbox_write(new: list[Message], members: dict[int, dict[int, Member]]) -> 
             created_at__gte=now - timedelta(minutes=settings.MESSAGING_NOTIFY_EVERY_MINUTES),
         ).values_list("conversation_id", "user_id")
     )
-    quiet = quiet_until(now)
+    due = now + timedelta(seconds=settings.MESSAGING_NOTIFY_AFTER_SECONDS)
+    quiet = quiet_until(due)
     for (conversation_id, user_id), member in wanted.items():
         if (conversation_id, user_id) in recent:
             continue
         user = member.user
         sms = user.contact_preference == User.Contact.SMS and bool(user.phone)
-        send_after = quiet if (quiet and member.party == "young_person") else now
+        send_after = quiet if (quiet and member.party == "young_person") else due
         notification = Notification.objects.create(
             conversation_id=conversation_id,
+            message_id=newest[conversation_id, user_id],
             user=user,
             channel=Notification.Channel.SMS if sms else Notification.Channel.EMAIL,
             send_after=send_after,
@@ -708,6 +792,16 @@ def _enqueue(notification_id: int, run_after: datetime) -> None:
     from messaging.tasks import notification_send_task
 
     notification_send_task.using(run_after=max(run_after, timezone.now())).enqueue(notification_id)
+
+
+def _has_read(notification: Notification) -> bool:
+    """Whether the member read up to the message the notice is about (a notice from before messages were named is
+    always sent)."""
+    return Member.objects.filter(
+        conversation_id=notification.conversation_id,
+        user_id=notification.user_id,
+        last_read_id__gte=notification.message_id or MAX_ID,
+    ).exists()
 
 
 NOTICE = gettext_lazy("You have a new message in Dichtbij. Read it here: %(url)s")
@@ -743,6 +837,10 @@ def notification_send(*, notification_id: int) -> str:
         now = timezone.now()
         if n.send_after > now:
             transaction.on_commit(lambda: _enqueue(n.pk, n.send_after))
+            return n.status
+        if _has_read(n):
+            n.status = Notification.Status.READ
+            n.save(update_fields=["status"])
             return n.status
         n.status, n.attempts, n.attempted_at = Notification.Status.SENDING, n.attempts + 1, now
         n.save(update_fields=["status", "attempts", "attempted_at"])

@@ -104,14 +104,17 @@ def send(request: HttpRequest, pk: int) -> HttpResponse:
 @require_GET
 @never_cache
 def since(request: HttpRequest, pk: int) -> JsonResponse:
-    """Everything after `?after=<id>`, oldest first, at most 200 (ask again with the last id for more)."""
+    """Everything after `?after=<id>`, oldest first, a limited number at a time: while `more`, the page asks again
+    with the last id it got."""
     conversation = selectors.conversation_get_for(request.user, pk)
     try:
         after = max(int(request.GET.get("after", "0")), 0)
     except ValueError:
         after = 0
-    found = selectors.messages_since(conversation, after)
-    return JsonResponse({"messages": [services.message_payload(message) for message in found]})
+    found = selectors.messages_catch_up(conversation, after)
+    return JsonResponse(
+        {"messages": [services.message_payload(message) for message in found.messages], "more": found.more}
+    )
 
 
 def _message(request: HttpRequest, pk: int, message_pk: int) -> Message:

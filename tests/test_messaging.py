@@ -10,6 +10,7 @@ from typing import Any, ClassVar
 
 import pytest
 import requests
+from django.conf import settings
 from django.core import mail
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.test import Client
@@ -226,6 +227,49 @@ def test_offline_members_get_one_notice_per_15_minutes(world: World) -> None:
     assert Notification.objects.filter(user=world.young_person_user).count() == 2
 
 
+def test_two_tabs_count_and_a_notice_read_meanwhile_is_not_sent(world: World) -> None:
+    conversation = triad(world)
+    mentor = world.mentor.pk
+    # Two tabs open, one closes: still online, so no notice.
+    services.presence_mark(user_id=mentor, online=True)
+    services._presence_join(mentor)
+    services.presence_mark(user_id=mentor, online=False)
+    send(world.professional, conversation, cid="1")
+    assert not Notification.objects.filter(user=world.mentor).exists()
+    # The last one closes; then the cache forgets everyone (a Redis restart): notices are written ...
+    services.presence_mark(user_id=mentor, online=False)
+    Notification.objects.all().delete()
+    send(world.young_person_user, conversation, cid="2")
+    notice = _due(Notification.objects.get(user=world.mentor))
+    # ... but a page that was open reads the message before the notice is due, and nothing is sent.
+    member = Member.objects.get(conversation=conversation, user=world.mentor)
+    services.message_mark_read(actor=world.mentor, conversation=conversation, up_to=notice.message_id or 0)
+    assert Member.objects.get(pk=member.pk).last_read_id >= (notice.message_id or 0)
+    assert services.notification_send(notification_id=notice.pk) == Notification.Status.READ
+    assert mail.outbox == []
+
+
+def test_storing_a_message_never_waits_for_redis(world: World, settings: Any) -> None:
+    # A Redis that is not there (nothing listens on port 1): presence cannot be read or written.
+    settings.CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": "redis://127.0.0.1:1/0",
+            "OPTIONS": {"socket_connect_timeout": 0.5, "socket_timeout": 0.5},
+        }
+    }
+    # (pytest-django's settings fixture makes Django start new cache connections with these settings.)
+    conversation = triad(world)
+    services.presence_mark(user_id=world.professional.pk, online=True)  # lost, and no error
+    message, created = send(world.mentor, conversation, body="Ook zonder Redis", cid="r")
+    # Stored, and every other member counts as offline: a notice too many, never a message lost.
+    assert created and Message.objects.get(pk=message.pk).body == "Ook zonder Redis"
+    assert set(Notification.objects.values_list("user_id", flat=True)) == {
+        world.young_person_user.pk,
+        world.professional.pk,
+    }
+
+
 def test_quiet_hours_hold_a_young_persons_notice_until_seven(world: World) -> None:
     conversation = triad(world)
     late = timezone.make_aware(datetime(2026, 3, 10, 23, 30))
@@ -235,7 +279,8 @@ def test_quiet_hours_hold_a_young_persons_notice_until_seven(world: World) -> No
     young = Notification.objects.get(user=world.young_person_user)
     assert timezone.localtime(young.send_after) == timezone.make_aware(datetime(2026, 3, 11, 7, 0))
     mentor = Notification.objects.get(user=world.mentor)
-    assert mentor.send_after == late  # quiet hours are for young people
+    # Quiet hours are for young people; others' notices wait only to see whether the message is read meanwhile.
+    assert mentor.send_after == late + timedelta(seconds=settings.MESSAGING_NOTIFY_AFTER_SECONDS)
     assert services.quiet_until(timezone.make_aware(datetime(2026, 3, 11, 6, 59))) is not None
     assert services.quiet_until(timezone.make_aware(datetime(2026, 3, 11, 7, 0))) is None
     assert services.quiet_until(timezone.make_aware(datetime(2026, 3, 11, 21, 59))) is None
@@ -281,7 +326,15 @@ def sms_user(world: World, settings: Any) -> User:
 def _one_notice(world: World) -> Notification:
     conversation = triad(world)
     send(world.professional, conversation, body="Geheim: de tekst")
-    return Notification.objects.get(user=world.mentor)
+    notice = Notification.objects.get(user=world.mentor)
+    return _due(notice)
+
+
+def _due(notice: Notification) -> Notification:
+    """The notice's wait (MESSAGING_NOTIFY_AFTER_SECONDS) is over."""
+    Notification.objects.filter(pk=notice.pk).update(send_after=timezone.now())
+    notice.refresh_from_db()
+    return notice
 
 
 @pytest.mark.parametrize(
@@ -318,15 +371,16 @@ def test_email_notice_has_no_message_text(world: World, settings: Any) -> None:
     settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
     conversation = triad(world)
     send(world.mentor, conversation, body="Geheim")
-    notice = Notification.objects.get(user=world.professional)
+    notice = _due(Notification.objects.get(user=world.professional))
     assert services.notification_send(notification_id=notice.pk) == Notification.Status.SENT
     assert len(mail.outbox) == 1 and "Geheim" not in mail.outbox[0].body
 
 
 @pytest.mark.django_db(transaction=True)
-def test_the_worker_sends_the_outbox(world: World, sms_user: User) -> None:
+def test_the_worker_sends_the_outbox(world: World, sms_user: User, settings: Any) -> None:
     from django.core.management import call_command
 
+    settings.MESSAGING_NOTIFY_AFTER_SECONDS = 0  # the task is queued for when the notice is due
     notice = _one_notice(world)
     call_command("db_worker", "--batch", "--no-startup-delay", verbosity=0)
     notice.refresh_from_db()

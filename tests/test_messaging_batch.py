@@ -6,6 +6,7 @@ in-memory layer and with Redis (REDIS_URL)."""
 from __future__ import annotations
 
 import asyncio
+import time
 from datetime import timedelta
 from typing import Any
 
@@ -18,6 +19,7 @@ from django.test import TestCase
 from django.utils import timezone, translation
 
 from accounts.models import User
+from accounts.selectors import SESSION_LAST_SEEN
 from messaging import consumers, services
 from messaging.models import Conversation, Member, Message, Notification
 from messaging.services import Join, Send
@@ -209,6 +211,9 @@ def test_sockets_join_lets_in_only_an_active_current_member_with_a_live_session(
     anonymous = SessionStore()
     anonymous["taal"] = "nl"
     anonymous.create()
+    away_too_long = SessionStore(cookie_for(world.mentor))  # past the idle limit of mentors (8 hours)
+    away_too_long[SESSION_LAST_SEEN] = time.time() - settings.SESSION_IDLE_TIMEOUT_OTHERS.total_seconds() - 1
+    away_too_long.save()
 
     joins = [
         Join(sessions["mentor"], conversation.pk),
@@ -223,11 +228,18 @@ def test_sockets_join_lets_in_only_an_active_current_member_with_a_live_session(
         Join(unknown_backend.session_key or "", conversation.pk),
         Join(anonymous.session_key or "", conversation.pk),
         Join("not-a-session", conversation.pk),
+        Join(away_too_long.session_key or "", conversation.pk),
     ]
-    # However many sockets: the sessions, their users and the memberships, one query each.
-    with django_assert_num_queries(3):
+    # However many sockets: the sessions, their users, their staff roles and the memberships, one query each.
+    with django_assert_num_queries(4):
         admitted = services.sockets_join(joins=joins)
-    assert [user.pk if user else None for user in admitted] == [world.mentor.pk] * 2 + [None] * 10
+    assert [found.user.pk if found else None for found in admitted] == [world.mentor.pk] * 2 + [None] * 11
+    # Each socket knows when its session ends: a mentor's after 8 idle hours at most.
+    assert all(
+        found.ends_at <= time.time() + settings.SESSION_IDLE_TIMEOUT_OTHERS.total_seconds()
+        for found in admitted
+        if found
+    )
     assert services._online([world.mentor.pk, world.young_person_user.pk]) == {world.mentor.pk}
 
 
@@ -247,7 +259,7 @@ def test_sockets_that_join_together_are_admitted_in_one_batch(world: World) -> N
     batches: list[int] = []
     admit = services.sockets_join
 
-    def counting(*, joins: list[Join]) -> list[User | None]:
+    def counting(*, joins: list[Join]) -> list[services.Admitted | None]:
         batches.append(len(joins))
         return admit(joins=joins)
 
@@ -261,7 +273,7 @@ def test_sockets_that_join_together_are_admitted_in_one_batch(world: World) -> N
         assert connected and not stranger_connected
         await socket.disconnect()
         await stranger.disconnect()
-        return [user.pk if user else None for user in admitted]
+        return [found.user.pk if found else None for found in admitted]
 
     with pytest.MonkeyPatch.context() as patch:
         patch.setattr(services, "sockets_join", counting)

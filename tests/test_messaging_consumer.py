@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import asyncio
 import gc
+import json
 import sys
 import types
 from collections.abc import Iterator
@@ -71,13 +72,32 @@ def cookie_for(user: User) -> str:
     return client.cookies[settings.SESSION_COOKIE_NAME].value
 
 
-async def connect(session: str | None, conversation_id: int) -> tuple[WebsocketCommunicator, bool]:
+# What a browser sees of a socket refused before it was accepted: no code at all (1006), whatever the server meant.
+REFUSED_AT_HANDSHAKE = "refused at the handshake"
+
+
+async def connect_with_code(
+    session: str | None, conversation_id: int
+) -> tuple[WebsocketCommunicator, bool, int | str | None]:
+    """A socket to the conversation: whether it joined, and the close code when it did not. The consumer accepts
+    every socket it can and then says "ready" or closes with a code (so that a browser sees the code)."""
     headers = [(b"origin", b"http://testserver")]
     if session:
         headers.append((b"cookie", f"{settings.SESSION_COOKIE_NAME}={session}".encode()))
     communicator = WebsocketCommunicator(application, f"/ws/berichten/{conversation_id}/", headers=headers)
-    connected, _code = await communicator.connect(timeout=TIMEOUT)
-    return communicator, connected
+    accepted, _subprotocol_or_code = await communicator.connect(timeout=TIMEOUT)
+    if not accepted:  # refused before accepting: only the origin check should do that
+        return communicator, False, REFUSED_AT_HANDSHAKE
+    first = await communicator.receive_output(timeout=TIMEOUT)
+    if first["type"] == "websocket.close":
+        return communicator, False, first.get("code")
+    assert json.loads(first["text"]) == {"type": "ready"}
+    return communicator, True, None
+
+
+async def connect(session: str | None, conversation_id: int) -> tuple[WebsocketCommunicator, bool]:
+    communicator, joined, _code = await connect_with_code(session, conversation_id)
+    return communicator, joined
 
 
 async def receive(communicator: WebsocketCommunicator, kind: str) -> dict[str, Any]:

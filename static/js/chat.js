@@ -152,8 +152,22 @@
   function catchUpOverHttp() {
     return fetch(data.sinceUrl + "?after=" + lastId, {credentials: "same-origin", headers: {"Accept": "application/json"}})
       .then(function (response) { return response.json(); })
-      .then(function (answer) { caughtUp(answer.messages); })
+      .then(function (answer) {
+        caughtUp(answer.messages);
+        if (answer.more) { return catchUpOverHttp(); }  // more than one answer holds: ask on until all is here
+      })
       .catch(function () { /* try again at the next poll */ });
+  }
+
+  function askForMore() {
+    catchingUp = true;
+    socket.send(JSON.stringify({type: "hello", after: lastId}));
+  }
+
+  function sendAgainLater(clientId) {
+    // The server could not store it now (its database was away): the same id again, so it is never stored twice.
+    setState(pending[clientId].item, data.textSending);
+    window.setTimeout(function () { if (pending[clientId]) { sendPending(clientId); } }, 1000 + Math.random() * 2000);
   }
 
   function startPolling() {
@@ -183,10 +197,15 @@
     socket.addEventListener("message", function (event) {
       var frame = JSON.parse(event.data);
       if (frame.type === "pong") { window.clearTimeout(pongTimer); }
-      else if (frame.type === "catchup") { caughtUp(frame.messages); markRead(); }
+      else if (frame.type === "catchup") {
+        caughtUp(frame.messages);
+        if (frame.more) { askForMore(); } else { markRead(); }
+      }
       else if (frame.type === "message") { heard(frame.message); markRead(); }
       else if (frame.type === "ack") { acknowledged(frame.client_msg_id, frame.id); }
-      else if (frame.type === "error" && pending[frame.client_msg_id]) {
+      else if (frame.type === "error" && frame.retry && pending[frame.client_msg_id]) {
+        sendAgainLater(frame.client_msg_id);
+      } else if (frame.type === "error" && pending[frame.client_msg_id]) {
         setState(pending[frame.client_msg_id].item, (frame.errors || []).join(" ") || data.textFailed);
         delete pending[frame.client_msg_id];
       } else if (frame.type === "closed" && form) { form.hidden = true; }
@@ -194,7 +213,7 @@
     socket.addEventListener("close", function (event) {
       window.clearInterval(heartbeat);
       window.clearTimeout(pongTimer);
-      if (event.code === 4403 || event.code === 4410) {
+      if (event.code === 4401 || event.code === 4403 || event.code === 4410) {
         stopped = true;  // no longer allowed here: the page says why after a reload
         window.location.reload();
         return;
