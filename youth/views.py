@@ -138,10 +138,18 @@ def guardian_add(request: HttpRequest, pk: int) -> HttpResponse:
         except ValidationError as error:
             add_service_errors(form, error, default_field="email")
         else:
+            accesslog_record(
+                request=request,
+                young_person=young_person,
+                what=AccessLogEntry.What.PROFILE,
+                action=AccessLogEntry.Action.CHANGE,
+            )
             messages.success(
                 request, _("The parent or guardian is linked. They get an email with a link to choose a password.")
             )
             return redirect("youth:youngperson_detail", pk=young_person.pk)
+    # The form names the young person: opening it is a read of the record.
+    accesslog_record(request=request, young_person=young_person, what=AccessLogEntry.What.PROFILE)
     return render(request, "youth/guardian_add.html", {"form": form, "young_person": young_person})
 
 
