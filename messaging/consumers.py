@@ -2,7 +2,8 @@
 
 Joining asks `services.sockets_join` (the rule of `conversation_is_visible`, for all the sockets that connect
 together). The consumer writes nothing itself: it calls the same services as the HTTP views. Frames from the client:
-  {"type": "hello", "after": <last id seen>}  → {"type": "catchup", "messages": [...]} (on every (re)connect)
+  {"type": "hello", "after": <last id seen>}  → {"type": "catchup", "messages": [...]} (on every (re)connect; one
+      access-log row when it brings messages)
   {"type": "send", "client_msg_id": "...", "body": "..."} → {"type": "ack", ...} to the sender; the message
       reaches everyone (the sender too) as {"type": "message", ...} after commit
   {"type": "read", "up_to": <id>}              → the read receipt moves forward
@@ -25,7 +26,8 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.http import Http404
 
-from accounts.models import User
+from accounts.models import AccessLogEntry, User
+from accounts.services import accesslog_record_by
 from messaging import selectors, services
 from messaging.models import Conversation
 
@@ -158,9 +160,21 @@ class ChatConsumer(AsyncJsonWebsocketConsumer):  # type: ignore[misc]
             start = 0
 
         def load() -> list[dict[str, Any]]:
-            if not selectors.conversation_is_visible(self.scope["user"], self.conversation_id):
+            user = self.scope["user"]
+            if not selectors.conversation_is_visible(user, self.conversation_id):
                 raise Http404
             messages = selectors.messages_since(Conversation(pk=self.conversation_id), start, limit=500)
+            # Messages caught up are read, as on the conversation's page: one access-log row (none when empty).
+            access = selectors.conversation_access_of(user, self.conversation_id) if messages else None
+            if access is not None:
+                client = self.scope.get("client")
+                accesslog_record_by(
+                    actor=user,
+                    ip_address=client[0] if client else None,
+                    young_person_id=access[0],
+                    what=AccessLogEntry.What.MESSAGES,
+                    basis=access[1],
+                )
             return [services.message_payload(m) for m in messages]
 
         try:

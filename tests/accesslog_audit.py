@@ -133,7 +133,7 @@ def check_logged(response: HttpResponse, *, logged_after: int) -> None:
 
     request = response.wsgi_request  # type: ignore[attr-defined]
     user = request.user
-    if not isinstance(user, User) or not response.get("Content-Type", "").startswith("text/"):
+    if not isinstance(user, User) or not response.get("Content-Type", "").startswith(("text/", "application/json")):
         return
     shown = shown_young_people(response.content.decode(errors="replace"), young_people_by_name())
     if not shown:
