@@ -46,7 +46,8 @@ class NotLogged(AssertionError):
 
 
 def _names_of_others() -> set[str]:
-    """Every first and last name of a person who is not a young person, keyed by the user a young person may have."""
+    """Every first and last name of someone who is not a young person. A young person's own account is left out: the
+    name on it is theirs."""
     from accounts.models import User
     from mentors.models import Mentorship
     from volunteers.models import HouseholdMember
