@@ -40,6 +40,27 @@ def _accesslog_entry(
 ) -> AccessLogEntry:
     actor = request.user
     assert isinstance(actor, User)
+    return _entry_by(
+        actor,
+        request.META.get("REMOTE_ADDR") or None,
+        young_person_id=young_person_id,
+        role=role,
+        organisation=organisation,
+        action=action,
+        what=what,
+    )
+
+
+def _entry_by(
+    actor: User,
+    ip_address: str | None,
+    *,
+    young_person_id: int,
+    role: str,
+    organisation: str,
+    action: str,
+    what: str,
+) -> AccessLogEntry:
     return AccessLogEntry(
         actor=actor,
         actor_name=str(actor),
@@ -48,8 +69,33 @@ def _accesslog_entry(
         young_person_id=young_person_id,
         action=action,
         what=what,
-        ip_address=request.META.get("REMOTE_ADDR") or None,
+        ip_address=ip_address,
     )
+
+
+def accesslog_record_by(
+    *,
+    actor: User,
+    ip_address: str | None,
+    young_person_id: int,
+    what: str,
+    basis: tuple[str, str],
+    action: str = AccessLogEntry.Action.VIEW,
+) -> AccessLogEntry:
+    """Append one row for a read outside an HTTP request, such as a chat socket's catch-up frame: the same row as
+    `accesslog_record`, with the actor and address the socket was opened with and the basis the caller found."""
+    role, organisation = basis
+    entry = _entry_by(
+        actor,
+        ip_address,
+        young_person_id=young_person_id,
+        role=role,
+        organisation=organisation,
+        action=action,
+        what=what,
+    )
+    entry.save()
+    return entry
 
 
 def accesslog_record(

@@ -68,6 +68,13 @@ def ask(request: HttpRequest, case_pk: int) -> HttpResponse:
         else:
             messages.success(request, _("Your request is sent. A coordinator links a social broker."))
             return redirect("community:brokerrequest_detail", pk=made.pk)
+    # The page names the case's young person (the request's page logs from here on).
+    accesslog_record(
+        request=request,
+        young_person=case.young_person,
+        what=AccessLogEntry.What.SOCIAL_BROKER,
+        basis=case_access_bases(request.user, [case])[case.pk],
+    )
     status = 400 if form.errors else 200
     return render(request, "community/broker/ask.html", {"form": form, "case": case}, status=status)
 

@@ -25,6 +25,7 @@ from hostfamilies.models import VISIT_FIELDS, MatchReview, SupportFamilyMatch, S
 from hostfamilies.states import OPEN_STATES, VISIT_RECORDERS, Move, Party, State, Visit, moves_from
 from volunteers.models import Volunteer, VolunteerKind
 from youth.models import CaseAssignment, Guardianship
+from youth.selectors import case_access_bases, youngperson_own_or_in_custody
 
 __all__ = [
     "OPEN_STATES",
@@ -41,6 +42,7 @@ __all__ = [
     "match_visits_may_record",
     "match_writable_by",
     "open_match_counts",
+    "overview_access_bases",
     "support_families_to_propose",
     "supportrequest_get_for",
     "supportrequest_visible_to",
@@ -283,6 +285,36 @@ def support_families_to_propose(user: AnyUser, request: SupportRequest) -> Query
     taken = open_match_counts(f.pk for f in families)
     ready = [f.pk for f in families if volunteer_readiness(f, open_matches=taken[f.pk]).matchable]
     return Volunteer.objects.filter(pk__in=ready)
+
+
+def overview_access_bases(
+    user: AnyUser, requests: list[SupportRequest], matches: list[SupportFamilyMatch]
+) -> list[tuple[int, tuple[str, str]]]:
+    """For the access log of a list of requests and matches: (young person id, (role, organisation)) per row, as
+    `match_access_basis` says for one match: a coordinator of the support organisation through the request, the
+    case's professionals and parents through the case, the support family through its own organisation. A few
+    queries for any number of rows; requests and matches must come with their case, organisations and volunteer."""
+    coordinates = set(organisation_ids_where(user, Role.COORDINATOR))
+    by_case = case_access_bases(user, [r.case for r in requests] + [m.request.case for m in matches])
+    in_custody: set[int] = set()
+    if matches:
+        in_custody = set(youngperson_own_or_in_custody(user).values_list("pk", flat=True))
+
+    def request_basis(request: SupportRequest) -> tuple[str, str]:
+        if request.organisation_id in coordinates:
+            return Role.COORDINATOR, request.organisation.name
+        return by_case[request.case_id]
+
+    def match_basis(match: SupportFamilyMatch) -> tuple[str, str]:
+        basis = request_basis(match.request)
+        if basis[0] != Role.PARENT or match.request.case.young_person_id in in_custody:
+            return basis
+        # case_access_bases says "parent" for anyone who does not work on the case: here, the support family.
+        return Role.VOLUNTEER, match.volunteer.organisation.name
+
+    return [(r.case.young_person_id, request_basis(r)) for r in requests] + [
+        (m.request.case.young_person_id, match_basis(m)) for m in matches
+    ]
 
 
 def match_access_basis(match: SupportFamilyMatch, parties: set[Party]) -> tuple[str, str]:

@@ -14,7 +14,7 @@ from django.views.decorators.http import require_POST
 
 from accounts.models import AccessLogEntry, Role
 from accounts.selectors import has_role, organisation_ids_where
-from accounts.services import accesslog_record
+from accounts.services import accesslog_record, accesslog_record_cases, accesslog_record_many
 from agreements.forms import AgreementForm
 from agreements.models import Agreement
 from agreements.selectors import agreement_current_texts, agreement_overview, agreementversion_of
@@ -35,15 +35,26 @@ def overview(request: HttpRequest) -> HttpResponse:
         raise PermissionDenied
     requests = list(
         selectors.supportrequest_visible_to(request.user)
-        .select_related("case__young_person", "organisation")
+        .select_related("case__young_person", "case__organisation", "organisation")
         .order_by("status", "created_at")
     )
+    matches = list(
+        selectors.match_visible_to(request.user)
+        .select_related(
+            "request__case__young_person",
+            "request__case__organisation",
+            "request__organisation",
+            "volunteer__user",
+            "volunteer__organisation",
+        )
+        .order_by("-created_at")
+    )
+    # Each child named in the lists is a read of their record, in the role that gave access to that row.
+    accesslog_record_many(request=request, shown=selectors.overview_access_bases(request.user, requests, matches))
     context = {
         "requests": requests,
         "positions": selectors.waiting_list_positions(requests),
-        "matches": selectors.match_visible_to(request.user)
-        .select_related("request__case__young_person", "volunteer__user")
-        .order_by("-created_at"),
+        "matches": matches,
         "can_ask": has_role(request.user, Role.PROFESSIONAL, Role.COORDINATOR),
     }
     return render(request, "hostfamilies/overview.html", context)
@@ -67,6 +78,8 @@ def request_create(request: HttpRequest) -> HttpResponse:
         else:
             messages.success(request, _("The request is on the waiting list."))
             return redirect("hostfamilies:request_detail", pk=support_request.pk)
+    # The form offers each open case by its young person's name.
+    accesslog_record_cases(request=request, cases=list(cases.select_related("organisation")))
     return render(request, "hostfamilies/request_form.html", {"form": form})
 
 

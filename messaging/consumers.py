@@ -5,7 +5,8 @@ together). The consumer writes nothing itself: it calls the same services as the
   (on joining)                                → {"type": "ready"}; a refused join is accepted and closed with 4403,
                                                  so the page sees why (a refusal before accepting reads as 1006)
   {"type": "hello", "after": <last id seen>}  → {"type": "catchup", "messages": [...], "more": bool} (on every
-                                                 (re)connect; while `more`, the page asks again after its last id)
+                                                 (re)connect; while `more`, the page asks again after its last id;
+                                                 one access-log row when it brings messages)
   {"type": "send", "client_msg_id": "...", "body": "..."} → {"type": "ack", ...} to the sender; the message
       reaches everyone (the sender too) as {"type": "message", ...} after commit
   {"type": "read", "up_to": <id>}              → the read receipt moves forward
@@ -37,6 +38,8 @@ from django.core.exceptions import ValidationError
 from django.http import Http404
 from django.utils.translation import gettext as _
 
+from accounts.models import AccessLogEntry
+from accounts.services import accesslog_record_by
 from messaging import selectors, services
 from messaging.models import Conversation
 
@@ -239,9 +242,22 @@ class ChatConsumer(AsyncJsonWebsocketConsumer):  # type: ignore[misc]
 
     async def _catch_up(self, after: int) -> None:
         def load() -> selectors.CatchUp:
-            if not selectors.conversation_is_visible(self.scope["user"], self.conversation_id):
+            user = self.scope["user"]
+            if not selectors.conversation_is_visible(user, self.conversation_id):
                 raise Http404
-            return selectors.messages_catch_up(Conversation(pk=self.conversation_id), after)
+            found = selectors.messages_catch_up(Conversation(pk=self.conversation_id), after)
+            # Messages caught up are read, as on the conversation's page: one access-log row (none when empty).
+            access = selectors.conversation_access_of(user, self.conversation_id) if found.messages else None
+            if access is not None:
+                client = self.scope.get("client")
+                accesslog_record_by(
+                    actor=user,
+                    ip_address=client[0] if client else None,
+                    young_person_id=access[0],
+                    what=AccessLogEntry.What.MESSAGES,
+                    basis=access[1],
+                )
+            return found
 
         try:
             found = await _in_pool(load)()

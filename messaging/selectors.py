@@ -27,6 +27,7 @@ __all__ = [
     "Banner",
     "CatchUp",
     "conversation_access_basis",
+    "conversation_access_of",
     "conversation_banner",
     "conversation_get_for",
     "conversation_is_visible",
@@ -121,6 +122,23 @@ def conversation_access_basis(conversation: Conversation, party: str) -> tuple[s
     if role == Role.COORDINATOR and conversation.match is not None:
         return role, conversation.match.request.organisation.name
     return role, ""
+
+
+def conversation_access_of(user: AnyUser, pk: int) -> tuple[int, tuple[str, str]] | None:
+    """For the access log of a catch-up (HTTP or socket): the conversation's young person and the role and
+    organisation through which the user, as a current member, reads it (`conversation_access_basis`); None for
+    anyone else. One query."""
+    if not user.is_authenticated or pk > MAX_ID:
+        return None
+    member = (
+        Member.objects.filter(user_id=user.pk, conversation_id=pk, left_at__isnull=True)
+        .select_related("conversation__case__organisation", "conversation__match__request__organisation")
+        .first()
+    )
+    if member is None:
+        return None
+    conversation = member.conversation
+    return conversation.case.young_person_id, conversation_access_basis(conversation, member.party)
 
 
 def conversation_members(conversation: Conversation) -> list[Member]:

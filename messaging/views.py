@@ -17,7 +17,7 @@ from django.views.decorators.http import require_GET, require_POST
 from twilio.request_validator import RequestValidator
 
 from accounts.models import AccessLogEntry, User
-from accounts.services import accesslog_record, accesslog_record_many
+from accounts.services import accesslog_record, accesslog_record_by, accesslog_record_many
 from core.forms import add_service_errors
 from messaging import selectors, services
 from messaging.forms import MessageForm, ReportForm
@@ -112,9 +112,25 @@ def since(request: HttpRequest, pk: int) -> JsonResponse:
     except ValueError:
         after = 0
     found = selectors.messages_catch_up(conversation, after)
+    _log_catch_up(request, conversation.pk, found.messages)
     return JsonResponse(
         {"messages": [services.message_payload(message) for message in found.messages], "more": found.more}
     )
+
+
+def _log_catch_up(request: HttpRequest, pk: int, found: list[Message]) -> None:
+    # A catch-up that brings messages is a read of the conversation, as opening its page is; an empty one shows
+    # nothing (the chat script asks after every reconnect).
+    access = selectors.conversation_access_of(request.user, pk) if found else None
+    if access is not None:
+        young_person_id, basis = access
+        accesslog_record_by(
+            actor=_user(request),
+            ip_address=request.META.get("REMOTE_ADDR") or None,
+            young_person_id=young_person_id,
+            what=AccessLogEntry.What.MESSAGES,
+            basis=basis,
+        )
 
 
 def _message(request: HttpRequest, pk: int, message_pk: int) -> Message:

@@ -17,6 +17,7 @@ from pytest_django import DjangoDbBlocker
 from pytest_django.fixtures import validate_django_db
 
 from accounts.models import Organisation, Role, RoleAssignment, User
+from tests import accesslog_audit
 from tests.factories import (
     CaseFactory,
     OrganisationFactory,
@@ -34,6 +35,16 @@ from youth.models import Case, YoungPerson
 def _clean_cache() -> None:
     # Rate-limit counters and used TOTP codes live in the cache; each test starts without them.
     cache.clear()
+
+
+@pytest.fixture(autouse=True)
+def _every_view_logged(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    # The permission matrices open every page for every persona: each page that shows a young person must write an
+    # access-log row for them (tests/accesslog_audit.py says how a page is checked).
+    if accesslog_audit.is_matrix_case(request.node):
+        yield from accesslog_audit.audit(monkeypatch)
+    else:
+        yield
 
 
 @pytest.fixture(scope="session")

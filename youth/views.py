@@ -5,6 +5,7 @@ from __future__ import annotations
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.paginator import Page, Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
@@ -138,10 +139,18 @@ def guardian_add(request: HttpRequest, pk: int) -> HttpResponse:
         except ValidationError as error:
             add_service_errors(form, error, default_field="email")
         else:
+            accesslog_record(
+                request=request,
+                young_person=young_person,
+                what=AccessLogEntry.What.PROFILE,
+                action=AccessLogEntry.Action.CHANGE,
+            )
             messages.success(
                 request, _("The parent or guardian is linked. They get an email with a link to choose a password.")
             )
             return redirect("youth:youngperson_detail", pk=young_person.pk)
+    # The form names the young person: opening it is a read of the record.
+    accesslog_record(request=request, young_person=young_person, what=AccessLogEntry.What.PROFILE)
     return render(request, "youth/guardian_add.html", {"form": form, "young_person": young_person})
 
 
@@ -189,5 +198,27 @@ def accesslog_page(request: HttpRequest, pk: int) -> HttpResponse:
     young_person = selectors.youngperson_get_for(request.user, pk)
     if not selectors.is_own_or_in_custody(request.user, young_person):
         raise PermissionDenied
-    entries = accesslogentry_visible_to(request.user).filter(young_person=young_person)[:200]
-    return render(request, "youth/accesslog.html", {"young_person": young_person, "entries": entries})
+    entries = accesslogentry_visible_to(request.user).filter(young_person=young_person)  # newest first
+    paginator = Paginator(entries, ACCESSLOG_PAGE_SIZE)
+    page, exists = _page_or_nearest(paginator, request.GET.get("pagina", "1"))
+    context = {"young_person": young_person, "page": page, "asked_page_missing": not exists}
+    return render(request, "youth/accesslog.html", context)
+
+
+# Rows of "Who looked at the data?" per page: enough to scroll on a phone, few enough to read.
+ACCESSLOG_PAGE_SIZE = 50
+
+
+def _page_or_nearest(paginator: Paginator, asked: str) -> tuple[Page, bool]:
+    """The page asked for, or (when it is no number, or there is no such page) the nearest one: the first for
+    anything below 1 or not a number, the last above the end. The flag says whether the asked page exists, so the
+    page can say so instead of answering with an error."""
+    try:
+        number = int(asked)
+    except ValueError:
+        return paginator.page(1), False
+    if number < 1:
+        return paginator.page(1), False
+    if number > paginator.num_pages:
+        return paginator.page(paginator.num_pages), False
+    return paginator.page(number), True
