@@ -65,7 +65,9 @@ from typing import Any
 
 import numpy as np
 from django.utils.translation import gettext_lazy as _
+from scipy.linalg import null_space
 from scipy.optimize import linprog
+from scipy.sparse import csr_matrix
 
 THRESHOLD = 5
 # The width a cell hidden by rule 1 must keep between the smallest and largest value the published figures allow.
@@ -148,6 +150,10 @@ def figure_shown(people: int) -> bool:
 
 
 Coordinate = tuple[int, int, int]
+# A cell among cubes published together: (index of the cube, coordinate).
+Place = tuple[int, Coordinate]
+# The dual values of the two linear programmes of a cell (row of the equations: value), see `_Equations.scores`.
+Duals = tuple[dict[int, float], dict[int, float]]
 
 
 class Cube:
@@ -324,7 +330,7 @@ def suppress_together(cubes: list[Cube], links: Iterable[list[tuple[Cube, Coordi
     links = [list(group) for group in links]
     index = {id(cube): k for k, cube in enumerate(cubes)}
     groups = [[(index[id(cube)], at) for cube, at in group] for group in links]
-    safe: set[tuple[int, Coordinate]] = set()
+    safe: set[Place] = set()
     while True:
         changed = True
         while changed:
@@ -335,67 +341,82 @@ def suppress_together(cubes: list[Cube], links: Iterable[list[tuple[Cube, Coordi
                 if any(cube.is_hidden(at) for cube, at in group):
                     for cube, at in group:
                         changed |= cube.hide(at)
-        unsafe = _Equations(cubes, groups).unsafe(safe)
+        equations = _Equations(cubes, groups)
+        unsafe = equations.unsafe(safe)
         if not unsafe:
             return
-        # One more hidden cell for each failing cell, unless a cell just hidden already lies on one of its lines
-        # (that one may well be enough: the next round checks again).
-        hidden_now: set[tuple[int, Coordinate]] = set()
-        for k, at in unsafe:
-            near = {(k, c) for line in cubes[k].lines_through(at) for c in line}
-            if hidden_now & near:
+        # One more hidden cell for each failing cell, unless a cell hidden for an earlier one also widens its range
+        # (then the next round checks again).
+        hidden_now: set[Place] = set()
+        for place, duals in unsafe:
+            scores = equations.scores(place, duals)
+            if any(scores.get(p, 0.0) > _EPSILON for p in hidden_now):
                 continue
-            pick = _complement(cubes, groups, k, at)
+            pick = _complement(cubes, place, scores)
             if pick is None:  # nothing left to hide: cannot happen, as then nothing is published
                 return
             cubes[pick[0]].hide(pick[1])
             hidden_now.add(pick)
 
 
-def _complement(
-    cubes: list[Cube], groups: list[list[tuple[int, Coordinate]]], k: int, at: Coordinate
-) -> tuple[int, Coordinate] | None:
-    """The shown cell to hide for a cell that the published figures pin down: the first by `Cube.rank` on a line
-    through it; else in its cube; else in a cube linked to it; else anywhere."""
+def _complement(cubes: list[Cube], place: Place, scores: dict[Place, float]) -> Place | None:
+    """The shown cell to hide for a cell that the published figures pin down.
+
+    Of the shown cells whose hiding widens the cell's range (a positive score: the solver's dual values say the
+    range depends on them), the first by `Cube.rank`: inner cells before totals, then the smallest. When the
+    duals name none (a degenerate solution), the first shown cell on a line through it, else anywhere."""
+    helpful = [(cubes[k].rank(at), k, at) for (k, at), score in scores.items() if score > _EPSILON]
+    if helpful:
+        _rank, k, at = min(helpful)
+        return k, at
+    k, at = place
     cube = cubes[k]
     on_lines = [c for line in cube.lines_through(at) for c in line if not cube.is_hidden(c)]
     if on_lines:
         return k, min(on_lines, key=cube.rank)
-    linked = {k} | {m for group in groups if any(g == k for g, _at in group) for m, _at in group}
-    for ks in ([k], sorted(linked - {k}), range(len(cubes))):
-        shown = [(cubes[m].rank(c), m, c) for m in ks for c in cubes[m].cells() if not cubes[m].is_hidden(c)]
-        if shown:
-            _rank, m, c = min(shown)
-            return m, c
+    shown = [(cubes[m].rank(c), m, c) for m in range(len(cubes)) for c in cubes[m].cells() if not cubes[m].is_hidden(c)]
+    if shown:
+        _rank, m, c = min(shown)
+        return m, c
     return None
 
 
 class _Equations:
-    """What the published figures say about the hidden ones: A x = b over the hidden inner cells x >= 0."""
+    """What the published figures say about the hidden ones: A x = b over the hidden inner cells x >= 0.
 
-    def __init__(self, cubes: list[Cube], groups: list[list[tuple[int, Coordinate]]]) -> None:
+    Each row is a shown total (its hidden cells add up to its value minus its shown cells) or a link between
+    hidden figures (equal). For every row we keep which shown cells it folded into b, and for every shown total
+    its row, so that the dual values of a linear programme can say which shown cell, once hidden, widens a range."""
+
+    def __init__(self, cubes: list[Cube], groups: list[list[Place]]) -> None:
         self.cubes = cubes
-        self.unknown: dict[tuple[int, Coordinate], int] = {}
+        self.unknown: dict[Place, int] = {}
         for k, cube in enumerate(cubes):
             for at in cube.cells():
                 if cube.is_inner(at) and cube.is_hidden(at):
                     self.unknown[(k, at)] = len(self.unknown)
         rows: list[tuple[dict[int, int], int]] = []
+        # For every shown cell, the rows it is part of, with its coefficient (a total: the row it states).
+        self.rows_of: dict[Place, list[tuple[int, int]]] = {}
         for k, cube in enumerate(cubes):
             for at in cube.cells():
                 if not cube.is_hidden(at) and not cube.is_inner(at):
-                    form, known = self.form(k, at)
+                    form, known, shown = self._form(k, at)
                     if form:
+                        self._note(len(rows), shown, 1)
+                        self.rows_of.setdefault((k, at), []).append((len(rows), 1))
                         rows.append((form, cube.value(at) - known))
         for group in groups:
             if not all(cubes[k].is_hidden(at) for k, at in group):
                 continue  # shown in all: equal numbers, nothing new
-            first, first_known = self.form(*group[0])
+            first, first_known, first_shown = self._form(*group[0])
             for k, at in group[1:]:
-                other, other_known = self.form(k, at)
+                other, other_known, other_shown = self._form(k, at)
                 difference = {x: first.get(x, 0) - other.get(x, 0) for x in first.keys() | other.keys()}
                 difference = {x: c for x, c in difference.items() if c}
                 if difference:
+                    self._note(len(rows), first_shown, 1)
+                    self._note(len(rows), other_shown, -1)
                     rows.append((difference, other_known - first_known))
         n = len(self.unknown)
         self.A = np.zeros((len(rows), n))
@@ -418,51 +439,135 @@ class _Equations:
                 parent[find(x)] = find(xs[0])
         self.component = [find(x) for x in range(n)]
         self.bounded = {x for form, _rhs in rows for x in form}
+        self._directions: dict[int, tuple[np.ndarray, np.ndarray]] = {}
+        self._systems: dict[frozenset[int], tuple[list[int], np.ndarray, csr_matrix, np.ndarray]] = {}
+        self.value = np.zeros(n)
+        for (k, at), x in self.unknown.items():
+            self.value[x] = cubes[k].value(at)
 
-    def form(self, k: int, at: Coordinate) -> tuple[dict[int, int], int]:
-        """A cell as (coefficients over the unknowns, the known part of its sum)."""
-        cube, form, known = self.cubes[k], {}, 0
+    def _note(self, row: int, shown: list[Place], coefficient: int) -> None:
+        for place in shown:
+            self.rows_of.setdefault(place, []).append((row, coefficient))
+
+    def _form(self, k: int, at: Coordinate) -> tuple[dict[int, int], int, list[Place]]:
+        """A cell as (coefficients over the unknowns, the shown part of its sum, the shown cells in that part)."""
+        cube, form, known, shown = self.cubes[k], {}, 0, []
         for inner in cube.cover(at):
             x = self.unknown.get((k, inner))
             if x is None:
                 known += cube.value(inner)
+                shown.append((k, inner))
             else:
                 form[x] = form.get(x, 0) + 1
-        return form, known
+        return form, known, shown
 
-    def width(self, form: dict[int, int]) -> float:
-        """max - min of a hidden cell over A x = b, x >= 0 (infinite when it has no upper bound)."""
-        if not form:
-            return 0.0
-        if any(x not in self.bounded for x in form):
-            return float("inf")  # a count no published figure mentions can be as large as one likes
+    def _free_directions(self, component: int) -> tuple[np.ndarray, np.ndarray]:
+        """The unknowns of a component, and an orthonormal basis of the ways they can all move together without
+        changing a published figure or a hidden 0 (the null space of its equations and those zeros)."""
+        if component not in self._directions:
+            columns = np.array([x for x in range(len(self.component)) if self.component[x] == component])
+            rows = np.flatnonzero(np.abs(self.A[:, columns]).sum(axis=1))
+            # A hidden 0 cannot go down: the directions keep it where it is (its column is left out).
+            columns = columns[self.value[columns] > 0]
+            self._directions[component] = (columns, null_space(self.A[np.ix_(rows, columns)]))
+        return self._directions[component]
+
+    def certainly_wide(self, form: dict[int, int], needed: float) -> bool:
+        """A cheap proof that a hidden cell's range is at least `needed`, without solving: from the true values,
+        move along the direction that changes the cell fastest without changing any published figure or hidden 0,
+        as far as no count becomes negative either way. False only means "not proven": then `wide_enough` decides."""
+        if not form or any(x not in self.bounded for x in form):
+            return bool(form)
         components = {self.component[x] for x in form}
-        columns = [x for x in range(len(self.component)) if self.component[x] in components]
-        rows = np.flatnonzero(np.abs(self.A[:, columns]).sum(axis=1))
-        A, b = self.A[np.ix_(rows, columns)], self.b[rows]
+        if len(components) > 1:
+            return False
+        columns, basis = self._free_directions(components.pop())
+        if not basis.size:
+            return False
+        f = np.array([form.get(int(x), 0) for x in columns], dtype=float)
+        g = basis.T @ f
+        speed = float(g @ g)
+        if speed < _EPSILON:
+            return False
+        d, x = basis @ g, self.value[columns]
+        up = [x[i] / -d[i] for i in range(len(d)) if d[i] < -_EPSILON]
+        down = [x[i] / d[i] for i in range(len(d)) if d[i] > _EPSILON]
+        return (min(up, default=float("inf")) + min(down, default=float("inf"))) * speed >= needed - _EPSILON
+
+    def _system(self, components: frozenset[int]) -> tuple[list[int], np.ndarray, csr_matrix, np.ndarray]:
+        """The unknowns, rows, matrix and right-hand side of some components (kept: many cells share them)."""
+        if components not in self._systems:
+            columns = [x for x in range(len(self.component)) if self.component[x] in components]
+            rows = np.flatnonzero(np.abs(self.A[:, columns]).sum(axis=1))
+            self._systems[components] = (columns, rows, csr_matrix(self.A[np.ix_(rows, columns)]), self.b[rows])
+        return self._systems[components]
+
+    def wide_enough(self, form: dict[int, int], value: int, needed: float) -> tuple[bool, Duals]:
+        """Whether max - min of a hidden cell (true value `value`) over A x = b, x >= 0 is at least `needed`, and
+        when not, the dual values of the programmes solved (for `scores`). The maximum first: when it is below
+        `needed` the cell fails and when it is `needed` above the true value it passes, without the minimum."""
+        if not form:
+            return False, ({}, {})
+        if any(x not in self.bounded for x in form):
+            return True, ({}, {})  # a count no published figure mentions can be as large as one likes
+        columns, rows, A, b = self._system(frozenset(self.component[x] for x in form))
         c = np.array([form.get(x, 0) for x in columns], dtype=float)
         highest = linprog(-c, A_eq=A, b_eq=b, bounds=(0, None), method="highs")
         if highest.status == 3:  # unbounded
-            return float("inf")
+            return True, ({}, {})
+        if highest.status != 0:
+            return False, ({}, {})  # the solver gave no answer: treat the cell as not safe, so more is hidden
+        top = -float(highest.fun)
+        upper = {int(r): float(y) for r, y in zip(rows, highest.eqlin.marginals, strict=True)}
+        if top < needed - _EPSILON:
+            return False, (upper, {})
+        if top - value >= needed - _EPSILON:
+            return True, (upper, {})
         lowest = linprog(c, A_eq=A, b_eq=b, bounds=(0, None), method="highs")
-        if highest.status != 0 or lowest.status != 0:
-            return 0.0  # the solver gave no answer: treat the cell as not safe, so more is hidden
-        return float(-highest.fun - lowest.fun)
+        if lowest.status != 0:
+            return False, (upper, {})
+        if top - float(lowest.fun) >= needed - _EPSILON:
+            return True, (upper, {})
+        return False, (upper, {int(r): float(y) for r, y in zip(rows, lowest.eqlin.marginals, strict=True)})
 
-    def unsafe(self, safe: set[tuple[int, Coordinate]]) -> list[tuple[int, Coordinate]]:
-        """The hidden cells whose range is too narrow, in order; the others are added to `safe` (hiding more
-        only widens a range, so they need no second look)."""
+    def unsafe(self, safe: set[Place]) -> list[tuple[Place, Duals]]:
+        """The hidden cells whose range is too narrow, in order, with their duals; the others are added to `safe`
+        (hiding more only widens a range, so they need no second look)."""
         found = []
         for k, cube in enumerate(self.cubes):
             for at in cube.cells():
                 if not cube.is_hidden(at) or (k, at) in safe:
                     continue
-                form, _known = self.form(k, at)
                 # A hidden 0 may follow (nobody is there to protect, see the module docstring); a count of people
                 # must not, and one under THRESHOLD keeps its protection interval.
                 needed = 0 if cube.value(at) == 0 else PROTECTION if at in cube.primary else 1
-                if needed == 0 or self.width(form) >= needed - _EPSILON:
+                if needed == 0:
+                    safe.add((k, at))
+                    continue
+                form, _known, _shown = self._form(k, at)
+                if self.certainly_wide(form, needed):
+                    safe.add((k, at))
+                    continue
+                wide, duals = self.wide_enough(form, cube.value(at), needed)
+                if wide:
                     safe.add((k, at))
                 else:
-                    found.append((k, at))
+                    found.append(((k, at), duals))
         return found
+
+    def scores(self, place: Place, duals: Duals) -> dict[Place, float]:
+        """How much hiding each shown cell would widen the range of a hidden one, to first order: the reduced cost
+        of the shown cell as a new unknown, in the programme for the maximum plus the one for the minimum (a
+        shown cell is at least THRESHOLD, so it can move either way). Zero: it does not help, at this solution."""
+        k, at = place
+        cover = set(self.cubes[k].cover(at))
+        result = {}
+        for (m, shown), rows in self.rows_of.items():
+            own = 1.0 if m == k and shown in cover else 0.0
+            highest = -own - sum(c * duals[0].get(r, 0.0) for r, c in rows)
+            lowest = own - sum(c * duals[1].get(r, 0.0) for r, c in rows)
+            if self.cubes[m].is_inner(shown):
+                result[(m, shown)] = abs(highest) + abs(lowest)
+            else:  # a total: hiding it drops its own row
+                result[(m, shown)] = sum(abs(duals[0].get(r, 0.0)) + abs(duals[1].get(r, 0.0)) for r, _c in rows[:1])
+        return result
