@@ -58,13 +58,17 @@ least `THRESHOLD` (`figure_shown`).
 
 from __future__ import annotations
 
+import hashlib
 import itertools
+import json
 from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
+from django.core.cache import cache
 from django.utils.translation import gettext_lazy as _
+from redis.exceptions import RedisError
 from scipy.linalg import null_space
 from scipy.optimize import linprog
 from scipy.sparse import csr_matrix
@@ -208,14 +212,16 @@ class Cube:
 
     def cells(self) -> Iterable[Coordinate]:
         """Every cell, margins included, in reading order."""
-        return itertools.product(*(range(n) for n in self.extent))
+        areas, rows, columns = self.extent
+        return itertools.product(range(areas), range(rows), range(columns))
 
     def is_inner(self, at: Coordinate) -> bool:
         return all(x < n for x, n in zip(at, self.sizes, strict=True))
 
     def cover(self, at: Coordinate) -> Iterable[Coordinate]:
         """The inner cells a cell adds up (itself when it is inner)."""
-        return itertools.product(*(range(n) if x == n else (x,) for x, n in zip(at, self.sizes, strict=True)))
+        a, i, j = (range(n) if x == n else (x,) for x, n in zip(at, self.sizes, strict=True))
+        return itertools.product(a, i, j)
 
     def value(self, at: Coordinate) -> int:
         a, i, j = at
@@ -330,6 +336,50 @@ def suppress_together(cubes: list[Cube], links: Iterable[list[tuple[Cube, Coordi
     links = [list(group) for group in links]
     index = {id(cube): k for k, cube in enumerate(cubes)}
     groups = [[(index[id(cube)], at) for cube, at in group] for group in links]
+    key = _cache_key(cubes, groups)
+    if key is not None:
+        known = _cache_get(key)
+        if known is not None and len(known) == len(cubes):
+            for cube, hidden in zip(cubes, known, strict=True):
+                cube.hidden = hidden
+            return
+    _suppress_together(cubes, links, groups)
+    if key is not None:
+        _cache_set(key, [cube.hidden for cube in cubes])
+
+
+# Rule 4 costs linear programmes (seconds for a region of many municipalities), and its result depends only on
+# the counts: the pattern of hidden cells is kept in the cache under a digest of everything it depends on, so the
+# dashboard, the report and the CSV of the same roll-up solve once. Small tables are quicker to solve again.
+CACHE_SECONDS = 24 * 60 * 60
+_CACHE_MIN_CELLS = 60
+
+
+def _cache_key(cubes: list[Cube], groups: list[list[Place]]) -> str | None:
+    if sum(len(list(cube.cells())) for cube in cubes) < _CACHE_MIN_CELLS:
+        return None
+    state = [(cube.margins, cube.grid, cube.hidden) for cube in cubes], groups, PROTECTION, THRESHOLD
+    return "insights:suppression:" + hashlib.sha256(json.dumps(state).encode()).hexdigest()
+
+
+def _cache_get(key: str) -> list[list[list[list[bool]]]] | None:
+    try:
+        found = cache.get(key)
+    except RedisError:  # the cache is a help, never a need: solve again
+        return None
+    return found if isinstance(found, list) else None
+
+
+def _cache_set(key: str, value: list[list[list[list[bool]]]]) -> None:
+    try:
+        cache.set(key, value, CACHE_SECONDS)
+    except RedisError:
+        pass
+
+
+def _suppress_together(
+    cubes: list[Cube], links: list[list[tuple[Cube, Coordinate]]], groups: list[list[Place]]
+) -> None:
     safe: set[Place] = set()
     while True:
         changed = True
@@ -451,7 +501,9 @@ class _Equations:
 
     def _form(self, k: int, at: Coordinate) -> tuple[dict[int, int], int, list[Place]]:
         """A cell as (coefficients over the unknowns, the shown part of its sum, the shown cells in that part)."""
-        cube, form, known, shown = self.cubes[k], {}, 0, []
+        cube, known = self.cubes[k], 0
+        form: dict[int, int] = {}
+        shown: list[Place] = []
         for inner in cube.cover(at):
             x = self.unknown.get((k, inner))
             if x is None:
@@ -499,7 +551,8 @@ class _Equations:
         if components not in self._systems:
             columns = [x for x in range(len(self.component)) if self.component[x] in components]
             rows = np.flatnonzero(np.abs(self.A[:, columns]).sum(axis=1))
-            self._systems[components] = (columns, rows, csr_matrix(self.A[np.ix_(rows, columns)]), self.b[rows])
+            matrix = csr_matrix(self.A[np.ix_(rows, np.array(columns, dtype=int))])
+            self._systems[components] = (columns, rows, matrix, self.b[rows])
         return self._systems[components]
 
     def wide_enough(self, form: dict[int, int], value: int, needed: float) -> tuple[bool, Duals]:
