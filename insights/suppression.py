@@ -27,26 +27,36 @@ system of linear equations over the hidden counts: every shown total says "these
 shown inner cell is a known number, two linked hidden figures are equal, and every count is at least 0. For each
 hidden cell we solve the two linear programmes "how small / how large can this cell be, given all of that"
 (`scipy.optimize.linprog`) and require:
-- every hidden cell can take more than one value: max - min >= 1 (so it is not fixed by the equations, which is
-  the rank condition, nor by the equations together with "counts are not negative");
-- every cell hidden by rule 1 keeps a protection interval of at least `PROTECTION` = THRESHOLD - 1 = 4:
-  max - min >= 4, so the published figures leave at least five possible values, as many as "< 5" itself
-  (0 to 4) leaves. A narrower range tells more than the label does; at the extreme "0 or 1" (the report above).
-While a cell fails, one more shown cell is hidden: the smallest shown cell of a line through it (inner cells
-before totals, then reading order), then rules 2 and 3 run again. Hiding never narrows a range, so a cell once
-safe stays safe and is not solved again, and it ends: at the latest when everything is hidden.
+- every hidden count of people can take more than one value: max - min >= 1 (so it is not fixed by the
+  equations, which is the rank condition, nor by the equations together with "counts are not negative");
+- every count of 1 to 4 people (hidden by rule 1) keeps a protection interval of at least `PROTECTION` =
+  THRESHOLD - 1 = 4: max - min >= 4, so the published figures leave at least five possible values, as many as
+  "< 5" itself (0 to 4) leaves. A narrower range tells more than the label does; at the extreme "0 or 1" (the
+  report: JIM 68 + "< 5" + "< 5" = 69).
+- A hidden 0 need not be protected: it is nobody, so working it out discloses no one. Protecting zeros too
+  would hide whole sparse tables (measured: a roll-up with a few municipalities and forms without matches then
+  hid every cell of every table, the region's total of JIM requests too, to keep "Katwijk: 0" from following
+  from "Leiden 10, region 10"). Zeros still read "< 5" (rule 1), and their unknowns still count in the ranges of
+  the others.
+While a cell fails, one more shown cell is hidden: of the shown cells the solver's dual values name as ones the
+range depends on (hiding them widens it), the first inner cell before totals, the smallest, in reading order;
+when the duals name none, the smallest shown cell of a line through it. Then rules 2 and 3 run again. Hiding
+never narrows a range, so a cell once safe stays safe and is not solved again, and it ends: at the latest when
+everything is hidden. A cheap certificate (moving along the null space of the equations from the true counts)
+proves most cells safe without solving; the pattern of hidden cells is cached under a digest of the counts.
 
 What this guarantees: from the figures published together (one cube, or the cubes `suppress_together` gets with
-their links), no hidden count can be computed exactly, and no count under 5 can be narrowed to a range of fewer
-than five values, by any linear reasoning over those figures and non-negativity (subtraction, the two-cell
-"adds up to 1" case, intervals, long chains across areas and linked tables).
+their links), no hidden count of people can be computed exactly, and no count of 1 to 4 can be narrowed to a
+range of fewer than five values, by any linear reasoning over those figures and non-negativity (subtraction,
+the two-cell "adds up to 1" case, intervals, long chains across areas and linked tables).
 What it does not guarantee:
 - The ranges are those of real numbers (the linear relaxation). For a plain table (rows and columns) the bounds
   are whole numbers anyway; for a three-way cube an attacker who also uses that counts are whole numbers can in
   rare cases get a slightly narrower range.
-- Only what is suppressed together is protected together. Tables that are not linked here (requests against
-  matches, outcomes, volunteers) have no exact relation between their figures; a new table that does must be
-  linked in `suppress_together`, and a figure outside the tables (a median, a share) follows `figure_shown`.
+- Only what is suppressed together is protected together. The tables that are not linked here (requests,
+  matches running, endings, outcomes at closure, volunteers) have no exact relation to each other that the code
+  knows of; a new table that has one must be linked in `suppress_together`, and a figure outside the tables (a
+  median, a share) follows `figure_shown`.
 - Knowledge from outside (someone who knows four of five people in a cell) is not modelled; nor which hidden
   cell was hidden by rule 1 and which to protect another: the pages say both read "< 5".
 - It is not an optimal (minimal-loss) suppression: the order above is a heuristic that keeps totals and hides
