@@ -12,16 +12,29 @@ from __future__ import annotations
 
 import itertools
 from dataclasses import dataclass, field
+from datetime import date
 
 import numpy as np
+from django.conf import settings
+from django.test import Client
+from django.utils import translation
 from hypothesis import given
 from hypothesis import settings as hypothesis_settings
 from hypothesis import strategies as st
 from scipy.optimize import linprog
 
+from accounts.models import Municipality, Role, RoleAssignment
+from insights.selectors import FORM_BY_KEY, FORMS, SOCIAL_BROKER
+from insights.services import tally_refresh
 from insights.suppression import PROTECTION, THRESHOLD, Cube, Table, suppress, suppress_together
+from tests import test_insights
+from tests.factories import CaseFactory, OrganisationFactory, user_with_role
+from tests.test_insights import broker_request, jim, person
+from tests.test_insights_linked import export
 
 Coordinate = tuple[int, int, int]
+# The fixtures of test_insights.py: its places (Leiden and Katwijk in Holland Rijnland, Maastricht elsewhere).
+places = test_insights.places
 
 
 @dataclass
@@ -253,3 +266,62 @@ def test_no_hidden_cell_of_a_live_table_per_area_can_be_recovered(data: tuple) -
     cube = Cube(counts, shape=(rows, 1), totals=totals, row_totals=False)
     cube.protect()
     assert attack_cubes([cube]).recovered() == []
+
+
+def attack_csv(table: list[list[str]], counts: list[list[int]]) -> Attack:
+    """The equations of one CSV table (header, rows with their total, the row of column totals with the grand
+    total), as anyone who downloads it can read them; `counts` are the true inner counts (to name the values)."""
+    n_rows, n_cols = len(counts), len(counts[0])
+    attack = Attack(n=n_rows * n_cols)
+    grid = [row[1:] for row in table[1:]]
+    for i in range(n_rows + 1):
+        for j in range(n_cols + 1):
+            cells = [
+                (r, c)
+                for r in (range(n_rows) if i == n_rows else (i,))
+                for c in (range(n_cols) if j == n_cols else (j,))
+            ]
+            form = np.zeros(attack.n)
+            for r, c in cells:
+                form[r * n_cols + c] = 1
+            value = sum(counts[r][c] for r, c in cells)
+            if grid[i][j] == "< 5":
+                attack.hidden.append((f"{table[1 + i][0]} / {table[0][1 + j]}", value, form))
+            else:
+                assert int(grid[i][j]) == value
+                attack.equation(form, value)
+    return attack
+
+
+def test_the_csv_of_matches_started_per_organisation_gives_no_small_count_away(
+    places: dict[str, Municipality], client: Client
+) -> None:
+    """The report's table, end to end through the roll-up and the CSV: JIM 1, 8 and 0 for three organisations
+    (each with social-broker matches too, so all three are rows). Rule 2 alone published "< 5, 8, < 5, total 9"."""
+    started = {"A": (1, 6), "B": (8, 5), "C": (0, 7)}
+    for name, (jims, brokers) in started.items():
+        organisation = OrganisationFactory(name=f"Jeugdteam {name}")
+        for kind, n in (("jim", jims), ("broker", brokers)):
+            for _i in range(n):
+                case = CaseFactory(young_person=person(places, "Leiden"), organisation=organisation)
+                if kind == "jim":
+                    jim(case, asked=date(2025, 2, 1), started=date(2025, 3, 1))
+                else:
+                    broker_request(case, asked=date(2025, 2, 1), linked=date(2025, 3, 1))
+    tally_refresh()
+    user = user_with_role(Role.ANALYST)
+    RoleAssignment.objects.filter(user=user).update(region=places["Leiden"].region)
+    client.force_login(user)
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
+    with translation.override("en"):
+        table = export(client, None)["Matches started per organisation"]
+    forms = [str(f.label) for f in FORMS]
+    assert table[0][1:] == [*forms, "Total"]
+    assert [row[0] for row in table[1:]] == ["Jeugdteam A", "Jeugdteam B", "Jeugdteam C", "Total"]
+    jim_column = [row[1] for row in table[1:]]
+    assert jim_column != ["< 5", "8", "< 5", "9"]
+    broker = forms.index(str(FORM_BY_KEY[SOCIAL_BROKER].label))
+    counts = [[0] * len(forms) for _name in started]
+    for i, (jims, brokers) in enumerate(started.values()):
+        counts[i][0], counts[i][broker] = jims, brokers
+    assert attack_csv(table, counts).recovered() == []
