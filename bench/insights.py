@@ -13,6 +13,8 @@ respite options. Then, in the same run and on the same warm database, the median
 - dashboard: `insights.selectors.dashboard` for a Holland Rijnland analyst, the last four quarters (read from
   the roll-up, made once before by `insights.services.tally_refresh`, whose time is reported as refresh_s);
 - report: `insights.selectors.report` for the same (the roll-up plus live queries for the details).
+dashboard_first_ms is the first dashboard after the refresh with an empty cache: it solves the suppression's linear
+programmes, which the later runs (the medians) read from the cache.
 The target is dashboard_ms within 20 times floor_ms.
 """
 
@@ -71,6 +73,7 @@ import django  # noqa: E402
 
 django.setup()
 
+from django.core.cache import cache  # noqa: E402
 from django.core.management import call_command  # noqa: E402
 from django.db import connection  # noqa: E402
 from django.utils import timezone  # noqa: E402
@@ -366,13 +369,19 @@ def main() -> None:
     from insights.services import tally_refresh
 
     refresh = tally_refresh()
+    # The first dashboard after a refresh solves the suppression's linear programmes (rule 4); later ones, for
+    # the same roll-up, read the pattern of hidden cells from the cache.
+    cache.clear()
+    began = time.perf_counter()
     dashboard = selectors.dashboard(scope, filters)
+    dashboard_first_ms = round((time.perf_counter() - began) * 1000, 2)
     floor()
     result = {
         "database": connection.vendor,
         "rows": sizes,
         "build_s": build_s,
         "floor_ms": median_ms(floor),
+        "dashboard_first_ms": dashboard_first_ms,
         "dashboard_ms": median_ms(lambda: selectors.dashboard(scope, filters)),
         "report_ms": median_ms(lambda: selectors.report(scope, filters)),
         "refresh_s": refresh.seconds,
