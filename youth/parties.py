@@ -41,7 +41,7 @@ from django.db.models import Exists, OuterRef, Q, QuerySet
 
 from accounts.models import Role, User
 from accounts.selectors import AnyUser, organisation_ids_where
-from youth.models import Case, CaseAssignment, Guardianship
+from youth.models import Case, CaseAssignment, Guardianship, YoungPerson
 
 
 class Party(StrEnum):
@@ -112,10 +112,13 @@ def is_custodial_parent(user: AnyUser, young_person_id: int) -> bool:
     )
 
 
-def parties_of(user: AnyUser, case: Case, support: Support | None = None) -> set[Party]:
+def parties_of(
+    user: AnyUser, case: Case, support: Support | None = None, *, young_person: YoungPerson | None = None
+) -> set[Party]:
     """Every part the user takes in the case, or in the support on it when `support` is given (empty for anyone
     else). Two queries at most (the assignment, only for a professional of the case's organisation, and the
-    guardianship); `case` should come with its young person. Never the nominee: that part is a link, not a user."""
+    guardianship); `case` should come with its young person, or the caller passes the `young_person` it has.
+    Never the nominee: that part is a link, not a user."""
     if not user.is_authenticated:
         return set()
     parts: set[Party] = set()
@@ -123,7 +126,8 @@ def parties_of(user: AnyUser, case: Case, support: Support | None = None) -> set
         parts.add(Party.COORDINATOR)
     if is_professional_of(user, case):
         parts.add(Party.PROFESSIONAL)
-    if case.young_person.user_id is not None and case.young_person.user_id == user.pk:
+    own = (young_person or case.young_person).user_id
+    if own is not None and own == user.pk:
         parts.add(Party.YOUNG_PERSON)
     custody = (
         Guardianship.objects.filter(young_person_id=case.young_person_id, guardian_id=user.pk)
@@ -135,6 +139,26 @@ def parties_of(user: AnyUser, case: Case, support: Support | None = None) -> set
     if support is not None:
         parts |= {part for part, holder in support.holders.items() if holder is not None and holder == user.pk}
     return parts
+
+
+def parties_seen_as(
+    user: AnyUser, case: Case, support: Support | None = None, *, young_person: YoungPerson | None = None
+) -> set[Party]:
+    """The parts of a user who already sees the object through its `_visible_to` selector (which derives from
+    `parties_filter`), without a query, for the access log of a list: the roles and holders tell coordinator,
+    professional, young person and support parts; whoever sees it through none of these is a parent with custody
+    (no selector lets anyone else see it)."""
+    parts: set[Party] = set()
+    if coordinates(user, support.organisation_id if support is not None else case.organisation_id):
+        parts.add(Party.COORDINATOR)
+    if case.organisation_id in _professional_organisation_ids(user):
+        parts.add(Party.PROFESSIONAL)
+    own = (young_person or case.young_person).user_id
+    if own is not None and own == user.pk:
+        parts.add(Party.YOUNG_PERSON)
+    if support is not None:
+        parts |= {part for part, holder in support.holders.items() if holder is not None and holder == user.pk}
+    return parts or {Party.PARENT}
 
 
 # --- Sets: filters for the `_visible_to` selectors ------------------------------------------------------------------
@@ -221,7 +245,12 @@ def case_has_professional() -> Exists:
 
 
 def party_user_queryset(
-    case: Case, part: Party, support: Support | None = None, *, active: bool = True
+    case: Case,
+    part: Party,
+    support: Support | None = None,
+    *,
+    active: bool = True,
+    young_person: YoungPerson | None = None,
 ) -> QuerySet[User]:
     """The users who take `part` in the case (or in `support` on it), as a queryset (for notices); only active
     accounts unless `active` is False. One query when evaluated; `case` should come with its young person."""
@@ -240,18 +269,30 @@ def party_user_queryset(
             guardianships__young_person_id=case.young_person_id, guardianships__has_custody=part == Party.PARENT
         )
     if part == Party.YOUNG_PERSON:
-        return users.filter(pk=case.young_person.user_id) if case.young_person.user_id else users.none()
+        own = (young_person or case.young_person).user_id
+        return users.filter(pk=own) if own else users.none()
     holder = support.holders.get(part) if support is not None else None
     return users.filter(pk=holder) if holder is not None else users.none()
 
 
-def party_users(case: Case, parts: Iterable[Party], support: Support | None = None) -> dict[Party, list[User]]:
+def lead_professional_ids(case: Case) -> set[int]:
+    """The ids of the case's lead (regiehouder); empty when the case has none. One query."""
+    return set(CaseAssignment.objects.filter(case_id=case.pk, is_lead=True).values_list("professional_id", flat=True))
+
+
+def party_users(
+    case: Case,
+    parts: Iterable[Party],
+    support: Support | None = None,
+    *,
+    young_person: YoungPerson | None = None,
+) -> dict[Party, list[User]]:
     """The active users per part, by user id (for notices, signatories and chat members). One query per part that
     can have someone (none for a young person without an account or a support part nobody holds)."""
     found: dict[Party, list[User]] = {}
     for part in parts:
         # A queryset from `.none()` answers without a query.
-        found[part] = list(party_user_queryset(case, part, support).order_by("pk"))
+        found[part] = list(party_user_queryset(case, part, support, young_person=young_person).order_by("pk"))
     return found
 
 
