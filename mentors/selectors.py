@@ -120,9 +120,12 @@ def mentorship_support(mentorship: Mentorship) -> Support:
 def mentorship_parties(user: AnyUser, mentorship: Mentorship) -> set[Party]:
     """Every part through which the user takes part in this mentorship (empty for anyone else), as youth.parties
     derives them. Never the nominee: that party is whoever holds a valid invitation link."""
-    return (
-        parties_of(user, mentorship.case, mentorship_support(mentorship), young_person=mentorship.young_person)
-        & MENTORSHIP_PARTIES
+    return parties_of(
+        user,
+        mentorship.case,
+        mentorship_support(mentorship),
+        among=MENTORSHIP_PARTIES,
+        young_person=mentorship.young_person,
     )
 
 

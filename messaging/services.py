@@ -135,7 +135,7 @@ def _wanted_members(conversation: Conversation) -> dict[int, str]:
         )
         family = match_party_users(match)
         add(family[MatchParty.PARENT], "parent")
-        add(family[MatchParty.VOLUNTEER], "volunteer")
+        add(family[MatchParty.SUPPORT_FAMILY], "volunteer")
         add(family[MatchParty.COORDINATOR], "coordinator")
     elif conversation.kind == Kind.BROKER:
         from community.models import BrokerRequest

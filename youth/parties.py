@@ -32,7 +32,7 @@ features it may act in. tests/test_parties.py fails when another module derives 
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any
@@ -113,32 +113,43 @@ def is_custodial_parent(user: AnyUser, young_person_id: int) -> bool:
 
 
 def parties_of(
-    user: AnyUser, case: Case, support: Support | None = None, *, young_person: YoungPerson | None = None
+    user: AnyUser,
+    case: Case,
+    support: Support | None = None,
+    *,
+    among: Iterable[Party] | None = None,
+    young_person: YoungPerson | None = None,
 ) -> set[Party]:
     """Every part the user takes in the case, or in the support on it when `support` is given (empty for anyone
-    else). Two queries at most (the assignment, only for a professional of the case's organisation, and the
-    guardianship); `case` should come with its young person, or the caller passes the `young_person` it has.
-    Never the nominee: that part is a link, not a user."""
+    else); with `among`, only those parts are looked at (the ones a feature admits), so no query is spent on the
+    others. Two queries at most (the assignment, only for a professional of the case's organisation, and the
+    guardianship); `case` should come with its young person when `YOUNG_PERSON` is asked, or the caller passes
+    the `young_person` it has. Never the nominee: that part is a link, not a user."""
     if not user.is_authenticated:
         return set()
+    asked = frozenset(Party) if among is None else frozenset(among)
     parts: set[Party] = set()
-    if coordinates(user, support.organisation_id if support is not None else case.organisation_id):
+    if Party.COORDINATOR in asked and coordinates(
+        user, support.organisation_id if support is not None else case.organisation_id
+    ):
         parts.add(Party.COORDINATOR)
-    if is_professional_of(user, case):
+    if Party.PROFESSIONAL in asked and is_professional_of(user, case):
         parts.add(Party.PROFESSIONAL)
-    own = (young_person or case.young_person).user_id
-    if own is not None and own == user.pk:
-        parts.add(Party.YOUNG_PERSON)
-    custody = (
-        Guardianship.objects.filter(young_person_id=case.young_person_id, guardian_id=user.pk)
-        .values_list("has_custody", flat=True)
-        .first()
-    )
-    if custody is not None:
-        parts.add(Party.PARENT if custody else Party.OTHER_PARENT)
+    if Party.YOUNG_PERSON in asked:
+        own = (young_person or case.young_person).user_id
+        if own is not None and own == user.pk:
+            parts.add(Party.YOUNG_PERSON)
+    if asked & {Party.PARENT, Party.OTHER_PARENT}:
+        custody = (
+            Guardianship.objects.filter(young_person_id=case.young_person_id, guardian_id=user.pk)
+            .values_list("has_custody", flat=True)
+            .first()
+        )
+        if custody is not None:
+            parts.add(Party.PARENT if custody else Party.OTHER_PARENT)
     if support is not None:
         parts |= {part for part, holder in support.holders.items() if holder is not None and holder == user.pk}
-    return parts
+    return parts & asked
 
 
 def parties_seen_as(
@@ -298,6 +309,9 @@ def party_users(
 
 # --- The access log ------------------------------------------------------------------------------------------------
 
+# An organisation's name, or a function that reads it (only the one the basis needs is read).
+Name = str | Callable[[], str]
+
 # The order in which a part is the basis of a view, when a user holds several: the widest access first.
 _BASIS_ORDER: tuple[Party, ...] = (
     Party.YOUNG_PERSON,
@@ -314,25 +328,30 @@ _BASIS_ORDER: tuple[Party, ...] = (
 def access_basis(
     parts: Iterable[Party],
     *,
-    case_organisation: str = "",
-    running_organisation: str | None = None,
-    volunteer_organisation: str = "",
+    case_organisation: Name = "",
+    running_organisation: Name | None = None,
+    volunteer_organisation: Name = "",
 ) -> tuple[str, str]:
     """The role and organisation through which someone holding `parts` sees the young person, for the access log
     (NEN 7513): the young person themself; a coordinator of the organisation that runs the support
     (`running_organisation`, default the case's); the professional of the case's organisation; a parent; the
-    mentor; a support family or broker through their volunteer organisation. No query. Someone who sees the young
-    person through none of these saw them as a parent (the selectors let nobody else see them)."""
+    mentor; a support family or broker through their volunteer organisation. A name may be given as a function,
+    so that only the one needed is read. No query of its own. Someone who sees the young person through none of
+    these saw them as a parent (the selectors let nobody else see them)."""
     held = set(parts)
     part = next((p for p in _BASIS_ORDER if p in held), Party.PARENT)
     if part == Party.YOUNG_PERSON:
         return Role.YOUNG_PERSON, ""
     if part == Party.COORDINATOR:
-        return Role.COORDINATOR, case_organisation if running_organisation is None else running_organisation
+        return Role.COORDINATOR, _name(case_organisation if running_organisation is None else running_organisation)
     if part == Party.PROFESSIONAL:
-        return Role.PROFESSIONAL, case_organisation
+        return Role.PROFESSIONAL, _name(case_organisation)
     if part == Party.MENTOR:
         return Role.MENTOR, ""
     if part in (Party.SUPPORT_FAMILY, Party.BROKER):
-        return Role.VOLUNTEER, volunteer_organisation
+        return Role.VOLUNTEER, _name(volunteer_organisation)
     return Role.PARENT, ""
+
+
+def _name(name: Name) -> str:
+    return name if isinstance(name, str) else name()
