@@ -291,6 +291,16 @@ def lead_professional_ids(case: Case) -> set[int]:
     return set(CaseAssignment.objects.filter(case_id=case.pk, is_lead=True).values_list("professional_id", flat=True))
 
 
+def parents_of(young_person_ids: QuerySet[Any, Any], *, custody: bool = True) -> QuerySet[User]:
+    """The users who are a parent (with custody, or without when `custody` is False) of any of these young people
+    (a subquery of ids), as a queryset (for notices about many families at once, e.g. a cancelled activity)."""
+    return User.objects.filter(
+        pk__in=Guardianship.objects.filter(young_person_id__in=young_person_ids, has_custody=custody).values(
+            "guardian_id"
+        )
+    )
+
+
 def party_users(
     case: Case,
     parts: Iterable[Party],
