@@ -287,7 +287,7 @@ def brokerrequest_link(
     the authority, and the pool is the one the round could propose from (`broker_pool_organisation_ids`). Locks
     the request row, so two coordinators cannot link two brokers, and then the broker's row, so two links at once
     cannot both take the broker's last place."""
-    from community.selectors import broker_can_take
+    from community.selectors import broker_can_take, broker_pool_organisation_ids
 
     pool_of: User | None = user
     if approved_proposal is None:
@@ -307,6 +307,11 @@ def brokerrequest_link(
         if locked.broker_id is not None:
             raise ValidationError(_("A broker is already linked to this request."))
         Volunteer.objects.select_for_update().filter(pk=broker.pk).first()
+        if pool_of is None and broker.organisation_id not in broker_pool_organisation_ids(locked, None):
+            # The round's broker is of an organisation that no coordinator of the case's organisation coordinates.
+            raise ValidationError(
+                _("No coordinator can link this social broker to this family. A coordinator of both is needed.")
+            )
         if not broker_can_take(locked, broker, pool_of):
             raise ValidationError(
                 _("This volunteer cannot be linked: they are not a ready social broker of this organisation.")
