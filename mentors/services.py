@@ -481,8 +481,7 @@ def invitation_accept(*, token: str, first_name: str, last_name: str, email: str
                 }
             )
         if existing is not None and (
-            existing.pk == locked.young_person.user_id
-            or is_custodial_parent(existing, locked.young_person_id)
+            existing.pk == locked.young_person.user_id or is_custodial_parent(existing, locked.young_person_id)
         ):
             raise ValidationError(_("The young person or a parent with custody cannot be the mentor."))
         mentor = user_invite(email=address, first_name=first_name, last_name=last_name, role=Role.MENTOR)
