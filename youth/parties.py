@@ -16,14 +16,20 @@ The parts (`Party`, one vocabulary for every feature):
 - the support parts: mentor, support family, social broker; and the nominee of a mentorship (whoever holds its
   invitation link, never derived from an account).
 
-Layering: youth sits below the feature apps and must not import them (an import-linter contract keeps it so). So
+Layering: youth sits below the feature apps and imports none of them (DESIGN.md: layers run one way). So
 the support parts are stated here in terms the feature passes in: a `Support` says which organisation runs the
 support and which user holds which support part on the feature's object (e.g. the mentorship's `mentor_id`, the
 match's volunteer's `user_id`); for set-based filters the feature passes the field paths from its model to the
 case and to the user holding each support part. The feature knows its own fields; this module knows the rule.
 
-What each feature admits: a feature intersects the parts with its own set (`MENTORSHIP_PARTIES` in
-mentors/states.py, ...), so adding a part here gives nobody access to a feature that does not name it.
+What each feature admits: a feature asks only for its own set of parts (`among=MENTORSHIP_PARTIES`, from
+mentors/states.py; `MATCH_PARTIES`, `REQUEST_PARTIES` in hostfamilies/states.py), so adding a part here gives
+nobody access to a feature that does not name it, and no query is spent on parts a feature does not admit.
+
+A service that is called from a proposal round acts in the name of the approver, never of someone borrowed to pass
+a check: it takes the approved proposal as its authority (hostfamilies.services.match_propose,
+community.services.brokerrequest_link) and asks this module whether the approver is a coordinator of the running
+organisation or the professional of the case.
 
 To add a part: add it to `Party`; say how it is derived in `parties_of` (one object), `parties_filter` (sets),
 `party_users` (people to notify) and `access_basis` (the access log); then name it in the move tables of the
@@ -58,8 +64,6 @@ class Party(StrEnum):
     COORDINATOR = "coordinator"  # a coordinator of the organisation that runs the support
 
 
-# The parts that hold a support on the feature's object: stated by the feature through `Support.holders`.
-SUPPORT_PARTS: frozenset[Party] = frozenset({Party.MENTOR, Party.SUPPORT_FAMILY, Party.BROKER})
 # Those who work on a case (they may change it): the staff parts.
 STAFF_PARTS: frozenset[Party] = frozenset({Party.PROFESSIONAL, Party.COORDINATOR})
 
