@@ -25,7 +25,7 @@ from community.models import REVIEW_AFTER, BrokerRequest, Referral, Resource, Re
 from core.geo import Place, distance_km
 from core.selectors import object_get_for
 from volunteers.models import Volunteer, VolunteerKind
-from youth.parties import Party, coordinated_organisation_ids, party_user_queryset
+from youth.parties import Party, access_basis, coordinated_organisation_ids, party_user_queryset
 
 # How many entries a family's printed overview holds: one page.
 PRINT_LIMIT = 8
@@ -297,8 +297,9 @@ def end_reasons_for(request: BrokerRequest) -> list[str]:
 def brokerrequest_access_basis(user: AnyUser, request: BrokerRequest) -> tuple[str, str] | None:
     """The linked broker sees the young person through the request, not the case (for the access log); everyone
     else through the case (None)."""
-    if request.broker is not None and request.broker.user_id == user.pk:
-        return Role.VOLUNTEER, request.broker.organisation.name
+    broker = request.broker
+    if broker is not None and broker.user_id == user.pk:
+        return access_basis({Party.BROKER}, volunteer_organisation=broker.organisation.name)
     return None
 
 
