@@ -11,9 +11,11 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
+from django.core.exceptions import PermissionDenied
 from django.db.models import Q
 
 from accounts.models import Role
+from tests.conftest import World
 from tests.factories import CaseFactory, UserFactory, YoungPersonFactory, add_guardian, assign, user_with_role
 from youth.models import Case
 from youth.parties import (
@@ -266,3 +268,33 @@ def test_the_access_log_basis_follows_the_parts(case: Case) -> None:
     assert parties_seen_as(professional, case) == {Party.PROFESSIONAL}
     assert parties_seen_as(case.young_person.user, case) == {Party.YOUNG_PERSON}
     assert parties_seen_as(UserFactory(), case) == {Party.PARENT}
+
+
+# --- A proposal round's approval is the approver's own authority -----------------------------------------------------
+
+
+def test_a_round_approval_links_in_the_approvers_name_and_lends_no_one_else_authority(world: World) -> None:
+    from community import services as community_services
+    from matching import services as matching_services
+    from tests.test_matching_brokers import accepted, broker
+
+    request, chosen = accepted(world)
+    outsider = user_with_role(Role.PROFESSIONAL, world.other_organisation, mfa=False)
+    with pytest.raises(PermissionDenied):
+        community_services.brokerrequest_link(
+            user=outsider, request=request, broker=chosen.volunteer, approved_proposal=chosen
+        )
+    # The proposal is the authority only for its own broker.
+    another = broker(world.organisation)
+    with pytest.raises(PermissionDenied):
+        community_services.brokerrequest_link(
+            user=world.professional, request=request, broker=another, approved_proposal=chosen
+        )
+    # Without a round, a professional may not link at all.
+    with pytest.raises(PermissionDenied):
+        community_services.brokerrequest_link(user=world.professional, request=request, broker=chosen.volunteer)
+    request.refresh_from_db()
+    assert request.broker_id is None
+    linked = matching_services.proposal_approve(actor=world.professional, proposal=chosen)
+    chosen.refresh_from_db()
+    assert (linked.broker_id, chosen.decided_by_id) == (chosen.volunteer_id, world.professional.pk)
