@@ -19,17 +19,18 @@ from django.db.models import Count, Exists, OuterRef, Q, QuerySet
 from django.utils import timezone
 
 from accounts.models import Role
-from accounts.selectors import AnyUser, has_role, organisation_ids_where
+from accounts.selectors import AnyUser, has_role
 from community.models import ActivitySignUp, BrokerRequest, GroupActivity
 from community.selectors import social_broker_organisation_ids
 from core.selectors import object_get_for
 from volunteers.models import Volunteer, VolunteerKind
-from youth.models import Case, YoungPerson
+from youth.models import Case
+from youth.parties import Party, coordinated_organisation_ids, young_people_where
 
 
 def activity_manager_organisation_ids(user: AnyUser) -> list[int]:
     """The organisations whose activities the user sees in full: as coordinator or as screened social broker."""
-    return sorted(set(organisation_ids_where(user, Role.COORDINATOR) + social_broker_organisation_ids(user)))
+    return sorted(set(coordinated_organisation_ids(user) + social_broker_organisation_ids(user)))
 
 
 def can_use_activities(user: AnyUser) -> bool:
@@ -46,11 +47,10 @@ def cases_acted_for_by(user: AnyUser) -> QuerySet[Case]:
 
     if not user.is_authenticated:
         return Case.objects.none()
-    in_custody = YoungPerson.objects.filter(guardianships__guardian=user, guardianships__has_custody=True)
     linked = BrokerRequest.objects.filter(broker__user=user, ended_on__isnull=True)
     return Case.objects.filter(
         Q(pk__in=case_writable_by(user).values("pk"))
-        | Q(young_person__in=in_custody.values("pk"))
+        | Q(young_person__in=young_people_where(user, Party.PARENT))
         | Q(pk__in=linked.values("case_id"))
     )
 
@@ -109,7 +109,7 @@ def groupactivity_writable_by(user: AnyUser) -> QuerySet[GroupActivity]:
     if not user.is_authenticated:
         return GroupActivity.objects.none()
     return GroupActivity.objects.filter(
-        Q(organisation_id__in=organisation_ids_where(user, Role.COORDINATOR))
+        Q(organisation_id__in=coordinated_organisation_ids(user))
         | Q(organiser__user=user, organisation_id__in=social_broker_organisation_ids(user))
     )
 
@@ -132,7 +132,7 @@ def activitysignup_visible_to(user: AnyUser) -> QuerySet[ActivitySignUp]:
         return ActivitySignUp.objects.none()
     return ActivitySignUp.objects.filter(
         Q(activity__organiser__user=user)
-        | Q(activity__organisation_id__in=organisation_ids_where(user, Role.COORDINATOR))
+        | Q(activity__organisation_id__in=coordinated_organisation_ids(user))
         | Q(case__in=cases_acted_for_by(user).values("pk"))
     ).select_related("activity", "case__young_person", "case__organisation", "signed_up_by")
 
@@ -190,11 +190,7 @@ def signup_access_bases(user: AnyUser, cases: list[Case]) -> dict[int, tuple[str
     if not cases or not user.is_authenticated:
         return {}
     bases = case_access_bases(user, cases)
-    in_custody = set(
-        YoungPerson.objects.filter(guardianships__guardian_id=user.pk, guardianships__has_custody=True).values_list(
-            "pk", flat=True
-        )
-    )
+    in_custody = set(young_people_where(user, Party.PARENT).values_list("young_person_id", flat=True))
     broker = Volunteer.objects.filter(user_id=user.pk).select_related("organisation").first()
     for case in cases:
         if bases[case.pk][0] == Role.PARENT and case.young_person_id not in in_custody and broker is not None:

@@ -19,8 +19,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from accounts.models import Organisation, Role, Team, User
-from accounts.selectors import organisation_ids_where
+from accounts.models import Organisation, Team, User
 from community.activity_selectors import (
     activitysignup_writable_by,
     case_may_join,
@@ -32,6 +31,7 @@ from community.selectors import social_broker_organisation_ids
 from core.notify import notify
 from volunteers.models import Volunteer, VolunteerKind
 from youth.models import Case
+from youth.parties import coordinated_organisation_ids, parents_of
 from youth.selectors import age_on
 
 MAX_PLACES = 500
@@ -117,7 +117,7 @@ def groupactivity_create(
     """A screened social broker of `organisation` organises an activity (they are the organiser), or a coordinator
     of it plans one for a screened social broker of the organisation (`organiser`). Refused with a message per
     field when something is wrong; nothing is saved then."""
-    coordinates = organisation.pk in organisation_ids_where(actor, Role.COORDINATOR)
+    coordinates = organisation.pk in coordinated_organisation_ids(actor)
     if not coordinates:
         if organisation.pk not in social_broker_organisation_ids(actor):
             raise PermissionDenied(_("Only a social broker or coordinator of this organisation can plan activities."))
@@ -195,13 +195,9 @@ def groupactivity_cancel(*, actor: User, activity: GroupActivity) -> GroupActivi
         locked.cancelled_at = timezone.now()
         locked.save(update_fields=["cancelled_at", "updated_at"])
         live = locked.signups.filter(cancelled_at__isnull=True)
+        parents = parents_of(live.values("case__young_person_id"))
         families = User.objects.filter(
-            Q(
-                guardianships__young_person__cases__activity_signups__in=live,
-                guardianships__has_custody=True,
-            )
-            | Q(pk__in=live.values("signed_up_by_id")),
-            is_active=True,
+            Q(pk__in=parents.values("pk")) | Q(pk__in=live.values("signed_up_by_id")), is_active=True
         ).exclude(pk=actor.pk)
         notify(
             families.distinct(),

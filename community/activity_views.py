@@ -14,8 +14,7 @@ from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from accounts.models import AccessLogEntry, Organisation, Role
-from accounts.selectors import organisation_ids_where
+from accounts.models import AccessLogEntry, Organisation
 from accounts.services import accesslog_record_many
 from community import activity_selectors as selectors
 from community import activity_services as services
@@ -23,6 +22,7 @@ from community.forms import ActivityForm, SignUpForm
 from community.selectors import social_broker_organisation_ids
 from core.forms import add_service_errors
 from youth.models import Case
+from youth.parties import coordinated_organisation_ids
 
 
 def _log(request: HttpRequest, cases: list[Case]) -> None:
@@ -56,7 +56,7 @@ def activity_list(request: HttpRequest) -> HttpResponse:
 @login_required
 def activity_create(request: HttpRequest) -> HttpResponse:
     """A social broker plans an activity for themselves; a coordinator plans one for a broker of the organisation."""
-    coordinated = organisation_ids_where(request.user, Role.COORDINATOR)
+    coordinated = coordinated_organisation_ids(request.user)
     own = [pk for pk in social_broker_organisation_ids(request.user) if pk not in coordinated]
     organisations = Organisation.objects.filter(pk__in=coordinated + own).order_by("name")
     if not organisations:

@@ -19,12 +19,13 @@ from datetime import date
 from django.db.models import Count, Prefetch, Q, QuerySet
 from django.utils import timezone
 
-from accounts.models import Role, User
-from accounts.selectors import AnyUser, has_role, organisation_ids_where
+from accounts.models import Role, RoleAssignment, User
+from accounts.selectors import AnyUser, has_role
 from community.models import REVIEW_AFTER, BrokerRequest, Referral, Resource, ResourceTheme
 from core.geo import Place, distance_km
 from core.selectors import object_get_for
 from volunteers.models import Volunteer, VolunteerKind
+from youth.parties import Party, access_basis, coordinated_organisation_ids, party_user_queryset
 
 # How many entries a family's printed overview holds: one page.
 PRINT_LIMIT = 8
@@ -80,13 +81,13 @@ def can_read_directory(user: AnyUser) -> bool:
 
 def organisation_ids_keeping(user: AnyUser) -> list[int]:
     """The organisations whose entries the user may add and update: as coordinator or as screened broker."""
-    ids = organisation_ids_where(user, Role.COORDINATOR) + social_broker_organisation_ids(user)
+    ids = coordinated_organisation_ids(user) + social_broker_organisation_ids(user)
     return sorted(set(ids))
 
 
 def can_import(user: AnyUser) -> bool:
     """CSV import and export are coordinators' tools."""
-    return bool(organisation_ids_where(user, Role.COORDINATOR))
+    return bool(coordinated_organisation_ids(user))
 
 
 def _with_display_data(resources: QuerySet[Resource]) -> QuerySet[Resource]:
@@ -277,11 +278,7 @@ def brokerrequest_of_case(user: AnyUser, case_id: int) -> BrokerRequest | None:
 
 def custodial_parents(request: BrokerRequest) -> QuerySet[User]:
     """The active parents and guardians with custody of the case's young person: for whom a referral can be."""
-    return User.objects.filter(
-        is_active=True,
-        guardianships__young_person_id=request.case.young_person_id,
-        guardianships__has_custody=True,
-    ).order_by("first_name", "pk")
+    return party_user_queryset(request.case, Party.PARENT).order_by("first_name", "pk")
 
 
 def referral_may_record(user: AnyUser, request: BrokerRequest) -> bool:
@@ -300,8 +297,9 @@ def end_reasons_for(request: BrokerRequest) -> list[str]:
 def brokerrequest_access_basis(user: AnyUser, request: BrokerRequest) -> tuple[str, str] | None:
     """The linked broker sees the young person through the request, not the case (for the access log); everyone
     else through the case (None)."""
-    if request.broker is not None and request.broker.user_id == user.pk:
-        return Role.VOLUNTEER, request.broker.organisation.name
+    broker = request.broker
+    if broker is not None and broker.user_id == user.pk:
+        return access_basis({Party.BROKER}, volunteer_organisation=broker.organisation.name)
     return None
 
 
@@ -337,13 +335,21 @@ def _ready_brokers(brokers: QuerySet[Volunteer]) -> list[Volunteer]:
     ]
 
 
-def broker_pool_organisation_ids(request: BrokerRequest, coordinator: AnyUser) -> list[int]:
+def broker_pool_organisation_ids(request: BrokerRequest, coordinator: AnyUser | None) -> list[int]:
     """Whose social brokers form the team's pool for a request: the case's organisation, and the other
-    organisations the coordinator coordinates (such as a volunteer centre whose brokers work with the team)."""
-    return sorted({request.case.organisation_id, *organisation_ids_where(coordinator, Role.COORDINATOR)})
+    organisations the coordinator coordinates (such as a volunteer centre whose brokers work with the team). With
+    no coordinator (a proposal round's approval links the broker): the other organisations that any coordinator of
+    the case's organisation coordinates, the pools the round could have proposed from."""
+    if coordinator is not None:
+        return sorted({request.case.organisation_id, *coordinated_organisation_ids(coordinator)})
+    coordinators = party_user_queryset(request.case, Party.COORDINATOR)
+    others = RoleAssignment.objects.filter(
+        user__in=coordinators.values("pk"), role=Role.COORDINATOR, organisation_id__isnull=False
+    ).values_list("organisation_id", flat=True)
+    return sorted({request.case.organisation_id, *others})
 
 
-def _brokers_for(request: BrokerRequest, coordinator: AnyUser) -> QuerySet[Volunteer]:
+def _brokers_for(request: BrokerRequest, coordinator: AnyUser | None) -> QuerySet[Volunteer]:
     """The team's pool: the active social brokers of `broker_pool_organisation_ids`."""
     return (
         Volunteer.objects.filter(
@@ -361,6 +367,7 @@ def broker_candidates(request: BrokerRequest, coordinator: AnyUser) -> list[Volu
     return _ready_brokers(_brokers_for(request, coordinator))
 
 
-def broker_can_take(request: BrokerRequest, broker: Volunteer, coordinator: AnyUser) -> bool:
-    """Whether `broker` is one of `broker_candidates(request, coordinator)`, checking only that broker."""
+def broker_can_take(request: BrokerRequest, broker: Volunteer, coordinator: AnyUser | None) -> bool:
+    """Whether `broker` is one of `broker_candidates(request, coordinator)`, checking only that broker (None: in the
+    pool of any coordinator of the case's organisation, see `broker_pool_organisation_ids`)."""
     return bool(_ready_brokers(_brokers_for(request, coordinator).filter(pk=broker.pk)))

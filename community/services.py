@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from datetime import date, datetime, time
-from typing import TypedDict
+from typing import TYPE_CHECKING, TypedDict
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.validators import EmailValidator, URLValidator
@@ -20,8 +20,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from accounts.models import Municipality, Organisation, Role, User
-from accounts.selectors import organisation_ids_where
+from accounts.models import Municipality, Organisation, User
 from community.models import (
     AGE_LIMIT,
     FOLLOW_UP_AFTER,
@@ -38,7 +37,11 @@ from community.states import MOVES, moves_from
 from core.geo import Place, geocode
 from core.notify import notify
 from volunteers.models import Volunteer
-from youth.models import Case, Guardianship
+from youth.models import Case
+from youth.parties import STAFF_PARTS, coordinates, is_custodial_parent, parties_of
+
+if TYPE_CHECKING:  # matching calls brokerrequest_link from a proposal round; only the type is read from it
+    from matching.models import Proposal
 
 PHONE = re.compile(r"^\+?[0-9 ()\-]{6,20}$")
 FIELD_LIMITS = {
@@ -226,7 +229,7 @@ def resource_import(*, actor: User, organisation: Organisation, content: bytes) 
     """
     from community.importexport import import_rows, read_csv
 
-    if organisation.pk not in organisation_ids_where(actor, Role.COORDINATOR):
+    if not coordinates(actor, organisation.pk):
         raise PermissionDenied(_("Only a coordinator of this organisation can import entries."))
     dataset, problem = read_csv(content)
     if dataset is None:
@@ -274,15 +277,29 @@ def brokerrequest_ask(*, user: User, case: Case, purpose: str) -> BrokerRequest:
         return BrokerRequest.objects.create(case=locked, asked_by=user, purpose=text, asked_on=timezone.localdate())
 
 
-def brokerrequest_link(*, user: User, request: BrokerRequest, broker: Volunteer) -> BrokerRequest:
+def brokerrequest_link(
+    *, user: User, request: BrokerRequest, broker: Volunteer, approved_proposal: Proposal | None = None
+) -> BrokerRequest:
     """A coordinator of the case's organisation links a matchable social broker of the team's pool (one of
-    `broker_candidates`); called when a proposal round's broker is approved (matching.services). Locks the request
-    row, so two coordinators cannot link two brokers, and then the broker's row, so two links at once cannot both
-    take the broker's last place."""
-    from community.selectors import broker_can_take
+    `broker_candidates`). Or, with `approved_proposal`, whoever approves a proposal round of this request for this
+    broker (matching.services.proposal_approve, which holds the proposal's row lock and checked it was accepted)
+    links them: the round's approval by a coordinator of the case's organisation or the case's professional is
+    the authority, and the pool is the one the round could propose from (`broker_pool_organisation_ids`). Locks
+    the request row, so two coordinators cannot link two brokers, and then the broker's row, so two links at once
+    cannot both take the broker's last place."""
+    from community.selectors import broker_can_take, broker_pool_organisation_ids
 
-    if request.case.organisation_id not in organisation_ids_where(user, Role.COORDINATOR):
-        raise PermissionDenied
+    pool_of: User | None = user
+    if approved_proposal is None:
+        if not coordinates(user, request.case.organisation_id):
+            raise PermissionDenied
+    else:
+        of_this_round = (
+            approved_proposal.broker_request_id == request.pk and approved_proposal.volunteer_id == broker.pk
+        )
+        if not of_this_round or not parties_of(user, request.case, among=STAFF_PARTS):
+            raise PermissionDenied
+        pool_of = None
     with transaction.atomic():
         locked = BrokerRequest.objects.select_for_update().select_related("case").get(pk=request.pk)
         if not locked.is_open:
@@ -290,7 +307,12 @@ def brokerrequest_link(*, user: User, request: BrokerRequest, broker: Volunteer)
         if locked.broker_id is not None:
             raise ValidationError(_("A broker is already linked to this request."))
         Volunteer.objects.select_for_update().filter(pk=broker.pk).first()
-        if not broker_can_take(locked, broker, user):
+        if pool_of is None and broker.organisation_id not in broker_pool_organisation_ids(locked, None):
+            # The round's broker is of an organisation that no coordinator of the case's organisation coordinates.
+            raise ValidationError(
+                _("No coordinator can link this social broker to this family. A coordinator of both is needed.")
+            )
+        if not broker_can_take(locked, broker, pool_of):
             raise ValidationError(
                 _("This volunteer cannot be linked: they are not a ready social broker of this organisation.")
             )
@@ -357,12 +379,7 @@ def referral_record(
     if for_whom not in Referral.For.values:
         raise ValidationError(_("Choose for whom the referral is."))
     if for_whom == Referral.For.PARENT:
-        if (
-            parent is None
-            or not Guardianship.objects.filter(
-                young_person_id=request.case.young_person_id, guardian=parent, has_custody=True
-            ).exists()
-        ):
+        if parent is None or not is_custodial_parent(parent, request.case.young_person_id):
             raise ValidationError(_("Choose a parent of this young person."))
     else:
         parent = None

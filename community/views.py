@@ -16,12 +16,12 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from accounts.models import Organisation, Role
-from accounts.selectors import organisation_ids_where
+from accounts.models import Organisation
 from community import importexport, selectors, services
 from community.forms import ImportForm, ResourceForm, SearchForm
 from community.models import Category, Cost, Theme
 from core.forms import add_service_errors
+from youth.parties import coordinated_organisation_ids
 
 PAGE_SIZE = 25
 
@@ -151,7 +151,7 @@ def import_csv(request: HttpRequest) -> HttpResponse:
     """A coordinator imports a CSV file: a dry run first; either every row is imported or none."""
     if not selectors.can_import(request.user):
         raise PermissionDenied
-    organisations = Organisation.objects.filter(pk__in=organisation_ids_where(request.user, Role.COORDINATOR))
+    organisations = Organisation.objects.filter(pk__in=coordinated_organisation_ids(request.user))
     form = ImportForm(request.POST or None, request.FILES or None, organisations=organisations)
     report = None
     if request.method == "POST" and form.is_valid():

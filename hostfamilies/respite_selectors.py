@@ -19,11 +19,12 @@ from django.db.models.functions import Coalesce, RowNumber
 from django.utils import timezone
 
 from accounts.models import Role, RoleAssignment, User
-from accounts.selectors import AnyUser, has_role, organisation_ids_where
+from accounts.selectors import AnyUser, has_role
 from core.selectors import object_get_for
 from hostfamilies.models import HostCalendarFeed, RespiteOption, Stay
 from volunteers.models import Volunteer, VolunteerKind
-from youth.models import Case, Guardianship
+from youth.models import Case
+from youth.parties import Party, coordinated_organisation_ids, young_people_where
 from youth.selectors import case_writable_by
 
 __all__ = [
@@ -52,7 +53,7 @@ def respiteoption_writable_by(user: AnyUser) -> QuerySet[RespiteOption]:
     """Options the user runs: those of the organisations where they are a coordinator."""
     if not user.is_authenticated:
         return RespiteOption.objects.none()
-    return RespiteOption.objects.filter(organisation_id__in=organisation_ids_where(user, Role.COORDINATOR))
+    return RespiteOption.objects.filter(organisation_id__in=coordinated_organisation_ids(user))
 
 
 def respiteoption_visible_to(user: AnyUser) -> QuerySet[RespiteOption]:
@@ -60,7 +61,7 @@ def respiteoption_visible_to(user: AnyUser) -> QuerySet[RespiteOption]:
     every option of the organisations where the user is a coordinator."""
     if not user.is_authenticated:
         return RespiteOption.objects.none()
-    scope = Q(organisation_id__in=organisation_ids_where(user, Role.COORDINATOR))
+    scope = Q(organisation_id__in=coordinated_organisation_ids(user))
     if has_role(user, Role.PROFESSIONAL, Role.COORDINATOR, Role.PARENT):
         scope |= Q(active=True)
     return RespiteOption.objects.filter(scope)
@@ -125,11 +126,10 @@ def stay_visible_to(user: AnyUser) -> QuerySet[Stay]:
     child's case, or as a parent or guardian with custody of the child."""
     if not user.is_authenticated:
         return Stay.objects.none()
-    custody = Guardianship.objects.filter(guardian_id=user.pk, has_custody=True).values("young_person_id")
     return Stay.objects.filter(
-        Q(option__organisation_id__in=organisation_ids_where(user, Role.COORDINATOR))
+        Q(option__organisation_id__in=coordinated_organisation_ids(user))
         | Q(case__in=case_writable_by(user).values("pk"))
-        | Q(case__young_person__in=custody)
+        | Q(case__young_person__in=young_people_where(user, Party.PARENT))
     )
 
 
@@ -173,9 +173,9 @@ def cases_bookable_by(user: AnyUser) -> QuerySet[Case]:
     they have custody (the same rule as `respite_services.stay_request`)."""
     if not user.is_authenticated:
         return Case.objects.none()
-    custody = Guardianship.objects.filter(guardian_id=user.pk, has_custody=True).values("young_person_id")
     return Case.objects.filter(
-        Q(pk__in=case_writable_by(user).values("pk")) | Q(young_person__in=custody), closed_on__isnull=True
+        Q(pk__in=case_writable_by(user).values("pk")) | Q(young_person__in=young_people_where(user, Party.PARENT)),
+        closed_on__isnull=True,
     )
 
 

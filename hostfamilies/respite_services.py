@@ -23,12 +23,12 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from accounts.models import Organisation, Role, User
-from accounts.selectors import organisation_ids_where
 from core.notify import notify
 from hostfamilies.models import HostCalendarFeed, RespiteOption, Stay
 from hostfamilies.respite_selectors import coordinators_of, stay_writable_by, support_families_for_respite
 from volunteers.models import Volunteer
-from youth.models import Case, Guardianship, YoungPerson
+from youth.models import Case, YoungPerson
+from youth.parties import Party, coordinates, is_custodial_parent, party_user_queryset
 from youth.selectors import age_on, case_writable_by
 
 # A stay in one of these states holds (or asks for) the child's nights; the child cannot be elsewhere then.
@@ -36,7 +36,7 @@ LIVE_STATUSES: tuple[str, ...] = (Stay.Status.REQUESTED, Stay.Status.CONFIRMED, 
 
 
 def _is_coordinator(actor: User, option: RespiteOption) -> bool:
-    return option.organisation_id in organisation_ids_where(actor, Role.COORDINATOR)
+    return coordinates(actor, option.organisation_id)
 
 
 def _check_decides(actor: User, stay: Stay) -> None:
@@ -49,9 +49,7 @@ def _check_decides(actor: User, stay: Stay) -> None:
 
 
 def _has_custody(actor: User, case: Case) -> bool:
-    return Guardianship.objects.filter(
-        young_person_id=case.young_person_id, guardian_id=actor.pk, has_custody=True
-    ).exists()
+    return is_custodial_parent(actor, case.young_person_id)
 
 
 def _coordinators(option: RespiteOption) -> QuerySet[User]:
@@ -72,8 +70,7 @@ def _deciders(option: RespiteOption) -> QuerySet[User]:
 def _requester_and_parents(stay: Stay) -> QuerySet[User]:
     """Who hears about a decision on a stay: whoever asked for it and the parents or guardians with custody."""
     return User.objects.filter(
-        Q(pk=stay.requested_by_id)
-        | Q(guardianships__young_person_id=stay.case.young_person_id, guardianships__has_custody=True)
+        Q(pk=stay.requested_by_id) | Q(pk__in=party_user_queryset(stay.case, Party.PARENT, active=False).values("pk"))
     ).distinct()
 
 
@@ -145,7 +142,7 @@ def respiteoption_create(
 
     Nothing can race here: one insert; the check constraints back up the age range and the beds.
     """
-    if organisation.pk not in organisation_ids_where(actor, Role.COORDINATOR):
+    if not coordinates(actor, organisation.pk):
         raise PermissionDenied(_("Only a coordinator of this organisation can offer a respite option."))
     name = name.strip()
     if not name:

@@ -22,7 +22,7 @@ from django.views.decorators.http import require_POST, require_safe
 from icalendar import Calendar, Event
 
 from accounts.models import AccessLogEntry, Role
-from accounts.selectors import has_role, organisation_ids_where, organisations_where
+from accounts.selectors import has_role, organisations_where
 from accounts.services import accesslog_record, accesslog_record_many
 from core.forms import add_service_errors
 from hostfamilies import respite_selectors as selectors
@@ -31,6 +31,7 @@ from hostfamilies.models import RespiteOption, Stay
 from hostfamilies.respite_forms import DecideForm, NewOptionForm, OptionForm, StayForm
 from volunteers.models import Volunteer
 from volunteers.selectors import volunteer_own
+from youth.parties import coordinated_organisation_ids
 from youth.selectors import case_access_bases
 
 MONTH = re.compile(r"(\d{4})-(\d{2})")
@@ -42,7 +43,7 @@ MONTH = re.compile(r"(\d{4})-(\d{2})")
 def _log_stays(request: HttpRequest, stays: list[Stay], what: str) -> None:
     # A coordinator of the option sees the child through the stay, not through the case; the others through the case
     # (they work on it) or their custody of the child.
-    coordinated = set(organisation_ids_where(request.user, Role.COORDINATOR))
+    coordinated = set(coordinated_organisation_ids(request.user))
     by_case = case_access_bases(request.user, [s.case for s in stays if s.option.organisation_id not in coordinated])
     accesslog_record_many(
         request=request,
@@ -60,7 +61,7 @@ def _log_stays(request: HttpRequest, stays: list[Stay], what: str) -> None:
 
 
 def _log_stay(request: HttpRequest, stay: Stay) -> None:
-    coordinates = stay.option.organisation_id in organisation_ids_where(request.user, Role.COORDINATOR)
+    coordinates = stay.option.organisation_id in coordinated_organisation_ids(request.user)
     accesslog_record(
         request=request,
         young_person=stay.case.young_person,
@@ -78,7 +79,7 @@ def overview(request: HttpRequest) -> HttpResponse:
     hosted = list(selectors.respiteoption_hosted_by(user).select_related("organisation"))
     if not (has_role(user, Role.PROFESSIONAL, Role.COORDINATOR, Role.PARENT) or hosted):
         raise PermissionDenied
-    coordinates = bool(organisation_ids_where(user, Role.COORDINATOR))
+    coordinates = bool(coordinated_organisation_ids(user))
     stays = list(selectors.stays_upcoming_for(user))
     requested, waiting = selectors.stays_to_decide(user) if coordinates else ([], [])
     _log_stays(request, [*stays, *requested, *waiting], AccessLogEntry.What.LIST)
@@ -121,7 +122,7 @@ def option_detail(request: HttpRequest, pk: int) -> HttpResponse:
     option = selectors.respiteoption_get_for(request.user, pk)
     first = _month_from(request.GET.get("maand"))
     last = first.replace(day=calendar.monthrange(first.year, first.month)[1])
-    coordinates = option.organisation_id in organisation_ids_where(request.user, Role.COORDINATOR)
+    coordinates = option.organisation_id in coordinated_organisation_ids(request.user)
     booked = selectors.nights_booked(option, first, last)
     # Only the option's coordinators see who sleeps there; everyone else sees whether there is room.
     guests = selectors.stays_by_night(option, first, last) if coordinates else {}
@@ -161,7 +162,7 @@ def option_detail(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 def option_create(request: HttpRequest) -> HttpResponse:
-    organisation_ids = organisation_ids_where(request.user, Role.COORDINATOR)
+    organisation_ids = coordinated_organisation_ids(request.user)
     if not organisation_ids:
         raise PermissionDenied
     form = NewOptionForm(

@@ -19,12 +19,30 @@ from datetime import date
 from django.db.models import Count, Q, QuerySet
 
 from accounts.models import Role, User
-from accounts.selectors import AnyUser, organisation_ids_where
+from accounts.selectors import AnyUser
 from core.selectors import object_get_for
 from hostfamilies.models import VISIT_FIELDS, MatchReview, SupportFamilyMatch, SupportRequest
-from hostfamilies.states import OPEN_STATES, VISIT_RECORDERS, Move, Party, State, Visit, moves_from
+from hostfamilies.states import (
+    MATCH_PARTIES,
+    OPEN_STATES,
+    REQUEST_PARTIES,
+    VISIT_RECORDERS,
+    Move,
+    Party,
+    State,
+    Visit,
+    moves_from,
+)
 from volunteers.models import Volunteer, VolunteerKind
-from youth.models import CaseAssignment, Guardianship
+from youth.parties import (
+    Support,
+    access_basis,
+    coordinated_organisation_ids,
+    coordinates,
+    parties_filter,
+    parties_of,
+    party_users,
+)
 from youth.selectors import case_access_bases, youngperson_own_or_in_custody
 
 __all__ = [
@@ -51,36 +69,17 @@ __all__ = [
 ]
 
 
-def _request_scope(user: AnyUser, *, parents: bool) -> Q | None:
-    """The requests the user takes part in, as a filter on SupportRequest; None when there are none."""
-    scope: Q | None = None
-    coordinator_orgs = organisation_ids_where(user, Role.COORDINATOR)
-    if coordinator_orgs:
-        scope = Q(organisation_id__in=coordinator_orgs)
-    professional_orgs = organisation_ids_where(user, Role.PROFESSIONAL)
-    if professional_orgs:
-        # Same shape as youth's case scope: assigned, and still a professional in the case's organisation.
-        assigned = Q(
-            case__in=CaseAssignment.objects.filter(
-                professional_id=user.pk, case__organisation_id__in=professional_orgs
-            ).values("case_id")
-        )
-        scope = assigned if scope is None else scope | assigned
-    if parents:
-        custody = Q(
-            case__young_person__in=Guardianship.objects.filter(guardian_id=user.pk, has_custody=True).values(
-                "young_person_id"
-            )
-        )
-        scope = custody if scope is None else scope | custody
-    return scope
+def _request_scope(user: AnyUser) -> Q | None:
+    """The requests the user takes part in (coordinator of the request's organisation, professional of its case,
+    parent with custody), as a filter on SupportRequest; None when there are none."""
+    return parties_filter(user, REQUEST_PARTIES, case="case", organisation="organisation_id")
 
 
 def supportrequest_visible_to(user: AnyUser) -> QuerySet[SupportRequest]:
     """Requests the user works on, and those for their own children (with custody)."""
     if not user.is_authenticated:
         return SupportRequest.objects.none()
-    scope = _request_scope(user, parents=True)
+    scope = _request_scope(user)
     return SupportRequest.objects.none() if scope is None else SupportRequest.objects.filter(scope)
 
 
@@ -123,11 +122,14 @@ def match_visible_to(user: AnyUser) -> QuerySet[SupportFamilyMatch]:
     the support family."""
     if not user.is_authenticated:
         return SupportFamilyMatch.objects.none()
-    scope = Q(volunteer__user=user)
-    request_scope = _request_scope(user, parents=True)
-    if request_scope is not None:
-        scope |= Q(request__in=SupportRequest.objects.filter(request_scope).values("pk"))
-    return SupportFamilyMatch.objects.filter(scope)
+    scope = parties_filter(
+        user,
+        MATCH_PARTIES,
+        case="request__case",
+        organisation="request__organisation_id",
+        holders={Party.SUPPORT_FAMILY: "volunteer__user_id"},
+    )
+    return SupportFamilyMatch.objects.none() if scope is None else SupportFamilyMatch.objects.filter(scope)
 
 
 def match_writable_by(user: AnyUser) -> QuerySet[SupportFamilyMatch]:
@@ -146,24 +148,18 @@ def match_get_for(user: AnyUser, pk: int, write: bool = False) -> SupportFamilyM
     return object_get_for(visible, match_writable_by(user), pk, write=write)
 
 
+def match_support(match: SupportFamilyMatch) -> Support:
+    """The match as a support on its request's case (youth.parties): run by the request's organisation, held by
+    the support family (the volunteer of the match)."""
+    return Support(
+        organisation_id=match.request.organisation_id, holders={Party.SUPPORT_FAMILY: match.volunteer.user_id}
+    )
+
+
 def match_parties(user: AnyUser, match: SupportFamilyMatch) -> set[Party]:
-    """Every role through which the user takes part in this match (empty for anyone else)."""
-    if not user.is_authenticated:
-        return set()
-    parties: set[Party] = set()
-    case = match.request.case
-    if match.request.organisation_id in organisation_ids_where(user, Role.COORDINATOR):
-        parties.add(Party.COORDINATOR)
-    if (
-        case.organisation_id in organisation_ids_where(user, Role.PROFESSIONAL)
-        and CaseAssignment.objects.filter(case=case, professional=user).exists()
-    ):
-        parties.add(Party.PROFESSIONAL)
-    if Guardianship.objects.filter(young_person_id=case.young_person_id, guardian=user, has_custody=True).exists():
-        parties.add(Party.PARENT)
-    if match.volunteer.user_id == user.pk:
-        parties.add(Party.VOLUNTEER)
-    return parties
+    """Every part through which the user takes part in this match (empty for anyone else), as youth.parties
+    derives them."""
+    return parties_of(user, match.request.case, match_support(match), among=MATCH_PARTIES)
 
 
 def match_moves_for(user: AnyUser, match: SupportFamilyMatch) -> list[Move]:
@@ -194,25 +190,11 @@ def match_agreement_may_propose(parties: set[Party], state: str, *, has_agreemen
 def match_party_users(match: SupportFamilyMatch) -> dict[Party, list[User]]:
     """The active users who take part in the match, per party (the same rules as `match_parties`): for notices and
     for who must agree to the agreements. Four queries; the match must come with `request__case` and `volunteer`."""
-    case = match.request.case
-    active = User.objects.filter(is_active=True).order_by("pk")
-    volunteer = User.objects.filter(pk=match.volunteer.user_id, is_active=True)
-    return {
-        Party.COORDINATOR: list(
-            active.filter(roles__role=Role.COORDINATOR, roles__organisation_id=match.request.organisation_id).distinct()
-        ),
-        Party.PROFESSIONAL: list(
-            active.filter(
-                pk__in=CaseAssignment.objects.filter(case=case).values("professional_id"),
-                roles__role=Role.PROFESSIONAL,
-                roles__organisation_id=case.organisation_id,
-            ).distinct()
-        ),
-        Party.PARENT: list(
-            active.filter(guardianships__young_person_id=case.young_person_id, guardianships__has_custody=True)
-        ),
-        Party.VOLUNTEER: list(volunteer),
-    }
+    return party_users(
+        match.request.case,
+        (Party.COORDINATOR, Party.PROFESSIONAL, Party.PARENT, Party.SUPPORT_FAMILY),
+        match_support(match),
+    )
 
 
 def match_reviews(match: SupportFamilyMatch) -> tuple[MatchReview | None, list[MatchReview]]:
@@ -272,7 +254,7 @@ def support_families_to_propose(user: AnyUser, request: SupportRequest) -> Query
     engine's work; this is the list of who is possible at all.)"""
     from volunteers.selectors import volunteer_readiness, with_readiness_data
 
-    if request.organisation_id not in organisation_ids_where(user, Role.COORDINATOR):
+    if not coordinates(user, request.organisation_id):
         return None
     possible = Volunteer.objects.filter(
         organisation_id=request.organisation_id, roles__kind=VolunteerKind.SUPPORT_FAMILY
@@ -294,14 +276,14 @@ def overview_access_bases(
     `match_access_basis` says for one match: a coordinator of the support organisation through the request, the
     case's professionals and parents through the case, the support family through its own organisation. A few
     queries for any number of rows; requests and matches must come with their case, organisations and volunteer."""
-    coordinates = set(organisation_ids_where(user, Role.COORDINATOR))
+    coordinated = set(coordinated_organisation_ids(user))
     by_case = case_access_bases(user, [r.case for r in requests] + [m.request.case for m in matches])
     in_custody: set[int] = set()
     if matches:
         in_custody = set(youngperson_own_or_in_custody(user).values_list("pk", flat=True))
 
     def request_basis(request: SupportRequest) -> tuple[str, str]:
-        if request.organisation_id in coordinates:
+        if request.organisation_id in coordinated:
             return Role.COORDINATOR, request.organisation.name
         return by_case[request.case_id]
 
@@ -319,10 +301,9 @@ def overview_access_bases(
 
 def match_access_basis(match: SupportFamilyMatch, parties: set[Party]) -> tuple[str, str]:
     """The role and organisation through which a party sees the match's young person, for the access log."""
-    if Party.COORDINATOR in parties:
-        return Role.COORDINATOR, match.request.organisation.name
-    if Party.PROFESSIONAL in parties:
-        return Role.PROFESSIONAL, match.request.case.organisation.name
-    if Party.PARENT in parties:
-        return Role.PARENT, ""
-    return Role.VOLUNTEER, match.volunteer.organisation.name
+    return access_basis(
+        parties,
+        case_organisation=lambda: match.request.case.organisation.name,
+        running_organisation=lambda: match.request.organisation.name,
+        volunteer_organisation=lambda: match.volunteer.organisation.name,
+    )

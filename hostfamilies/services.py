@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import calendar
 from datetime import date, datetime, time, timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
@@ -14,8 +14,7 @@ from django.utils import formats, timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from accounts.models import Organisation, Role, User
-from accounts.selectors import organisation_ids_where
+from accounts.models import Organisation, User
 from agreements.models import Agreement, AgreementVersion, SignatoryParty
 from agreements.selectors import agreement_in_force_exists, agreement_of
 from agreements.services import agreementversion_agree, agreementversion_propose
@@ -36,6 +35,10 @@ from messaging.services import conversations_follow_match
 from volunteers.models import Volunteer, VolunteerKind
 from volunteers.selectors import volunteer_readiness, with_readiness_data
 from youth.models import Case
+from youth.parties import Support, coordinates, parties_of, party_user_queryset
+
+if TYPE_CHECKING:  # matching calls these services; only the type is read from it
+    from matching.models import Proposal
 from youth.selectors import case_writable_by
 
 # What the family tells at the intake; the family and those who work on the request can correct each of these.
@@ -97,9 +100,7 @@ def supportrequest_create(
     Made by a coordinator of that organisation, or by someone who works on the case (its professional or a
     coordinator of the case's organisation). The case must be open. Nothing can race here: one insert.
     """
-    if organisation.pk not in organisation_ids_where(actor, Role.COORDINATOR) and not (
-        case_writable_by(actor).filter(pk=case.pk).exists()
-    ):
+    if not coordinates(actor, organisation.pk) and not (case_writable_by(actor).filter(pk=case.pk).exists()):
         raise PermissionDenied(_("You may not ask for a support family for this family."))
     child = case.young_person
     values = {"home_place": child.home_place, "languages": list(child.languages), **intake, "what_for": what_for}
@@ -113,12 +114,14 @@ def supportrequest_create(
         path = reverse("hostfamilies:request_detail", args=[support_request.pk])
         # The family reads what was written down about them, and can correct it.
         notify(
-            User.objects.filter(guardianships__young_person_id=case.young_person_id, guardianships__has_custody=True),
+            party_user_queryset(case, Party.PARENT, active=False),
             notice=gettext_lazy("A support family was asked for your family. Check what we wrote down."),
             path=path,
         )
         notify(
-            User.objects.filter(roles__role=Role.COORDINATOR, roles__organisation=organisation).exclude(pk=actor.pk),
+            party_user_queryset(
+                case, Party.COORDINATOR, Support(organisation_id=organisation.pk), active=False
+            ).exclude(pk=actor.pk),
             notice=gettext_lazy("A new request for a support family is on the waiting list."),
             path=path,
         )
@@ -170,10 +173,34 @@ def supportrequest_withdraw(*, actor: User, support_request: SupportRequest) -> 
     return locked
 
 
+# A proposal round ends with its approval; the match it starts then goes on to its introduction visits.
+ROUND_MOVES: frozenset[str] = frozenset({"introduce"})
+# Those whose approval of a proposal round is the authority to start its match.
+ROUND_APPROVERS: frozenset[Party] = frozenset({Party.COORDINATOR, Party.PROFESSIONAL})
+
+
+def _round_approved(actor: User, request: SupportRequest, volunteer_id: int, proposal: Proposal | None) -> bool:
+    """Why someone who is not a coordinator of the request's organisation may start a match: they approve the
+    proposal round of this request, for this volunteer, as its coordinator or as the professional of the case
+    (matching.services.proposal_approve holds the proposal's row lock and checked that it was accepted)."""
+    if proposal is None or proposal.support_request_id != request.pk or proposal.volunteer_id != volunteer_id:
+        return False
+    return bool(
+        parties_of(actor, request.case, Support(organisation_id=request.organisation_id), among=ROUND_APPROVERS)
+    )
+
+
 def match_propose(
-    *, actor: User, request: SupportRequest, volunteer: Volunteer, trial_weeks: int = 6
+    *,
+    actor: User,
+    request: SupportRequest,
+    volunteer: Volunteer,
+    trial_weeks: int = 6,
+    approved_proposal: Proposal | None = None,
 ) -> SupportFamilyMatch:
-    """A coordinator of the request's organisation proposes a support family for a waiting request.
+    """A coordinator of the request's organisation proposes a support family for a waiting request; or, with
+    `approved_proposal`, the approver of a proposal round of this request for this volunteer starts the match
+    (`_round_approved`: the round's approval is the authority, so the professional of the case may too).
 
     Refused: a request that is withdrawn or already has an open match; a volunteer who is not registered as a
     support family, who is not matchable (`volunteers.selectors.volunteer_readiness`), or who has no place left
@@ -183,7 +210,9 @@ def match_propose(
     request. So the request row and then the volunteer row are locked (select_for_update, always in this order)
     before counting; the partial unique constraint "one open match per request" backs up the request lock.
     """
-    if request.organisation_id not in organisation_ids_where(actor, Role.COORDINATOR):
+    if not coordinates(actor, request.organisation_id) and not _round_approved(
+        actor, request, volunteer.pk, approved_proposal
+    ):
         raise PermissionDenied(_("Only a coordinator of the organisation that handles this request can do this."))
     if not 1 <= trial_weeks <= 52:
         raise ValidationError({"trial_weeks": _("A trial period lasts from 1 to 52 weeks.")})
@@ -217,7 +246,7 @@ def match_propose(
         locked_request.save(update_fields=["status"])
         people = match_party_users(match)
         notify(
-            [*people[Party.PARENT], *people[Party.VOLUNTEER]],
+            [*people[Party.PARENT], *people[Party.SUPPORT_FAMILY]],
             notice=MOVE_NOTICES[State.PROPOSED],
             path=reverse("hostfamilies:match_detail", args=[match.pk]),
         )
@@ -225,11 +254,19 @@ def match_propose(
 
 
 def match_move(
-    *, actor: User, match: SupportFamilyMatch, move: str, reason: str = "", outcome: str = ""
+    *,
+    actor: User,
+    match: SupportFamilyMatch,
+    move: str,
+    reason: str = "",
+    outcome: str = "",
+    approved_proposal: Proposal | None = None,
 ) -> SupportFamilyMatch:
     """Make one move of the table in hostfamilies/states.py and return the match as it is now.
 
-    PermissionDenied when the actor takes no part in the match through a party the move allows; ValidationError
+    PermissionDenied when the actor takes no part in the match through a party the move allows (the introduction
+    is also made by the approver of the proposal round that started the match: `approved_proposal`, see
+    `_round_approved`); ValidationError
     when the move cannot be made from the current state (the message names the state), when this yes was already
     recorded, or when a reason (stop, end) or outcome (end) is missing.
 
@@ -255,7 +292,10 @@ def match_move(
             .select_related("request__case", "volunteer")
             .get(pk=match.pk)
         )
-        if not match_parties(actor, locked) & step.parties:
+        by_round = step.name in ROUND_MOVES and _round_approved(
+            actor, locked.request, locked.volunteer_id, approved_proposal
+        )
+        if not match_parties(actor, locked) & step.parties and not by_round:
             raise PermissionDenied(_("You may not do this for this match."))
         if locked.state not in step.sources:
             raise ValidationError(
@@ -365,7 +405,7 @@ def match_introduction_record(*, actor: User, match: SupportFamilyMatch, visit: 
         if locked.visits_recorded and not was_complete:
             people = match_party_users(locked)
             notify(
-                [*people[Party.PARENT], *people[Party.VOLUNTEER]],
+                [*people[Party.PARENT], *people[Party.SUPPORT_FAMILY]],
                 notice=gettext_lazy(
                     "The introduction visits are done. Both families can now say if they want to go on."
                 ),
@@ -431,7 +471,7 @@ def _signatories(match: SupportFamilyMatch) -> list[tuple[User, str]]:
     """Who must agree to the match's agreements: each parent or guardian with custody, and the support family."""
     people = match_party_users(match)
     parents: list[tuple[User, str]] = [(user, SignatoryParty.PARENT) for user in people[Party.PARENT]]
-    return parents + [(user, SignatoryParty.SUPPORT_FAMILY) for user in people[Party.VOLUNTEER]]
+    return parents + [(user, SignatoryParty.SUPPORT_FAMILY) for user in people[Party.SUPPORT_FAMILY]]
 
 
 def match_agreement_propose(
@@ -595,7 +635,7 @@ def matchreview_remind(*, review_id: int) -> bool:
             return False
         people = match_party_users(review.match)
         notify(
-            [*people[Party.COORDINATOR], *people[Party.PARENT], *people[Party.VOLUNTEER]],
+            [*people[Party.COORDINATOR], *people[Party.PARENT], *people[Party.SUPPORT_FAMILY]],
             notice=gettext_lazy(
                 "A review of a support-family match with both families is due in two weeks. Plan it now."
             ),

@@ -15,6 +15,8 @@ from django.db import models
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
+from youth.parties import Party as Party
+
 
 class State(models.TextChoices):
     # Labels are read inside sentences ("The match is at this step: …"), so they are lower case.
@@ -33,13 +35,12 @@ FINISHED_STATES: frozenset[str] = frozenset({State.ENDED, State.STOPPED})
 OPEN_STATES: tuple[str, ...] = tuple(state for state in State.values if state not in FINISHED_STATES)
 
 
-class Party(StrEnum):
-    """Through which role a user takes part in a match (one user can hold several)."""
-
-    COORDINATOR = "coordinator"  # a coordinator of the request's organisation
-    PROFESSIONAL = "professional"  # a professional assigned to the request's case
-    PARENT = "parent"  # a parent or guardian with custody of the case's young person
-    VOLUNTEER = "volunteer"  # the support family (the volunteer of the match)
+# The one vocabulary of parts (youth/parties.py derives who holds which); a match admits these: the coordinators
+# of the request's organisation, the professional of the request's case, the parents with custody of the case's
+# young person, and the support family (the volunteer of the match).
+MATCH_PARTIES: frozenset[Party] = frozenset({Party.COORDINATOR, Party.PROFESSIONAL, Party.PARENT, Party.SUPPORT_FAMILY})
+# A support request is the match without the support family: all of them may correct or withdraw it.
+REQUEST_PARTIES: frozenset[Party] = MATCH_PARTIES - {Party.SUPPORT_FAMILY}
 
 
 class Visit(models.TextChoices):
@@ -73,7 +74,7 @@ class Move:
     records_yes: Yes | None = None
 
 
-ALL_PARTIES = frozenset(Party)
+ALL_PARTIES = MATCH_PARTIES
 
 MOVES: dict[str, Move] = {
     move.name: move
@@ -99,7 +100,7 @@ MOVES: dict[str, Move] = {
             _("the support family says yes"),
             frozenset({State.INTRODUCTION}),
             State.BOTH_YES,
-            frozenset({Party.VOLUNTEER}),
+            frozenset({Party.SUPPORT_FAMILY}),
             records_yes=Yes.HOST,
         ),
         Move(

@@ -13,7 +13,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from accounts.models import AccessLogEntry, Role
-from accounts.selectors import has_role, organisation_ids_where
+from accounts.selectors import has_role
 from accounts.services import accesslog_record, accesslog_record_cases, accesslog_record_many
 from agreements.forms import AgreementForm
 from agreements.models import Agreement
@@ -26,6 +26,7 @@ from hostfamilies.models import SupportFamilyMatch, SupportRequest
 from hostfamilies.selectors import VisitRecord
 from hostfamilies.states import MOVES, VISIT_RECORDERS, State, Visit
 from matching.selectors import proposal_is_staff
+from youth.parties import coordinated_organisation_ids
 from youth.selectors import case_writable_by
 
 
@@ -86,7 +87,7 @@ def request_create(request: HttpRequest) -> HttpResponse:
 def _log(request: HttpRequest, support_request: SupportRequest) -> None:
     # A coordinator of the support organisation sees the child through the request, not through the case; the
     # case's professionals and parents are found by the case as everywhere else.
-    coordinates = support_request.organisation_id in organisation_ids_where(request.user, Role.COORDINATOR)
+    coordinates = support_request.organisation_id in coordinated_organisation_ids(request.user)
     basis = (Role.COORDINATOR, support_request.organisation.name) if coordinates else None
     young_person = support_request.case.young_person
     accesslog_record(request=request, young_person=young_person, what=AccessLogEntry.What.SUPPORT_FAMILY, basis=basis)

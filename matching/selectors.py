@@ -25,8 +25,8 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy
 
-from accounts.models import Role, User
-from accounts.selectors import AnyUser, organisation_ids_where
+from accounts.models import User
+from accounts.selectors import AnyUser
 from community.models import BrokerRequest
 from community.selectors import brokerrequest_get_for
 from core.selectors import object_get_for
@@ -35,7 +35,17 @@ from hostfamilies.selectors import supportrequest_get_for
 from matching.engine import Comparison
 from matching.models import FAMILY_STATUSES, LIVE_STATUSES, VOLUNTEER_STATUSES, Proposal, ProposalStatus
 from volunteers.models import Volunteer
-from youth.models import BuddyRequest, Case, CaseAssignment, Guardianship, YoungPerson
+from youth.models import BuddyRequest, Case, YoungPerson
+from youth.parties import (
+    STAFF_PARTS,
+    Party,
+    Support,
+    coordinated_organisation_ids,
+    coordinates,
+    parties_filter,
+    parties_of,
+    party_users,
+)
 from youth.selectors import case_writable_by
 
 # Where a request for a buddy is shown: the young person's network map, where it was asked for; a request for a
@@ -198,32 +208,29 @@ def round_of(proposal: Proposal) -> RoundRequest:
 
 
 def _staff_scope(user: AnyUser) -> Q | None:
+    """The proposals the user works on: as coordinator of the organisation that runs the request (a support
+    request's own organisation, a buddy or broker request's case's organisation) or as the professional of the
+    case (youth.parties)."""
     scope: Q | None = None
-    coordinator_orgs = organisation_ids_where(user, Role.COORDINATOR)
-    if coordinator_orgs:
-        scope = (
-            Q(support_request__organisation_id__in=coordinator_orgs)
-            | Q(buddy_request__case__organisation_id__in=coordinator_orgs)
-            | Q(broker_request__case__organisation_id__in=coordinator_orgs)
-        )
-    professional_orgs = organisation_ids_where(user, Role.PROFESSIONAL)
-    if professional_orgs:
-        assigned = Q(
-            case_id__in=CaseAssignment.objects.filter(
-                professional_id=user.pk, case__organisation_id__in=professional_orgs
-            ).values("case_id")
-        )
+    for organisation in (
+        "support_request__organisation_id",
+        "buddy_request__case__organisation_id",
+        "broker_request__case__organisation_id",
+    ):
+        coordinated = parties_filter(user, {Party.COORDINATOR}, case="case", organisation=organisation)
+        if coordinated is not None:
+            scope = coordinated if scope is None else scope | coordinated
+    assigned = parties_filter(user, {Party.PROFESSIONAL}, case="case")
+    if assigned is not None:
         scope = assigned if scope is None else scope | assigned
     return scope
 
 
 def _family_scope(user: AnyUser) -> Q:
     """The cases where the user chooses as family: custodial parent, or the young person from 12."""
-    custody = Guardianship.objects.filter(guardian_id=user.pk, has_custody=True).values("young_person_id")
-    return Q(case__young_person_id__in=custody) | Q(
-        case__young_person__user_id=user.pk,
-        case__young_person__date_of_birth__lte=born_on_or_before(CHOOSES_FROM_AGE),
-    )
+    custody = parties_filter(user, {Party.PARENT}, case="case") or Q(pk__in=[])
+    own = parties_filter(user, {Party.YOUNG_PERSON}, case="case") or Q(pk__in=[])
+    return custody | (own & Q(case__young_person__date_of_birth__lte=born_on_or_before(CHOOSES_FROM_AGE)))
 
 
 def proposal_visible_to(user: AnyUser) -> QuerySet[Proposal]:
@@ -276,22 +283,14 @@ def proposal_get_for(user: AnyUser, pk: int, write: bool = False) -> Proposal:
 
 
 def proposal_is_staff(user: AnyUser, request: AnyRequest | RoundRequest) -> bool:
-    """Whether the user works on the request's proposals: a coordinator of its organisation or a professional
-    assigned to its case (they see scores and may approve)."""
+    """Whether the user works on the request's proposals: a coordinator of its organisation or the professional of
+    its case (they see scores and may approve)."""
     found = as_round(request)
-    if _staff_scope(user) is None:
-        return False
-    return proposal_is_coordinator(user, found) or (
-        CaseAssignment.objects.filter(
-            case_id=found.case_id,
-            professional_id=user.pk,
-            case__organisation_id__in=organisation_ids_where(user, Role.PROFESSIONAL),
-        ).exists()
-    )
+    return bool(parties_of(user, found.case, Support(organisation_id=found.organisation_id), among=STAFF_PARTS))
 
 
 def proposal_is_coordinator(user: AnyUser, request: AnyRequest | RoundRequest) -> bool:
-    return as_round(request).organisation_id in organisation_ids_where(user, Role.COORDINATOR)
+    return coordinates(user, as_round(request).organisation_id)
 
 
 def _requests(kind: str) -> QuerySet[SupportRequest] | QuerySet[BuddyRequest] | QuerySet[BrokerRequest]:
@@ -398,31 +397,24 @@ def request_people(request: AnyRequest | RoundRequest) -> dict[str, list[User]]:
     the coordinators of the request's organisation and the case's professionals. Four queries."""
     found = as_round(request)
     case = found.case
-    active = User.objects.filter(is_active=True).order_by("pk")
     young_person = case.young_person
-    family = list(active.filter(guardianships__young_person_id=young_person.pk, guardianships__has_custody=True))
-    if young_person.user_id and young_person.date_of_birth <= born_on_or_before(CHOOSES_FROM_AGE):
-        family += list(active.filter(pk=young_person.user_id))
-    return {
-        "family": family,
-        "coordinators": list(
-            active.filter(roles__role=Role.COORDINATOR, roles__organisation_id=found.organisation_id).distinct()
-        ),
-        "professionals": list(
-            active.filter(
-                pk__in=CaseAssignment.objects.filter(case=case).values("professional_id"),
-                roles__role=Role.PROFESSIONAL,
-                roles__organisation_id=case.organisation_id,
-            ).distinct()
-        ),
-    }
+    people = party_users(
+        case,
+        (Party.PARENT, Party.COORDINATOR, Party.PROFESSIONAL),
+        Support(organisation_id=found.organisation_id),
+        young_person=young_person,
+    )
+    family = people[Party.PARENT]
+    if young_person.date_of_birth <= born_on_or_before(CHOOSES_FROM_AGE):
+        family += party_users(case, (Party.YOUNG_PERSON,), young_person=young_person)[Party.YOUNG_PERSON]
+    return {"family": family, "coordinators": people[Party.COORDINATOR], "professionals": people[Party.PROFESSIONAL]}
 
 
 def waiting_buddy_requests_for(user: AnyUser) -> QuerySet[BuddyRequest]:
     """The waiting requests for a buddy of the organisations where the user is a coordinator, oldest first."""
     return (
         BuddyRequest.objects.filter(
-            case__organisation_id__in=organisation_ids_where(user, Role.COORDINATOR),
+            case__organisation_id__in=coordinated_organisation_ids(user),
             status=BuddyRequest.Status.WAITING,
         )
         .select_related("young_person", "case__organisation")
@@ -435,7 +427,7 @@ def waiting_broker_requests_for(user: AnyUser) -> QuerySet[BrokerRequest]:
     coordinator, oldest first."""
     return (
         BrokerRequest.objects.filter(
-            case__organisation_id__in=organisation_ids_where(user, Role.COORDINATOR),
+            case__organisation_id__in=coordinated_organisation_ids(user),
             ended_on__isnull=True,
             broker__isnull=True,
         )
@@ -447,7 +439,7 @@ def waiting_broker_requests_for(user: AnyUser) -> QuerySet[BrokerRequest]:
 def waiting_requests_for(user: AnyUser) -> QuerySet[SupportRequest]:
     """The waiting support requests of the organisations where the user is a coordinator, oldest first."""
     return SupportRequest.objects.filter(
-        organisation_id__in=organisation_ids_where(user, Role.COORDINATOR), status=SupportRequest.Status.WAITING
+        organisation_id__in=coordinated_organisation_ids(user), status=SupportRequest.Status.WAITING
     ).order_by("created_at", "pk")
 
 
@@ -490,9 +482,7 @@ def waiting_list_plans(user: AnyUser) -> list[WaitingListPlan]:
     plans = []
     fit = load_current()
     today = timezone.localdate()
-    for organisation in Organisation.objects.filter(pk__in=organisation_ids_where(user, Role.COORDINATOR)).order_by(
-        "name", "pk"
-    ):
+    for organisation in Organisation.objects.filter(pk__in=coordinated_organisation_ids(user)).order_by("name", "pk"):
         pool = candidate_pool(VolunteerKind.SUPPORT_FAMILY, organisation.pk, on=today)
         waiting = list(waiting_support_requests(organisation.pk))
         requests, without_place = [], 0

@@ -23,7 +23,7 @@ from django.utils.functional import Promise
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from accounts.models import Role, User
+from accounts.models import User
 from community.models import BrokerRequest
 from community.selectors import broker_pool_organisation_ids
 from community.services import brokerrequest_link
@@ -379,28 +379,17 @@ def _approve_support_family(*, actor: User, proposal: Proposal, found: RoundRequ
     """The support-family match is created (hostfamilies.services.match_propose, which checks readiness and capacity
     under its own row locks) and moved on to its introduction visits.
 
-    hostfamilies lets only coordinators propose and introduce: when the professional approves, those two steps
-    are made in the name of one of the organisation's coordinators (the match records no proposer; the proposal
-    records who approved). match_propose re-checks "one open match per request" and the volunteer's places."""
+    hostfamilies lets a coordinator propose and introduce; the approver (a coordinator of the request's
+    organisation or the case's professional, as `proposal_approve` checked) makes both steps in their own name,
+    with the approved proposal as their authority (`approved_proposal`). match_propose re-checks "one open match
+    per request" and the volunteer's places."""
     support_request = found.request
     assert isinstance(support_request, SupportRequest)
-    if proposal_is_coordinator(actor, found):
-        coordinator: User | None = actor
-    else:
-        coordinator = (
-            User.objects.filter(
-                is_active=True, roles__role=Role.COORDINATOR, roles__organisation_id=support_request.organisation_id
-            )
-            .order_by("pk")
-            .first()
-        )
-    if coordinator is None:
-        raise ValidationError(_("This organisation has no coordinator. A coordinator is needed to start the match."))
     with transaction.atomic():
         _locked_request, locked = _locked_accepted(found, proposal)
         volunteer = Volunteer.objects.get(pk=locked.volunteer_id)
-        match = match_propose(actor=coordinator, request=support_request, volunteer=volunteer)
-        match = match_move(actor=coordinator, match=match, move="introduce")
+        match = match_propose(actor=actor, request=support_request, volunteer=volunteer, approved_proposal=locked)
+        match = match_move(actor=actor, match=match, move="introduce", approved_proposal=locked)
         locked.status, locked.decided_by, locked.match = ProposalStatus.APPROVED, actor, match
         locked.save(update_fields=["status", "decided_by", "match", "updated_at"])
         # The round is over: what the family did not see is no longer a suggestion.
@@ -455,29 +444,6 @@ def _approve_buddy(*, actor: User, proposal: Proposal, found: RoundRequest) -> M
     return mentorship
 
 
-def _linking_coordinator(actor: User, broker_request: BrokerRequest, volunteer: Volunteer) -> User:
-    """In whose name the broker is linked: community.services.brokerrequest_link lets only a coordinator of the
-    case's organisation link, and only a broker of that coordinator's pool (broker_pool_organisation_ids). The
-    approving coordinator when the broker is in their pool; else (a professional approves, or a colleague whose
-    pool does not hold the broker) the first active coordinator of the case's organisation whose pool does."""
-    coordinators = User.objects.filter(
-        is_active=True, roles__role=Role.COORDINATOR, roles__organisation_id=broker_request.case.organisation_id
-    )
-    if volunteer.organisation_id != broker_request.case.organisation_id:
-        coordinators = coordinators.filter(
-            roles__role=Role.COORDINATOR, roles__organisation_id=volunteer.organisation_id
-        )
-    coordinators = coordinators.distinct().order_by("pk")
-    if coordinators.filter(pk=actor.pk).exists():
-        return actor
-    coordinator = coordinators.first()
-    if coordinator is None:
-        raise ValidationError(
-            _("No coordinator can link this social broker to this family. A coordinator of both is needed.")
-        )
-    return coordinator
-
-
 def _approve_broker(*, actor: User, proposal: Proposal, found: RoundRequest) -> BrokerRequest:
     """The broker is linked to the family's request (community.services.brokerrequest_link, which checks under its
     own row locks that the request is open without a broker and that the broker is ready with a place left), and
@@ -490,8 +456,8 @@ def _approve_broker(*, actor: User, proposal: Proposal, found: RoundRequest) -> 
         broker_request = locked_request.request
         assert isinstance(broker_request, BrokerRequest)
         volunteer = Volunteer.objects.select_related("user").get(pk=locked.volunteer_id)
-        coordinator = _linking_coordinator(actor, broker_request, volunteer)
-        linked = brokerrequest_link(user=coordinator, request=broker_request, broker=volunteer)
+        # The approval of the round is the approver's authority to link (not a coordinator's name).
+        linked = brokerrequest_link(user=actor, request=broker_request, broker=volunteer, approved_proposal=locked)
         locked.status, locked.decided_by = ProposalStatus.APPROVED, actor
         locked.save(update_fields=["status", "decided_by", "updated_at"])
         locked_request.proposals().filter(status=ProposalStatus.SUGGESTED).delete()

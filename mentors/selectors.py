@@ -27,15 +27,34 @@ from django.db.models import Count, Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from accounts.models import Role, User
-from accounts.selectors import AnyUser, organisation_ids_where
+from accounts.models import User
+from accounts.selectors import AnyUser
 from agreements.selectors import AgreementOverview
 from core.selectors import object_get_for
 from mentors.models import CheckIn, CoachingNote, Invitation, Mandate, Mentorship, Rating
-from mentors.states import FINISHED_STATES, NOMINATION_STATES, OPEN_STATES, Move, Party, State, Via, moves_from
+from mentors.states import (
+    FINISHED_STATES,
+    MENTORSHIP_PARTIES,
+    NOMINATION_STATES,
+    OPEN_STATES,
+    Move,
+    Party,
+    State,
+    Via,
+    moves_from,
+)
 from volunteers.models import ScreeningStep, VolunteerKind
 from volunteers.selectors import policy_for, screening_required_for
-from youth.models import Case, CaseAssignment, Guardianship, MentorChoice, YoungPerson
+from youth.models import Case, MentorChoice, YoungPerson
+from youth.parties import (
+    Support,
+    access_basis,
+    cases_where,
+    lead_professional_ids,
+    parties_of,
+    parties_seen_as,
+    party_users,
+)
 from youth.selectors import case_writable_by, consent_parties_required, youngperson_own_or_in_custody
 
 __all__ = [
@@ -92,29 +111,22 @@ def mentorship_get_for(user: AnyUser, pk: int, write: bool = False) -> Mentorshi
     return object_get_for(visible, mentorship_writable_by(user), pk, write=write)
 
 
+def mentorship_support(mentorship: Mentorship) -> Support:
+    """The mentorship as a support on its case (youth.parties): run by the case's organisation, the mentor holds
+    it once they said yes."""
+    return Support(organisation_id=mentorship.case.organisation_id, holders={Party.MENTOR: mentorship.mentor_id})
+
+
 def mentorship_parties(user: AnyUser, mentorship: Mentorship) -> set[Party]:
-    """Every role through which the user takes part in this mentorship (empty for anyone else). Never the nominee:
-    that party is whoever holds a valid invitation link."""
-    if not user.is_authenticated:
-        return set()
-    parties: set[Party] = set()
-    case = mentorship.case
-    if case.organisation_id in organisation_ids_where(user, Role.COORDINATOR):
-        parties.add(Party.COORDINATOR)
-    if (
-        case.organisation_id in organisation_ids_where(user, Role.PROFESSIONAL)
-        and CaseAssignment.objects.filter(case=case, professional=user).exists()
-    ):
-        parties.add(Party.PROFESSIONAL)
-    if mentorship.young_person.user_id == user.pk:
-        parties.add(Party.YOUNG_PERSON)
-    if Guardianship.objects.filter(
-        young_person_id=mentorship.young_person_id, guardian=user, has_custody=True
-    ).exists():
-        parties.add(Party.PARENT)
-    if mentorship.mentor_id is not None and mentorship.mentor_id == user.pk:
-        parties.add(Party.MENTOR)
-    return parties
+    """Every part through which the user takes part in this mentorship (empty for anyone else), as youth.parties
+    derives them. Never the nominee: that party is whoever holds a valid invitation link."""
+    return parties_of(
+        user,
+        mentorship.case,
+        mentorship_support(mentorship),
+        among=MENTORSHIP_PARTIES,
+        young_person=mentorship.young_person,
+    )
 
 
 def mentorship_moves_for(parties: set[Party], mentorship: Mentorship) -> list[Move]:
@@ -131,27 +143,12 @@ def mentorship_moves_for(parties: set[Party], mentorship: Mentorship) -> list[Mo
 def mentorship_party_users(mentorship: Mentorship) -> dict[Party, list[User]]:
     """The active users who take part, per party (the same rules as `mentorship_parties`): for notices and for who
     must agree to the agreements. Five queries; the mentorship must come with `case` and `young_person`."""
-    case = mentorship.case
-    active = User.objects.filter(is_active=True).order_by("pk")
-    return {
-        Party.PROFESSIONAL: list(
-            active.filter(
-                pk__in=CaseAssignment.objects.filter(case=case).values("professional_id"),
-                roles__role=Role.PROFESSIONAL,
-                roles__organisation_id=case.organisation_id,
-            ).distinct()
-        ),
-        Party.COORDINATOR: list(
-            active.filter(roles__role=Role.COORDINATOR, roles__organisation_id=case.organisation_id).distinct()
-        ),
-        Party.PARENT: list(
-            active.filter(guardianships__young_person_id=mentorship.young_person_id, guardianships__has_custody=True)
-        ),
-        Party.YOUNG_PERSON: list(active.filter(pk=mentorship.young_person.user_id))
-        if mentorship.young_person.user_id
-        else [],
-        Party.MENTOR: list(active.filter(pk=mentorship.mentor_id)) if mentorship.mentor_id else [],
-    }
+    return party_users(
+        mentorship.case,
+        (Party.PROFESSIONAL, Party.COORDINATOR, Party.PARENT, Party.YOUNG_PERSON, Party.MENTOR),
+        mentorship_support(mentorship),
+        young_person=mentorship.young_person,
+    )
 
 
 def mentorship_signatories(mentorship: Mentorship, *, on: date | None = None) -> list[tuple[User, str]]:
@@ -166,9 +163,7 @@ def mentorship_signatories(mentorship: Mentorship, *, on: date | None = None) ->
     signatories += [(user, SignatoryParty.MENTOR) for user in people[Party.MENTOR]]
     if age_on(mentorship.young_person.date_of_birth, on or timezone.localdate()) < 18:
         signatories += [(user, SignatoryParty.PARENT) for user in people[Party.PARENT]]
-    leads = set(
-        CaseAssignment.objects.filter(case=mentorship.case, is_lead=True).values_list("professional_id", flat=True)
-    )
+    leads = lead_professional_ids(mentorship.case)
     professionals = [user for user in people[Party.PROFESSIONAL] if user.pk in leads] or people[Party.PROFESSIONAL]
     signatories += [(user, SignatoryParty.PROFESSIONAL) for user in professionals]
     return signatories
@@ -176,17 +171,10 @@ def mentorship_signatories(mentorship: Mentorship, *, on: date | None = None) ->
 
 def mentorship_access_basis(user: User, mentorship: Mentorship) -> tuple[str, str]:
     """The role and organisation through which the user sees the mentorship's young person, for the access log.
-    No queries beyond the user's roles (read once per request); the mentorship comes with `case__organisation`."""
-    organisation = mentorship.case.organisation
-    if mentorship.young_person.user_id == user.pk:
-        return Role.YOUNG_PERSON, ""
-    if organisation.pk in organisation_ids_where(user, Role.COORDINATOR):
-        return Role.COORDINATOR, organisation.name
-    if organisation.pk in organisation_ids_where(user, Role.PROFESSIONAL):
-        return Role.PROFESSIONAL, organisation.name
-    if mentorship.mentor_id == user.pk:
-        return Role.MENTOR, ""
-    return Role.PARENT, ""
+    No queries beyond the user's roles (read once per request), so a list logs at a constant cost; the mentorship
+    comes with `case__organisation` and `young_person`."""
+    parts = parties_seen_as(user, mentorship.case, mentorship_support(mentorship), young_person=mentorship.young_person)
+    return access_basis(parts, case_organisation=mentorship.case.organisation.name)
 
 
 def open_buddy_counts(user_ids: Iterable[int]) -> dict[int, int]:
@@ -211,15 +199,11 @@ def open_buddy_counts(user_ids: Iterable[int]) -> dict[int, int]:
 def nomination_case_for(user: AnyUser, young_person: YoungPerson) -> Case | None:
     """The open case of the young person on which the user is an assigned professional (the oldest one): the
     professional of that case starts a nomination. None for anyone else, coordinators included."""
-    professional_orgs = organisation_ids_where(user, Role.PROFESSIONAL)
-    if not professional_orgs:
+    if not user.is_authenticated:
         return None
     return (
         Case.objects.filter(
-            young_person=young_person,
-            closed_on__isnull=True,
-            organisation_id__in=professional_orgs,
-            assignments__professional_id=user.pk,
+            pk__in=cases_where(user, Party.PROFESSIONAL), young_person=young_person, closed_on__isnull=True
         )
         .select_related("organisation")
         .order_by("opened_on", "pk")

@@ -65,6 +65,7 @@ from mentors.texts import mandate_text
 from messaging.services import conversations_follow_mentorship
 from volunteers.models import Volunteer
 from youth.models import BuddyRequest, MentorChoice, YoungPerson
+from youth.parties import is_custodial_parent
 
 logger = logging.getLogger(__name__)
 
@@ -480,8 +481,7 @@ def invitation_accept(*, token: str, first_name: str, last_name: str, email: str
                 }
             )
         if existing is not None and (
-            existing.pk == locked.young_person.user_id
-            or existing.guardianships.filter(young_person=locked.young_person, has_custody=True).exists()
+            existing.pk == locked.young_person.user_id or is_custodial_parent(existing, locked.young_person_id)
         ):
             raise ValidationError(_("The young person or a parent with custody cannot be the mentor."))
         mentor = user_invite(email=address, first_name=first_name, last_name=last_name, role=Role.MENTOR)

@@ -15,6 +15,8 @@ from django.db import models
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
+from youth.parties import Party as Party
+
 
 class State(models.TextChoices):
     # Labels are read inside sentences ("The mentorship is at this step: …"), so they are lower case.
@@ -41,15 +43,10 @@ AGREEMENT_STATES: frozenset[str] = frozenset({State.AGREEMENT, State.ACTIVE, Sta
 RUNNING_STATES: frozenset[str] = frozenset({State.ACTIVE, State.STEPPED_BACK})
 
 
-class Party(StrEnum):
-    """Through which role someone takes part in a mentorship (one user can hold several)."""
-
-    YOUNG_PERSON = "young_person"  # the young person's own account
-    PARENT = "parent"  # a parent or guardian with custody
-    NOMINEE = "nominee"  # whoever holds a valid invitation link, before they accepted
-    MENTOR = "mentor"  # the nominee's account, once they accepted
-    PROFESSIONAL = "professional"  # a professional assigned to the mentorship's case
-    COORDINATOR = "coordinator"  # a coordinator of the case's organisation
+# The one vocabulary of parts (youth/parties.py derives who holds which); a mentorship admits these.
+MENTORSHIP_PARTIES: frozenset[Party] = frozenset(
+    {Party.YOUNG_PERSON, Party.PARENT, Party.NOMINEE, Party.MENTOR, Party.PROFESSIONAL, Party.COORDINATOR}
+)
 
 
 class Via(StrEnum):
@@ -74,7 +71,7 @@ class Move:
     needs_reason: bool = False
 
 
-ALL_PARTIES = frozenset(Party) - {Party.NOMINEE}
+ALL_PARTIES = MENTORSHIP_PARTIES - {Party.NOMINEE}
 
 MOVES: dict[str, Move] = {
     move.name: move

@@ -95,16 +95,10 @@ BROKER_CONVERSATION_FROM_AGE = 12
 
 
 def _case_professionals_of(case: Any) -> Iterable[User]:
-    """The active professionals assigned to the case who still work for its organisation."""
-    from accounts.models import Role
-    from youth.models import CaseAssignment
+    """The active professionals of the case (youth.parties: assigned, and still working for its organisation)."""
+    from youth.parties import Party, party_user_queryset
 
-    return User.objects.filter(
-        is_active=True,
-        pk__in=CaseAssignment.objects.filter(case=case).values("professional_id"),
-        roles__role=Role.PROFESSIONAL,
-        roles__organisation_id=case.organisation_id,
-    ).distinct()
+    return party_user_queryset(case, Party.PROFESSIONAL)
 
 
 def _wanted_members(conversation: Conversation) -> dict[int, str]:
@@ -137,7 +131,7 @@ def _wanted_members(conversation: Conversation) -> dict[int, str]:
         )
         family = match_party_users(match)
         add(family[MatchParty.PARENT], "parent")
-        add(family[MatchParty.VOLUNTEER], "volunteer")
+        add(family[MatchParty.SUPPORT_FAMILY], "volunteer")
         add(family[MatchParty.COORDINATOR], "coordinator")
     elif conversation.kind == Kind.BROKER:
         from community.models import BrokerRequest
@@ -159,13 +153,11 @@ def _wanted_members(conversation: Conversation) -> dict[int, str]:
             add([young_person.user], "young_person")
         add(_case_professionals_of(request.case), "professional")
     else:
-        from youth.models import Guardianship
+        from youth.parties import Party, party_user_queryset
 
+        # The same rule as starting it (`conversation_with_parent`): the parent takes part while they have custody.
         case = conversation.case
-        if Guardianship.objects.filter(
-            young_person_id=case.young_person_id, guardian_id=conversation.parent_id, guardian__is_active=True
-        ).exists():
-            add(User.objects.filter(pk=conversation.parent_id or 0), "parent")
+        add(party_user_queryset(case, Party.PARENT).filter(pk=conversation.parent_id or 0), "parent")
         add(_case_professionals_of(case), "professional")
     return wanted
 
@@ -288,15 +280,12 @@ def conversation_resync(*, conversation_id: int) -> bool:
 
 
 def conversation_with_parent(*, actor: User, case: Any, parent: User) -> Conversation:
-    """A professional of the case starts (or finds) the conversation with a parent with custody of the young
-    person. PermissionDenied for anyone else or for a parent without custody."""
-    from youth.models import CaseAssignment, Guardianship
+    """A professional of the case (youth.parties: assigned, and a professional in the case's organisation) starts
+    (or finds) the conversation with a parent with custody of the young person. PermissionDenied for anyone else
+    or for a parent without custody."""
+    from youth.parties import is_custodial_parent, is_professional_of
 
-    if not CaseAssignment.objects.filter(case=case, professional=actor).exists():
-        raise PermissionDenied
-    if not Guardianship.objects.filter(
-        young_person_id=case.young_person_id, guardian=parent, has_custody=True
-    ).exists():
+    if not is_professional_of(actor, case) or not is_custodial_parent(parent, case.young_person_id):
         raise PermissionDenied
     with transaction.atomic():
         try:
@@ -573,13 +562,7 @@ def danger_words_in(text: str) -> list[str]:
 
 
 def _case_professionals(conversation: Conversation) -> list[User]:
-    from youth.models import CaseAssignment
-
-    return list(
-        User.objects.filter(
-            is_active=True, pk__in=CaseAssignment.objects.filter(case_id=conversation.case_id).values("professional_id")
-        )
-    )
+    return list(_case_professionals_of(conversation.case))
 
 
 def _concern_raise(message: Message, source: str, reporter: User | None, reason: str) -> Concern:

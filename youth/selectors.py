@@ -13,27 +13,28 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date
 
-from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet
+from django.db.models import Prefetch, Q, QuerySet
 from django.utils import timezone
 
 from accounts.models import Role, User
-from accounts.selectors import AnyUser, has_role, organisation_ids_where
+from accounts.selectors import AnyUser, has_role
 from core.selectors import object_get_for
 from youth.consent_texts import CONSENT_TEXTS
-from youth.models import Case, CaseAssignment, Consent, ConsentPurpose, Guardianship, YoungPerson
+from youth.models import Case, Consent, ConsentPurpose, Guardianship, YoungPerson
+from youth.parties import (
+    STAFF_PARTS,
+    Party,
+    access_basis,
+    case_has_professional,
+    coordinates,
+    parties_filter,
+    young_people_where,
+)
 
 
 def _case_scope(user: AnyUser) -> Q | None:
     """The cases the user may change (as professional or coordinator), as a filter; None when there are none."""
-    scope: Q | None = None
-    professional_orgs = organisation_ids_where(user, Role.PROFESSIONAL)
-    if professional_orgs:
-        scope = Q(organisation_id__in=professional_orgs, assignments__professional=user)
-    coordinator_orgs = organisation_ids_where(user, Role.COORDINATOR)
-    if coordinator_orgs:
-        coordinated = Q(organisation_id__in=coordinator_orgs)
-        scope = coordinated if scope is None else scope | coordinated
-    return scope
+    return parties_filter(user, STAFF_PARTS, case="")
 
 
 def case_writable_by(user: AnyUser) -> QuerySet[Case]:
@@ -48,10 +49,7 @@ def youngperson_own_or_in_custody(user: AnyUser) -> QuerySet[YoungPerson]:
     """The user's own record and the records of children of whom they have custody (read-only access)."""
     if not user.is_authenticated:
         return YoungPerson.objects.none()
-    return YoungPerson.objects.filter(
-        Q(user=user)
-        | Q(pk__in=YoungPerson.objects.filter(guardianships__guardian=user, guardianships__has_custody=True))
-    )
+    return YoungPerson.objects.filter(Q(user=user) | Q(pk__in=young_people_where(user, Party.PARENT)))
 
 
 def case_visible_to(user: AnyUser) -> QuerySet[Case]:
@@ -90,21 +88,18 @@ def youngperson_get_for(user: AnyUser, pk: int, write: bool = False) -> YoungPer
 
 def case_access_role(user: AnyUser, case: Case) -> str:
     """The role through which a user who works on `case` sees it: coordinator of its organisation, else professional."""
-    return (
-        Role.COORDINATOR
-        if case.organisation_id in organisation_ids_where(user, Role.COORDINATOR)
-        else Role.PROFESSIONAL
-    )
+    return Role.COORDINATOR if coordinates(user, case.organisation_id) else Role.PROFESSIONAL
 
 
 def youngperson_access_basis(user: User, young_person: YoungPerson) -> tuple[str, str]:
     """The role (and organisation) through which the user sees this young person, for the access log."""
     if young_person.user_id == user.pk:
-        return Role.YOUNG_PERSON, ""
+        return access_basis({Party.YOUNG_PERSON})
     case = case_writable_by(user).filter(young_person=young_person).select_related("organisation").first()
     if case is not None:
-        return case_access_role(user, case), case.organisation.name
-    return Role.PARENT, ""
+        staff = {Party.COORDINATOR} if coordinates(user, case.organisation_id) else {Party.PROFESSIONAL}
+        return access_basis(staff, case_organisation=case.organisation.name)
+    return access_basis({Party.PARENT})
 
 
 def case_access_bases(user: AnyUser, cases: list[Case]) -> dict[int, tuple[str, str]]:
@@ -116,11 +111,10 @@ def case_access_bases(user: AnyUser, cases: list[Case]) -> dict[int, tuple[str, 
         own = set(YoungPerson.objects.filter(user=user).values_list("pk", flat=True))
 
     def basis(case: Case) -> tuple[str, str]:
-        if case.young_person_id in own:
-            return Role.YOUNG_PERSON, ""
+        parts = {Party.YOUNG_PERSON} if case.young_person_id in own else set()
         if case.pk in works_on:
-            return case_access_role(user, case), case.organisation.name
-        return Role.PARENT, ""
+            parts.add(Party.COORDINATOR if coordinates(user, case.organisation_id) else Party.PROFESSIONAL)
+        return access_basis(parts or {Party.PARENT}, case_organisation=case.organisation.name)
 
     return {case.pk: basis(case) for case in cases}
 
@@ -232,7 +226,7 @@ def case_list_for(user: AnyUser) -> list[CaseRow]:
         .filter(closed_on__isnull=True)
         .select_related("organisation")
         .prefetch_related(Prefetch("young_person", queryset=with_consent_data(YoungPerson.objects.all())))
-        .annotate(has_professional=Exists(CaseAssignment.objects.filter(case=OuterRef("pk"))))
+        .annotate(has_professional=case_has_professional())
         .order_by("young_person__first_name", "pk")
     )
     today = timezone.localdate()

@@ -15,6 +15,7 @@ from accounts.services import user_invite
 from core.geo import geocode
 from youth.consent_texts import CONSENT_TEXTS
 from youth.models import Case, CaseAssignment, Consent, Guardianship, YoungPerson
+from youth.parties import coordinates
 from youth.selectors import ConsentParties, consent_parties_required
 
 
@@ -139,7 +140,7 @@ def guardian_add(
 
 
 def _coordinator_of(actor: User, case: Case) -> None:
-    if not actor.roles.filter(role=Role.COORDINATOR, organisation_id=case.organisation_id).exists():
+    if not coordinates(actor, case.organisation_id):
         raise PermissionDenied
 
 

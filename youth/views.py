@@ -19,6 +19,7 @@ from core.forms import add_service_errors
 from youth import selectors, services
 from youth.forms import CaseProfessionalForm, ConsentForm, GuardianAddForm, YoungPersonRegisterForm
 from youth.models import Case
+from youth.parties import Party, is_professional_of, party_user_queryset
 
 
 @login_required
@@ -79,10 +80,9 @@ def _case_page(request: HttpRequest, case: Case, form: CaseProfessionalForm | No
         "form": form or CaseProfessionalForm(case=case),
         # A professional of the case can start a conversation with each parent with custody.
         "parents_to_message": (
-            case.young_person.guardianships.filter(has_custody=True, guardian__is_active=True).select_related(
-                "guardian"
-            )
-            if any(a.professional_id == request.user.pk for a in assignments) and case.closed_on is None
+            party_user_queryset(case, Party.PARENT).order_by("first_name", "pk")
+            if is_professional_of(request.user, case, assigned=[a.professional_id for a in assignments])
+            and case.closed_on is None
             else []
         ),
         "broker_request": brokerrequest_of_case(request.user, case.pk),

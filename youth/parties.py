@@ -1,0 +1,371 @@
+"""Who takes part in a case, and in which part: the one statement that every selector, service, view, menu,
+notice and socket asks. Each "may X" check of a feature derives from the parts this module gives and from the
+move tables in that feature's `states.py`.
+
+The parts (`Party`, one vocabulary for every feature):
+- the young person: their own account (`YoungPerson.user`);
+- a parent: a guardian WITH custody (gezag) of the young person; they take part in what the case decides;
+- another parent: a guardian WITHOUT custody; known to the case, but no feature lets them act or read records
+  (a feature that wants them names `Party.OTHER_PARENT` in its own set of parts);
+- the professional of the case: assigned to the case AND holding the professional role in the case's
+  organisation (the strictest of the versions this replaces: an assignment that outlived the person's role in
+  the organisation gives nothing);
+- the coordinator: holds the coordinator role in the organisation that runs the support (a support request's or
+  broker request's organisation, the organisation of a respite option), which is the case's organisation when
+  the support has none of its own;
+- the support parts: mentor, support family, social broker; and the nominee of a mentorship (whoever holds its
+  invitation link, never derived from an account).
+
+Layering: youth sits below the feature apps and imports none of them (DESIGN.md: layers run one way). So
+the support parts are stated here in terms the feature passes in: a `Support` says which organisation runs the
+support and which user holds which support part on the feature's object (e.g. the mentorship's `mentor_id`, the
+match's volunteer's `user_id`); for set-based filters the feature passes the field paths from its model to the
+case and to the user holding each support part. The feature knows its own fields; this module knows the rule.
+
+What each feature admits: a feature asks only for its own set of parts (`among=MENTORSHIP_PARTIES`, from
+mentors/states.py; `MATCH_PARTIES`, `REQUEST_PARTIES` in hostfamilies/states.py), so adding a part here gives
+nobody access to a feature that does not name it, and no query is spent on parts a feature does not admit.
+
+A service that is called from a proposal round acts in the name of the approver, never of someone borrowed to pass
+a check: it takes the approved proposal as its authority (hostfamilies.services.match_propose,
+community.services.brokerrequest_link) and asks this module whether the approver is a coordinator of the running
+organisation or the professional of the case.
+
+To add a part: add it to `Party`; say how it is derived in `parties_of` (one object), `parties_filter` (sets),
+`party_users` (people to notify) and `access_basis` (the access log); then name it in the move tables of the
+features it may act in. tests/test_parties.py fails when another module derives a part on its own.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass, field
+from enum import StrEnum
+from typing import Any
+
+from django.db.models import Exists, OuterRef, Q, QuerySet
+
+from accounts.models import Role, User
+from accounts.selectors import AnyUser, organisation_ids_where
+from youth.models import Case, CaseAssignment, Guardianship, YoungPerson
+
+
+class Party(StrEnum):
+    """A part someone takes in a case or in a support on it (one user can hold several)."""
+
+    YOUNG_PERSON = "young_person"  # the young person's own account
+    PARENT = "parent"  # a parent or guardian with custody
+    OTHER_PARENT = "other_parent"  # a parent or guardian without custody
+    NOMINEE = "nominee"  # whoever holds a valid invitation link of a mentorship, before they accepted
+    MENTOR = "mentor"  # the mentor of a mentorship (JIM or buddy), once they accepted
+    SUPPORT_FAMILY = "support_family"  # the volunteer of a support-family match
+    BROKER = "broker"  # the social broker linked to a broker request
+    PROFESSIONAL = "professional"  # assigned to the case and a professional in the case's organisation
+    COORDINATOR = "coordinator"  # a coordinator of the organisation that runs the support
+
+
+# Those who work on a case (they may change it): the staff parts.
+STAFF_PARTS: frozenset[Party] = frozenset({Party.PROFESSIONAL, Party.COORDINATOR})
+
+
+@dataclass(frozen=True)
+class Support:
+    """A form of support on a case, as the feature that owns it states it: the organisation that runs it (its
+    coordinators take part) and the user id that holds each support part on it (None: nobody yet)."""
+
+    organisation_id: int
+    holders: Mapping[Party, int | None] = field(default_factory=dict)
+
+
+# --- The user's roles (read once per request by accounts.selectors) -----------------------------------------------
+
+
+def coordinated_organisation_ids(user: AnyUser) -> list[int]:
+    """The organisations whose supports the user runs as coordinator. No query beyond the user's roles."""
+    return organisation_ids_where(user, Role.COORDINATOR)
+
+
+def coordinates(user: AnyUser, organisation_id: int) -> bool:
+    """Whether the user is a coordinator of that organisation (runs its supports). No query beyond the roles."""
+    return organisation_id in coordinated_organisation_ids(user)
+
+
+def _professional_organisation_ids(user: AnyUser) -> list[int]:
+    return organisation_ids_where(user, Role.PROFESSIONAL)
+
+
+# --- One user and one object ----------------------------------------------------------------------------------------
+
+
+def is_professional_of(user: AnyUser, case: Case, *, assigned: Iterable[int] | None = None) -> bool:
+    """Whether the user is a professional of the case: assigned to it and a professional in its organisation.
+    One query at most (none when the user holds no professional role there, or when the caller passes the ids of
+    the case's `assigned` professionals that it read already)."""
+    if not user.is_authenticated or case.organisation_id not in _professional_organisation_ids(user):
+        return False
+    if assigned is not None:
+        return user.pk in set(assigned)
+    return CaseAssignment.objects.filter(case_id=case.pk, professional_id=user.pk).exists()
+
+
+def is_custodial_parent(user: AnyUser, young_person_id: int) -> bool:
+    """Whether the user is a parent or guardian with custody of the young person. One query."""
+    return (
+        user.is_authenticated
+        and Guardianship.objects.filter(young_person_id=young_person_id, guardian_id=user.pk, has_custody=True).exists()
+    )
+
+
+def parties_of(
+    user: AnyUser,
+    case: Case,
+    support: Support | None = None,
+    *,
+    among: Iterable[Party] | None = None,
+    young_person: YoungPerson | None = None,
+) -> set[Party]:
+    """Every part the user takes in the case, or in the support on it when `support` is given (empty for anyone
+    else); with `among`, only those parts are looked at (the ones a feature admits), so no query is spent on the
+    others. Two queries at most (the assignment, only for a professional of the case's organisation, and the
+    guardianship); `case` should come with its young person when `YOUNG_PERSON` is asked, or the caller passes
+    the `young_person` it has. Never the nominee: that part is a link, not a user."""
+    if not user.is_authenticated:
+        return set()
+    asked = frozenset(Party) if among is None else frozenset(among)
+    parts: set[Party] = set()
+    if Party.COORDINATOR in asked and coordinates(
+        user, support.organisation_id if support is not None else case.organisation_id
+    ):
+        parts.add(Party.COORDINATOR)
+    if Party.PROFESSIONAL in asked and is_professional_of(user, case):
+        parts.add(Party.PROFESSIONAL)
+    if Party.YOUNG_PERSON in asked:
+        own = (young_person or case.young_person).user_id
+        if own is not None and own == user.pk:
+            parts.add(Party.YOUNG_PERSON)
+    if asked & {Party.PARENT, Party.OTHER_PARENT}:
+        custody = (
+            Guardianship.objects.filter(young_person_id=case.young_person_id, guardian_id=user.pk)
+            .values_list("has_custody", flat=True)
+            .first()
+        )
+        if custody is not None:
+            parts.add(Party.PARENT if custody else Party.OTHER_PARENT)
+    if support is not None:
+        parts |= {part for part, holder in support.holders.items() if holder is not None and holder == user.pk}
+    return parts & asked
+
+
+def parties_seen_as(
+    user: AnyUser, case: Case, support: Support | None = None, *, young_person: YoungPerson | None = None
+) -> set[Party]:
+    """The parts of a user who already sees the object through its `_visible_to` selector (which derives from
+    `parties_filter`), without a query, for the access log of a list: the roles and holders tell coordinator,
+    professional, young person and support parts; whoever sees it through none of these is a parent with custody
+    (no selector lets anyone else see it)."""
+    parts: set[Party] = set()
+    if coordinates(user, support.organisation_id if support is not None else case.organisation_id):
+        parts.add(Party.COORDINATOR)
+    if case.organisation_id in _professional_organisation_ids(user):
+        parts.add(Party.PROFESSIONAL)
+    own = (young_person or case.young_person).user_id
+    if own is not None and own == user.pk:
+        parts.add(Party.YOUNG_PERSON)
+    if support is not None:
+        parts |= {part for part, holder in support.holders.items() if holder is not None and holder == user.pk}
+    return parts or {Party.PARENT}
+
+
+# --- Sets: filters for the `_visible_to` selectors ------------------------------------------------------------------
+
+
+def young_people_where(user: AnyUser, part: Party) -> QuerySet[Guardianship, Any]:
+    """The ids of the young people of whom the user is a parent (`PARENT`: with custody; `OTHER_PARENT`: without),
+    as a subquery (`young_person_id`)."""
+    if part not in (Party.PARENT, Party.OTHER_PARENT):
+        raise ValueError(part)
+    return Guardianship.objects.filter(guardian_id=user.pk, has_custody=part == Party.PARENT).values("young_person_id")
+
+
+def cases_where(user: AnyUser, part: Party) -> QuerySet[Case, Any]:
+    """The cases in which the user is the professional (`PROFESSIONAL`) or a coordinator of the case's
+    organisation (`COORDINATOR`), as a subquery of ids."""
+    if part == Party.PROFESSIONAL:
+        return Case.objects.filter(
+            organisation_id__in=_professional_organisation_ids(user), assignments__professional_id=user.pk
+        ).values("pk")
+    if part == Party.COORDINATOR:
+        return Case.objects.filter(organisation_id__in=coordinated_organisation_ids(user)).values("pk")
+    raise ValueError(part)
+
+
+def parties_filter(
+    user: AnyUser,
+    parts: Iterable[Party],
+    *,
+    case: str = "case",
+    organisation: str | None = None,
+    holders: Mapping[Party, str] | None = None,
+) -> Q | None:
+    """The objects in which the user takes one of `parts`, as a filter on the feature's model; None when there are
+    none (the caller answers with `.none()`). No query: the roles are read once per request, the rest are
+    subqueries, so a list costs the same for any length.
+
+    `case`: the path from the model to its case ("" when the model is Case). `organisation`: the path to the id of
+    the organisation that runs the support (default: the case's organisation). `holders`: per support part, the
+    path to the id of the user who holds it (e.g. `{Party.SUPPORT_FAMILY: "volunteer__user_id"}`)."""
+    if not user.is_authenticated:
+        return None
+    prefix = f"{case}__" if case else ""
+    case_ids = f"{case}__in" if case else "pk__in"
+    organisation = organisation or f"{prefix}organisation_id"
+    scope: Q | None = None
+
+    def add(more: Q) -> None:
+        nonlocal scope
+        scope = more if scope is None else scope | more
+
+    for part in dict.fromkeys(parts):
+        if part == Party.COORDINATOR:
+            coordinated = coordinated_organisation_ids(user)
+            if coordinated:
+                add(Q(**{f"{organisation}__in": coordinated}))
+        elif part == Party.PROFESSIONAL:
+            if _professional_organisation_ids(user):
+                add(Q(**{case_ids: cases_where(user, Party.PROFESSIONAL)}))
+        elif part in (Party.PARENT, Party.OTHER_PARENT):
+            add(Q(**{f"{prefix}young_person_id__in": young_people_where(user, part)}))
+        elif part == Party.YOUNG_PERSON:
+            add(Q(**{f"{prefix}young_person__user_id": user.pk}))
+        elif holders and part in holders:
+            add(Q(**{holders[part]: user.pk}))
+        else:
+            raise ValueError(f"{part} is not derived for this model: pass the path to its holder")
+    return scope
+
+
+def case_has_professional() -> Exists:
+    """For annotating a Case queryset: whether the case has a professional (as `is_professional_of` says: assigned
+    and still a professional in the case's organisation). A subquery, no query of its own."""
+    return Exists(
+        CaseAssignment.objects.filter(
+            case_id=OuterRef("pk"),
+            professional__roles__role=Role.PROFESSIONAL,
+            professional__roles__organisation_id=OuterRef("organisation_id"),
+        )
+    )
+
+
+# --- One object: the people per part --------------------------------------------------------------------------------
+
+
+def party_user_queryset(
+    case: Case,
+    part: Party,
+    support: Support | None = None,
+    *,
+    active: bool = True,
+    young_person: YoungPerson | None = None,
+) -> QuerySet[User]:
+    """The users who take `part` in the case (or in `support` on it), as a queryset (for notices); only active
+    accounts unless `active` is False. One query when evaluated; `case` should come with its young person."""
+    users = User.objects.filter(is_active=True) if active else User.objects.all()
+    if part == Party.COORDINATOR:
+        organisation_id = support.organisation_id if support is not None else case.organisation_id
+        return users.filter(roles__role=Role.COORDINATOR, roles__organisation_id=organisation_id).distinct()
+    if part == Party.PROFESSIONAL:
+        return users.filter(
+            pk__in=CaseAssignment.objects.filter(case_id=case.pk).values("professional_id"),
+            roles__role=Role.PROFESSIONAL,
+            roles__organisation_id=case.organisation_id,
+        ).distinct()
+    if part in (Party.PARENT, Party.OTHER_PARENT):
+        return users.filter(
+            guardianships__young_person_id=case.young_person_id, guardianships__has_custody=part == Party.PARENT
+        )
+    if part == Party.YOUNG_PERSON:
+        own = (young_person or case.young_person).user_id
+        return users.filter(pk=own) if own else users.none()
+    holder = support.holders.get(part) if support is not None else None
+    return users.filter(pk=holder) if holder is not None else users.none()
+
+
+def lead_professional_ids(case: Case) -> set[int]:
+    """The ids of the case's lead (regiehouder); empty when the case has none. One query."""
+    return set(CaseAssignment.objects.filter(case_id=case.pk, is_lead=True).values_list("professional_id", flat=True))
+
+
+def parents_of(young_person_ids: QuerySet[Any, Any], *, custody: bool = True) -> QuerySet[User]:
+    """The users who are a parent (with custody, or without when `custody` is False) of any of these young people
+    (a subquery of ids), as a queryset (for notices about many families at once, e.g. a cancelled activity)."""
+    return User.objects.filter(
+        pk__in=Guardianship.objects.filter(young_person_id__in=young_person_ids, has_custody=custody).values(
+            "guardian_id"
+        )
+    )
+
+
+def party_users(
+    case: Case,
+    parts: Iterable[Party],
+    support: Support | None = None,
+    *,
+    young_person: YoungPerson | None = None,
+) -> dict[Party, list[User]]:
+    """The active users per part, by user id (for notices, signatories and chat members). One query per part that
+    can have someone (none for a young person without an account or a support part nobody holds)."""
+    found: dict[Party, list[User]] = {}
+    for part in parts:
+        # A queryset from `.none()` answers without a query.
+        found[part] = list(party_user_queryset(case, part, support, young_person=young_person).order_by("pk"))
+    return found
+
+
+# --- The access log ------------------------------------------------------------------------------------------------
+
+# An organisation's name, or a function that reads it (only the one the basis needs is read).
+Name = str | Callable[[], str]
+
+# The order in which a part is the basis of a view, when a user holds several: the widest access first.
+_BASIS_ORDER: tuple[Party, ...] = (
+    Party.YOUNG_PERSON,
+    Party.COORDINATOR,
+    Party.PROFESSIONAL,
+    Party.PARENT,
+    Party.OTHER_PARENT,
+    Party.MENTOR,
+    Party.SUPPORT_FAMILY,
+    Party.BROKER,
+)
+
+
+def access_basis(
+    parts: Iterable[Party],
+    *,
+    case_organisation: Name = "",
+    running_organisation: Name | None = None,
+    volunteer_organisation: Name = "",
+) -> tuple[str, str]:
+    """The role and organisation through which someone holding `parts` sees the young person, for the access log
+    (NEN 7513): the young person themself; a coordinator of the organisation that runs the support
+    (`running_organisation`, default the case's); the professional of the case's organisation; a parent; the
+    mentor; a support family or broker through their volunteer organisation. A name may be given as a function,
+    so that only the one needed is read. No query of its own. Someone who sees the young person through none of
+    these saw them as a parent (the selectors let nobody else see them)."""
+    held = set(parts)
+    part = next((p for p in _BASIS_ORDER if p in held), Party.PARENT)
+    if part == Party.YOUNG_PERSON:
+        return Role.YOUNG_PERSON, ""
+    if part == Party.COORDINATOR:
+        return Role.COORDINATOR, _name(case_organisation if running_organisation is None else running_organisation)
+    if part == Party.PROFESSIONAL:
+        return Role.PROFESSIONAL, _name(case_organisation)
+    if part == Party.MENTOR:
+        return Role.MENTOR, ""
+    if part in (Party.SUPPORT_FAMILY, Party.BROKER):
+        return Role.VOLUNTEER, _name(volunteer_organisation)
+    return Role.PARENT, ""
+
+
+def _name(name: Name) -> str:
+    return name if isinstance(name, str) else name()
