@@ -18,7 +18,7 @@ from django import forms
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.core.exceptions import ValidationError
-from django.db.models import Model, Q, QuerySet
+from django.db.models import Model, QuerySet
 from django.forms.models import BaseInlineFormSet
 from django.http import Http404, HttpRequest
 from django.utils.translation import gettext_lazy as _
@@ -40,16 +40,12 @@ from accounts.services import (
     role_assignment_save_by_admin,
     user_deactivate,
 )
-
-CARE_CLIENT_ROLES = [Role.YOUNG_PERSON, Role.PARENT]
+from youth.parties import family_accounts
 
 
 def care_clients() -> QuerySet[User]:
-    """Young people and parents: by role, by having a young person's record, or by being someone's guardian (a
-    parent added to a case may have no role yet)."""
-    return User.objects.filter(
-        Q(roles__role__in=CARE_CLIENT_ROLES) | Q(young_person__isnull=False) | Q(guardianships__isnull=False)
-    ).values("pk")
+    """Young people and parents (youth.parties.family_accounts), as a subquery of ids."""
+    return family_accounts().values("pk")
 
 
 class HidesCareClients(admin.ModelAdmin):

@@ -305,6 +305,17 @@ def parents_of(young_person_ids: QuerySet[Any, Any], *, custody: bool = True) ->
     )
 
 
+def family_accounts() -> QuerySet[User]:
+    """The accounts of young people and of parents (with or without custody) of any case: by their own record, by
+    being someone's guardian, or by their role (a parent may be invited before a guardianship links them). The
+    admin site leaves these people out."""
+    return User.objects.filter(
+        Q(roles__role__in=[Role.YOUNG_PERSON, Role.PARENT])
+        | Q(young_person__isnull=False)
+        | Q(guardianships__isnull=False)
+    )
+
+
 def party_users(
     case: Case,
     parts: Iterable[Party],
