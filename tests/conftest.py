@@ -109,6 +109,7 @@ def _build_world() -> World:
     give_all_consents(young_person)
     case = assign(CaseFactory(young_person=young_person, organisation=organisation), professional)
     foreign_young_person = YoungPersonFactory(first_name="Mees")
+    give_all_consents(foreign_young_person)  # Mees is 15 and has no account yet: his yes was written down
     foreign_case = assign(CaseFactory(young_person=foreign_young_person, organisation=other), outsider)
     return World(
         organisation=organisation,

@@ -14,7 +14,16 @@ from django.utils import timezone, translation
 
 from accounts.models import Role
 from tests.conftest import World
-from tests.factories import CaseFactory, OrganisationFactory, YoungPersonFactory, assign, born_years_ago, user_with_role
+from tests.factories import (
+    CaseFactory,
+    OrganisationFactory,
+    YoungPersonFactory,
+    add_guardian,
+    assign,
+    born_years_ago,
+    give_all_consents,
+    user_with_role,
+)
 from youth.models import BuddyRequest, MentorChoice, NetworkPerson, NetworkSearch, YoungPerson
 from youth.network_selectors import (
     _born_on_or_before,
@@ -116,6 +125,8 @@ def test_a_child_under_12_sees_the_map_but_the_professional_writes_it(world: Wor
     child_user = user_with_role(Role.YOUNG_PERSON, first_name="Daan")
     child = YoungPersonFactory(first_name="Daan", user=child_user, date_of_birth=born_years_ago(10))
     assign(CaseFactory(young_person=child, organisation=world.organisation), world.professional)
+    add_guardian(child, user_with_role(Role.PARENT))
+    give_all_consents(child)  # the network is kept only with the parents' consent (youth/consent.py)
     person = networkperson_add(
         actor=world.professional, young_person=child, first_name="Opa", relation="family", closeness=1, trusted=True
     )
