@@ -109,13 +109,15 @@ def assign(case: Case, professional: User, *, lead: bool = True) -> Case:
 
 def give_all_consents(young_person: YoungPerson) -> None:
     """Every party the age rule asks today says yes to every purpose (youth/consent.py), each in their own name
-    (the young person's yes is theirs even without an account)."""
+    (the young person's yes is theirs even without an account). A party with a standing yes is left as is, so a
+    test calls this again after adding a parent."""
     from youth.consent_texts import CONSENT_TEXTS
     from youth.selectors import consent_parties_required
 
     parties = consent_parties_required(young_person=young_person)
+    standing = Consent.objects.filter(young_person=young_person, withdrawn_at__isnull=True)
     for purpose, text in CONSENT_TEXTS.items():
-        if parties.young_person:
+        if parties.young_person and not standing.filter(purpose=purpose, given_as="young_person").exists():
             Consent.objects.create(
                 young_person=young_person,
                 purpose=purpose,
@@ -124,13 +126,14 @@ def give_all_consents(young_person: YoungPerson) -> None:
                 text_version=text.version,
             )
         for parent in parties.custodial_parents:
-            Consent.objects.create(
-                young_person=young_person,
-                purpose=purpose,
-                given_by=parent,
-                given_as=Consent.GivenAs.CUSTODIAL_PARENT,
-                text_version=text.version,
-            )
+            if not standing.filter(purpose=purpose, given_by=parent, given_as="custodial_parent").exists():
+                Consent.objects.create(
+                    young_person=young_person,
+                    purpose=purpose,
+                    given_by=parent,
+                    given_as=Consent.GivenAs.CUSTODIAL_PARENT,
+                    text_version=text.version,
+                )
 
 
 def add_guardian(young_person: YoungPerson, guardian: User, *, custody: bool = True) -> Guardianship:
