@@ -38,6 +38,7 @@ from community.states import MOVES, moves_from
 from core.geo import Place, geocode
 from core.notify import notify
 from volunteers.models import Volunteer
+from youth.consent import consent_require
 from youth.models import Case, Guardianship
 
 PHONE = re.compile(r"^\+?[0-9 ()\-]{6,20}$")
@@ -276,7 +277,8 @@ def brokerrequest_ask(*, user: User, case: Case, purpose: str) -> BrokerRequest:
 
 def brokerrequest_link(*, user: User, request: BrokerRequest, broker: Volunteer) -> BrokerRequest:
     """A coordinator of the case's organisation links a matchable social broker of the team's pool (one of
-    `broker_candidates`); called when a proposal round's broker is approved (matching.services). Locks the request
+    `broker_candidates`) while the consent to keep and share is complete (youth/consent.py); called when a
+    proposal round's broker is approved (matching.services). Locks the request
     row, so two coordinators cannot link two brokers, and then the broker's row, so two links at once cannot both
     take the broker's last place."""
     from community.selectors import broker_can_take
@@ -289,6 +291,8 @@ def brokerrequest_link(*, user: User, request: BrokerRequest, broker: Volunteer)
             raise ValidationError(_("This request has ended."))
         if locked.broker_id is not None:
             raise ValidationError(_("A broker is already linked to this request."))
+        # The broker would learn about the family: not without the consent (youth/consent.py).
+        consent_require(locked.case.young_person)
         Volunteer.objects.select_for_update().filter(pk=broker.pk).first()
         if not broker_can_take(locked, broker, user):
             raise ValidationError(
@@ -351,11 +355,14 @@ def referral_record(
     *, user: User, request: BrokerRequest, resource: Resource, for_whom: str, parent: User | None = None
 ) -> Referral:
     """The linked broker records a referral to a sociale-kaart entry for the young person or for a custodial
-    parent of the case's young person. Starts as "proposed to the family"."""
+    parent of the case's young person, while the consent to keep and share is complete (youth/consent.py).
+    Starts as "proposed to the family"."""
     if not referral_may_record(user, request):
         raise PermissionDenied
     if for_whom not in Referral.For.values:
         raise ValidationError(_("Choose for whom the referral is."))
+    # A new referral is a new link: not while the consent is not complete (youth/consent.py).
+    consent_require(request.case.young_person)
     if for_whom == Referral.For.PARENT:
         if (
             parent is None
