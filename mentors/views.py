@@ -43,8 +43,8 @@ from mentors.forms import (
 from mentors.models import Mentorship
 from mentors.states import FINISHED_STATES, MOVES, RUNNING_STATES, Party, State, Via
 from mentors.texts import STATE_EXPLAINED, mandate_text
-from youth.models import MentorChoice
 from youth.consent import supporter_paused
+from youth.models import MentorChoice
 from youth.selectors import case_writable_by, youngperson_get_for
 from youth.views import consent_paused_response
 

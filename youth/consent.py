@@ -65,9 +65,7 @@ def _complete(age: int, own_yes: bool, has_parent: bool, parent_missing: bool) -
     return has_parent and not parent_missing
 
 
-def young_person_ids_with_consent(
-    ids: Iterable[int], purposes: Iterable[str], *, on: date | None = None
-) -> set[int]:
+def young_person_ids_with_consent(ids: Iterable[int], purposes: Iterable[str], *, on: date | None = None) -> set[int]:
     """Of the young people `ids`, those for whom every one of `purposes` is complete today (or `on`).
     One query for any number of young people and purposes."""
     wanted, asked = set(ids), list(dict.fromkeys(purposes))
@@ -86,11 +84,11 @@ def young_person_ids_with_consent(
         annotations[f"missing_{n}"] = Exists(custody.filter(~Exists(parent_yes)))
     today = on or timezone.localdate()
     complete = set()
-    for row in YoungPerson.objects.filter(pk__in=wanted).annotate(**annotations).values():
+    found = YoungPerson.objects.filter(pk__in=wanted).annotate(**annotations)
+    rows: list[dict[str, Any]] = [dict(row) for row in found.values()]
+    for row in rows:
         age = age_on(row["date_of_birth"], today)
-        if all(
-            _complete(age, row[f"own_{n}"], row["has_parent"], row[f"missing_{n}"]) for n in range(len(asked))
-        ):
+        if all(_complete(age, row[f"own_{n}"], row["has_parent"], row[f"missing_{n}"]) for n in range(len(asked))):
             complete.add(row["id"])
     return complete
 
@@ -114,9 +112,7 @@ def keeping_allowed(young_person: YoungPerson) -> bool:
 
 def consent_missing(young_person: YoungPerson, *, purposes: Iterable[str] = SUPPORTER_PURPOSES) -> list[str]:
     """The purposes (of `purposes`) that are not complete for the young person now, in the order asked."""
-    return [
-        purpose for purpose in purposes if not young_person_ids_with_consent([young_person.pk], [purpose])
-    ]
+    return [purpose for purpose in purposes if not young_person_ids_with_consent([young_person.pk], [purpose])]
 
 
 def consent_require(young_person: YoungPerson, *, purposes: Iterable[str] = SUPPORTER_PURPOSES) -> None:
@@ -154,9 +150,9 @@ def supporters_of(young_person: YoungPerson) -> list[User]:
         *Mentorship.objects.filter(
             young_person=young_person, state__in=MENTORSHIP_OPEN, mentor__isnull=False
         ).values_list("mentor_id", flat=True),
-        *SupportFamilyMatch.objects.filter(
-            request__case__young_person=young_person, state__in=MATCH_OPEN
-        ).values_list("volunteer__user_id", flat=True),
+        *SupportFamilyMatch.objects.filter(request__case__young_person=young_person, state__in=MATCH_OPEN).values_list(
+            "volunteer__user_id", flat=True
+        ),
         *Stay.objects.filter(
             case__young_person=young_person,
             departure__gte=today,
@@ -172,9 +168,9 @@ def supporters_of(young_person: YoungPerson) -> list[User]:
 
 def professionals_of(young_person: YoungPerson) -> list[User]:
     """The professionals assigned to the young person's open cases."""
-    ids = CaseAssignment.objects.filter(
-        case__young_person=young_person, case__closed_on__isnull=True
-    ).values_list("professional_id", flat=True)
+    ids = CaseAssignment.objects.filter(case__young_person=young_person, case__closed_on__isnull=True).values_list(
+        "professional_id", flat=True
+    )
     return list(User.objects.filter(pk__in=ids, is_active=True))
 
 

@@ -211,7 +211,13 @@ def consent_overview(*, young_person: YoungPerson, on: date | None = None) -> li
             )
         )
     people += [
-        (p.first_name, str(Consent.GivenAs.CUSTODIAL_PARENT.label), Consent.GivenAs.CUSTODIAL_PARENT, p.pk, f"parent:{p.pk}")
+        (
+            p.first_name,
+            str(Consent.GivenAs.CUSTODIAL_PARENT.label),
+            Consent.GivenAs.CUSTODIAL_PARENT,
+            p.pk,
+            f"parent:{p.pk}",
+        )
         for p in parties.custodial_parents
     ]
     overview = []

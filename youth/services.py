@@ -6,9 +6,9 @@ from datetime import date
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
-from django.utils import timezone
 from django.db.models import QuerySet
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
@@ -168,8 +168,12 @@ def consent_record(
         raise ValidationError({"answer": _("Choose yes or no.")})
     if text_version != CONSENT_TEXTS[purpose].version:
         raise ValidationError(
-            {"text_version": _("Show the person the current text (version %(version)s) and record their answer to it.")
-             % {"version": CONSENT_TEXTS[purpose].version}}
+            {
+                "text_version": _(
+                    "Show the person the current text (version %(version)s) and record their answer to it."
+                )
+                % {"version": CONSENT_TEXTS[purpose].version}
+            }
         )
     parties = consent_parties_required(young_person=young_person)
     given_by: User | None

@@ -26,9 +26,7 @@ def consent_paused_response(request: HttpRequest, case: Case) -> HttpResponse | 
     the conversations, which the people keep."""
     if not consent.supporter_paused(request.user, case):
         return None
-    return render(
-        request, "youth/consent_paused.html", {"first_name": case.young_person.first_name}, status=403
-    )
+    return render(request, "youth/consent_paused.html", {"first_name": case.young_person.first_name}, status=403)
 
 
 @login_required
