@@ -136,6 +136,12 @@ def give_all_consents(young_person: YoungPerson) -> None:
                 )
 
 
+def with_consents(case: Case) -> Case:
+    """The case, after every party the age rule asks said yes to every purpose (`give_all_consents`)."""
+    give_all_consents(case.young_person)
+    return case
+
+
 def add_guardian(young_person: YoungPerson, guardian: User, *, custody: bool = True) -> Guardianship:
     return Guardianship.objects.create(young_person=young_person, guardian=guardian, has_custody=custody)
 

@@ -236,7 +236,7 @@ def test_a_mentorship_is_not_activated_without_consent(world: World) -> None:
     consent_withdraw(
         actor=world.young_person_user, young_person=world.young_person, purpose=ConsentPurpose.NETWORK_SHARING
     )
-    with pytest.raises(ValidationError, match="consent"):
+    with pytest.raises(ValidationError, match=str(ConsentPurpose.NETWORK_SHARING.label)):
         mentor_services.mentorship_move(actor=world.professional, mentorship=mentorship, move="activate")
     mentorship.refresh_from_db()
     assert mentorship.state == State.AGREEMENT

@@ -459,6 +459,7 @@ def test_simultaneous_choices_leave_one_whole_choice() -> None:
     organisation = OrganisationFactory()
     professional = user_with_role(Role.PROFESSIONAL, organisation)
     young_person = YoungPersonFactory(date_of_birth=born_years_ago(14))
+    give_all_consents(young_person)  # the network is kept only with consent (youth/consent.py)
     assign(CaseFactory(young_person=young_person, organisation=organisation), professional)
     people = [
         networkperson_add(
@@ -490,6 +491,7 @@ def test_simultaneous_choices_leave_one_whole_choice() -> None:
 def test_simultaneous_buddy_requests_make_one() -> None:
     organisation = OrganisationFactory()
     young_person = YoungPersonFactory()
+    give_all_consents(young_person)  # a search is recorded only with the consent to keep data
     case = CaseFactory(young_person=young_person, organisation=organisation)
     professionals = [user_with_role(Role.PROFESSIONAL, organisation) for _ in range(THREADS)]
     for professional in professionals:
