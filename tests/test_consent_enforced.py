@@ -426,7 +426,9 @@ def test_the_badge_names_who_still_has_to_say_yes(world: World, english: Client)
     assert "waiting for a yes" not in english.get(list_url).content.decode().lower()
     consent_withdraw(actor=world.parent, young_person=world.young_person, purpose=ConsentPurpose.NETWORK_SHARING)
     page = english.get(list_url).content.decode()
-    assert "Sharing what is needed with a mentor or host family: waiting for a yes from Marieke." in page
+    assert (
+        "Sharing what is needed with a mentor, support family or social broker: waiting for a yes from Marieke." in page
+    )
     consent_withdraw(actor=world.parent, young_person=world.young_person, purpose=ConsentPurpose.DATA_PROCESSING)
     home = english.get(reverse("home")).content.decode()
     assert "Waiting for a yes from: Marieke" in home

@@ -124,7 +124,7 @@ class ConsentPurpose(models.TextChoices):
     """What a consent is for. Each purpose has a text version (youth/consent_texts.py) that the party saw."""
 
     DATA_PROCESSING = "data_processing", _("Keeping data in Dichtbij")
-    NETWORK_SHARING = "network_sharing", _("Sharing what is needed with a mentor or host family")
+    NETWORK_SHARING = "network_sharing", _("Sharing what is needed with a mentor, support family or social broker")
 
 
 class Consent(models.Model):
