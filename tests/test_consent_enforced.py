@@ -32,6 +32,7 @@ from tests.factories import (
     add_guardian,
     assign,
     born_years_ago,
+    buddy_request_for,
     give_all_consents,
     ready_volunteer,
     user_with_role,
@@ -447,3 +448,24 @@ def test_the_badge_costs_the_same_queries_for_one_or_four_cases(world: World, cl
         page = client.get(url)
     assert len(page.context["cases"]) == 4
     assert len(four) == len(one)
+
+
+def test_a_buddy_from_a_proposal_round_is_not_approved_without_consent(world: World) -> None:
+    from matching import services as matching_services
+    from matching.models import ProposalStatus
+    from mentors.models import Mentorship
+
+    ready_volunteer(world.organisation, user=world.volunteer)
+    request = buddy_request_for(world.case, world.professional)
+    matching_services.proposal_round_suggest(actor=world.coordinator, support_request=request)
+    (proposal,) = matching_services.proposal_round_show(actor=world.coordinator, support_request=request)
+    proposal = matching_services.proposal_choose(actor=world.parent, proposal=proposal)
+    matching_services.proposal_answer(actor=world.volunteer, proposal=proposal, accept=True)
+    consent_withdraw(actor=world.parent, young_person=world.young_person, purpose=ConsentPurpose.NETWORK_SHARING)
+    with pytest.raises(ValidationError, match=str(ConsentPurpose.NETWORK_SHARING.label)):
+        matching_services.proposal_approve(actor=world.coordinator, proposal=proposal)
+    proposal.refresh_from_db()
+    assert proposal.status == ProposalStatus.ACCEPTED
+    assert not Mentorship.objects.filter(young_person=world.young_person).exists()
+    consent_give(actor=world.parent, young_person=world.young_person, purpose=ConsentPurpose.NETWORK_SHARING)
+    assert isinstance(matching_services.proposal_approve(actor=world.coordinator, proposal=proposal), Mentorship)
