@@ -26,7 +26,9 @@ from community.states import MOVES, moves_from
 from core.forms import add_service_errors
 from matching.selectors import RoundRequest, proposal_choosable_by, proposal_is_staff
 from messaging.selectors import conversation_of_brokerrequest
+from youth.consent import supporter_paused
 from youth.selectors import case_access_bases, case_get_for
+from youth.views import consent_paused_response
 
 
 def _log(request: HttpRequest, broker_request: BrokerRequest) -> None:
@@ -80,6 +82,8 @@ def ask(request: HttpRequest, case_pk: int) -> HttpResponse:
 
 
 def _detail_page(request: HttpRequest, broker_request: BrokerRequest, **forms: Any) -> HttpResponse:
+    if (paused := consent_paused_response(request, broker_request.case)) is not None:
+        return paused
     user = request.user
     is_open = broker_request.is_open
     is_broker = broker_request.broker is not None and broker_request.broker.user_id == user.pk
@@ -163,6 +167,8 @@ def referral_create(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 def _referral_page(request: HttpRequest, referral: Referral, failed: ReferralMoveForm | None = None) -> HttpResponse:
+    if (paused := consent_paused_response(request, referral.request.case)) is not None:
+        return paused
     may_move = selectors.referral_writable_by(request.user).filter(pk=referral.pk).exists()
     moves = moves_from(referral.state) if may_move else []
     move_forms = [
@@ -194,6 +200,9 @@ def referral_detail(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 def referral_move(request: HttpRequest, pk: int) -> HttpResponse:
     referral = selectors.referral_get_for(request.user, pk, write=True)
+    # The broker changes nothing while the sharing consent is not complete (youth/consent.py).
+    if supporter_paused(request.user, referral.request.case):
+        raise PermissionDenied
     move = MOVES.get(request.POST.get("move", ""))
     if move is None:
         messages.error(request, _("Something went wrong. Please choose again."))

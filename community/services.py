@@ -37,6 +37,7 @@ from community.states import MOVES, moves_from
 from core.geo import Place, geocode
 from core.notify import notify
 from volunteers.models import Volunteer
+from youth.consent import consent_require
 from youth.models import Case
 from youth.parties import STAFF_PARTS, coordinates, is_custodial_parent, parties_of
 
@@ -281,11 +282,12 @@ def brokerrequest_link(
     *, user: User, request: BrokerRequest, broker: Volunteer, approved_proposal: Proposal | None = None
 ) -> BrokerRequest:
     """A coordinator of the case's organisation links a matchable social broker of the team's pool (one of
-    `broker_candidates`). Or, with `approved_proposal`, whoever approves a proposal round of this request for this
-    broker (matching.services.proposal_approve, which holds the proposal's row lock and checked it was accepted)
-    links them: the round's approval by a coordinator of the case's organisation or the case's professional is
-    the authority, and the pool is the one the round could propose from (`broker_pool_organisation_ids`). Locks
-    the request row, so two coordinators cannot link two brokers, and then the broker's row, so two links at once
+    `broker_candidates`) while the consent to keep and share is complete (youth/consent.py). Or, with
+    `approved_proposal`, whoever approves a proposal round of this request for this broker
+    (matching.services.proposal_approve, which holds the proposal's row lock and checked it was accepted) links
+    them: the round's approval by a coordinator of the case's organisation or the case's professional is the
+    authority, and the pool is the one the round could propose from (`broker_pool_organisation_ids`). Locks the
+    request row, so two coordinators cannot link two brokers, and then the broker's row, so two links at once
     cannot both take the broker's last place."""
     from community.selectors import broker_can_take, broker_pool_organisation_ids
 
@@ -306,6 +308,8 @@ def brokerrequest_link(
             raise ValidationError(_("This request has ended."))
         if locked.broker_id is not None:
             raise ValidationError(_("A broker is already linked to this request."))
+        # The broker would learn about the family: not without the consent (youth/consent.py).
+        consent_require(locked.case.young_person)
         Volunteer.objects.select_for_update().filter(pk=broker.pk).first()
         if pool_of is None and broker.organisation_id not in broker_pool_organisation_ids(locked, None):
             # The round's broker is of an organisation that no coordinator of the case's organisation coordinates.
@@ -373,11 +377,14 @@ def referral_record(
     *, user: User, request: BrokerRequest, resource: Resource, for_whom: str, parent: User | None = None
 ) -> Referral:
     """The linked broker records a referral to a sociale-kaart entry for the young person or for a custodial
-    parent of the case's young person. Starts as "proposed to the family"."""
+    parent of the case's young person, while the consent to keep and share is complete (youth/consent.py).
+    Starts as "proposed to the family"."""
     if not referral_may_record(user, request):
         raise PermissionDenied
     if for_whom not in Referral.For.values:
         raise ValidationError(_("Choose for whom the referral is."))
+    # A new referral is a new link: not while the consent is not complete (youth/consent.py).
+    consent_require(request.case.young_person)
     if for_whom == Referral.For.PARENT:
         if parent is None or not is_custodial_parent(parent, request.case.young_person_id):
             raise ValidationError(_("Choose a parent of this young person."))

@@ -55,11 +55,11 @@ from youth.models import (
     Case,
     CaseAssignment,
     Consent,
-    ConsentPurpose,
     Guardianship,
     NetworkSearch,
     YoungPerson,
 )
+from youth.selectors import consent_parties_required
 
 DEMO_PASSWORD = "dichtbij-demo"  # noqa: S105 - a published demo password
 # Published in README so that someone trying the demo can log in with the form and an authenticator app too.
@@ -171,6 +171,10 @@ def demo_load(*, history: bool = True) -> None:
     mees_case = _case(
         mees, organisations["Buurtteam Utrecht Oost (demo)"], people["eva"], date(2026, 8, 17), threatened=False
     )
+    # Everyone the age rule asks said yes to both purposes, as the running matches need (youth/consent.py).
+    # Noah and Mees have no account: their professional wrote down the yes they gave on paper.
+    for child, recorder in ((sanne, None), (daan, None), (noah, people["peter"]), (mees, people["eva"])):
+        _consents(child, recorded_by=recorder)
     _volunteers(organisations, municipalities)
     _training(organisations)
     _support_family_match(daan_case, organisations[VOLUNTEER_CENTRE], people)
@@ -181,19 +185,35 @@ def demo_load(*, history: bool = True) -> None:
     _respite(organisations[VOLUNTEER_CENTRE], people)
     _proposals(organisations[VOLUNTEER_CENTRE], local_team, people, leiden)
     _buddies(organisations[VOLUNTEER_CENTRE], people, noah, leiden)
-    Consent.objects.get_or_create(
-        young_person=sanne,
-        purpose=ConsentPurpose.DATA_PROCESSING,
-        given_by=people["sanne"],
-        withdrawn_at=None,
-        defaults={
-            "given_as": Consent.GivenAs.YOUNG_PERSON,
-            "text_version": CONSENT_TEXTS[ConsentPurpose.DATA_PROCESSING].version,
-        },
-    )
     _insights(made_history=history and _history(municipalities))
     community_demo_load(email_for)
     broker_demo_load(email_for)
+
+
+def _consents(young_person: YoungPerson, *, recorded_by: User | None) -> None:
+    """A standing yes to every purpose from every party the age rule asks today; made once (a second load finds
+    them). The young person's own yes is in their name when they have an account, else `recorded_by` wrote it down."""
+    parties = consent_parties_required(young_person=young_person)
+    given: list[tuple[str, User | None, User | None]] = []
+    if parties.young_person:
+        given.append((Consent.GivenAs.YOUNG_PERSON, young_person.user, None if young_person.user else recorded_by))
+    given += [(Consent.GivenAs.CUSTODIAL_PARENT, parent, None) for parent in parties.custodial_parents]
+    for purpose, text in CONSENT_TEXTS.items():
+        for given_as, given_by, recorder in given:
+            standing = Consent.objects.filter(
+                young_person=young_person, purpose=purpose, given_as=given_as, withdrawn_at__isnull=True
+            )
+            if given_as == Consent.GivenAs.CUSTODIAL_PARENT:
+                standing = standing.filter(given_by=given_by)
+            if not standing.exists():
+                Consent.objects.create(
+                    young_person=young_person,
+                    purpose=purpose,
+                    given_as=given_as,
+                    given_by=given_by,
+                    recorded_by=recorder,
+                    text_version=text.version,
+                )
 
 
 def _places() -> dict[str, Municipality]:
@@ -802,6 +822,7 @@ def _proposals(centre: Organisation, local_team: Organisation, people: dict[str,
         )
     bo = _young_person("Bo", "de Vries", date(2016, 4, 21), leiden, "Leiden", ["nl"], None)
     Guardianship.objects.get_or_create(young_person=bo, guardian=people["marieke"], defaults={"has_custody": True})
+    _consents(bo, recorded_by=None)
     case = _case(bo, local_team, people["lisa"], date(2026, 10, 20), threatened=False)
     if SupportRequest.objects.filter(case=case).exists():
         return

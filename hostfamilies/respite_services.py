@@ -27,6 +27,7 @@ from core.notify import notify
 from hostfamilies.models import HostCalendarFeed, RespiteOption, Stay
 from hostfamilies.respite_selectors import coordinators_of, stay_writable_by, support_families_for_respite
 from volunteers.models import Volunteer
+from youth.consent import KEEPING, SHARING, consent_require
 from youth.models import Case, YoungPerson
 from youth.parties import Party, coordinates, is_custodial_parent, party_user_queryset
 from youth.selectors import age_on, case_writable_by
@@ -268,6 +269,13 @@ def respiteoption_update(*, actor: User, option: RespiteOption, **changes: Unpac
     return locked
 
 
+def _require_consent(option: RespiteOption, young_person: YoungPerson) -> None:
+    """A stay is booked and confirmed only with the consent to keep data; at a support family's beds also with the
+    consent to share what the host family needs (youth/consent.py). A stay house is run by a youth-care
+    organisation, not by a volunteer, so sharing with a supporter is not what happens there."""
+    consent_require(young_person, purposes=[KEEPING, SHARING] if option.volunteer_id else [KEEPING])
+
+
 def stay_request(
     *, actor: User, option: RespiteOption, case: Case, arrival: date, departure: date, with_parent: bool = False
 ) -> Stay:
@@ -275,7 +283,8 @@ def stay_request(
 
     Asked by someone who works on the case (`case_writable_by`) or a parent or guardian with custody of the
     child. Refused: a closed case, an option not open for bookings, departure on or before arrival, arrival in
-    the past, a child younger or older than the option takes on the day of arrival, and a child who already has
+    the past, a child whose consent is not complete (`_require_consent`), a child younger or older than the
+    option takes on the day of arrival, and a child who already has
     a requested, confirmed or waiting stay on one of these nights (at any option). The option's named coordinator
     gets a notice after commit (every coordinator of its organisation when none is named).
 
@@ -293,6 +302,7 @@ def stay_request(
     if arrival < timezone.localdate():
         raise ValidationError({"arrival": _("The day of arrival has already passed. Choose a later day.")})
     young_person = case.young_person
+    _require_consent(option, young_person)
     age = age_on(young_person.date_of_birth, arrival)
     if not option.age_min <= age <= option.age_max:
         raise ValidationError(
@@ -364,7 +374,8 @@ def stay_confirm(*, actor: User, stay: Stay) -> Stay:
     Capacity: on every night of the stay, the confirmed stays at the option plus this one must fit in
     `beds_per_night`. When a night is full the stay stays as it was and a ValidationError names the night; the
     coordinator can then put it on the waiting list (`stay_wait`). A stay whose case was closed meanwhile is
-    not confirmed. Whoever asked for the stay and the parents with custody get a notice after commit.
+    not confirmed, nor one whose consent is no longer complete (`_require_consent`). Whoever asked for the stay
+    and the parents with custody get a notice after commit.
 
     Races: two coordinators confirming stays at the same option could each count the last bed free. So the
     option's row is locked (select_for_update) before counting, in the same transaction as the update:
@@ -375,6 +386,7 @@ def stay_confirm(*, actor: User, stay: Stay) -> Stay:
         option, locked = _locked(stay)
         if locked.status not in (Stay.Status.REQUESTED, Stay.Status.WAITING):
             raise _not_now(locked)
+        _require_consent(option, locked.case.young_person)
         if not locked.case.is_open:
             raise ValidationError(_("The case of this child was closed. Refuse or cancel the stay instead."))
         full = _first_full_night(option, locked.arrival, locked.departure)

@@ -31,8 +31,10 @@ from hostfamilies.models import RespiteOption, Stay
 from hostfamilies.respite_forms import DecideForm, NewOptionForm, OptionForm, StayForm
 from volunteers.models import Volunteer
 from volunteers.selectors import volunteer_own
+from youth.consent import young_person_ids_sharing_allowed
 from youth.parties import coordinated_organisation_ids
 from youth.selectors import case_access_bases
+from youth.views import consent_paused_response
 
 MONTH = re.compile(r"(\d{4})-(\d{2})")
 
@@ -233,6 +235,8 @@ def stay_create(request: HttpRequest, pk: int) -> HttpResponse:
 def stay_detail(request: HttpRequest, pk: int, form: DecideForm | None = None, full: bool = False) -> HttpResponse:
     stay = selectors.stay_get_for(request.user, pk)
     _log_stay(request, stay)
+    if (paused := consent_paused_response(request, stay.case)) is not None:
+        return paused
     decides = selectors.stay_writable_by(request.user).filter(pk=stay.pk).exists()
     undecided = stay.status in (Stay.Status.REQUESTED, Stay.Status.WAITING)
     context = {
@@ -290,6 +294,8 @@ def stay_cancel(request: HttpRequest, pk: int) -> HttpResponse:
         messages.info(request, _("This stay cannot be cancelled any more."))
         return redirect("respite:stay_detail", pk=pk)
     _log_stay(request, stay)
+    if (paused := consent_paused_response(request, stay.case)) is not None:
+        return paused
     return render(request, "hostfamilies/respite/stay_cancel.html", {"stay": stay})
 
 
@@ -332,7 +338,12 @@ def feed(request: HttpRequest, token: str) -> HttpResponse:
     ical.add("version", "2.0")
     with translation.override(settings.LANGUAGE_CODE):
         ical.add("x-wr-calname", _("Dichtbij: stays at your home"))
-        for stay in selectors.feed_stays(found):
+        stays = list(selectors.feed_stays(found))
+        # The dates are the practical schedule: only while the family agrees to share it (youth/consent.py).
+        shared = young_person_ids_sharing_allowed(stay.case.young_person_id for stay in stays)
+        for stay in stays:
+            if stay.case.young_person_id not in shared:
+                continue
             name = stay.case.young_person.first_name
             summary = (
                 _("Stay: %(name)s (with a parent)") % {"name": name}

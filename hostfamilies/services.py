@@ -34,6 +34,7 @@ from hostfamilies.states import FINISHED_STATES, MOVES, OPEN_STATES, VISIT_RECOR
 from messaging.services import conversations_follow_match
 from volunteers.models import Volunteer, VolunteerKind
 from volunteers.selectors import volunteer_readiness, with_readiness_data
+from youth.consent import consent_require
 from youth.models import Case
 from youth.parties import Support, coordinates, parties_of, party_user_queryset
 
@@ -202,7 +203,8 @@ def match_propose(
     `approved_proposal`, the approver of a proposal round of this request for this volunteer starts the match
     (`_round_approved`: the round's approval is the authority, so the professional of the case may too).
 
-    Refused: a request that is withdrawn or already has an open match; a volunteer who is not registered as a
+    Refused: a request that is withdrawn or already has an open match, or whose young person's consent to keep
+    and share is not complete (youth/consent.py); a volunteer who is not registered as a
     support family, who is not matchable (`volunteers.selectors.volunteer_readiness`), or who has no place left
     (their matches in OPEN_STATES already fill their capacity).
 
@@ -224,6 +226,8 @@ def match_propose(
             raise ValidationError(
                 _("This family already has a support family, or one is proposed. Stop that match first.")
             )
+        # The support family would learn about the child: not without the consent (youth/consent.py).
+        consent_require(locked_request.case.young_person)
         Volunteer.objects.select_for_update(of=("self",)).only("pk").get(pk=volunteer.pk)
         # Read after the lock, so capacity, status and screening are as they are now.
         family = with_readiness_data(Volunteer.objects.filter(pk=volunteer.pk)).get()
@@ -275,6 +279,7 @@ def match_move(
     and waits again for a support family after a stop.
 
     A yes (family_yes, host_yes) needs all three introduction visits recorded (`match_introduction_record`).
+    Approving, starting the trial and activating need the consent to keep and share (youth/consent.py).
     Activating (trial → active) needs an agreement version in force (agreed by both families) and plans the first
     review, six months after the start, with its reminder. A match that ends or stops loses its planned review.
     The other parties get a notice (core.notify, after commit) when the match reaches a new step.
@@ -317,6 +322,10 @@ def match_move(
         # Read under the match's lock; a version once in force never stops being in force, so this cannot go stale.
         if step.target == State.ACTIVE and not agreement_in_force_exists(locked):
             raise ValidationError(_("Make the agreements first and let both families agree."))
+        # Approving, starting the trial and going on after it start the match: not without the consent to keep and
+        # to share what the support family needs (youth/consent.py). Stopping and ending stay possible.
+        if step.target in (State.APPROVED, State.TRIAL, State.ACTIVE):
+            consent_require(locked.request.case.young_person)
         before = locked.state
         now = timezone.now()
         today = timezone.localdate()

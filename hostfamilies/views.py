@@ -26,8 +26,10 @@ from hostfamilies.models import SupportFamilyMatch, SupportRequest
 from hostfamilies.selectors import VisitRecord
 from hostfamilies.states import MOVES, VISIT_RECORDERS, State, Visit
 from matching.selectors import proposal_is_staff
+from youth.consent import supporter_paused
 from youth.parties import coordinated_organisation_ids
 from youth.selectors import case_writable_by
+from youth.views import consent_paused_response
 
 
 @login_required
@@ -185,6 +187,14 @@ def _visits_with_forms(
     ]
 
 
+def _match_to_change(request: HttpRequest, pk: int) -> SupportFamilyMatch:
+    match: SupportFamilyMatch = selectors.match_get_for(request.user, pk, write=True)
+    # The support family changes nothing while the sharing consent is not complete (youth/consent.py).
+    if supporter_paused(request.user, match.request.case):
+        raise PermissionDenied
+    return match
+
+
 @login_required
 def match_detail(
     request: HttpRequest,
@@ -205,6 +215,8 @@ def match_detail(
         what=AccessLogEntry.What.SUPPORT_FAMILY,
         basis=basis,
     )
+    if (paused := consent_paused_response(request, match.request.case)) is not None:
+        return paused
     refused = any(f is not None for f in (form, agreement_form, review_form, visit_form))
     agreement = agreement_overview(match, Agreement.Kind.SUPPORT_FAMILY, request.user)
     if selectors.match_agreement_may_propose(parties, match.state, has_agreement=agreement.agreement is not None):
@@ -232,7 +244,7 @@ def match_detail(
 @login_required
 @require_POST
 def match_move(request: HttpRequest, pk: int) -> HttpResponse:
-    match: SupportFamilyMatch = selectors.match_get_for(request.user, pk, write=True)
+    match: SupportFamilyMatch = _match_to_change(request, pk)
     form = MoveForm(request.POST)
     if not form.is_valid() or form.cleaned_data["move"] not in MOVES:
         messages.error(request, _("Something went wrong. Please choose again."))
@@ -252,7 +264,7 @@ def match_move(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 @require_POST
 def match_introduction_record(request: HttpRequest, pk: int, visit: str) -> HttpResponse:
-    match = selectors.match_get_for(request.user, pk, write=True)
+    match = _match_to_change(request, pk)
     if visit not in Visit.values:
         raise Http404
     if not selectors.match_parties(request.user, match) & VISIT_RECORDERS:
@@ -272,7 +284,7 @@ def match_introduction_record(request: HttpRequest, pk: int, visit: str) -> Http
 @login_required
 @require_POST
 def match_agreement_propose(request: HttpRequest, pk: int) -> HttpResponse:
-    match = selectors.match_get_for(request.user, pk, write=True)
+    match = _match_to_change(request, pk)
     current = agreement_current_texts(match)
     form = AgreementForm(request.POST, kind=Agreement.Kind.SUPPORT_FAMILY, current=current)
     if form.is_valid():
@@ -294,7 +306,7 @@ def match_agreement_propose(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 @require_POST
 def match_agreement_agree(request: HttpRequest, pk: int) -> HttpResponse:
-    match = selectors.match_get_for(request.user, pk, write=True)
+    match = _match_to_change(request, pk)
     version_id = request.POST.get("version", "")
     version = agreementversion_of(match, int(version_id)) if version_id.isdigit() else None
     if version is None:
@@ -311,7 +323,7 @@ def match_agreement_agree(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 @require_POST
 def match_review_record(request: HttpRequest, pk: int) -> HttpResponse:
-    match = selectors.match_get_for(request.user, pk, write=True)
+    match = _match_to_change(request, pk)
     if not selectors.match_parties(request.user, match) & selectors.REVIEWERS:
         raise PermissionDenied
     form = ReviewForm(request.POST)

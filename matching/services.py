@@ -56,6 +56,7 @@ from matching.selectors import (
 from mentors.models import Mentorship
 from mentors.services import mentorship_start_buddy
 from volunteers.models import Volunteer
+from youth.consent import consent_require
 from youth.models import BuddyRequest
 from youth.network_services import buddyrequest_matched
 
@@ -349,12 +350,15 @@ def proposal_approve(*, actor: User, proposal: Proposal) -> SupportFamilyMatch |
     """A coordinator of the request's organisation or the case's professional approves an accepted proposal, and
     the match starts in its own journey: for a support request a support-family match, for a buddy request a buddy
     mentorship (`_approve_buddy`), for a broker request the broker is linked (`_approve_broker`). Everyone involved
-    hears of it, once each.
+    hears of it, once each. Refused while the young person's consent to keep and share is not complete
+    (youth/consent.py).
 
     Races: the request row and then the proposal row are locked (select_for_update) and the status read again."""
     found = round_of(proposal)
     if not proposal_is_staff(actor, found):
         raise PermissionDenied(_("Only the coordinator or the professional of this family can approve."))
+    # Said first, in one sentence; the services that start the match or link check again under their locks.
+    consent_require(found.young_person)
     if found.is_buddy:
         return _approve_buddy(actor=actor, proposal=proposal, found=found)
     if found.is_broker:

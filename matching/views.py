@@ -21,6 +21,7 @@ from matching.forms import AnswerForm, ChooseForm, ReasonForm
 from matching.models import ProposalStatus
 from matching.selectors import BROKER, BUDDY, SUPPORT, RoundRequest
 from mentors.models import Mentorship
+from youth.views import consent_paused_response
 
 # What the access log says a round page shows of the young person.
 WHAT_IS_SHOWN = {
@@ -182,6 +183,9 @@ def ask(request: HttpRequest, pk: int) -> HttpResponse:
     proposal = selectors.proposal_get_for(request.user, pk)
     if proposal.volunteer.user_id != request.user.pk:
         raise PermissionDenied
+    if (paused := consent_paused_response(request, proposal.case)) is not None:
+        _log(request, selectors.round_of(proposal), role=Role.VOLUNTEER)
+        return paused
     form = AnswerForm(request.POST or None, kind=selectors.round_of(proposal).kind)
     if request.method == "POST":
         proposal = selectors.proposal_get_for(request.user, pk, write=True)

@@ -64,6 +64,7 @@ from mentors.states import (
 from mentors.texts import mandate_text
 from messaging.services import conversations_follow_mentorship
 from volunteers.models import Volunteer
+from youth.consent import consent_require
 from youth.models import BuddyRequest, MentorChoice, YoungPerson
 from youth.parties import is_custodial_parent
 
@@ -257,6 +258,8 @@ def mentorship_start_buddy(
                 _("This volunteer cannot be matched now. Check the screening, the training and the free places.")
             )
         locked_person = YoungPerson.objects.select_for_update().get(pk=buddy_request.young_person_id)
+        # No buddy starts without the consent to keep and to share what the buddy needs (youth/consent.py).
+        consent_require(locked_person)
         refusal = ValidationError(
             _("%(name)s already has a mentor or a nomination that is running. Finish or stop that one first.")
             % {"name": locked_person.first_name}
@@ -525,7 +528,8 @@ def mentorship_move(*, actor: User, mentorship: Mentorship, move: str, reason: s
     - start_screening: what the screening asks is decided now, from the organisation's policy;
     - screening_done: a required VOG must be recorded and still valid, and someone must be able to give the
       mandate;
-    - activate: an agreement version must be in force; plans the first check-in with its reminder;
+    - activate: an agreement version must be in force and the consent complete (youth/consent.py); plans the
+      first check-in with its reminder;
     - step_back: the day is recorded; coaching and check-ins go on.
 
     Races: the mentorship row is locked (select_for_update) and the state read again before anything is decided.
@@ -555,6 +559,8 @@ def mentorship_move(*, actor: User, mentorship: Mentorship, move: str, reason: s
             # Read under the mentorship's lock; a version once in force never stops being in force.
             if not agreement_in_force_exists(locked):
                 raise ValidationError(_("Make the agreements first and let everyone agree to them."))
+            # Nothing starts without the consent to keep and to share what the mentor needs (youth/consent.py).
+            consent_require(locked.young_person)
             locked.started_on = today
         elif target == State.STEPPED_BACK:
             locked.stepped_back_on = today

@@ -43,8 +43,10 @@ from mentors.forms import (
 from mentors.models import Mentorship
 from mentors.states import FINISHED_STATES, MOVES, RUNNING_STATES, Party, State, Via
 from mentors.texts import STATE_EXPLAINED, mandate_text
+from youth.consent import supporter_paused
 from youth.models import MentorChoice
 from youth.selectors import case_writable_by, youngperson_get_for
+from youth.views import consent_paused_response
 
 MAX_ID = 2**63 - 1
 
@@ -137,6 +139,8 @@ def detail(request: HttpRequest, pk: int, **refused: Form) -> HttpResponse:
         raise Http404
     mentorship = selectors.mentorship_get_for(request.user, pk)
     _log(request, mentorship)
+    if (paused := consent_paused_response(request, mentorship.case)) is not None:
+        return paused
     assert isinstance(request.user, User)
     user = request.user
     parties = selectors.mentorship_parties(user, mentorship)
@@ -225,7 +229,11 @@ def detail(request: HttpRequest, pk: int, **refused: Form) -> HttpResponse:
 def _write(request: HttpRequest, pk: int) -> Mentorship:
     if not 0 < pk <= MAX_ID:
         raise Http404
-    return selectors.mentorship_get_for(request.user, pk, write=True)
+    mentorship = selectors.mentorship_get_for(request.user, pk, write=True)
+    # A mentor changes nothing while the sharing consent is not complete (youth/consent.py); the page says why.
+    if supporter_paused(request.user, mentorship.case):
+        raise PermissionDenied
+    return mentorship
 
 
 @login_required

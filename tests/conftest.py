@@ -26,6 +26,7 @@ from tests.factories import (
     YoungPersonFactory,
     add_guardian,
     assign,
+    give_all_consents,
     user_with_role,
 )
 from youth.models import Case, YoungPerson
@@ -115,8 +116,11 @@ def _build_world() -> World:
     admin = user_with_role(Role.ADMIN, first_name="Bram", is_staff=True)
     young_person = YoungPersonFactory(first_name="Sanne", user=young_person_user)
     add_guardian(young_person, parent)
+    # Sanne is 15: she and her mother both said yes to both purposes, as a running match needs (youth/consent.py).
+    give_all_consents(young_person)
     case = assign(CaseFactory(young_person=young_person, organisation=organisation), professional)
     foreign_young_person = YoungPersonFactory(first_name="Mees")
+    give_all_consents(foreign_young_person)  # Mees is 15 and has no account yet: his yes was written down
     foreign_case = assign(CaseFactory(young_person=foreign_young_person, organisation=other), outsider)
     return World(
         organisation=organisation,

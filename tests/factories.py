@@ -12,7 +12,7 @@ from django.utils import timezone
 
 from accounts.models import STAFF_ROLES, Municipality, Organisation, Region, Role, RoleAssignment, User
 from volunteers.models import Volunteer, VolunteerKind, VolunteerRole
-from youth.models import Case, CaseAssignment, Guardianship, YoungPerson
+from youth.models import Case, CaseAssignment, Consent, Guardianship, YoungPerson
 
 PASSWORD = "een-lang-testwachtwoord"
 
@@ -104,6 +104,41 @@ class CaseFactory(factory.django.DjangoModelFactory):
 
 def assign(case: Case, professional: User, *, lead: bool = True) -> Case:
     CaseAssignment.objects.create(case=case, professional=professional, is_lead=lead)
+    return case
+
+
+def give_all_consents(young_person: YoungPerson) -> None:
+    """Every party the age rule asks today says yes to every purpose (youth/consent.py), each in their own name
+    (the young person's yes is theirs even without an account). A party with a standing yes is left as is, so a
+    test calls this again after adding a parent."""
+    from youth.consent_texts import CONSENT_TEXTS
+    from youth.selectors import consent_parties_required
+
+    parties = consent_parties_required(young_person=young_person)
+    standing = Consent.objects.filter(young_person=young_person, withdrawn_at__isnull=True)
+    for purpose, text in CONSENT_TEXTS.items():
+        if parties.young_person and not standing.filter(purpose=purpose, given_as="young_person").exists():
+            Consent.objects.create(
+                young_person=young_person,
+                purpose=purpose,
+                given_by=young_person.user,
+                given_as=Consent.GivenAs.YOUNG_PERSON,
+                text_version=text.version,
+            )
+        for parent in parties.custodial_parents:
+            if not standing.filter(purpose=purpose, given_by=parent, given_as="custodial_parent").exists():
+                Consent.objects.create(
+                    young_person=young_person,
+                    purpose=purpose,
+                    given_by=parent,
+                    given_as=Consent.GivenAs.CUSTODIAL_PARENT,
+                    text_version=text.version,
+                )
+
+
+def with_consents(case: Case) -> Case:
+    """The case, after every party the age rule asks said yes to every purpose (`give_all_consents`)."""
+    give_all_consents(case.young_person)
     return case
 
 

@@ -25,6 +25,7 @@ from tests.factories import (
     add_guardian,
     assign,
     born_years_ago,
+    give_all_consents,
     ready_volunteer,
     user_with_role,
 )
@@ -56,6 +57,7 @@ def broker_of(world: World) -> Volunteer:
 def link(case: Case, professional: User, coordinator: User, broker: Volunteer) -> None:
     """An open request for a broker on the case, with `broker` linked."""
     request = broker_services.brokerrequest_ask(user=professional, case=case, purpose="Een oudergroep")
+    give_all_consents(case.young_person)  # a broker is linked only with consent (youth/consent.py)
     broker_services.brokerrequest_link(user=coordinator, request=request, broker=broker)
 
 
@@ -111,6 +113,8 @@ def linked_case(cast: Cast, *, years: int = 15) -> Case:
         ),
         world.professional,
     )
+    if years < 12:  # under 12 the parents with custody give the consent a linked broker needs
+        add_guardian(case.young_person, user_with_role(Role.PARENT))
     link(case, world.professional, world.coordinator, cast.organiser)
     return case
 

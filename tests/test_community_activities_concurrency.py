@@ -18,7 +18,7 @@ from accounts.models import Role
 from community import activity_services as services
 from community import services as broker_services
 from community.models import ActivitySignUp
-from tests.factories import CaseFactory, OrganisationFactory, assign, ready_volunteer, user_with_role
+from tests.factories import CaseFactory, OrganisationFactory, assign, ready_volunteer, user_with_role, with_consents
 from volunteers.models import VolunteerKind
 from youth.models import Case
 
@@ -37,7 +37,7 @@ def test_twenty_families_for_the_last_place_one_gets_it() -> None:
     starts = timezone.now() + timedelta(days=3)
 
     def linked_case() -> Case:
-        case = assign(CaseFactory(organisation=organisation), professional)
+        case = assign(with_consents(CaseFactory(organisation=organisation)), professional)
         request = broker_services.brokerrequest_ask(user=professional, case=case, purpose="Een oudergroep")
         broker_services.brokerrequest_link(user=coordinator, request=request, broker=broker)
         return case

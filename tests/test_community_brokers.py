@@ -18,7 +18,14 @@ from community import selectors, services
 from community.models import BrokerRequest, Referral, Resource
 from community.states import MOVES, State, moves_from
 from tests.conftest import World
-from tests.factories import CaseFactory, OrganisationFactory, assign, ready_volunteer, user_with_role
+from tests.factories import (
+    CaseFactory,
+    OrganisationFactory,
+    assign,
+    give_all_consents,
+    ready_volunteer,
+    user_with_role,
+)
 from tests.test_community import data
 from volunteers.models import Volunteer, VolunteerKind
 from youth.models import Case
@@ -37,8 +44,10 @@ def linked_request(world: World) -> tuple[BrokerRequest, Volunteer]:
 
 
 def other_case(world: World) -> Case:
-    """Another open case of the organisation, on which the world's professional works."""
-    return assign(CaseFactory(organisation=world.organisation), world.professional)
+    """Another open case of the organisation, on which the world's professional works, with its consents."""
+    case = assign(CaseFactory(organisation=world.organisation), world.professional)
+    give_all_consents(case.young_person)
+    return case
 
 
 def a_resource(world: World) -> Resource:

@@ -29,6 +29,7 @@ from tests.factories import (
     CaseFactory,
     VolunteerFactory,
     agreement_in_force,
+    give_all_consents,
     introduction_visits_record,
     user_with_role,
 )
@@ -76,7 +77,9 @@ def request_for(world: World, case: Case | None = None) -> SupportRequest:
 
 def another_request(world: World) -> SupportRequest:
     """A request for another family of the same organisation."""
-    return request_for(world, CaseFactory(organisation=world.organisation))
+    case = CaseFactory(organisation=world.organisation)
+    give_all_consents(case.young_person)  # a match starts only with consent (youth/consent.py)
+    return request_for(world, case)
 
 
 @pytest.fixture

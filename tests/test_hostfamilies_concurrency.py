@@ -15,7 +15,7 @@ from django.db import connection, connections
 from accounts.models import Role
 from hostfamilies import services
 from hostfamilies.models import SupportFamilyMatch, SupportRequest
-from tests.factories import CaseFactory, OrganisationFactory, user_with_role
+from tests.factories import CaseFactory, OrganisationFactory, user_with_role, with_consents
 from tests.test_hostfamilies import support_family
 
 pytestmark = pytest.mark.skipif(connection.vendor != "postgresql", reason="row locks need PostgreSQL")
@@ -31,7 +31,7 @@ def test_simultaneous_proposals_never_exceed_the_capacity() -> None:
     requests = [
         services.supportrequest_create(
             actor=coordinator,
-            case=CaseFactory(organisation=organisation),
+            case=with_consents(CaseFactory(organisation=organisation)),
             organisation=organisation,
             what_for="Weekendrust",
         )

@@ -32,6 +32,7 @@ from tests.factories import (
     VolunteerFactory,
     assign,
     buddy_request_for,
+    give_all_consents,
     ready_volunteer,
     user_with_role,
 )
@@ -70,6 +71,7 @@ def accepted(world: World) -> tuple[BrokerRequest, Proposal]:
 def other_request(world: World) -> BrokerRequest:
     """An open request of another case of the organisation (to take a broker's place)."""
     case = assign(CaseFactory(organisation=world.organisation), world.professional)
+    give_all_consents(case.young_person)  # a broker is linked only with consent (youth/consent.py)
     return community_services.brokerrequest_ask(user=world.professional, case=case, purpose="Huiswerkhulp")
 
 
@@ -318,6 +320,7 @@ def broker_rounds(world: World) -> dict[bool, Proposal]:
     (foreign,) = services.proposal_round_show(actor=coordinator, support_request=foreign_request)
     parent = user_with_role(Role.PARENT)
     Guardianship.objects.create(young_person=world.foreign_young_person, guardian=parent, has_custody=True)
+    give_all_consents(world.foreign_young_person)  # the new parent's yes too: a broker is linked only with it
     foreign = services.proposal_choose(actor=parent, proposal=foreign)
     return {True: own, False: foreign}
 

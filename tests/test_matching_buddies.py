@@ -29,6 +29,7 @@ from tests.factories import (
     VolunteerFactory,
     born_years_ago,
     buddy_request_for,
+    give_all_consents,
     ready_volunteer,
     user_with_role,
 )
@@ -286,6 +287,7 @@ def buddy_rounds(world: World) -> dict[bool, Proposal]:
     (foreign,) = services.proposal_round_show(actor=coordinator, support_request=foreign_request)
     parent = user_with_role(Role.PARENT)
     Guardianship.objects.create(young_person=world.foreign_young_person, guardian=parent, has_custody=True)
+    give_all_consents(world.foreign_young_person)  # the new parent's yes too: a buddy starts only with it
     foreign = services.proposal_choose(actor=parent, proposal=foreign)
     return {True: own, False: foreign}
 
@@ -385,6 +387,7 @@ def buddy_mentorships(world: World) -> dict[bool, Mentorship]:
     buddy = ready_volunteer(other)
     parent = user_with_role(Role.PARENT)
     Guardianship.objects.create(young_person=world.foreign_young_person, guardian=parent, has_custody=True)
+    give_all_consents(world.foreign_young_person)  # the new parent's yes too: a buddy starts only with it
     foreign_request = buddy_request_for(world.foreign_case, world.outsider)
     services.proposal_round_suggest(actor=coordinator, support_request=foreign_request)
     (foreign,) = services.proposal_round_show(actor=coordinator, support_request=foreign_request)

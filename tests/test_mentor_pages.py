@@ -23,7 +23,7 @@ from mentors import services
 from mentors.models import Invitation, Mentorship
 from mentors.states import State
 from tests.conftest import PERSONAS, World, prebuilt
-from tests.factories import add_guardian, user_with_role
+from tests.factories import add_guardian, give_all_consents, user_with_role
 from tests.permissions import FORBIDDEN, HIDDEN, OK, REDIRECT, expect, role_matrix
 from tests.test_mentors import JIM_TEXTS, agree_all, choose, invite, mentorship_at, refresh
 from youth.models import MentorChoice, YoungPerson
@@ -58,6 +58,7 @@ def foreign_cast(world: World) -> Cast:
     world.foreign_young_person.refresh_from_db()
     parent = user_with_role(Role.PARENT, first_name="Ilse")
     add_guardian(world.foreign_young_person, parent)
+    give_all_consents(world.foreign_young_person)  # Ilse's yes too: a mentorship runs only with it
     return Cast(
         world.foreign_young_person,
         mees,

@@ -25,7 +25,7 @@ from mentors.models import CheckIn, Invitation, Mandate, Mentorship, Rating
 from mentors.states import FINISHED_STATES, MOVES, NOMINATION_STATES, OPEN_STATES, State, Via
 from mentors.tasks import checkin_reminder
 from tests.conftest import PERSONAS, World
-from tests.factories import add_guardian, born_years_ago, user_with_role
+from tests.factories import add_guardian, born_years_ago, give_all_consents, user_with_role
 from volunteers.models import ScreeningRequirement, ScreeningStep, VolunteerKind
 from youth.models import MentorChoice, NetworkPerson, YoungPerson
 from youth.network_services import mentorchoice_set, networkperson_remove
@@ -666,6 +666,7 @@ def set_age(world: World, years: int) -> None:
 def test_from_12_to_15_the_young_person_and_both_custodial_parents_say_yes(world: World) -> None:
     second = user_with_role(Role.PARENT, first_name="Jeroen")
     add_guardian(world.young_person, second)
+    give_all_consents(world.young_person)  # Jeroen's yes to keep and share: the choice of a mentor needs it
     no_custody = user_with_role(Role.PARENT, first_name="Stiefvader")
     add_guardian(world.young_person, no_custody, custody=False)
     m = mentorship_at(world, State.MANDATE)
@@ -768,9 +769,10 @@ def test_a_young_person_with_an_account_says_yes_themself(world: World) -> None:
 
 
 def test_without_anyone_to_give_the_mandate_the_screening_cannot_finish(world: World) -> None:
+    # The choice of a mentor needs the parents' consent, so they leave after the nomination.
+    m = mentorship_at(world, State.SCREENING)
     set_age(world, 10)
     world.young_person.guardianships.all().delete()
-    m = mentorship_at(world, State.SCREENING)
     services.mentorship_screening_record(actor=world.professional, mentorship=m, vog_issued_on=TODAY)
     with pytest.raises(ValidationError, match="no parent with custody"):
         services.mentorship_move(actor=world.professional, mentorship=m, move="screening_done")
@@ -788,6 +790,7 @@ def test_the_mandate_is_only_given_at_its_step(world: World) -> None:
 def test_active_only_with_an_agreement_everyone_agreed_to(world: World) -> None:
     second = user_with_role(Role.PARENT, first_name="Jeroen")
     add_guardian(world.young_person, second)
+    give_all_consents(world.young_person)  # Jeroen's yes to keep and share: the choice of a mentor needs it
     m = mentorship_at(world, State.MANDATE)
     for user in (world.young_person_user, world.parent, second):
         services.mandate_give(actor=user, mentorship=m, decision="yes")
@@ -1109,6 +1112,7 @@ def at_once(*calls: Callable[[], Any]) -> tuple[list[Any], list[BaseException]]:
 def test_two_parents_giving_the_last_yes_at_once_move_on_once(world: World, mailoutbox: list) -> None:
     second = user_with_role(Role.PARENT, first_name="Jeroen")
     add_guardian(world.young_person, second)
+    give_all_consents(world.young_person)  # Jeroen's yes to keep and share: the choice of a mentor needs it
     m = mentorship_at(world, State.MANDATE)
     services.mandate_give(actor=world.young_person_user, mentorship=m, decision="yes")
     _results, errors = at_once(

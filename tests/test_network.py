@@ -14,7 +14,16 @@ from django.utils import timezone, translation
 
 from accounts.models import Role
 from tests.conftest import World
-from tests.factories import CaseFactory, OrganisationFactory, YoungPersonFactory, assign, born_years_ago, user_with_role
+from tests.factories import (
+    CaseFactory,
+    OrganisationFactory,
+    YoungPersonFactory,
+    add_guardian,
+    assign,
+    born_years_ago,
+    give_all_consents,
+    user_with_role,
+)
 from youth.models import BuddyRequest, MentorChoice, NetworkPerson, NetworkSearch, YoungPerson
 from youth.network_selectors import (
     _born_on_or_before,
@@ -116,6 +125,8 @@ def test_a_child_under_12_sees_the_map_but_the_professional_writes_it(world: Wor
     child_user = user_with_role(Role.YOUNG_PERSON, first_name="Daan")
     child = YoungPersonFactory(first_name="Daan", user=child_user, date_of_birth=born_years_ago(10))
     assign(CaseFactory(young_person=child, organisation=world.organisation), world.professional)
+    add_guardian(child, user_with_role(Role.PARENT))
+    give_all_consents(child)  # the network is kept only with the parents' consent (youth/consent.py)
     person = networkperson_add(
         actor=world.professional, young_person=child, first_name="Opa", relation="family", closeness=1, trusted=True
     )
@@ -448,6 +459,7 @@ def test_simultaneous_choices_leave_one_whole_choice() -> None:
     organisation = OrganisationFactory()
     professional = user_with_role(Role.PROFESSIONAL, organisation)
     young_person = YoungPersonFactory(date_of_birth=born_years_ago(14))
+    give_all_consents(young_person)  # the network is kept only with consent (youth/consent.py)
     assign(CaseFactory(young_person=young_person, organisation=organisation), professional)
     people = [
         networkperson_add(
@@ -479,6 +491,7 @@ def test_simultaneous_choices_leave_one_whole_choice() -> None:
 def test_simultaneous_buddy_requests_make_one() -> None:
     organisation = OrganisationFactory()
     young_person = YoungPersonFactory()
+    give_all_consents(young_person)  # a search is recorded only with the consent to keep data
     case = CaseFactory(young_person=young_person, organisation=organisation)
     professionals = [user_with_role(Role.PROFESSIONAL, organisation) for _ in range(THREADS)]
     for professional in professionals:

@@ -15,7 +15,15 @@ from django.utils import timezone
 
 from accounts.models import AccessLogEntry, Role
 from tests.conftest import World
-from tests.factories import CaseFactory, YoungPersonFactory, assign, born_years_ago, user_with_role
+from tests.factories import (
+    CaseFactory,
+    YoungPersonFactory,
+    add_guardian,
+    assign,
+    born_years_ago,
+    give_all_consents,
+    user_with_role,
+)
 from tests.permissions import FORBIDDEN, HIDDEN, OK, REDIRECT, expect, role_matrix
 from youth.models import BuddyRequest, MentorChoice, NetworkPerson, NetworkSearch, YoungPerson
 
@@ -176,6 +184,8 @@ def test_a_child_under_12_sees_their_map_and_cannot_change_it(world: World, engl
         first_name="Daan", user=child_user, date_of_birth=born_years_ago(11, days_after_birthday=360)
     )
     assign(CaseFactory(young_person=child, organisation=world.organisation), world.professional)
+    add_guardian(child, user_with_role(Role.PARENT))
+    give_all_consents(child)  # the network is shown only with the parents' consent (youth/consent.py)
     english.force_login(child_user)
     page = english.get(reverse("youth:network_map", args=[child.pk]))
     assert page.status_code == OK

@@ -16,7 +16,14 @@ from hostfamilies import respite_selectors as selectors
 from hostfamilies import respite_services as services
 from hostfamilies.models import RespiteOption, Stay
 from tests.conftest import PERSONAS, World
-from tests.factories import CaseFactory, VolunteerFactory, assign, born_years_ago, user_with_role
+from tests.factories import (
+    CaseFactory,
+    VolunteerFactory,
+    assign,
+    born_years_ago,
+    give_all_consents,
+    user_with_role,
+)
 from volunteers.models import Household, VolunteerKind
 from youth.models import Case
 
@@ -58,7 +65,9 @@ def request(world: World, option: RespiteOption, arrival: int = 7, departure: in
 
 def other_child(world: World) -> Case:
     """Another child of the organisation, with an open case the world's professional works on."""
-    return assign(CaseFactory(organisation=world.organisation), world.professional)
+    case = assign(CaseFactory(organisation=world.organisation), world.professional)
+    give_all_consents(case.young_person)  # a stay is booked only with consent (youth/consent.py)
+    return case
 
 
 def fresh(stay: Stay) -> Stay:

@@ -21,7 +21,7 @@ from django.utils import timezone, translation
 from accounts.models import Role
 from hostfamilies import respite_services as services
 from hostfamilies.models import RespiteOption, Stay
-from tests.factories import CaseFactory, OrganisationFactory, assign, user_with_role
+from tests.factories import CaseFactory, OrganisationFactory, assign, user_with_role, with_consents
 
 pytestmark = pytest.mark.skipif(connection.vendor != "postgresql", reason="row locks need PostgreSQL")
 
@@ -46,7 +46,7 @@ def test_simultaneous_confirmations_never_exceed_the_beds() -> None:
         services.stay_request(
             actor=professional,
             option=option,
-            case=assign(CaseFactory(organisation=organisation), professional),
+            case=assign(with_consents(CaseFactory(organisation=organisation)), professional),
             arrival=arrival,
             departure=arrival + timedelta(days=2),
         )
@@ -142,7 +142,7 @@ def test_lowering_the_beds_while_a_stay_is_confirmed_never_leaves_more_stays_tha
             services.stay_request(
                 actor=professional,
                 option=option,
-                case=assign(CaseFactory(organisation=organisation), professional),
+                case=assign(with_consents(CaseFactory(organisation=organisation)), professional),
                 arrival=arrival,
                 departure=arrival + timedelta(days=2),
             )

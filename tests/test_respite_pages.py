@@ -24,7 +24,15 @@ from accounts.models import AccessLogEntry, Role, RoleAssignment, User
 from hostfamilies import respite_services as services
 from hostfamilies.models import HostCalendarFeed, RespiteOption, Stay
 from tests.conftest import World
-from tests.factories import CaseFactory, VolunteerFactory, YoungPersonFactory, add_guardian, assign, user_with_role
+from tests.factories import (
+    CaseFactory,
+    VolunteerFactory,
+    YoungPersonFactory,
+    add_guardian,
+    assign,
+    give_all_consents,
+    user_with_role,
+)
 from tests.permissions import FORBIDDEN, HIDDEN, OK, REDIRECT, expect, role_matrix
 from volunteers.models import Household, Volunteer, VolunteerKind
 from youth.models import Case
@@ -101,10 +109,12 @@ def book(
 
 
 def another_child(world: World, first_name: str = "Jesse") -> Case:
-    return assign(
+    case = assign(
         CaseFactory(organisation=world.organisation, young_person=YoungPersonFactory(first_name=first_name)),
         world.professional,
     )
+    give_all_consents(case.young_person)  # a stay is booked only with consent (youth/consent.py)
+    return case
 
 
 @pytest.fixture
@@ -517,6 +527,7 @@ def test_a_full_night_is_named_and_the_waiting_list_offered(
     other_parent = user_with_role(Role.PARENT)
     second_case = another_child(world)
     add_guardian(second_case.young_person, other_parent)
+    give_all_consents(second_case.young_person)
     second = book(world, small, case=second_case, start=8, end=10, actor=other_parent)
     client.force_login(world.coordinator)
     url = reverse("respite:stay_decide", args=[second.pk])

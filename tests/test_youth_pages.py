@@ -14,6 +14,7 @@ from accounts.models import AccessLogEntry, Role, User
 from tests.conftest import World
 from tests.factories import MunicipalityFactory
 from youth.models import Case, CaseAssignment, Consent, ConsentPurpose, Guardianship, YoungPerson
+from youth.services import consent_withdraw
 
 
 def _form(world: World, **overrides: Any) -> dict[str, Any]:
@@ -119,26 +120,30 @@ def test_a_new_parent_is_linked_invited_and_can_log_in(
 
 
 def test_consent_is_given_and_taken_back_on_the_consent_page(world: World, client: Client) -> None:
+    Consent.objects.filter(young_person=world.young_person).delete()  # before anyone answered
     client.force_login(world.young_person_user)
     url = reverse("youth:consent_decide", args=[world.young_person.pk])
     client.post(url, {"purpose": ConsentPurpose.DATA_PROCESSING, "decision": "give"})
-    assert Consent.objects.filter(withdrawn_at__isnull=True).count() == 1
+    standing = Consent.objects.filter(young_person=world.young_person, withdrawn_at__isnull=True)
+    assert standing.count() == 1
     page = client.get(reverse("youth:consent", args=[world.young_person.pk]))
     assert page.status_code == 200
     client.post(url, {"purpose": ConsentPurpose.DATA_PROCESSING, "decision": "withdraw"})
-    assert Consent.objects.filter(withdrawn_at__isnull=True).count() == 0
+    assert standing.count() == 0
 
 
 @pytest.mark.parametrize("data", [{"purpose": "alles", "decision": "give"}, {"purpose": "data_processing"}, {}])
 def test_a_broken_consent_post_changes_nothing(world: World, client: Client, data: dict[str, str]) -> None:
     client.force_login(world.young_person_user)
+    before = list(Consent.objects.values_list("pk", "withdrawn_at"))
     response = client.post(reverse("youth:consent_decide", args=[world.young_person.pk]), data, follow=True)
     assert response.status_code == 200
-    assert not Consent.objects.exists()
+    assert list(Consent.objects.values_list("pk", "withdrawn_at")) == before
     assert list(response.context["messages"])
 
 
 def test_the_home_page_tells_a_parent_what_to_do(world: World, client: Client) -> None:
+    Consent.objects.filter(young_person=world.young_person, given_by=world.parent).delete()  # before she answered
     client.force_login(world.parent)
     page = client.get(reverse("home")).content.decode()
     assert reverse("youth:consent", args=[world.young_person.pk]) in page
@@ -148,8 +153,11 @@ def test_the_home_page_tells_a_parent_what_to_do(world: World, client: Client) -
 
 def test_the_home_page_shows_a_professional_which_cases_wait_for_consent(world: World, client: Client) -> None:
     client.force_login(world.professional)
+    assert client.get(reverse("home")).context["cases_waiting_for_consent"] == 0
+    consent_withdraw(actor=world.parent, young_person=world.young_person, purpose=ConsentPurpose.NETWORK_SHARING)
     response = client.get(reverse("home"))
     assert response.context["cases_waiting_for_consent"] == 1
+    assert "Marieke" in response.content.decode(), "the badge names who still has to say yes"
     assert world.foreign_young_person.first_name not in response.content.decode()
 
 

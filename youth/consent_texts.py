@@ -28,12 +28,16 @@ CONSENT_TEXTS: dict[str, ConsentText] = {
             "diagnosis. You can always see who looked at the data, and you can take back your yes."
         ),
     ),
+    # 2026-12: names every supporter who sees it (support family, host family for stays, social broker) and all
+    # that they see (youth/consent.py); 2026-11 named only a mentor or host family.
     ConsentPurpose.NETWORK_SHARING: ConsentText(
-        version="2026-11",
+        version="2026-12",
         text=_(
-            "The mentor or host family of %(name)s may see what they need to help: first name, age, place "
-            "of residence and what was agreed together. They do not see the history with youth care, unless "
-            "%(name)s says so. You can always take back your yes."
+            "The mentor, support family, host family for stays or social broker of %(name)s may see what they "
+            "need to help: first name, age, place of residence, the practical schedule, the help asked and what "
+            "was agreed together. They never see the history with youth care, the notes of the professionals or "
+            "details of other people. Without this yes nothing new starts and their pages about %(name)s pause. "
+            "You can always take back your yes."
         ),
     ),
 }

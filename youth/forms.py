@@ -10,7 +10,7 @@ from accounts.models import Municipality, Organisation, Role, User
 from core.forms import DateInput
 from core.geo import normalise_postcode
 from core.languages import SPOKEN_LANGUAGES
-from youth.models import Case, ConsentPurpose, Guardianship
+from youth.models import Case, Consent, ConsentPurpose, Guardianship
 
 
 class YoungPersonRegisterForm(forms.Form):
@@ -63,6 +63,15 @@ class GuardianAddForm(forms.Form):
 class ConsentForm(forms.Form):
     purpose = forms.ChoiceField(choices=ConsentPurpose.choices)
     decision = forms.ChoiceField(choices=[("give", "give"), ("withdraw", "withdraw")])
+
+
+class ConsentRecordForm(forms.Form):
+    """A professional writes down an answer a party gave in person or on paper (the service checks the party)."""
+
+    purpose = forms.ChoiceField(choices=ConsentPurpose.choices)
+    party = forms.CharField(max_length=30)
+    answer = forms.ChoiceField(choices=Consent.Answer.choices)
+    text_version = forms.CharField(max_length=20)
 
 
 class CaseProfessionalForm(forms.Form):

@@ -124,7 +124,7 @@ class ConsentPurpose(models.TextChoices):
     """What a consent is for. Each purpose has a text version (youth/consent_texts.py) that the party saw."""
 
     DATA_PROCESSING = "data_processing", _("Keeping data in Dichtbij")
-    NETWORK_SHARING = "network_sharing", _("Sharing what is needed with a mentor or host family")
+    NETWORK_SHARING = "network_sharing", _("Sharing what is needed with a mentor, support family or social broker")
 
 
 class Consent(models.Model):
@@ -134,10 +134,24 @@ class Consent(models.Model):
         YOUNG_PERSON = "young_person", _("the young person")
         CUSTODIAL_PARENT = "custodial_parent", _("parent with custody")
 
+    class Answer(models.TextChoices):
+        YES = "yes", _("yes")
+        NO = "no", _("no")
+
     young_person = models.ForeignKey(YoungPerson, on_delete=models.CASCADE, related_name="consents")
     purpose = models.CharField(_("purpose"), max_length=30, choices=ConsentPurpose.choices)
-    given_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    # Empty for a young person without an account whose answer a professional recorded: their answer is theirs
+    # (given_as), and once they have an account they may take it back.
+    given_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
     given_as = models.CharField(_("given as"), max_length=20, choices=GivenAs.choices)
+    # A no is recorded too when a professional writes down what someone said; only a standing yes counts.
+    answer = models.CharField(_("answer"), max_length=3, choices=Answer.choices, default=Answer.YES)
+    # Set when a professional of the case wrote down an answer given in person or on paper (not given in Dichtbij).
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
     text_version = models.CharField(_("text version"), max_length=20)
     given_at = models.DateTimeField(_("given at"), auto_now_add=True)
     withdrawn_at = models.DateTimeField(_("withdrawn at"), null=True, blank=True)
@@ -150,6 +164,12 @@ class Consent(models.Model):
                 fields=["young_person", "purpose", "given_by"],
                 condition=Q(withdrawn_at__isnull=True),
                 name="consent_one_standing_per_party",
+            ),
+            # The young person's own answer stands once, whether they gave it or a professional recorded it.
+            models.UniqueConstraint(
+                fields=["young_person", "purpose"],
+                condition=Q(withdrawn_at__isnull=True, given_as="young_person"),
+                name="consent_one_standing_young_person",
             ),
         ]
         verbose_name = _("consent")

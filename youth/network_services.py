@@ -52,6 +52,13 @@ def _clean(person: NetworkPerson) -> None:
     person.full_clean(exclude=["young_person", "added_by"])
 
 
+def _refuse_without_keeping(young_person: YoungPerson) -> None:
+    # Without the consent to keep data, only what the professional needs is kept: no network (youth/consent.py).
+    from youth.consent import KEEPING, consent_require
+
+    consent_require(young_person, purposes=[KEEPING])
+
+
 def networkperson_add(
     *,
     actor: User,
@@ -65,6 +72,7 @@ def networkperson_add(
 ) -> NetworkPerson:
     """Add someone to the young person's network. Nothing can race here: a new person is in nobody's choice."""
     _ensure_may_change(actor, young_person)
+    _refuse_without_keeping(young_person)
     person = NetworkPerson(
         young_person=young_person,
         first_name=first_name,
@@ -98,6 +106,7 @@ def networkperson_change(
     check and the save.
     """
     _ensure_may_change(actor, person.young_person)
+    _refuse_without_keeping(person.young_person)
     with transaction.atomic():
         _lock(person.young_person)
         current = NetworkPerson.objects.get(pk=person.pk)
@@ -144,6 +153,7 @@ def mentorchoice_set(*, actor: User, young_person: YoungPerson, person_ids: Sequ
     second sees the first's choice and replaces it whole); the constraints on rank and person are the backstop.
     """
     _ensure_may_change(actor, young_person)
+    _refuse_without_keeping(young_person)
     ids = list(person_ids)
     if len(ids) > MAX_CHOICES:
         raise ValidationError(_("You can choose at most three people."))
@@ -188,6 +198,7 @@ def networksearch_record(
     for a volunteer buddy in the same transaction (so a refused request records no search either)."""
     if not network_search_allowed(actor, young_person):
         raise ValidationError(_("Only the professional of the case can record a search of the network."))
+    _refuse_without_keeping(young_person)
     if searched_on > timezone.localdate():
         raise ValidationError({"searched_on": _("The date cannot be in the future.")})
     search = NetworkSearch(

@@ -13,6 +13,7 @@ from django.utils.translation import gettext as _
 from accounts.models import AccessLogEntry
 from accounts.services import accesslog_record
 from core.forms import add_service_errors
+from youth import consent
 from youth import network_selectors as selectors
 from youth import network_services as services
 from youth.models import NetworkPerson, YoungPerson
@@ -31,10 +32,20 @@ def _person(request: HttpRequest, pk: int, person_pk: int) -> NetworkPerson:
     return person
 
 
+def _without_keeping(request: HttpRequest, young_person: YoungPerson) -> HttpResponse | None:
+    """Without the consent to keep data the network is neither kept nor shown (youth/consent.py): a plain page that
+    says so and points to the consent page; None when the consent is complete."""
+    if consent.keeping_allowed(young_person):
+        return None
+    return render(request, "youth/network_paused.html", {"young_person": young_person})
+
+
 @login_required
 def network_map(request: HttpRequest, pk: int) -> HttpResponse:
     young_person = selectors.network_youngperson_get_for(request.user, pk)
     _log(request, young_person)
+    if (paused := _without_keeping(request, young_person)) is not None:
+        return paused
     network = selectors.network_map_for(young_person)
     context = {
         "young_person": young_person,
@@ -51,6 +62,9 @@ def network_map(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 def networkperson_add(request: HttpRequest, pk: int) -> HttpResponse:
     young_person = selectors.network_youngperson_get_for(request.user, pk, write=True)
+    if (paused := _without_keeping(request, young_person)) is not None:
+        _log(request, young_person)
+        return paused
     form = NetworkPersonForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
@@ -70,6 +84,9 @@ def networkperson_add(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 def networkperson_change(request: HttpRequest, pk: int, person_pk: int) -> HttpResponse:
     person = _person(request, pk, person_pk)
+    if (paused := _without_keeping(request, person.young_person)) is not None:
+        _log(request, person.young_person)
+        return paused
     form = NetworkPersonForm(request.POST or None, initial=NetworkPersonForm.initial_for(person))
     if request.method == "POST" and form.is_valid():
         try:
@@ -106,6 +123,9 @@ def networkperson_remove(request: HttpRequest, pk: int, person_pk: int) -> HttpR
 @login_required
 def mentorchoice_edit(request: HttpRequest, pk: int) -> HttpResponse:
     young_person = selectors.network_youngperson_get_for(request.user, pk, write=True)
+    if (paused := _without_keeping(request, young_person)) is not None:
+        _log(request, young_person)
+        return paused
     network = selectors.network_map_for(young_person)
     initial = {f"rank_{choice.rank}": choice.person_id for choice in network.choices}
     form = MentorChoiceForm(request.POST or None, initial=initial, people=network.people)
@@ -128,6 +148,9 @@ def networksearch_record(request: HttpRequest, pk: int) -> HttpResponse:
     young_person = selectors.network_youngperson_get_for(request.user, pk)
     if not selectors.network_search_allowed(request.user, young_person):
         raise PermissionDenied
+    if (paused := _without_keeping(request, young_person)) is not None:
+        _log(request, young_person)
+        return paused
     form = NetworkSearchForm(request.POST or None, initial={"searched_on": timezone.localdate()})
     if request.method == "POST" and form.is_valid():
         try:

@@ -15,6 +15,7 @@ from datetime import date
 
 from django.db.models import Prefetch, Q, QuerySet
 from django.utils import timezone
+from django.utils.translation import gettext
 
 from accounts.models import Role, User
 from accounts.selectors import AnyUser, has_role
@@ -26,6 +27,7 @@ from youth.parties import (
     Party,
     access_basis,
     case_has_professional,
+    cases_where,
     coordinates,
     parties_filter,
     young_people_where,
@@ -157,7 +159,12 @@ class PartyStatus:
     name: str
     role: str
     user_id: int | None
+    # The party's standing yes (None: no answer, or a no).
     consent: Consent | None
+    # The party's standing answer, yes or no, given by them or recorded by a professional.
+    answer: Consent | None = None
+    # How a professional names this party when recording their answer ("young_person" or "parent:<id>").
+    key: str = ""
 
 
 @dataclass(frozen=True)
@@ -172,32 +179,78 @@ class PurposeStatus:
     def complete(self) -> bool:
         return bool(self.parties) and all(p.consent is not None for p in self.parties)
 
+    @property
+    def waiting_for(self) -> list[str]:
+        """The first names of the parties without a standing yes."""
+        return [p.name for p in self.parties if p.consent is None]
+
 
 def consent_overview(*, young_person: YoungPerson, on: date | None = None) -> list[PurposeStatus]:
-    """For each purpose: who must consent now, and whose yes is standing."""
+    """For each purpose: who must consent now, and each one's standing answer (a yes counts; a no or nothing does
+    not). The young person's answer is theirs whether they gave it or a professional recorded it."""
     parties = consent_parties_required(young_person=young_person, on=on)
-    standing: dict[tuple[str, int | None], Consent] = {
-        (c.purpose, c.given_by_id): c for c in young_person.consents.all() if c.withdrawn_at is None
-    }
-    people: list[tuple[str, str, int | None]] = []
+    standing: dict[tuple[str, str, int | None], Consent] = {}
+    for c in young_person.consents.all():
+        if c.withdrawn_at is None:
+            who = None if c.given_as == Consent.GivenAs.YOUNG_PERSON else c.given_by_id
+            standing[(c.purpose, c.given_as, who)] = c
+    people: list[tuple[str, str, str, int | None, str]] = []
     if parties.young_person:
-        people.append((str(young_person), str(Consent.GivenAs.YOUNG_PERSON.label), young_person.user_id))
-    people += [(str(p), str(Consent.GivenAs.CUSTODIAL_PARENT.label), p.pk) for p in parties.custodial_parents]
+        people.append(
+            (
+                young_person.first_name,
+                str(Consent.GivenAs.YOUNG_PERSON.label),
+                Consent.GivenAs.YOUNG_PERSON,
+                young_person.user_id,
+                "young_person",
+            )
+        )
+    people += [
+        (
+            p.first_name,
+            str(Consent.GivenAs.CUSTODIAL_PARENT.label),
+            Consent.GivenAs.CUSTODIAL_PARENT,
+            p.pk,
+            f"parent:{p.pk}",
+        )
+        for p in parties.custodial_parents
+    ]
     overview = []
     for purpose in ConsentPurpose:
         text = CONSENT_TEXTS[purpose]
+        statuses = []
+        for name, role, given_as, uid, key in people:
+            answer = standing.get((purpose.value, given_as, None if given_as == Consent.GivenAs.YOUNG_PERSON else uid))
+            yes = answer if answer is not None and answer.answer == Consent.Answer.YES else None
+            statuses.append(PartyStatus(name, role, uid, yes, answer, key))
         overview.append(
             PurposeStatus(
                 purpose=purpose.value,
                 label=str(purpose.label),
                 text=str(text.text) % {"name": young_person.first_name},
                 version=text.version,
-                parties=[
-                    PartyStatus(name, role, uid, standing.get((purpose.value, uid))) for name, role, uid in people
-                ],
+                parties=statuses,
             )
         )
     return overview
+
+
+def consent_waiting_text(overview: list[PurposeStatus]) -> str:
+    """The case badge: who still has to say yes, by first name ("Waiting for a yes from: Tim, Marieke"), per purpose
+    when the purposes wait for different people; empty when all is complete."""
+    open_statuses = [s for s in overview if not s.complete]
+    if not open_statuses:
+        return ""
+    if any(not s.parties for s in open_statuses):
+        return gettext("Nobody can say yes yet: add the parents with custody.")
+    names = {tuple(s.waiting_for) for s in open_statuses}
+    if len(names) == 1 and len(open_statuses) == len(overview):
+        return gettext("Waiting for a yes from: %(names)s") % {"names": ", ".join(open_statuses[0].waiting_for)}
+    return " ".join(
+        gettext("%(purpose)s: waiting for a yes from %(names)s.")
+        % {"purpose": s.label, "names": ", ".join(s.waiting_for)}
+        for s in open_statuses
+    )
 
 
 def with_consent_data(young_people: QuerySet[YoungPerson]) -> QuerySet[YoungPerson]:
@@ -207,7 +260,7 @@ def with_consent_data(young_people: QuerySet[YoungPerson]) -> QuerySet[YoungPers
             "guardianships",
             queryset=Guardianship.objects.select_related("guardian").order_by("guardian__first_name", "guardian_id"),
         ),
-        "consents",
+        Prefetch("consents", queryset=Consent.objects.select_related("recorded_by")),
     )
 
 
@@ -216,11 +269,13 @@ class CaseRow:
     case: Case
     consent_complete: bool
     has_professional: bool
+    # Who still has to say yes, for the badge ("" when complete).
+    consent_waiting: str = ""
 
 
 def case_list_for(user: AnyUser) -> list[CaseRow]:
-    """The open cases the user works on, each with whether all consents asked for are in and whether a
-    professional is assigned (constant queries for any number of cases)."""
+    """The open cases the user works on, each with whether all consents asked for are in (and who still has to say
+    yes) and whether a professional is assigned (constant queries for any number of cases)."""
     cases = (
         case_writable_by(user)
         .filter(closed_on__isnull=True)
@@ -230,14 +285,28 @@ def case_list_for(user: AnyUser) -> list[CaseRow]:
         .order_by("young_person__first_name", "pk")
     )
     today = timezone.localdate()
-    return [
-        CaseRow(
-            case,
-            consent_complete=all(p.complete for p in consent_overview(young_person=case.young_person, on=today)),
-            has_professional=case.has_professional,
+    rows = []
+    for case in cases:
+        overview = consent_overview(young_person=case.young_person, on=today)
+        rows.append(
+            CaseRow(
+                case,
+                consent_complete=all(p.complete for p in overview),
+                has_professional=case.has_professional,
+                consent_waiting=consent_waiting_text(overview),
+            )
         )
-        for case in cases
-    ]
+    return rows
+
+
+def consent_recordable_by(user: AnyUser, young_person: YoungPerson) -> bool:
+    """Whether the user may write down answers given in person: a professional assigned to an open case of the
+    young person (not a coordinator who does not work on the case: the one who spoke with the person records)."""
+    if not user.is_authenticated:
+        return False
+    return Case.objects.filter(
+        pk__in=cases_where(user, Party.PROFESSIONAL), young_person=young_person, closed_on__isnull=True
+    ).exists()
 
 
 def consent_tasks_for(user: AnyUser) -> list[tuple[YoungPerson, list[PurposeStatus]]]:

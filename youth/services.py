@@ -6,13 +6,17 @@ from datetime import date
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
+from django.db.models import QuerySet
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from accounts.models import Municipality, Organisation, Role, User
 from accounts.selectors import organisations_where
 from accounts.services import user_invite
 from core.geo import geocode
+from core.notify import notify
 from youth.consent_texts import CONSENT_TEXTS
 from youth.models import Case, CaseAssignment, Consent, Guardianship, YoungPerson
 from youth.parties import coordinates
@@ -27,11 +31,70 @@ def _consent_role(*, actor: User, young_person: YoungPerson, parties: ConsentPar
     raise ValidationError(_("Your consent is not asked for this. Ask the professional if you have a question."))
 
 
+def _standing(young_person: YoungPerson, purpose: str, given_as: str, party: User | None) -> QuerySet[Consent]:
+    """The party's standing answer: the young person's by role (recorded before they had an account, or their own),
+    a parent's by account. Locked, so that two answers at once cannot both stand."""
+    rows = Consent.objects.select_for_update().filter(
+        young_person=young_person, purpose=purpose, given_as=given_as, withdrawn_at__isnull=True
+    )
+    return rows if given_as == Consent.GivenAs.YOUNG_PERSON else rows.filter(given_by=party)
+
+
+def _consent_changed(young_person: YoungPerson, purpose: str, *, before: tuple[bool, bool]) -> None:
+    """Tell who gains or loses access, after commit: one short sentence and a link, no names.
+
+    `before` is (purpose complete, supporters' pages open) read under the same lock before the change."""
+    from youth import consent
+
+    was_complete, was_open = before
+    now_complete = bool(consent.young_person_ids_with_consent([young_person.pk], [purpose]))
+    now_open = consent.sharing_allowed(young_person)
+    path = reverse("youth:consent", args=[young_person.pk])
+    if was_open and not now_open:
+        notify(
+            consent.supporters_of(young_person),
+            notice=gettext_lazy(
+                "A family took back a consent. Pages about a young person you support are paused. "
+                "You can still use your conversation."
+            ),
+            path=reverse("home"),
+        )
+    elif now_open and not was_open:
+        notify(
+            consent.supporters_of(young_person),
+            notice=gettext_lazy("A family gave consent again. Pages about a young person you support are open again."),
+            path=reverse("home"),
+        )
+    if was_complete and not now_complete:
+        notify(
+            consent.professionals_of(young_person),
+            notice=gettext_lazy("A consent for a young person in your case was taken back."),
+            path=path,
+        )
+
+
+def _consent_state(young_person: YoungPerson, purpose: str) -> tuple[bool, bool]:
+    from youth import consent
+
+    return (
+        bool(consent.young_person_ids_with_consent([young_person.pk], [purpose])),
+        consent.sharing_allowed(young_person),
+    )
+
+
+def _lock_person(young_person: YoungPerson) -> None:
+    # Consent answers of one young person are decided one at a time, so that "before" and "after" are exact.
+    YoungPerson.objects.select_for_update().filter(pk=young_person.pk).first()
+
+
 def consent_give(*, actor: User, young_person: YoungPerson, purpose: str) -> Consent:
     """Record the actor's yes to a purpose, with the text version they were shown.
 
-    Only a party the age rule names may give it. The partial unique constraint on standing consents keeps a
-    double click from recording two.
+    Only a party the age rule names may give it. A no or a yes that a professional recorded for the actor is
+    replaced by the actor's own yes; their own standing yes twice is refused. When the yes makes the supporters'
+    pages open again, the supporters hear of it.
+
+    Races: the young person's row is locked; the partial unique constraints on standing consents back it up.
     """
     if purpose not in CONSENT_TEXTS:
         raise ValidationError(_("This kind of consent does not exist."))
@@ -40,30 +103,108 @@ def consent_give(*, actor: User, young_person: YoungPerson, purpose: str) -> Con
     )
     try:
         with transaction.atomic():
-            return Consent.objects.create(
+            _lock_person(young_person)
+            before = _consent_state(young_person, purpose)
+            standing = _standing(young_person, purpose, given_as, actor).first()
+            if standing is not None:
+                if standing.answer == Consent.Answer.YES and standing.recorded_by_id is None:
+                    raise ValidationError(_("You already gave your consent for this."))
+                standing.withdrawn_at = timezone.now()
+                standing.save(update_fields=["withdrawn_at"])
+            consent = Consent.objects.create(
                 young_person=young_person,
                 purpose=purpose,
                 given_by=actor,
                 given_as=given_as,
                 text_version=CONSENT_TEXTS[purpose].version,
             )
+            _consent_changed(young_person, purpose, before=before)
+            return consent
     except IntegrityError:
         raise ValidationError(_("You already gave your consent for this.")) from None
 
 
 def consent_withdraw(*, actor: User, young_person: YoungPerson, purpose: str) -> Consent:
-    """Withdraw the actor's standing consent; the row stays as history with the moment of withdrawal."""
+    """Withdraw the actor's standing yes (their own, or one a professional recorded for them); the row stays as
+    history with the moment of withdrawal. It works at once: every page and service reads the current rows. Who
+    loses access hears of it once (supporters: their pages pause; the case's professionals: a consent was taken
+    back), without names.
+
+    Races: the young person's row and the consent are locked, so two withdrawals cannot both tell."""
     with transaction.atomic():
-        consent = (
-            Consent.objects.select_for_update()
-            .filter(young_person=young_person, purpose=purpose, given_by=actor, withdrawn_at__isnull=True)
-            .first()
+        _lock_person(young_person)
+        given_as = (
+            Consent.GivenAs.YOUNG_PERSON if young_person.user_id == actor.pk else Consent.GivenAs.CUSTODIAL_PARENT
         )
+        consent = _standing(young_person, purpose, given_as, actor).filter(answer=Consent.Answer.YES).first()
         if consent is None:
             raise ValidationError(_("There is no consent of yours to take back."))
+        before = _consent_state(young_person, purpose)
         consent.withdrawn_at = timezone.now()
         consent.save(update_fields=["withdrawn_at"])
+        _consent_changed(young_person, purpose, before=before)
         return consent
+
+
+def consent_record(
+    *, actor: User, young_person: YoungPerson, purpose: str, party: str, answer: str, text_version: str
+) -> Consent:
+    """A professional of the young person's case writes down the answer (yes or no) that a party gave in person or
+    on paper: this records what the person said, it does not decide in their name. The row says who recorded it,
+    when, and which text version the person was shown. The party may take back a recorded yes themselves once
+    they have an account, and their own answer in Dichtbij replaces it.
+
+    `party` is "young_person" or "parent:<user id>" of a party the age rule asks now. Refused: someone not
+    assigned to an open case of the young person (PermissionDenied); an unknown purpose, party, answer or a text
+    version other than the current one; an answer that is already the party's standing one.
+
+    Races: the young person's row is locked and the party's standing answer replaced under it."""
+    if not CaseAssignment.objects.filter(
+        case__young_person=young_person, case__closed_on__isnull=True, professional=actor
+    ).exists():
+        raise PermissionDenied
+    if purpose not in CONSENT_TEXTS:
+        raise ValidationError({"purpose": _("This kind of consent does not exist.")})
+    if answer not in Consent.Answer.values:
+        raise ValidationError({"answer": _("Choose yes or no.")})
+    if text_version != CONSENT_TEXTS[purpose].version:
+        raise ValidationError(
+            {
+                "text_version": _(
+                    "Show the person the current text (version %(version)s) and record their answer to it."
+                )
+                % {"version": CONSENT_TEXTS[purpose].version}
+            }
+        )
+    parties = consent_parties_required(young_person=young_person)
+    given_by: User | None
+    if party == "young_person" and parties.young_person:
+        given_as, given_by = Consent.GivenAs.YOUNG_PERSON, young_person.user
+    else:
+        parent = next((p for p in parties.custodial_parents if party == f"parent:{p.pk}"), None)
+        if parent is None:
+            raise ValidationError({"party": _("This person is not asked for consent now.")})
+        given_as, given_by = Consent.GivenAs.CUSTODIAL_PARENT, parent
+    with transaction.atomic():
+        _lock_person(young_person)
+        before = _consent_state(young_person, purpose)
+        standing = _standing(young_person, purpose, given_as, given_by).first()
+        if standing is not None and standing.answer == answer:
+            raise ValidationError({"answer": _("This answer is already recorded.")})
+        if standing is not None:
+            standing.withdrawn_at = timezone.now()
+            standing.save(update_fields=["withdrawn_at"])
+        consent = Consent.objects.create(
+            young_person=young_person,
+            purpose=purpose,
+            given_by=given_by,
+            given_as=given_as,
+            answer=answer,
+            recorded_by=actor,
+            text_version=text_version,
+        )
+        _consent_changed(young_person, purpose, before=before)
+    return consent
 
 
 def youngperson_register(

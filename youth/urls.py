@@ -13,6 +13,7 @@ urlpatterns = [
     path("<int:pk>/ouder-toevoegen/", views.guardian_add, name="guardian_add"),
     path("<int:pk>/toestemming/", views.consent_page, name="consent"),
     path("<int:pk>/toestemming/besluit/", views.consent_decide, name="consent_decide"),
+    path("<int:pk>/toestemming/vastleggen/", views.consent_record, name="consent_record"),
     path("<int:pk>/wie-keek/", views.accesslog_page, name="accesslog"),
     path("<int:pk>/netwerk/", network_views.network_map, name="network_map"),
     path("<int:pk>/netwerk/toevoegen/", network_views.networkperson_add, name="networkperson_add"),

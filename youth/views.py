@@ -16,10 +16,19 @@ from accounts.selectors import accesslogentry_visible_to, has_role, organisation
 from accounts.services import accesslog_record, accesslog_record_cases
 from community.selectors import brokerrequest_of_case
 from core.forms import add_service_errors
-from youth import selectors, services
-from youth.forms import CaseProfessionalForm, ConsentForm, GuardianAddForm, YoungPersonRegisterForm
+from youth import consent, selectors, services
+from youth.forms import CaseProfessionalForm, ConsentForm, ConsentRecordForm, GuardianAddForm, YoungPersonRegisterForm
 from youth.models import Case
 from youth.parties import Party, is_professional_of, party_user_queryset
+
+
+def consent_paused_response(request: HttpRequest, case: Case) -> HttpResponse | None:
+    """The plain "paused" page (403) for a supporter's record page while the sharing consent is not complete
+    (youth/consent.py); None when the page may show. Only the young person's first name is on it, and the way to
+    the conversations, which the people keep."""
+    if not consent.supporter_paused(request.user, case):
+        return None
+    return render(request, "youth/consent_paused.html", {"first_name": case.young_person.first_name}, status=403)
 
 
 @login_required
@@ -155,19 +164,43 @@ def guardian_add(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @login_required
-def consent_page(request: HttpRequest, pk: int) -> HttpResponse:
+def consent_page(request: HttpRequest, pk: int, record_form: ConsentRecordForm | None = None) -> HttpResponse:
     young_person = selectors.youngperson_get_for(request.user, pk)
     accesslog_record(request=request, young_person=young_person, what=AccessLogEntry.What.CONSENT)
     overview = selectors.consent_overview(young_person=young_person)
-    return render(
-        request,
-        "youth/consent.html",
-        {
-            "young_person": young_person,
-            "overview": overview,
-            "parties": selectors.consent_parties_required(young_person=young_person),
-        },
-    )
+    context = {
+        "young_person": young_person,
+        "overview": overview,
+        "parties": selectors.consent_parties_required(young_person=young_person),
+        "may_record": selectors.consent_recordable_by(request.user, young_person),
+        "record_form": record_form or ConsentRecordForm(),
+    }
+    return render(request, "youth/consent.html", context, status=400 if record_form is not None else 200)
+
+
+@login_required
+@require_POST
+def consent_record(request: HttpRequest, pk: int) -> HttpResponse:
+    """A professional of the case writes down an answer given in person or on paper."""
+    young_person = selectors.youngperson_get_for(request.user, pk, write=True)
+    if not selectors.consent_recordable_by(request.user, young_person):
+        raise PermissionDenied
+    form = ConsentRecordForm(request.POST)
+    if form.is_valid():
+        try:
+            services.consent_record(actor=request.user, young_person=young_person, **form.cleaned_data)
+        except ValidationError as error:
+            add_service_errors(form, error, default_field="answer")
+        else:
+            accesslog_record(
+                request=request,
+                young_person=young_person,
+                what=AccessLogEntry.What.CONSENT,
+                action=AccessLogEntry.Action.CHANGE,
+            )
+            messages.success(request, _("The answer is written down."))
+            return redirect("youth:consent", pk=pk)
+    return consent_page(request, pk, record_form=form)
 
 
 @login_required

@@ -17,6 +17,7 @@ from playwright.sync_api import Browser, BrowserContext, Locator, Page, Playwrig
 from accounts.models import User
 from accounts.selectors import DEMO_EMAIL_DOMAIN
 from core.demo import demo_load
+from tests.factories import give_all_consents
 from youth.models import Case, CaseAssignment, Guardianship, YoungPerson
 
 CHROMIUM = "/usr/bin/chromium"
@@ -195,6 +196,7 @@ def lieke_gets_a_case() -> Case:
         languages=["nl"],
     )
     Guardianship.objects.create(young_person=lieke, guardian=marieke, has_custody=True)
+    give_all_consents(lieke)  # Marieke said yes to keeping and sharing: a match starts only with it
     case = Case.objects.create(
         young_person=lieke, organisation=sanne.cases.get().organisation, opened_on=timezone.localdate()
     )

@@ -20,7 +20,7 @@ from playwright.sync_api import Browser, BrowserContext, Page, expect
 from accounts.models import Role, User
 from mentors.models import Mentorship
 from tests.browser.conftest import TIMEOUT_MS, AssertAccessible, LoginAs, follow
-from tests.factories import add_guardian, user_with_role
+from tests.factories import add_guardian, give_all_consents, user_with_role
 from tests.test_mentors import RecordingTransport
 from youth.models import Case, CaseAssignment, NetworkPerson, YoungPerson
 from youth.network_services import mentorchoice_set, networkperson_add
@@ -54,6 +54,7 @@ def _lieke_chose_her_aunt() -> YoungPerson:
         Role.PARENT, first_name="Jeroen", last_name="de Vries", email="jeroen@demo.dichtbij.example"
     )
     add_guardian(lieke, jeroen)
+    give_all_consents(lieke)  # Lieke and both parents said yes: the network and a mentorship need it
     case = Case.objects.create(
         young_person=lieke, organisation=sanne.cases.get().organisation, opened_on=timezone.localdate()
     )

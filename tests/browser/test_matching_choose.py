@@ -18,6 +18,7 @@ from hostfamilies.services import supportrequest_create
 from hostfamilies.states import State
 from matching.models import Proposal, ProposalStatus
 from tests.browser.conftest import TIMEOUT_MS, AssertAccessible, LoginAs
+from tests.factories import give_all_consents
 from youth.models import Case, CaseAssignment, Guardianship, YoungPerson
 
 pytestmark = pytest.mark.browser
@@ -40,6 +41,7 @@ def _jesse_asks_for_a_support_family() -> SupportRequest:
         languages=["nl"],
     )
     Guardianship.objects.create(young_person=jesse, guardian=marieke, has_custody=True)
+    give_all_consents(jesse)  # Marieke said yes: the match starts only with it
     case = Case.objects.create(young_person=jesse, organisation=bo.cases.get().organisation, opened_on=date.today())
     CaseAssignment.objects.create(case=case, professional=lisa, is_lead=True)
     centre = SupportRequest.objects.get(case__young_person=bo).organisation

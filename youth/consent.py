@@ -1,0 +1,196 @@
+"""What each consent purpose covers, and the one rule that says whether a purpose is given for a young person.
+
+Purposes (DOMAIN.md "Consent"; the words people agree to are in youth/consent_texts.py):
+
+*Keeping data in Dichtbij* (`ConsentPurpose.DATA_PROCESSING`)
+    With it: the young person's record, the case, the network map (people in the rings, the choice of a mentor,
+    network searches) and the matches that follow from it are kept.
+    Without it: only what the professional needs to offer help is kept — first name, date of birth, place and the
+    case. The network pages say that consent is missing and take no new entries, and no match, mentorship, stay
+    or broker link starts (matching needs the network and the data it keeps).
+
+*Sharing what is needed with a mentor, support family or social broker* (`ConsentPurpose.NETWORK_SHARING`)
+    With it: a mentor, buddy, support family, respite host or social broker of the young person sees the young
+    person's first name, age and place, the practical schedule, the help asked and what the agreement says they
+    may know. Never the care history, the professionals' notes or other parties' details.
+    Without it: no new match or link starts (approving a support-family match, a buddy or a broker from a
+    proposal round, activating a JIM mentorship, booking a stay are refused and say what is missing). A running
+    one pauses: the supporter's record pages (mentorship, match, broker request and referral, stay, proposal) show
+    only "paused" and the young person's first name — no age, place, needs, schedule or agreement text. The
+    people keep their own conversation. Everyone who loses access, and the case's professionals, hear of it in
+    one short notice (youth/services.py `consent_withdraw`).
+
+A purpose is complete when every party the age rule asks for (`youth.selectors.consent_parties_required`: under 12
+the parents with custody, 12 to 15 the young person and each parent with custody, from 16 the young person) has a
+standing yes. A child under 12 without a known parent with custody has nobody who can say yes: not complete.
+The young person's yes counts whether they gave it in Dichtbij or a professional recorded it (they may not have an
+account yet); a parent's yes is theirs by account.
+
+The rule reads the current rows, so a withdrawal works at once. Adding a purpose: add it to `ConsentPurpose`, give
+it a text in consent_texts.py, describe it here and in README, and decide which pages and services ask for it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import date
+from typing import Any
+
+from django.core.exceptions import ValidationError
+from django.db.models import Exists, OuterRef, QuerySet
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from accounts.models import User
+from accounts.selectors import AnyUser
+from youth.models import Case, CaseAssignment, Consent, ConsentPurpose, Guardianship, YoungPerson
+from youth.selectors import age_on
+
+KEEPING = ConsentPurpose.DATA_PROCESSING
+SHARING = ConsentPurpose.NETWORK_SHARING
+# What is not kept cannot be shared: supporters see something only while both purposes are complete.
+SUPPORTER_PURPOSES: tuple[str, ...] = (KEEPING, SHARING)
+
+
+def _standing_yes(purpose: str) -> QuerySet[Consent]:
+    return Consent.objects.filter(purpose=purpose, withdrawn_at__isnull=True, answer=Consent.Answer.YES)
+
+
+def _complete(age: int, own_yes: bool, has_parent: bool, parent_missing: bool) -> bool:
+    # The age rule of youth.selectors.consent_parties_required, on the annotated flags.
+    if age >= 16:
+        return own_yes
+    if age >= 12:
+        return own_yes and not parent_missing
+    return has_parent and not parent_missing
+
+
+def young_person_ids_with_consent(ids: Iterable[int], purposes: Iterable[str], *, on: date | None = None) -> set[int]:
+    """Of the young people `ids`, those for whom every one of `purposes` is complete today (or `on`).
+    One query for any number of young people and purposes."""
+    wanted, asked = set(ids), list(dict.fromkeys(purposes))
+    if not wanted:
+        return set()
+    custody = Guardianship.objects.filter(young_person=OuterRef("pk"), has_custody=True)
+    annotations: dict[str, Any] = {"has_parent": Exists(custody)}
+    for n, purpose in enumerate(asked):
+        parent_yes = _standing_yes(purpose).filter(
+            young_person=OuterRef("young_person_id"),
+            given_as=Consent.GivenAs.CUSTODIAL_PARENT,
+            given_by=OuterRef("guardian_id"),
+        )
+        own_yes = _standing_yes(purpose).filter(young_person=OuterRef("pk"), given_as=Consent.GivenAs.YOUNG_PERSON)
+        annotations[f"own_{n}"] = Exists(own_yes)
+        annotations[f"missing_{n}"] = Exists(custody.filter(~Exists(parent_yes)))
+    today = on or timezone.localdate()
+    complete = set()
+    found = YoungPerson.objects.filter(pk__in=wanted).annotate(**annotations)
+    rows: list[dict[str, Any]] = [dict(row) for row in found.values()]
+    for row in rows:
+        age = age_on(row["date_of_birth"], today)
+        if all(_complete(age, row[f"own_{n}"], row["has_parent"], row[f"missing_{n}"]) for n in range(len(asked))):
+            complete.add(row["id"])
+    return complete
+
+
+def young_person_ids_sharing_allowed(ids: Iterable[int]) -> set[int]:
+    """Of the young people `ids`, those whose mentors, support families, respite hosts and brokers may see what the
+    sharing consent covers (both purposes complete). One query, for lists."""
+    return young_person_ids_with_consent(ids, SUPPORTER_PURPOSES)
+
+
+def sharing_allowed(young_person: YoungPerson) -> bool:
+    """Whether mentors, support families, respite hosts and brokers may see what is needed about this young person
+    and whether a match or link may start (both purposes complete). One query; reads the current rows."""
+    return young_person.pk in young_person_ids_sharing_allowed([young_person.pk])
+
+
+def keeping_allowed(young_person: YoungPerson) -> bool:
+    """Whether Dichtbij may keep more than the professional needs (the network map, matches). One query."""
+    return young_person.pk in young_person_ids_with_consent([young_person.pk], [KEEPING])
+
+
+def consent_missing(young_person: YoungPerson, *, purposes: Iterable[str] = SUPPORTER_PURPOSES) -> list[str]:
+    """The purposes (of `purposes`) that are not complete for the young person now, in the order asked."""
+    return [purpose for purpose in purposes if not young_person_ids_with_consent([young_person.pk], [purpose])]
+
+
+def consent_require(young_person: YoungPerson, *, purposes: Iterable[str] = SUPPORTER_PURPOSES) -> None:
+    """Refuse (ValidationError naming what is missing) to start a match or link while a purpose is not complete.
+
+    Called by the services that start something, inside their transaction, so it reads the current rows."""
+    missing = consent_missing(young_person, purposes=purposes)
+    if not missing:
+        return
+    labels = ", ".join(str(ConsentPurpose(purpose).label) for purpose in missing)
+    raise ValidationError(
+        _(
+            "This cannot start yet: %(name)s has no complete consent for: %(purposes)s. "
+            "The consent page shows who still has to say yes."
+        )
+        % {"purposes": labels, "name": young_person.first_name}
+    )
+
+
+def supporters_of(young_person: YoungPerson) -> list[User]:
+    """The people who see records of the young person through the sharing consent: the mentor or buddy of an open
+    mentorship, the support family of an open match, the host family of a stay still to come, the broker of an open
+    broker request. For the notice when that consent stops or starts again.
+
+    Reads the feature apps' tables by lazy import; this belongs in the one module of case parties (youth/parties.py)
+    once it exists."""
+    from community.models import BrokerRequest
+    from hostfamilies.models import Stay, SupportFamilyMatch
+    from hostfamilies.states import OPEN_STATES as MATCH_OPEN
+    from mentors.models import Mentorship
+    from mentors.states import OPEN_STATES as MENTORSHIP_OPEN
+
+    today = timezone.localdate()
+    ids = {
+        *Mentorship.objects.filter(
+            young_person=young_person, state__in=MENTORSHIP_OPEN, mentor__isnull=False
+        ).values_list("mentor_id", flat=True),
+        *SupportFamilyMatch.objects.filter(request__case__young_person=young_person, state__in=MATCH_OPEN).values_list(
+            "volunteer__user_id", flat=True
+        ),
+        *Stay.objects.filter(
+            case__young_person=young_person,
+            departure__gte=today,
+            status__in=[Stay.Status.REQUESTED, Stay.Status.CONFIRMED, Stay.Status.WAITING],
+            option__volunteer__isnull=False,
+        ).values_list("option__volunteer__user_id", flat=True),
+        *BrokerRequest.objects.filter(
+            case__young_person=young_person, ended_on__isnull=True, broker__isnull=False
+        ).values_list("broker__user_id", flat=True),
+    }
+    return list(User.objects.filter(pk__in=ids, is_active=True))
+
+
+def professionals_of(young_person: YoungPerson) -> list[User]:
+    """The professionals assigned to the young person's open cases."""
+    ids = CaseAssignment.objects.filter(case__young_person=young_person, case__closed_on__isnull=True).values_list(
+        "professional_id", flat=True
+    )
+    return list(User.objects.filter(pk__in=ids, is_active=True))
+
+
+def sees_through_sharing(user: AnyUser, case: Case) -> bool:
+    """Whether the user sees this case's young person only as a supporter (mentor, buddy, support family, respite
+    host, broker, candidate volunteer), that is: not as the young person, a parent with custody, or a professional
+    or coordinator who works on the case. Those see through the sharing consent; the others through their own
+    part in the case."""
+    from youth.selectors import case_writable_by, youngperson_own_or_in_custody
+
+    if not user.is_authenticated:
+        return False
+    if youngperson_own_or_in_custody(user).filter(pk=case.young_person_id).exists():
+        return False
+    return not case_writable_by(user).filter(pk=case.pk).exists()
+
+
+def supporter_paused(user: AnyUser, case: Case) -> bool:
+    """Whether the user's record pages about this case are paused: they see it only as a supporter and the sharing
+    consent is not complete now. Reads the current rows, so a withdrawal works at the next request."""
+    return sees_through_sharing(user, case) and case.young_person_id not in young_person_ids_sharing_allowed(
+        [case.young_person_id]
+    )
