@@ -371,3 +371,13 @@ def broker_can_take(request: BrokerRequest, broker: Volunteer, coordinator: AnyU
     """Whether `broker` is one of `broker_candidates(request, coordinator)`, checking only that broker (None: in the
     pool of any coordinator of the case's organisation, see `broker_pool_organisation_ids`)."""
     return bool(_ready_brokers(_brokers_for(request, coordinator).filter(pk=broker.pk)))
+
+
+def broker_ids_for(young_person_id: int) -> list[int]:
+    """The users who are the social broker of an open broker request of the young person: a support part for
+    youth.parties.supporters_of. One query."""
+    return list(
+        BrokerRequest.objects.filter(
+            case__young_person_id=young_person_id, ended_on__isnull=True, broker__isnull=False
+        ).values_list("broker__user_id", flat=True)
+    )

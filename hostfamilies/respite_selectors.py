@@ -273,3 +273,16 @@ def feed_stays(feed: HostCalendarFeed) -> QuerySet[Stay]:
         .select_related("case__young_person")
         .order_by("arrival", "pk")
     )
+
+
+def host_family_ids_for(young_person_id: int) -> list[int]:
+    """The users whose family hosts a stay of the young person still to come (requested, confirmed or waiting): a
+    support part for youth.parties.supporters_of. One query."""
+    return list(
+        Stay.objects.filter(
+            case__young_person_id=young_person_id,
+            departure__gte=timezone.localdate(),
+            status__in=[Stay.Status.REQUESTED, Stay.Status.CONFIRMED, Stay.Status.WAITING],
+            option__volunteer__isnull=False,
+        ).values_list("option__volunteer__user_id", flat=True)
+    )

@@ -307,3 +307,13 @@ def match_access_basis(match: SupportFamilyMatch, parties: set[Party]) -> tuple[
         running_organisation=lambda: match.request.organisation.name,
         volunteer_organisation=lambda: match.volunteer.organisation.name,
     )
+
+
+def support_family_ids_for(young_person_id: int) -> list[int]:
+    """The users who are the support family of an open match of the young person: a support part for
+    youth.parties.supporters_of. One query."""
+    return list(
+        SupportFamilyMatch.objects.filter(
+            request__case__young_person_id=young_person_id, state__in=OPEN_STATES
+        ).values_list("volunteer__user_id", flat=True)
+    )

@@ -4,3 +4,9 @@ from django.apps import AppConfig
 class MentorsConfig(AppConfig):
     name = "mentors"
     default_auto_field = "django.db.models.BigAutoField"
+
+    def ready(self) -> None:
+        from mentors.selectors import mentor_ids_for
+        from youth.parties import supporters_register
+
+        supporters_register("mentors", mentor_ids_for)

@@ -462,3 +462,13 @@ def mentorship_waiting_for(
             )
         return waiting
     return []
+
+
+def mentor_ids_for(young_person_id: int) -> list[int]:
+    """The users who mentor the young person in an open mentorship (JIM or buddy): a support part for
+    youth.parties.supporters_of. One query."""
+    return list(
+        Mentorship.objects.filter(
+            young_person_id=young_person_id, state__in=OPEN_STATES, mentor__isnull=False
+        ).values_list("mentor_id", flat=True)
+    )

@@ -43,7 +43,9 @@ from django.utils.translation import gettext as _
 
 from accounts.models import User
 from accounts.selectors import AnyUser
-from youth.models import Case, CaseAssignment, Consent, ConsentPurpose, Guardianship, YoungPerson
+from youth.models import Case, Consent, ConsentPurpose, YoungPerson
+from youth.parties import custodial_guardianships, open_case_professionals
+from youth.parties import supporters_of as supporters_of_young_person
 from youth.selectors import age_on
 
 KEEPING = ConsentPurpose.DATA_PROCESSING
@@ -71,7 +73,7 @@ def young_person_ids_with_consent(ids: Iterable[int], purposes: Iterable[str], *
     wanted, asked = set(ids), list(dict.fromkeys(purposes))
     if not wanted:
         return set()
-    custody = Guardianship.objects.filter(young_person=OuterRef("pk"), has_custody=True)
+    custody = custodial_guardianships().filter(young_person=OuterRef("pk"))
     annotations: dict[str, Any] = {"has_parent": Exists(custody)}
     for n, purpose in enumerate(asked):
         parent_yes = _standing_yes(purpose).filter(
@@ -133,45 +135,15 @@ def consent_require(young_person: YoungPerson, *, purposes: Iterable[str] = SUPP
 
 
 def supporters_of(young_person: YoungPerson) -> list[User]:
-    """The people who see records of the young person through the sharing consent: the mentor or buddy of an open
-    mentorship, the support family of an open match, the host family of a stay still to come, the broker of an open
-    broker request. For the notice when that consent stops or starts again.
-
-    Reads the feature apps' tables by lazy import; this belongs in the one module of case parties (youth/parties.py)
-    once it exists."""
-    from community.models import BrokerRequest
-    from hostfamilies.models import Stay, SupportFamilyMatch
-    from hostfamilies.states import OPEN_STATES as MATCH_OPEN
-    from mentors.models import Mentorship
-    from mentors.states import OPEN_STATES as MENTORSHIP_OPEN
-
-    today = timezone.localdate()
-    ids = {
-        *Mentorship.objects.filter(
-            young_person=young_person, state__in=MENTORSHIP_OPEN, mentor__isnull=False
-        ).values_list("mentor_id", flat=True),
-        *SupportFamilyMatch.objects.filter(request__case__young_person=young_person, state__in=MATCH_OPEN).values_list(
-            "volunteer__user_id", flat=True
-        ),
-        *Stay.objects.filter(
-            case__young_person=young_person,
-            departure__gte=today,
-            status__in=[Stay.Status.REQUESTED, Stay.Status.CONFIRMED, Stay.Status.WAITING],
-            option__volunteer__isnull=False,
-        ).values_list("option__volunteer__user_id", flat=True),
-        *BrokerRequest.objects.filter(
-            case__young_person=young_person, ended_on__isnull=True, broker__isnull=False
-        ).values_list("broker__user_id", flat=True),
-    }
-    return list(User.objects.filter(pk__in=ids, is_active=True))
+    """The people who see records of the young person through the sharing consent (mentor or buddy of an open
+    mentorship, support family of an open match, host family of a stay still to come, broker of an open request):
+    for the notice when that consent stops or starts again (youth.parties asks each feature)."""
+    return supporters_of_young_person(young_person.pk)
 
 
 def professionals_of(young_person: YoungPerson) -> list[User]:
-    """The professionals assigned to the young person's open cases."""
-    ids = CaseAssignment.objects.filter(case__young_person=young_person, case__closed_on__isnull=True).values_list(
-        "professional_id", flat=True
-    )
-    return list(User.objects.filter(pk__in=ids, is_active=True))
+    """The professionals of the young person's open cases (youth.parties' rule)."""
+    return list(open_case_professionals(young_person.pk).order_by("pk"))
 
 
 def sees_through_sharing(user: AnyUser, case: Case) -> bool:

@@ -45,7 +45,7 @@ from typing import Any
 
 from django.db.models import Exists, OuterRef, Q, QuerySet
 
-from accounts.models import Role, User
+from accounts.models import Role, RoleAssignment, User
 from accounts.selectors import AnyUser, organisation_ids_where
 from youth.models import Case, CaseAssignment, Guardianship, YoungPerson
 
@@ -303,6 +303,43 @@ def parents_of(young_person_ids: QuerySet[Any, Any], *, custody: bool = True) ->
             "guardian_id"
         )
     )
+
+
+def custodial_guardianships() -> QuerySet[Guardianship]:
+    """The guardianships that make someone a parent with custody, as a queryset to filter further (e.g. on an
+    OuterRef to a young person, for an annotation over many young people)."""
+    return Guardianship.objects.filter(has_custody=True)
+
+
+def open_case_professionals(young_person_id: int) -> QuerySet[User]:
+    """The active users who are the professional of any open case of the young person (assigned, and a
+    professional in that case's organisation). One query when evaluated."""
+    professional_there = RoleAssignment.objects.filter(
+        user_id=OuterRef("professional_id"), role=Role.PROFESSIONAL, organisation_id=OuterRef("case__organisation_id")
+    )
+    assignments = CaseAssignment.objects.filter(
+        case__young_person_id=young_person_id, case__closed_on__isnull=True
+    ).filter(Exists(professional_there))
+    return User.objects.filter(is_active=True, pk__in=assignments.values("professional_id"))
+
+
+# The support parts (mentor, support family, broker, a stay's host family) are held on the features' objects, which
+# this module does not import. Each feature registers, when it loads (its AppConfig.ready), how to find the users
+# who hold a support part for a young person now; `supporters_of` asks them all (for the notices of consent).
+SupportersFinder = Callable[[int], Iterable[int]]
+_supporters_finders: dict[str, SupportersFinder] = {}
+
+
+def supporters_register(feature: str, find: SupportersFinder) -> None:
+    """Register how `feature` finds the ids of the users who hold a support part for a young person now."""
+    _supporters_finders[feature] = find
+
+
+def supporters_of(young_person_id: int) -> list[User]:
+    """The active users who hold a support part for the young person now, in any feature: the people who see
+    records through the sharing consent. One query per feature, and one for the users."""
+    ids = {user_id for find in _supporters_finders.values() for user_id in find(young_person_id)}
+    return list(User.objects.filter(pk__in=ids, is_active=True).order_by("pk"))
 
 
 def family_accounts() -> QuerySet[User]:
