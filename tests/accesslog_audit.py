@@ -76,8 +76,9 @@ def young_people_by_name() -> dict[str, set[int]]:
     by_name: dict[str, set[int]] = defaultdict(set)
     for pk, first, last in YoungPerson.objects.values_list("pk", "first_name", "last_name"):
         for word in {first.strip(), *_words(last)}:
-            # Short words ("de", "van") are parts of many names and of ordinary sentences.
-            if len(word) >= 3 and word not in others:
+            # Short words ("de", "van") and the particles of Dutch last names, written small ("van der", "die",
+            # "ten"), are parts of many names and of ordinary sentences.
+            if len(word) >= 3 and word[0].isupper() and word not in others:
                 by_name[word].add(pk)
     return dict(by_name)
 
