@@ -35,6 +35,7 @@ from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncJsonWebsocketConsumer
 from django.conf import settings
 from django.core.exceptions import ValidationError
+from django.db import DatabaseError
 from django.http import Http404
 from django.utils.translation import gettext as _
 
@@ -215,9 +216,14 @@ class ChatConsumer(AsyncJsonWebsocketConsumer):  # type: ignore[misc]
         now = time.time()
         if now < self.session_ends_at and now - self.session_checked_at < SESSION_CHECK_SECONDS:
             return True
-        ends_at = await _in_pool(services.socket_session_check)(
-            session_key=self.session_key, user_id=self.user_id, active=self.sent_since_check
-        )
+        try:
+            ends_at = await _in_pool(services.socket_session_check)(
+                session_key=self.session_key, user_id=self.user_id, active=self.sent_since_check
+            )
+        except DatabaseError:
+            # The database is away for a moment: the session is looked at again with the next frame.
+            logger.warning("chat: could not check a socket's session in conversation %s", self.conversation_id)
+            return True
         if ends_at is None or ends_at <= now:
             await self.close(code=CLOSE_LOGGED_OUT)
             return False
@@ -264,6 +270,11 @@ class ChatConsumer(AsyncJsonWebsocketConsumer):  # type: ignore[misc]
         except Http404:
             await self.close(code=CLOSE_GONE)
             return
+        except DatabaseError:
+            # Nothing to catch up from now: the page reconnects with its backoff and asks again.
+            logger.warning("chat: a catch-up failed in conversation %s", self.conversation_id)
+            await self.close(code=CLOSE_TRY_AGAIN)
+            return
         messages = [services.message_payload(m) for m in found.messages]
         await self.send_json({"type": "catchup", "messages": messages, "more": found.more})
 
@@ -307,6 +318,8 @@ class ChatConsumer(AsyncJsonWebsocketConsumer):  # type: ignore[misc]
             await _in_pool(mark)()
         except Http404:
             await self.close(code=CLOSE_GONE)
+        except DatabaseError:
+            pass  # a read receipt only moves forward: the next one carries it
 
     # --- Events from the channel layer ---------------------------------------------------------------------------
 
@@ -316,7 +329,11 @@ class ChatConsumer(AsyncJsonWebsocketConsumer):  # type: ignore[misc]
         if self.user_id not in event["members"]:
             # Stored for the members of that moment, and this user was not one: they left (and the event that
             # closes this socket may have been lost with Redis), or joined just after. Ask the database which.
-            if not await _in_pool(selectors.conversation_is_visible)(self.scope["user"], self.conversation_id):
+            try:
+                member = await _in_pool(selectors.conversation_is_visible)(self.scope["user"], self.conversation_id)
+            except DatabaseError:
+                member = True  # not forwarded either way; asked again with the next message
+            if not member:
                 await self.close(code=CLOSE_GONE)
             return
         await self.send_json({"type": "message", "message": event["message"]})

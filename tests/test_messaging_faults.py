@@ -282,3 +282,27 @@ def test_the_idle_limit_ends_a_staff_socket_and_sending_counts_as_activity(
     client = Client()
     client.cookies[settings.SESSION_COOKIE_NAME] = lisa
     assert client.get(reverse("messaging:detail", args=[conversation.pk])).status_code == 302
+
+
+def test_a_database_away_for_a_moment_drops_no_socket_for_a_session_check_or_a_read(
+    world: World, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    conversation = triad(world)
+    session = cookie_for(world.young_person_user)
+
+    def database_away(**kwargs: Any) -> None:
+        raise OperationalError("the database went away")
+
+    monkeypatch.setattr(consumers, "SESSION_CHECK_SECONDS", 0)  # every frame looks at the session
+    monkeypatch.setattr(services, "socket_session_check", database_away)
+    monkeypatch.setattr(services, "message_mark_read", database_away)
+
+    async def run() -> str:
+        socket, _joined = await connect(session, conversation.pk)
+        await socket.send_json_to({"type": "read", "up_to": 1})
+        await socket.send_json_to({"type": "ping"})
+        pong = (await receive(socket, "pong"))["type"]
+        await socket.disconnect()
+        return pong
+
+    assert asyncio.run(run()) == "pong"
