@@ -9,13 +9,20 @@ database). All clients run in this process (one clock for send and receive). Mea
   load;
 - 1,000 sockets connecting at once: handshakes not done within three seconds, how long until the last was open, and
   the server's resident memory;
-- Redis killed for five seconds in the middle of a run at the same rate: clients reconnect with backoff, resend
-  what was not acknowledged (same client_msg_id) and catch up after their last id; then count the messages some
-  member never saw and the messages stored twice.
+- Redis killed for OUTAGE_SECONDS (30) in the middle of a run at the same rate: sockets that stay up keep storing
+  (PostgreSQL is the system of record), clients whose socket dropped reconnect with backoff, resend what was not
+  acknowledged (same client_msg_id) and catch up after their last id; then count the messages stored while Redis
+  was away, the messages some member never saw and the messages stored twice;
+- the database's backends killed for five seconds in the middle of a run: how many sockets dropped
+  (a failed batch is answered with a retry, not a dropped socket), and again lost and duplicate messages;
+- the most connections the server held to PostgreSQL at any moment of the whole run (polled), and the server's
+  CPU per message beside the bare echo consumer's under the same load (their ratio is the stable figure).
 Bench-only shortcut: the triads' members are written directly (no mentorship walk), sessions are made with
 SessionStore as a login would.
 Targets: delivered_ratio 1.0 and p99 within 150 ms at 300 messages a second; no failed handshake at 1,000 sockets;
-0 lost and 0 duplicates after the Redis outage.
+stored_during_redis_outage > 0 and 0 lost and 0 duplicates after the Redis outage; no socket dropped by the
+database's outage; max_db_connections bounded (connections are closed after each call: at most the server's
+threads); cpu_over_echo at most 5.
 """
 
 from __future__ import annotations
@@ -29,6 +36,7 @@ import subprocess
 import sys
 import time
 import uuid
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -39,6 +47,8 @@ DATABASE_URL = os.environ.get("BENCH_DATABASE_URL", "postgres://postgres@127.0.0
 TRIADS = 100
 RATE = 300  # messages a second, all sockets together
 LOAD_SECONDS = float(os.environ.get("BENCH_LOAD_SECONDS", "10"))
+OUTAGE_SECONDS = float(os.environ.get("BENCH_OUTAGE_SECONDS", "30"))
+DB_OUTAGE_SECONDS = 5.0
 APP_PORT, ECHO_PORT = 8391, 8392
 # One uvicorn process per core (DESIGN.md); the server's memory is the sum over its processes.
 WORKERS = int(os.environ.get("BENCH_WORKERS", "2"))
@@ -50,6 +60,7 @@ ENV = {
     # As in production: DEBUG off (Django then keeps no list of every query), with the settings that requires.
     "DEBUG": "false",
     "SECRET_KEY": "bench-only-secret-key-bench-only-secret-key-bench-only",
+    "MFA_ENCRYPTION_KEYS": "YmVuY2gtb25seS1tZmEta2V5LWJlbmNoLW9ubHktMzI=",  # a bench-only Fernet key
     "SECURE_SSL_REDIRECT": "false",
     "LOG_LEVEL": "ERROR",
     "MESSAGING_RATE_COUNT": "100000",
@@ -211,6 +222,8 @@ class Client:
                 raise ConnectionError
             except Exception:  # noqa: BLE001 - any failure: reconnect with backoff
                 self.ready.clear()
+                if self.ws is not None and not (self.run.stopping or self.run.resuming):
+                    self.run.drops += 1
                 self.ws = None
                 if self.run.stopping:
                     return
@@ -284,8 +297,8 @@ class Run:
     def __init__(self) -> None:
         self.sent_at: dict[str, float] = {}
         self.latencies: list[float] = []
-        self.sent = self.delivered = self.retries = self.gap_catchups = 0
-        self.stopping = False
+        self.sent = self.delivered = self.retries = self.gap_catchups = self.drops = 0
+        self.stopping = self.resuming = False
 
 
 async def load(triads: list[Any], *, echo: bool, seconds: float, outage: Any = None) -> tuple[Run, list[Client]]:
@@ -310,6 +323,7 @@ async def load(triads: list[Any], *, echo: bool, seconds: float, outage: Any = N
     await asyncio.sleep(3)
     if outage is not None:
         # Every client resumes: a fresh socket, hello with its last id, unacked messages resent.
+        run.resuming = True  # these closes are ours, not drops
         for client in clients:
             if client.ws is not None:
                 await client.ws.close()
@@ -356,12 +370,66 @@ async def handshakes(triads: list[Any], server_pid: int) -> tuple[int, float, fl
     return failures, memory, round(seconds, 2)
 
 
+class ConnectionWatch:
+    """Polls how many connections PostgreSQL holds to the bench's database, and keeps the most seen."""
+
+    def __init__(self) -> None:
+        import threading
+
+        self.most = 0
+        self.stop = threading.Event()
+        self.thread = threading.Thread(target=self.watch, daemon=True)
+
+    def watch(self) -> None:
+        import psycopg
+
+        base, name = DATABASE_URL.rsplit("/", 1)
+        with psycopg.connect(f"{base}/postgres", autocommit=True) as connection:
+            while not self.stop.wait(0.2):
+                row = connection.execute("SELECT count(*) FROM pg_stat_activity WHERE datname = %s", [name]).fetchone()
+                self.most = max(self.most, int(row[0]) if row else 0)
+
+
+def kill_database_backends(seconds: float) -> None:
+    """Terminate every server connection to the bench's database, again and again for `seconds`."""
+    import psycopg
+
+    base, name = DATABASE_URL.rsplit("/", 1)
+    end = time.monotonic() + seconds
+    with psycopg.connect(f"{base}/postgres", autocommit=True) as connection:
+        while time.monotonic() < end:
+            connection.execute(
+                "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = %s AND pid <> pg_backend_pid()",
+                [name],
+            )
+            time.sleep(0.2)
+
+
+def lost_and_duplicates(clients: list[Client]) -> tuple[int, int]:
+    """Messages stored in a client's conversation that the client never saw, and messages stored twice."""
+    from django.db.models import Count
+
+    from messaging.models import Message
+
+    stored: dict[int, set[int]] = {}
+    for conversation_id, message_id in Message.objects.values_list("conversation_id", "id"):
+        stored.setdefault(conversation_id, set()).add(message_id)
+    lost = sum(len(stored.get(c.conversation, set()) - c.seen) for c in clients)
+    duplicates = sum(
+        row["n"] - 1
+        for row in Message.objects.values("sender", "client_msg_id").annotate(n=Count("id")).filter(n__gt=1)
+    )
+    return lost, duplicates
+
+
 def main() -> None:
     redis = start_redis()
     triads = prepare()
     server = start_server("config.asgi:application", APP_PORT)
     echo_server = start_server("bench.chat_echo:application", ECHO_PORT)
     result: dict[str, Any] = {"sockets": TRIADS * 3, "messages_per_second": RATE, "load_seconds": LOAD_SECONDS}
+    watch = ConnectionWatch()
+    watch.thread.start()
     try:
         cpu_before = cpu_seconds(server.pid)
         run, _clients = asyncio.run(load(triads, echo=False, seconds=LOAD_SECONDS))
@@ -369,7 +437,11 @@ def main() -> None:
         result["delivered_ratio"] = round(run.delivered / max(run.sent * 2, 1), 4)
         result["p50_ms"] = round(percentile(run.latencies, 0.5) * 1000, 1)
         result["p99_ms"] = round(percentile(run.latencies, 0.99) * 1000, 1)
+        echo_cpu_before = cpu_seconds(echo_server.pid)
         echo, _clients = asyncio.run(load(triads, echo=True, seconds=LOAD_SECONDS))
+        echo_cpu = (cpu_seconds(echo_server.pid) - echo_cpu_before) * 1000 / max(echo.sent, 1)
+        result["echo_cpu_ms_per_message"] = round(echo_cpu, 2)
+        result["cpu_over_echo"] = round(result["server_cpu_ms_per_message"] / max(echo_cpu, 1e-9), 1)
         result["echo_delivered_ratio"] = round(echo.delivered / max(echo.sent * 2, 1), 4)
         result["echo_p50_ms"] = round(percentile(echo.latencies, 0.5) * 1000, 1)
         result["echo_p99_ms"] = round(percentile(echo.latencies, 0.99) * 1000, 1)
@@ -379,34 +451,49 @@ def main() -> None:
         result["handshake_seconds_1000"] = seconds  # until the last of the 1,000 was open (or gave up)
         result["server_rss_mb_1000"] = memory
 
-        async def outage(start: float) -> None:
-            nonlocal redis
-            await asyncio.sleep(LOAD_SECONDS / 2 - 2.5)
-            redis.send_signal(signal.SIGKILL)
-            redis.wait()
-            await asyncio.sleep(5)
-            redis = start_redis()
-
-        broken, clients = asyncio.run(load(triads, echo=False, seconds=LOAD_SECONDS, outage=outage))
         import django
 
         django.setup()
-        from django.db.models import Count
+        from django.db import connections
 
         from messaging.models import Message
 
-        stored: dict[int, set[int]] = {}
-        for conversation_id, message_id in Message.objects.values_list("conversation_id", "id"):
-            stored.setdefault(conversation_id, set()).add(message_id)
-        result["lost_after_redis_outage"] = sum(len(stored.get(c.conversation, set()) - c.seen) for c in clients)
-        result["duplicates_after_redis_outage"] = sum(
-            row["n"] - 1
-            for row in Message.objects.values("sender", "client_msg_id").annotate(n=Count("id")).filter(n__gt=1)
-        )
+        redis_away: list[float] = []
+
+        async def outage(start: float) -> None:
+            nonlocal redis
+            await asyncio.sleep(5)
+            redis.send_signal(signal.SIGKILL)
+            redis.wait()
+            redis_away.append(time.time())
+            await asyncio.sleep(OUTAGE_SECONDS)
+            redis_away.append(time.time())
+            redis = start_redis()
+
+        broken, clients = asyncio.run(load(triads, echo=False, seconds=OUTAGE_SECONDS + 10, outage=outage))
+        away_from, away_until = (datetime.fromtimestamp(t, tz=UTC) for t in redis_away)
+        result["stored_during_redis_outage"] = Message.objects.filter(
+            created_at__gte=away_from, created_at__lt=away_until
+        ).count()
+        result["lost_after_redis_outage"], result["duplicates_after_redis_outage"] = lost_and_duplicates(clients)
         result["sent_during_outage_run"] = broken.sent
+        result["socket_drops_during_redis_outage"] = broken.drops
         result["resent_after_reconnect"] = broken.retries
         result["gap_catchups_during_outage_run"] = broken.gap_catchups
+        connections.close_all()
+
+        async def database_outage(start: float) -> None:
+            await asyncio.sleep(LOAD_SECONDS / 2 - DB_OUTAGE_SECONDS / 2)
+            await asyncio.to_thread(kill_database_backends, DB_OUTAGE_SECONDS)
+
+        killed, clients = asyncio.run(load(triads, echo=False, seconds=LOAD_SECONDS, outage=database_outage))
+        result["socket_drops_on_db_error"] = killed.drops
+        result["lost_after_db_outage"], result["duplicates_after_db_outage"] = lost_and_duplicates(clients)
+        connections.close_all()
     finally:
+        watch.stop.set()
+        watch.thread.join()
+        result["max_db_connections"] = watch.most
         for process in (server, echo_server, redis):
             process.terminate()
             process.wait()

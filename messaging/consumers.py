@@ -50,6 +50,9 @@ CLOSE_GONE = 4410
 # The database could not admit the socket now (RFC 6455 "try again later"): the page reconnects with its backoff.
 CLOSE_TRY_AGAIN = 1013
 
+# A catch-up the database could not answer is asked again after this pause.
+CATCH_UP_RETRY_SECONDS = 1.0
+
 # An open socket looks at its session in the database at least this often (a logout whose close event was lost).
 SESSION_CHECK_SECONDS = 60
 
@@ -180,6 +183,15 @@ class ChatConsumer(AsyncJsonWebsocketConsumer):  # type: ignore[misc]
         await self.accept()
         await self.send_json({"type": "ready"})
 
+    async def close(self, code: int | bool | None = None, reason: str | None = None) -> None:
+        # Events already on their way may still be dispatched after the close; they are dropped, not sent.
+        self.closing = True
+        await super().close(code=code, reason=reason)
+
+    async def send_json(self, content: Any, close: bool = False) -> None:
+        if not getattr(self, "closing", False):
+            await super().send_json(content, close=close)
+
     async def disconnect(self, code: int) -> None:
         if not self.joined:
             return
@@ -271,9 +283,10 @@ class ChatConsumer(AsyncJsonWebsocketConsumer):  # type: ignore[misc]
             await self.close(code=CLOSE_GONE)
             return
         except DatabaseError:
-            # Nothing to catch up from now: the page reconnects with its backoff and asks again.
+            # The database is away for a moment: after a pause, "more" makes the page ask again (the socket stays).
             logger.warning("chat: a catch-up failed in conversation %s", self.conversation_id)
-            await self.close(code=CLOSE_TRY_AGAIN)
+            await asyncio.sleep(CATCH_UP_RETRY_SECONDS)
+            await self.send_json({"type": "catchup", "messages": [], "more": True})
             return
         messages = [services.message_payload(m) for m in found.messages]
         await self.send_json({"type": "catchup", "messages": messages, "more": found.more})

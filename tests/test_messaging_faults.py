@@ -16,7 +16,7 @@ from django.db import OperationalError
 from django.test import Client
 from django.urls import reverse
 
-from messaging import consumers, services
+from messaging import consumers, selectors, services
 from messaging.models import Message
 from messaging.selectors import CATCH_UP_LIMIT
 from tests.conftest import World
@@ -284,25 +284,30 @@ def test_the_idle_limit_ends_a_staff_socket_and_sending_counts_as_activity(
     assert client.get(reverse("messaging:detail", args=[conversation.pk])).status_code == 302
 
 
-def test_a_database_away_for_a_moment_drops_no_socket_for_a_session_check_or_a_read(
+def test_a_database_away_for_a_moment_drops_no_socket_for_a_session_check_a_read_or_a_catch_up(
     world: World, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     conversation = triad(world)
     session = cookie_for(world.young_person_user)
 
-    def database_away(**kwargs: Any) -> None:
+    def database_away(*args: Any, **kwargs: Any) -> None:
         raise OperationalError("the database went away")
 
     monkeypatch.setattr(consumers, "SESSION_CHECK_SECONDS", 0)  # every frame looks at the session
     monkeypatch.setattr(services, "socket_session_check", database_away)
     monkeypatch.setattr(services, "message_mark_read", database_away)
+    monkeypatch.setattr(selectors, "messages_catch_up", database_away)
+    monkeypatch.setattr(consumers, "CATCH_UP_RETRY_SECONDS", 0)
 
-    async def run() -> str:
+    async def run() -> tuple[dict[str, Any], str]:
         socket, _joined = await connect(session, conversation.pk)
         await socket.send_json_to({"type": "read", "up_to": 1})
+        await socket.send_json_to({"type": "hello", "after": 1})
+        # Nothing now, and "more": the page asks again, on the same socket.
+        catchup = await receive(socket, "catchup")
         await socket.send_json_to({"type": "ping"})
         pong = (await receive(socket, "pong"))["type"]
         await socket.disconnect()
-        return pong
+        return catchup, pong
 
-    assert asyncio.run(run()) == "pong"
+    assert asyncio.run(run()) == ({"type": "catchup", "messages": [], "more": True}, "pong")
