@@ -249,12 +249,12 @@ class ChatConsumer(AsyncJsonWebsocketConsumer):  # type: ignore[misc]
         if kind == "ping":
             await _in_pool(services.presence_mark)(user_id=self.user_id, online=True)
             await self.send_json({"type": "pong"})
-        elif kind == "hello" and frame_id(content.get("after", 0)) is not None:
-            await self._catch_up(frame_id(content.get("after", 0)) or 0)
+        elif kind == "hello" and (after := frame_id(content.get("after", 0))) is not None:
+            await self._catch_up(after)
         elif kind == "send" and isinstance(content.get("client_msg_id"), str) and isinstance(content.get("body"), str):
             await self._send(content["client_msg_id"][:100], content["body"])
-        elif kind == "read" and frame_id(content.get("up_to")) is not None:
-            await self._read(frame_id(content.get("up_to")) or 0)
+        elif kind == "read" and (up_to := frame_id(content.get("up_to"))) is not None:
+            await self._read(up_to)
         else:
             await self._malformed(f"frame {str(kind)[:20]!r}")
 

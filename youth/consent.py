@@ -46,7 +46,7 @@ from accounts.selectors import AnyUser
 from youth.models import Case, Consent, ConsentPurpose, YoungPerson
 from youth.parties import custodial_guardianships, open_case_professionals
 from youth.parties import supporters_of as supporters_of_young_person
-from youth.selectors import age_on
+from youth.selectors import age_on, consent_deciders
 
 KEEPING = ConsentPurpose.DATA_PROCESSING
 SHARING = ConsentPurpose.NETWORK_SHARING
@@ -59,12 +59,12 @@ def _standing_yes(purpose: str) -> QuerySet[Consent]:
 
 
 def _complete(age: int, own_yes: bool, has_parent: bool, parent_missing: bool) -> bool:
-    # The age rule of youth.selectors.consent_parties_required, on the annotated flags.
-    if age >= 16:
-        return own_yes
-    if age >= 12:
-        return own_yes and not parent_missing
-    return has_parent and not parent_missing
+    # The age rule (youth.selectors.consent_deciders) on the annotated flags.
+    own, parents_decide = consent_deciders(age)
+    if (own and not own_yes) or (parents_decide and parent_missing):
+        return False
+    # When only the parents decide, somebody must say yes: without a parent with custody nobody can.
+    return own or has_parent
 
 
 def young_person_ids_with_consent(ids: Iterable[int], purposes: Iterable[str], *, on: date | None = None) -> set[int]:

@@ -141,17 +141,21 @@ class ConsentParties:
     young_person_heard: bool = False
 
 
+def consent_deciders(age: int) -> tuple[bool, bool]:
+    """Who decides at an age (Dutch law), as (the young person, the parents with custody): under 12 the parents;
+    12 to 15 the young person and each parent; from 16 the young person alone (16 is also the AVG age for consent
+    to data processing). The one age rule: the overview and the list query (youth.consent) both ask it."""
+    return age >= 12, age < 16
+
+
 def consent_parties_required(*, young_person: YoungPerson, on: date | None = None) -> ConsentParties:
-    """Who must consent, by age (Dutch law): under 12 the custodial parents; 12 to 15 the young person and each
-    custodial parent; from 16 the young person alone (16 is also the AVG age for consent to data processing)."""
-    age = age_on(young_person.date_of_birth, on or timezone.localdate())
-    if age >= 16:
+    """Who must consent for the young person on a day (`consent_deciders`)."""
+    own, parents_decide = consent_deciders(age_on(young_person.date_of_birth, on or timezone.localdate()))
+    if not parents_decide:
         return ConsentParties(young_person=True)
     # Reads through the related manager so that a list page can prefetch guardians for all its rows.
     parents = [g.guardian for g in young_person.guardianships.all() if g.has_custody]
-    if age >= 12:
-        return ConsentParties(young_person=True, custodial_parents=parents)
-    return ConsentParties(young_person=False, custodial_parents=parents, young_person_heard=True)
+    return ConsentParties(young_person=own, custodial_parents=parents, young_person_heard=not own)
 
 
 @dataclass(frozen=True)

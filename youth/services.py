@@ -17,10 +17,11 @@ from accounts.selectors import organisations_where
 from accounts.services import user_invite
 from core.geo import geocode
 from core.notify import notify
+from youth import consent
 from youth.consent_texts import CONSENT_TEXTS
 from youth.models import Case, CaseAssignment, Consent, Guardianship, YoungPerson
 from youth.parties import coordinates
-from youth.selectors import ConsentParties, consent_parties_required
+from youth.selectors import ConsentParties, consent_parties_required, consent_recordable_by
 
 
 def _consent_role(*, actor: User, young_person: YoungPerson, parties: ConsentParties) -> str:
@@ -44,11 +45,8 @@ def _consent_changed(young_person: YoungPerson, purpose: str, *, before: tuple[b
     """Tell who gains or loses access, after commit: one short sentence and a link, no names.
 
     `before` is (purpose complete, supporters' pages open) read under the same lock before the change."""
-    from youth import consent
-
     was_complete, was_open = before
-    now_complete = bool(consent.young_person_ids_with_consent([young_person.pk], [purpose]))
-    now_open = consent.sharing_allowed(young_person)
+    now_complete, now_open = _consent_state(young_person, purpose)
     path = reverse("youth:consent", args=[young_person.pk])
     if was_open and not now_open:
         notify(
@@ -74,8 +72,6 @@ def _consent_changed(young_person: YoungPerson, purpose: str, *, before: tuple[b
 
 
 def _consent_state(young_person: YoungPerson, purpose: str) -> tuple[bool, bool]:
-    from youth import consent
-
     return (
         bool(consent.young_person_ids_with_consent([young_person.pk], [purpose])),
         consent.sharing_allowed(young_person),
@@ -159,9 +155,7 @@ def consent_record(
     version other than the current one; an answer that is already the party's standing one.
 
     Races: the young person's row is locked and the party's standing answer replaced under it."""
-    if not CaseAssignment.objects.filter(
-        case__young_person=young_person, case__closed_on__isnull=True, professional=actor
-    ).exists():
+    if not consent_recordable_by(actor, young_person):
         raise PermissionDenied
     if purpose not in CONSENT_TEXTS:
         raise ValidationError({"purpose": _("This kind of consent does not exist.")})
