@@ -16,6 +16,7 @@ from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone, translation
+from django.utils.html import escape
 
 from accounts.models import AccessLogEntry, Role, User
 from accounts.services import role_grant
@@ -275,7 +276,7 @@ def test_the_pages_speak_of_brokers_and_the_request_page_leads_to_the_round(worl
         response = client.post(reverse("matching:approve", args=[shown[0].pk]))
         assert response.url == request_url
         page = client.get(request_url).content.decode()
-        assert broker_user.get_full_name() in page and to_round not in page
+        assert escape(broker_user.get_full_name()) in page and to_round not in page
     entries = AccessLogEntry.objects.filter(what=AccessLogEntry.What.SOCIAL_BROKER, young_person=world.young_person)
     assert entries.filter(actor=world.coordinator).exists() and entries.filter(actor=world.parent).exists()
 
