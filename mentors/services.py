@@ -8,18 +8,14 @@ Messages are read by young people, parents and nominees: short and plain.
 
 from __future__ import annotations
 
-import logging
 import re
-import secrets
 from datetime import date, datetime, time, timedelta
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.core.mail import send_mail
 from django.db import IntegrityError, transaction
-from django.template.loader import render_to_string
 from django.urls import reverse
-from django.utils import timezone, translation
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
@@ -28,8 +24,8 @@ from accounts.services import user_invite
 from agreements.models import Agreement, AgreementVersion
 from agreements.selectors import agreement_in_force_exists, agreement_of
 from agreements.services import agreementversion_agree, agreementversion_propose
+from core.links import link_send, token_hash, token_new
 from core.notify import notify
-from core.sms import sms_transport
 from mentors.models import (
     MAX_CHECKIN_WEEKS,
     MIN_CHECKIN_WEEKS,
@@ -48,7 +44,6 @@ from mentors.selectors import (
     nomination_case_for,
     open_buddy_counts,
     screening_needed,
-    token_hash,
 )
 from mentors.states import (
     AGREEMENT_STATES,
@@ -67,8 +62,6 @@ from volunteers.models import Volunteer
 from youth.consent import consent_require
 from youth.models import BuddyRequest, MentorChoice, YoungPerson
 from youth.parties import is_custodial_parent
-
-logger = logging.getLogger(__name__)
 
 MAX_TEXT = 2000
 MAX_REASON = 500
@@ -355,10 +348,10 @@ def mentorship_invite(
         _check(actor, locked, step)
         now = timezone.now()
         locked.invitations.filter(used_at__isnull=True, revoked_at__isnull=True).update(revoked_at=now)
-        token = secrets.token_urlsafe(32)
+        token, hashed = token_new()
         invitation = Invitation.objects.create(
             mentorship=locked,
-            token_hash=token_hash(token),
+            token_hash=hashed,
             sent_by=actor,
             expires_at=now + timedelta(days=settings.MENTOR_INVITATION_DAYS),
             by_sms=by_sms,
@@ -380,28 +373,17 @@ def invitation_url(token: str) -> str:
 
 
 def _send_invitation(token: str, phone: str, email: str) -> None:
-    url = invitation_url(token)
-    with translation.override(settings.LANGUAGE_CODE):
-        if phone:
-            body = _(
-                "You were asked to be a mentor for a young person. Read what this means and give your answer: %(url)s"
-            ) % {"url": url}
-            try:
-                sms_transport().send(to=phone, body=body)
-            except Exception:
-                # The professional sees the invitation and can send a new one; the log holds no number or link.
-                logger.exception("Invitation SMS could not be sent")
-        if email:
-            context = {"url": url, "days": settings.MENTOR_INVITATION_DAYS}
-            try:
-                send_mail(
-                    subject=_("You were asked to be a mentor"),
-                    message=render_to_string("mentors/email/invitation_message.txt", context),
-                    from_email=None,
-                    recipient_list=[email],
-                )
-            except Exception:
-                logger.exception("Invitation email could not be sent")
+    # The SMS and the email name nobody: they say only that someone asks, with the link.
+    link_send(
+        phone=phone,
+        email=email,
+        sms_text=gettext_lazy(
+            "You were asked to be a mentor for a young person. Read what this means and give your answer: %(url)s"
+        ),
+        subject=gettext_lazy("You were asked to be a mentor"),
+        email_template="mentors/email/invitation_message.txt",
+        context={"url": invitation_url(token), "days": settings.MENTOR_INVITATION_DAYS},
+    )
 
 
 def invitation_opened(*, invitation: Invitation) -> None:
