@@ -8,7 +8,6 @@ Messages are read by young people, parents and nominees: short and plain.
 
 from __future__ import annotations
 
-import re
 from datetime import date, datetime, time, timedelta
 
 from django.conf import settings
@@ -20,6 +19,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from accounts.models import Role, User
+from accounts.phones import normalise_phone
 from accounts.services import user_invite
 from agreements.models import Agreement, AgreementVersion
 from agreements.selectors import agreement_in_force_exists, agreement_of
@@ -287,22 +287,6 @@ def mentorship_start_buddy(
 
 
 # --- The invitation -------------------------------------------------------------------------------------------------
-
-PHONE_DIGITS = re.compile(r"^\+?\d{10,15}$")
-
-
-def normalise_phone(phone: str) -> str:
-    """A Dutch or international mobile number as +CC…; '' for empty; ValidationError when it is no number."""
-    compact = re.sub(r"[\s\-().]", "", phone.strip())
-    if not compact:
-        return ""
-    if compact.startswith("00"):
-        compact = "+" + compact[2:]
-    elif compact.startswith("0"):
-        compact = "+31" + compact[1:]
-    if not PHONE_DIGITS.match(compact):
-        raise ValidationError({"phone": _("This is not a mobile number. Write it like 06 12345678.")})
-    return compact
 
 
 def mentorship_invite(

@@ -1,0 +1,177 @@
+"""Logging in without a password: with a mobile number or email address and a one-time code (allauth's login by
+code), and the accounts that this needs: an account may have only a mobile number, and a number belongs to one
+account. Only the SMS transport is faked (it records what would be sent)."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any, ClassVar
+
+import pytest
+from django.core import mail
+from django.db import IntegrityError, transaction
+from django.test import Client
+from django.urls import reverse
+from django.utils.translation import gettext_lazy
+
+from accounts.models import Role, User
+from accounts.services import user_invite, user_phone_verified
+from core.notify import notify
+from tests.conftest import World
+from tests.factories import UserFactory, user_with_role
+
+
+class RecordingTransport:
+    """The SMS transport in these tests: records (to, body) instead of sending."""
+
+    sent: ClassVar[list[tuple[str, str]]] = []
+
+    def send(self, *, to: str, body: str, status_callback: str = "") -> str:
+        self.sent.append((to, body))
+        return f"SM{len(self.sent)}"
+
+
+@pytest.fixture
+def sms(settings: Any) -> list[tuple[str, str]]:
+    settings.SMS_TRANSPORT = "tests.test_login_by_code.RecordingTransport"
+    RecordingTransport.sent.clear()
+    return RecordingTransport.sent
+
+
+# --- Accounts reachable by phone only ---------------------------------------------------------------------------
+
+
+@pytest.mark.django_db
+def test_accounts_without_email_address_store_null_and_do_not_collide() -> None:
+    first = User.objects.create_user(email="", phone="+31611111111")
+    second = User.objects.create_user(email=None, phone="+31622222222")
+    assert first.email is None and second.email is None
+    assert str(first) == "+31611111111"  # no name yet: the number says who it is
+
+
+@pytest.mark.django_db
+def test_the_database_refuses_an_empty_email_address() -> None:
+    UserFactory(email=None, phone="+31611111111")
+    with pytest.raises(IntegrityError), transaction.atomic():
+        User.objects.filter(phone="+31611111111").update(email="")
+
+
+@pytest.mark.django_db
+def test_two_accounts_cannot_share_a_mobile_number() -> None:
+    UserFactory(phone="+31612345678")
+    UserFactory(phone="")  # many accounts have no number: they do not collide
+    UserFactory(phone="")
+    with pytest.raises(IntegrityError), transaction.atomic():
+        UserFactory(phone="+31612345678")
+
+
+@pytest.mark.django_db
+def test_a_number_is_stored_in_one_form_and_the_same_number_in_another_form_is_refused() -> None:
+    UserFactory(phone="+31612345678")
+    other = UserFactory.build(email="ander@test.example", phone="06 1234 5678")
+    with pytest.raises(Exception) as error:
+        other.full_clean()
+    assert "phone" in error.value.message_dict  # type: ignore[attr-defined]
+    alone = UserFactory.build(email="alleen@test.example", phone="0031 6 8765 4321")
+    alone.full_clean(exclude=["password"])
+    assert alone.phone == "+31687654321"
+
+
+def test_the_admin_says_so_on_the_field_when_the_number_is_taken(world: World, client: Client) -> None:
+    superuser = user_with_role(Role.ADMIN, is_staff=True, is_superuser=True, first_name="Beheer")
+    client.force_login(superuser)
+    world.professional.phone = "+31612345678"
+    world.professional.save(update_fields=["phone"])
+    response = client.post(
+        reverse("admin:accounts_user_add"),
+        {
+            "email": "nieuw@test.example",
+            "phone": "06-12345678",
+            "usable_password": "false",
+            "password1": "",
+            "password2": "",
+        },
+    )
+    assert response.status_code == 200
+    form = response.context["adminform"].form
+    assert form.errors["phone"] == ["Een ander account heeft dit mobiele nummer al."]
+    assert not User.objects.filter(email="nieuw@test.example").exists()
+
+
+def test_the_admin_asks_for_an_email_address_or_a_number(world: World, client: Client) -> None:
+    superuser = user_with_role(Role.ADMIN, is_staff=True, is_superuser=True, first_name="Beheer")
+    client.force_login(superuser)
+    response = client.post(
+        reverse("admin:accounts_user_add"),
+        {"email": "", "phone": "", "usable_password": "false", "password1": "", "password2": ""},
+    )
+    assert response.status_code == 200
+    assert response.context["adminform"].form.non_field_errors()
+    assert not User.objects.filter(email__isnull=True, phone="").exists()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_phone_only_account_gets_notices_by_sms(sms: list[tuple[str, str]]) -> None:
+    person = UserFactory(phone_only=True, contact_preference=User.Contact.EMAIL)  # the choice cannot be used
+    notify([person], notice=gettext_lazy("Your network has changed."), path="/netwerk/")
+    assert len(sms) == 1
+    to, body = sms[0]
+    assert to == person.phone
+    assert "/netwerk/" in body
+    assert mail.outbox == []
+
+
+@pytest.mark.django_db(transaction=True)
+def test_someone_with_neither_address_nor_number_is_skipped_and_logged(
+    sms: list[tuple[str, str]], caplog: pytest.LogCaptureFixture
+) -> None:
+    unreachable = UserFactory(email=None, phone="")
+    reachable = UserFactory()
+    with caplog.at_level(logging.WARNING, logger="core.notify"):
+        notify([unreachable, reachable], notice=gettext_lazy("Your network has changed."), path="/netwerk/")
+    assert sms == []
+    assert [message.to for message in mail.outbox] == [[reachable.email]]
+    assert f"user {unreachable.pk} skipped" in caplog.text
+
+
+@pytest.mark.django_db(transaction=True)
+def test_inviting_by_phone_only_makes_an_sms_account_and_welcomes_it_by_sms(sms: list[tuple[str, str]]) -> None:
+    user = user_invite(phone="06 12 34 56 78", first_name="Sanne", last_name="de Vries", role=Role.YOUNG_PERSON)
+    assert (user.email, user.phone, user.phone_verified) == (None, "+31612345678", False)
+    assert user.contact_preference == User.Contact.SMS
+    assert not user.has_usable_password()
+    assert len(sms) == 1 and sms[0][0] == "+31612345678"
+    assert "Sanne" not in sms[0][1]
+    assert reverse("account_login") in sms[0][1]
+    assert mail.outbox == []
+    # The same number written differently finds the same account, and sends nothing new.
+    again = user_invite(phone="+31 6 1234 5678", first_name="Sanne", last_name="", role=Role.YOUNG_PERSON)
+    assert again.pk == user.pk
+    assert len(sms) == 1
+
+
+@pytest.mark.django_db
+def test_inviting_a_new_address_with_a_number_of_another_account_is_refused() -> None:
+    UserFactory(phone="+31612345678")
+    with pytest.raises(Exception) as error:
+        user_invite(email="nieuw@test.example", phone="0612345678", first_name="A", last_name="B", role=Role.PARENT)
+    assert "phone" in error.value.message_dict  # type: ignore[attr-defined]
+    assert not User.objects.filter(email="nieuw@test.example").exists()
+
+
+@pytest.mark.django_db
+def test_inviting_needs_an_address_or_a_number() -> None:
+    with pytest.raises(Exception) as error:
+        user_invite(first_name="A", last_name="B", role=Role.PARENT)
+    assert "email" in error.value.message_dict  # type: ignore[attr-defined]
+
+
+@pytest.mark.django_db
+def test_proving_a_number_marks_only_that_number() -> None:
+    user = UserFactory(email=None, phone="+31612345678")
+    assert not user_phone_verified(user=user, phone="+31699999999")
+    user.refresh_from_db()
+    assert not user.phone_verified
+    assert user_phone_verified(user=user, phone="06 12345678")
+    user.refresh_from_db()
+    assert user.phone_verified
