@@ -10,6 +10,7 @@ from typing import Any
 from django.conf import settings
 from django.db import models
 from django.db.models import F, Q
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Municipality, Organisation, Team
@@ -309,7 +310,7 @@ class YoungPersonInvitation(models.Model):
     young_person = models.ForeignKey(YoungPerson, on_delete=models.CASCADE, related_name="invitations")
     token_hash = models.CharField(max_length=64, unique=True)
     sent_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
-    sent_at = models.DateTimeField(_("sent at"), auto_now_add=True)
+    sent_at = models.DateTimeField(_("sent at"), default=timezone.now)
     expires_at = models.DateTimeField(_("works until"))
     by_sms = models.BooleanField(_("by SMS"), default=False)
     by_email = models.BooleanField(_("by email"), default=False)

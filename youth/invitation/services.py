@@ -110,6 +110,7 @@ def youngperson_invite(
             young_person=locked,
             token_hash=hashed,
             sent_by=actor,
+            sent_at=now,
             expires_at=now + timedelta(days=settings.YOUNG_PERSON_INVITATION_DAYS),
             by_sms=bool(phone),
             by_email=bool(email),
@@ -157,8 +158,8 @@ def youngpersoninvitation_accept(*, token: str, first_name: str) -> User:
     first_name = first_name.strip()
     if not first_name:
         raise ValidationError({"first_name": _("Write your first name.")})
-    invitation = YoungPersonInvitation.objects.filter(token_hash=token_hash(token)).only("pk", "young_person_id")
-    invitation = invitation.first()
+    found = YoungPersonInvitation.objects.filter(token_hash=token_hash(token)).only("pk", "young_person_id")
+    invitation = found.first()
     if invitation is None:
         raise ValidationError(str(CLOSED["unknown"]))
     with transaction.atomic():
