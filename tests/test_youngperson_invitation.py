@@ -7,7 +7,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Iterator
 from datetime import timedelta
-from typing import Any, ClassVar
+from typing import Any
 
 import pytest
 from django.conf import settings
@@ -40,31 +40,15 @@ from tests.factories import (
     user_with_role,
 )
 from tests.permissions import FORBIDDEN, HIDDEN, OK, REDIRECT, expect, role_matrix
+from tests.test_mentors import JIM_TEXTS, RecordingTransport
 from youth.invitation import selectors, services
 from youth.models import NetworkPerson, YoungPerson, YoungPersonInvitation
 from youth.selectors import consent_tasks_for
 
-JIM_TEXTS = {
-    "pass_on_parents": "Alleen hoe het in grote lijnen gaat.",
-    "pass_on_professional": "Zorgen over school en thuis.",
-    "meetings": "Eens per twee weken, op woensdag.",
-    "reach_professional": "Lisa: 071-5550199, op werkdagen.",
-}
-
-
-class RecordingTransport:
-    """The SMS transport in tests: records what would be sent (only the transport is faked)."""
-
-    sent: ClassVar[list[tuple[str, str]]] = []
-
-    def send(self, *, to: str, body: str, status_callback: str = "") -> str:
-        self.sent.append((to, body))
-        return "test"
-
 
 @pytest.fixture
 def sms(settings: Any) -> list[tuple[str, str]]:
-    settings.SMS_TRANSPORT = "tests.test_youngperson_invitation.RecordingTransport"
+    settings.SMS_TRANSPORT = "tests.test_mentors.RecordingTransport"
     RecordingTransport.sent.clear()
     return RecordingTransport.sent
 
