@@ -40,7 +40,7 @@ from tests.factories import (
     user_with_role,
 )
 from tests.permissions import FORBIDDEN, HIDDEN, OK, REDIRECT, expect, role_matrix
-from tests.test_mentors import JIM_TEXTS, RecordingTransport
+from tests.test_mentors import JIM_TEXTS, RecordingTransport, at_once, postgres_only
 from youth.invitation import selectors, services
 from youth.models import NetworkPerson, YoungPerson, YoungPersonInvitation
 from youth.selectors import consent_tasks_for
@@ -585,3 +585,53 @@ def test_a_parent_who_sent_the_link_hears_it_too(
     with django_capture_on_commit_callbacks(execute=True):
         services.youngpersoninvitation_accept(token=token, first_name="Tim")
     assert [m for m in mail.outbox if m.to == [ria.email]]
+
+
+# --- Two at the same moment (PostgreSQL) ------------------------------------------------------------------------------
+
+
+@postgres_only
+@pytest.mark.django_db(transaction=True)
+def test_two_clicks_on_the_link_at_once_make_one_account(world: World) -> None:
+    tim = tim_of(world)
+    token = invite(world, tim)
+    results, errors = at_once(
+        *((lambda: services.youngpersoninvitation_accept(token=token, first_name="Tim")) for _ in range(3))
+    )
+    assert len(results) == 1 and len(errors) == 2, errors
+    assert all(isinstance(error, ValidationError) for error in errors), errors
+    assert User.objects.filter(young_person=tim).count() == 1
+    assert User.objects.filter(email="tim@example.org").count() == 1
+
+
+@postgres_only
+@pytest.mark.django_db(transaction=True)
+def test_two_links_sent_at_once_leave_one_that_works(world: World) -> None:
+    tim = tim_of(world)
+    ria = User.objects.get(first_name="Ria")
+    results, errors = at_once(
+        lambda: services.youngperson_invite(actor=world.professional, young_person=tim, email="tim@example.org"),
+        lambda: services.youngperson_invite(actor=ria, young_person=tim, email="tim.v@example.org"),
+    )
+    assert not errors, errors
+    statuses = sorted(selectors.youngpersoninvitation_lookup(token).status for _invitation, token in results)
+    assert statuses == ["replaced", "valid"]
+
+
+@postgres_only
+@pytest.mark.django_db(transaction=True)
+def test_a_new_link_and_a_yes_at_once_never_leave_an_open_link_beside_an_account(world: World) -> None:
+    tim = tim_of(world)
+    token = invite(world, tim)
+    _results, errors = at_once(
+        lambda: services.youngpersoninvitation_accept(token=token, first_name="Tim"),
+        lambda: services.youngperson_invite(actor=world.professional, young_person=tim, email="tim.v@example.org"),
+    )
+    tim.refresh_from_db()
+    open_links = YoungPersonInvitation.objects.filter(young_person=tim, used_at__isnull=True, revoked_at__isnull=True)
+    if tim.user is not None:  # the yes came first: the new link was refused
+        assert [type(error) for error in errors] == [ValidationError]
+        assert not open_links.exists()
+    else:  # the new link came first: the old one was replaced and the yes refused
+        assert [type(error) for error in errors] == [ValidationError]
+        assert open_links.count() == 1
