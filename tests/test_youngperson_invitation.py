@@ -488,6 +488,21 @@ def test_tim_reads_the_triad_history_and_is_named_among_its_readers(
     assert "Tim" in readers
 
 
+def test_from_12_the_young_person_joins_the_broker_conversation(world: World) -> None:
+    from tests.test_messaging_broker import linked
+
+    # Sanne (15) without her account yet: the family talks with the social broker.
+    YoungPerson.objects.filter(pk=world.young_person.pk).update(user=None)
+    world.young_person.refresh_from_db()
+    world.case.young_person = world.young_person
+    broker = Conversation.objects.get(broker_request=linked(world), kind=Conversation.Kind.BROKER)
+    message_send(actor=world.parent, conversation=broker, body="Welke sportclub past bij haar?", client_msg_id="b1")
+    token = invite(world, world.young_person, email="sanne.nieuw@example.org")
+    account = services.youngpersoninvitation_accept(token=token, first_name="Sanne")
+    assert broker.members.filter(user=account, party="young_person", left_at__isnull=True).exists()
+    assert conversation_visible_to(account).filter(pk=broker.pk).exists()
+
+
 def test_an_agreement_in_force_waits_for_tims_yes_without_a_new_version(world: World, tim: YoungPerson) -> None:
     mentorship = running_mentorship(world, tim)
     version = agreed_by_all(world, mentorship)
