@@ -5,6 +5,7 @@ account. Only the SMS transport is faked (it records what would be sent)."""
 from __future__ import annotations
 
 import logging
+import re
 from typing import Any, ClassVar
 
 import pytest
@@ -175,3 +176,145 @@ def test_proving_a_number_marks_only_that_number() -> None:
     assert user_phone_verified(user=user, phone="06 12345678")
     user.refresh_from_db()
     assert user.phone_verified
+
+
+# --- Login by code ------------------------------------------------------------------------------------------------
+
+LOGIN = "/accounts/login/"
+REQUEST_CODE = "/accounts/login/code/"
+CONFIRM_CODE = "/accounts/login/code/confirm/"
+MFA_AUTHENTICATE = "/accounts/2fa/authenticate/"
+CODE = re.compile(r"\b(\d{6})\b")
+
+
+def ask_code(client: Client, contact: str) -> Any:
+    return client.post(REQUEST_CODE, {"contact": contact})
+
+
+def code_in(text: str) -> str:
+    found = CODE.search(text)
+    assert found, text
+    return found.group(1)
+
+
+def logged_in_user_id(client: Client) -> int | None:
+    value = client.session.get("_auth_user_id")
+    return int(value) if value else None
+
+
+def test_the_login_page_offers_a_code_first_with_one_field_and_a_password_after(client: Client, db: None) -> None:
+    page = client.get(LOGIN).content.decode()
+    code_at, password_at = page.index("Log in met een code"), page.index("Of log in met je wachtwoord")
+    assert code_at < password_at
+    assert page.count("Je telefoonnummer of e-mailadres") == 1
+    assert f'action="{REQUEST_CODE}"' in page
+    assert 'name="password"' in page  # the password login stays
+
+
+def test_a_code_by_email_logs_in(client: Client, world: World) -> None:
+    parent = world.parent
+    response = ask_code(client, parent.email.upper())
+    assert response.status_code == 302 and response["Location"] == CONFIRM_CODE
+    assert len(mail.outbox) == 1
+    message = mail.outbox[0]
+    assert message.to == [parent.email]
+    assert "Je inlogcode" in message.subject
+    page = client.get(CONFIRM_CODE).content.decode()
+    assert 'autocomplete="one-time-code"' in page and 'inputmode="numeric"' in page
+    response = client.post(CONFIRM_CODE, {"code": code_in(str(message.body))})
+    assert response.status_code == 302 and response["Location"] == "/"
+    assert logged_in_user_id(client) == parent.pk
+
+
+def test_a_code_by_sms_logs_in_and_the_sms_holds_the_code_and_no_name(
+    client: Client, world: World, sms: list[tuple[str, str]]
+) -> None:
+    young = world.young_person_user
+    young.phone = "+31612345678"
+    young.save(update_fields=["phone"])
+    response = ask_code(client, "06 12 34 56 78")
+    assert response["Location"] == CONFIRM_CODE
+    assert mail.outbox == []
+    assert len(sms) == 1
+    to, body = sms[0]
+    assert to == "+31612345678"
+    assert body.startswith("Je inlogcode voor Dichtbij is ")
+    for name in (young.first_name, young.last_name, world.young_person.first_name):
+        assert name not in body
+    response = client.post(CONFIRM_CODE, {"code": code_in(body)})
+    assert response["Location"] == "/"
+    assert logged_in_user_id(client) == young.pk
+    young.refresh_from_db()
+    assert young.phone_verified  # typing the code proved the number
+
+
+def test_a_phone_only_account_logs_in_by_sms_without_an_email_check(
+    client: Client, db: None, sms: list[tuple[str, str]]
+) -> None:
+    user = user_with_role(Role.YOUNG_PERSON, phone_only=True)
+    ask_code(client, user.phone)
+    response = client.post(CONFIRM_CODE, {"code": code_in(sms[0][1])})
+    # Mandatory email verification would send this person to "check your email", with no address to check.
+    assert response["Location"] == "/"
+    assert logged_in_user_id(client) == user.pk
+
+
+def test_a_wrong_code_says_so_in_dutch_and_after_the_last_try_the_code_is_dead(
+    client: Client, world: World, settings: Any
+) -> None:
+    ask_code(client, world.parent.email)
+    right = code_in(str(mail.outbox[0].body))
+    wrong = "000000" if right != "000000" else "111111"
+    for _attempt in range(settings.ACCOUNT_LOGIN_BY_CODE_MAX_ATTEMPTS - 1):
+        response = client.post(CONFIRM_CODE, {"code": wrong})
+        assert response.status_code == 200
+        assert "Deze code klopt niet." in response.content.decode()
+    response = client.post(CONFIRM_CODE, {"code": wrong}, follow=True)
+    assert response.redirect_chain[0][0] == REQUEST_CODE
+    assert "Te veel pogingen." in response.content.decode()
+    # The right code no longer works: the login it belonged to is gone.
+    response = client.post(CONFIRM_CODE, {"code": right})
+    assert response.status_code == 302 and response["Location"] == REQUEST_CODE
+    assert logged_in_user_id(client) is None
+
+
+def test_an_expired_code_does_not_log_in_and_says_why(client: Client, world: World, settings: Any) -> None:
+    ask_code(client, world.parent.email)
+    code = code_in(str(mail.outbox[0].body))
+    session = client.session
+    stage = session["account_login"]["state"]["stages"]["login_by_code"]["data"]
+    stage["at"] -= settings.ACCOUNT_LOGIN_BY_CODE_TIMEOUT + 1  # the code was made longer ago than it works
+    session.save()
+    response = client.post(CONFIRM_CODE, {"code": code}, follow=True)
+    assert response.redirect_chain[0][0] == REQUEST_CODE
+    assert "Je code is verlopen." in response.content.decode()
+    assert logged_in_user_id(client) is None
+
+
+@pytest.mark.parametrize("contact", ["niemand@test.example", "06 99 99 99 99"])
+def test_an_unknown_address_or_number_gets_the_same_answer_and_nothing_is_sent(
+    client: Client, world: World, sms: list[tuple[str, str]], contact: str
+) -> None:
+    known = world.parent.email if "@" in contact else "+31612345678"
+    if "@" not in contact:
+        world.parent.phone = known
+        world.parent.save(update_fields=["phone"])
+    unknown_response = ask_code(client, contact)
+    unknown_page = client.get(CONFIRM_CODE)
+    assert mail.outbox == [] and sms == []
+    other = Client()
+    known_response = ask_code(other, known)
+    known_page = other.get(CONFIRM_CODE)
+    assert (unknown_response.status_code, unknown_response["Location"]) == (
+        known_response.status_code,
+        known_response["Location"],
+    )
+    assert unknown_page.status_code == known_page.status_code == 200
+    # The pages differ only in the address or number that was typed in.
+    typed = contact if "@" in contact else "+31699999999"
+    assert _without(unknown_page.content.decode(), typed) == _without(known_page.content.decode(), known)
+
+
+def _without(page: str, contact: str) -> str:
+    """The page with the typed address or number and the (per-request) form tokens left out."""
+    return re.sub(r'name="csrfmiddlewaretoken" value="[^"]+"', "", page).replace(contact, "X")
