@@ -26,7 +26,8 @@ logger = logging.getLogger(__name__)
 
 def login_code_minutes() -> int:
     """How long a login code works, in whole minutes, for the texts that say so."""
-    return max(1, app_settings.LOGIN_BY_CODE_TIMEOUT // 60)
+    timeout: int = app_settings.LOGIN_BY_CODE_TIMEOUT
+    return max(1, timeout // 60)
 
 
 class DichtbijAccountAdapter(DefaultAccountAdapter):
@@ -50,7 +51,8 @@ class DichtbijAccountAdapter(DefaultAccountAdapter):
             and not EmailAddress.objects.filter(user_id=email_address.user_id).exclude(pk=email_address.pk).exists()
         ):
             return False
-        return super().can_delete_email(email_address)
+        allowed: bool = super().can_delete_email(email_address)
+        return allowed
 
     def get_login_stages(self) -> list[str]:
         # A login by a code sent to a phone, or to an account without any email address, is not held up by

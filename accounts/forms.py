@@ -84,7 +84,7 @@ class LoginCodeRequestForm(forms.Form):
             cleaned["phone"] = phone
         if not ratelimit.consume(context.request, action="request_login_code", key=key):
             raise ValidationError(adapter.error_messages["too_many_login_attempts"], code="rate_limited")
-        self._user = user  # type: ignore[assignment]
+        self._user = user
         return cleaned
 
 

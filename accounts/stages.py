@@ -24,4 +24,5 @@ class EmailVerificationUnlessPhoneStage(EmailVerificationStage):
         records = get_authentication_records(self.request, user)
         if records and records[-1].get("method") == "code" and records[-1].get("phone"):
             return None, True
-        return super().handle()
+        result: tuple[Any, bool] = super().handle()
+        return result

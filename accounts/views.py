@@ -14,7 +14,7 @@ from accounts.adapter import login_code_minutes
 
 class LoginCodeConfirmView(ConfirmLoginCodeView):
     def dispatch(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
-        response = super().dispatch(request, *args, **kwargs)
+        response: HttpResponseBase = super().dispatch(request, *args, **kwargs)
         # allauth found a login waiting for a code, but the code is too old (ACCOUNT_LOGIN_BY_CODE_TIMEOUT): it ends
         # the login and sends the person back to ask again, without a word. Give them one.
         if getattr(self, "_process", False) is None:

@@ -17,9 +17,9 @@ from django.utils.translation import gettext_lazy
 
 from accounts.models import Role, User
 from accounts.services import user_invite, user_phone_verified
-from core.notify import notify
+from core.notify import contact_channel, notify
 from tests.conftest import World
-from tests.factories import UserFactory, user_with_role
+from tests.factories import PASSWORD, UserFactory, user_with_role
 
 
 class RecordingTransport:
@@ -318,3 +318,96 @@ def test_an_unknown_address_or_number_gets_the_same_answer_and_nothing_is_sent(
 def _without(page: str, contact: str) -> str:
     """The page with the typed address or number and the (per-request) form tokens left out."""
     return re.sub(r'name="csrfmiddlewaretoken" value="[^"]+"', "", page).replace(contact, "X")
+
+
+def test_asking_too_often_says_so_and_sends_nothing_more(
+    client: Client, world: World, sms: list[tuple[str, str]], settings: Any
+) -> None:
+    settings.ACCOUNT_RATE_LIMITS = {**settings.ACCOUNT_RATE_LIMITS, "request_login_code": "100/m/ip,2/10m/key"}
+    world.parent.phone = "+31612345678"
+    world.parent.save(update_fields=["phone"])
+    for _attempt in range(2):
+        assert ask_code(Client(), "0612345678").status_code == 302
+    assert len(sms) == 2
+    response = ask_code(client, "+31 6 12345678")  # the same number, written otherwise, counts the same
+    assert response.status_code == 200
+    assert "Te veel pogingen. Wacht een paar minuten en probeer het dan opnieuw." in response.content.decode()
+    assert len(sms) == 2
+    # An unknown number is counted the same way, so the limit says nothing about whether an account exists.
+    for _attempt in range(2):
+        assert ask_code(Client(), "0699999999").status_code == 302
+    assert "Te veel pogingen." in ask_code(Client(), "0699999999").content.decode()
+    assert len(sms) == 2
+
+
+def test_an_inactive_account_gets_no_code_and_cannot_log_in(
+    client: Client, world: World, sms: list[tuple[str, str]]
+) -> None:
+    parent = world.parent
+    parent.phone, parent.is_active = "+31612345678", False
+    parent.save(update_fields=["phone", "is_active"])
+    for contact in (parent.email, "0612345678"):
+        response = ask_code(client, contact)
+        assert response["Location"] == CONFIRM_CODE  # the same answer as for anyone
+    assert mail.outbox == [] and sms == []
+    # Whatever is typed, nothing logs in.
+    assert client.post(CONFIRM_CODE, {"code": "123456"}).status_code == 200
+    assert logged_in_user_id(client) is None
+
+
+@pytest.mark.parametrize("role", ["professional", "coordinator", "analyst", "admin"])
+def test_staff_logging_in_by_code_still_get_the_second_step(
+    client: Client, world: World, sms: list[tuple[str, str]], role: str
+) -> None:
+    staff = world.by_role(role)
+    staff.phone = "+31612345678"
+    staff.save(update_fields=["phone"])
+    ask_code(client, "0612345678")
+    response = client.post(CONFIRM_CODE, {"code": code_in(sms[0][1])})
+    assert response.status_code == 302 and response["Location"] == MFA_AUTHENTICATE
+    assert logged_in_user_id(client) is None  # not logged in until the second factor
+    assert client.get("/")["Location"].startswith(LOGIN)
+
+
+@pytest.mark.parametrize("role", ["young_person_user", "parent", "mentor", "volunteer"])
+def test_young_people_parents_and_volunteers_log_in_by_code_without_a_second_step(
+    client: Client, world: World, role: str
+) -> None:
+    person = world.by_role(role)
+    ask_code(client, person.email)
+    response = client.post(CONFIRM_CODE, {"code": code_in(str(mail.outbox[0].body))})
+    assert response["Location"] == "/"
+    assert logged_in_user_id(client) == person.pk
+
+
+def test_a_password_login_by_mobile_number_still_works(client: Client, world: World) -> None:
+    world.parent.phone = "+31612345678"
+    world.parent.save(update_fields=["phone"])
+    response = client.post(LOGIN, {"login": "06-12345678", "password": PASSWORD})
+    assert response.status_code == 302 and response["Location"] == "/"
+    assert logged_in_user_id(client) == world.parent.pk
+
+
+def test_the_code_field_says_what_it_wants_when_it_is_neither_number_nor_address(client: Client, db: None) -> None:
+    response = ask_code(client, "hallo")
+    assert response.status_code == 200
+    assert "Dit is geen telefoonnummer of e-mailadres." in response.content.decode()
+    response = ask_code(client, "hallo@")
+    assert "Dit is geen e-mailadres." in response.content.decode()
+    assert mail.outbox == []
+
+
+@pytest.mark.parametrize(
+    ("email", "phone", "preference", "expected"),
+    [
+        ("a@test.example", "+31612345678", User.Contact.SMS, User.Contact.SMS),
+        ("a@test.example", "+31612345678", User.Contact.EMAIL, User.Contact.EMAIL),
+        ("a@test.example", "", User.Contact.SMS, User.Contact.EMAIL),  # no number: the address it is
+        (None, "+31612345678", User.Contact.EMAIL, User.Contact.SMS),  # no address: the number it is
+        (None, "", User.Contact.EMAIL, None),
+    ],
+)
+def test_how_a_person_is_reached(email: str | None, phone: str, preference: str, expected: str | None) -> None:
+    # The same rule for notices (core.notify) and chat notices (messaging).
+    user = User(email=email, phone=phone, contact_preference=preference)
+    assert contact_channel(user) == expected
