@@ -366,6 +366,9 @@ def test_staff_logging_in_by_code_still_get_the_second_step(
     response = client.post(CONFIRM_CODE, {"code": code_in(sms[0][1])})
     assert response.status_code == 302 and response["Location"] == MFA_AUTHENTICATE
     assert logged_in_user_id(client) is None  # not logged in until the second factor
+    page = client.get(MFA_AUTHENTICATE).content.decode()
+    assert "Je code klopt." in page and "Nu de tweede stap" in page
+    assert "Je wachtwoord klopt." not in page  # there was no password
     assert client.get("/")["Location"].startswith(LOGIN)
 
 
