@@ -414,3 +414,29 @@ def test_how_a_person_is_reached(email: str | None, phone: str, preference: str,
     # The same rule for notices (core.notify) and chat notices (messaging).
     user = User(email=email, phone=phone, contact_preference=preference)
     assert contact_channel(user) == expected
+
+
+def test_a_new_code_can_be_asked_for_and_only_the_newest_works(
+    client: Client, world: World, sms: list[tuple[str, str]], settings: Any
+) -> None:
+    world.parent.phone = "+31612345678"
+    world.parent.save(update_fields=["phone"])
+    ask_code(client, "0612345678")
+    first = code_in(sms[0][1])
+    assert "Stuur mij een nieuwe code" in client.get(CONFIRM_CODE).content.decode()
+    response = client.post(CONFIRM_CODE, {"action": "resend"})
+    assert response["Location"] == CONFIRM_CODE
+    assert len(sms) == 2
+    newest = code_in(sms[1][1])
+    if newest != first:
+        assert client.post(CONFIRM_CODE, {"code": first}).status_code == 200  # the old one no longer fits
+    response = client.post(CONFIRM_CODE, {"code": newest})
+    assert response["Location"] == "/"
+    assert logged_in_user_id(client) == world.parent.pk
+
+
+def test_the_page_for_the_code_shows_how_long_it_works(client: Client, world: World, settings: Any) -> None:
+    settings.ACCOUNT_LOGIN_BY_CODE_TIMEOUT = 5 * 60
+    ask_code(client, world.parent.email)
+    assert "De code werkt 5 minuten." in client.get(CONFIRM_CODE).content.decode()
+    assert "De code werkt 5 minuten." in str(mail.outbox[0].body)
