@@ -113,7 +113,7 @@ class User(AbstractUser):
     username = None  # type: ignore[assignment]
     # Optional: a young person invited by SMS may have no email address and logs in with a code sent to the phone.
     # Stored as NULL when missing (never ""), so unique holds among the accounts that have one.
-    email = models.EmailField(_("email address"), unique=True, null=True, blank=True)
+    email = models.EmailField(_("email address"), unique=True, null=True, blank=True)  # type: ignore[assignment]
     # One form (+CC…, accounts.phones.normalise_phone) and one account per number: a login code sent to a number must
     # reach exactly one person.
     phone = models.CharField(_("mobile number"), max_length=20, blank=True)

@@ -47,7 +47,7 @@ def _send(users: list[User], notice: Promise, path: str) -> None:
             try:
                 if channel == User.Contact.SMS:
                     sms_transport().send(to=user.phone, body=body)
-                else:
+                elif user.email:
                     send_mail(subject=text, message=body, from_email=None, recipient_list=[user.email])
             except Exception:
                 # Reaching one person must not stop the rest; the log names the user id, not the address.
