@@ -250,6 +250,25 @@ def test_an_sms_only_link_makes_an_account_reachable_by_phone_only(
     assert account.contact_preference == User.Contact.SMS
 
 
+@pytest.mark.parametrize("contact", ["phone", "email"])
+def test_tim_logs_in_with_a_code_sent_to_where_the_link_went(
+    world: World, tim: YoungPerson, client: Client, sms: list, contact: str
+) -> None:
+    from tests.test_login_by_code import CONFIRM_CODE, ask_code, code_in, logged_in_user_id
+
+    address = {"phone": "06 1234 5678", "email": "tim@example.org"}[contact]
+    token = invite(world, tim, **{contact: address})
+    sms.clear()
+    mail.outbox.clear()
+    client.post(link_path(token), {"first_name": "Tim"})
+    assert not sms and not mail.outbox  # no welcome with a password link: he logs in with a code
+    ask_code(client, address)
+    message = sms[0][1] if contact == "phone" else mail.outbox[0].body
+    response = client.post(CONFIRM_CODE, {"code": code_in(message)})
+    assert response["Location"] == "/"
+    assert logged_in_user_id(client) == YoungPerson.objects.get(pk=tim.pk).user_id
+
+
 def test_expired_link(world: World, tim: YoungPerson, client: Client) -> None:
     token = invite(world, tim)
     YoungPersonInvitation.objects.update(expires_at=timezone.now() - timedelta(minutes=1))

@@ -145,7 +145,7 @@ def youngpersoninvitation_accept(*, token: str, first_name: str) -> User:
     """The young person says yes: an account with the young person's role is made and linked to their record, with
     the first name they checked and the number and/or address the link was sent to (an SMS-only link makes an
     account reachable by phone only). Opening the link proves that number or address. Nobody is logged in: the
-    young person logs in next with that number or address and a code (the welcome message says how).
+    young person logs in next with that number or address and a code, as the link's page says.
 
     Then everything that waited for them follows, in this transaction (`youngperson_account_follow`), and the
     professionals of the open cases (and a parent who sent the link) hear that the young person has an account.
@@ -173,8 +173,14 @@ def youngpersoninvitation_accept(*, token: str, first_name: str) -> User:
         taken = _contact_taken(email, phone)
         if taken:
             raise ValidationError(taken)
+        # No welcome message: the link's page tells them to log in with a code, which needs no password.
         account = user_invite(
-            email=email, phone=phone, first_name=first_name, last_name=locked.last_name, role=Role.YOUNG_PERSON
+            email=email,
+            phone=phone,
+            first_name=first_name,
+            last_name=locked.last_name,
+            role=Role.YOUNG_PERSON,
+            welcome=False,
         )
         # The link reached this number and mailbox only, so opening it proves them.
         if phone:
