@@ -382,6 +382,19 @@ def test_the_page_says_who_has_an_account_and_who_is_invited(world: World, tim: 
     assert reverse("youth:account_invite", args=[tim.pk]) not in page
 
 
+def test_a_parent_with_custody_sees_the_button_and_a_coordinator_only_the_state(
+    world: World, tim: YoungPerson, client: Client
+) -> None:
+    url = reverse("youth:youngperson_detail", args=[tim.pk])
+    invite_url = reverse("youth:account_invite", args=[tim.pk])
+    client.force_login(User.objects.get(first_name="Ria"))
+    page = client.get(url).content.decode()
+    assert "Tim heeft nog geen account." in page and invite_url in page
+    client.force_login(world.coordinator)
+    page = client.get(url).content.decode()
+    assert "Tim heeft nog geen account." in page and invite_url not in page
+
+
 def test_the_invite_form_refuses_bad_input_in_dutch(world: World, tim: YoungPerson, client: Client) -> None:
     client.force_login(world.professional)
     response = client.post(reverse("youth:account_invite", args=[tim.pk]), {"phone": "", "email": ""})
