@@ -479,14 +479,19 @@ def running_mentorship(world: World, tim: YoungPerson) -> Mentorship:
     return Mentorship.objects.select_related("young_person", "case__organisation", "mentor").get(pk=mentorship.pk)
 
 
-def agreed_by_all(world: World, mentorship: Mentorship) -> AgreementVersion:
-    version = agreementversion_propose(
+def proposed(world: World, mentorship: Mentorship) -> AgreementVersion:
+    """Lisa proposes the JIM agreement to the parties who take part now."""
+    return agreementversion_propose(
         agreement_subject=mentorship,
         kind=Agreement.Kind.JIM,
         proposed_by=world.professional,
         sections=JIM_TEXTS,
         signatories=mentorship_signatories(mentorship),
     )
+
+
+def agreed_by_all(world: World, mentorship: Mentorship) -> AgreementVersion:
+    version = proposed(world, mentorship)
     for signature in version.signatures.select_related("user"):
         assert signature.user is not None
         version = agreementversion_agree(version=version, user=signature.user)
@@ -558,13 +563,7 @@ def test_a_proposal_waiting_for_yes_waits_for_tim_and_comes_into_force_with_his_
     world: World, tim: YoungPerson
 ) -> None:
     mentorship = running_mentorship(world, tim)
-    version = agreementversion_propose(
-        agreement_subject=mentorship,
-        kind=Agreement.Kind.JIM,
-        proposed_by=world.professional,
-        sections=JIM_TEXTS,
-        signatories=mentorship_signatories(mentorship),
-    )
+    version = proposed(world, mentorship)
     account = accepted(world, tim)
     others = [s.user for s in version.signatures.select_related("user") if s.user_id != account.pk]
     for user in others:
