@@ -131,16 +131,16 @@ def _is_self(request: HttpRequest, obj: Any) -> bool:
 class UserAdmin(HidesCareClients, DjangoUserAdmin):
     user_field = "pk"
     ordering = ["email"]
-    list_display = ["email", "first_name", "last_name", "is_active"]
-    search_fields = ["email", "first_name", "last_name"]
+    list_display = ["email", "phone", "first_name", "last_name", "is_active"]
+    search_fields = ["email", "phone", "first_name", "last_name"]
     inlines = [RoleAssignmentInline]
     readonly_fields = ["roles_from_the_product"]
     fieldsets = (
-        (None, {"fields": ("email", "password")}),
-        (_("Personal info"), {"fields": ("first_name", "last_name", "phone", "contact_preference")}),
+        (None, {"fields": ("email", "phone", "password")}),
+        (_("Personal info"), {"fields": ("first_name", "last_name", "contact_preference")}),
         (_("Permissions"), {"fields": ("is_active", "is_staff", "is_superuser", "roles_from_the_product")}),
     )
-    add_fieldsets = ((None, {"classes": ("wide",), "fields": ("email", "password1", "password2")}),)
+    add_fieldsets = ((None, {"classes": ("wide",), "fields": ("email", "phone", "password1", "password2")}),)
     actions = ["deactivate"]
 
     @admin.display(description=_("Roles given in Dichtbij itself"))
@@ -206,7 +206,7 @@ class AuthenticatorAdmin(HidesCareClients):
 
     list_display = ["user", "type", "created_at", "last_used_at"]
     list_filter = ["type"]
-    search_fields = ["user__email"]
+    search_fields = ["user__email", "user__phone"]
     fields = ["user", "type", "created_at", "last_used_at"]
     readonly_fields = fields
 

@@ -5,8 +5,11 @@ from __future__ import annotations
 from typing import Any, ClassVar
 
 from django.contrib.auth.models import AbstractUser, BaseUserManager
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+
+from accounts.phones import normalise_phone
 
 
 class Region(models.Model):
@@ -87,13 +90,14 @@ class Team(models.Model):
 class UserManager(BaseUserManager["User"]):
     use_in_migrations = True
 
-    def create_user(self, email: str, password: str | None = None, **extra: Any) -> User:
-        user = self.model(email=self.normalize_email(email), **extra)
+    def create_user(self, email: str | None = None, password: str | None = None, **extra: Any) -> User:
+        # An account reachable only by phone has no email address: NULL, never "", so that it collides with nobody.
+        user = self.model(email=self.normalize_email(email) or None, **extra)
         user.set_password(password)
         user.save(using=self._db)
         return user
 
-    def create_superuser(self, email: str, password: str | None = None, **extra: Any) -> User:
+    def create_superuser(self, email: str | None = None, password: str | None = None, **extra: Any) -> User:
         extra.setdefault("is_staff", True)
         extra.setdefault("is_superuser", True)
         return self.create_user(email, password, **extra)
@@ -107,8 +111,15 @@ class User(AbstractUser):
         SMS = "sms", _("Text message (SMS)")
 
     username = None  # type: ignore[assignment]
-    email = models.EmailField(_("email address"), unique=True)
+    # Optional: a young person invited by SMS may have no email address and logs in with a code sent to the phone.
+    # Stored as NULL when missing (never ""), so unique holds among the accounts that have one.
+    email = models.EmailField(_("email address"), unique=True, null=True, blank=True)  # type: ignore[assignment]
+    # One form (+CC…, accounts.phones.normalise_phone) and one account per number: a login code sent to a number must
+    # reach exactly one person.
     phone = models.CharField(_("mobile number"), max_length=20, blank=True)
+    # The person showed that the number is theirs: by typing a code sent to it (a login by code), or by accepting an
+    # invitation that was sent to it by SMS. A number someone else wrote down is not verified until then.
+    phone_verified = models.BooleanField(_("mobile number verified"), default=False)
     contact_preference = models.CharField(
         _("how we reach you"), max_length=10, choices=Contact.choices, default=Contact.EMAIL
     )
@@ -120,9 +131,32 @@ class User(AbstractUser):
     class Meta:
         verbose_name = _("user")
         verbose_name_plural = _("users")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["phone"],
+                condition=~models.Q(phone=""),
+                name="user_unique_phone",
+                violation_error_message=_("Another account already has this mobile number."),
+            ),
+            # A missing address is NULL; "" would collide with the next account without one.
+            models.CheckConstraint(condition=~models.Q(email=""), name="user_email_null_not_empty"),
+        ]
 
     def __str__(self) -> str:
-        return self.get_full_name() or self.email
+        return self.get_full_name() or self.email or self.phone or f"#{self.pk}"
+
+    def clean(self) -> None:
+        # Django's own clean() turns a missing address into "": store NULL instead (see `email`).
+        super().clean()
+        self.email = self.email or None
+        self.phone = normalise_phone(self.phone)
+        if not self.email and not self.phone:
+            raise ValidationError(
+                _("Write an email address or a mobile number: without one this person cannot log in.")
+            )
+        if self.phone and User.objects.filter(phone=self.phone).exclude(pk=self.pk).exists():
+            # The constraint says the same, but on the form's field rather than above the form.
+            raise ValidationError({"phone": _("Another account already has this mobile number.")})
 
 
 class Role(models.TextChoices):

@@ -31,7 +31,9 @@ from accounts.models import (
     RoleGrantLogEntry,
     User,
 )
+from accounts.phones import normalise_phone
 from accounts.selectors import SESSION_LAST_SEEN
+from core.sms import sms_transport
 from youth.models import Case, YoungPerson
 
 
@@ -195,22 +197,64 @@ def role_grant(
 
 
 def user_invite(
-    *, email: str, first_name: str, last_name: str, role: str, organisation: Organisation | None = None
+    *,
+    email: str = "",
+    phone: str = "",
+    first_name: str,
+    last_name: str,
+    role: str,
+    organisation: Organisation | None = None,
+    welcome: bool = True,
 ) -> User:
-    """Find the account for an email address, or create one without a password and send a link to choose one.
+    """Find the account for an email address or mobile number, or create one without a password, and give it
+    `role`.
 
-    The link is allauth's password-reset link: single use, and it expires (PASSWORD_RESET_TIMEOUT).
+    A new account with an email address gets a welcome email with a link to choose a password (allauth's
+    password-reset link: single use, and it expires, PASSWORD_RESET_TIMEOUT). A new account with only a mobile
+    number (a young person invited by SMS) gets a short welcome SMS: it logs in with a code sent to that number, so
+    it needs no password. `welcome=False` leaves the welcome out, for a flow that sends its own invitation.
+
+    The number is not marked verified here: someone else wrote it down. The person proves it by logging in with a
+    code sent to it, or the flow that sent them an invitation by SMS marks it once they accept
+    (`user_phone_verified`). When the email address is new but another account has the number, nothing is made
+    (ValidationError on `phone`): a number belongs to one account, so that a login code reaches one person. Two
+    invitations at once for the same new address or number meet the database's unique rules; the second fails.
     """
-    email = User.objects.normalize_email(email).strip()
-    user = User.objects.filter(email__iexact=email).first()
+    email = User.objects.normalize_email(email or "").strip()
+    phone = normalise_phone(phone)
+    if not email and not phone:
+        raise ValidationError({"email": _("Write an email address or a mobile number.")})
+    user = User.objects.filter(email__iexact=email).first() if email else None
+    if user is None and phone:
+        by_phone = User.objects.filter(phone=phone).first()
+        if by_phone is not None and email:
+            raise ValidationError(
+                {"phone": _("Another account already has this mobile number. Check the number or leave it out.")}
+            )
+        user = by_phone
     if user is None:
-        user = User(email=email, first_name=first_name, last_name=last_name)
+        user = User(email=email or None, phone=phone, first_name=first_name, last_name=last_name)
+        if not email:
+            user.contact_preference = User.Contact.SMS
         user.set_unusable_password()
         user.save()
-        EmailAddress.objects.create(user=user, email=email, primary=True, verified=False)
-        transaction.on_commit(lambda: _send_welcome(user))
+        if email:
+            EmailAddress.objects.create(user=user, email=email, primary=True, verified=False)
+        if welcome:
+            created = user
+            transaction.on_commit(lambda: _send_welcome(created))
     role_grant(user=user, role=role, organisation=organisation)
     return user
+
+
+def user_phone_verified(*, user: User, phone: str) -> bool:
+    """Mark the account's number as proved by its owner (they typed a code sent to it, or accepted an invitation
+    that was sent to it by SMS). Returns False, and changes nothing, when the account's number is another one:
+    proving one number says nothing about a different one."""
+    phone = normalise_phone(phone)
+    if not phone:
+        return False
+    return User.objects.filter(pk=user.pk, phone=phone).update(phone_verified=True) == 1
 
 
 def user_deactivate(*, user: User) -> None:
@@ -227,10 +271,19 @@ def user_deactivate(*, user: User) -> None:
 def email_verify_after_password_reset(*, user: User) -> None:
     """A password reset link only reaches the account's mailbox, so using it proves the address: an invited
     parent who chose a password through the welcome link can log in without a second verification email."""
+    if not user.email:
+        return
     EmailAddress.objects.filter(user=user, email__iexact=user.email).update(verified=True)
 
 
 def _send_welcome(user: User) -> None:
+    if not user.email:
+        with translation.override(settings.LANGUAGE_CODE):
+            body = _(
+                "You now have an account at Dichtbij. Log in with your mobile number and a code we send you: %(url)s"
+            ) % {"url": f"{settings.SITE_URL}{reverse('account_login')}"}
+        sms_transport().send(to=user.phone, body=body)
+        return
     path = reverse(
         "account_reset_password_from_key",
         kwargs={"uidb36": user_pk_to_url_str(user), "key": default_token_generator.make_token(user)},
@@ -329,7 +382,7 @@ def _role_grant_log(*, actor: User, assignment: RoleAssignment, action: str) -> 
         actor=actor,
         actor_name=str(actor),
         user=assignment.user,
-        user_email=assignment.user.email,
+        user_email=assignment.user.email or assignment.user.phone,
         action=action,
         role=assignment.role,
         organisation=assignment.organisation.name if assignment.organisation else "",

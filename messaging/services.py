@@ -33,7 +33,7 @@ from redis.exceptions import RedisError
 from accounts.models import User
 from accounts.selectors import sessions_live
 from accounts.services import session_touch
-from core.notify import notify
+from core.notify import contact_channel, notify
 from core.sms import sms_transport
 from messaging.models import STATUS_RANK, Concern, Conversation, Member, Message, Notification
 from messaging.selectors import MAX_ID, memberships_current
@@ -755,7 +755,11 @@ def _outbox_write(new: list[Message], members: dict[int, dict[int, Member]]) -> 
         if (conversation_id, user_id) in recent:
             continue
         user = member.user
-        sms = user.contact_preference == User.Contact.SMS and bool(user.phone)
+        channel = contact_channel(user)  # an account reachable by phone only gets an SMS whatever it chose
+        if channel is None:
+            logger.warning("Chat notice to user %s skipped: no email address and no mobile number", user.pk)
+            continue
+        sms = channel == User.Contact.SMS
         send_after = quiet if (quiet and member.party == "young_person") else due
         notification = Notification.objects.create(
             conversation_id=conversation_id,
@@ -841,6 +845,8 @@ def notification_send(*, notification_id: int) -> str:
             sid = transport.send(to=user.phone, body=body, **extra)
             status, n.provider_sid = Notification.Status.QUEUED, sid[:64]
         else:
+            if not user.email:  # the address was taken off the account after the notice was queued
+                raise ValueError("no email address")
             send_mail(subject=subject, message=body, from_email=None, recipient_list=[user.email])
             status = Notification.Status.SENT
     except Exception as error:  # noqa: BLE001 - every failure is sorted into definite or ambiguous below

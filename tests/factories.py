@@ -53,11 +53,21 @@ class UserFactory(factory.django.DjangoModelFactory):
     last_name = factory.Faker("last_name", locale="nl_NL")
     password = factory.PostGenerationMethodCall("set_password", PASSWORD)
 
+    class Params:
+        # An account reachable by phone only (a young person invited by SMS): no email address, a proved number.
+        phone_only = factory.Trait(
+            email=None,
+            phone=factory.Sequence(lambda n: f"+3161{n:07d}"),
+            phone_verified=True,
+            contact_preference=User.Contact.SMS,
+        )
+
     @factory.post_generation
     def verified(obj: User, create: bool, extracted: object, **kwargs: object) -> None:
         if create:
             obj.save()
-            EmailAddress.objects.create(user=obj, email=obj.email, verified=True, primary=True)
+            if obj.email:
+                EmailAddress.objects.create(user=obj, email=obj.email, verified=True, primary=True)
 
 
 def user_with_role(role: str, organisation: Organisation | None = None, *, mfa: bool = True, **kwargs: object) -> User:

@@ -203,6 +203,8 @@ def enrolment_cancel(*, enrolment: Enrolment) -> Enrolment | None:
 
 
 def _email_place_free(enrolment: Enrolment, session: Session) -> None:
+    if not enrolment.volunteer.user.email:  # an account reachable by phone only: the place shows on its pages
+        return
     context = {
         "name": enrolment.volunteer.user.first_name,
         "session": session,

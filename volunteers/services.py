@@ -137,6 +137,8 @@ def volunteer_register(
 def _send_known_address_notice(user: User) -> None:
     """Tell the owner of an address that someone registered as a volunteer with it, and how to log in or choose a
     new password if it was them. Nothing the requester typed is in it (it may not have been the owner)."""
+    if not user.email:  # found by its address, so it has one; the check keeps the type honest
+        return
     context = {
         "user": user,
         "login_url": f"{settings.SITE_URL}{reverse('account_login')}",
@@ -243,7 +245,9 @@ def vog_remind(*, vog_id: int) -> bool:
         coordinators = User.objects.filter(
             roles__role=Role.COORDINATOR, roles__organisation=volunteer.organisation_id, is_active=True
         ).distinct()
-        recipients = [volunteer.user.email, *coordinators.values_list("email", flat=True)]
+        # Accounts without an email address (reachable by phone only) are left out of this email.
+        emails = [volunteer.user.email, *coordinators.values_list("email", flat=True)]
+        recipients = [address for address in emails if address]
         context = {"volunteer": volunteer, "vog": vog, "url": f"{settings.SITE_URL}/vrijwilligers/mijn/"}
         with translation.override(settings.LANGUAGE_CODE):
             send_mail(

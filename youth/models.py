@@ -10,6 +10,7 @@ from typing import Any
 from django.conf import settings
 from django.db import models
 from django.db.models import F, Q
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Municipality, Organisation, Team
@@ -298,3 +299,41 @@ class BuddyRequest(models.Model):
 
     def __str__(self) -> str:
         return f"{self.young_person}: {self.get_status_display()}"
+
+
+class YoungPersonInvitation(models.Model):
+    """A single-use link that gives a young person (from 12) their own account, sent by SMS and/or email to their
+    own number or address. Only a hash of the token is stored (core/links.py); a new link replaces the older ones
+    (`revoked_at`); it is used once and expires. The number and address stay only while the link can be used: the
+    account takes the one the link went to, and a replaced or used link forgets them."""
+
+    young_person = models.ForeignKey(YoungPerson, on_delete=models.CASCADE, related_name="invitations")
+    token_hash = models.CharField(max_length=64, unique=True)
+    sent_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    sent_at = models.DateTimeField(_("sent at"), default=timezone.now)
+    expires_at = models.DateTimeField(_("works until"))
+    by_sms = models.BooleanField(_("by SMS"), default=False)
+    by_email = models.BooleanField(_("by email"), default=False)
+    # Where the link went: the account gets this number and address, never one typed on the link's page.
+    phone = models.CharField(_("mobile number"), max_length=20, blank=True)
+    email = models.EmailField(_("email address"), blank=True)
+    opened_at = models.DateTimeField(_("first opened at"), null=True, blank=True)
+    used_at = models.DateTimeField(_("used at"), null=True, blank=True)
+    revoked_at = models.DateTimeField(_("replaced at"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["-sent_at", "-id"]
+        constraints = [
+            models.CheckConstraint(condition=Q(by_sms=True) | Q(by_email=True), name="youngpersoninvitation_sent"),
+            # At most one link works at a time; two invitations sent at once cannot both stay open.
+            models.UniqueConstraint(
+                fields=["young_person"],
+                condition=Q(used_at__isnull=True, revoked_at__isnull=True),
+                name="youngpersoninvitation_one_open",
+            ),
+        ]
+        verbose_name = _("invitation for an own account")
+        verbose_name_plural = _("invitations for an own account")
+
+    def __str__(self) -> str:
+        return f"{self.young_person} {self.sent_at:%Y-%m-%d}"

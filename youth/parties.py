@@ -342,6 +342,25 @@ def supporters_of(young_person_id: int) -> list[User]:
     return list(User.objects.filter(pk__in=ids, is_active=True).order_by("pk"))
 
 
+# When a young person gets their own account they become a party to what is running for them. Most features derive
+# their people at each request and need nothing; a feature that writes its parties down (the signatories on an
+# agreement version, written when it is proposed) registers, when it loads, how it brings those up to date.
+JoinedFollower = Callable[[YoungPerson], None]
+_joined_followers: dict[str, JoinedFollower] = {}
+
+
+def young_person_joined_register(feature: str, follow: JoinedFollower) -> None:
+    """Register what `feature` does when a young person's own account is linked (in the linking transaction)."""
+    _joined_followers[feature] = follow
+
+
+def young_person_joined(young_person: YoungPerson) -> None:
+    """Let every feature take in the young person's new account (`YoungPerson.user` is set). In the caller's
+    transaction; each feature takes its own row locks."""
+    for follow in _joined_followers.values():
+        follow(young_person)
+
+
 def family_accounts() -> QuerySet[User]:
     """The accounts of young people and of parents (with or without custody) of any case: by their own record, by
     being someone's guardian, or by their role (a parent may be invited before a guardianship links them). The

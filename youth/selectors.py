@@ -303,14 +303,19 @@ def case_list_for(user: AnyUser) -> list[CaseRow]:
     return rows
 
 
-def consent_recordable_by(user: AnyUser, young_person: YoungPerson) -> bool:
-    """Whether the user may write down answers given in person: a professional assigned to an open case of the
-    young person (not a coordinator who does not work on the case: the one who spoke with the person records)."""
+def is_professional_of_open_case(user: AnyUser, young_person: YoungPerson) -> bool:
+    """Whether the user is the professional (youth.parties) of an open case of the young person. One query."""
     if not user.is_authenticated:
         return False
     return Case.objects.filter(
         pk__in=cases_where(user, Party.PROFESSIONAL), young_person=young_person, closed_on__isnull=True
     ).exists()
+
+
+def consent_recordable_by(user: AnyUser, young_person: YoungPerson) -> bool:
+    """Whether the user may write down answers given in person: a professional assigned to an open case of the
+    young person (not a coordinator who does not work on the case: the one who spoke with the person records)."""
+    return is_professional_of_open_case(user, young_person)
 
 
 def consent_tasks_for(user: AnyUser) -> list[tuple[YoungPerson, list[PurposeStatus]]]:

@@ -3,6 +3,7 @@ from __future__ import annotations
 from django.urls import path
 
 from youth import network_views, views
+from youth.invitation import views as invitation_views
 
 app_name = "youth"
 
@@ -15,6 +16,8 @@ urlpatterns = [
     path("<int:pk>/toestemming/besluit/", views.consent_decide, name="consent_decide"),
     path("<int:pk>/toestemming/vastleggen/", views.consent_record, name="consent_record"),
     path("<int:pk>/wie-keek/", views.accesslog_page, name="accesslog"),
+    path("<int:pk>/account/", invitation_views.invite, name="account_invite"),
+    path("welkom/<str:token>/", invitation_views.invitation, name="account_invitation"),
     path("<int:pk>/netwerk/", network_views.network_map, name="network_map"),
     path("<int:pk>/netwerk/toevoegen/", network_views.networkperson_add, name="networkperson_add"),
     path("<int:pk>/netwerk/<int:person_pk>/wijzigen/", network_views.networkperson_change, name="networkperson_change"),

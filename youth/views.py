@@ -18,6 +18,8 @@ from community.selectors import brokerrequest_of_case
 from core.forms import add_service_errors
 from youth import consent, selectors, services
 from youth.forms import CaseProfessionalForm, ConsentForm, ConsentRecordForm, GuardianAddForm, YoungPersonRegisterForm
+from youth.invitation import selectors as invitation_selectors
+from youth.invitation.services import UNDER_12
 from youth.models import Case
 from youth.parties import Party, is_professional_of, party_user_queryset
 
@@ -61,14 +63,22 @@ def youngperson_register(request: HttpRequest) -> HttpResponse:
 def youngperson_detail(request: HttpRequest, pk: int) -> HttpResponse:
     young_person = selectors.youngperson_get_for(request.user, pk)
     accesslog_record(request=request, young_person=young_person, what=AccessLogEntry.What.PROFILE)
+    can_write = selectors.youngperson_writable_by(request.user).filter(pk=pk).exists()
+    is_own = selectors.is_own_or_in_custody(request.user, young_person)
     context = {
         "young_person": young_person,
         "cases": selectors.case_visible_to(request.user)
         .filter(young_person=young_person)
         .select_related("organisation"),
         "guardianships": young_person.guardianships.select_related("guardian"),
-        "can_write": selectors.youngperson_writable_by(request.user).filter(pk=pk).exists(),
-        "is_own": selectors.is_own_or_in_custody(request.user, young_person),
+        "can_write": can_write,
+        "is_own": is_own,
+        # Who has an account and who is invited: for those who work on the case and for the parents.
+        "accounts": invitation_selectors.account_overview(young_person)
+        if can_write or (is_own and young_person.user_id != request.user.pk)
+        else None,
+        "may_invite": invitation_selectors.is_inviter(request.user, young_person),
+        "under_12": UNDER_12,
     }
     return render(request, "youth/youngperson_detail.html", context)
 

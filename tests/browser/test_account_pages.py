@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
+from django.core import mail
 from playwright.sync_api import Page, expect
 
 from accounts.models import Organisation, Role
@@ -145,3 +148,33 @@ def test_professional_without_second_step_sets_up_the_app(
     page.locator("main").get_by_role("link", name="Naar de startpagina").click()
     page.wait_for_url(f"{demo_world}/")
     expect(page.get_by_role("heading", level=1)).to_contain_text("Noor")
+
+
+def test_login_by_code_pages(page: Page, demo_world: str, assert_accessible: AssertAccessible) -> None:
+    page.goto(f"{demo_world}/accounts/login/")
+    code_form = page.locator("main form").filter(has=page.locator('input[name="contact"]'))
+    code_form.get_by_role("button").click()  # empty: the code page shows the error
+    page.wait_for_url("**/accounts/login/code/")
+    expect(page.get_by_role("heading", level=1)).to_have_text("Log in met een code")
+    page.locator(".error-summary").wait_for()
+    assert_accessible(page)
+
+    page.get_by_label("Je telefoonnummer of e-mailadres").fill("sanne@demo.dichtbij.example")
+    submit(page, "Stuur mij een code")
+    page.wait_for_url("**/accounts/login/code/confirm/")
+    expect(page.get_by_role("heading", level=1)).to_have_text("Vul je code in")
+    code = page.get_by_label("Code")
+    expect(code).to_have_attribute("autocomplete", "one-time-code")
+    expect(code).to_have_attribute("inputmode", "numeric")
+    assert_accessible(page)
+
+    sent = re.search(r"\b(\d{6})\b", str(mail.outbox[-1].body))
+    assert sent, mail.outbox[-1].body
+    code.fill("000000" if sent.group(1) != "000000" else "111111")
+    submit(page, "Inloggen")
+    expect(page.locator(".error-summary")).to_contain_text("Deze code klopt niet.")
+    assert_accessible(page)
+
+    code.fill(sent.group(1))
+    submit(page, "Inloggen")
+    page.wait_for_url(f"{demo_world}/")

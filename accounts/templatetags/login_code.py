@@ -1,0 +1,26 @@
+"""The login pages' helpers: the form for asking a login code (the login page is rendered by allauth with its
+password form), and whether the first step of a login was a code."""
+
+from __future__ import annotations
+
+from allauth.account.internal.flows.login import AUTHENTICATION_METHODS_SESSION_KEY
+from django import template
+
+from accounts.forms import LoginCodeRequestForm
+
+register = template.Library()
+
+
+@register.simple_tag
+def login_code_form() -> LoginCodeRequestForm:
+    return LoginCodeRequestForm()
+
+
+@register.simple_tag(takes_context=True)
+def first_step_by_code(context: template.Context) -> bool:
+    """Whether the first step of the login under way was a code (not a password): the second-step page of staff
+    then does not say "your password is correct"."""
+    request = context.get("request")
+    session = getattr(request, "session", None)
+    records = session.get(AUTHENTICATION_METHODS_SESSION_KEY) if session is not None else None
+    return bool(records) and isinstance(records, list) and records[-1].get("method") == "code"
