@@ -29,6 +29,7 @@ from youth.parties import (
     case_has_professional,
     cases_where,
     coordinates,
+    custodial_parents_among,
     parties_filter,
     young_people_where,
 )
@@ -150,11 +151,13 @@ def consent_deciders(age: int) -> tuple[bool, bool]:
 
 def consent_parties_required(*, young_person: YoungPerson, on: date | None = None) -> ConsentParties:
     """Who must consent for the young person on a day (`consent_deciders`)."""
-    own, parents_decide = consent_deciders(age_on(young_person.date_of_birth, on or timezone.localdate()))
+    on = on or timezone.localdate()
+    own, parents_decide = consent_deciders(age_on(young_person.date_of_birth, on))
     if not parents_decide:
         return ConsentParties(young_person=True)
-    # Reads through the related manager so that a list page can prefetch guardians for all its rows.
-    parents = [g.guardian for g in young_person.guardianships.all() if g.has_custody]
+    # Reads through the related manager so that a list page can prefetch guardians for all its rows; which of them
+    # count (confirmed, with custody) is youth.parties' rule.
+    parents = custodial_parents_among(young_person.guardianships.all(), young_person=young_person, on=on)
     return ConsentParties(young_person=own, custodial_parents=parents, young_person_heard=not own)
 
 
