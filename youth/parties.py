@@ -116,6 +116,14 @@ def adult_born_by(on: date | None = None) -> date:
         return date(on.year - ADULT_AGE, 2, 28)
 
 
+def adult_on(date_of_birth: date) -> date:
+    """The day someone born on `date_of_birth` turns ADULT_AGE (29 February: 1 March, as age_on counts)."""
+    try:
+        return date_of_birth.replace(year=date_of_birth.year + ADULT_AGE)
+    except ValueError:
+        return date(date_of_birth.year + ADULT_AGE, 3, 1)
+
+
 def counting_guardianships(*, on: date | None = None) -> QuerySet[Guardianship]:
     """The guardianships that make their guardian a parent (with or without custody) on `on` (default today): the
     guardian confirmed the link (a request that waits for their yes, or that they refused, counts for nothing),
