@@ -207,9 +207,7 @@ def test_only_the_asked_person_answers_and_only_once(world: World) -> None:
 
 
 @pytest.mark.parametrize("part", ["professional", "coordinator", "mentor"])
-def test_another_role_in_the_young_persons_life_needs_the_extra_box(
-    world: World, client: Client, part: str
-) -> None:
+def test_another_role_in_the_young_persons_life_needs_the_extra_box(world: World, client: Client, part: str) -> None:
     if part == "professional":
         person = user_with_role(Role.PROFESSIONAL, world.organisation, first_name="Joris")
         assign(world.case, person, lead=False)
@@ -263,7 +261,9 @@ def test_clear_errors(world: World, client: Client, who: str, message: str) -> N
     response = client.post(url, data)
     assert response.status_code == 200
     assert message in " ".join(response.context["form"].errors["email"])
-    assert Guardianship.objects.filter(guardian=person).count() == (0 if who in ("young_person_user", "inactive") else 1)
+    assert Guardianship.objects.filter(guardian=person).count() == (
+        0 if who in ("young_person_user", "inactive") else 1
+    )
 
 
 def test_only_who_works_on_the_case_links_a_parent(world: World) -> None:

@@ -201,7 +201,9 @@ def is_custodial_parent(user: AnyUser, young_person_id: int) -> bool:
     """Whether the user is a parent or guardian with custody of the young person. One query."""
     return (
         user.is_authenticated
-        and counting_guardianships().filter(young_person_id=young_person_id, guardian_id=user.pk, has_custody=True).exists()
+        and counting_guardianships()
+        .filter(young_person_id=young_person_id, guardian_id=user.pk, has_custody=True)
+        .exists()
     )
 
 
@@ -274,7 +276,9 @@ def young_people_where(user: AnyUser, part: Party) -> QuerySet[Guardianship, Any
     as a subquery (`young_person_id`)."""
     if part not in (Party.PARENT, Party.OTHER_PARENT):
         raise ValueError(part)
-    return counting_guardianships().filter(guardian_id=user.pk, has_custody=part == Party.PARENT).values("young_person_id")
+    return (
+        counting_guardianships().filter(guardian_id=user.pk, has_custody=part == Party.PARENT).values("young_person_id")
+    )
 
 
 def cases_where(user: AnyUser, part: Party) -> QuerySet[Case, Any]:

@@ -345,7 +345,7 @@ def _guardian_askable(young_person: YoungPerson, person: User, *, other_role_con
         raise ValidationError({"email": _("The account with this email address is switched off.")})
     found = Guardianship.objects.filter(young_person=young_person, guardian=person).first()
     if found is not None:
-        raise ValidationError({"email": _GUARDIANSHIP_EXISTS[found.status]})
+        raise ValidationError({"email": _GUARDIANSHIP_EXISTS[Guardianship.Status(found.status)]})
     others = [part for part in other_parts_in_life(person, young_person) if part != "young_person"]
     if others and not other_role_confirmed:
         names = ", ".join(str(_OTHER_PARTS.get(part, gettext_lazy("supporter"))) for part in others)

@@ -12,9 +12,7 @@ urlpatterns = [
     path("<int:pk>/", views.youngperson_detail, name="youngperson_detail"),
     path("<int:pk>/ouder-toevoegen/", views.guardian_add, name="guardian_add"),
     path("<int:pk>/ouders-meekijken/", views.parent_access, name="parent_access"),
-    path(
-        "<int:pk>/ouders-meekijken/<int:guardianship_pk>/", views.parent_access_decide, name="parent_access_decide"
-    ),
+    path("<int:pk>/ouders-meekijken/<int:guardianship_pk>/", views.parent_access_decide, name="parent_access_decide"),
     path("ouder-bevestigen/<int:pk>/", views.guardianship_confirm, name="guardianship_confirm"),
     path("<int:pk>/toestemming/", views.consent_page, name="consent"),
     path("<int:pk>/toestemming/besluit/", views.consent_decide, name="consent_decide"),
