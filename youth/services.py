@@ -528,7 +528,7 @@ def adulthood_begin(*, young_person_id: int) -> bool:
 
     Races: the young person's row is locked and the step is unique per young person."""
     with transaction.atomic():
-        young_person = YoungPerson.objects.select_for_update().select_related("user").filter(pk=young_person_id).first()
+        young_person = YoungPerson.objects.select_for_update().filter(pk=young_person_id).first()
         if young_person is None or AdulthoodStep.objects.filter(young_person=young_person).exists():
             return False
         if young_person.date_of_birth > adult_born_by():
