@@ -235,7 +235,8 @@ def test_another_role_in_the_young_persons_life_needs_the_extra_box(world: World
 
 def test_no_extra_box_for_someone_with_a_role_elsewhere(world: World) -> None:
     # The outsider is a professional of another young person's case: no part in Sanne's life.
-    assert ask(world, world.outsider).status == Guardianship.Status.WAITING
+    guardianship = ask(world, world.outsider, other_role_confirmed=True)
+    assert guardianship.status == Guardianship.Status.WAITING and not guardianship.other_role_acknowledged
 
 
 @pytest.mark.parametrize(
@@ -554,3 +555,18 @@ def test_the_list_and_the_one_object_forms_of_the_rule_agree(world: World) -> No
         assert (g.pk in counted) == guardianship_counts(g, date_of_birth=g.young_person.date_of_birth)
     assert len(counted) == 3  # confirmed: the one of 17 (either way), and the one of 18 with a grant
     assert youngperson_visible_to(people[0].guardian).count() == 0  # a waiting one sees nothing
+
+
+def test_a_parent_who_confirms_for_a_young_adult_still_waits_for_the_young_adults_choice(
+    world: World, client: Client
+) -> None:
+    adult = YoungPersonFactory(date_of_birth=born_years_ago(18), user=user_with_role(Role.YOUNG_PERSON))
+    assign(CaseFactory(young_person=adult, organisation=world.organisation), world.professional)
+    person = UserFactory()
+    guardianship = ask(world, person, young_person=adult)
+    client.force_login(person)
+    response = client.post(reverse("youth:guardianship_confirm", args=[guardianship.pk]), {"answer": "yes"})
+    assert response["Location"] == reverse("home")
+    assert record_status(client, person, adult) == 404
+    services.parent_access_grant(actor=adult.user, guardianship=guardianship)
+    assert record_status(client, person, adult) == 200

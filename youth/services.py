@@ -313,7 +313,7 @@ def guardian_add(
                 for case in young_person.cases.filter(closed_on__isnull=True):
                     _conversations_follow(case)
                 return guardianship
-            _guardian_askable(young_person, existing, other_role_confirmed=other_role_confirmed)
+            other_role = _guardian_askable(young_person, existing, other_role_confirmed=other_role_confirmed)
             guardianship = Guardianship.objects.create(
                 young_person=young_person,
                 guardian=existing,
@@ -322,7 +322,7 @@ def guardian_add(
                 status=Guardianship.Status.WAITING,
                 requested_by=actor,
                 requested_at=timezone.now(),
-                other_role_acknowledged=other_role_confirmed,
+                other_role_acknowledged=other_role,
             )
             notify(
                 [existing],
@@ -334,9 +334,9 @@ def guardian_add(
         raise ValidationError({"email": _("This person is already linked or asked as a parent or guardian.")}) from None
 
 
-def _guardian_askable(young_person: YoungPerson, person: User, *, other_role_confirmed: bool) -> None:
+def _guardian_askable(young_person: YoungPerson, person: User, *, other_role_confirmed: bool) -> bool:
     """Refuse to ask an existing account that cannot be this young person's parent, or that takes another part in
-    their life while the professional did not confirm that on purpose."""
+    their life while the professional did not confirm that on purpose. Returns whether it takes another part."""
     if young_person.user_id == person.pk:
         raise ValidationError(
             {"email": _("This is the email address of %(name)s's own account.") % {"name": young_person.first_name}}
@@ -358,6 +358,7 @@ def _guardian_askable(young_person: YoungPerson, person: User, *, other_role_con
                 % {"name": young_person.first_name, "parts": names}
             }
         )
+    return bool(others)
 
 
 _GUARDIANSHIP_EXISTS = {

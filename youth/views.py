@@ -196,10 +196,13 @@ def guardianship_confirm(request: HttpRequest, pk: int) -> HttpResponse:
         except ValidationError as error:
             messages.error(request, " ".join(error.messages))
         else:
-            if yes:
+            if not yes:
+                messages.success(request, _("Thank you. You are not linked. The professional is told."))
+            else:
                 messages.success(request, _("Thank you. You are now linked as parent or guardian."))
-                return redirect("youth:youngperson_detail", pk=young_person.pk)
-            messages.success(request, _("Thank you. You are not linked. The professional is told."))
+                # From 18 the record opens only when the young adult lets this parent look along.
+                if selectors.youngperson_visible_to(request.user).filter(pk=young_person.pk).exists():
+                    return redirect("youth:youngperson_detail", pk=young_person.pk)
         return redirect("home")
     # The question names the young person to someone who is no parent yet: the young person's log shows it, with
     # no role, as that person has none in their life until they say yes.
