@@ -570,3 +570,23 @@ def test_a_parent_who_confirms_for_a_young_adult_still_waits_for_the_young_adult
     assert record_status(client, person, adult) == 404
     services.parent_access_grant(actor=adult.user, guardianship=guardianship)
     assert record_status(client, person, adult) == 200
+
+
+def test_the_parent_access_page_costs_the_same_for_any_number_of_parents(world: World, client: Client) -> None:
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    YoungPerson.objects.filter(pk=world.young_person.pk).update(date_of_birth=born_years_ago(19))
+    client.force_login(world.young_person_user)
+    url = reverse("youth:parent_access", args=[world.young_person.pk])
+
+    def queries() -> int:
+        with CaptureQueriesContext(connection) as captured:
+            assert client.get(url).status_code == 200
+        return len(captured)
+
+    queries()  # the first page of a session fills caches (menus, counts) that later pages read
+    one = queries()
+    for _n in range(3):
+        add_guardian(world.young_person, UserFactory())
+    assert queries() == one
