@@ -172,7 +172,7 @@ def test_adding_a_parent_is_a_read_then_a_change(world: World, client: Client) -
     url = reverse("youth:guardian_add", args=[world.young_person.pk])
     audited_get(client, url)
     data = {"first_name": "Joost", "last_name": "Bakker", "email": "joost@test.example", "kind": "parent"}
-    assert client.post(url, {**data, "has_custody": "on"}).status_code == 302
+    assert client.post(url, {**data, "has_custody": "yes"}).status_code == 302
     assert [(role, what, action) for _actor, _yp, role, _org, what, action in rows()] == [
         (Role.PROFESSIONAL, "profile", "view"),
         (Role.PROFESSIONAL, "profile", "change"),

@@ -124,7 +124,7 @@ def test_the_members_follow_the_case(world: World) -> None:
     youth.case_professional_remove(actor=world.coordinator, case=world.case, professional=world.professional)
     assert world.professional.pk not in members(conversation)
     second = youth.guardian_add(
-        actor=world.professional,
+        actor=world.coordinator,  # the professional was just taken off the case: they may no longer link a parent
         young_person=world.young_person,
         first_name="Jeroen",
         last_name="Jansen",

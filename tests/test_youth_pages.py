@@ -90,7 +90,7 @@ def test_a_new_parent_is_linked_invited_and_can_log_in(
         "last_name": "",
         "email": "joost@test.example",
         "kind": "parent",
-        "has_custody": "on",
+        "has_custody": "yes",
     }
     with django_capture_on_commit_callbacks(execute=True):
         response = client.post(url, data)

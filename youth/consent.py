@@ -73,7 +73,8 @@ def young_person_ids_with_consent(ids: Iterable[int], purposes: Iterable[str], *
     wanted, asked = set(ids), list(dict.fromkeys(purposes))
     if not wanted:
         return set()
-    custody = custodial_guardianships().filter(young_person=OuterRef("pk"))
+    today = on or timezone.localdate()
+    custody = custodial_guardianships(on=today).filter(young_person=OuterRef("pk"))
     annotations: dict[str, Any] = {"has_parent": Exists(custody)}
     for n, purpose in enumerate(asked):
         parent_yes = _standing_yes(purpose).filter(
@@ -84,7 +85,6 @@ def young_person_ids_with_consent(ids: Iterable[int], purposes: Iterable[str], *
         own_yes = _standing_yes(purpose).filter(young_person=OuterRef("pk"), given_as=Consent.GivenAs.YOUNG_PERSON)
         annotations[f"own_{n}"] = Exists(own_yes)
         annotations[f"missing_{n}"] = Exists(custody.filter(~Exists(parent_yes)))
-    today = on or timezone.localdate()
     complete = set()
     found = YoungPerson.objects.filter(pk__in=wanted).annotate(**annotations)
     rows: list[dict[str, Any]] = [dict(row) for row in found.values()]

@@ -52,12 +52,61 @@ class YoungPersonRegisterForm(forms.Form):
         return normalise_postcode(value) if value.strip() else ""
 
 
+def _yes_no(value: str) -> bool:
+    return value == "yes"
+
+
 class GuardianAddForm(forms.Form):
+    """A professional links a parent or guardian. Custody is a choice with no default: it decides who gives consent,
+    so it is never assumed."""
+
     first_name = forms.CharField(label=_("First name"), max_length=150)
     last_name = forms.CharField(label=_("Last name"), max_length=150, required=False)
     email = forms.EmailField(label=_("Email address"))
     kind = forms.ChoiceField(label=_("Relation"), choices=Guardianship.Kind.choices)
-    has_custody = forms.BooleanField(label=_("Has custody (gezag)"), required=False, initial=True)
+    has_custody = forms.TypedChoiceField(
+        label=_("Custody (gezag)"),
+        choices=[("yes", _("Yes, this person has custody")), ("no", _("No, this person has no custody"))],
+        coerce=_yes_no,
+        widget=forms.RadioSelect,
+        error_messages={"required": _("Choose whether this person has custody.")},
+        help_text=_(
+            "Custody (gezag) means: this person decides about the care for the child and gives consent. Often both "
+            "parents have custody, also after a divorce. Not sure? Check it first, for example in the custody "
+            "register of the court (gezagsregister)."
+        ),
+    )
+    other_role_confirmed = forms.BooleanField(
+        label=_(
+            "I know that this person already has another role in this young person's life, and I still want to "
+            "link them as parent or guardian."
+        ),
+        required=False,
+        widget=forms.HiddenInput,
+    )
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        # The extra box shows only once it matters (the service named the other role) or was ticked.
+        if self.is_bound and self.data.get("other_role_confirmed") in ("on", "true", "True", "1"):
+            self.show_other_role()
+
+    def show_other_role(self) -> None:
+        """Show the box "I know this person has another role..." (after the service refused without it)."""
+        self.fields["other_role_confirmed"].widget = forms.CheckboxInput()
+        self._bound_fields_cache.pop("other_role_confirmed", None)
+
+
+class GuardianshipAnswerForm(forms.Form):
+    """The asked person's answer to "are you the parent of ...?"."""
+
+    answer = forms.ChoiceField(choices=[("yes", _("Yes")), ("no", _("No"))])
+
+
+class ParentAccessForm(forms.Form):
+    """A young adult's choice for one parent: may look along, or not."""
+
+    decision = forms.ChoiceField(choices=[("grant", _("May look along")), ("revoke", _("May not look along"))])
 
 
 class ConsentForm(forms.Form):

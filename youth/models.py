@@ -52,9 +52,18 @@ class YoungPerson(models.Model):
 
 
 class Guardianship(models.Model):
+    """A person linked to a young person as parent or guardian. It makes them a party (youth/parties.py) only once
+    they confirmed it (an account that existed before is asked first: a typed email proves nothing) and, from the
+    young person's 18th birthday, only while the young adult lets them look along (`adult_access_granted_at`)."""
+
     class Kind(models.TextChoices):
         PARENT = "parent", _("Parent")
         GUARDIAN = "guardian", _("Guardian (voogd)")
+
+    class Status(models.TextChoices):
+        WAITING = "waiting", _("Waiting for confirmation")
+        CONFIRMED = "confirmed", _("Confirmed")
+        REFUSED = "refused", _("Refused: says they are not the parent")
 
     young_person = models.ForeignKey(YoungPerson, on_delete=models.CASCADE, related_name="guardianships")
     guardian = models.ForeignKey(
@@ -62,16 +71,58 @@ class Guardianship(models.Model):
     )
     kind = models.CharField(_("relation"), max_length=10, choices=Kind.choices, default=Kind.PARENT)
     has_custody = models.BooleanField(_("has custody (gezag)"), default=True)
+    # Links made before confirmation existed were made by a professional and stand; guardian_add sets the status.
+    status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=Status.CONFIRMED)
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    requested_at = models.DateTimeField(_("asked at"), null=True, blank=True)
+    answered_at = models.DateTimeField(_("answered at"), null=True, blank=True)
+    # The professional was told that this person also has another part in the young person's life (mentor,
+    # volunteer, professional) and chose to ask them as parent anyway.
+    other_role_acknowledged = models.BooleanField(_("other role acknowledged"), default=False)
+    # From 18 the young adult decides: set while they let this parent look along (history: ParentAccessDecision).
+    adult_access_granted_at = models.DateTimeField(_("may look along since"), null=True, blank=True)
 
     class Meta:
         constraints = [
             models.UniqueConstraint(fields=["young_person", "guardian"], name="guardianship_unique_pair"),
+            models.CheckConstraint(
+                condition=Q(status__in=["waiting", "confirmed", "refused"]), name="guardianship_status_known"
+            ),
         ]
         verbose_name = _("guardian")
         verbose_name_plural = _("guardians")
 
     def __str__(self) -> str:
         return f"{self.guardian} → {self.young_person}"
+
+
+class ParentAccessDecision(models.Model):
+    """A young adult's choice (from 18) to let one parent look along or not: the history of who decided what and
+    when; the standing choice is `Guardianship.adult_access_granted_at`."""
+
+    guardianship = models.ForeignKey(Guardianship, on_delete=models.CASCADE, related_name="access_decisions")
+    granted = models.BooleanField(_("may look along"))
+    decided_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    decided_at = models.DateTimeField(_("decided at"), auto_now_add=True)
+
+    class Meta:
+        ordering = ["-decided_at", "-id"]
+        verbose_name = _("choice about a parent looking along")
+        verbose_name_plural = _("choices about parents looking along")
+
+
+class AdulthoodStep(models.Model):
+    """That the 18th birthday of a young person was handled (parents and the young adult told, conversations
+    synced). One row per young person, so the birthday task and the sweep that plans it can run twice safely."""
+
+    young_person = models.OneToOneField(YoungPerson, on_delete=models.CASCADE, related_name="adulthood_step")
+    done_at = models.DateTimeField(_("handled at"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("18th birthday handled")
+        verbose_name_plural = _("18th birthdays handled")
 
 
 class Case(models.Model):

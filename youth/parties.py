@@ -7,6 +7,10 @@ The parts (`Party`, one vocabulary for every feature):
 - a parent: a guardian WITH custody (gezag) of the young person; they take part in what the case decides;
 - another parent: a guardian WITHOUT custody; known to the case, but no feature lets them act or read records
   (a feature that wants them names `Party.OTHER_PARENT` in its own set of parts);
+  both parent parts count only for a guardianship that the parent confirmed (one that waits for their yes, or
+  that they refused, counts for nothing: no record, chat, consent, notice or menu), and from the young person's
+  18th birthday only while the young adult lets that parent look along (`counting_guardianships`, the one place
+  that says so);
 - the professional of the case: assigned to the case AND holding the professional role in the case's
   organisation (the strictest of the versions this replaces: an assignment that outlived the person's role in
   the organisation gives nothing);
@@ -40,10 +44,12 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
+from datetime import date
 from enum import StrEnum
 from typing import Any
 
 from django.db.models import Exists, OuterRef, Q, QuerySet
+from django.utils import timezone
 
 from accounts.models import Role, RoleAssignment, User
 from accounts.selectors import AnyUser, organisation_ids_where
@@ -94,6 +100,89 @@ def _professional_organisation_ids(user: AnyUser) -> list[int]:
     return organisation_ids_where(user, Role.PROFESSIONAL)
 
 
+# --- Which guardianships make someone a parent ----------------------------------------------------------------------
+
+# From this age the young person alone decides who sees their record (DOMAIN.md, Consent: "18 and over").
+ADULT_AGE = 18
+
+
+def adult_born_by(on: date | None = None) -> date:
+    """The last date of birth of someone who is ADULT_AGE or older on `on` (default today): born on or before it.
+    A birthday counts from the day itself, and 29 February from 1 March (as youth.selectors.age_on counts)."""
+    on = on or timezone.localdate()
+    try:
+        return on.replace(year=on.year - ADULT_AGE)
+    except ValueError:  # 29 February: someone born on 28 February of that year turns 18 today
+        return date(on.year - ADULT_AGE, 2, 28)
+
+
+def adult_on(date_of_birth: date) -> date:
+    """The day someone born on `date_of_birth` turns ADULT_AGE (29 February: 1 March, as age_on counts)."""
+    try:
+        return date_of_birth.replace(year=date_of_birth.year + ADULT_AGE)
+    except ValueError:
+        return date(date_of_birth.year + ADULT_AGE, 3, 1)
+
+
+def counting_guardianships(*, on: date | None = None) -> QuerySet[Guardianship]:
+    """The guardianships that make their guardian a parent (with or without custody) on `on` (default today): the
+    guardian confirmed the link (a request that waits for their yes, or that they refused, counts for nothing),
+    and the young person is under 18 or, from 18, let this parent look along. The one statement of this rule;
+    every parent question below starts here. No query of its own."""
+    return Guardianship.objects.filter(status=Guardianship.Status.CONFIRMED).filter(
+        Q(young_person__date_of_birth__gt=adult_born_by(on)) | Q(adult_access_granted_at__isnull=False)
+    )
+
+
+def guardianship_counts(guardianship: Guardianship, *, date_of_birth: date, on: date | None = None) -> bool:
+    """`counting_guardianships` for one guardianship already read (a prefetched list), without a query."""
+    return guardianship.status == Guardianship.Status.CONFIRMED and (
+        date_of_birth > adult_born_by(on) or guardianship.adult_access_granted_at is not None
+    )
+
+
+def custodial_parents_among(
+    guardianships: Iterable[Guardianship], *, young_person: YoungPerson, on: date | None = None
+) -> list[User]:
+    """The parents with custody among a young person's guardianships already read (the consent rule's prefetch),
+    as `counting_guardianships` says. No query beyond reading each guardian (select them along)."""
+    return [
+        g.guardian
+        for g in guardianships
+        if g.has_custody and guardianship_counts(g, date_of_birth=young_person.date_of_birth, on=on)
+    ]
+
+
+def parent_access_waits_for_adult(guardianship: Guardianship, *, date_of_birth: date, on: date | None = None) -> bool:
+    """Whether a confirmed parent sees nothing only because the young person is 18 or older and did not let them
+    look along (for the pages that say so)."""
+    return (
+        guardianship.status == Guardianship.Status.CONFIRMED
+        and date_of_birth <= adult_born_by(on)
+        and guardianship.adult_access_granted_at is None
+    )
+
+
+def other_parts_in_life(user: AnyUser, young_person: YoungPerson) -> list[str]:
+    """The parts the user already takes in the young person's life, apart from being their parent: the
+    professional or coordinator of one of their cases ("professional", "coordinator"), the young person
+    themself ("young_person"), and each support feature in which the user now holds a part for them (the names
+    the features registered: "mentors", "support families", "respite hosts", "social brokers"). For the link of
+    a parent, which must not mix parts without a deliberate extra step. One query per case kind and feature."""
+    if not user.is_authenticated:
+        return []
+    parts: list[str] = []
+    if young_person.user_id == user.pk:
+        parts.append("young_person")
+    cases = list(Case.objects.filter(young_person_id=young_person.pk))
+    if any(coordinates(user, case.organisation_id) for case in cases):
+        parts.append("coordinator")
+    if any(is_professional_of(user, case) for case in cases):
+        parts.append("professional")
+    parts += [feature for feature, find in _supporters_finders.items() if user.pk in set(find(young_person.pk))]
+    return parts
+
+
 # --- One user and one object ----------------------------------------------------------------------------------------
 
 
@@ -112,7 +201,9 @@ def is_custodial_parent(user: AnyUser, young_person_id: int) -> bool:
     """Whether the user is a parent or guardian with custody of the young person. One query."""
     return (
         user.is_authenticated
-        and Guardianship.objects.filter(young_person_id=young_person_id, guardian_id=user.pk, has_custody=True).exists()
+        and counting_guardianships()
+        .filter(young_person_id=young_person_id, guardian_id=user.pk, has_custody=True)
+        .exists()
     )
 
 
@@ -145,7 +236,8 @@ def parties_of(
             parts.add(Party.YOUNG_PERSON)
     if asked & {Party.PARENT, Party.OTHER_PARENT}:
         custody = (
-            Guardianship.objects.filter(young_person_id=case.young_person_id, guardian_id=user.pk)
+            counting_guardianships()
+            .filter(young_person_id=case.young_person_id, guardian_id=user.pk)
             .values_list("has_custody", flat=True)
             .first()
         )
@@ -184,7 +276,9 @@ def young_people_where(user: AnyUser, part: Party) -> QuerySet[Guardianship, Any
     as a subquery (`young_person_id`)."""
     if part not in (Party.PARENT, Party.OTHER_PARENT):
         raise ValueError(part)
-    return Guardianship.objects.filter(guardian_id=user.pk, has_custody=part == Party.PARENT).values("young_person_id")
+    return (
+        counting_guardianships().filter(guardian_id=user.pk, has_custody=part == Party.PARENT).values("young_person_id")
+    )
 
 
 def cases_where(user: AnyUser, part: Party) -> QuerySet[Case, Any]:
@@ -281,7 +375,9 @@ def party_user_queryset(
         ).distinct()
     if part in (Party.PARENT, Party.OTHER_PARENT):
         return users.filter(
-            guardianships__young_person_id=case.young_person_id, guardianships__has_custody=part == Party.PARENT
+            pk__in=counting_guardianships()
+            .filter(young_person_id=case.young_person_id, has_custody=part == Party.PARENT)
+            .values("guardian_id")
         )
     if part == Party.YOUNG_PERSON:
         own = (young_person or case.young_person).user_id
@@ -299,16 +395,16 @@ def parents_of(young_person_ids: QuerySet[Any, Any], *, custody: bool = True) ->
     """The users who are a parent (with custody, or without when `custody` is False) of any of these young people
     (a subquery of ids), as a queryset (for notices about many families at once, e.g. a cancelled activity)."""
     return User.objects.filter(
-        pk__in=Guardianship.objects.filter(young_person_id__in=young_person_ids, has_custody=custody).values(
-            "guardian_id"
-        )
+        pk__in=counting_guardianships()
+        .filter(young_person_id__in=young_person_ids, has_custody=custody)
+        .values("guardian_id")
     )
 
 
-def custodial_guardianships() -> QuerySet[Guardianship]:
-    """The guardianships that make someone a parent with custody, as a queryset to filter further (e.g. on an
-    OuterRef to a young person, for an annotation over many young people)."""
-    return Guardianship.objects.filter(has_custody=True)
+def custodial_guardianships(*, on: date | None = None) -> QuerySet[Guardianship]:
+    """The guardianships that make someone a parent with custody on `on` (default today), as a queryset to filter
+    further (e.g. on an OuterRef to a young person, for an annotation over many young people)."""
+    return counting_guardianships(on=on).filter(has_custody=True)
 
 
 def open_case_professionals(young_person_id: int) -> QuerySet[User]:

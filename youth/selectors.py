@@ -29,6 +29,8 @@ from youth.parties import (
     case_has_professional,
     cases_where,
     coordinates,
+    custodial_parents_among,
+    parent_access_waits_for_adult,
     parties_filter,
     young_people_where,
 )
@@ -150,11 +152,13 @@ def consent_deciders(age: int) -> tuple[bool, bool]:
 
 def consent_parties_required(*, young_person: YoungPerson, on: date | None = None) -> ConsentParties:
     """Who must consent for the young person on a day (`consent_deciders`)."""
-    own, parents_decide = consent_deciders(age_on(young_person.date_of_birth, on or timezone.localdate()))
+    on = on or timezone.localdate()
+    own, parents_decide = consent_deciders(age_on(young_person.date_of_birth, on))
     if not parents_decide:
         return ConsentParties(young_person=True)
-    # Reads through the related manager so that a list page can prefetch guardians for all its rows.
-    parents = [g.guardian for g in young_person.guardianships.all() if g.has_custody]
+    # Reads through the related manager so that a list page can prefetch guardians for all its rows; which of them
+    # count (confirmed, with custody) is youth.parties' rule.
+    parents = custodial_parents_among(young_person.guardianships.all(), young_person=young_person, on=on)
     return ConsentParties(young_person=own, custodial_parents=parents, young_person_heard=not own)
 
 
@@ -330,3 +334,88 @@ def consent_tasks_for(user: AnyUser) -> list[tuple[YoungPerson, list[PurposeStat
         if waiting:
             tasks.append((young_person, waiting))
     return tasks
+
+
+# --- Linking a parent, and from 18 ------------------------------------------------------------------------------------
+
+
+def guardianship_request_visible_to(user: AnyUser) -> QuerySet[Guardianship]:
+    """The requests to confirm being a parent or guardian that wait for this user's answer (only the asked person
+    sees one; an answered one is gone). With the young person, whose first name is the question."""
+    if not user.is_authenticated:
+        return Guardianship.objects.none()
+    return (
+        Guardianship.objects.filter(guardian_id=user.pk, status=Guardianship.Status.WAITING)
+        .select_related("young_person", "requested_by")
+        .order_by("requested_at", "pk")
+    )
+
+
+def guardianship_request_get_for(user: AnyUser, pk: int, write: bool = False) -> Guardianship:
+    """One waiting request: 404 for anyone but the asked person, and once it is answered. The asked person may
+    answer it, so `write` changes nothing."""
+    visible = guardianship_request_visible_to(user)
+    return object_get_for(visible, visible, pk, write=write)
+
+
+def guardianship_requests_for(user: AnyUser) -> list[Guardianship]:
+    """For the home page: the questions "are you the parent of ...?" that wait for this user's answer, oldest
+    first; each links to `youth:guardianship_confirm`. One query."""
+    return list(guardianship_request_visible_to(user))
+
+
+@dataclass(frozen=True)
+class GuardianRow:
+    """A guardian as the record page shows them."""
+
+    guardianship: Guardianship
+    # Asked, and their yes has not come (only staff see these rows).
+    waiting: bool
+    # Said they are not the parent (only staff see these rows).
+    refused: bool
+    # Confirmed, but the young person is 18 or older and does not let them look along.
+    not_looking_along: bool
+
+
+def guardian_rows_for(user: AnyUser, young_person: YoungPerson) -> list[GuardianRow]:
+    """The guardians on the young person's record page: everyone, with their state, for the staff who work on the
+    case; for the young person and a parent only the confirmed ones (a request to someone else is not theirs to
+    see). One query (two for staff)."""
+    staff = youngperson_writable_by(user).filter(pk=young_person.pk).exists()
+    rows = young_person.guardianships.select_related("guardian").order_by("guardian__first_name", "pk")
+    if not staff:
+        rows = rows.filter(status=Guardianship.Status.CONFIRMED)
+    return [
+        GuardianRow(
+            g,
+            waiting=g.status == Guardianship.Status.WAITING,
+            refused=g.status == Guardianship.Status.REFUSED,
+            not_looking_along=parent_access_waits_for_adult(g, date_of_birth=young_person.date_of_birth),
+        )
+        for g in rows
+    ]
+
+
+def parent_access_rows_queryset(young_person: YoungPerson) -> QuerySet[Guardianship]:
+    """The confirmed parents and guardians of a young person, about whom the young adult decides (from 18)."""
+    return (
+        young_person.guardianships.filter(status=Guardianship.Status.CONFIRMED)
+        .select_related("guardian")
+        .order_by("guardian__first_name", "pk")
+    )
+
+
+def parent_access_rows(young_person: YoungPerson) -> list[Guardianship]:
+    """For the young person's own page "who may look along": their confirmed parents and guardians. One query."""
+    return list(parent_access_rows_queryset(young_person))
+
+
+def adulthood_queued_ids() -> set[int]:
+    """The young people for whom the 18th-birthday task waits in the queue (queued, not yet started). One query."""
+    from django_tasks import TaskResultStatus
+    from django_tasks_db.models import DBTaskResult
+
+    args = DBTaskResult.objects.filter(
+        task_path="youth.tasks.adulthood_begin_task", status=TaskResultStatus.READY
+    ).values_list("args_kwargs", flat=True)
+    return {int(a["args"][0]) for a in args if a.get("args")}

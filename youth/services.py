@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime, time
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
@@ -14,13 +14,19 @@ from django.utils.translation import gettext_lazy
 
 from accounts.models import Municipality, Organisation, Role, User
 from accounts.selectors import organisations_where
-from accounts.services import user_invite
+from accounts.services import role_grant, user_invite
 from core.geo import geocode
 from core.notify import notify
-from youth import consent
+from youth import consent, selectors
 from youth.consent_texts import CONSENT_TEXTS
-from youth.models import Case, CaseAssignment, Consent, Guardianship, YoungPerson
-from youth.parties import coordinates
+from youth.models import AdulthoodStep, Case, CaseAssignment, Consent, Guardianship, ParentAccessDecision, YoungPerson
+from youth.parties import (
+    adult_born_by,
+    adult_on,
+    coordinates,
+    other_parts_in_life,
+    parent_access_waits_for_adult,
+)
 from youth.selectors import ConsentParties, consent_parties_required, consent_recordable_by
 
 
@@ -244,7 +250,20 @@ def youngperson_register(
             threatened_out_of_home_placement=threatened_out_of_home_placement,
         )
         CaseAssignment.objects.create(case=case, professional=actor, is_lead=True)
+        adulthood_plan(young_person=young_person)
     return case
+
+
+# How the link of a parent names the other parts someone already takes in the young person's life
+# (youth.parties.other_parts_in_life); a feature that registers later is named as a supporter.
+_OTHER_PARTS = {
+    "professional": gettext_lazy("professional of a case"),
+    "coordinator": gettext_lazy("coordinator of the organisation of a case"),
+    "mentors": gettext_lazy("mentor or buddy"),
+    "support families": gettext_lazy("support family"),
+    "respite hosts": gettext_lazy("host family for short stays"),
+    "social brokers": gettext_lazy("social broker"),
+}
 
 
 def guardian_add(
@@ -256,22 +275,292 @@ def guardian_add(
     email: str,
     kind: str,
     has_custody: bool,
+    other_role_confirmed: bool = False,
 ) -> Guardianship:
-    """Link a parent or guardian to a young person, creating their account when the email is new.
+    """Link a parent or guardian to a young person, as a professional or coordinator of their case.
 
-    A new account has no password; the welcome email carries a single-use link to choose one (allauth's
-    password-reset token, so it expires and works once).
-    """
-    with transaction.atomic():
-        guardian = user_invite(email=email, first_name=first_name, last_name=last_name, role=Role.PARENT)
-        if Guardianship.objects.filter(young_person=young_person, guardian=guardian).exists():
-            raise ValidationError({"email": _("This person is already linked as a parent or guardian.")})
-        guardianship = Guardianship.objects.create(
-            young_person=young_person, guardian=guardian, kind=kind, has_custody=has_custody
+    A new email gets a new account and the link stands at once: the account has no password, and the welcome
+    email carries a single-use link to choose one (allauth's password-reset token), so only the owner of the
+    mailbox gets in. An email that already has an account proves nothing about that person (anyone can type
+    it), so the link waits: the person is asked "are you the parent of ...?" and sees nothing of the young person
+    until they say yes (youth.parties counts only confirmed links). Someone who already takes another part in
+    the young person's life (mentor, support family, broker, professional) is asked only when the professional
+    ticks `other_role_confirmed`, and then still has to confirm. Refused with a clear error: the young person's own
+    account, an account that is switched off, a link that exists, waits or was refused.
+
+    Races: the young person's row is locked, and the unique pair backs it up."""
+    if not selectors.youngperson_writable_by(actor).filter(pk=young_person.pk).exists():
+        raise PermissionDenied
+    email = User.objects.normalize_email(email).strip()
+    try:
+        with transaction.atomic():
+            _lock_person(young_person)
+            # An account that exists is found by its address (accounts.services.user_invite finds it the same way).
+            existing = User.objects.filter(email__iexact=email).first()
+            if existing is None:
+                guardian = user_invite(email=email, first_name=first_name, last_name=last_name, role=Role.PARENT)
+                now = timezone.now()
+                guardianship = Guardianship.objects.create(
+                    young_person=young_person,
+                    guardian=guardian,
+                    kind=kind,
+                    has_custody=has_custody,
+                    status=Guardianship.Status.CONFIRMED,
+                    requested_by=actor,
+                    requested_at=now,
+                    answered_at=now,
+                )
+                for case in young_person.cases.filter(closed_on__isnull=True):
+                    _conversations_follow(case)
+                return guardianship
+            other_role = _guardian_askable(young_person, existing, other_role_confirmed=other_role_confirmed)
+            guardianship = Guardianship.objects.create(
+                young_person=young_person,
+                guardian=existing,
+                kind=kind,
+                has_custody=has_custody,
+                status=Guardianship.Status.WAITING,
+                requested_by=actor,
+                requested_at=timezone.now(),
+                other_role_acknowledged=other_role,
+            )
+            notify(
+                [existing],
+                notice=gettext_lazy("You are asked to confirm that you are a parent or guardian of a young person."),
+                path=reverse("youth:guardianship_confirm", args=[guardianship.pk]),
+            )
+            return guardianship
+    except IntegrityError:
+        raise ValidationError({"email": _("This person is already linked or asked as a parent or guardian.")}) from None
+
+
+def _guardian_askable(young_person: YoungPerson, person: User, *, other_role_confirmed: bool) -> bool:
+    """Refuse to ask an existing account that cannot be this young person's parent, or that takes another part in
+    their life while the professional did not confirm that on purpose. Returns whether it takes another part."""
+    if young_person.user_id == person.pk:
+        raise ValidationError(
+            {"email": _("This is the email address of %(name)s's own account.") % {"name": young_person.first_name}}
         )
+    if not person.is_active:
+        raise ValidationError({"email": _("The account with this email address is switched off.")})
+    found = Guardianship.objects.filter(young_person=young_person, guardian=person).first()
+    if found is not None:
+        raise ValidationError({"email": _GUARDIANSHIP_EXISTS[Guardianship.Status(found.status)]})
+    others = [part for part in other_parts_in_life(person, young_person) if part != "young_person"]
+    if others and not other_role_confirmed:
+        names = ", ".join(str(_OTHER_PARTS.get(part, gettext_lazy("supporter"))) for part in others)
+        raise ValidationError(
+            {
+                "other_role_confirmed": _(
+                    "This person is already in %(name)s's life as: %(parts)s. Only link them as parent or "
+                    "guardian if you are sure: tick the box. They still have to confirm it themselves."
+                )
+                % {"name": young_person.first_name, "parts": names}
+            }
+        )
+    return bool(others)
+
+
+_GUARDIANSHIP_EXISTS = {
+    Guardianship.Status.CONFIRMED: gettext_lazy("This person is already linked as a parent or guardian."),
+    Guardianship.Status.WAITING: gettext_lazy(
+        "This person has already been asked to confirm that they are a parent or guardian. Wait for their answer."
+    ),
+    Guardianship.Status.REFUSED: gettext_lazy(
+        "This person said earlier that they are not a parent or guardian of this young person. Talk to them first."
+    ),
+}
+
+
+def _guardianship_answerable(actor: User, guardianship: Guardianship) -> Guardianship:
+    """The request, locked: only the asked person answers it, once."""
+    locked = Guardianship.objects.select_for_update().select_related("young_person").get(pk=guardianship.pk)
+    if locked.guardian_id != actor.pk:
+        raise PermissionDenied
+    if locked.status != Guardianship.Status.WAITING:
+        raise ValidationError(_("You already answered this question."))
+    return locked
+
+
+def _asker_and_professionals(guardianship: Guardianship) -> list[User]:
+    people = consent.professionals_of(guardianship.young_person)
+    if guardianship.requested_by is not None and all(p.pk != guardianship.requested_by_id for p in people):
+        people.append(guardianship.requested_by)
+    return people
+
+
+def guardianship_confirm(*, actor: User, guardianship: Guardianship) -> Guardianship:
+    """The asked person says yes, they are the parent or guardian: from now on they are a parent in every case
+    of the young person (youth.parties), they join the case's conversations, and the professional who asked and
+    the case's professionals hear of it (no names).
+
+    Races: the guardianship row is locked, so a yes and a no at once cannot both count."""
+    with transaction.atomic():
+        locked = _guardianship_answerable(actor, guardianship)
+        locked.status = Guardianship.Status.CONFIRMED
+        locked.answered_at = timezone.now()
+        locked.save(update_fields=["status", "answered_at"])
+        role_grant(user=actor, role=Role.PARENT)
+        for case in locked.young_person.cases.filter(closed_on__isnull=True):
+            _conversations_follow(case)
+        notify(
+            _asker_and_professionals(locked),
+            notice=gettext_lazy("A parent or guardian confirmed the link with a young person in your case."),
+            path=reverse("youth:youngperson_detail", args=[locked.young_person_id]),
+        )
+    return locked
+
+
+def guardianship_refuse(*, actor: User, guardianship: Guardianship) -> Guardianship:
+    """The asked person says no, they are not the parent or guardian: the link stays refused (it counts for
+    nothing, so they never see anything of the young person), and the professional who asked and the case's
+    professionals hear of it (no names).
+
+    Races: the guardianship row is locked, as in guardianship_confirm."""
+    with transaction.atomic():
+        locked = _guardianship_answerable(actor, guardianship)
+        locked.status = Guardianship.Status.REFUSED
+        locked.answered_at = timezone.now()
+        locked.save(update_fields=["status", "answered_at"])
+        notify(
+            _asker_and_professionals(locked),
+            notice=gettext_lazy(
+                "A person you asked says they are not the parent or guardian of a young person in your case. "
+                "The link is not made."
+            ),
+            path=reverse("youth:youngperson_detail", args=[locked.young_person_id]),
+        )
+    return locked
+
+
+# --- From 18: the young adult decides who looks along -----------------------------------------------------------------
+
+
+def _parent_access_decidable(actor: User, guardianship: Guardianship) -> Guardianship:
+    """The guardianship, locked, when the actor is the young person and 18 or older; refused otherwise."""
+    locked = Guardianship.objects.select_for_update().select_related("young_person").get(pk=guardianship.pk)
+    if locked.young_person.user_id != actor.pk:
+        raise PermissionDenied
+    if locked.young_person.date_of_birth > adult_born_by():
+        raise ValidationError(_("You decide this yourself from your 18th birthday."))
+    if locked.status != Guardianship.Status.CONFIRMED:
+        raise ValidationError(_("This person is not linked to you as a parent or guardian."))
+    return locked
+
+
+def _parent_access_changed(locked: Guardianship, *, actor: User, granted: bool) -> None:
+    ParentAccessDecision.objects.create(guardianship=locked, granted=granted, decided_by=actor)
+    for case in locked.young_person.cases.filter(closed_on__isnull=True):
+        _conversations_follow(case)
+
+
+def parent_access_grant(*, actor: User, guardianship: Guardianship) -> Guardianship:
+    """A young adult (18 or older) lets one of their parents look along again: the parent sees the record and
+    joins the case's conversations (youth.parties counts the link again). The choice is written down with who and
+    when (ParentAccessDecision); the parent hears of it without names.
+
+    Races: the guardianship row is locked, so two clicks make one choice."""
+    with transaction.atomic():
+        locked = _parent_access_decidable(actor, guardianship)
+        if locked.adult_access_granted_at is not None:
+            raise ValidationError(_("This parent may already look along."))
+        locked.adult_access_granted_at = timezone.now()
+        locked.save(update_fields=["adult_access_granted_at"])
+        _parent_access_changed(locked, actor=actor, granted=True)
+        notify(
+            [locked.guardian],
+            notice=gettext_lazy("A young person of 18 or older lets you look along in Dichtbij again."),
+            path=reverse("home"),
+        )
+    return locked
+
+
+def parent_access_revoke(*, actor: User, guardianship: Guardianship) -> Guardianship:
+    """A young adult stops one parent from looking along: the parent loses the record at the next request and
+    leaves the case's conversations (their open chat windows close). Written down with who and when; the parent
+    hears of it without names.
+
+    Races: the guardianship row is locked, as in parent_access_grant."""
+    with transaction.atomic():
+        locked = _parent_access_decidable(actor, guardianship)
+        if locked.adult_access_granted_at is None:
+            raise ValidationError(_("This parent already may not look along."))
+        locked.adult_access_granted_at = None
+        locked.save(update_fields=["adult_access_granted_at"])
+        _parent_access_changed(locked, actor=actor, granted=False)
+        notify(
+            [locked.guardian],
+            notice=gettext_lazy("A young person of 18 or older chose that you no longer look along in Dichtbij."),
+            path=reverse("home"),
+        )
+    return locked
+
+
+def adulthood_plan(*, young_person: YoungPerson) -> None:
+    """Queue the birthday task (youth.tasks.adulthood_begin_task) for the young person's 18th birthday, 00:05 local
+    time, or for now when that day has passed and it was not handled yet. In the caller's transaction."""
+    from youth.tasks import adulthood_begin_task
+
+    if AdulthoodStep.objects.filter(young_person_id=young_person.pk).exists():
+        return
+    at = timezone.make_aware(datetime.combine(adult_on(young_person.date_of_birth), time(0, 5)))
+    adulthood_begin_task.using(run_after=max(at, timezone.now())).enqueue(young_person.pk)
+
+
+def adulthood_plan_all() -> int:
+    """Queue the birthday task for every young person whose 18th birthday was not handled and for whom none waits
+    in the queue (records from before the task existed, or a queue that lost a row). Safe to run any time: the
+    task itself does its work once (AdulthoodStep). Returns how many it queued."""
+    planned = selectors.adulthood_queued_ids()
+    queued = 0
+    for young_person in YoungPerson.objects.filter(adulthood_step__isnull=True).exclude(pk__in=planned):
+        with transaction.atomic():
+            adulthood_plan(young_person=young_person)
+        queued += 1
+    return queued
+
+
+def adulthood_begin(*, young_person_id: int) -> bool:
+    """The 18th birthday (the task runs it): from today the young adult alone decides who sees their data. The
+    parents who saw the record until now (youth.parties stops counting them today unless the young adult lets them
+    look along) and the young adult are told in plain words, without names; the case's conversations follow.
+    Returns whether it did the work: not for a young person who is not 18 yet (their date of birth was changed:
+    the task is queued again for the new day), and only once per young person (AdulthoodStep).
+
+    Races: the young person's row is locked and the step is unique per young person."""
+    with transaction.atomic():
+        young_person = YoungPerson.objects.select_for_update().filter(pk=young_person_id).first()
+        if young_person is None or AdulthoodStep.objects.filter(young_person=young_person).exists():
+            return False
+        if young_person.date_of_birth > adult_born_by():
+            adulthood_plan(young_person=young_person)
+            return False
+        AdulthoodStep.objects.create(young_person=young_person)
+        told = [
+            g.guardian
+            for g in young_person.guardianships.select_related("guardian")
+            if parent_access_waits_for_adult(g, date_of_birth=young_person.date_of_birth)
+        ]
+        notify(
+            told,
+            notice=gettext_lazy(
+                "Your child is 18 now. From now on they decide themselves who sees their data in Dichtbij. "
+                "You can look along only if they allow it."
+            ),
+            path=reverse("home"),
+        )
+        if young_person.user is not None:
+            notify(
+                [young_person.user],
+                notice=gettext_lazy(
+                    "You are 18 now. From now on you decide yourself who sees your data in Dichtbij, "
+                    "also your parents. Choose it here."
+                ),
+                path=reverse("youth:parent_access", args=[young_person.pk]),
+            )
         for case in young_person.cases.filter(closed_on__isnull=True):
             _conversations_follow(case)
-    return guardianship
+    return True
 
 
 def _coordinator_of(actor: User, case: Case) -> None:

@@ -17,11 +17,19 @@ from accounts.services import accesslog_record, accesslog_record_cases
 from community.selectors import brokerrequest_of_case
 from core.forms import add_service_errors
 from youth import consent, selectors, services
-from youth.forms import CaseProfessionalForm, ConsentForm, ConsentRecordForm, GuardianAddForm, YoungPersonRegisterForm
+from youth.forms import (
+    CaseProfessionalForm,
+    ConsentForm,
+    ConsentRecordForm,
+    GuardianAddForm,
+    GuardianshipAnswerForm,
+    ParentAccessForm,
+    YoungPersonRegisterForm,
+)
 from youth.invitation import selectors as invitation_selectors
 from youth.invitation.services import UNDER_12
-from youth.models import Case
-from youth.parties import Party, is_professional_of, party_user_queryset
+from youth.models import Case, Guardianship, YoungPerson
+from youth.parties import Party, adult_born_by, is_professional_of, party_user_queryset
 
 
 def consent_paused_response(request: HttpRequest, case: Case) -> HttpResponse | None:
@@ -70,7 +78,7 @@ def youngperson_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "cases": selectors.case_visible_to(request.user)
         .filter(young_person=young_person)
         .select_related("organisation"),
-        "guardianships": young_person.guardianships.select_related("guardian"),
+        "guardianships": selectors.guardian_rows_for(request.user, young_person),
         "can_write": can_write,
         "is_own": is_own,
         # Who has an account and who is invited: for those who work on the case and for the parents.
@@ -154,9 +162,11 @@ def guardian_add(request: HttpRequest, pk: int) -> HttpResponse:
     form = GuardianAddForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
-            services.guardian_add(actor=request.user, young_person=young_person, **form.cleaned_data)
+            guardianship = services.guardian_add(actor=request.user, young_person=young_person, **form.cleaned_data)
         except ValidationError as error:
             add_service_errors(form, error, default_field="email")
+            if form.has_error("other_role_confirmed"):
+                form.show_other_role()
         else:
             accesslog_record(
                 request=request,
@@ -164,13 +174,93 @@ def guardian_add(request: HttpRequest, pk: int) -> HttpResponse:
                 what=AccessLogEntry.What.PROFILE,
                 action=AccessLogEntry.Action.CHANGE,
             )
-            messages.success(
-                request, _("The parent or guardian is linked. They get an email with a link to choose a password.")
-            )
+            if guardianship.status == Guardianship.Status.WAITING:
+                messages.success(
+                    request,
+                    _(
+                        "This person already has an account. We asked them to confirm that they are a parent or "
+                        "guardian. Until they say yes, they see nothing."
+                    ),
+                )
+            else:
+                messages.success(
+                    request, _("The parent or guardian is linked. They get an email with a link to choose a password.")
+                )
             return redirect("youth:youngperson_detail", pk=young_person.pk)
     # The form names the young person: opening it is a read of the record.
     accesslog_record(request=request, young_person=young_person, what=AccessLogEntry.What.PROFILE)
     return render(request, "youth/guardian_add.html", {"form": form, "young_person": young_person})
+
+
+@login_required
+def guardianship_confirm(request: HttpRequest, pk: int) -> HttpResponse:
+    """The asked person answers "are you the parent of ...?" (404 for everyone else, and once answered)."""
+    guardianship = selectors.guardianship_request_get_for(request.user, pk)
+    young_person = guardianship.young_person
+    form = GuardianshipAnswerForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        yes = form.cleaned_data["answer"] == "yes"
+        answer = services.guardianship_confirm if yes else services.guardianship_refuse
+        try:
+            answer(actor=request.user, guardianship=guardianship)
+        except ValidationError as error:
+            messages.error(request, " ".join(error.messages))
+        else:
+            if not yes:
+                messages.success(request, _("Thank you. You are not linked. The professional is told."))
+            else:
+                messages.success(request, _("Thank you. You are now linked as parent or guardian."))
+                # From 18 the record opens only when the young adult lets this parent look along.
+                if selectors.youngperson_visible_to(request.user).filter(pk=young_person.pk).exists():
+                    return redirect("youth:youngperson_detail", pk=young_person.pk)
+        return redirect("home")
+    # The question names the young person to someone who is no parent yet: the young person's log shows it, with
+    # no role, as that person has none in their life until they say yes.
+    accesslog_record(request=request, young_person=young_person, what=AccessLogEntry.What.PROFILE, basis=("", ""))
+    return render(request, "youth/guardianship_confirm.html", {"guardianship": guardianship, "form": form})
+
+
+def _own_adult_record(request: HttpRequest, pk: int) -> YoungPerson:
+    """The young person's own record: 404 for whoever cannot see it, 403 for those who can but are not them."""
+    young_person = selectors.youngperson_get_for(request.user, pk)
+    if young_person.user_id != request.user.pk:
+        raise PermissionDenied
+    return young_person
+
+
+@login_required
+def parent_access(request: HttpRequest, pk: int) -> HttpResponse:
+    """The young person's own page: from 18, per parent, may look along or not."""
+    young_person = _own_adult_record(request, pk)
+    accesslog_record(request=request, young_person=young_person, what=AccessLogEntry.What.PROFILE)
+    context = {
+        "young_person": young_person,
+        "guardianships": selectors.parent_access_rows(young_person),
+        "adult": young_person.date_of_birth <= adult_born_by(),
+    }
+    return render(request, "youth/parent_access.html", context)
+
+
+@login_required
+@require_POST
+def parent_access_decide(request: HttpRequest, pk: int, guardianship_pk: int) -> HttpResponse:
+    young_person = _own_adult_record(request, pk)
+    guardianship = get_object_or_404(selectors.parent_access_rows_queryset(young_person), pk=guardianship_pk)
+    form = ParentAccessForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, _("Something went wrong. Please choose again."))
+        return redirect("youth:parent_access", pk=pk)
+    grant = form.cleaned_data["decision"] == "grant"
+    decide = services.parent_access_grant if grant else services.parent_access_revoke
+    try:
+        decide(actor=request.user, guardianship=guardianship)
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+    else:
+        name = guardianship.guardian.get_full_name()
+        done = _("Saved. %(name)s may look along.") if grant else _("Saved. %(name)s may not look along.")
+        messages.success(request, done % {"name": name})
+    return redirect("youth:parent_access", pk=pk)
 
 
 @login_required
