@@ -316,7 +316,7 @@ def todo_for_volunteer(user: AnyUser) -> list[TodoItem]:
                 "course": title,
                 "date": _day(step.next_session.starts_at),
             }
-            items.append(TodoItem("training", text, _("Sign up"), f"{catalogue}#session-{step.next_session.pk}"))
+            items.append(TodoItem("training", text, _("Choose a date"), f"{catalogue}#session-{step.next_session.pk}"))
         else:
             text = _("You still need the training %(course)s. No date is planned yet: look again later.") % {
                 "course": title
