@@ -276,6 +276,8 @@ def todo_for_volunteer(user: AnyUser) -> list[TodoItem]:
     or no to, agreements to sign, a check-in that is due, and every reason why they cannot be matched yet as a step
     with a button (volunteers.selectors.volunteer_readiness; training with its sessions), then the training
     sessions they signed up for."""
+    if not user.is_authenticated:
+        return []
     items: list[TodoItem] = []
     asked = proposals_asking(user)
     allowed = _sharing_allowed([proposal.case.young_person_id for proposal in asked])
@@ -291,7 +293,7 @@ def todo_for_volunteer(user: AnyUser) -> list[TodoItem]:
     ]
     items += _agreement_items(user, set(SUPPORTER_PARTIES))
     items += _checkin_items(user)
-    volunteer = with_volunteer_readiness_data(volunteer_visible_to(user).filter(user_id=user.pk)).first()
+    volunteer = with_volunteer_readiness_data(volunteer_visible_to(user).filter(user=user)).first()
     if volunteer is None:
         return items
     own_page = reverse("volunteers:own")

@@ -194,6 +194,13 @@ class NextStep:
     HOME_VISIT = "home_visit"
 
 
+SCREENING_NEXT_STEPS: dict[str, str] = {
+    ScreeningStep.INTAKE: NextStep.INTAKE,
+    ScreeningStep.REFERENCES: NextStep.REFERENCES,
+    ScreeningStep.HOME_VISIT: NextStep.HOME_VISIT,
+}
+
+
 def volunteer_next_steps(volunteer: Volunteer, readiness: Readiness) -> list[str]:
     """The volunteer's own next steps (`NextStep`), one per reason of `readiness` except training and a full
     capacity: pausing, then each screening step still missing, in the order the screening runs. A stopped volunteer
@@ -213,13 +220,7 @@ def volunteer_next_steps(volunteer: Volunteer, readiness: Readiness) -> list[str
             else:
                 steps.append(NextStep.VOG)
         else:
-            steps.append(
-                {
-                    ScreeningStep.INTAKE: NextStep.INTAKE,
-                    ScreeningStep.REFERENCES: NextStep.REFERENCES,
-                    ScreeningStep.HOME_VISIT: NextStep.HOME_VISIT,
-                }[step]
-            )
+            steps.append(SCREENING_NEXT_STEPS[step])
     return steps
 
 
