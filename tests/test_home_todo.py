@@ -49,7 +49,7 @@ from youth.models import Consent
 TODAY = timezone.localdate()
 EMPTY_NL = "Er is nu niets voor jou te doen."
 ITEM = re.compile(r'<li class="todo-item" data-kind="([^"]+)">\s*<p>(.*?)</p>\s*<a class="button" href="([^"]+)">')
-BADGE = re.compile(r'data-testid="todo-badge">(\d+) ')
+BADGE = re.compile(r'<span class="badge todo-count">(\d+) ')
 
 
 def kinds(user: User) -> list[str]:
@@ -95,7 +95,7 @@ def test_nothing_to_do_says_so_and_shows_no_badge(world: World, client: Client, 
     html, items, badge = home_page(client, user)
     assert (items, badge) == ([], 0)
     assert EMPTY_NL in html
-    assert "todo-badge" not in html
+    assert "todo-count" not in html
 
 
 @pytest.mark.parametrize("persona", ["professional", "coordinator", "analyst", "admin"])
@@ -103,7 +103,7 @@ def test_staff_keep_their_own_sections_without_a_to_do_list(world: World, client
     user = world.by_role(persona)
     html, items, badge = home_page(client, user)
     assert (items, badge) == ([], 0)
-    assert EMPTY_NL not in html and 'data-testid="todo"' not in html
+    assert EMPTY_NL not in html and 'id="todo-title"' not in html
 
 
 def test_the_badge_equals_the_list_on_every_page(world: World, client: Client) -> None:
@@ -522,3 +522,21 @@ def test_the_home_page_costs_the_same_queries_however_long_the_list(world: World
         html = client.get(reverse("home")).content.decode()
     assert len(ITEM.findall(html)) == 5
     assert len(five.captured_queries) == len(one.captured_queries)
+
+
+def test_agreements_waiting_for_is_one_query_and_asks_only_for_the_newest_version(
+    world: World, django_assert_num_queries: Any
+) -> None:
+    from agreements.selectors import agreements_waiting_for
+
+    mentorship = mentorship_at(world, State.AGREEMENT)
+    for number, meetings in enumerate(("Elke twee weken.", "Elke week."), start=1):
+        mentor_services.mentorship_agreement_propose(
+            actor=world.professional,
+            mentorship=mentorship,
+            sections=JIM_TEXTS | {"meetings": meetings},
+            change_note="" if number == 1 else "Vaker",
+        )
+    with django_assert_num_queries(1):
+        waiting = agreements_waiting_for(world.parent)
+    assert [(row.object_id, row.party, row.version_number) for row in waiting] == [(mentorship.pk, "parent", 2)]
