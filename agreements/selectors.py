@@ -6,7 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from django.contrib.contenttypes.models import ContentType
-from django.db.models import Model, Prefetch
+from django.db.models import Exists, Model, OuterRef, Prefetch
 from django.utils.functional import Promise
 
 from accounts.selectors import AnyUser
@@ -139,3 +139,32 @@ def agreementversion_of(subject: Model, pk: int) -> AgreementVersion | None:
     return AgreementVersion.objects.filter(
         pk=pk, agreement__content_type=ContentType.objects.get_for_model(subject), agreement__object_id=subject.pk
     ).first()
+
+
+@dataclass(frozen=True)
+class WaitingSignature:
+    """A version that waits for this user's yes: which agreement (its kind and subject) and as whom they agree.
+    The owning app decides whether the user still sees the subject and where its page is."""
+
+    kind: str
+    object_id: int
+    party: str
+    version_number: int
+
+
+def agreements_waiting_for(user: AnyUser) -> list[WaitingSignature]:
+    """Every agreement whose newest version still waits for `user`'s yes (a replaced version no longer counts: its
+    successor asks again), oldest first. One query, however many agreements. For the home page's "to do" list; the
+    owning app filters the subjects the user may still act on."""
+    if not user.is_authenticated:
+        return []
+    newer = AgreementVersion.objects.filter(
+        agreement_id=OuterRef("version__agreement_id"), number__gt=OuterRef("version__number")
+    )
+    rows = (
+        AgreementSignature.objects.filter(user_id=user.pk, agreed_at__isnull=True, version__in_force_at__isnull=True)
+        .filter(~Exists(newer))
+        .order_by("version__proposed_at", "pk")
+        .values_list("version__agreement__kind", "version__agreement__object_id", "party", "version__number")
+    )
+    return [WaitingSignature(kind, object_id, party, number) for kind, object_id, party, number in rows]

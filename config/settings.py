@@ -63,6 +63,7 @@ INSTALLED_APPS = [
     "messaging",
     "insights",
     "community",
+    "home",
 ]
 
 MIDDLEWARE = [
@@ -99,7 +100,7 @@ TEMPLATES = [
                 "django.template.context_processors.i18n",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
-                "core.context_processors.dichtbij",
+                "home.context_processors.dichtbij",
             ],
         },
     },

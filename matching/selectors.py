@@ -508,3 +508,36 @@ def waiting_list_plans(user: AnyUser) -> list[WaitingListPlan]:
         ]
         plans.append(WaitingListPlan(organisation.name, rows, without_place, comparison))
     return plans
+
+
+def rounds_to_choose_for(user: AnyUser) -> list[RoundRequest]:
+    """The rounds whose proposals are shown to the user's family and wait for its choice (a support family, a buddy
+    or a social broker), oldest first, each with `case__young_person`: for the home page's "to do" list. The same
+    rule as the choosing page (`proposal_choosable_by`). One query."""
+    proposals = (
+        proposal_choosable_by(user)
+        .select_related(
+            "support_request__case__young_person",
+            "buddy_request__case__young_person",
+            "broker_request__case__young_person",
+        )
+        .order_by("created_at", "pk")
+    )
+    rounds: dict[tuple[str, int], RoundRequest] = {}
+    for proposal in proposals:
+        found = round_of(proposal)
+        rounds.setdefault((found.kind, found.pk), found)
+    return list(rounds.values())
+
+
+def proposals_asking(user: AnyUser) -> list[Proposal]:
+    """The proposals on which a family chose this volunteer and that wait for their yes or no, oldest first, with
+    `case` (whose young person decides whether the page is paused). One query."""
+    if not user.is_authenticated:
+        return []
+    return list(
+        proposal_writable_by(user)
+        .filter(volunteer__user_id=user.pk, status=ProposalStatus.ASKED)
+        .select_related("case")
+        .order_by("updated_at", "pk")
+    )

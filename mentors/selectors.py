@@ -22,7 +22,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date
 
-from django.db.models import Count, Q, QuerySet
+from django.db.models import Count, Exists, OuterRef, Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -37,6 +37,7 @@ from mentors.states import (
     MENTORSHIP_PARTIES,
     NOMINATION_STATES,
     OPEN_STATES,
+    RUNNING_STATES,
     Move,
     Party,
     State,
@@ -64,10 +65,12 @@ __all__ = [
     "MandateStatus",
     "ScreeningNeeds",
     "Waiting",
+    "checkins_due_for",
     "checkins_of",
     "coaching_notes_for",
     "invitation_lookup",
     "mandate_status",
+    "mandates_waiting_for",
     "mentorship_access_basis",
     "mentorship_get_for",
     "mentorship_moves_for",
@@ -461,4 +464,55 @@ def mentor_ids_for(young_person_id: int) -> list[int]:
         Mentorship.objects.filter(
             young_person_id=young_person_id, state__in=OPEN_STATES, mentor__isnull=False
         ).values_list("mentor_id", flat=True)
+    )
+
+
+# --- What waits for someone (the home page's "to do" list) -----------------------------------------------------------
+
+
+def mandates_waiting_for(user: AnyUser, *, on: date | None = None) -> list[Mentorship]:
+    """The mentorships at the mandate step that wait for this user's own answer: as the young person (from 12, by the
+    age rule of youth.selectors.consent_deciders, the same as `mandate_status`) or as a parent with custody (while
+    the young person is under 16), without a standing answer of theirs. Oldest first, with `young_person`. One
+    query (plus the user's roles, read once per request)."""
+    from youth.selectors import age_on, consent_deciders
+
+    if not user.is_authenticated:
+        return []
+    today = on or timezone.localdate()
+    answered = Mandate.objects.filter(mentorship=OuterRef("pk"), given_by_id=user.pk, replaced_at__isnull=True)
+    candidates = (
+        mentorship_writable_by(user)
+        .filter(state=State.MANDATE, young_person__in=youngperson_own_or_in_custody(user).values("pk"))
+        .filter(~Exists(answered))
+        .select_related("young_person")
+        .order_by("state_changed_at", "pk")
+    )
+    waiting = []
+    for mentorship in candidates:
+        own, parents_decide = consent_deciders(age_on(mentorship.young_person.date_of_birth, today))
+        asked_as_self = mentorship.young_person.user_id == user.pk
+        if (asked_as_self and own) or (not asked_as_self and parents_decide):
+            waiting.append(mentorship)
+    return waiting
+
+
+def checkins_due_for(user: AnyUser, *, on: date | None = None) -> list[CheckIn]:
+    """The planned check-ins of the running mentorships this user mentors that are due within the reminder's week
+    (mentors.services.CHECKIN_REMINDER_BEFORE) or overdue, soonest first, with `mentorship`. One query."""
+    from mentors.services import CHECKIN_REMINDER_BEFORE
+
+    if not user.is_authenticated:
+        return []
+    today = on or timezone.localdate()
+    return list(
+        CheckIn.objects.filter(
+            held_on__isnull=True,
+            due_on__lte=today + CHECKIN_REMINDER_BEFORE,
+            mentorship__in=mentorship_writable_by(user)
+            .filter(mentor_id=user.pk, state__in=RUNNING_STATES)
+            .values("pk"),
+        )
+        .select_related("mentorship")
+        .order_by("due_on", "pk")
     )

@@ -259,3 +259,51 @@ def session_list_for(session: Session) -> SessionList:
         (enrolled if enrolment.status == Enrolment.Status.ENROLLED else waiting).append(enrolment)
     enrolled.sort(key=lambda e: (e.volunteer.user.first_name, e.volunteer.user.last_name, e.pk))
     return SessionList(enrolled=enrolled, waiting=waiting)
+
+
+@dataclass(frozen=True)
+class CourseStep:
+    """A required course the volunteer still misses, with their own place in a session still to come (enrolled or on
+    its waiting list), or else the next session they can sign up for (None when none is planned)."""
+
+    course: Course
+    enrolment: Enrolment | None
+    next_session: Session | None
+
+
+@dataclass(frozen=True)
+class TrainingSteps:
+    courses: list[CourseStep]
+    # The volunteer's places in sessions still to come of courses that are not in `courses` (themed sessions,
+    # intervision), soonest first.
+    coming_up: list[Enrolment]
+
+
+def training_steps_for(user: AnyUser, volunteer: Volunteer) -> TrainingSteps:
+    """What waits for a volunteer in training: each required course still missing (`required_courses_missing`, so
+    the same courses as `volunteers.selectors.volunteer_readiness` names) with their place in a session or the next
+    session to sign up for, and the other sessions they signed up for. Two queries, plus those of
+    `required_courses_missing` (none when the volunteer came with `TRAINING_PREFETCH`)."""
+    now = timezone.now()
+    missing = required_courses_missing(volunteer)
+    enrolments = list(
+        enrolment_visible_to(user)
+        .filter(volunteer=volunteer, session__starts_at__gt=now)
+        .exclude(status=Enrolment.Status.CANCELLED)
+        .select_related("session__course")
+        .order_by("session__starts_at", "pk")
+    )
+    own: dict[int, Enrolment] = {}
+    for enrolment in enrolments:
+        own.setdefault(enrolment.session.course_id, enrolment)
+    without_place = [course.pk for course in missing if course.pk not in own]
+    next_sessions: dict[int, Session] = {}
+    if without_place:
+        upcoming = session_visible_to(user).filter(course_id__in=without_place, starts_at__gt=now)
+        for session in upcoming.order_by("starts_at", "pk"):
+            next_sessions.setdefault(session.course_id, session)
+    missing_ids = {course.pk for course in missing}
+    return TrainingSteps(
+        courses=[CourseStep(course, own.get(course.pk), next_sessions.get(course.pk)) for course in missing],
+        coming_up=[e for e in enrolments if e.session.course_id not in missing_ids],
+    )

@@ -181,6 +181,49 @@ def volunteer_readiness(volunteer: Volunteer, *, on: date | None = None, open_ma
     return Readiness(reasons, screening_missing, courses, open_matches)
 
 
+class NextStep:
+    """What a volunteer reads as their own next step for a reason of `volunteer_readiness` (training aside: its
+    steps come from training.selectors.training_steps_for, with the sessions)."""
+
+    PAUSED = "paused"
+    INTAKE = "intake"
+    REFERENCES = "references"
+    VOG = "vog"  # no VOG asked for yet
+    VOG_WAITING = "vog_waiting"  # asked for, not yet shown to the coordinator
+    VOG_EXPIRED = "vog_expired"
+    HOME_VISIT = "home_visit"
+
+
+SCREENING_NEXT_STEPS: dict[str, str] = {
+    ScreeningStep.INTAKE: NextStep.INTAKE,
+    ScreeningStep.REFERENCES: NextStep.REFERENCES,
+    ScreeningStep.HOME_VISIT: NextStep.HOME_VISIT,
+}
+
+
+def volunteer_next_steps(volunteer: Volunteer, readiness: Readiness) -> list[str]:
+    """The volunteer's own next steps (`NextStep`), one per reason of `readiness` except training and a full
+    capacity: pausing, then each screening step still missing, in the order the screening runs. A stopped volunteer
+    has none (nothing waits for them any more), and a full capacity is not theirs to do. No queries beyond those of
+    `volunteer_readiness` (it reads the VOG checks it prefetched)."""
+    if volunteer.status == Volunteer.Status.STOPPED:
+        return []
+    steps = [NextStep.PAUSED] if volunteer.status == Volunteer.Status.PAUSED else []
+    today = timezone.localdate()
+    for step in readiness.screening_missing:
+        if step == ScreeningStep.VOG:
+            vog = latest_vog(volunteer)
+            if vog is not None and vog.valid_until and vog.valid_until < today:
+                steps.append(NextStep.VOG_EXPIRED)
+            elif vog is not None and not vog.is_received:
+                steps.append(NextStep.VOG_WAITING)
+            else:
+                steps.append(NextStep.VOG)
+        else:
+            steps.append(SCREENING_NEXT_STEPS[step])
+    return steps
+
+
 class Stage:
     """Where a volunteer is on the way to being matchable (the coordinator's pipeline)."""
 

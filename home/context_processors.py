@@ -8,13 +8,15 @@ from django.http import HttpRequest
 from accounts.models import Role
 from accounts.selectors import is_staff_user, role_names
 from community.selectors import brokerrequest_visible_to, is_active_social_broker
+from home.todo import todo_for_request
 from hostfamilies.respite_selectors import respiteoption_hosted_by
 from messaging.selectors import unread_total_for
 
 
 def dichtbij(request: HttpRequest) -> dict[str, Any]:
-    """What templates need on every page: demo mode, the roles for the menu, and whether a second factor is
-    required of this person (staff roles)."""
+    """What templates need on every page: demo mode, the roles for the menu, the number of things to do (the home
+    page's list itself, so the badge always equals it), and whether a second factor is required of this person
+    (staff roles). Here, in the top layer, because the menu asks the features (core may not import them)."""
     user = getattr(request, "user", None)
     roles = role_names(user) if user else set()
     # A support family sees the stays menu only when its beds are a respite option (one query, volunteers only).
@@ -51,4 +53,5 @@ def dichtbij(request: HttpRequest) -> dict[str, Any]:
         "menu_messages": bool(roles - {Role.ANALYST, Role.ADMIN}),
         "menu_unread": unread_total_for(user) if user and roles - {Role.ANALYST, Role.ADMIN} else 0,
         "mfa_required": bool(user) and is_staff_user(user),
+        "menu_todo": len(todo_for_request(request)) if user else 0,
     }
