@@ -34,7 +34,7 @@ from volunteers.models import Volunteer
 from volunteers.selectors import NextStep, volunteer_next_steps, volunteer_readiness, volunteer_visible_to
 from volunteers.selectors import with_readiness_data as with_volunteer_readiness_data
 from youth.consent import young_person_ids_sharing_allowed
-from youth.selectors import consent_tasks_for
+from youth.selectors import consent_tasks_for, guardianship_requests_for
 
 # Supporters see a young person's pages only while the sharing consent is complete (youth/consent.py); as these
 # parties an item is shown only then, so that its button never leads to the "paused" page.
@@ -210,6 +210,20 @@ def _checkin_items(user: AnyUser) -> list[TodoItem]:
     ]
 
 
+def _parent_question_items(user: AnyUser) -> list[TodoItem]:
+    """A professional asked whether the user is the parent of a young person (youth: linking a parent). Asked of
+    anyone with an account, whatever their roles; the question names no child until its page is opened."""
+    return [
+        TodoItem(
+            "parent_question",
+            _("A professional asks if you are the parent or guardian of a young person. Say yes or no."),
+            _("Give your answer"),
+            reverse("youth:guardianship_confirm", args=[guardianship.pk]),
+        )
+        for guardianship in guardianship_requests_for(user)
+    ]
+
+
 # --- One selector per role ------------------------------------------------------------------------------------------
 
 
@@ -345,12 +359,13 @@ ROLE_SELECTORS = (
 
 
 def todo_for(user: AnyUser) -> list[TodoItem]:
-    """Everything that waits for the user, from the selectors of the roles they hold, each thing once (a user who is
-    mentor and volunteer signs an agreement once). Empty for anyone who is not signed in."""
+    """Everything that waits for the user: a question whether they are a child's parent, then what the selectors of
+    the roles they hold find, each thing once (a user who is mentor and volunteer signs an agreement once). Empty for
+    anyone who is not signed in."""
     if not user.is_authenticated:
         return []
     roles = role_names(user)
-    items: dict[tuple[str, str, str], TodoItem] = {}
+    items = {item.key: item for item in _parent_question_items(user)}
     for role, selector in ROLE_SELECTORS:
         if role in roles:
             for item in selector(user):

@@ -52,7 +52,7 @@ class DecideForm(forms.Form):
 
 class PersonChoiceField(forms.ModelChoiceField):
     def label_from_instance(self, obj: User) -> str:
-        return obj.get_full_name() or obj.email
+        return str(obj)  # the name, or the address or number of an account without one
 
 
 class FamilyChoiceField(forms.ModelChoiceField):

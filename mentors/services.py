@@ -20,7 +20,7 @@ from django.utils.translation import gettext_lazy
 
 from accounts.models import Role, User
 from accounts.phones import normalise_phone
-from accounts.services import user_invite
+from accounts.services import user_invite, user_phone_verified
 from agreements.models import Agreement, AgreementVersion
 from agreements.selectors import agreement_in_force_exists, agreement_of, agreementversion_in_force
 from agreements.services import agreementversion_agree, agreementversion_propose, agreementversion_signatories_add
@@ -454,9 +454,12 @@ def invitation_accept(*, token: str, first_name: str, last_name: str, email: str
         ):
             raise ValidationError(_("The young person or a parent with custody cannot be the mentor."))
         mentor = user_invite(email=address, first_name=first_name, last_name=last_name, role=Role.MENTOR)
-        if existing is None and locked.nominee_phone:
+        # A number belongs to one account (login codes go to it): one that another account has stays off this one.
+        if existing is None and locked.nominee_phone and not User.objects.filter(phone=locked.nominee_phone).exists():
             mentor.phone = locked.nominee_phone
             mentor.save(update_fields=["phone"])
+            if invitation.by_sms:  # the link reached this number, so opening it proves the number
+                user_phone_verified(user=mentor, phone=mentor.phone)
         now = timezone.now()
         invitation.used_at = now
         invitation.save(update_fields=["used_at"])

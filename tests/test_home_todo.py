@@ -27,6 +27,7 @@ from mentors.states import State
 from tests.conftest import World
 from tests.factories import (
     CaseFactory,
+    UserFactory,
     VolunteerFactory,
     YoungPersonFactory,
     add_guardian,
@@ -44,7 +45,8 @@ from tests.test_training_factories import CourseFactory, SessionFactory, ThemedC
 from training.models import CourseCompletion, Enrolment
 from volunteers.models import Outcome, Reference, VogCheck, Volunteer, VolunteerKind
 from volunteers.selectors import volunteer_readiness, with_readiness_data
-from youth.models import Consent
+from youth import services as youth_services
+from youth.models import Consent, Guardianship
 
 TODAY = timezone.localdate()
 EMPTY_NL = "Er is nu niets voor jou te doen."
@@ -127,6 +129,29 @@ def test_the_list_is_in_dutch_with_one_button_each(world: World, client: Client)
 
 
 # --- Each kind of item: shown when it should be, gone when done ----------------------------------------------------
+
+
+@pytest.mark.parametrize("answer", ["confirm", "refuse"])
+def test_the_question_whether_someone_is_the_parent_waits_until_answered(
+    world: World, client: Client, answer: str
+) -> None:
+    # Asked of an existing account that holds no role: not a parent yet, and still asked on its home page.
+    person = UserFactory(first_name="Ruud")
+    guardianship = youth_services.guardian_add(
+        actor=world.professional,
+        young_person=world.young_person,
+        first_name=person.first_name,
+        last_name=person.last_name,
+        email=person.email,
+        kind=Guardianship.Kind.PARENT,
+        has_custody=True,
+    )
+    html, items, badge = home_page(client, person)
+    assert [kind for kind, _text, _url in items] == ["parent_question"] and badge == 1
+    assert world.young_person.first_name not in html, "the question names no child on the home page"
+    opens(client, person, todo_for(person))
+    getattr(youth_services, f"guardianship_{answer}")(actor=person, guardianship=guardianship)
+    assert "parent_question" not in kinds(person)
 
 
 def test_consent_waits_for_the_young_person_and_the_parent_until_they_answer(world: World, client: Client) -> None:

@@ -607,6 +607,25 @@ def test_accepting_after_an_sms_makes_a_minimal_account_with_a_password_link(
     assert (m.state, m.mentor, m.nominee_name) == (State.ACCEPTED, mentor, "Karin Bos")
 
 
+def test_a_number_another_account_has_stays_off_the_new_mentors_account(world: World) -> None:
+    # A number belongs to one account: the nominee's yes still makes the account, reachable by email.
+    world.parent.phone = "+31612345678"
+    world.parent.save(update_fields=["phone"])
+    m = nominated(world)
+    token = invite(world, m, email="", by_email=False, phone="06-12345678", by_sms=True)
+    mentor = services.invitation_accept(token=token, first_name="Karin", last_name="Bos", email="karin@example.org")
+    assert (mentor.phone, mentor.phone_verified) == ("", False)
+    assert refresh(m).state == State.ACCEPTED
+
+
+def test_the_number_an_sms_invitation_reached_is_proved_by_the_yes(world: World) -> None:
+    m = nominated(world)
+    token = invite(world, m, email="", by_email=False, phone="06-12345678", by_sms=True)
+    mentor = services.invitation_accept(token=token, first_name="Karin", last_name="Bos", email="karin@example.org")
+    mentor.refresh_from_db()
+    assert (mentor.phone, mentor.phone_verified) == ("+31612345678", True)
+
+
 def test_the_young_person_or_a_custodial_parent_cannot_be_the_mentor(world: World) -> None:
     m = nominated(world)
     token = invite(world, m, email=world.parent.email)
