@@ -153,8 +153,8 @@ class WaitingSignature:
 
 
 def agreements_waiting_for(user: AnyUser) -> list[WaitingSignature]:
-    """Every agreement whose newest version still waits for `user`'s yes (a replaced version no longer counts: its
-    successor asks again), oldest first. One query, however many agreements. For the home page's "to do" list; the
+    """Every agreement whose newest version still waits for `user`'s yes, also when it is in force and the user
+    joined later (a replaced version no longer counts: its successor asks again), oldest first. One query, however many agreements. For the home page's "to do" list; the
     owning app filters the subjects the user may still act on."""
     if not user.is_authenticated:
         return []
@@ -162,7 +162,8 @@ def agreements_waiting_for(user: AnyUser) -> list[WaitingSignature]:
         agreement_id=OuterRef("version__agreement_id"), number__gt=OuterRef("version__number")
     )
     rows = (
-        AgreementSignature.objects.filter(user_id=user.pk, agreed_at__isnull=True, version__in_force_at__isnull=True)
+        # A version in force can still wait for someone who became a party after it (a young person's new account).
+        AgreementSignature.objects.filter(user_id=user.pk, agreed_at__isnull=True)
         .filter(~Exists(newer))
         .order_by("version__proposed_at", "pk")
         .values_list("version__agreement__kind", "version__agreement__object_id", "party", "version__number")

@@ -22,6 +22,7 @@ from agreements.models import Agreement, AgreementVersion
 from agreements.selectors import agreement_of, agreement_overview
 from agreements.services import agreementversion_agree, agreementversion_propose
 from core.links import token_hash
+from home.todo import todo_for
 from mentors import services as mentor_services
 from mentors.models import Mentorship
 from mentors.selectors import mentorship_signatories
@@ -552,10 +553,13 @@ def test_an_agreement_in_force_waits_for_tims_yes_without_a_new_version(world: W
     assert [s.user_id for s in overview.joined_later] == [account.pk]
     assert overview.user_must_agree
     assert not agreement_overview(mentorship, Agreement.Kind.JIM, world.professional).user_must_agree
+    # His home page's "to do" list asks it too.
+    assert [item.kind for item in todo_for(account)].count("agreement") == 1
     mail.outbox.clear()
     agreed = mentor_services.mentorship_agreement_agree(actor=account, mentorship=mentorship, version=version)
     assert agreed.in_force_at == in_force_at
     assert agreement_overview(mentorship, Agreement.Kind.JIM, account).joined_later == []
+    assert "agreement" not in [item.kind for item in todo_for(account)]
     assert not mail.outbox  # nothing new came into force, so nobody is told it did
 
 
