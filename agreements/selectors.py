@@ -154,8 +154,9 @@ class WaitingSignature:
 
 def agreements_waiting_for(user: AnyUser) -> list[WaitingSignature]:
     """Every agreement whose newest version still waits for `user`'s yes, also when it is in force and the user
-    joined later (a replaced version no longer counts: its successor asks again), oldest first. One query, however many agreements. For the home page's "to do" list; the
-    owning app filters the subjects the user may still act on."""
+    joined later (a replaced version no longer counts: its successor asks again), oldest first. One query, however
+    many agreements. For the home page's "to do" list; the owning app filters the subjects the user may still act
+    on."""
     if not user.is_authenticated:
         return []
     newer = AgreementVersion.objects.filter(
