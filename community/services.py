@@ -36,6 +36,7 @@ from community.selectors import end_reasons_for, organisation_ids_keeping, refer
 from community.states import MOVES, moves_from
 from core.geo import Place, geocode
 from core.notify import notify
+from messaging.services import conversations_follow_brokerrequest
 from volunteers.models import Volunteer
 from youth.consent import consent_require
 from youth.models import Case
@@ -329,9 +330,7 @@ def brokerrequest_link(
 
 def _conversation_follow(request: BrokerRequest) -> None:
     # The family talks with the broker in a conversation that follows the request (messaging derives who is in it).
-    from messaging.services import conversations_follow_brokerrequest
-
-    conversations_follow_brokerrequest(request=request)
+    conversations_follow_brokerrequest(request=request, born=request.case.young_person.date_of_birth)
 
 
 def brokerrequest_end(*, user: User, request: BrokerRequest, reason: str) -> BrokerRequest:

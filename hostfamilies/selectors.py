@@ -33,6 +33,7 @@ from hostfamilies.states import (
     Visit,
     moves_from,
 )
+from messaging.models import Conversation
 from volunteers.models import Volunteer, VolunteerKind
 from youth.parties import (
     Support,
@@ -185,6 +186,17 @@ def match_agreement_may_propose(parties: set[Party], state: str, *, has_agreemen
     if state not in AGREEMENT_STATES or not parties:
         return False
     return has_agreement or bool(parties & REVIEWERS)
+
+
+def conversation_members(conversation: Conversation) -> list[tuple[User, str]]:
+    """Who takes part in a match's group conversation (the parents, the support family, the coordinators), as
+    (user, party): registered with messaging in HostfamiliesConfig.ready()."""
+    match = SupportFamilyMatch.objects.select_related("request__case", "volunteer").get(pk=conversation.match_id or 0)
+    family = match_party_users(match)
+    members = [(user, "parent") for user in family[Party.PARENT]]
+    members += [(user, "volunteer") for user in family[Party.SUPPORT_FAMILY]]
+    members += [(user, "coordinator") for user in family[Party.COORDINATOR]]
+    return members
 
 
 def match_party_users(match: SupportFamilyMatch) -> dict[Party, list[User]]:

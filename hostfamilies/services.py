@@ -350,7 +350,7 @@ def match_move(
             locked.ended_on, locked.ended_by, locked.end_reason = today, actor, reason
             locked.outcome = outcome
         locked.save()
-        conversations_follow_match(match=locked)
+        conversations_follow_match(match=locked, case_id=locked.request.case_id)
         if locked.state == State.ACTIVE and before != State.ACTIVE:
             _review_plan(locked, due_on=_add_months(today, REVIEW_EVERY_MONTHS))
         elif locked.state in FINISHED_STATES:

@@ -44,6 +44,7 @@ from mentors.states import (
     Via,
     moves_from,
 )
+from messaging.models import Conversation
 from volunteers.models import ScreeningStep, VolunteerKind
 from volunteers.selectors import policy_for, screening_required_for
 from youth.models import Case, MentorChoice, YoungPerson
@@ -152,6 +153,19 @@ def mentorship_party_users(mentorship: Mentorship) -> dict[Party, list[User]]:
         mentorship_support(mentorship),
         young_person=mentorship.young_person,
     )
+
+
+def conversation_members(conversation: Conversation) -> list[tuple[User, str]]:
+    """Who takes part in a mentorship's triad (young person, mentor, professionals) and coaching conversation
+    (mentor, professionals), as (user, party): registered with messaging in MentorsConfig.ready()."""
+    mentorship = Mentorship.objects.select_related("case", "young_person").get(pk=conversation.mentorship_id or 0)
+    people = mentorship_party_users(mentorship)
+    members: list[tuple[User, str]] = []
+    if conversation.kind == Conversation.Kind.TRIAD:
+        members += [(user, "young_person") for user in people[Party.YOUNG_PERSON]]
+    members += [(user, "mentor") for user in people[Party.MENTOR]]
+    members += [(user, "professional") for user in people[Party.PROFESSIONAL]]
+    return members
 
 
 def mentorship_signatories(mentorship: Mentorship, *, on: date | None = None) -> list[tuple[User, str]]:
