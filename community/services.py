@@ -463,6 +463,7 @@ FOLLOW_UP_NOTICE = {
 def _follow_up_schedule_reminder(referral: Referral, follow_up: str) -> None:
     """Plan the reminder for the day the follow-up is due (at 9 o'clock; at once when that has passed), in the
     caller's transaction: the task row is in the same database, so a rolled-back move leaves no reminder."""
+    # tasks.py imports this module to run the work: imported at call time to break the cycle.
     from community.tasks import referral_follow_up_reminder
 
     due_on = referral.follow_up_due_on(follow_up)

@@ -468,6 +468,7 @@ def _notify_move(actor: User, match: SupportFamilyMatch, step: Move) -> None:
 def _review_plan(match: SupportFamilyMatch, *, due_on: date) -> MatchReview:
     """Plan the match's next review and schedule its reminder, in the caller's transaction (the task row is in the
     same database, so a rolled-back plan leaves no reminder behind)."""
+    # tasks.py imports this module to run the work: imported at call time to break the cycle.
     from hostfamilies.tasks import match_review_reminder
 
     review = MatchReview.objects.create(match=match, due_on=due_on)

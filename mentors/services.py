@@ -775,6 +775,7 @@ def _checkin_plan(mentorship: Mentorship, *, due_on: date) -> CheckIn:
 
 
 def _checkin_schedule_reminder(checkin: CheckIn) -> None:
+    # tasks.py imports this module to run the work: imported at call time to break the cycle.
     from mentors.tasks import checkin_reminder
 
     remind_at = timezone.make_aware(datetime.combine(checkin.due_on - CHECKIN_REMINDER_BEFORE, time(9)))

@@ -276,6 +276,7 @@ def conversations_follow_brokerrequest(*, request: _BrokerRequestLike, born: dat
     conversation_sync(conversation=conversation)
     joins_on = _birthday(born, BROKER_CONVERSATION_FROM_AGE)
     if created and joins_on > timezone.localdate():
+        # tasks.py imports this module to run the work: imported at call time to break the cycle.
         from messaging.tasks import conversation_sync_task
 
         at = timezone.make_aware(datetime.combine(joins_on, time(0, 5)))
@@ -795,6 +796,7 @@ def _enqueuer(notification: Notification) -> Callable[[], None]:
 
 
 def _enqueue(notification_id: int, run_after: datetime) -> None:
+    # tasks.py imports this module to run the work: imported at call time to break the cycle.
     from messaging.tasks import notification_send_task
 
     notification_send_task.using(run_after=max(run_after, timezone.now())).enqueue(notification_id)

@@ -499,6 +499,7 @@ def parent_access_revoke(*, actor: User, guardianship: Guardianship) -> Guardian
 def adulthood_plan(*, young_person: YoungPerson) -> None:
     """Queue the birthday task (youth.tasks.adulthood_begin_task) for the young person's 18th birthday, 00:05 local
     time, or for now when that day has passed and it was not handled yet. In the caller's transaction."""
+    # tasks.py imports this module to run the work: imported at call time to break the cycle.
     from youth.tasks import adulthood_begin_task
 
     if AdulthoodStep.objects.filter(young_person_id=young_person.pk).exists():
