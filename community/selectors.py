@@ -24,9 +24,11 @@ from accounts.selectors import AnyUser, has_role
 from community.models import REVIEW_AFTER, BrokerRequest, Referral, Resource, ResourceTheme
 from core.geo import Place, distance_km
 from core.selectors import object_get_for
+from hostfamilies.selectors import open_match_counts
 from messaging.models import Conversation
 from messaging.services import BROKER_CONVERSATION_FROM_AGE, case_professionals_of
 from volunteers.models import Volunteer, VolunteerKind
+from volunteers.selectors import volunteer_readiness, with_readiness_data
 from youth.parties import Party, access_basis, coordinated_organisation_ids, party_user_queryset
 from youth.selectors import age_on, case_visible_to, case_writable_by
 
@@ -67,8 +69,6 @@ def social_broker_organisation_ids(user: AnyUser) -> list[int]:
         return cached
     found: list[int] = []
     if has_role(user, Role.VOLUNTEER) and is_active_social_broker(user):
-        from volunteers.selectors import volunteer_readiness, with_readiness_data
-
         volunteer = with_readiness_data(Volunteer.objects.filter(user=user)).first()
         # Capacity is about matches, not about keeping the directory: count none.
         if volunteer is not None and not volunteer_readiness(volunteer, open_matches=0).screening_missing:
@@ -342,9 +342,6 @@ def open_broker_link_counts(volunteer_ids: Iterable[int]) -> dict[int, int]:
 def _ready_brokers(brokers: QuerySet[Volunteer]) -> list[Volunteer]:
     """Those of `brokers` who can take a request now (`volunteer_readiness`): a broker's places are taken by their
     open broker requests and any support-family matches. A constant number of queries."""
-    from hostfamilies.selectors import open_match_counts
-    from volunteers.selectors import volunteer_readiness, with_readiness_data
-
     found = list(with_readiness_data(brokers))
     ids = [broker.pk for broker in found]
     matches = open_match_counts(ids)

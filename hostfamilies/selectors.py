@@ -35,6 +35,7 @@ from hostfamilies.states import (
 )
 from messaging.models import Conversation
 from volunteers.models import Volunteer, VolunteerKind
+from volunteers.selectors import volunteer_readiness, with_readiness_data
 from youth.parties import (
     Support,
     access_basis,
@@ -264,8 +265,6 @@ def support_families_to_propose(user: AnyUser, request: SupportRequest) -> Query
     support families with room left, without pets when a child is allergic and without smoking when the family
     asked for a smoke-free home. None for anyone who may not propose. (Ranking by distance and fit is the matching
     engine's work; this is the list of who is possible at all.)"""
-    from volunteers.selectors import volunteer_readiness, with_readiness_data
-
     if not coordinates(user, request.organisation_id):
         return None
     possible = Volunteer.objects.filter(

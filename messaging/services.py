@@ -818,6 +818,7 @@ NOTICE = gettext_lazy("You have a new message in Dichtbij. Read it here: %(url)s
 def _is_definite_refusal(error: Exception) -> bool:
     """True when the provider surely did not accept the SMS: Twilio answered 4xx (a refusal, 429 included), or the
     connection was never made. A 5xx, a read timeout or anything else is ambiguous: it may have been sent."""
+    # Only for the error of an online transport; neither is loaded when none is configured.
     import requests
     from twilio.base.exceptions import TwilioRestException
 

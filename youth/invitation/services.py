@@ -24,6 +24,7 @@ from accounts.phones import normalise_phone
 from accounts.services import email_verify_after_password_reset, user_invite, user_phone_verified
 from core.links import link_send, token_hash, token_new
 from core.notify import notify
+from messaging.services import conversations_sync_case
 from youth.invitation.selectors import account_age_reached, invitation_status, is_inviter
 from youth.models import YoungPerson, YoungPersonInvitation
 from youth.parties import is_custodial_parent, open_case_professionals, young_person_joined
@@ -215,8 +216,6 @@ def youngperson_account_follow(*, young_person: YoungPerson) -> None:
     The rest derives from the account at each request: their consent is asked on their home page, they change
     their network map and choose their mentor from 12, and they see who looked at their data.
     In the caller's transaction."""
-    from messaging.services import conversations_sync_case
-
     for case in young_person.cases.filter(closed_on__isnull=True).select_related("young_person"):
         conversations_sync_case(case=case)
     young_person_joined(young_person)
