@@ -15,6 +15,13 @@ class MessagingConfig(AppConfig):
 
         user_logged_out.connect(_close_the_sessions_sockets, dispatch_uid="messaging-logout")
 
+        # messaging.services and youth.parties import models: loaded when the apps are ready.
+        from messaging.services import conversations_sync_case
+        from youth.parties import case_parties_changed_register
+
+        # Who reads a case's conversations follows who works on the case (messaging derives it, never a typed list).
+        case_parties_changed_register("messaging", lambda case: conversations_sync_case(case=case))
+
 
 def _close_the_sessions_sockets(sender: Any, request: Any, user: Any, **kwargs: Any) -> None:
     # Every logout goes through Django's logout (allauth's page, the session timeout, a password change): the chat
