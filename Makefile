@@ -29,9 +29,11 @@ run: install messages
 	# The task worker (VOG reminders, erasing stopped volunteers' profiles) runs beside the web server and stops with it.
 	$(MANAGE) db_worker & trap "kill $$!" EXIT; $(VENV)/bin/uvicorn config.asgi:application --host 127.0.0.1 --port 8000 --ws-per-message-deflate false
 
+# lint-imports: the layers of DESIGN.md (Layout), an import-linter contract in pyproject.toml.
 lint: install
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
+	$(VENV)/bin/lint-imports
 
 types: install
 	$(VENV)/bin/mypy

@@ -17,8 +17,10 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from accounts import mfa_secrets
+from accounts.forms import MobileNumberField
 from accounts.models import User
 from accounts.phones import normalise_phone
+from accounts.services import user_phone_verified
 from core.sms import sms_transport
 
 logger = logging.getLogger(__name__)
@@ -81,8 +83,6 @@ class DichtbijAccountAdapter(DefaultAccountAdapter):
     # --- Mobile numbers (allauth's phone hooks, on User.phone) --------------------------------------------------
 
     def phone_form_field(self, **kwargs: Any) -> Any:
-        from accounts.forms import MobileNumberField
-
         return MobileNumberField(**kwargs)
 
     def clean_phone(self, phone: str) -> str:
@@ -99,8 +99,6 @@ class DichtbijAccountAdapter(DefaultAccountAdapter):
 
     def set_phone_verified(self, user: AbstractBaseUser, phone: str) -> None:
         """Called by allauth when someone typed the code sent to `phone` (a login by code proves the number)."""
-        from accounts.services import user_phone_verified
-
         assert isinstance(user, User)
         user_phone_verified(user=user, phone=phone)
 

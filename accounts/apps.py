@@ -8,6 +8,7 @@ class AccountsConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self) -> None:
+        # Imported when the apps are ready: these modules import models, which Django loads after the AppConfigs.
         from allauth.account.signals import password_reset
 
         from accounts import checks  # noqa: F401 - registers the system checks

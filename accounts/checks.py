@@ -8,12 +8,12 @@ from django.conf import settings
 from django.core import checks
 from django.core.exceptions import ImproperlyConfigured
 
+from accounts import mfa_secrets
+
 
 @checks.register(checks.Tags.security)
 def mfa_encryption_keys_check(app_configs: Any = None, **kwargs: Any) -> list[checks.CheckMessage]:
     """Second-factor secrets cannot be stored or read without valid keys: say so before the first login fails."""
-    from accounts import mfa_secrets
-
     if not [key for key in settings.MFA_ENCRYPTION_KEYS if key.strip()]:
         return [
             checks.Error(

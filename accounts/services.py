@@ -20,6 +20,7 @@ from django.urls import reverse
 from django.utils import translation
 from django.utils.translation import gettext as _
 
+from accounts.mfa_secrets import SECRET_FIELDS, data_reencrypted
 from accounts.models import (
     ADMIN_GRANTABLE_ROLES,
     CARE_ROLES,
@@ -35,6 +36,7 @@ from accounts.phones import normalise_phone
 from accounts.selectors import SESSION_LAST_SEEN
 from core.sms import sms_transport
 from youth.models import Case, YoungPerson
+from youth.selectors import case_access_role, youngperson_access_basis
 
 
 def _accesslog_entry(
@@ -114,8 +116,6 @@ def accesslog_record(
     organisation name) is given by pages that reach the young person through something else than their case,
     such as a support-family match; without it the case decides.
     """
-    from youth.selectors import youngperson_access_basis
-
     assert isinstance(request.user, User)
     role, organisation = basis or youngperson_access_basis(request.user, young_person)
     entry = _accesslog_entry(
@@ -173,8 +173,6 @@ def accesslog_record_many(
 def accesslog_record_cases(*, request: HttpRequest, cases: Sequence[Case]) -> None:
     """Log that a list page showed these cases' young people to a professional or coordinator (see
     `accesslog_record_many`). The cases must come with `organisation`."""
-    from youth.selectors import case_access_role
-
     accesslog_record_many(
         request=request,
         shown=(
@@ -260,6 +258,7 @@ def user_phone_verified(*, user: User, phone: str) -> bool:
 def user_deactivate(*, user: User) -> None:
     """Switch an account off: it can no longer log in (Django refuses inactive users on every request) and its open
     chat windows close within seconds, after commit. What the person recorded stays, as the other parties need it."""
+    # messaging.services imports this module (accounts is below messaging): at call time until a registry (#24).
     from messaging.services import user_sockets_close
 
     if user.is_active:
@@ -305,9 +304,8 @@ def mfa_secrets_reencrypt() -> int:
     Each row is re-read under a row lock (`select_for_update`) in its own transaction: using a recovery code writes
     the same `data` (which codes are used), and must not be lost to, or undone by, the rotation.
     """
+    # allauth.mfa's models load its adapter, which is configured to import ours: at call time.
     from allauth.mfa.models import Authenticator
-
-    from accounts.mfa_secrets import SECRET_FIELDS, data_reencrypted
 
     changed = 0
     ids = list(Authenticator.objects.filter(type__in=list(SECRET_FIELDS)).values_list("pk", flat=True))

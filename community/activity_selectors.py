@@ -26,6 +26,7 @@ from core.selectors import object_get_for
 from volunteers.models import Volunteer, VolunteerKind
 from youth.models import Case
 from youth.parties import Party, coordinated_organisation_ids, young_people_where
+from youth.selectors import case_access_bases, case_writable_by
 
 
 def activity_manager_organisation_ids(user: AnyUser) -> list[int]:
@@ -43,8 +44,6 @@ def can_use_activities(user: AnyUser) -> bool:
 def cases_acted_for_by(user: AnyUser) -> QuerySet[Case]:
     """The cases whose family the user may sign up or off: as professional or coordinator on the case, as parent
     or guardian with custody of its young person, or as the social broker linked to its open request."""
-    from youth.selectors import case_writable_by
-
     if not user.is_authenticated:
         return Case.objects.none()
     linked = BrokerRequest.objects.filter(broker__user=user, ended_on__isnull=True)
@@ -185,8 +184,6 @@ def signup_access_bases(user: AnyUser, cases: list[Case]) -> dict[int, tuple[str
     access log. Those who work on the case, the young person and custodial parents see it through the case
     (`case_access_bases`); anyone else sees it as social broker, through the activity they organise or the request
     they are linked to. A constant number of queries; the cases must come with their organisation."""
-    from youth.selectors import case_access_bases
-
     if not cases or not user.is_authenticated:
         return {}
     bases = case_access_bases(user, cases)

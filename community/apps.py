@@ -7,7 +7,11 @@ class CommunityConfig(AppConfig):
     verbose_name = "Sociale kaart"
 
     def ready(self) -> None:
-        from community.selectors import broker_ids_for
+        # Imported when the apps are ready: these modules import models, which Django loads after the AppConfigs.
+        from community.selectors import broker_ids_for, conversation_members
+        from messaging.models import Conversation
+        from messaging.services import conversation_members_register
         from youth.parties import supporters_register
 
+        conversation_members_register(Conversation.Kind.BROKER, conversation_members)
         supporters_register("social brokers", broker_ids_for)

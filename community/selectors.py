@@ -24,8 +24,13 @@ from accounts.selectors import AnyUser, has_role
 from community.models import REVIEW_AFTER, BrokerRequest, Referral, Resource, ResourceTheme
 from core.geo import Place, distance_km
 from core.selectors import object_get_for
+from hostfamilies.selectors import open_match_counts
+from messaging.models import Conversation
+from messaging.services import BROKER_CONVERSATION_FROM_AGE, case_professionals_of
 from volunteers.models import Volunteer, VolunteerKind
+from volunteers.selectors import volunteer_readiness, with_readiness_data
 from youth.parties import Party, access_basis, coordinated_organisation_ids, party_user_queryset
+from youth.selectors import age_on, case_visible_to, case_writable_by
 
 # How many entries a family's printed overview holds: one page.
 PRINT_LIMIT = 8
@@ -64,8 +69,6 @@ def social_broker_organisation_ids(user: AnyUser) -> list[int]:
         return cached
     found: list[int] = []
     if has_role(user, Role.VOLUNTEER) and is_active_social_broker(user):
-        from volunteers.selectors import volunteer_readiness, with_readiness_data
-
         volunteer = with_readiness_data(Volunteer.objects.filter(user=user)).first()
         # Capacity is about matches, not about keeping the directory: count none.
         if volunteer is not None and not volunteer_readiness(volunteer, open_matches=0).screening_missing:
@@ -198,8 +201,6 @@ def resource_export_queryset(user: AnyUser, *, everything: bool) -> QuerySet[Res
 
 def brokerrequest_visible_to(user: AnyUser) -> QuerySet[BrokerRequest]:
     """Requests of the cases the user may see, and the requests the user is the linked broker of."""
-    from youth.selectors import case_visible_to
-
     if not user.is_authenticated:
         return BrokerRequest.objects.none()
     return BrokerRequest.objects.filter(Q(case__in=case_visible_to(user)) | Q(broker__user=user)).select_related(
@@ -209,8 +210,6 @@ def brokerrequest_visible_to(user: AnyUser) -> QuerySet[BrokerRequest]:
 
 def brokerrequest_writable_by(user: AnyUser) -> QuerySet[BrokerRequest]:
     """Requests the user may end: those of the cases they work on as professional or coordinator."""
-    from youth.selectors import case_writable_by
-
     if not user.is_authenticated:
         return BrokerRequest.objects.none()
     return BrokerRequest.objects.filter(case__in=case_writable_by(user))
@@ -276,6 +275,28 @@ def brokerrequest_of_case(user: AnyUser, case_id: int) -> BrokerRequest | None:
     return brokerrequest_visible_to(user).filter(case_id=case_id).order_by("ended_on", "-asked_on", "-pk").first()
 
 
+def conversation_members(conversation: Conversation) -> list[tuple[User, str]]:
+    """Who takes part in the family's conversation with their social broker, as (user, party): the broker, the
+    parents with custody, the young person from BROKER_CONVERSATION_FROM_AGE and the case's professionals.
+    Registered with messaging in CommunityConfig.ready()."""
+    request = BrokerRequest.objects.select_related("case__young_person__user", "broker__user").get(
+        pk=conversation.broker_request_id or 0
+    )
+    members: list[tuple[User, str]] = []
+    if request.broker is not None and request.broker.user.is_active:
+        members.append((request.broker.user, "broker"))
+    members += [(user, "parent") for user in custodial_parents(request)]
+    young_person = request.case.young_person
+    if (
+        young_person.user is not None
+        and young_person.user.is_active
+        and age_on(young_person.date_of_birth, timezone.localdate()) >= BROKER_CONVERSATION_FROM_AGE
+    ):
+        members.append((young_person.user, "young_person"))
+    members += [(user, "professional") for user in case_professionals_of(request.case)]
+    return members
+
+
 def custodial_parents(request: BrokerRequest) -> QuerySet[User]:
     """The active parents and guardians with custody of the case's young person: for whom a referral can be."""
     return party_user_queryset(request.case, Party.PARENT).order_by("first_name", "pk")
@@ -321,9 +342,6 @@ def open_broker_link_counts(volunteer_ids: Iterable[int]) -> dict[int, int]:
 def _ready_brokers(brokers: QuerySet[Volunteer]) -> list[Volunteer]:
     """Those of `brokers` who can take a request now (`volunteer_readiness`): a broker's places are taken by their
     open broker requests and any support-family matches. A constant number of queries."""
-    from hostfamilies.selectors import open_match_counts
-    from volunteers.selectors import volunteer_readiness, with_readiness_data
-
     found = list(with_readiness_data(brokers))
     ids = [broker.pk for broker in found]
     matches = open_match_counts(ids)

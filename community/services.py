@@ -32,14 +32,25 @@ from community.models import (
     ResourceTheme,
     Theme,
 )
-from community.selectors import end_reasons_for, organisation_ids_keeping, referral_may_record, search_text_for
+from community.selectors import (
+    broker_can_take,
+    broker_pool_organisation_ids,
+    brokerrequest_writable_by,
+    end_reasons_for,
+    organisation_ids_keeping,
+    referral_may_record,
+    referral_writable_by,
+    search_text_for,
+)
 from community.states import MOVES, moves_from
 from core.geo import Place, geocode
 from core.notify import notify
+from messaging.services import conversations_follow_brokerrequest
 from volunteers.models import Volunteer
 from youth.consent import consent_require
 from youth.models import Case
 from youth.parties import STAFF_PARTS, coordinates, is_custodial_parent, parties_of
+from youth.selectors import case_writable_by
 
 if TYPE_CHECKING:  # matching calls brokerrequest_link from a proposal round; only the type is read from it
     from matching.models import Proposal
@@ -228,6 +239,7 @@ def resource_import(*, actor: User, organisation: Organisation, content: bytes) 
     column with what is wrong. Otherwise all rows are imported in one transaction (all or nothing): new rows are
     added; a row with the `id` of an entry of `organisation` (as in an export) changes that entry.
     """
+    # community.importexport imports this module to write what it reads: at call time to break the cycle.
     from community.importexport import import_rows, read_csv
 
     if not coordinates(actor, organisation.pk):
@@ -261,8 +273,6 @@ def _check_length(text: str, limit: int) -> None:
 def brokerrequest_ask(*, user: User, case: Case, purpose: str) -> BrokerRequest:
     """A professional on the case (or a coordinator of its organisation) asks for a social broker. `purpose` is
     what for, in plain words. Refused when the case is closed or already has an open request."""
-    from youth.selectors import case_writable_by
-
     if not case_writable_by(user).filter(pk=case.pk).exists():
         raise PermissionDenied
     text = purpose.strip()
@@ -289,8 +299,6 @@ def brokerrequest_link(
     authority, and the pool is the one the round could propose from (`broker_pool_organisation_ids`). Locks the
     request row, so two coordinators cannot link two brokers, and then the broker's row, so two links at once
     cannot both take the broker's last place."""
-    from community.selectors import broker_can_take, broker_pool_organisation_ids
-
     pool_of: User | None = user
     if approved_proposal is None:
         if not coordinates(user, request.case.organisation_id):
@@ -329,16 +337,12 @@ def brokerrequest_link(
 
 def _conversation_follow(request: BrokerRequest) -> None:
     # The family talks with the broker in a conversation that follows the request (messaging derives who is in it).
-    from messaging.services import conversations_follow_brokerrequest
-
-    conversations_follow_brokerrequest(request=request)
+    conversations_follow_brokerrequest(request=request, born=request.case.young_person.date_of_birth)
 
 
 def brokerrequest_end(*, user: User, request: BrokerRequest, reason: str) -> BrokerRequest:
     """The case's professional or a coordinator closes the request, with a reason (`BrokerRequest.EndReason`,
     not "case closed": that is `brokerrequests_end_for_case`). Open referrals stay as they are, read-only."""
-    from community.selectors import brokerrequest_writable_by
-
     if not brokerrequest_writable_by(user).filter(pk=request.pk).exists():
         raise PermissionDenied
     if reason not in BrokerRequest.EndReason.values or reason == BrokerRequest.EndReason.CASE_CLOSED:
@@ -402,8 +406,6 @@ def referral_move(
     "decline" with a reason, the follow-ups with an answer (yes / no / stopped) and a reason for no or stopped.
     A move that the table does not allow from the current state is refused with a message, nothing changed.
     Locks the referral row, so two clicks make one move."""
-    from community.selectors import referral_writable_by
-
     if not referral_writable_by(user).filter(pk=referral.pk).exists():
         raise PermissionDenied
     step = MOVES.get(move)
@@ -464,6 +466,7 @@ FOLLOW_UP_NOTICE = {
 def _follow_up_schedule_reminder(referral: Referral, follow_up: str) -> None:
     """Plan the reminder for the day the follow-up is due (at 9 o'clock; at once when that has passed), in the
     caller's transaction: the task row is in the same database, so a rolled-back move leaves no reminder."""
+    # tasks.py imports this module to run the work: imported at call time to break the cycle.
     from community.tasks import referral_follow_up_reminder
 
     due_on = referral.follow_up_due_on(follow_up)

@@ -64,6 +64,7 @@ INSTALLED_APPS = [
     "insights",
     "community",
     "home",
+    "demo",
 ]
 
 MIDDLEWARE = [

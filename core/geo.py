@@ -59,6 +59,7 @@ def geocode(query: str) -> Place:
     if not query.strip():
         raise ValidationError(_("Enter a place."))
     if settings.GEOCODER == "nominatim":
+        # Only when the online geocoder is configured; the default is offline.
         from geopy.geocoders import Nominatim
 
         found = Nominatim(user_agent="dichtbij", timeout=5).geocode(query, country_codes="nl")

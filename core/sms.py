@@ -33,6 +33,7 @@ class TwilioTransport:
     """Production: Twilio's REST API. `http_client` lets tests fake the network, nothing else."""
 
     def __init__(self, http_client: object | None = None) -> None:
+        # Only when Twilio is the SMS transport (twilio's client is slow to import).
         from twilio.rest import Client
 
         self.client = Client(settings.TWILIO_ACCOUNT_SID, settings.TWILIO_AUTH_TOKEN, http_client=http_client)

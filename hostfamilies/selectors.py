@@ -33,7 +33,9 @@ from hostfamilies.states import (
     Visit,
     moves_from,
 )
+from messaging.models import Conversation
 from volunteers.models import Volunteer, VolunteerKind
+from volunteers.selectors import volunteer_readiness, with_readiness_data
 from youth.parties import (
     Support,
     access_basis,
@@ -187,6 +189,17 @@ def match_agreement_may_propose(parties: set[Party], state: str, *, has_agreemen
     return has_agreement or bool(parties & REVIEWERS)
 
 
+def conversation_members(conversation: Conversation) -> list[tuple[User, str]]:
+    """Who takes part in a match's group conversation (the parents, the support family, the coordinators), as
+    (user, party): registered with messaging in HostfamiliesConfig.ready()."""
+    match = SupportFamilyMatch.objects.select_related("request__case", "volunteer").get(pk=conversation.match_id or 0)
+    family = match_party_users(match)
+    members = [(user, "parent") for user in family[Party.PARENT]]
+    members += [(user, "volunteer") for user in family[Party.SUPPORT_FAMILY]]
+    members += [(user, "coordinator") for user in family[Party.COORDINATOR]]
+    return members
+
+
 def match_party_users(match: SupportFamilyMatch) -> dict[Party, list[User]]:
     """The active users who take part in the match, per party (the same rules as `match_parties`): for notices and
     for who must agree to the agreements. Four queries; the match must come with `request__case` and `volunteer`."""
@@ -252,8 +265,6 @@ def support_families_to_propose(user: AnyUser, request: SupportRequest) -> Query
     support families with room left, without pets when a child is allergic and without smoking when the family
     asked for a smoke-free home. None for anyone who may not propose. (Ranking by distance and fit is the matching
     engine's work; this is the list of who is possible at all.)"""
-    from volunteers.selectors import volunteer_readiness, with_readiness_data
-
     if not coordinates(user, request.organisation_id):
         return None
     possible = Volunteer.objects.filter(

@@ -350,7 +350,7 @@ def match_move(
             locked.ended_on, locked.ended_by, locked.end_reason = today, actor, reason
             locked.outcome = outcome
         locked.save()
-        conversations_follow_match(match=locked)
+        conversations_follow_match(match=locked, case_id=locked.request.case_id)
         if locked.state == State.ACTIVE and before != State.ACTIVE:
             _review_plan(locked, due_on=_add_months(today, REVIEW_EVERY_MONTHS))
         elif locked.state in FINISHED_STATES:
@@ -468,6 +468,7 @@ def _notify_move(actor: User, match: SupportFamilyMatch, step: Move) -> None:
 def _review_plan(match: SupportFamilyMatch, *, due_on: date) -> MatchReview:
     """Plan the match's next review and schedule its reminder, in the caller's transaction (the task row is in the
     same database, so a rolled-back plan leaves no reminder behind)."""
+    # tasks.py imports this module to run the work: imported at call time to break the cycle.
     from hostfamilies.tasks import match_review_reminder
 
     review = MatchReview.objects.create(match=match, due_on=due_on)

@@ -42,10 +42,22 @@ from django.http import QueryDict
 from django.utils import timezone
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
+from django_tasks import TaskResultStatus
+from django_tasks_db.models import DBTaskResult
 
 from accounts.models import Municipality, Organisation, Role
 from accounts.selectors import AnyUser, roles_of
-from insights.suppression import Cell, Cube, Table, figure_shown, suppress, suppress_together
+from community.models import BrokerRequest
+from hostfamilies.models import RespiteOption, Stay, SupportFamilyMatch, SupportRequest
+from hostfamilies.states import OPEN_STATES
+from hostfamilies.states import State as MatchState
+from insights.models import Tally, TallyRun
+from insights.suppression import HIDDEN_TEXT, Cell, Cube, Table, figure_shown, suppress, suppress_together
+from mentors.models import Mentorship
+from mentors.states import State as MentorState
+from training.models import Course, CourseCompletion
+from volunteers.models import Intake, Outcome, VogCheck, Volunteer
+from youth.models import BuddyRequest
 
 MAX_QUARTERS = 20
 SIX_MONTHS, TWELVE_MONTHS = dt.timedelta(days=182), dt.timedelta(days=365)
@@ -259,11 +271,6 @@ def _days(later: Any, earlier: Any) -> ExpressionWrapper[Any]:
 
 def requests_of(form: str, scope: Scope, filters: Filters) -> QuerySet[Any]:
     """Requests for a form, annotated with `asked_on` (a date), `area_id` and `organisation_ref`."""
-    from community.models import BrokerRequest
-    from hostfamilies.models import Stay, SupportRequest
-    from mentors.models import Mentorship
-    from youth.models import BuddyRequest
-
     if form == JIM:
         # A buddy found by matching is a mentorship too; it counts under the buddy form (its request), not as JIM.
         jim = Mentorship.objects.filter(kind=Mentorship.Kind.JIM)
@@ -287,13 +294,6 @@ def requests_of(form: str, scope: Scope, filters: Filters) -> QuerySet[Any]:
 def matches_of(form: str, scope: Scope, filters: Filters) -> QuerySet[Any]:
     """Started matches of a form, annotated with `asked_on`, `started`, `ended` (None while running), `end_kind`,
     `area_id` and `organisation_ref`."""
-    from community.models import BrokerRequest
-    from hostfamilies.models import Stay, SupportFamilyMatch
-    from hostfamilies.states import State as MatchState
-    from mentors.models import Mentorship
-    from mentors.states import State as MentorState
-    from youth.models import BuddyRequest
-
     if form == JIM:
         qs = _scoped(
             Mentorship.objects.filter(kind=Mentorship.Kind.JIM, started_on__isnull=False),
@@ -385,8 +385,6 @@ def _broker_end_kind() -> Case:
     """The END_KINDS kind of a broker link that ended: done is completed; no longer needed and the case closing
     are their own kinds (neither is the family's choice nor a planned end); the family stopping is stopped
     early, and so is any other reason of a linked request (no broker found after all: the link fell away)."""
-    from community.models import BrokerRequest
-
     reason = BrokerRequest.EndReason
     return Case(
         When(ended_on__isnull=True, then=Value("")),
@@ -409,8 +407,6 @@ class Figure:
     people: int
 
     def __str__(self) -> str:
-        from insights.suppression import HIDDEN_TEXT
-
         if self.value is None:
             return str(HIDDEN_TEXT) if self.people else "–"
         return f"{self.value:g}"
@@ -675,9 +671,6 @@ class Outcomes:
 def outcomes(scope: Scope, filters: Filters) -> Outcomes:
     """What closures in the period recorded: placement averted, goals (young person's and parents' view),
     satisfaction for JIM; the outcome of ended support-family matches."""
-    from hostfamilies.models import SupportFamilyMatch
-    from mentors.models import Mentorship
-
     whole = replace(filters, municipality_id=None)
     closed = matches_of(JIM, scope, whole).filter(ended__gte=filters.start, ended__lte=filters.end)
 
@@ -730,8 +723,6 @@ def _area_slice(
 
 
 def _volunteers(scope: Scope, filters: Filters) -> QuerySet[Any]:
-    from volunteers.models import Volunteer
-
     qs = Volunteer.objects.order_by().filter(registered_at__date__lte=filters.end)
     # A volunteer's area is the municipality they live in.
     if filters.municipality_id is not None:
@@ -766,11 +757,6 @@ def volunteer_pipeline(scope: Scope, filters: Filters) -> Pipeline:
     open support-family match); paused and stopped; and retention: of those registered a year or more before
     the end, the share not stopped. (The coordinator's own pipeline applies each organisation's exact
     requirements per volunteer; this is its database approximation for counting.)"""
-    from hostfamilies.models import SupportFamilyMatch
-    from hostfamilies.states import OPEN_STATES
-    from training.models import Course, CourseCompletion
-    from volunteers.models import Intake, Outcome, VogCheck, Volunteer
-
     end = filters.end
     qs = _volunteers(scope, replace(filters, municipality_id=None)).annotate(
         is_screened=Exists(
@@ -818,9 +804,6 @@ def supply_and_demand(scope: Scope, filters: Filters) -> Table:
     """Per age group: young people waiting for a support family or a buddy at the end of the period, beside the
     active volunteers whose preferred ages cover the group. Ages are computed in the database from the date of
     birth (no person leaves it)."""
-    from hostfamilies.models import SupportRequest
-    from youth.models import BuddyRequest
-
     end = filters.end
     whole = replace(filters, municipality_id=None)
 
@@ -847,8 +830,6 @@ def supply_and_demand(scope: Scope, filters: Filters) -> Table:
         for row in rows.annotate(n=Count("pk")):
             if row["group"] >= 0:
                 counts.append((row["area_id"], row["group"], 0, row["n"]))
-    from volunteers.models import Volunteer
-
     volunteers = _volunteers(scope, whole).filter(status=Volunteer.Status.ACTIVE)
     supply = volunteers.values("municipality_id").annotate(
         **{
@@ -888,8 +869,6 @@ class Respite:
 def respite_use(scope: Scope, filters: Filters) -> Respite:
     """Respite nights booked (confirmed stays, the nights inside the period) against the capacity (beds per night
     of the options in the area times nights in the period)."""
-    from hostfamilies.models import RespiteOption
-
     start, end = filters.start, filters.end
     options = RespiteOption.objects.filter(created_at__date__lte=end)
     if scope.organisation_ids is not None:
@@ -1069,8 +1048,6 @@ def _tally(
 
 
 def _tallies(scope: Scope, filters: Filters) -> QuerySet[Any]:
-    from insights.models import Tally
-
     qs = Tally.objects.order_by().filter(basis=filters.basis, quarter__lte=filters.last.start)
     if filters.municipality_id is not None:
         qs = qs.filter(area=filters.municipality_id)
@@ -1083,17 +1060,12 @@ def _tallies(scope: Scope, filters: Filters) -> QuerySet[Any]:
 
 def tally_as_of() -> dt.datetime | None:
     """When the roll-up was last made (None: never)."""
-    from insights.models import TallyRun
-
     run = TallyRun.objects.order_by("-finished_at").first()
     return run.finished_at if run else None
 
 
 def tally_refresh_queued() -> bool:
     """Whether a nightly refresh of the roll-up waits in the task queue (queued, not yet started)."""
-    from django_tasks import TaskResultStatus
-    from django_tasks_db.models import DBTaskResult
-
     return DBTaskResult.objects.filter(
         task_path="insights.tasks.tally_refresh_nightly", status=TaskResultStatus.READY
     ).exists()

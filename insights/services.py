@@ -83,6 +83,7 @@ def tally_refresh_schedule(*, now: datetime | None = None) -> bool:
 
     The check and the insert are one transaction; on PostgreSQL a transaction-level advisory lock makes two
     callers at once take turns (the second then finds the first one's row). SQLite lets one writer at a time."""
+    # tasks.py imports this module to run the work: imported at call time to break the cycle.
     from insights.tasks import tally_refresh_nightly
 
     with transaction.atomic():

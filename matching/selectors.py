@@ -25,16 +25,18 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy
 
-from accounts.models import User
+from accounts.models import Organisation, User
 from accounts.selectors import AnyUser
 from community.models import BrokerRequest
 from community.selectors import brokerrequest_get_for
 from core.selectors import object_get_for
 from hostfamilies.models import SupportRequest
 from hostfamilies.selectors import supportrequest_get_for
-from matching.engine import Comparison
+from matching.engine import FACTOR_LABELS, Comparison, compare_assignments
+from matching.features import candidate_pool, support_request_to_request, waiting_support_requests
+from matching.model import load_current
 from matching.models import FAMILY_STATUSES, LIVE_STATUSES, VOLUNTEER_STATUSES, Proposal, ProposalStatus
-from volunteers.models import Volunteer
+from volunteers.models import Volunteer, VolunteerKind
 from youth.models import BuddyRequest, Case, YoungPerson
 from youth.parties import (
     STAFF_PARTS,
@@ -333,8 +335,6 @@ def round_request_get_for(user: AnyUser, pk: int, kind: str = SUPPORT, write: bo
 def proposal_round(request: AnyRequest | RoundRequest) -> list[Proposal]:
     """All proposals of a request, best first, with their volunteers; each gets `parts`: (label in the reader's
     language, contribution) per factor of its snapshot. One query."""
-    from matching.engine import FACTOR_LABELS
-
     proposals = list(
         as_round(request).proposals().select_related("volunteer__user", "decided_by").order_by("rank", "pk")
     )
@@ -473,12 +473,6 @@ class WaitingListPlan:
 def waiting_list_plans(user: AnyUser) -> list[WaitingListPlan]:
     """For every organisation where the user is a coordinator, its waiting list assigned globally (scipy) and the
     old way, on the same shortlists. A handful of queries per organisation, whatever its size."""
-    from accounts.models import Organisation
-    from matching.engine import compare_assignments
-    from matching.features import candidate_pool, support_request_to_request, waiting_support_requests
-    from matching.model import load_current
-    from volunteers.models import VolunteerKind
-
     plans = []
     fit = load_current()
     today = timezone.localdate()

@@ -28,6 +28,7 @@ from django.utils.translation import gettext as _
 
 from accounts.models import User
 from accounts.selectors import AnyUser
+from agreements.models import SignatoryParty
 from agreements.selectors import AgreementOverview
 from core.links import link_status, token_hash, token_plausible
 from core.selectors import object_get_for
@@ -44,6 +45,7 @@ from mentors.states import (
     Via,
     moves_from,
 )
+from messaging.models import Conversation
 from volunteers.models import ScreeningStep, VolunteerKind
 from volunteers.selectors import policy_for, screening_required_for
 from youth.models import Case, MentorChoice, YoungPerson
@@ -56,7 +58,13 @@ from youth.parties import (
     parties_seen_as,
     party_users,
 )
-from youth.selectors import case_writable_by, consent_parties_required, youngperson_own_or_in_custody
+from youth.selectors import (
+    age_on,
+    case_writable_by,
+    consent_deciders,
+    consent_parties_required,
+    youngperson_own_or_in_custody,
+)
 
 __all__ = [
     "FINISHED_STATES",
@@ -154,13 +162,23 @@ def mentorship_party_users(mentorship: Mentorship) -> dict[Party, list[User]]:
     )
 
 
+def conversation_members(conversation: Conversation) -> list[tuple[User, str]]:
+    """Who takes part in a mentorship's triad (young person, mentor, professionals) and coaching conversation
+    (mentor, professionals), as (user, party): registered with messaging in MentorsConfig.ready()."""
+    mentorship = Mentorship.objects.select_related("case", "young_person").get(pk=conversation.mentorship_id or 0)
+    people = mentorship_party_users(mentorship)
+    members: list[tuple[User, str]] = []
+    if conversation.kind == Conversation.Kind.TRIAD:
+        members += [(user, "young_person") for user in people[Party.YOUNG_PERSON]]
+    members += [(user, "mentor") for user in people[Party.MENTOR]]
+    members += [(user, "professional") for user in people[Party.PROFESSIONAL]]
+    return members
+
+
 def mentorship_signatories(mentorship: Mentorship, *, on: date | None = None) -> list[tuple[User, str]]:
     """Who must agree to every version of the JIM agreement, as (user, SignatoryParty): the young person (when they
     have an account), the mentor, each parent with custody while the young person is under 18 (custody ends at
     18), and the case lead (or, when the case has no lead, every professional of the case)."""
-    from agreements.models import SignatoryParty
-    from youth.selectors import age_on
-
     people = mentorship_party_users(mentorship)
     signatories: list[tuple[User, str]] = [(user, SignatoryParty.YOUNG_PERSON) for user in people[Party.YOUNG_PERSON]]
     signatories += [(user, SignatoryParty.MENTOR) for user in people[Party.MENTOR]]
@@ -475,8 +493,6 @@ def mandates_waiting_for(user: AnyUser, *, on: date | None = None) -> list[Mento
     age rule of youth.selectors.consent_deciders, the same as `mandate_status`) or as a parent with custody (while
     the young person is under 16), without a standing answer of theirs. Oldest first, with `young_person`. One
     query (plus the user's roles, read once per request)."""
-    from youth.selectors import age_on, consent_deciders
-
     if not user.is_authenticated:
         return []
     today = on or timezone.localdate()
@@ -500,6 +516,7 @@ def mandates_waiting_for(user: AnyUser, *, on: date | None = None) -> list[Mento
 def checkins_due_for(user: AnyUser, *, on: date | None = None) -> list[CheckIn]:
     """The planned check-ins of the running mentorships this user mentors that are due within the reminder's week
     (mentors.services.CHECKIN_REMINDER_BEFORE) or overdue, soonest first, with `mentorship`. One query."""
+    # mentors.services imports this module: at call time to break the cycle.
     from mentors.services import CHECKIN_REMINDER_BEFORE
 
     if not user.is_authenticated:

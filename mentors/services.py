@@ -26,6 +26,7 @@ from agreements.selectors import agreement_in_force_exists, agreement_of, agreem
 from agreements.services import agreementversion_agree, agreementversion_propose, agreementversion_signatories_add
 from core.links import link_send, token_hash, token_new
 from core.notify import notify
+from hostfamilies.selectors import open_match_counts
 from mentors.models import (
     MAX_CHECKIN_WEEKS,
     MIN_CHECKIN_WEEKS,
@@ -59,6 +60,7 @@ from mentors.states import (
 from mentors.texts import mandate_text
 from messaging.services import conversations_follow_mentorship
 from volunteers.models import Volunteer
+from volunteers.selectors import volunteer_readiness
 from youth.consent import consent_require
 from youth.models import BuddyRequest, MentorChoice, YoungPerson
 from youth.parties import is_custodial_parent
@@ -239,9 +241,6 @@ def mentorship_start_buddy(
     Races: the volunteer's row is locked and their places counted under it (support-family matches and buddy
     mentorships), then the young person's row as in mentorship_nominate; the partial unique constraint "one open
     mentorship per young person" refuses a second one started at the same moment."""
-    from hostfamilies.selectors import open_match_counts
-    from volunteers.selectors import volunteer_readiness
-
     with transaction.atomic():
         locked_volunteer = Volunteer.objects.select_for_update(of=("self",)).select_related("user").get(pk=volunteer.pk)
         taken = open_match_counts([locked_volunteer.pk]).get(locked_volunteer.pk, 0)
@@ -775,6 +774,7 @@ def _checkin_plan(mentorship: Mentorship, *, due_on: date) -> CheckIn:
 
 
 def _checkin_schedule_reminder(checkin: CheckIn) -> None:
+    # tasks.py imports this module to run the work: imported at call time to break the cycle.
     from mentors.tasks import checkin_reminder
 
     remind_at = timezone.make_aware(datetime.combine(checkin.due_on - CHECKIN_REMINDER_BEFORE, time(9)))

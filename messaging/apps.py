@@ -10,9 +10,17 @@ class MessagingConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self) -> None:
+        # Imported when the apps are ready: django.contrib.auth's signals module imports its models.
         from django.contrib.auth.signals import user_logged_out
 
         user_logged_out.connect(_close_the_sessions_sockets, dispatch_uid="messaging-logout")
+
+        # messaging.services and youth.parties import models: loaded when the apps are ready.
+        from messaging.services import conversations_sync_case
+        from youth.parties import case_parties_changed_register
+
+        # Who reads a case's conversations follows who works on the case (messaging derives it, never a typed list).
+        case_parties_changed_register("messaging", lambda case: conversations_sync_case(case=case))
 
 
 def _close_the_sessions_sockets(sender: Any, request: Any, user: Any, **kwargs: Any) -> None:
@@ -20,6 +28,7 @@ def _close_the_sessions_sockets(sender: Any, request: Any, user: Any, **kwargs: 
     # sockets of that session close with it.
     session_key = getattr(getattr(request, "session", None), "session_key", None)
     if user is not None and session_key:
+        # messaging.services imports models: this module is loaded before they are.
         from messaging.services import session_sockets_close
 
         session_sockets_close(user_id=user.pk, session_key=session_key)

@@ -15,16 +15,16 @@ from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from functools import lru_cache
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 from asgiref.sync import async_to_sync
 from channels.layers import get_channel_layer
 from django.conf import settings
 from django.core.cache import cache
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ImproperlyConfigured, PermissionDenied, ValidationError
 from django.core.mail import send_mail
 from django.db import IntegrityError, transaction
-from django.db.models import Count, OuterRef, Subquery
+from django.db.models import Count, OuterRef, QuerySet, Subquery
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -37,6 +37,8 @@ from core.notify import contact_channel, notify
 from core.sms import sms_transport
 from messaging.models import STATUS_RANK, Concern, Conversation, Member, Message, Notification
 from messaging.selectors import MAX_ID, memberships_current
+from youth.models import Case
+from youth.parties import Party, is_custodial_parent, is_professional_of, party_user_queryset
 
 logger = logging.getLogger(__name__)
 
@@ -93,72 +95,92 @@ def _group_send_all(events: list[tuple[str, dict[str, Any]]]) -> None:
 # The young person reads the broker conversation from this age (the age from which they also consent themselves).
 BROKER_CONVERSATION_FROM_AGE = 12
 
+# Who takes part in a conversation of a feature (a mentorship's triad and coaching, a support-family match, a
+# request for a social broker) is the feature's to say, never a typed list: each feature registers, in its
+# AppConfig.ready(), how it finds the users and their party for its kinds of conversation. messaging sits below the
+# features (DESIGN.md, Layout) and asks none of them by name.
+MembersFinder = Callable[[Conversation], Iterable[tuple[User, str]]]
+_members_finders: dict[str, MembersFinder] = {}
 
-def _case_professionals_of(case: Any) -> Iterable[User]:
-    """The active professionals of the case (youth.parties: assigned, and still working for its organisation)."""
-    from youth.parties import Party, party_user_queryset
 
+def conversation_members_register(kind: str, find: MembersFinder) -> None:
+    """Register how the feature of conversations of `kind` finds their members: (user, party) pairs, the first
+    party of a user counts. The feature registers when its app is ready."""
+    _members_finders[kind] = find
+
+
+@dataclass(frozen=True)
+class _Steps:
+    running: frozenset[str]
+    finished: frozenset[str]
+
+
+# The steps of a feature's source (a mentorship, a match) in which its conversations run or end, registered with
+# the members by the feature that owns the steps.
+_source_steps: dict[str, _Steps] = {}
+
+
+def conversation_steps_register(source: str, *, running: Iterable[str], finished: Iterable[str]) -> None:
+    """Register in which steps of `source` ("mentorship", "match") its conversations run and in which they end."""
+    _source_steps[source] = _Steps(running=frozenset(running), finished=frozenset(finished))
+
+
+class _Stepped(Protocol):
+    """A mentorship or a match as messaging sees it: its id and its step."""
+
+    @property
+    def pk(self) -> int: ...
+
+    @property
+    def state(self) -> str: ...
+
+
+class _MentorshipLike(_Stepped, Protocol):
+    """A mentorship as messaging sees it: its id, its step and its case."""
+
+    @property
+    def case_id(self) -> int: ...
+
+
+class _BrokerRequestLike(Protocol):
+    """A request for a social broker as messaging sees it."""
+
+    @property
+    def pk(self) -> int: ...
+
+    @property
+    def is_open(self) -> bool: ...
+
+    @property
+    def broker_id(self) -> int | None: ...
+
+    @property
+    def case_id(self) -> int: ...
+
+
+def case_professionals_of(case: Case) -> QuerySet[User]:
+    """The active professionals of the case (youth.parties: assigned, and still working for its organisation): they
+    read every conversation of the case."""
     return party_user_queryset(case, Party.PROFESSIONAL)
 
 
 def _wanted_members(conversation: Conversation) -> dict[int, str]:
-    """user id → party, derived from the conversation's mentorship, match, broker request or case (never a typed
-    list)."""
+    """user id → party, derived from the conversation's mentorship, match or broker request (by the feature that
+    registered its kind) or case (never a typed list)."""
     wanted: dict[int, str] = {}
-
-    def add(users: Iterable[User], party: str) -> None:
-        for user in users:
+    find = _members_finders.get(conversation.kind)
+    if find is not None:
+        for user, party in find(conversation):
             wanted.setdefault(user.pk, party)
-
-    if conversation.kind in (Kind.TRIAD, Kind.COACHING):
-        from mentors.models import Mentorship
-        from mentors.selectors import mentorship_party_users
-        from mentors.states import Party
-
-        mentorship = Mentorship.objects.select_related("case", "young_person").get(pk=conversation.mentorship_id or 0)
-        people = mentorship_party_users(mentorship)
-        if conversation.kind == Kind.TRIAD:
-            add(people[Party.YOUNG_PERSON], "young_person")
-        add(people[Party.MENTOR], "mentor")
-        add(people[Party.PROFESSIONAL], "professional")
-    elif conversation.kind == Kind.MATCH:
-        from hostfamilies.models import SupportFamilyMatch
-        from hostfamilies.selectors import match_party_users
-        from hostfamilies.states import Party as MatchParty
-
-        match = SupportFamilyMatch.objects.select_related("request__case", "volunteer").get(
-            pk=conversation.match_id or 0
-        )
-        family = match_party_users(match)
-        add(family[MatchParty.PARENT], "parent")
-        add(family[MatchParty.SUPPORT_FAMILY], "volunteer")
-        add(family[MatchParty.COORDINATOR], "coordinator")
-    elif conversation.kind == Kind.BROKER:
-        from community.models import BrokerRequest
-        from community.selectors import custodial_parents
-        from youth.selectors import age_on
-
-        request = BrokerRequest.objects.select_related("case__young_person__user", "broker__user").get(
-            pk=conversation.broker_request_id or 0
-        )
-        if request.broker is not None and request.broker.user.is_active:
-            add([request.broker.user], "broker")
-        add(custodial_parents(request), "parent")
-        young_person = request.case.young_person
-        if (
-            young_person.user is not None
-            and young_person.user.is_active
-            and age_on(young_person.date_of_birth, timezone.localdate()) >= BROKER_CONVERSATION_FROM_AGE
-        ):
-            add([young_person.user], "young_person")
-        add(_case_professionals_of(request.case), "professional")
-    else:
-        from youth.parties import Party, party_user_queryset
-
+    elif conversation.kind == Kind.PARENT:
         # The same rule as starting it (`conversation_with_parent`): the parent takes part while they have custody.
         case = conversation.case
-        add(party_user_queryset(case, Party.PARENT).filter(pk=conversation.parent_id or 0), "parent")
-        add(_case_professionals_of(case), "professional")
+        for user in party_user_queryset(case, Party.PARENT).filter(pk=conversation.parent_id or 0):
+            wanted.setdefault(user.pk, "parent")
+        for user in case_professionals_of(case):
+            wanted.setdefault(user.pk, "professional")
+    else:
+        raise ImproperlyConfigured(f"No app registered the members of {conversation.kind} conversations")
     return wanted
 
 
@@ -186,7 +208,7 @@ def conversation_sync(*, conversation: Conversation) -> Conversation:
     return locked
 
 
-def conversations_sync_case(*, case: Any) -> None:
+def conversations_sync_case(*, case: Case) -> None:
     """Sync every open conversation of a case: call it when the case's professionals or the young person's parents
     change (today those change only in the admin, which has no service yet)."""
     for conversation in Conversation.objects.filter(case=case, closed_at__isnull=True):
@@ -205,56 +227,56 @@ def _close(conversation: Conversation) -> None:
         transaction.on_commit(lambda: _group_send(conversation_group(pk), {"type": "conversation.closed"}))
 
 
-def conversations_follow_mentorship(*, mentorship: Any) -> None:
+def conversations_follow_mentorship(*, mentorship: _MentorshipLike) -> None:
     """Called by mentors.services on every change of step: the triad and the coaching conversation start when the
-    mentorship starts running and become read-only when it ends. In the caller's transaction."""
-    from mentors.states import FINISHED_STATES, RUNNING_STATES
-
-    if mentorship.state in RUNNING_STATES:
+    mentorship starts running and become read-only when it ends (the steps mentors registered). In the caller's
+    transaction."""
+    steps = _source_steps["mentorship"]
+    if mentorship.state in steps.running:
         for kind in (Kind.TRIAD, Kind.COACHING):
             conversation, _created = Conversation.objects.get_or_create(
-                mentorship=mentorship, kind=kind, defaults={"case_id": mentorship.case_id}
+                mentorship_id=mentorship.pk, kind=kind, defaults={"case_id": mentorship.case_id}
             )
             conversation_sync(conversation=conversation)
-    elif mentorship.state in FINISHED_STATES:
-        for conversation in Conversation.objects.filter(mentorship=mentorship):
+    elif mentorship.state in steps.finished:
+        for conversation in Conversation.objects.filter(mentorship_id=mentorship.pk):
             _close(conversation)
 
 
-def conversations_follow_match(*, match: Any) -> None:
+def conversations_follow_match(*, match: _Stepped, case_id: int) -> None:
     """Called by hostfamilies.services on every move: the match group starts with the trial period (or when the
-    match runs) and becomes read-only when the match ends. In the caller's transaction."""
-    from hostfamilies.states import FINISHED_STATES, State
-
-    if match.state in (State.TRIAL, State.ACTIVE):
+    match runs) and becomes read-only when the match ends (the steps hostfamilies registered). In the caller's
+    transaction."""
+    steps = _source_steps["match"]
+    if match.state in steps.running:
         conversation, _created = Conversation.objects.get_or_create(
-            match=match, defaults={"kind": Kind.MATCH, "case_id": match.request.case_id}
+            match_id=match.pk, defaults={"kind": Kind.MATCH, "case_id": case_id}
         )
         conversation_sync(conversation=conversation)
-    elif match.state in FINISHED_STATES:
-        for conversation in Conversation.objects.filter(match=match):
+    elif match.state in steps.finished:
+        for conversation in Conversation.objects.filter(match_id=match.pk):
             _close(conversation)
 
 
-def conversations_follow_brokerrequest(*, request: Any) -> None:
+def conversations_follow_brokerrequest(*, request: _BrokerRequestLike, born: date) -> None:
     """Called by community.services when a broker is linked and when the request ends: the conversation of the
     family with the broker starts when a broker is linked and becomes read-only when the request ends. While the
     young person is under BROKER_CONVERSATION_FROM_AGE, a task is planned for that birthday to let them in. In the
     caller's transaction; races: the caller holds the request's row lock, and the unique constraint makes one
     conversation per request."""
     if not request.is_open:
-        for conversation in Conversation.objects.filter(broker_request=request):
+        for conversation in Conversation.objects.filter(broker_request_id=request.pk):
             _close(conversation)
         return
     if request.broker_id is None:
         return
     conversation, created = Conversation.objects.get_or_create(
-        broker_request=request, defaults={"kind": Kind.BROKER, "case_id": request.case_id}
+        broker_request_id=request.pk, defaults={"kind": Kind.BROKER, "case_id": request.case_id}
     )
     conversation_sync(conversation=conversation)
-    birth = request.case.young_person.date_of_birth
-    joins_on = _birthday(birth, BROKER_CONVERSATION_FROM_AGE)
+    joins_on = _birthday(born, BROKER_CONVERSATION_FROM_AGE)
     if created and joins_on > timezone.localdate():
+        # tasks.py imports this module to run the work: imported at call time to break the cycle.
         from messaging.tasks import conversation_sync_task
 
         at = timezone.make_aware(datetime.combine(joins_on, time(0, 5)))
@@ -279,12 +301,10 @@ def conversation_resync(*, conversation_id: int) -> bool:
     return True
 
 
-def conversation_with_parent(*, actor: User, case: Any, parent: User) -> Conversation:
+def conversation_with_parent(*, actor: User, case: Case, parent: User) -> Conversation:
     """A professional of the case (youth.parties: assigned, and a professional in the case's organisation) starts
     (or finds) the conversation with a parent with custody of the young person. PermissionDenied for anyone else
     or for a parent without custody."""
-    from youth.parties import is_custodial_parent, is_professional_of
-
     if not is_professional_of(actor, case) or not is_custodial_parent(parent, case.young_person_id):
         raise PermissionDenied
     with transaction.atomic():
@@ -562,7 +582,7 @@ def danger_words_in(text: str) -> list[str]:
 
 
 def _case_professionals(conversation: Conversation) -> list[User]:
-    return list(_case_professionals_of(conversation.case))
+    return list(case_professionals_of(conversation.case))
 
 
 def _concern_raise(message: Message, source: str, reporter: User | None, reason: str) -> Concern:
@@ -776,6 +796,7 @@ def _enqueuer(notification: Notification) -> Callable[[], None]:
 
 
 def _enqueue(notification_id: int, run_after: datetime) -> None:
+    # tasks.py imports this module to run the work: imported at call time to break the cycle.
     from messaging.tasks import notification_send_task
 
     notification_send_task.using(run_after=max(run_after, timezone.now())).enqueue(notification_id)
@@ -797,6 +818,7 @@ NOTICE = gettext_lazy("You have a new message in Dichtbij. Read it here: %(url)s
 def _is_definite_refusal(error: Exception) -> bool:
     """True when the provider surely did not accept the SMS: Twilio answered 4xx (a refusal, 429 included), or the
     connection was never made. A 5xx, a read timeout or anything else is ambiguous: it may have been sent."""
+    # Only for the error of an online transport; neither is loaded when none is configured.
     import requests
     from twilio.base.exceptions import TwilioRestException
 

@@ -561,7 +561,7 @@ def test_the_sign_up_choice_holds_the_users_open_linked_cases_not_signed_up(cast
 def test_the_demo_has_two_activities_with_daan_signed_up_and_loads_twice(
     db: None, settings: Any, tmp_path: Any
 ) -> None:
-    from core.demo import demo_load
+    from demo.world import demo_load
 
     settings.MATCHING_MODEL_DIR = str(tmp_path)
     for _ in range(2):

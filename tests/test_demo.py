@@ -9,7 +9,7 @@ from django.utils import timezone
 
 from accounts.models import Municipality, Region, User
 from agreements.selectors import agreement_in_force_exists
-from core.demo import VOLUNTEER_CENTRE, email_for
+from demo.world import VOLUNTEER_CENTRE, email_for
 from hostfamilies.models import RespiteOption, Stay, SupportFamilyMatch, SupportRequest
 from hostfamilies.respite_selectors import nights_booked, stays_to_decide
 from hostfamilies.selectors import match_reviews, waiting_list_positions

@@ -16,7 +16,7 @@ from django.utils import translation
 from django_tasks_db.models import DBTaskResult
 
 from accounts.models import User
-from core.demo import HISTORY_ORGANISATION, email_for
+from demo.world import HISTORY_ORGANISATION, email_for
 from hostfamilies.selectors import supportrequest_visible_to
 from insights import selectors
 from insights.models import TallyRun

@@ -1205,7 +1205,7 @@ def test_two_reminders_at_once_send_one_notice(world: World, mailoutbox: list) -
 
 
 def test_the_demo_world_has_mentorships_in_several_states(db: None) -> None:
-    from core.demo import HISTORY_ORGANISATION, demo_load
+    from demo.world import HISTORY_ORGANISATION, demo_load
     from mentors.selectors import checkins_of
 
     demo_load(history=False)

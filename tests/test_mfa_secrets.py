@@ -135,7 +135,7 @@ def test_the_migration_encrypts_plain_secrets_and_can_run_twice(client: Client) 
 
 @pytest.mark.django_db
 def test_the_demo_secret_is_stored_encrypted_and_still_works(client: Client) -> None:
-    from core.demo import DEMO_PASSWORD, DEMO_TOTP_SECRET, _person
+    from demo.world import DEMO_PASSWORD, DEMO_TOTP_SECRET, _person
 
     user = _person("test-mfa", "Test", "Persoon", [Role.PROFESSIONAL], None)
     stored = str(_stored(user, Authenticator.Type.TOTP)["secret"])

@@ -204,7 +204,7 @@ def test_young_people_keep_their_session_longer_but_not_forever(world: World, cl
 def test_demo_login_works_only_in_demo_mode_and_only_for_demo_people(
     world: World, client: Client, settings: object
 ) -> None:
-    from core.demo import demo_load, email_for
+    from demo.world import demo_load, email_for
 
     demo_load(history=False)
     assert client.post(reverse("demo_login"), {"email": world.parent.email}).status_code == 404

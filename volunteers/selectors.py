@@ -17,6 +17,7 @@ from django.utils.translation import gettext_lazy
 from accounts.models import Role
 from accounts.selectors import AnyUser, organisation_ids_where
 from core.selectors import object_get_for
+from training.selectors import TRAINING_PREFETCH, required_courses_missing
 from volunteers.models import (
     AvailabilityException,
     Outcome,
@@ -70,8 +71,6 @@ def volunteer_own(user: AnyUser) -> Volunteer | None:
 
 def with_readiness_data(volunteers: QuerySet[Volunteer]) -> QuerySet[Volunteer]:
     """Prefetch what `volunteer_readiness` reads, so a list of any length costs the same queries."""
-    from training.selectors import TRAINING_PREFETCH
-
     return volunteers.select_related("user", "organisation", "intake", "home_visit").prefetch_related(
         *TRAINING_PREFETCH,
         "references",
@@ -152,8 +151,8 @@ def volunteer_readiness(volunteer: Volunteer, *, on: date | None = None, open_ma
     a list passes `open_matches` from one `open_match_counts` call. (The count is not a lock: a service that
     takes a place counts again under a row lock.)
     """
+    # hostfamilies builds on volunteers (it imports this module): at call time until a registry (#24).
     from hostfamilies.selectors import open_match_counts
-    from training.selectors import required_courses_missing
 
     today = on or timezone.localdate()
     reasons: list[str] = []
@@ -319,6 +318,7 @@ class PipelineRow:
 def pipeline_for(user: AnyUser) -> tuple[dict[str, int], list[PipelineRow]]:
     """The coordinator's pipeline: counts per stage, and every volunteer with stage, waiting time and next action,
     longest waiting first (constant queries for any number of volunteers)."""
+    # hostfamilies builds on volunteers (it imports this module): at call time until a registry (#24).
     from hostfamilies.selectors import open_match_counts
 
     volunteers = list(with_readiness_data(volunteer_writable_by(user)))

@@ -224,6 +224,7 @@ def vog_receive(*, actor: User, vog: VogCheck, received_on: date, issued_on: dat
         vog.valid_until = _add_years(issued_on, years)
         vog.reminder_sent_on = None
         vog.save()
+        # tasks.py imports this module to run the work: imported at call time to break the cycle.
         from volunteers.tasks import vog_expiry_reminder
 
         remind_at = timezone.make_aware(datetime.combine(vog.valid_until - VOG_REMINDER_BEFORE, time(9)))
@@ -282,6 +283,7 @@ def volunteer_stop(*, volunteer: Volunteer) -> Volunteer:
             days=policy_for(volunteer.organisation_id).retention_days
         )
         volunteer.save(update_fields=["erase_after"])
+        # tasks.py imports this module to run the work: imported at call time to break the cycle.
         from volunteers.tasks import volunteer_erase_when_due
 
         erase_at = timezone.make_aware(datetime.combine(volunteer.erase_after, time(3)))

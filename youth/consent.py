@@ -46,7 +46,7 @@ from accounts.selectors import AnyUser
 from youth.models import Case, Consent, ConsentPurpose, YoungPerson
 from youth.parties import custodial_guardianships, open_case_professionals
 from youth.parties import supporters_of as supporters_of_young_person
-from youth.selectors import age_on, consent_deciders
+from youth.selectors import age_on, case_writable_by, consent_deciders, youngperson_own_or_in_custody
 
 KEEPING = ConsentPurpose.DATA_PROCESSING
 SHARING = ConsentPurpose.NETWORK_SHARING
@@ -151,8 +151,6 @@ def sees_through_sharing(user: AnyUser, case: Case) -> bool:
     host, broker, candidate volunteer), that is: not as the young person, a parent with custody, or a professional
     or coordinator who works on the case. Those see through the sharing consent; the others through their own
     part in the case."""
-    from youth.selectors import case_writable_by, youngperson_own_or_in_custody
-
     if not user.is_authenticated:
         return False
     if youngperson_own_or_in_custody(user).filter(pk=case.young_person_id).exists():

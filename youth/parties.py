@@ -457,6 +457,25 @@ def young_person_joined(young_person: YoungPerson) -> None:
         follow(young_person)
 
 
+# Who takes part in a case changed: a professional joined or left it, a parent's custody, the young person's own
+# account. A feature that writes its people down (messaging: the members of the case's conversations) registers,
+# when it loads, how it brings them up to date; youth sits below it and names none.
+CaseFollower = Callable[[Case], None]
+_case_followers: dict[str, CaseFollower] = {}
+
+
+def case_parties_changed_register(feature: str, follow: CaseFollower) -> None:
+    """Register what `feature` does when who takes part in a case changed (in the changing transaction)."""
+    _case_followers[feature] = follow
+
+
+def case_parties_changed(case: Case) -> None:
+    """Let every feature that writes down a case's people follow a change of who takes part in it. In the caller's
+    transaction; each feature takes its own row locks."""
+    for follow in _case_followers.values():
+        follow(case)
+
+
 def family_accounts() -> QuerySet[User]:
     """The accounts of young people and of parents (with or without custody) of any case: by their own record, by
     being someone's guardian, or by their role (a parent may be invited before a guardianship links them). The

@@ -16,6 +16,8 @@ from datetime import date
 from django.db.models import Prefetch, Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext
+from django_tasks import TaskResultStatus
+from django_tasks_db.models import DBTaskResult
 
 from accounts.models import Role, User
 from accounts.selectors import AnyUser, has_role
@@ -412,9 +414,6 @@ def parent_access_rows(young_person: YoungPerson) -> list[Guardianship]:
 
 def adulthood_queued_ids() -> set[int]:
     """The young people for whom the 18th-birthday task waits in the queue (queued, not yet started). One query."""
-    from django_tasks import TaskResultStatus
-    from django_tasks_db.models import DBTaskResult
-
     args = DBTaskResult.objects.filter(
         task_path="youth.tasks.adulthood_begin_task", status=TaskResultStatus.READY
     ).values_list("args_kwargs", flat=True)

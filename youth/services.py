@@ -23,6 +23,7 @@ from youth.models import AdulthoodStep, Case, CaseAssignment, Consent, Guardians
 from youth.parties import (
     adult_born_by,
     adult_on,
+    case_parties_changed,
     coordinates,
     other_parts_in_life,
     parent_access_waits_for_adult,
@@ -311,7 +312,7 @@ def guardian_add(
                     answered_at=now,
                 )
                 for case in young_person.cases.filter(closed_on__isnull=True):
-                    _conversations_follow(case)
+                    case_parties_changed(case)
                 return guardianship
             other_role = _guardian_askable(young_person, existing, other_role_confirmed=other_role_confirmed)
             guardianship = Guardianship.objects.create(
@@ -402,7 +403,7 @@ def guardianship_confirm(*, actor: User, guardianship: Guardianship) -> Guardian
         locked.save(update_fields=["status", "answered_at"])
         role_grant(user=actor, role=Role.PARENT)
         for case in locked.young_person.cases.filter(closed_on__isnull=True):
-            _conversations_follow(case)
+            case_parties_changed(case)
         notify(
             _asker_and_professionals(locked),
             notice=gettext_lazy("A parent or guardian confirmed the link with a young person in your case."),
@@ -451,7 +452,7 @@ def _parent_access_decidable(actor: User, guardianship: Guardianship) -> Guardia
 def _parent_access_changed(locked: Guardianship, *, actor: User, granted: bool) -> None:
     ParentAccessDecision.objects.create(guardianship=locked, granted=granted, decided_by=actor)
     for case in locked.young_person.cases.filter(closed_on__isnull=True):
-        _conversations_follow(case)
+        case_parties_changed(case)
 
 
 def parent_access_grant(*, actor: User, guardianship: Guardianship) -> Guardianship:
@@ -499,6 +500,7 @@ def parent_access_revoke(*, actor: User, guardianship: Guardianship) -> Guardian
 def adulthood_plan(*, young_person: YoungPerson) -> None:
     """Queue the birthday task (youth.tasks.adulthood_begin_task) for the young person's 18th birthday, 00:05 local
     time, or for now when that day has passed and it was not handled yet. In the caller's transaction."""
+    # tasks.py imports this module to run the work: imported at call time to break the cycle.
     from youth.tasks import adulthood_begin_task
 
     if AdulthoodStep.objects.filter(young_person_id=young_person.pk).exists():
@@ -559,20 +561,13 @@ def adulthood_begin(*, young_person_id: int) -> bool:
                 path=reverse("youth:parent_access", args=[young_person.pk]),
             )
         for case in young_person.cases.filter(closed_on__isnull=True):
-            _conversations_follow(case)
+            case_parties_changed(case)
     return True
 
 
 def _coordinator_of(actor: User, case: Case) -> None:
     if not coordinates(actor, case.organisation_id):
         raise PermissionDenied
-
-
-def _conversations_follow(case: Case) -> None:
-    # Who reads a case's conversations follows who works on the case (messaging derives it, never a typed list).
-    from messaging.services import conversations_sync_case
-
-    conversations_sync_case(case=case)
 
 
 def case_professional_add(*, actor: User, case: Case, professional: User, lead: bool = False) -> CaseAssignment:
@@ -593,7 +588,7 @@ def case_professional_add(*, actor: User, case: Case, professional: User, lead: 
         if lead:
             CaseAssignment.objects.filter(case=case, is_lead=True).update(is_lead=False)
         assignment = CaseAssignment.objects.create(case=case, professional=professional, is_lead=lead)
-        _conversations_follow(case)
+        case_parties_changed(case)
     return assignment
 
 
@@ -606,4 +601,4 @@ def case_professional_remove(*, actor: User, case: Case, professional: User) -> 
         removed, _count = CaseAssignment.objects.filter(case=case, professional=professional).delete()
         if not removed:
             raise ValidationError(_("This professional does not work on this case."))
-        _conversations_follow(case)
+        case_parties_changed(case)

@@ -18,7 +18,7 @@ from playwright.sync_api import Browser, BrowserContext, Locator, Page, Playwrig
 
 from accounts.models import User
 from accounts.selectors import DEMO_EMAIL_DOMAIN
-from core.demo import demo_load
+from demo.world import demo_load
 from tests.conftest import tables_emptied_between_tests
 from tests.factories import give_all_consents
 from youth.models import Case, CaseAssignment, Guardianship, YoungPerson

@@ -6,7 +6,7 @@ import pytest
 from axe_playwright_python.sync_playwright import Axe
 from playwright.sync_api import Page
 
-from core.demo import PEOPLE
+from demo.world import PEOPLE
 from tests.browser.conftest import WCAG_21_AA, AssertAccessible, LoginAs
 from youth.models import Case, YoungPerson
 

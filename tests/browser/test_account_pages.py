@@ -9,7 +9,7 @@ from django.core import mail
 from playwright.sync_api import Page, expect
 
 from accounts.models import Organisation, Role
-from core.demo import DEMO_PASSWORD, DEMO_TOTP_SECRET
+from demo.world import DEMO_PASSWORD, DEMO_TOTP_SECRET
 from tests.browser.conftest import AssertAccessible, LoginAs
 from tests.browser.test_flows import current_totp
 from tests.factories import PASSWORD, user_with_role

@@ -9,7 +9,7 @@ from allauth.mfa import app_settings as mfa_settings
 from allauth.mfa.totp.internal.auth import format_hotp_value, hotp_value, yield_hotp_counters_from_time
 from playwright.sync_api import Browser, Page, expect
 
-from core.demo import DEMO_PASSWORD, DEMO_TOTP_SECRET
+from demo.world import DEMO_PASSWORD, DEMO_TOTP_SECRET
 from tests.browser.conftest import AssertAccessible, LoginAs
 
 pytestmark = pytest.mark.browser

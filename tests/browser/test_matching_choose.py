@@ -12,7 +12,7 @@ from django.conf import settings
 from playwright.sync_api import Browser, BrowserContext, Page, expect
 
 from accounts.models import User
-from core.demo import DEMO_PASSWORD
+from demo.world import DEMO_PASSWORD
 from hostfamilies.models import SupportFamilyMatch, SupportRequest
 from hostfamilies.services import supportrequest_create
 from hostfamilies.states import State

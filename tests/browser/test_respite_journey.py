@@ -13,7 +13,7 @@ import pytest
 from django.utils import timezone
 from playwright.sync_api import Page, expect
 
-from core.demo import DEMO_PASSWORD, STAY_HOUSE
+from demo.world import DEMO_PASSWORD, STAY_HOUSE
 from hostfamilies.models import RespiteOption, Stay
 from tests.browser.conftest import AssertAccessible, LoginAs, follow
 from youth.models import Case

@@ -7,7 +7,7 @@ import pytest
 from playwright.sync_api import Browser, Page, expect
 
 from accounts.models import User
-from core.demo import VOLUNTEER_CENTRE
+from demo.world import VOLUNTEER_CENTRE
 from hostfamilies.models import SupportRequest
 from tests.browser.conftest import TIMEOUT_MS, AssertAccessible, LoginAs, follow, lieke_gets_a_case
 

@@ -26,7 +26,7 @@ from core.links import link_send, token_hash, token_new
 from core.notify import notify
 from youth.invitation.selectors import account_age_reached, invitation_status, is_inviter
 from youth.models import YoungPerson, YoungPersonInvitation
-from youth.parties import is_custodial_parent, open_case_professionals, young_person_joined
+from youth.parties import case_parties_changed, is_custodial_parent, open_case_professionals, young_person_joined
 
 UNDER_12 = gettext_lazy(
     "Under 12, the parents decide for their child. That is why a child under 12 does not get an account of their "
@@ -210,13 +210,11 @@ def youngpersoninvitation_accept(*, token: str, first_name: str) -> User:
 def youngperson_account_follow(*, young_person: YoungPerson) -> None:
     """Everything that waited for the young person's own account takes it in (`YoungPerson.user` is set):
     - the conversations of their open cases: the triad of their mentorship and, from 12, the broker conversation,
-      with the history they may read (messaging derives the members from youth.parties);
+      with the history they may read (messaging follows youth.parties.case_parties_changed);
     - the agreements that ask their yes (each feature registered with youth.parties.young_person_joined);
     The rest derives from the account at each request: their consent is asked on their home page, they change
     their network map and choose their mentor from 12, and they see who looked at their data.
     In the caller's transaction."""
-    from messaging.services import conversations_sync_case
-
     for case in young_person.cases.filter(closed_on__isnull=True).select_related("young_person"):
-        conversations_sync_case(case=case)
+        case_parties_changed(case)
     young_person_joined(young_person)

@@ -12,9 +12,13 @@ from django.db import transaction
 from django.utils import timezone
 
 from accounts.models import Municipality, Organisation, User
-from community.models import BrokerRequest, Category, Cost, GroupActivity, Resource, ResourceTheme, Theme
+from community import activity_services, services
+from community.models import BrokerRequest, Category, Cost, GroupActivity, Referral, Resource, ResourceTheme, Theme
 from community.selectors import search_text_for
+from community.services import brokerrequest_ask, brokerrequest_link
 from core.geo import geocode
+from demo.people import BACKGROUND_DOMAIN, demo_messages, screened_volunteer
+from messaging.models import Conversation
 from volunteers.models import Volunteer, VolunteerKind
 from youth.models import Case
 
@@ -428,10 +432,6 @@ def broker_demo_load(email_for: Callable[[str], str]) -> None:
     """Broker requests through the services: Sanne's family has Ahmed as social broker, with referrals in several
     states (one followed up twice, one followed up once, one the family still thinks about, one they did not want);
     Noah waits for a broker. Daan's family has none yet (the browser test asks). Made once; dates relative to today."""
-    from community import services
-    from community.models import BrokerRequest, Referral
-    from volunteers.models import Volunteer
-    from youth.models import Case
 
     people = {
         local: User.objects.get(email=email_for(local)) for local in ("lisa", "peter", "ahmed", "marieke", "sanne")
@@ -536,8 +536,6 @@ ACTIVITIES: list[Activity] = [
 
 def _broker_conversation(request: BrokerRequest, people: dict[str, User]) -> None:
     """A few made-up messages in the conversation of Sanne's family with Ahmed (it started when he was linked)."""
-    from core.demo import demo_messages
-    from messaging.models import Conversation
 
     lines = [
         ("ahmed", "Hallo Marieke en Sanne! Ik ben Ahmed, jullie sociaal makelaar. Hier kunnen we afspraken maken."),
@@ -551,10 +549,9 @@ def _broker_conversation(request: BrokerRequest, people: dict[str, User]) -> Non
 
 def _demo_broker(team: Organisation, coordinator: User) -> Volunteer:
     """Gerda, a screened social broker of the Leiden team (intake, two references and a VOG)."""
-    from core.demo import BACKGROUND_DOMAIN, _screened_volunteer
 
     local, first, last = BROKER
-    made = _screened_volunteer(
+    made = screened_volunteer(
         team,
         coordinator,
         None,
@@ -571,8 +568,6 @@ def _demo_broker(team: Organisation, coordinator: User) -> Volunteer:
 def _activities(email_for: Callable[[str], str]) -> None:
     """Through the services, so the demo keeps the same rules as the pages. Idempotent: the broker, the request
     and each activity (by title and organisation) are made once; sign-ups only with a new activity."""
-    from community import activity_services
-    from community.services import brokerrequest_ask, brokerrequest_link
 
     team = Organisation.objects.filter(name=LEIDEN_TEAM).first()
     people = {local: User.objects.filter(email=email_for(local)).first() for local in ("peter", "lisa", "marieke")}

@@ -20,8 +20,10 @@ from django.utils import timezone
 from accounts.models import ORGANISATION_ROLES, STAFF_ROLES, Municipality, Organisation, Region, Role, Team, User
 from accounts.selectors import DEMO_EMAIL_DOMAIN
 from accounts.services import role_grant
-from community.demo import broker_demo_load, community_demo_load
+from community.models import BrokerRequest
 from core.geo import geocode
+from demo.community import broker_demo_load, community_demo_load
+from demo.people import BACKGROUND_DOMAIN, DEMO_PASSWORD, demo_messages, screened_volunteer
 from hostfamilies import respite_services
 from hostfamilies.models import RespiteOption, Stay, SupportFamilyMatch, SupportRequest
 from hostfamilies.services import (
@@ -33,6 +35,12 @@ from hostfamilies.services import (
     supportrequest_create,
 )
 from hostfamilies.states import Visit
+from insights.selectors import tally_as_of
+from insights.services import tally_refresh, tally_refresh_schedule
+from matching.services import proposal_round_show, proposal_round_suggest
+from mentors import services as jim
+from mentors.models import Mentorship
+from mentors.states import State as MentorState
 from messaging.models import Conversation
 from training.models import Course, CourseCompletion, Session
 from volunteers.models import (
@@ -59,9 +67,9 @@ from youth.models import (
     NetworkSearch,
     YoungPerson,
 )
+from youth.network_services import mentorchoice_set, networkperson_add, networksearch_record
 from youth.selectors import consent_parties_required
 
-DEMO_PASSWORD = "dichtbij-demo"  # noqa: S105 - a published demo password
 # Published in README so that someone trying the demo can log in with the form and an authenticator app too.
 DEMO_TOTP_SECRET = "JBSWY3DPEHPK3PXPDICHTBIJ"  # noqa: S105 - published in README
 
@@ -289,7 +297,6 @@ def _case(
 
 # Volunteers in every stage of screening, in the volunteer centre (they have no one-click login).
 VOLUNTEER_CENTRE = "Vrijwilligerscentrum Rijnland (demo)"
-BACKGROUND_DOMAIN = "voorbeeld.dichtbij.example"
 VOLUNTEERS = [
     # email local part, first, last, kinds, place, how far screening got
     ("ahmed", "Ahmed", "Yilmaz", [VolunteerKind.BUDDY, VolunteerKind.SOCIAL_BROKER], "Leiden", "matchable"),
@@ -602,7 +609,6 @@ SANNE_NETWORK = [
 def _network(people: dict[str, User], sanne: YoungPerson, noah: YoungPerson) -> None:
     """Sanne's network in three rings with Karin Bos (the demo mentor) as first choice and her grandmother second;
     Noah has nobody yet: the coordinator searched with him and asked for a buddy, who is waiting for matching."""
-    from youth.network_services import mentorchoice_set, networkperson_add, networksearch_record
 
     if not sanne.network.exists():
         added = {
@@ -638,7 +644,6 @@ def _mentorships(people: dict[str, User], sanne: YoungPerson, mees: YoungPerson)
     planned); Mees's uncle asked for a call and then said no, and his football coach is invited. Each young
     person's mentorships are made once. (Daan's and Noah's maps stay empty: their stories are a search of the
     network.)"""
-    from mentors import services as jim
 
     lisa, eva = people["lisa"], people["eva"]
     today = timezone.localdate()
@@ -710,7 +715,6 @@ def _mentorships(people: dict[str, User], sanne: YoungPerson, mees: YoungPerson)
 
 def _jim_choice(professional: User, child: YoungPerson, people: list[tuple[str, str, str]]) -> None:
     """People in a child's network, all trusted and close, chosen in this order (written down by the professional)."""
-    from youth.network_services import mentorchoice_set, networkperson_add
 
     added = [
         networkperson_add(
@@ -735,73 +739,15 @@ PROPOSAL_FAMILIES = [
 ]
 
 
-def _screened_volunteer(
-    centre: Organisation,
-    coordinator: User,
-    course: Course | None,
-    kind: str,
-    who: tuple[str, str, str, str],
-    municipality: Municipality,
-    capacity: int = 1,
-    **profile: Any,
-) -> Volunteer | None:
-    """A background volunteer of `centre` (local part, first and last name, place) who can be matched: intake,
-    two references, a VOG and `course` done (when one is required). None when they were made before (demo_load
-    runs again)."""
-    local, first, last, place = who
-    today = timezone.localdate()
-    email = f"{local}@{BACKGROUND_DOMAIN}"
-    user = User.objects.filter(email=email).first()
-    if user is None:
-        user = User.objects.create_user(email, DEMO_PASSWORD, first_name=first, last_name=last)
-        EmailAddress.objects.create(user=user, email=email, verified=True, primary=True)
-    role_grant(user=user, role=Role.VOLUNTEER, organisation=centre)
-    if Volunteer.objects.filter(user=user).exists():
-        return None
-    found = geocode(place)
-    volunteer = Volunteer.objects.create(
-        user=user,
-        organisation=centre,
-        home_place=found.name,
-        municipality=municipality,
-        latitude=found.latitude,
-        longitude=found.longitude,
-        travel_radius_km=15,
-        capacity=capacity,
-        **profile,
-    )
-    VolunteerRole.objects.create(volunteer=volunteer, kind=kind)
-    Intake.objects.create(
-        volunteer=volunteer, held_on=today - timedelta(days=30), outcome=Outcome.POSITIVE, recorded_by=coordinator
-    )
-    for name in ("Ria Vos", "Tom Bakker"):
-        Reference.objects.create(
-            volunteer=volunteer, name=name, relation="buur", contact="071-5550101", outcome=Outcome.POSITIVE
-        )
-    issued = today - timedelta(days=20)
-    VogCheck.objects.create(
-        volunteer=volunteer,
-        requested_on=issued - timedelta(days=14),
-        received_on=issued,
-        issued_on=issued,
-        checked_by=coordinator,
-        valid_until=issued.replace(year=issued.year + 3),
-    )
-    if course is not None:
-        CourseCompletion.objects.create(volunteer=volunteer, course=course, completed_on=today - timedelta(days=10))
-    return volunteer
-
-
 def _proposals(centre: Organisation, local_team: Organisation, people: dict[str, User], leiden: Municipality) -> None:
     """Marieke's youngest, Bo (10), waits for a support family on Wednesday afternoons; the engine proposed three
     new support families and Peter showed them to the family, who have not chosen yet (Choosing together)."""
-    from matching.services import proposal_round_show, proposal_round_suggest
 
     coordinator = people["peter"]
     today = timezone.localdate()
     basic = Course.objects.get(organisation=centre, title="Basistraining steungezin")
     for local, first, last, place, interests, child_born in PROPOSAL_FAMILIES:
-        volunteer = _screened_volunteer(
+        volunteer = screened_volunteer(
             centre,
             coordinator,
             basic,
@@ -854,7 +800,7 @@ def _buddies(centre: Organisation, people: dict[str, User], noah: YoungPerson, l
     today = timezone.localdate()
     basic = Course.objects.get(organisation=centre, title="Basistraining maatje")
     for local, first, last, place, interests, languages in BUDDIES:
-        _screened_volunteer(
+        screened_volunteer(
             centre,
             coordinator,
             basic,
@@ -867,8 +813,6 @@ def _buddies(centre: Organisation, people: dict[str, User], noah: YoungPerson, l
             preferred_age_max=23,
         )
     if not BuddyRequest.objects.filter(young_person=noah).exists():
-        from youth.network_services import networksearch_record
-
         networksearch_record(
             actor=coordinator,
             young_person=noah,
@@ -892,19 +836,6 @@ def _conversations(people: dict[str, User], sanne: YoungPerson) -> None:
         ("lisa", "Fijn om te lezen. Ik hoor graag hoe het was."),
     ]
     demo_messages(conversation, people, lines, prefix="demo")
-
-
-def demo_messages(
-    conversation: Conversation | None, people: dict[str, User], lines: list[tuple[str, str]], *, prefix: str
-) -> None:
-    """Made-up messages in a demo conversation (none when it did not start), by demo person (email local part).
-    Each has a fixed client id (`prefix`-number), so loading the demo again stores nothing twice."""
-    from messaging.services import message_send
-
-    if conversation is None:
-        return
-    for number, (local, text) in enumerate(lines, start=1):
-        message_send(actor=people[local], conversation=conversation, body=text, client_msg_id=f"{prefix}-{number}")
 
 
 # ---------------------------------------------------------------------------------------------------------------
@@ -961,8 +892,6 @@ def _history(municipalities: dict[str, Municipality]) -> bool:
     )
     if Case.objects.filter(organisation=organisation).exists():
         return False
-    from mentors.models import Mentorship
-    from mentors.states import State as MentorState
 
     organisation.municipalities.set([municipalities[name] for name in HISTORY_PLACES])
     rng = random.Random(HISTORY_SEED)  # noqa: S311 - made-up data, reproducible on purpose
@@ -1125,7 +1054,6 @@ def _history_brokers(
 ) -> None:
     """Made-up requests for a social broker, for some of the history's cases (besides their other support): most
     get a broker, many of those end (mostly done), and some end without one. Dates only; one request per case."""
-    from community.models import BrokerRequest
 
     reason = BrokerRequest.EndReason
     endings = [reason.DONE] * 5 + [reason.FAMILY_STOPPED] * 2 + [reason.NOT_NEEDED, reason.CASE_CLOSED]
@@ -1234,8 +1162,6 @@ def _history_volunteers(
 def _insights(*, made_history: bool) -> None:
     """Make the roll-up of counts when the history is new (or there is none) and queue its nightly refresh, so
     the figures show at once and stay fresh. Loading again adds nothing (no second run, no second task)."""
-    from insights.selectors import tally_as_of
-    from insights.services import tally_refresh, tally_refresh_schedule
 
     if made_history or tally_as_of() is None:
         tally_refresh()

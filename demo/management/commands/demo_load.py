@@ -7,7 +7,7 @@ from django.core.management import call_command
 from django.core.management.base import BaseCommand
 from django.test.utils import override_settings
 
-from core.demo import demo_load
+from demo.world import demo_load
 from matching.model import load_current
 
 
