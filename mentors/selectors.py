@@ -46,6 +46,7 @@ from mentors.states import (
 )
 from volunteers.models import ScreeningStep, VolunteerKind
 from volunteers.selectors import policy_for, screening_required_for
+from youth.ages import age_on, is_adult_on
 from youth.models import Case, MentorChoice, YoungPerson
 from youth.parties import (
     Support,
@@ -159,12 +160,11 @@ def mentorship_signatories(mentorship: Mentorship, *, on: date | None = None) ->
     have an account), the mentor, each parent with custody while the young person is under 18 (custody ends at
     18), and the case lead (or, when the case has no lead, every professional of the case)."""
     from agreements.models import SignatoryParty
-    from youth.selectors import age_on
 
     people = mentorship_party_users(mentorship)
     signatories: list[tuple[User, str]] = [(user, SignatoryParty.YOUNG_PERSON) for user in people[Party.YOUNG_PERSON]]
     signatories += [(user, SignatoryParty.MENTOR) for user in people[Party.MENTOR]]
-    if age_on(mentorship.young_person.date_of_birth, on or timezone.localdate()) < 18:
+    if not is_adult_on(mentorship.young_person.date_of_birth, on or timezone.localdate()):
         signatories += [(user, SignatoryParty.PARENT) for user in people[Party.PARENT]]
     leads = lead_professional_ids(mentorship.case)
     professionals = [user for user in people[Party.PROFESSIONAL] if user.pk in leads] or people[Party.PROFESSIONAL]
@@ -475,7 +475,7 @@ def mandates_waiting_for(user: AnyUser, *, on: date | None = None) -> list[Mento
     age rule of youth.selectors.consent_deciders, the same as `mandate_status`) or as a parent with custody (while
     the young person is under 16), without a standing answer of theirs. Oldest first, with `young_person`. One
     query (plus the user's roles, read once per request)."""
-    from youth.selectors import age_on, consent_deciders
+    from youth.selectors import consent_deciders
 
     if not user.is_authenticated:
         return []
