@@ -12,7 +12,7 @@ import logging
 import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta
+from datetime import datetime, time, timedelta
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
@@ -33,10 +33,12 @@ from redis.exceptions import RedisError
 from accounts.models import User
 from accounts.selectors import sessions_live
 from accounts.services import session_touch
+from core.ids import MAX_ID
 from core.notify import contact_channel, notify
 from core.sms import sms_transport
 from messaging.models import STATUS_RANK, Concern, Conversation, Member, Message, Notification
-from messaging.selectors import MAX_ID, memberships_current
+from messaging.selectors import memberships_current
+from youth.ages import CONSENT_OWN_AGE, age_on, birthday
 
 logger = logging.getLogger(__name__)
 
@@ -91,7 +93,7 @@ def _group_send_all(events: list[tuple[str, dict[str, Any]]]) -> None:
 
 
 # The young person reads the broker conversation from this age (the age from which they also consent themselves).
-BROKER_CONVERSATION_FROM_AGE = 12
+BROKER_CONVERSATION_FROM_AGE = CONSENT_OWN_AGE
 
 
 def _case_professionals_of(case: Any) -> Iterable[User]:
@@ -136,7 +138,6 @@ def _wanted_members(conversation: Conversation) -> dict[int, str]:
     elif conversation.kind == Kind.BROKER:
         from community.models import BrokerRequest
         from community.selectors import custodial_parents
-        from youth.selectors import age_on
 
         request = BrokerRequest.objects.select_related("case__young_person__user", "broker__user").get(
             pk=conversation.broker_request_id or 0
@@ -253,20 +254,12 @@ def conversations_follow_brokerrequest(*, request: Any) -> None:
     )
     conversation_sync(conversation=conversation)
     birth = request.case.young_person.date_of_birth
-    joins_on = _birthday(birth, BROKER_CONVERSATION_FROM_AGE)
+    joins_on = birthday(birth, BROKER_CONVERSATION_FROM_AGE)
     if created and joins_on > timezone.localdate():
         from messaging.tasks import conversation_sync_task
 
         at = timezone.make_aware(datetime.combine(joins_on, time(0, 5)))
         conversation_sync_task.using(run_after=at).enqueue(conversation.pk)
-
-
-def _birthday(born: date, years: int) -> date:
-    """The day someone born on `born` turns `years` (29 February: 1 March, as `youth.selectors.age_on` counts)."""
-    try:
-        return born.replace(year=born.year + years)
-    except ValueError:
-        return date(born.year + years, 3, 1)
 
 
 def conversation_resync(*, conversation_id: int) -> bool:
@@ -498,11 +491,7 @@ def _messages_stored(
 
 def message_mark_read(*, actor: User, conversation: Conversation, up_to: int) -> int:
     """Move the actor's read receipt forward to `up_to` (never back, never past the last message). Returns it."""
-    last = (
-        Message.objects.filter(conversation=conversation, id__lte=min(up_to, MAX_ID))
-        .order_by("-id")
-        .values_list("id", flat=True)
-    )
+    last = Message.objects.filter(conversation=conversation, id__lte=up_to).order_by("-id").values_list("id", flat=True)
     target = last.first() or 0
     Member.objects.filter(conversation=conversation, user=actor, left_at__isnull=True, last_read_id__lt=target).update(
         last_read_id=target
