@@ -30,9 +30,9 @@ from community.models import AGE_LIMIT, ActivitySignUp, GroupActivity
 from community.selectors import social_broker_organisation_ids
 from core.notify import notify
 from volunteers.models import Volunteer, VolunteerKind
+from youth.ages import age_on
 from youth.models import Case
 from youth.parties import coordinated_organisation_ids, parents_of
-from youth.selectors import age_on
 
 MAX_PLACES = 500
 LIMITS = {"title": 150, "description": 1000, "place": 150}

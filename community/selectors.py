@@ -29,8 +29,9 @@ from messaging.models import Conversation
 from messaging.services import BROKER_CONVERSATION_FROM_AGE, case_professionals_of
 from volunteers.models import Volunteer, VolunteerKind
 from volunteers.selectors import volunteer_readiness, with_readiness_data
+from youth.ages import age_on
 from youth.parties import Party, access_basis, coordinated_organisation_ids, party_user_queryset
-from youth.selectors import age_on, case_visible_to, case_writable_by
+from youth.selectors import case_visible_to, case_writable_by
 
 # How many entries a family's printed overview holds: one page.
 PRINT_LIMIT = 8

@@ -27,10 +27,11 @@ from core.notify import notify
 from hostfamilies.models import HostCalendarFeed, RespiteOption, Stay
 from hostfamilies.respite_selectors import coordinators_of, stay_writable_by, support_families_for_respite
 from volunteers.models import Volunteer
+from youth.ages import age_on
 from youth.consent import KEEPING, SHARING, consent_require
 from youth.models import Case, YoungPerson
 from youth.parties import Party, coordinates, is_custodial_parent, party_user_queryset
-from youth.selectors import age_on, case_writable_by
+from youth.selectors import case_writable_by
 
 # A stay in one of these states holds (or asks for) the child's nights; the child cannot be elsewhere then.
 LIVE_STATUSES: tuple[str, ...] = (Stay.Status.REQUESTED, Stay.Status.CONFIRMED, Stay.Status.WAITING)

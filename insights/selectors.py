@@ -57,12 +57,20 @@ from mentors.models import Mentorship
 from mentors.states import State as MentorState
 from training.models import Course, CourseCompletion
 from volunteers.models import Intake, Outcome, VogCheck, Volunteer
+from youth.ages import ADULT_AGE, CONSENT_ALONE_AGE, CONSENT_OWN_AGE, born_by
 from youth.models import BuddyRequest
 
 MAX_QUARTERS = 20
 SIX_MONTHS, TWELVE_MONTHS = dt.timedelta(days=182), dt.timedelta(days=365)
 SURVIVAL_MONTHS = (0, 3, 6, 9, 12, 18, 24)
-AGE_GROUPS: tuple[tuple[int, int], ...] = ((0, 3), (4, 11), (12, 15), (16, 17), (18, 23))
+# The consent rule's bands (under 12, 12 to 15, 16 and 17, from 18), with the youngest children apart.
+AGE_GROUPS: tuple[tuple[int, int], ...] = (
+    (0, 3),
+    (4, CONSENT_OWN_AGE - 1),
+    (CONSENT_OWN_AGE, CONSENT_ALONE_AGE - 1),
+    (CONSENT_ALONE_AGE, ADULT_AGE - 1),
+    (ADULT_AGE, 23),
+)
 
 
 # ---------------------------------------------------------------------------------------------------------------
@@ -811,8 +819,8 @@ def supply_and_demand(scope: Scope, filters: Filters) -> Table:
         whens = [
             When(
                 **{
-                    f"{person}__date_of_birth__gt": _years_before(end, high + 1),
-                    f"{person}__date_of_birth__lte": _years_before(end, low),
+                    f"{person}__date_of_birth__gt": born_by(high + 1, end),
+                    f"{person}__date_of_birth__lte": born_by(low, end),
                 },
                 then=Value(i),
             )
@@ -849,13 +857,6 @@ def supply_and_demand(scope: Scope, filters: Filters) -> Table:
         # A volunteer counts in every group they cover, so totals would mislead.
         totals=False,
     )
-
-
-def _years_before(day: dt.date, years: int) -> dt.date:
-    try:
-        return day.replace(year=day.year - years)
-    except ValueError:  # 29 February
-        return day.replace(year=day.year - years, day=28)
 
 
 @dataclass

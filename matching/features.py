@@ -38,6 +38,7 @@ from matching.models import Proposal as MatchProposal
 from mentors.selectors import open_buddy_counts
 from volunteers.models import AvailabilitySlot, Volunteer, VolunteerKind
 from volunteers.selectors import volunteer_readiness, with_readiness_data
+from youth.ages import PLUS_BUDDY_FROM_AGE, age_on
 from youth.models import BuddyRequest, YoungPerson
 
 # What the family says it needs support with is free text in its own words (no diagnoses are stored); these
@@ -60,18 +61,12 @@ WEEKDAY_AFTERNOONS = frozenset((day, "afternoon") for day in range(5))
 DECLINED_STATES = frozenset({State.STOPPED})
 # Proposals still waiting for both sides' yes: they count towards MATCHING_MAX_OPEN_PROPOSALS.
 PROPOSAL_STATES = (State.PROPOSED, State.INTRODUCTION)
-# Plus-buddies (plusmaatjes) support young people from 16 towards living independently.
-PLUS_BUDDY_FROM_AGE = 16
 
 
 def needs_in(text: str) -> tuple[str, ...]:
     """The kinds of experience a family's own words ask for."""
     folded = text.casefold()
     return tuple(code for code in EXPERIENCES if any(stem in folded for stem in NEEDS_STEMS[code]))
-
-
-def age_on(born: date, day: date) -> int:
-    return day.year - born.year - ((day.month, day.day) < (born.month, born.day))
 
 
 def volunteers_of_kind(

@@ -37,6 +37,7 @@ from matching.features import candidate_pool, support_request_to_request, waitin
 from matching.model import load_current
 from matching.models import FAMILY_STATUSES, LIVE_STATUSES, VOLUNTEER_STATUSES, Proposal, ProposalStatus
 from volunteers.models import Volunteer, VolunteerKind
+from youth.ages import CONSENT_OWN_AGE, born_by
 from youth.models import BuddyRequest, Case, YoungPerson
 from youth.parties import (
     STAFF_PARTS,
@@ -58,19 +59,6 @@ BROKER_BACK_URL = "community:brokerrequest_detail"
 BROKER_WAITING = gettext_lazy("waiting for a social broker")
 BROKER_LINKED = gettext_lazy("a social broker is linked")
 BROKER_REQUEST_ENDED = gettext_lazy("ended")
-# From this age a young person chooses with their parents (youth.selectors.consent_parties_required: from 12 the
-# young person's own yes is needed).
-CHOOSES_FROM_AGE = 12
-
-
-def born_on_or_before(years: int, today: date | None = None) -> date:
-    """The last birthday on which someone is `years` old today (29 February counts from 1 March)."""
-    today = today or timezone.localdate()
-    try:
-        return today.replace(year=today.year - years)
-    except ValueError:
-        return today.replace(year=today.year - years, day=28)
-
 
 BUDDY = "buddy"
 BROKER = "broker"
@@ -229,10 +217,11 @@ def _staff_scope(user: AnyUser) -> Q | None:
 
 
 def _family_scope(user: AnyUser) -> Q:
-    """The cases where the user chooses as family: custodial parent, or the young person from 12."""
+    """The cases where the user chooses as family: custodial parent, or the young person from the age at which
+    their own yes is needed (CONSENT_OWN_AGE, 12)."""
     custody = parties_filter(user, {Party.PARENT}, case="case") or Q(pk__in=[])
     own = parties_filter(user, {Party.YOUNG_PERSON}, case="case") or Q(pk__in=[])
-    return custody | (own & Q(case__young_person__date_of_birth__lte=born_on_or_before(CHOOSES_FROM_AGE)))
+    return custody | (own & Q(case__young_person__date_of_birth__lte=born_by(CONSENT_OWN_AGE)))
 
 
 def proposal_visible_to(user: AnyUser) -> QuerySet[Proposal]:
@@ -405,7 +394,7 @@ def request_people(request: AnyRequest | RoundRequest) -> dict[str, list[User]]:
         young_person=young_person,
     )
     family = people[Party.PARENT]
-    if young_person.date_of_birth <= born_on_or_before(CHOOSES_FROM_AGE):
+    if young_person.date_of_birth <= born_by(CONSENT_OWN_AGE):
         family += party_users(case, (Party.YOUNG_PERSON,), young_person=young_person)[Party.YOUNG_PERSON]
     return {"family": family, "coordinators": people[Party.COORDINATOR], "professionals": people[Party.PROFESSIONAL]}
 

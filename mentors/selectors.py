@@ -48,6 +48,7 @@ from mentors.states import (
 from messaging.models import Conversation
 from volunteers.models import ScreeningStep, VolunteerKind
 from volunteers.selectors import policy_for, screening_required_for
+from youth.ages import age_on, is_adult_on
 from youth.models import Case, MentorChoice, YoungPerson
 from youth.parties import (
     Support,
@@ -59,7 +60,6 @@ from youth.parties import (
     party_users,
 )
 from youth.selectors import (
-    age_on,
     case_writable_by,
     consent_deciders,
     consent_parties_required,
@@ -182,7 +182,7 @@ def mentorship_signatories(mentorship: Mentorship, *, on: date | None = None) ->
     people = mentorship_party_users(mentorship)
     signatories: list[tuple[User, str]] = [(user, SignatoryParty.YOUNG_PERSON) for user in people[Party.YOUNG_PERSON]]
     signatories += [(user, SignatoryParty.MENTOR) for user in people[Party.MENTOR]]
-    if age_on(mentorship.young_person.date_of_birth, on or timezone.localdate()) < 18:
+    if not is_adult_on(mentorship.young_person.date_of_birth, on or timezone.localdate()):
         signatories += [(user, SignatoryParty.PARENT) for user in people[Party.PARENT]]
     leads = lead_professional_ids(mentorship.case)
     professionals = [user for user in people[Party.PROFESSIONAL] if user.pk in leads] or people[Party.PROFESSIONAL]

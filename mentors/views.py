@@ -48,8 +48,6 @@ from youth.models import MentorChoice
 from youth.selectors import case_writable_by, youngperson_get_for
 from youth.views import consent_paused_response
 
-MAX_ID = 2**63 - 1
-
 
 def _log(request: HttpRequest, mentorship: Mentorship, *, changed: bool = False) -> None:
     assert isinstance(request.user, User)
@@ -97,8 +95,6 @@ def mentorship_list(request: HttpRequest) -> HttpResponse:
 def nominate(request: HttpRequest, young_person_pk: int) -> HttpResponse:
     """Start a nomination from the young person's choice (the case's professional); the coordinator of the case
     sees the same page without the form."""
-    if not 0 < young_person_pk <= MAX_ID:
-        raise Http404
     young_person = youngperson_get_for(request.user, young_person_pk)
     case = selectors.nomination_case_for(request.user, young_person)
     if case is None and not case_writable_by(request.user).filter(young_person=young_person).exists():
@@ -135,8 +131,6 @@ def nominate(request: HttpRequest, young_person_pk: int) -> HttpResponse:
 @login_required
 def detail(request: HttpRequest, pk: int, **refused: Form) -> HttpResponse:
     """The mentorship with what the user may do; re-rendered with a refused form's errors (400)."""
-    if not 0 < pk <= MAX_ID:
-        raise Http404
     mentorship = selectors.mentorship_get_for(request.user, pk)
     _log(request, mentorship)
     if (paused := consent_paused_response(request, mentorship.case)) is not None:
@@ -227,8 +221,6 @@ def detail(request: HttpRequest, pk: int, **refused: Form) -> HttpResponse:
 
 
 def _write(request: HttpRequest, pk: int) -> Mentorship:
-    if not 0 < pk <= MAX_ID:
-        raise Http404
     mentorship = selectors.mentorship_get_for(request.user, pk, write=True)
     # A mentor changes nothing while the sharing consent is not complete (youth/consent.py); the page says why.
     if supporter_paused(request.user, mentorship.case):
@@ -329,11 +321,7 @@ def agreement_propose(request: HttpRequest, pk: int) -> HttpResponse:
 def agreement_agree(request: HttpRequest, pk: int) -> HttpResponse:
     mentorship = _write(request, pk)
     version_id = request.POST.get("version", "")
-    version = (
-        agreementversion_of(mentorship, int(version_id))
-        if version_id.isdigit() and 0 < int(version_id) <= MAX_ID
-        else None
-    )
+    version = agreementversion_of(mentorship, int(version_id)) if version_id.isdigit() else None
     if version is None:
         raise Http404
     try:
@@ -422,8 +410,6 @@ def complete(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 @require_POST
 def outcome(request: HttpRequest, pk: int) -> HttpResponse:
-    if not 0 < pk <= MAX_ID:
-        raise Http404
     # A finished mentorship is read-only, except for its outcome: the service checks that the user is its professional.
     mentorship = selectors.mentorship_get_for(request.user, pk)
     form = OutcomeForm(request.POST)

@@ -41,6 +41,7 @@ from django.utils.translation import gettext as _
 
 from accounts.models import AccessLogEntry
 from accounts.services import accesslog_record_by
+from core.ids import id_clamped
 from messaging import selectors, services
 from messaging.models import Conversation
 
@@ -130,9 +131,9 @@ def frame_id(value: Any) -> int | None:
     if isinstance(value, bool):
         return None
     if isinstance(value, int):
-        return min(max(value, 0), selectors.MAX_ID)
+        return id_clamped(value)
     if isinstance(value, str) and value.isdigit():
-        return min(int(value), selectors.MAX_ID)
+        return id_clamped(int(value))
     return None
 
 

@@ -18,12 +18,12 @@ from django.db.models.functions import Coalesce
 
 from accounts.models import Role, User
 from accounts.selectors import AnyUser
+from core.ids import id_in_range
 from core.selectors import object_get_for
 from messaging.models import Conversation, Member, Message
 
 __all__ = [
     "CATCH_UP_LIMIT",
-    "MAX_ID",
     "Banner",
     "CatchUp",
     "conversation_access_basis",
@@ -41,11 +41,6 @@ __all__ = [
     "messages_since",
     "unread_total_for",
 ]
-
-
-# The largest id PostgreSQL and SQLite can hold: a larger one from a URL or a socket's frame finds nothing (SQLite
-# would refuse it with an error).
-MAX_ID = 2**63 - 1
 
 
 def conversation_visible_to(user: AnyUser) -> QuerySet[Conversation]:
@@ -81,8 +76,9 @@ def conversation_is_visible(user: AnyUser, pk: int) -> bool:
 
 def memberships_current(pairs: Collection[tuple[int, int]]) -> set[tuple[int, int]]:
     """Which of these (user id, conversation id) pairs are a current member with an active account, in one query:
-    for one socket (`conversation_is_visible`) or for many joining at once. An id past MAX_ID is no member."""
-    pairs = {(user_id, conversation_id) for user_id, conversation_id in pairs if conversation_id <= MAX_ID}
+    for one socket (`conversation_is_visible`) or for many joining at once. An id out of range is no member
+    (core.ids: the `__in` list must not reach SQLite)."""
+    pairs = {(user_id, conversation_id) for user_id, conversation_id in pairs if id_in_range(conversation_id)}
     if not pairs:
         return set()
     rows = Member.objects.filter(
@@ -128,7 +124,7 @@ def conversation_access_of(user: AnyUser, pk: int) -> tuple[int, tuple[str, str]
     """For the access log of a catch-up (HTTP or socket): the conversation's young person and the role and
     organisation through which the user, as a current member, reads it (`conversation_access_basis`); None for
     anyone else. One query."""
-    if not user.is_authenticated or pk > MAX_ID:
+    if not user.is_authenticated or not id_in_range(pk):  # core.ids: a foreign key's lookup
         return None
     member = (
         Member.objects.filter(user_id=user.pk, conversation_id=pk, left_at__isnull=True)
@@ -207,7 +203,7 @@ def messages_since(conversation: Conversation, after: int = 0, *, limit: int = 2
     """Messages after id `after`, oldest first (the latest `limit` when `after` is 0, for a page). One query."""
     messages = Message.objects.filter(conversation=conversation).select_related("sender")
     if after:
-        return list(messages.filter(id__gt=min(after, MAX_ID)).order_by("id")[:limit])
+        return list(messages.filter(id__gt=after).order_by("id")[:limit])
     return list(reversed(messages.order_by("-id")[:limit]))
 
 

@@ -33,10 +33,12 @@ from redis.exceptions import RedisError
 from accounts.models import User
 from accounts.selectors import sessions_live
 from accounts.services import session_touch
+from core.ids import MAX_ID
 from core.notify import contact_channel, notify
 from core.sms import sms_transport
 from messaging.models import STATUS_RANK, Concern, Conversation, Member, Message, Notification
-from messaging.selectors import MAX_ID, memberships_current
+from messaging.selectors import memberships_current
+from youth.ages import CONSENT_OWN_AGE, birthday
 from youth.models import Case
 from youth.parties import Party, is_custodial_parent, is_professional_of, party_user_queryset
 
@@ -93,7 +95,7 @@ def _group_send_all(events: list[tuple[str, dict[str, Any]]]) -> None:
 
 
 # The young person reads the broker conversation from this age (the age from which they also consent themselves).
-BROKER_CONVERSATION_FROM_AGE = 12
+BROKER_CONVERSATION_FROM_AGE = CONSENT_OWN_AGE
 
 # Who takes part in a conversation of a feature (a mentorship's triad and coaching, a support-family match, a
 # request for a social broker) is the feature's to say, never a typed list: each feature registers, in its
@@ -274,21 +276,13 @@ def conversations_follow_brokerrequest(*, request: _BrokerRequestLike, born: dat
         broker_request_id=request.pk, defaults={"kind": Kind.BROKER, "case_id": request.case_id}
     )
     conversation_sync(conversation=conversation)
-    joins_on = _birthday(born, BROKER_CONVERSATION_FROM_AGE)
+    joins_on = birthday(born, BROKER_CONVERSATION_FROM_AGE)
     if created and joins_on > timezone.localdate():
         # tasks.py imports this module to run the work: imported at call time to break the cycle.
         from messaging.tasks import conversation_sync_task
 
         at = timezone.make_aware(datetime.combine(joins_on, time(0, 5)))
         conversation_sync_task.using(run_after=at).enqueue(conversation.pk)
-
-
-def _birthday(born: date, years: int) -> date:
-    """The day someone born on `born` turns `years` (29 February: 1 March, as `youth.selectors.age_on` counts)."""
-    try:
-        return born.replace(year=born.year + years)
-    except ValueError:
-        return date(born.year + years, 3, 1)
 
 
 def conversation_resync(*, conversation_id: int) -> bool:
@@ -518,11 +512,7 @@ def _messages_stored(
 
 def message_mark_read(*, actor: User, conversation: Conversation, up_to: int) -> int:
     """Move the actor's read receipt forward to `up_to` (never back, never past the last message). Returns it."""
-    last = (
-        Message.objects.filter(conversation=conversation, id__lte=min(up_to, MAX_ID))
-        .order_by("-id")
-        .values_list("id", flat=True)
-    )
+    last = Message.objects.filter(conversation=conversation, id__lte=up_to).order_by("-id").values_list("id", flat=True)
     target = last.first() or 0
     Member.objects.filter(conversation=conversation, user=actor, left_at__isnull=True, last_read_id__lt=target).update(
         last_read_id=target

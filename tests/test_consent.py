@@ -10,8 +10,9 @@ from django.core.exceptions import ValidationError
 from accounts.models import Role
 from tests.conftest import World
 from tests.factories import YoungPersonFactory, add_guardian, user_with_role
+from youth.ages import age_on
 from youth.models import Consent, ConsentPurpose
-from youth.selectors import age_on, consent_overview, consent_parties_required
+from youth.selectors import consent_overview, consent_parties_required
 from youth.services import consent_give, consent_withdraw
 
 TODAY = date(2026, 11, 25)

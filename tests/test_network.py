@@ -24,9 +24,9 @@ from tests.factories import (
     give_all_consents,
     user_with_role,
 )
+from youth.ages import age_on, born_by
 from youth.models import BuddyRequest, MentorChoice, NetworkPerson, NetworkSearch, YoungPerson
 from youth.network_selectors import (
-    _born_on_or_before,
     network_map_for,
     network_may_change_own,
     networkperson_get_for,
@@ -41,7 +41,6 @@ from youth.network_services import (
     networkperson_remove,
     networksearch_record,
 )
-from youth.selectors import age_on
 
 
 @pytest.fixture
@@ -143,7 +142,7 @@ def test_a_child_under_12_sees_the_map_but_the_professional_writes_it(world: Wor
 @pytest.mark.parametrize("days", [-1, 0, 1])
 def test_the_age_of_12_is_the_same_day_as_the_consent_rule_says(world: World, days: int) -> None:
     today = timezone.localdate()
-    born = _born_on_or_before(12, today) + timedelta(days=days)
+    born = born_by(12, today) + timedelta(days=days)
     YoungPerson.objects.filter(pk=world.young_person.pk).update(date_of_birth=born)
     world.young_person.refresh_from_db()
     writable = youngperson_network_writable_by(world.young_person_user).filter(pk=world.young_person.pk).exists()
@@ -151,9 +150,9 @@ def test_the_age_of_12_is_the_same_day_as_the_consent_rule_says(world: World, da
 
 
 def test_the_12th_birthday_on_29_february(world: World) -> None:
-    assert _born_on_or_before(12, date(2027, 3, 1)) == date(2015, 3, 1)
-    assert _born_on_or_before(12, date(2028, 2, 29)) == date(2016, 2, 29)
-    assert _born_on_or_before(13, date(2028, 2, 29)) == date(2015, 2, 28)
+    assert born_by(12, date(2027, 3, 1)) == date(2015, 3, 1)
+    assert born_by(12, date(2028, 2, 29)) == date(2016, 2, 29)
+    assert born_by(13, date(2028, 2, 29)) == date(2015, 2, 28)
     assert age_on(date(2015, 2, 28), date(2028, 2, 29)) == 13
 
 

@@ -34,18 +34,17 @@ from tests.factories import (
 from tests.permissions import FORBIDDEN, HIDDEN, OK, REDIRECT, expect, role_matrix
 from tests.test_mentors import _to_accepted, nominated
 from youth import selectors, services
+from youth.ages import adult_born_by, adult_on, age_on
 from youth.forms import GuardianAddForm
 from youth.models import AdulthoodStep, Guardianship, ParentAccessDecision, YoungPerson
 from youth.parties import (
     Party,
-    adult_born_by,
-    adult_on,
     counting_guardianships,
     guardianship_counts,
     is_custodial_parent,
     party_user_queryset,
 )
-from youth.selectors import age_on, consent_parties_required, consent_tasks_for, youngperson_visible_to
+from youth.selectors import consent_parties_required, consent_tasks_for, youngperson_visible_to
 
 TASK = "youth.tasks.adulthood_begin_task"
 

@@ -43,10 +43,11 @@ from django.utils.translation import gettext as _
 
 from accounts.models import User
 from accounts.selectors import AnyUser
+from youth.ages import age_on
 from youth.models import Case, Consent, ConsentPurpose, YoungPerson
 from youth.parties import custodial_guardianships, open_case_professionals
 from youth.parties import supporters_of as supporters_of_young_person
-from youth.selectors import age_on, case_writable_by, consent_deciders, youngperson_own_or_in_custody
+from youth.selectors import case_writable_by, consent_deciders, youngperson_own_or_in_custody
 
 KEEPING = ConsentPurpose.DATA_PROCESSING
 SHARING = ConsentPurpose.NETWORK_SHARING

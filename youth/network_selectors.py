@@ -20,10 +20,10 @@ from datetime import date
 
 from django.core.exceptions import PermissionDenied
 from django.db.models import Q, QuerySet
-from django.utils import timezone
 
 from accounts.selectors import AnyUser
 from core.selectors import object_get_for
+from youth.ages import CONSENT_OWN_AGE, born_by
 from youth.models import BuddyRequest, MentorChoice, NetworkPerson, NetworkSearch, YoungPerson
 from youth.selectors import (
     consent_parties_required,
@@ -33,20 +33,12 @@ from youth.selectors import (
 )
 
 
-def _born_on_or_before(years: int, today: date) -> date:
-    """The latest date of birth of someone who is `years` old today (same rule as `youth.selectors.age_on`)."""
-    try:
-        return today.replace(year=today.year - years)
-    except ValueError:  # today is 29 February and that year had none: the birthday counts from 1 March
-        return today.replace(year=today.year - years, day=28)
-
-
 def youngperson_network_writable_by(user: AnyUser, *, today: date | None = None) -> QuerySet[YoungPerson]:
     """Young people whose network map the user may change: as professional or coordinator on a case, or their own
-    map from the age at which they consent themselves (12)."""
+    map from the age at which they consent themselves (CONSENT_OWN_AGE, 12)."""
     if not user.is_authenticated:
         return YoungPerson.objects.none()
-    oldest_birthday = _born_on_or_before(12, today or timezone.localdate())
+    oldest_birthday = born_by(CONSENT_OWN_AGE, today)
     return YoungPerson.objects.filter(
         Q(pk__in=youngperson_writable_by(user).values("pk")) | Q(user=user, date_of_birth__lte=oldest_birthday)
     )

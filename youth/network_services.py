@@ -16,12 +16,12 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.models import User
+from core.ids import id_in_range
 from youth.models import BuddyRequest, MentorChoice, NetworkPerson, NetworkSearch, YoungPerson
 from youth.network_selectors import network_search_allowed, youngperson_network_writable_by
 from youth.selectors import case_writable_by
 
 MAX_CHOICES = 3
-MAX_ID = 2**31 - 1
 
 
 def _ensure_may_change(actor: User, young_person: YoungPerson) -> None:
@@ -159,8 +159,8 @@ def mentorchoice_set(*, actor: User, young_person: YoungPerson, person_ids: Sequ
         raise ValidationError(_("You can choose at most three people."))
     if len(set(ids)) != len(ids):
         raise ValidationError(_("You chose the same person twice. Choose each person only once."))
-    # A forged id beyond the database's integer range is simply not in the network (and must not reach the query).
-    if any(not 0 < pk <= MAX_ID for pk in ids):
+    # A forged id beyond the database's range is simply not in the network (and must not reach the `__in` query).
+    if not all(id_in_range(pk) for pk in ids):
         raise ValidationError(_("You can only choose people from your own network."))
     with transaction.atomic():
         young_person = _lock(young_person)

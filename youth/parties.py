@@ -49,10 +49,10 @@ from enum import StrEnum
 from typing import Any
 
 from django.db.models import Exists, OuterRef, Q, QuerySet
-from django.utils import timezone
 
 from accounts.models import Role, RoleAssignment, User
 from accounts.selectors import AnyUser, organisation_ids_where
+from youth.ages import adult_born_by
 from youth.models import Case, CaseAssignment, Guardianship, YoungPerson
 
 
@@ -101,27 +101,6 @@ def _professional_organisation_ids(user: AnyUser) -> list[int]:
 
 
 # --- Which guardianships make someone a parent ----------------------------------------------------------------------
-
-# From this age the young person alone decides who sees their record (DOMAIN.md, Consent: "18 and over").
-ADULT_AGE = 18
-
-
-def adult_born_by(on: date | None = None) -> date:
-    """The last date of birth of someone who is ADULT_AGE or older on `on` (default today): born on or before it.
-    A birthday counts from the day itself, and 29 February from 1 March (as youth.selectors.age_on counts)."""
-    on = on or timezone.localdate()
-    try:
-        return on.replace(year=on.year - ADULT_AGE)
-    except ValueError:  # 29 February: someone born on 28 February of that year turns 18 today
-        return date(on.year - ADULT_AGE, 2, 28)
-
-
-def adult_on(date_of_birth: date) -> date:
-    """The day someone born on `date_of_birth` turns ADULT_AGE (29 February: 1 March, as age_on counts)."""
-    try:
-        return date_of_birth.replace(year=date_of_birth.year + ADULT_AGE)
-    except ValueError:
-        return date(date_of_birth.year + ADULT_AGE, 3, 1)
 
 
 def counting_guardianships(*, on: date | None = None) -> QuerySet[Guardianship]:

@@ -22,6 +22,7 @@ from django_tasks_db.models import DBTaskResult
 from accounts.models import Role, User
 from accounts.selectors import AnyUser, has_role
 from core.selectors import object_get_for
+from youth.ages import CONSENT_ALONE_AGE, CONSENT_OWN_AGE, age_on
 from youth.consent_texts import CONSENT_TEXTS
 from youth.models import Case, Consent, ConsentPurpose, Guardianship, YoungPerson
 from youth.parties import (
@@ -130,11 +131,6 @@ def is_own_or_in_custody(user: AnyUser, young_person: YoungPerson) -> bool:
     return youngperson_own_or_in_custody(user).filter(pk=young_person.pk).exists()
 
 
-def age_on(date_of_birth: date, on: date) -> int:
-    """Age in whole years on a day; a birthday counts from the day itself (29 February: from 1 March)."""
-    return on.year - date_of_birth.year - ((on.month, on.day) < (date_of_birth.month, date_of_birth.day))
-
-
 @dataclass(frozen=True)
 class ConsentParties:
     """Who must say yes for a young person on a given day."""
@@ -149,7 +145,7 @@ def consent_deciders(age: int) -> tuple[bool, bool]:
     """Who decides at an age (Dutch law), as (the young person, the parents with custody): under 12 the parents;
     12 to 15 the young person and each parent; from 16 the young person alone (16 is also the AVG age for consent
     to data processing). The one age rule: the overview and the list query (youth.consent) both ask it."""
-    return age >= 12, age < 16
+    return age >= CONSENT_OWN_AGE, age < CONSENT_ALONE_AGE
 
 
 def consent_parties_required(*, young_person: YoungPerson, on: date | None = None) -> ConsentParties:

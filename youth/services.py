@@ -18,16 +18,10 @@ from accounts.services import role_grant, user_invite
 from core.geo import geocode
 from core.notify import notify
 from youth import consent, selectors
+from youth.ages import adult_born_by, adult_on
 from youth.consent_texts import CONSENT_TEXTS
 from youth.models import AdulthoodStep, Case, CaseAssignment, Consent, Guardianship, ParentAccessDecision, YoungPerson
-from youth.parties import (
-    adult_born_by,
-    adult_on,
-    case_parties_changed,
-    coordinates,
-    other_parts_in_life,
-    parent_access_waits_for_adult,
-)
+from youth.parties import case_parties_changed, coordinates, other_parts_in_life, parent_access_waits_for_adult
 from youth.selectors import ConsentParties, consent_parties_required, consent_recordable_by
 
 

@@ -17,6 +17,7 @@ from accounts.services import accesslog_record, accesslog_record_cases
 from community.selectors import brokerrequest_of_case
 from core.forms import add_service_errors
 from youth import consent, selectors, services
+from youth.ages import adult_born_by
 from youth.forms import (
     CaseProfessionalForm,
     ConsentForm,
@@ -29,7 +30,7 @@ from youth.forms import (
 from youth.invitation import selectors as invitation_selectors
 from youth.invitation.services import UNDER_12
 from youth.models import Case, Guardianship, YoungPerson
-from youth.parties import Party, adult_born_by, is_professional_of, party_user_queryset
+from youth.parties import Party, is_professional_of, party_user_queryset
 
 
 def consent_paused_response(request: HttpRequest, case: Case) -> HttpResponse | None:

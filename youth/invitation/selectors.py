@@ -25,15 +25,16 @@ from django.utils import timezone
 from accounts.models import User
 from accounts.selectors import AnyUser
 from core.links import link_status, token_hash, token_plausible
+from youth.ages import ACCOUNT_AGE, age_on
 from youth.models import YoungPerson, YoungPersonInvitation
 from youth.parties import is_custodial_parent, parents_of
-from youth.selectors import age_on, consent_deciders, is_professional_of_open_case
+from youth.selectors import is_professional_of_open_case
 
 
 def account_age_reached(young_person: YoungPerson, *, on: date | None = None) -> bool:
-    """Whether the young person may have their own account: from the age at which they say yes themselves (12)."""
-    own, _parents = consent_deciders(age_on(young_person.date_of_birth, on or timezone.localdate()))
-    return own
+    """Whether the young person may have their own account: from the age at which they say yes themselves
+    (ACCOUNT_AGE, 12)."""
+    return age_on(young_person.date_of_birth, on or timezone.localdate()) >= ACCOUNT_AGE
 
 
 def is_inviter(user: AnyUser, young_person: YoungPerson, *, on: date | None = None) -> bool:
