@@ -193,3 +193,133 @@ def test_a_new_young_person_walks_the_whole_jim_journey(
     follow(mother, mother.locator(".todo-item[data-kind='consent']").get_by_role("link"))
     _agree_to_consent(mother)
     assert Consent.objects.filter(young_person=tim, withdrawn_at__isnull=True).count() == 4
+
+    # 5. Tim adds his aunt Ria to his network map on his phone and chooses her.
+    tim_phone.goto(f"{base}/")
+    follow(tim_phone, tim_phone.get_by_role("link", name="My network"))
+    expect(tim_phone.get_by_role("heading", level=1)).to_have_text("My network")
+    assert_accessible(tim_phone)
+    _fits_the_phone(tim_phone)
+    follow(tim_phone, tim_phone.get_by_role("link", name="Add a person"))
+    assert_accessible(tim_phone)
+    _fits_the_phone(tim_phone)
+    tim_phone.get_by_label("First name").fill("Ria")
+    tim_phone.get_by_role("group", name="How do you know this person?").get_by_label("Family", exact=True).check()
+    tim_phone.get_by_role("group", name="How close is this person to you?").get_by_label("Very close", exact=True).check()
+    tim_phone.get_by_role("group", name="Do you trust this person?").get_by_label("Yes", exact=True).check()
+    tim_phone.get_by_role("button", name="Save").click()
+    expect(tim_phone.locator(".messages")).to_contain_text("Ria is added to the network.")
+    follow(tim_phone, tim_phone.get_by_role("link", name="Choose up to three people"))
+    assert_accessible(tim_phone)
+    _fits_the_phone(tim_phone)
+    tim_phone.get_by_label("1st choice").select_option(label="Ria")
+    tim_phone.get_by_role("button", name="Save my choice").click()
+    expect(tim_phone.locator(".messages")).to_contain_text("Your choice is saved.")
+    expect(tim_phone.locator("ol.mentor-choices li")).to_have_text(["Ria"])
+    _fits_the_phone(tim_phone)
+
+    # 6. Lisa starts the nomination from Tim's network map and invites Ria by email; Ria says yes without an account.
+    lisa.goto(tim_url)
+    follow(lisa, lisa.get_by_role("link", name="Network map"))
+    follow(lisa, lisa.get_by_role("link", name="Nominations and mentorship (JIM)"))
+    expect(lisa.get_by_role("heading", level=1)).to_have_text("A JIM for Tim")
+    lisa.get_by_role("button", name="Start the nomination").click()
+    _done(lisa)
+    mentorship = Mentorship.objects.get(young_person=tim)
+    mentorship_url = f"{base}/mentoren/{mentorship.pk}/"
+    expect(lisa.get_by_role("heading", level=1)).to_have_text("JIM of Tim: Ria")
+    lisa.locator("#id_invite-last_name").fill("Bakker")
+    lisa.locator("#id_invite-email").fill(RIA_EMAIL)
+    lisa.locator("#id_invite-by_email").check()
+    mail.outbox.clear()
+    lisa.get_by_role("button", name="Send the invitation").click()
+    _done(lisa)
+    [invitation_mail] = [message for message in mail.outbox if RIA_EMAIL in message.to]
+    link = re.search(r"https?://\S+/mentoren/uitnodiging/\S+/", str(invitation_mail.body))
+    assert link is not None, invitation_mail.body
+    assert "Tim" not in str(invitation_mail.body)
+
+    ria = browsers()
+    ria.goto(link.group(0).replace(link.group(0).split("/mentoren/")[0], base))
+    expect(ria.get_by_role("heading", level=1)).to_have_text("You were asked to be a mentor")
+    ria.get_by_role("button", name="Yes, I want to").click()
+    expect(ria.get_by_role("heading", level=1)).to_have_text("Thank you for saying yes")
+    mentorship.refresh_from_db()
+    assert mentorship.state == "accepted" and mentorship.mentor is not None
+    assert mentorship.mentor.email == RIA_EMAIL
+
+    # 7. Lisa records the screening; Tim and his mother give the mandate (his mother from her to-do list).
+    lisa.goto(mentorship_url)
+    lisa.locator("form:has(input[name='move'][value='start_screening']) button").click()
+    _done(lisa)
+    lisa.locator("#id_screening-vog_issued_on").fill(timezone.localdate().isoformat())
+    lisa.get_by_role("button", name="Record the VOG").click()
+    _done(lisa)
+    lisa.locator("form:has(input[name='move'][value='screening_done']) button").click()
+    _done(lisa)
+    mentorship.refresh_from_db()
+    assert mentorship.state == "mandate"
+
+    for page in (tim_phone, mother):
+        page.goto(f"{base}/")
+        follow(page, page.locator(".todo-item[data-kind='mandate']").get_by_role("link"))
+        page.get_by_role("group", name="Your answer").get_by_label("yes", exact=True).check()
+        page.get_by_role("button", name="Give my answer").click()
+        _done(page)
+    assert_accessible(tim_phone)
+    _fits_the_phone(tim_phone)
+    mentorship.refresh_from_db()
+    assert mentorship.state == "agreement"
+
+    # 8. Lisa proposes the agreements; Tim, his mother, Ria (logged in with a code by email) and Lisa agree.
+    lisa.goto(mentorship_url)
+    lisa.locator("details:has(#id_agreement-pass_on_parents) > summary").click()
+    lisa.locator("#id_agreement-pass_on_parents").fill("Alleen hoe het in grote lijnen gaat.")
+    lisa.locator("#id_agreement-pass_on_professional").fill("Zorgen over school en thuis.")
+    lisa.locator("#id_agreement-meetings").fill("Elke week op woensdag.")
+    lisa.locator("#id_agreement-reach_professional").fill("Lisa: 071-5550199, op werkdagen.")
+    lisa.get_by_role("button", name="Propose these agreements").click()
+    _done(lisa)
+
+    mail.outbox.clear()
+    _log_in_with_code(ria, base, RIA_EMAIL, lambda: _code_from(str(mail.outbox[-1].body)))
+    for page in (tim_phone, mother, ria):
+        page.goto(f"{base}/")
+        follow(page, page.locator(".todo-item[data-kind='agreement']").get_by_role("link"))
+        expect(page.get_by_text("Elke week op woensdag.").first).to_be_visible()
+        page.get_by_role("button", name="I agree").click()
+        _done(page)
+    _fits_the_phone(tim_phone)
+    lisa.goto(mentorship_url)
+    lisa.get_by_role("button", name="I agree").click()
+    _done(lisa)
+
+    # 9. Lisa starts the mentorship. Tim writes in the triad conversation; Ria and Lisa see it without a reload.
+    lisa.locator("form:has(input[name='move'][value='activate']) button").click()
+    _done(lisa)
+    mentorship.refresh_from_db()
+    assert mentorship.state == "active"
+    conversation = "About Tim: young person, mentor and professional"
+    for page in (ria, lisa, tim_phone):
+        page.goto(f"{base}/")
+        follow(page, page.get_by_role("link", name="Messages").first)
+        follow(page, page.get_by_role("link", name=conversation))
+        expect(page.get_by_role("heading", name="Who can read this")).to_be_visible()
+    assert_accessible(tim_phone)
+    _fits_the_phone(tim_phone)
+    tim_phone.get_by_label("Your message").fill("Hoi Ria, zullen we woensdag naar de markt?")
+    tim_phone.get_by_role("button", name="Send").click()
+    for page in (ria, lisa):
+        expect(page.get_by_text("Hoi Ria, zullen we woensdag naar de markt?")).to_be_visible(timeout=LIVE_MS)
+    ria.get_by_label("Your message").fill("Leuk! Ik haal je om drie uur op.")
+    ria.get_by_role("button", name="Send").click()
+    expect(tim_phone.get_by_text("Leuk! Ik haal je om drie uur op.")).to_be_visible(timeout=LIVE_MS)
+    assert Message.objects.filter(body__startswith="Hoi Ria").count() == 1
+
+    # 10. Tim sees that Lisa looked at his data.
+    tim_phone.goto(f"{base}/")
+    follow(tim_phone, tim_phone.get_by_role("link", name="Who looked at the data?"))
+    expect(tim_phone.get_by_role("heading", level=1)).to_have_text("Who looked at the data?")
+    expect(tim_phone.get_by_role("cell", name="Lisa Jansen").first).to_be_visible()
+    assert_accessible(tim_phone)
+    _fits_the_phone(tim_phone)
