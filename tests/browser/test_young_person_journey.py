@@ -85,8 +85,10 @@ def _code_from(text: str) -> str:
 def _log_in_with_code(
     page: Page, base: str, contact: str, read_code: Any, assert_accessible: AssertAccessible | None = None
 ) -> None:
-    """Log in with a code: the login page's first form, then the code that was sent (read by `read_code`)."""
-    page.goto(f"{base}/accounts/login/")
+    """Log in with a code: the login page's first form, then the code that was sent (read by `read_code`). Starts
+    on the login page the person is on, or opens it."""
+    if not page.url.endswith("/accounts/login/"):
+        page.goto(f"{base}/accounts/login/")
     if assert_accessible is not None:
         assert_accessible(page)
     form = page.locator("main form").filter(has=page.locator('input[name="contact"]'))
@@ -170,6 +172,10 @@ def test_a_new_young_person_walks_the_whole_jim_journey(
     assert_accessible(tim_phone)
     _fits_the_phone(tim_phone)
     tim_phone.get_by_role("button", name="Yes, make my account").click()
+    expect(tim_phone.get_by_role("heading", level=1)).to_have_text("Your account is ready")
+    assert_accessible(tim_phone)
+    _fits_the_phone(tim_phone)
+    follow(tim_phone, tim_phone.locator("main").get_by_role("link", name="Log in"))
     tim.refresh_from_db()
     assert tim.user is not None and tim.user.phone == "+31623456789"
     sms.clear()
@@ -318,8 +324,8 @@ def test_a_new_young_person_walks_the_whole_jim_journey(
 
     # 10. Tim sees that Lisa looked at his data.
     tim_phone.goto(f"{base}/")
-    follow(tim_phone, tim_phone.get_by_role("link", name="Who looked at the data?"))
-    expect(tim_phone.get_by_role("heading", level=1)).to_have_text("Who looked at the data?")
+    follow(tim_phone, tim_phone.get_by_role("link", name="Who looked at your data?"))
+    expect(tim_phone.get_by_role("heading", level=1)).to_have_text("Who looked at your data?")
     expect(tim_phone.get_by_role("cell", name="Lisa Jansen").first).to_be_visible()
     assert_accessible(tim_phone)
     _fits_the_phone(tim_phone)
