@@ -234,7 +234,8 @@ def test_only_the_young_person_and_a_parent_with_custody_read_the_log(
 def test_the_young_person_reads_about_their_own_data_and_a_parent_about_the_childs(
     world: World, client: Client
 ) -> None:
-    """In Dutch, the default: a young person is spoken to as "you" on their home page and on the log; a parent reads the child's name."""
+    """In Dutch, the default: a young person is spoken to as "you" on their home page and on the log; a parent
+    reads the child's name."""
     client.force_login(world.young_person_user)
     home = client.get(reverse("home")).content.decode()
     assert "Wie keek er naar jouw gegevens?" in home

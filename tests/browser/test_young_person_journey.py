@@ -210,9 +210,12 @@ def test_a_new_young_person_walks_the_whole_jim_journey(
     assert_accessible(tim_phone)
     _fits_the_phone(tim_phone)
     tim_phone.get_by_label("First name").fill("Ria")
-    tim_phone.get_by_role("group", name="How do you know this person?").get_by_label("Family", exact=True).check()
-    tim_phone.get_by_role("group", name="How close is this person to you?").get_by_label("Very close", exact=True).check()
-    tim_phone.get_by_role("group", name="Do you trust this person?").get_by_label("Yes", exact=True).check()
+    for question, answer in (
+        ("How do you know this person?", "Family"),
+        ("How close is this person to you?", "Very close"),
+        ("Do you trust this person?", "Yes"),
+    ):
+        tim_phone.get_by_role("group", name=question).get_by_label(answer, exact=True).check()
     tim_phone.get_by_role("button", name="Save").click()
     expect(tim_phone.locator(".messages")).to_contain_text("Ria is added to the network.")
     follow(tim_phone, tim_phone.get_by_role("link", name="Choose up to three people"))
