@@ -200,8 +200,9 @@ def test_a_new_young_person_walks_the_whole_jim_journey(
     _agree_to_consent(mother)
     assert Consent.objects.filter(young_person=tim, withdrawn_at__isnull=True).count() == 4
 
-    # 5. Tim adds his aunt Ria to his network map on his phone and chooses her.
+    # 5. Tim adds his aunt Ria to his network map on his phone and chooses her. His consent is off his list.
     tim_phone.goto(f"{base}/")
+    expect(tim_phone.locator(".todo-item[data-kind='consent']")).to_have_count(0)
     follow(tim_phone, tim_phone.get_by_role("link", name="My network"))
     expect(tim_phone.get_by_role("heading", level=1)).to_have_text("My network")
     assert_accessible(tim_phone)
