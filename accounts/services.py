@@ -287,7 +287,12 @@ def _send_welcome(user: User) -> None:
         "account_reset_password_from_key",
         kwargs={"uidb36": user_pk_to_url_str(user), "key": default_token_generator.make_token(user)},
     )
-    context = {"user": user, "url": f"{settings.SITE_URL}{path}"}
+    # The welcome names login by code too: a parent who never chooses a password (or lost the link) still gets in.
+    context = {
+        "user": user,
+        "url": f"{settings.SITE_URL}{path}",
+        "login_url": f"{settings.SITE_URL}{reverse('account_login')}",
+    }
     with translation.override(settings.LANGUAGE_CODE):
         send_mail(
             subject=render_to_string("accounts/email/welcome_subject.txt", context).strip(),

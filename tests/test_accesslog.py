@@ -229,3 +229,21 @@ def test_only_the_young_person_and_a_parent_with_custody_read_the_log(
         assert ("Kijker" in response.content.decode()) == (expected == 200)
     # Someone else's log is not there for anyone of them.
     assert client.get(reverse("youth:accesslog", args=[world.foreign_young_person.pk])).status_code in (403, 404)
+
+
+def test_the_young_person_reads_about_their_own_data_and_a_parent_about_the_childs(
+    world: World, client: Client
+) -> None:
+    """In Dutch, the default: a young person is spoken to as "you" on their home page and on the log; a parent
+    reads the child's name."""
+    client.force_login(world.young_person_user)
+    home = client.get(reverse("home")).content.decode()
+    assert "Wie keek er naar jouw gegevens?" in home
+    log = client.get(reverse("youth:accesslog", args=[world.young_person.pk])).content.decode()
+    assert "<h1>Wie keek er naar jouw gegevens?</h1>" in log
+    assert "Hier zie je wie jouw gegevens heeft bekeken" in log
+    client.force_login(world.parent)
+    assert "jouw gegevens" not in client.get(reverse("home")).content.decode()
+    log = client.get(reverse("youth:accesslog", args=[world.young_person.pk])).content.decode()
+    assert "<h1>Wie heeft de gegevens bekeken?</h1>" in log
+    assert f"wie de gegevens van {world.young_person.first_name} heeft bekeken" in log

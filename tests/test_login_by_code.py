@@ -440,3 +440,15 @@ def test_the_page_for_the_code_shows_how_long_it_works(client: Client, world: Wo
     ask_code(client, world.parent.email)
     assert "De code werkt 5 minuten." in client.get(CONFIRM_CODE).content.decode()
     assert "De code werkt 5 minuten." in str(mail.outbox[0].body)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_welcome_email_also_says_how_to_log_in_with_a_code(sms: list[tuple[str, str]]) -> None:
+    """A parent added with a new address may never choose a password: the welcome names the login page and the code,
+    in Dutch (the default)."""
+    user_invite(email="anouk@test.example", first_name="Anouk", last_name="", role=Role.PARENT)
+    [welcome] = mail.outbox
+    body = str(welcome.body)
+    assert "/accounts/password/reset/key/" in body
+    assert "Je kunt ook inloggen zonder wachtwoord." in body
+    assert re.search(r"https?://\S+/accounts/login/\s", body), body
