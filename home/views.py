@@ -13,9 +13,14 @@ from home.todo import todo_for_request
 from mentors.selectors import mentorship_visible_to
 from mentors.states import OPEN_STATES as MENTORSHIP_OPEN_STATES
 from volunteers.selectors import volunteer_own, volunteer_readiness
-from youth.selectors import case_list_for, youngperson_own_or_in_custody
+from youth.models import YoungPerson
+from youth.selectors import case_list_for, decision_stage, youngperson_own_or_in_custody
 
 HOME_CASES_SHOWN = 10
+
+
+def _own_record(records: list[YoungPerson], user_id: int) -> YoungPerson | None:
+    return next((young_person for young_person in records if young_person.user_id == user_id), None)
 
 
 @login_required
@@ -30,11 +35,14 @@ def home(request: HttpRequest) -> HttpResponse:
     # Every name on the page is a read of that young person's record.
     shown = {row.case.pk: row.case for row in shown_rows} | {case.pk: case for case in unassigned}
     accesslog_record_cases(request=request, cases=list(shown.values()))
+    own_records = list(youngperson_own_or_in_custody(request.user).order_by("first_name", "pk"))
     context = {
         "roles": roles,
         "Role": Role,
         "todo": todo_for_request(request),
-        "own_records": youngperson_own_or_in_custody(request.user).order_by("first_name", "pk"),
+        "own_records": own_records,
+        # Who decides about the young person's own data, said on their home page (youth.selectors.consent_deciders).
+        "own_decides": decision_stage(own) if (own := _own_record(own_records, request.user.pk)) else "",
         "case_rows": shown_rows,
         "case_count": len(case_rows),
         "cases_waiting_for_consent": sum(1 for row in case_rows if not row.consent_complete),

@@ -565,3 +565,23 @@ def test_agreements_waiting_for_is_one_query_and_asks_only_for_the_newest_versio
     with django_assert_num_queries(1):
         waiting = agreements_waiting_for(world.parent)
     assert [(row.object_id, row.party, row.version_number) for row in waiting] == [(mentorship.pk, "parent", 2)]
+
+
+@pytest.mark.parametrize(
+    ("age", "said"),
+    [
+        (13, "Jij en je ouders beslissen samen over je gegevens."),
+        (16, "Je bent 16 of ouder: je beslist zelf over je gegevens."),
+        (18, "Je bent 18 of ouder: alleen jij beslist over je gegevens"),
+    ],
+)
+def test_the_young_persons_home_says_who_decides_at_their_age(
+    world: World, client: Client, age: int, said: str
+) -> None:
+    own, parent, young_person = young_person_with_account(age)
+    html, _items, _badge = home_page(client, own)
+    assert said in html
+    look_along = reverse("youth:parent_access", args=[young_person.pk])
+    assert (look_along in html) == (age >= 18)
+    parent_html, _items, _badge = home_page(client, parent)
+    assert said not in parent_html and look_along not in parent_html

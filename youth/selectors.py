@@ -22,7 +22,7 @@ from django_tasks_db.models import DBTaskResult
 from accounts.models import Role, User
 from accounts.selectors import AnyUser, has_role
 from core.selectors import object_get_for
-from youth.ages import CONSENT_ALONE_AGE, CONSENT_OWN_AGE, age_on
+from youth.ages import CONSENT_ALONE_AGE, CONSENT_OWN_AGE, age_on, is_adult_on
 from youth.consent_texts import CONSENT_TEXTS
 from youth.models import Case, Consent, ConsentPurpose, Guardianship, YoungPerson
 from youth.parties import (
@@ -146,6 +146,19 @@ def consent_deciders(age: int) -> tuple[bool, bool]:
     12 to 15 the young person and each parent; from 16 the young person alone (16 is also the AVG age for consent
     to data processing). The one age rule: the overview and the list query (youth.consent) both ask it."""
     return age >= CONSENT_OWN_AGE, age < CONSENT_ALONE_AGE
+
+
+def decision_stage(young_person: YoungPerson, on: date | None = None) -> str:
+    """Who decides about the young person's data, as their own pages say it: "parents" (under 12), "together" (12
+    to 15: they and each parent with custody), "alone" (16 and 17) or "adult" (from 18: they alone, and they choose
+    which parents may look along). The age rule is `consent_deciders`'."""
+    on = on or timezone.localdate()
+    if is_adult_on(young_person.date_of_birth, on):
+        return "adult"
+    own, parents_decide = consent_deciders(age_on(young_person.date_of_birth, on))
+    if not own:
+        return "parents"
+    return "together" if parents_decide else "alone"
 
 
 def consent_parties_required(*, young_person: YoungPerson, on: date | None = None) -> ConsentParties:
