@@ -19,7 +19,7 @@ from youth.selectors import case_list_for, decision_stage, youngperson_own_or_in
 HOME_CASES_SHOWN = 10
 
 
-def _own_record(records: list[YoungPerson], user_id: int) -> YoungPerson | None:
+def _own_record(records: list[YoungPerson], user_id: int | None) -> YoungPerson | None:
     return next((young_person for young_person in records if young_person.user_id == user_id), None)
 
 
