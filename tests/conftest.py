@@ -56,12 +56,21 @@ from youth.models import Case, YoungPerson
 
 # The shared world uses pytest-django's private `validate_django_db` (see above): only the version it was written for.
 PYTEST_DJANGO_VERSION = "4.14.0"
-if pytest_django.__version__ != PYTEST_DJANGO_VERSION:
-    raise pytest.UsageError(
+
+
+def world_version_problem(installed: str) -> str | None:
+    """Why the shared world may not run with pytest-django `installed`, or None when it is the pinned version."""
+    if installed == PYTEST_DJANGO_VERSION:
+        return None
+    return (
         f"tests/conftest.py's shared world relies on pytest-django {PYTEST_DJANGO_VERSION}'s private "
-        f"validate_django_db, and pytest-django {pytest_django.__version__} is installed: install the pinned version "
+        f"validate_django_db, and pytest-django {installed} is installed: install the pinned version "
         "(pyproject.toml) or check the machinery against the new one and change the pin and PYTEST_DJANGO_VERSION."
     )
+
+
+if (_problem := world_version_problem(pytest_django.__version__)) is not None:
+    raise pytest.UsageError(_problem)
 
 
 @pytest.fixture(autouse=True)
