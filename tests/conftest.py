@@ -1,4 +1,26 @@
-"""The cast every test can use: one case in organisation A with all its people, and an outsider's case in B."""
+"""The cast every test can use: one case in organisation A with all its people, and an outsider's case in B.
+
+The shared world (the one place this machinery is described)
+------------------------------------------------------------
+`world` is built once and shared by consecutive tests, as Django's `TestCase.setUpTestData` would: `_SharedWorld` opens
+a transaction, builds the `World` in it, and keeps it open while the next tests ask for `world`; each test runs in
+pytest-django's savepoint inside it and gets a deep copy of the objects. The transaction is rolled back before a test
+that uses the database without `world` (it must not see it) or with transactions of its own (which then builds a world
+for itself, emptied after it by DELETE, see `_empty_tables_by_delete`). The switch is the `pytest_runtest_setup` hook,
+not a fixture, because it must happen before any of the test's fixtures opens its savepoint.
+
+`@prebuilt` turns `build(world, **parameters)` into a fixture built once for a run of consecutive tests of its own
+module with the same parameters, in a savepoint layer of its own inside the world's transaction (for permission
+matrices that walk a case through many services before every case).
+
+Two private parts are relied on, so pytest-django is pinned exactly (pyproject.toml) and checked below:
+- `pytest_django.fixtures.validate_django_db`, to read a test's `django_db` marker as pytest-django does (is the test
+  transactional, does it reset sequences);
+- Django's `Atomic._from_testcase`, set on the blocks opened here so that durable atomic blocks may nest inside them
+  as they do inside `TestCase`.
+When upgrading pytest-django (or Django), check both still exist and mean the same, then change the pin and
+`PYTEST_DJANGO_VERSION` together. What several test modules build lives in `tests/builders/`, never in a test module.
+"""
 
 from __future__ import annotations
 
@@ -10,6 +32,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+import pytest_django
 from django.core.cache import cache
 from django.db import connections, transaction
 from django.test import TransactionTestCase, override_settings
@@ -30,6 +53,24 @@ from tests.factories import (
     user_with_role,
 )
 from youth.models import Case, YoungPerson
+
+# The shared world uses pytest-django's private `validate_django_db` (see above): only the version it was written for.
+PYTEST_DJANGO_VERSION = "4.14.0"
+
+
+def world_version_problem(installed: str) -> str | None:
+    """Why the shared world may not run with pytest-django `installed`, or None when it is the pinned version."""
+    if installed == PYTEST_DJANGO_VERSION:
+        return None
+    return (
+        f"tests/conftest.py's shared world relies on pytest-django {PYTEST_DJANGO_VERSION}'s private "
+        f"validate_django_db, and pytest-django {installed} is installed: install the pinned version "
+        "(pyproject.toml) or check the machinery against the new one and change the pin and PYTEST_DJANGO_VERSION."
+    )
+
+
+if (_problem := world_version_problem(pytest_django.__version__)) is not None:
+    raise pytest.UsageError(_problem)
 
 
 @pytest.fixture(autouse=True)
@@ -344,3 +385,46 @@ def prebuilt(build: Callable[..., Any]) -> Any:
 @pytest.fixture
 def user_factory(db: None) -> type[UserFactory]:
     return UserFactory
+
+
+# --- Fixtures that tests of several modules use (what they build lives in tests/builders/) ------------------------
+# Imported inside the fixtures: the builders import `World` from this module.
+
+
+@pytest.fixture
+def cast(world: World) -> Any:
+    """The people around a group activity of organisation A (tests/builders/community.py `activity_cast`)."""
+    from tests.builders.community import activity_cast
+
+    return activity_cast(world)
+
+
+@pytest.fixture
+def matches(world: World) -> Any:
+    """An open support-family match in world.organisation (world.volunteer is the family), and one in another
+    organisation: {True: own, False: foreign} (tests/builders/hostfamilies.py `open_matches`)."""
+    from tests.builders.hostfamilies import open_matches
+
+    return open_matches(world)
+
+
+@pytest.fixture
+def _close_thread_connections() -> Iterator[None]:
+    """For the tests of the chat socket (`pytestmark = pytest.mark.usefixtures("_close_thread_connections")`).
+
+    On PostgreSQL the consumer works in a pool of threads that ends with each test's event loop; a connection kept for
+    reuse there would outlive its thread and keep the test database from being dropped."""
+    import asyncio
+    import gc
+
+    from channels.db import database_sync_to_async
+
+    settings_dict = connections["default"].settings_dict
+    kept = settings_dict.get("CONN_MAX_AGE", 0)
+    settings_dict["CONN_MAX_AGE"] = 0
+    yield
+    settings_dict["CONN_MAX_AGE"] = kept
+    # On SQLite the consumer's database calls run in asgiref's one worker thread, whose connection outlives the test.
+    asyncio.run(database_sync_to_async(connections.close_all)())
+    # A connection object left behind by a pool thread that has ended closes when it is collected.
+    gc.collect()

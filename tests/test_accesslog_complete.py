@@ -24,10 +24,9 @@ from messaging import services as messaging_services
 from messaging.models import Conversation
 from tests import accesslog_audit
 from tests.accesslog_audit import NotLogged, check_logged, last_log_id, shown_young_people
+from tests.builders.mentors import mentorship_at
 from tests.conftest import World
 from tests.factories import CaseFactory, UserFactory, YoungPersonFactory, assign
-from tests.test_hostfamilies_pages import matches  # noqa: F401 - the fixture: an open match in each organisation
-from tests.test_mentors import mentorship_at
 
 
 def audited_get(client: Client, url: str) -> Any:
@@ -112,7 +111,7 @@ def test_the_own_home_page_is_no_read_for_the_young_person_and_parent_but_is_for
 def test_the_support_family_overview_logs_each_child_in_the_role_of_its_row(
     world: World,
     client: Client,
-    matches: dict[bool, SupportFamilyMatch],  # noqa: F811
+    matches: dict[bool, SupportFamilyMatch],
 ) -> None:
     organisation = world.organisation.name
     expected = {
@@ -133,7 +132,7 @@ def test_the_support_family_overview_logs_each_child_in_the_role_of_its_row(
 def test_the_support_family_overview_takes_the_same_queries_for_more_children(
     world: World,
     client: Client,
-    matches: dict[bool, SupportFamilyMatch],  # noqa: F811
+    matches: dict[bool, SupportFamilyMatch],
 ) -> None:
     def ask() -> None:
         case = assign(CaseFactory(organisation=world.organisation), world.professional)
@@ -230,7 +229,7 @@ def test_an_http_catch_up_that_brings_messages_is_logged(world: World, client: C
 
 @pytest.mark.django_db(transaction=True)
 def test_a_socket_catch_up_that_brings_messages_is_logged(world: World) -> None:
-    from tests.test_messaging_consumer import connect, cookie_for, receive
+    from tests.builders.sockets import connect, cookie_for, receive
 
     conversation = triad_with_a_message(world)
     last = conversation.messages.latest("pk").pk

@@ -17,10 +17,10 @@ from accounts.models import Role
 from messaging import selectors as messaging_selectors
 from messaging import services as messaging_services
 from messaging.models import Conversation, Member
+from tests.builders.messaging import triad
 from tests.conftest import World
 from tests.factories import user_with_role
 from tests.permissions import FORBIDDEN, HIDDEN, REDIRECT, expect, role_matrix
-from tests.test_messaging import triad
 from youth import services
 from youth.models import CaseAssignment, Guardianship
 

@@ -3,7 +3,6 @@ distance and text, the review flag, and CSV import and export."""
 
 from __future__ import annotations
 
-from datetime import date, timedelta
 from typing import Any
 
 import pytest
@@ -15,105 +14,15 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone, translation
 
-from accounts.models import Municipality, Organisation, User
 from community import importexport, selectors, services
-from community.models import Category, Cost, Resource, ResourceTheme
-from community.selectors import Search, bounding_box, fold, resource_search, search_text_for
-from community.services import ResourceData
+from community.models import Category, Resource, ResourceTheme
+from community.selectors import Search, bounding_box, fold, resource_search
 from core.geo import Place, distance_km, geocode
+from tests.builders.community import data, entry, social_broker
 from tests.conftest import World
-from tests.factories import MunicipalityFactory, VolunteerFactory
-from volunteers.models import Intake, Outcome, Reference, VogCheck, Volunteer, VolunteerKind
+from tests.factories import MunicipalityFactory
 
 TODAY = timezone.localdate()
-
-
-def data(**overrides: Any) -> ResourceData:
-    """A valid entry's data (Leiden); override any field."""
-    values: dict[str, Any] = {
-        "name": "Voetbalclub De Bal",
-        "category": Category.SPORTS_CLUB,
-        "description": "Voetbal voor kinderen, ook met autisme.",
-        "age_min": 6,
-        "age_max": 16,
-        "themes": ["autism"],
-        "address": "Sportpark 1",
-        "place": "Leiden",
-        "municipality": MunicipalityFactory(name="Leiden"),
-        "opening_times": "Woensdag 16:00",
-        "cost": Cost.SMALL,
-        "cost_note": "€ 5 per maand",
-        "phone": "071-5550100",
-        "email": "info@debal.example.org",
-        "website": "",
-    }
-    values.update(overrides)
-    return values  # type: ignore[return-value]
-
-
-def entry(
-    organisation: Organisation,
-    *,
-    name: str = "Voetbalclub De Bal",
-    description: str = "Voetbal voor kinderen.",
-    place: str = "Leiden",
-    themes: tuple[str, ...] = (),
-    ages: tuple[int, int] = (0, 99),
-    category: str = Category.SPORTS_CLUB,
-    checked_days_ago: int = 0,
-    checked_by: User | None = None,
-) -> Resource:
-    """An entry made directly (not through the service), for reading tests."""
-    found = geocode(place)
-    municipality, _ = Municipality.objects.get_or_create(
-        name=place, defaults={"region": MunicipalityFactory(name="Leiden").region}
-    )
-    resource = Resource.objects.create(
-        name=name,
-        category=category,
-        description=description,
-        age_min=ages[0],
-        age_max=ages[1],
-        place=found.name,
-        municipality=municipality,
-        latitude=found.latitude,
-        longitude=found.longitude,
-        phone="071-5550100",
-        organisation=organisation,
-        checked_on=timezone.localdate() - timedelta(days=checked_days_ago),
-        checked_by=checked_by,
-        search_text=search_text_for(name, description),
-    )
-    ResourceTheme.objects.bulk_create([ResourceTheme(resource=resource, theme=t) for t in themes])
-    return resource
-
-
-def social_broker(organisation: Organisation, *, user: User | None = None, screened: bool = True) -> Volunteer:
-    """A volunteer registered as social broker; with `screened`, intake, two references and a valid VOG."""
-    kwargs: dict[str, Any] = {"organisation": organisation, "kinds": [VolunteerKind.SOCIAL_BROKER]}
-    if user is not None:
-        kwargs["user"] = user
-    volunteer: Volunteer = VolunteerFactory(**kwargs)
-    if screened:
-        today = date.today()
-        Intake.objects.create(volunteer=volunteer, held_on=today, outcome=Outcome.POSITIVE, recorded_by=volunteer.user)
-        for name in ("Ria", "Tom"):
-            Reference.objects.create(
-                volunteer=volunteer,
-                name=name,
-                relation="buur",
-                contact="x",
-                contacted_on=today,
-                outcome=Outcome.POSITIVE,
-            )
-        VogCheck.objects.create(
-            volunteer=volunteer,
-            requested_on=today - timedelta(days=20),
-            received_on=today - timedelta(days=5),
-            issued_on=today - timedelta(days=10),
-            valid_until=today + timedelta(days=1000),
-        )
-    return volunteer
 
 
 @pytest.fixture

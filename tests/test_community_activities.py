@@ -3,120 +3,27 @@ with its message (nothing changed); the places under the activity's row lock; wh
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 
 import pytest
-from django.contrib.auth.models import AnonymousUser
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404
 from django.utils import timezone, translation
 
-from accounts.models import Role, User
+from accounts.models import User
 from community import activity_selectors as selectors
 from community import activity_services as services
 from community import services as broker_services
 from community.models import ActivitySignUp, GroupActivity
-from tests.conftest import World
+from tests.builders.community import Cast, activity_data, broker_of, link, linked_case
 from tests.factories import (
     CaseFactory,
     YoungPersonFactory,
     add_guardian,
     assign,
-    born_years_ago,
-    give_all_consents,
-    ready_volunteer,
-    user_with_role,
 )
-from volunteers.models import Volunteer, VolunteerKind
 from youth.models import Case
-
-
-def activity_data(**overrides: Any) -> services.ActivityData:
-    starts = timezone.now().replace(microsecond=0) + timedelta(days=7)
-    values: dict[str, Any] = {
-        "title": "Oudergroep",
-        "description": "Ouders praten met elkaar over opvoeden.",
-        "place": "Wijkcentrum De Kooi",
-        "starts_at": starts,
-        "ends_at": starts + timedelta(hours=2),
-        "places": 3,
-        "age_min": None,
-        "age_max": None,
-    }
-    values.update(overrides)
-    return values  # type: ignore[return-value]
-
-
-def broker_of(world: World) -> Volunteer:
-    # Each open request linked to a broker takes one of their places; these tests link several families.
-    return ready_volunteer(world.organisation, kinds=[VolunteerKind.SOCIAL_BROKER], capacity=10)
-
-
-def link(case: Case, professional: User, coordinator: User, broker: Volunteer) -> None:
-    """An open request for a broker on the case, with `broker` linked."""
-    request = broker_services.brokerrequest_ask(user=professional, case=case, purpose="Een oudergroep")
-    give_all_consents(case.young_person)  # a broker is linked only with consent (youth/consent.py)
-    broker_services.brokerrequest_link(user=coordinator, request=request, broker=broker)
-
-
-@dataclass
-class Cast:
-    world: World
-    organiser: Volunteer
-    other_broker: Volunteer
-    foreign_coordinator: User
-    parent_without_custody: User
-    activity: GroupActivity
-
-    def role(self, name: str) -> Any:
-        return {
-            "organiser": self.organiser.user,
-            "other_broker": self.other_broker.user,
-            "coordinator": self.world.coordinator,
-            "foreign_coordinator": self.foreign_coordinator,
-            "professional": self.world.professional,
-            "foreign_professional": self.world.outsider,
-            "parent": self.world.parent,
-            "parent_without_custody": self.parent_without_custody,
-            "young_person": self.world.young_person_user,
-            "anonymous": AnonymousUser(),
-        }[name]
-
-
-@pytest.fixture
-def cast(world: World) -> Cast:
-    organiser, other = broker_of(world), broker_of(world)
-    link(world.case, world.professional, world.coordinator, organiser)
-    without_custody = user_with_role(Role.PARENT, first_name="Joost")
-    add_guardian(world.young_person, without_custody, custody=False)
-    activity = services.groupactivity_create(
-        actor=organiser.user, organisation=world.organisation, data=activity_data()
-    )
-    return Cast(
-        world=world,
-        organiser=organiser,
-        other_broker=other,
-        foreign_coordinator=user_with_role(Role.COORDINATOR, world.other_organisation),
-        parent_without_custody=without_custody,
-        activity=activity,
-    )
-
-
-def linked_case(cast: Cast, *, years: int = 15) -> Case:
-    """Another family of organisation A with the organiser linked to its open request."""
-    world = cast.world
-    case = assign(
-        CaseFactory(
-            organisation=world.organisation, young_person=YoungPersonFactory(date_of_birth=born_years_ago(years))
-        ),
-        world.professional,
-    )
-    if years < 12:  # under 12 the parents with custody give the consent a linked broker needs
-        add_guardian(case.young_person, user_with_role(Role.PARENT))
-    link(case, world.professional, world.coordinator, cast.organiser)
-    return case
 
 
 @pytest.fixture
@@ -177,7 +84,7 @@ def test_others_cannot_plan(cast: Cast, role: str) -> None:
 
 
 def test_an_unscreened_broker_cannot_plan_nor_be_chosen(cast: Cast) -> None:
-    from tests.test_community import social_broker
+    from tests.builders.community import social_broker
 
     unscreened = social_broker(cast.world.organisation, screened=False)
     with pytest.raises(PermissionDenied):

@@ -19,10 +19,10 @@ from django.utils import timezone
 from accounts.models import Role
 from community import activity_services as services
 from community.models import ActivitySignUp, GroupActivity
+from tests.builders.community import activity_data, link
 from tests.conftest import World, prebuilt
 from tests.factories import CaseFactory, ready_volunteer, user_with_role
 from tests.permissions import FORBIDDEN, HIDDEN, OK, REDIRECT, expect, role_matrix
-from tests.test_community_activities import activity_data, link
 from volunteers.models import Volunteer, VolunteerKind
 
 

@@ -20,10 +20,8 @@ from django.utils import timezone, translation
 from accounts.models import AccessLogEntry, Role, Team
 from community import activity_services as services
 from community.models import GroupActivity
+from tests.builders.community import Cast, activity_data, linked_case
 from tests.factories import OrganisationFactory, add_guardian, user_with_role
-from tests.test_community_activities import Cast, activity_data, cast, linked_case
-
-__all__ = ["cast"]
 
 
 @pytest.fixture(autouse=True)

@@ -22,10 +22,10 @@ from community import services
 from community.models import BrokerRequest, Referral
 from community.states import State
 from matching.models import Proposal, ProposalStatus
+from tests.builders.community import data
 from tests.conftest import World, prebuilt
 from tests.factories import CaseFactory, assign, ready_volunteer, user_with_role
 from tests.permissions import FORBIDDEN, HIDDEN, OK, REDIRECT, expect, role_matrix
-from tests.test_community import data
 from volunteers.models import Volunteer, VolunteerKind
 from youth.models import Case
 

@@ -15,8 +15,8 @@ from django_tasks_db.models import DBTaskResult
 from community import services
 from community.models import BrokerRequest, Referral
 from community.states import State
+from tests.builders.community import a_resource, linked_request
 from tests.conftest import World
-from tests.test_community_brokers import a_resource, linked_request
 
 TODAY = timezone.localdate()
 TASK = "community.tasks.referral_follow_up_reminder"

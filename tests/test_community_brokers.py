@@ -15,8 +15,9 @@ from django.utils import timezone, translation
 from accounts.models import Role
 from accounts.services import role_grant
 from community import selectors, services
-from community.models import BrokerRequest, Referral, Resource
+from community.models import BrokerRequest, Referral
 from community.states import MOVES, State, moves_from
+from tests.builders.community import a_resource, broker_for, linked_request
 from tests.conftest import World
 from tests.factories import (
     CaseFactory,
@@ -26,21 +27,10 @@ from tests.factories import (
     ready_volunteer,
     user_with_role,
 )
-from tests.test_community import data
 from volunteers.models import Volunteer, VolunteerKind
 from youth.models import Case
 
 TODAY = timezone.localdate()
-
-
-def broker_for(world: World) -> Volunteer:
-    return ready_volunteer(world.organisation, kinds=[VolunteerKind.SOCIAL_BROKER])
-
-
-def linked_request(world: World) -> tuple[BrokerRequest, Volunteer]:
-    request = services.brokerrequest_ask(user=world.professional, case=world.case, purpose="Een sportclub vinden")
-    broker = broker_for(world)
-    return services.brokerrequest_link(user=world.coordinator, request=request, broker=broker), broker
 
 
 def other_case(world: World) -> Case:
@@ -48,10 +38,6 @@ def other_case(world: World) -> Case:
     case = assign(CaseFactory(organisation=world.organisation), world.professional)
     give_all_consents(case.young_person)
     return case
-
-
-def a_resource(world: World) -> Resource:
-    return services.resource_create(actor=world.coordinator, organisation=world.organisation, data=data())
 
 
 def test_ask_link_and_end_keep_the_dates(world: World) -> None:

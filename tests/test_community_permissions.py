@@ -18,9 +18,9 @@ from django.test import Client
 from django.urls import reverse
 
 from community.models import Resource
+from tests.builders.community import data, entry, social_broker
 from tests.conftest import World
 from tests.permissions import FORBIDDEN, OK, REDIRECT, expect, role_matrix
-from tests.test_community import data, entry, social_broker
 
 READERS = expect(FORBIDDEN, professional=OK, coordinator=OK, outsider=OK)
 COORDINATOR_ONLY = expect(FORBIDDEN, coordinator=OK)

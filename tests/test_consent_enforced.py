@@ -24,6 +24,8 @@ from hostfamilies.respite_services import stay_request
 from hostfamilies.services import match_propose, supportrequest_create
 from mentors import services as mentor_services
 from mentors.states import State
+from tests.builders.hostfamilies import ready_family
+from tests.builders.mentors import agree_all, mentorship_at
 from tests.conftest import World
 from tests.factories import (
     CaseFactory,
@@ -37,8 +39,6 @@ from tests.factories import (
     ready_volunteer,
     user_with_role,
 )
-from tests.test_hostfamilies_pages import ready_family
-from tests.test_mentors import agree_all, mentorship_at
 from volunteers.models import Household, VolunteerKind
 from youth.consent import keeping_allowed, sharing_allowed, young_person_ids_with_consent
 from youth.consent_texts import CONSENT_TEXTS

@@ -24,6 +24,10 @@ from matching.models import Proposal, ProposalStatus
 from mentors import services as mentor_services
 from mentors.models import CheckIn, Mandate, Mentorship
 from mentors.states import State
+from tests.builders.hostfamilies import ready_family
+from tests.builders.matching import running_match
+from tests.builders.mentors import JIM_TEXTS, mentorship_at
+from tests.builders.training import CourseFactory, SessionFactory, ThemedCourseFactory, enrol
 from tests.conftest import World
 from tests.factories import (
     CaseFactory,
@@ -38,10 +42,6 @@ from tests.factories import (
     ready_volunteer,
     user_with_role,
 )
-from tests.test_hostfamilies_pages import ready_family
-from tests.test_match_agreement_pages import running_match
-from tests.test_mentors import JIM_TEXTS, mentorship_at
-from tests.test_training_factories import CourseFactory, SessionFactory, ThemedCourseFactory, enrol
 from training.models import CourseCompletion, Enrolment
 from volunteers.models import Outcome, Reference, VogCheck, Volunteer, VolunteerKind
 from volunteers.selectors import volunteer_readiness, with_readiness_data

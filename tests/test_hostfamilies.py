@@ -12,7 +12,7 @@ from django.db import IntegrityError, transaction
 from django.http import Http404
 from django.utils import timezone
 
-from accounts.models import Organisation, Role, User
+from accounts.models import Role
 from hostfamilies import services
 from hostfamilies.models import SupportFamilyMatch, SupportRequest
 from hostfamilies.selectors import (
@@ -24,6 +24,7 @@ from hostfamilies.selectors import (
     supportrequest_visible_to,
 )
 from hostfamilies.states import ALL_PARTIES, MOVES, State, Visit
+from tests.builders.hostfamilies import TODAY, advance, request_for, screen, support_family
 from tests.conftest import PERSONAS, World
 from tests.factories import (
     CaseFactory,
@@ -33,46 +34,7 @@ from tests.factories import (
     introduction_visits_record,
     user_with_role,
 )
-from volunteers.models import HomeVisit, Intake, Outcome, Reference, VogCheck, Volunteer, VolunteerKind
-from youth.models import Case
-
-TODAY = timezone.localdate()
-
-
-def screen(volunteer: Volunteer, recorded_by: User) -> Volunteer:
-    """Record every screening step a support family needs (the organisation has no courses, so no training)."""
-    Intake.objects.create(volunteer=volunteer, held_on=TODAY, outcome=Outcome.POSITIVE, recorded_by=recorded_by)
-    HomeVisit.objects.create(volunteer=volunteer, held_on=TODAY, outcome=Outcome.POSITIVE, recorded_by=recorded_by)
-    for name in ("Piet", "Els"):
-        Reference.objects.create(
-            volunteer=volunteer, name=name, relation="buur", contact="06", contacted_on=TODAY, outcome="positive"
-        )
-    VogCheck.objects.create(
-        volunteer=volunteer,
-        requested_on=TODAY,
-        received_on=TODAY,
-        issued_on=TODAY,
-        valid_until=TODAY + timedelta(days=3 * 365),
-    )
-    return volunteer
-
-
-def support_family(organisation: Organisation, recorded_by: User, *, capacity: int = 1, **kwargs: object) -> Volunteer:
-    """A matchable support family of `organisation`."""
-    volunteer = VolunteerFactory(
-        organisation=organisation, kinds=[VolunteerKind.SUPPORT_FAMILY], capacity=capacity, **kwargs
-    )
-    return screen(volunteer, recorded_by)
-
-
-def request_for(world: World, case: Case | None = None) -> SupportRequest:
-    return services.supportrequest_create(
-        actor=world.coordinator,
-        case=case or world.case,
-        organisation=world.organisation,
-        what_for="Rust voor moeder, plezier voor Sanne",
-        wishes="Eén weekend per maand logeren",
-    )
+from volunteers.models import Volunteer, VolunteerKind
 
 
 def another_request(world: World) -> SupportRequest:
@@ -91,36 +53,6 @@ def host(world: World) -> Volunteer:
 @pytest.fixture
 def match(world: World, host: Volunteer) -> SupportFamilyMatch:
     return services.match_propose(actor=world.coordinator, request=request_for(world), volunteer=host)
-
-
-# The happy path, with who makes each move. `advance` walks it until the match reaches a state.
-def happy_path(world: World) -> list[tuple[str, User, dict[str, str]]]:
-    return [
-        ("introduce", world.coordinator, {}),
-        ("family_yes", world.parent, {}),
-        ("host_yes", world.volunteer, {}),
-        ("approve", world.professional, {}),
-        ("start_trial", world.coordinator, {}),
-        ("activate", world.coordinator, {}),
-        ("end", world.coordinator, {"reason": "Het gaat goed thuis", "outcome": "reached"}),
-    ]
-
-
-def advance(world: World, match: SupportFamilyMatch, state: str) -> SupportFamilyMatch:
-    if state == State.STOPPED:
-        return services.match_move(actor=world.coordinator, match=match, move="stop", reason="Verhuisd")
-    for move, actor, extra in happy_path(world):
-        if match.state == state:
-            break
-        if move == "activate":
-            # Continuing after the trial needs agreements that both families agreed to.
-            agreement_in_force(match, world.coordinator)
-        match = services.match_move(actor=actor, match=match, move=move, **extra)
-        if move == "introduce":
-            # The families say yes only after the introduction visits.
-            match = introduction_visits_record(match, world.coordinator)
-    assert match.state == state
-    return match
 
 
 def request_status(match: SupportFamilyMatch) -> str:

@@ -15,8 +15,8 @@ from django.db import connection, connections
 from accounts.models import Role
 from hostfamilies import services
 from hostfamilies.models import SupportFamilyMatch, SupportRequest
+from tests.builders.hostfamilies import support_family
 from tests.factories import CaseFactory, OrganisationFactory, user_with_role, with_consents
-from tests.test_hostfamilies import support_family
 
 pytestmark = pytest.mark.skipif(connection.vendor != "postgresql", reason="row locks need PostgreSQL")
 

@@ -8,57 +8,15 @@ from typing import Any
 import pytest
 from django.test import Client
 from django.urls import reverse
-from django.utils import timezone
 from django.utils.html import escape
 
 from accounts.models import AccessLogEntry, Role, User
 from hostfamilies.models import SupportFamilyMatch, SupportRequest
-from hostfamilies.services import match_move, match_propose, supportrequest_create
+from hostfamilies.services import match_move
 from hostfamilies.states import Visit
+from tests.builders.hostfamilies import TODAY, ready_family
 from tests.conftest import World
-from tests.factories import OrganisationFactory, VolunteerFactory, user_with_role
 from tests.permissions import FORBIDDEN, HIDDEN, OK, REDIRECT, expect, role_matrix
-from volunteers.models import HomeVisit, Intake, Outcome, Reference, VogCheck, Volunteer, VolunteerKind
-
-TODAY = timezone.localdate()
-
-
-def ready_family(organisation: Any, user: Any = None) -> Volunteer:
-    """A screened support family with room for one match (no courses exist, so none are required)."""
-    extra = {"user": user} if user else {}
-    family = VolunteerFactory(organisation=organisation, kinds=[VolunteerKind.SUPPORT_FAMILY], **extra)
-    checker = user_with_role(Role.COORDINATOR, organisation)
-    Intake.objects.create(volunteer=family, held_on=TODAY, outcome=Outcome.POSITIVE, recorded_by=checker)
-    HomeVisit.objects.create(volunteer=family, held_on=TODAY, outcome=Outcome.POSITIVE, recorded_by=checker)
-    for name in ("Piet", "Els"):
-        Reference.objects.create(volunteer=family, name=name, relation="buur", contact="06", outcome=Outcome.POSITIVE)
-    VogCheck.objects.create(
-        volunteer=family,
-        requested_on=TODAY,
-        received_on=TODAY,
-        issued_on=TODAY,
-        valid_until=TODAY.replace(year=TODAY.year + 3),
-    )
-    return family
-
-
-@pytest.fixture
-def matches(world: World) -> dict[bool, SupportFamilyMatch]:
-    """An open match in world.organisation (world.volunteer is the support family), and one in another organisation."""
-    own_request = supportrequest_create(
-        actor=world.coordinator, case=world.case, organisation=world.organisation, what_for="weekends"
-    )
-    own = match_propose(
-        actor=world.coordinator, request=own_request, volunteer=ready_family(world.organisation, world.volunteer)
-    )
-    other = OrganisationFactory()
-    outsider_coordinator = user_with_role(Role.COORDINATOR, other)
-    foreign_request = supportrequest_create(
-        actor=outsider_coordinator, case=world.foreign_case, organisation=other, what_for="weekends"
-    )
-    foreign = match_propose(actor=outsider_coordinator, request=foreign_request, volunteer=ready_family(other))
-    return {True: own, False: foreign}
-
 
 PARTIES_OWN = expect(HIDDEN, parent=OK, volunteer=OK, professional=OK, coordinator=OK)
 VIEWS = [

@@ -10,11 +10,9 @@ from __future__ import annotations
 import csv
 import io
 import itertools
-from collections.abc import Iterator
-from datetime import date, datetime, timedelta
+from datetime import date, timedelta
 
 import pytest
-from django.conf import settings
 from django.db import IntegrityError, connection, transaction
 from django.db.utils import DatabaseError
 from django.test import Client
@@ -25,33 +23,34 @@ from hypothesis import given
 from hypothesis import settings as hypothesis_settings
 from hypothesis import strategies as st
 
-from accounts.models import AccessLogEntry, Municipality, Region, Role, RoleAssignment
+from accounts.models import AccessLogEntry, Municipality, Role
 from community.models import BrokerRequest
 from hostfamilies.models import RespiteOption, Stay, SupportFamilyMatch, SupportRequest
 from hostfamilies.states import State as MatchState
 from insights import selectors
-from insights.selectors import JIM, SUPPORT_FAMILY, Basis, Filters, Quarter, Scope
+from insights.selectors import JIM, SUPPORT_FAMILY, Basis, Filters, Quarter
 from insights.suppression import THRESHOLD, suppress
 from mentors.models import Mentorship
 from mentors.states import State as MentorState
+from tests.builders.insights import (
+    YEAR,
+    _english,
+    analyst_client,
+    analyst_scope,
+    assert_agrees,
+    broker_request,
+    jim,
+    moment,
+    person,
+    places,
+    summary,
+)
 from tests.conftest import World
-from tests.factories import CaseFactory, OrganisationFactory, VolunteerFactory, YoungPersonFactory, user_with_role
+from tests.factories import CaseFactory, OrganisationFactory, VolunteerFactory, user_with_role
 from volunteers.models import Volunteer, VolunteerKind
-from youth.models import Case, YoungPerson
 
-
-@pytest.fixture(autouse=True)
-def _english() -> Iterator[None]:
-    with translation.override("en"):
-        yield
-
-
-YEAR = Filters(Quarter(2025, 1), Quarter(2025, 4), None, Basis.PAYING)
-
-
-def moment(day: date) -> datetime:
-    return timezone.make_aware(datetime(day.year, day.month, day.day, 12))
-
+# Fixtures of these tests, in tests/builders/insights.py with the builders the other insights modules use.
+__all__ = ["_english", "analyst_client", "places"]
 
 # ---------------------------------------------------------------------------------------------------------------
 # Suppression
@@ -111,78 +110,6 @@ def test_every_line_hides_none_or_at_least_two_cells_and_every_small_count_is_hi
 
 
 @pytest.fixture
-def places(db: None) -> dict[str, Municipality]:
-    # `world`, when a test asks for it, is built before every other fixture and already made Leiden in its region.
-    holland = Region.objects.get_or_create(name="Holland Rijnland")[0]
-    limburg = Region.objects.create(name="Zuid-Limburg")
-    return {
-        "Leiden": Municipality.objects.get_or_create(name="Leiden", defaults={"region": holland})[0],
-        "Katwijk": Municipality.objects.create(name="Katwijk", region=holland),
-        "Maastricht": Municipality.objects.create(name="Maastricht", region=limburg),
-    }
-
-
-def analyst_scope(places: dict[str, Municipality], region: str = "Holland Rijnland") -> Scope:
-    user = user_with_role(Role.ANALYST)
-    RoleAssignment.objects.filter(user=user).update(region=Region.objects.get(name=region))
-    scope = selectors.insights_scope_for(user)
-    assert scope is not None
-    return scope
-
-
-def person(places: dict[str, Municipality], lives: str, pays: str | None = None, age: int = 14) -> YoungPerson:
-    return YoungPersonFactory(
-        residence_municipality=places[lives],
-        paying_municipality=places[pays or lives],
-        date_of_birth=date(2025 - age, 6, 1),
-    )
-
-
-def jim(
-    case: Case, *, asked: date, started: date | None, ended: date | None = None, state: str = "", **closure: object
-) -> Mentorship:
-    mentorship = Mentorship.objects.create(
-        young_person=case.young_person,
-        case=case,
-        nominee_name="Karin",
-        nominated_by=user_with_role(Role.PROFESSIONAL, case.organisation),
-        state=state or (MentorState.COMPLETED if ended else MentorState.ACTIVE),
-        started_on=started,
-        ended_on=ended,
-        **closure,
-    )
-    Mentorship.objects.filter(pk=mentorship.pk).update(created_at=moment(asked))
-    return mentorship
-
-
-def broker_request(
-    case: Case,
-    *,
-    asked: date,
-    linked: date | None = None,
-    ended: date | None = None,
-    reason: str = "",
-    broker: Volunteer | None = None,
-) -> BrokerRequest:
-    """A request for a social broker, linked on `linked` (to `broker`, or a new volunteer) and ended on `ended` for
-    `reason` (default: done when linked, no broker found when not)."""
-    if linked is not None and broker is None:
-        broker = VolunteerFactory(kinds=[VolunteerKind.SOCIAL_BROKER])
-    if ended is not None and not reason:
-        reason = BrokerRequest.EndReason.DONE if linked else BrokerRequest.EndReason.NO_BROKER
-    return BrokerRequest.objects.create(
-        case=case,
-        asked_by=user_with_role(Role.PROFESSIONAL, case.organisation),
-        purpose="Een sportclub in de buurt",
-        broker=broker if linked else None,
-        asked_on=asked,
-        linked_on=linked,
-        ended_on=ended,
-        end_reason=reason,
-    )
-
-
-@pytest.fixture
 def ten_jims(places: dict[str, Municipality]) -> list[Mentorship]:
     """Ten JIMs asked for on 10 January 2025, started 10, 20 … 100 days later; the first five completed on
     1 May 2025 with a placement averted and goals reached, the other five still run."""
@@ -210,10 +137,6 @@ def ten_jims(places: dict[str, Municipality]) -> list[Mentorship]:
             )
         )
     return made
-
-
-def summary(figures: selectors.FormFigures) -> list[str]:
-    return [str(cells[0]) for _label, cells, _total in figures.summary.rows]
 
 
 def test_jim_requests_matches_active_ended_and_waiting_time(places: dict, ten_jims: list) -> None:
@@ -276,22 +199,6 @@ def test_the_dashboard_from_the_roll_up_gives_the_same_figures_as_the_live_queri
                 assert_agrees(figures.ended_by_reason, live.ended_by_reason)
         assert_agrees(board.by_area, selectors.by_area(scope, filters))
         assert_agrees(board.started_by_quarter, selectors.by_quarter(scope, filters))
-
-
-def cells_of(table: selectors.Table) -> list[list[int | None]]:
-    """Inner cells and column totals (the row totals only when the table has them)."""
-    rows = [[c.value for c in cells] for _label, cells, _total in table.rows]
-    return [*rows, [c.value for c in table.column_totals]] if table.has_totals else rows
-
-
-def assert_agrees(board: selectors.Table, live: selectors.Table) -> None:
-    """The roll-up gives the same counts as the live queries: equal where both show a cell, and the board hides
-    at least what the live table (suppressed on its own) hides. It may hide more: it is suppressed together with
-    the tables of the other municipalities."""
-    assert [label for label, _c, _t in board.rows] == [label for label, _c, _t in live.rows]
-    for board_row, live_row in zip(cells_of(board), cells_of(live), strict=True):
-        for mine, theirs in zip(board_row, live_row, strict=True):
-            assert mine == theirs or mine is None, (board_row, live_row)
 
 
 def test_buddy_mentorships_do_not_count_as_jim(places: dict, ten_jims: list) -> None:
@@ -486,15 +393,6 @@ def test_an_area_outside_the_region_is_ignored(places: dict) -> None:
 
 # ---------------------------------------------------------------------------------------------------------------
 # Pages, CSV and the access log
-
-
-@pytest.fixture
-def analyst_client(client: Client, places: dict) -> Client:
-    user = user_with_role(Role.ANALYST, first_name="Femke")
-    RoleAssignment.objects.filter(user=user).update(region=Region.objects.get(name="Holland Rijnland"))
-    client.force_login(user)
-    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
-    return client
 
 
 def test_every_page_view_and_export_is_logged_without_a_young_person(analyst_client: Client, ten_jims: list) -> None:

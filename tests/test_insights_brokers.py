@@ -20,13 +20,22 @@ from community.models import BrokerRequest
 from insights import selectors
 from insights.selectors import SOCIAL_BROKER, Basis, Filters, Quarter
 from insights.services import tally_refresh
-from tests import test_insights
+from tests.builders.insights import (
+    YEAR,
+    _english,
+    analyst_client,
+    analyst_scope,
+    assert_agrees,
+    broker_request,
+    person,
+    places,
+    summary,
+)
 from tests.factories import CaseFactory, OrganisationFactory, VolunteerFactory
-from tests.test_insights import YEAR, analyst_scope, assert_agrees, broker_request, person, summary
 from volunteers.models import Volunteer, VolunteerKind
 
-# The fixtures of test_insights.py: its places, its analyst's client, and English.
-places, analyst_client, _english = test_insights.places, test_insights.analyst_client, test_insights._english
+# The fixtures of test_insights.py (tests/builders/insights.py): its places, its analyst's client, and English.
+__all__ = ["_english", "analyst_client", "places"]
 
 FORM = selectors.FORM_BY_KEY[SOCIAL_BROKER]
 ASKED = date(2025, 1, 10)

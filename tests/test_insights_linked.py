@@ -3,8 +3,6 @@ region, laid side by side, never give a hidden cell away by subtraction, and the
 
 from __future__ import annotations
 
-import csv
-import io
 import itertools
 from collections.abc import Iterator
 from datetime import date, timedelta
@@ -12,7 +10,6 @@ from datetime import date, timedelta
 import pytest
 from django.conf import settings
 from django.test import Client
-from django.urls import reverse
 from django.utils import translation
 from hypothesis import given
 from hypothesis import settings as hypothesis_settings
@@ -23,8 +20,8 @@ from insights import selectors
 from insights.selectors import Basis, Filters, Quarter
 from insights.services import tally_refresh
 from insights.suppression import THRESHOLD, Cube, suppress, suppress_together
+from tests.builders.insights import export, jim
 from tests.factories import CaseFactory, OrganisationFactory, YoungPersonFactory, user_with_role
-from tests.test_insights import jim
 
 YEAR = Filters(Quarter(2025, 1), Quarter(2025, 4), None, Basis.PAYING)
 STARTED = ("Matches started per quarter", "Matches started per organisation")
@@ -60,22 +57,6 @@ def region(db: None, client: Client) -> dict[str, Municipality]:
     client.force_login(user)
     client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
     return places
-
-
-def export(client: Client, area: Municipality | None) -> dict[str, list[list[str]]]:
-    """The CSV's tables by title (rows without the title), for the whole region or one municipality."""
-    query = "?from=2025-Q1&to=2025-Q4" + (f"&area={area.pk}" if area else "")
-    response = client.get(reverse("insights:export") + query)
-    assert response.status_code == 200
-    tables: dict[str, list[list[str]]] = {}
-    title = ""
-    for row in csv.reader(io.StringIO(response.content.decode())):
-        if len(row) == 1 and row[0]:
-            title = row[0]
-            tables[title] = []
-        elif row and title:
-            tables[title].append(row)
-    return tables
 
 
 def hidden_in_any_line(table: list[list[str]]) -> list[str]:

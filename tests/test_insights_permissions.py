@@ -21,9 +21,9 @@ from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from hostfamilies import respite_services
 from hostfamilies.models import RespiteOption
 from mentors.models import Mentorship
+from tests.builders.hostfamilies import request_for, support_family
 from tests.conftest import World
 from tests.permissions import FORBIDDEN, OK, expect, role_matrix
-from tests.test_hostfamilies import request_for, support_family
 from youth.models import NetworkPerson
 
 INSIGHTS = expect(FORBIDDEN, analyst=OK, coordinator=OK)

@@ -27,14 +27,12 @@ from accounts.models import Municipality, Role, RoleAssignment
 from insights.selectors import FORM_BY_KEY, FORMS, SOCIAL_BROKER
 from insights.services import tally_refresh
 from insights.suppression import PROTECTION, THRESHOLD, Cube, Table, suppress, suppress_together
-from tests import test_insights
+from tests.builders.insights import broker_request, export, jim, person, places
 from tests.factories import CaseFactory, OrganisationFactory, user_with_role
-from tests.test_insights import broker_request, jim, person
-from tests.test_insights_linked import export
 
 Coordinate = tuple[int, int, int]
 # The fixtures of test_insights.py: its places (Leiden and Katwijk in Holland Rijnland, Maastricht elsewhere).
-places = test_insights.places
+__all__ = ["places"]
 
 
 @dataclass

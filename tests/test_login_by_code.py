@@ -18,6 +18,7 @@ from django.utils.translation import gettext_lazy
 from accounts.models import Role, User
 from accounts.services import user_invite, user_phone_verified
 from core.notify import contact_channel, notify
+from tests.builders.accounts import CONFIRM_CODE, REQUEST_CODE, ask_code, code_in, logged_in_user_id
 from tests.conftest import World
 from tests.factories import PASSWORD, UserFactory, user_with_role
 
@@ -181,25 +182,7 @@ def test_proving_a_number_marks_only_that_number() -> None:
 # --- Login by code ------------------------------------------------------------------------------------------------
 
 LOGIN = "/accounts/login/"
-REQUEST_CODE = "/accounts/login/code/"
-CONFIRM_CODE = "/accounts/login/code/confirm/"
 MFA_AUTHENTICATE = "/accounts/2fa/authenticate/"
-CODE = re.compile(r"\b(\d{6})\b")
-
-
-def ask_code(client: Client, contact: str) -> Any:
-    return client.post(REQUEST_CODE, {"contact": contact})
-
-
-def code_in(text: str) -> str:
-    found = CODE.search(text)
-    assert found, text
-    return found.group(1)
-
-
-def logged_in_user_id(client: Client) -> int | None:
-    value = client.session.get("_auth_user_id")
-    return int(value) if value else None
 
 
 def test_the_login_page_offers_a_code_first_with_one_field_and_a_password_after(client: Client, db: None) -> None:

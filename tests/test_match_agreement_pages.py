@@ -4,7 +4,6 @@ the page offers to whom, access logging, and no server error on odd input."""
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any
 
 import pytest
 from django.test import Client
@@ -14,40 +13,17 @@ from accounts.models import AccessLogEntry, Role
 from agreements.models import AgreementVersion
 from hostfamilies import services
 from hostfamilies.models import MatchReview, SupportFamilyMatch
+from tests.builders.hostfamilies import ready_family
+from tests.builders.matching import running_match
 from tests.conftest import World, prebuilt
 from tests.factories import (
     SUPPORT_FAMILY_TEXTS,
     OrganisationFactory,
-    agreement_in_force,
-    introduction_visits_record,
     user_with_role,
 )
 from tests.permissions import FORBIDDEN, HIDDEN, OK, REDIRECT, expect, role_matrix
-from tests.test_hostfamilies_pages import ready_family
 
 TODAY_FIELDS = {"review-family_view": "Goed", "review-host_view": "Fijn", "review-agreed_next": "Zo door"}
-
-
-def running_match(coordinator: Any, professional: Any, parent: Any, case: Any, organisation: Any, family: Any) -> Any:
-    """A running match with agreements in force (version 1) and a change waiting for both families (version 2)."""
-    request = services.supportrequest_create(actor=coordinator, case=case, organisation=organisation, what_for="rust")
-    match = services.match_propose(actor=coordinator, request=request, volunteer=family)
-    for actor, move in [
-        (coordinator, "introduce"),
-        (parent or professional, "family_yes"),
-        (family.user, "host_yes"),
-        (coordinator, "approve"),
-        (coordinator, "start_trial"),
-    ]:
-        match = services.match_move(actor=actor, match=match, move=move)
-        if move == "introduce":
-            match = introduction_visits_record(match, coordinator)
-    agreement_in_force(match, coordinator)
-    match = services.match_move(actor=coordinator, match=match, move="activate")
-    services.match_agreement_propose(
-        actor=coordinator, match=match, sections={**SUPPORT_FAMILY_TEXTS, "schedule": "Elk weekend"}
-    )
-    return match
 
 
 @prebuilt

@@ -18,9 +18,9 @@ from hostfamilies.models import MatchReview, SupportFamilyMatch
 from hostfamilies.services import _add_months
 from hostfamilies.states import State
 from hostfamilies.tasks import match_review_reminder
+from tests.builders.hostfamilies import advance, request_for, support_family
 from tests.conftest import World
 from tests.factories import SUPPORT_FAMILY_TEXTS, agreement_in_force
-from tests.test_hostfamilies import advance, request_for, support_family
 from volunteers.models import Volunteer
 
 TODAY = timezone.localdate()

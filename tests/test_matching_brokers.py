@@ -26,6 +26,7 @@ from community.selectors import referral_may_record
 from matching import services
 from matching.features import broker_request_to_request, excluded_for_broker
 from matching.models import Proposal, ProposalStatus
+from tests.builders.matching import accepted, ask, broker, shown_broker_round
 from tests.conftest import World, prebuilt
 from tests.factories import (
     CaseFactory,
@@ -43,30 +44,6 @@ from youth.models import Guardianship
 
 TODAY = timezone.localdate()
 MAASTRICHT = {"latitude": 50.85, "longitude": 5.69, "home_place": "Maastricht"}
-
-
-def broker(organisation: Any, **kwargs: Any) -> Volunteer:
-    return ready_volunteer(organisation, kinds=[VolunteerKind.SOCIAL_BROKER], **kwargs)
-
-
-def ask(world: World, purpose: str = "Een sportclub voor Sanne") -> BrokerRequest:
-    return community_services.brokerrequest_ask(user=world.professional, case=world.case, purpose=purpose)
-
-
-def shown_broker_round(world: World, n: int = 3) -> tuple[BrokerRequest, list[Volunteer], list[Proposal]]:
-    found = [broker(world.organisation) for _i in range(n)]
-    request = ask(world)
-    services.proposal_round_suggest(actor=world.coordinator, support_request=request)
-    shown = services.proposal_round_show(actor=world.coordinator, support_request=request)
-    return request, found, shown
-
-
-def accepted(world: World) -> tuple[BrokerRequest, Proposal]:
-    request, _found, shown = shown_broker_round(world, n=1)
-    chosen = services.proposal_choose(actor=world.parent, proposal=shown[0])
-    services.proposal_answer(actor=chosen.volunteer.user, proposal=chosen, accept=True)
-    chosen.refresh_from_db()
-    return request, chosen
 
 
 def other_request(world: World) -> BrokerRequest:

@@ -23,6 +23,7 @@ from mentors import services as mentor_services
 from mentors.models import Mandate, Mentorship
 from mentors.states import State
 from messaging.models import Conversation, Member
+from tests.builders.mentors import JIM_TEXTS
 from tests.conftest import World, prebuilt
 from tests.factories import (
     OrganisationFactory,
@@ -34,7 +35,6 @@ from tests.factories import (
     user_with_role,
 )
 from tests.permissions import FORBIDDEN, HIDDEN, OK, REDIRECT, expect, role_matrix
-from tests.test_mentors import JIM_TEXTS
 from volunteers.models import Volunteer, VolunteerKind
 from youth.models import BuddyRequest, Guardianship
 

@@ -24,10 +24,10 @@ from matching.engine import FACTOR_LABELS, FACTORS
 from matching.features import excluded_for_case
 from matching.models import Proposal, ProposalStatus
 from matching.selectors import anonymised_profile
+from tests.builders.hostfamilies import ready_family
 from tests.conftest import World, prebuilt
 from tests.factories import CaseFactory, OrganisationFactory, YoungPersonFactory, born_years_ago, user_with_role
 from tests.permissions import FORBIDDEN, HIDDEN, OK, REDIRECT, expect, role_matrix
-from tests.test_hostfamilies_pages import ready_family
 from volunteers.models import Household, HouseholdMember, Volunteer
 from youth.models import Guardianship
 

@@ -17,8 +17,8 @@ from accounts.models import Role
 from hostfamilies.services import supportrequest_create
 from matching import services
 from matching.models import Proposal, ProposalStatus
+from tests.builders.hostfamilies import ready_family
 from tests.factories import CaseFactory, OrganisationFactory, user_with_role
-from tests.test_hostfamilies_pages import ready_family
 
 pytestmark = pytest.mark.skipif(connection.vendor != "postgresql", reason="row locks need PostgreSQL")
 

@@ -21,9 +21,9 @@ from matching.features import (
     support_request_to_request,
     young_person_to_request,
 )
+from tests.builders.hostfamilies import support_family
 from tests.conftest import World
 from tests.factories import VolunteerFactory, born_years_ago
-from tests.test_hostfamilies import support_family
 from volunteers.models import AvailabilitySlot, DayPart, Household, Volunteer, VolunteerKind
 
 

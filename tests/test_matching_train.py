@@ -20,8 +20,8 @@ from matching.engine import MODEL_FEATURES, MODEL_SHARE
 from matching.features import history_from_database, proposals_for_support_request
 from matching.model import load_current, synthetic_history
 from matching.model import train as model_train
+from tests.builders.hostfamilies import request_for, support_family
 from tests.conftest import World
-from tests.test_hostfamilies import request_for, support_family
 
 TODAY = timezone.localdate()
 
@@ -141,7 +141,7 @@ def test_broker_proposals_keep_the_rule_score_when_a_model_is_trained(
     # The model learned how long support-family matches lasted: nothing it could say about a social broker.
     from community.services import brokerrequest_ask
     from matching.features import proposals_for_broker_request
-    from tests.test_matching_brokers import broker
+    from tests.builders.matching import broker
 
     settings.MATCHING_MODEL_DIR = tmp_path
     train(tmp_path, n=300)

@@ -5,7 +5,6 @@ input."""
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 
@@ -22,11 +21,10 @@ from agreements.models import AgreementVersion
 from mentors import services
 from mentors.models import Invitation, Mentorship
 from mentors.states import State
+from tests.builders.mentors import JIM_TEXTS, agree_all, choose, foreign_cast, invite, mentorship_at, refresh
 from tests.conftest import PERSONAS, World, prebuilt
-from tests.factories import add_guardian, give_all_consents, user_with_role
 from tests.permissions import FORBIDDEN, HIDDEN, OK, REDIRECT, expect, role_matrix
-from tests.test_mentors import JIM_TEXTS, agree_all, choose, invite, mentorship_at, refresh
-from youth.models import MentorChoice, YoungPerson
+from youth.models import MentorChoice
 
 TODAY = timezone.localdate()
 GONE = 410
@@ -37,36 +35,6 @@ def english(client: Client) -> Iterator[None]:
     client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
     with translation.override("en"):
         yield
-
-
-@dataclass
-class Cast:
-    """The people of one mentorship, named as in World so that the walkers of tests/test_mentors.py take either."""
-
-    young_person: YoungPerson
-    young_person_user: User
-    parent: User
-    professional: User
-    mentor: User
-    case: Any
-
-
-def foreign_cast(world: World) -> Cast:
-    """Mees (the outsider's young person) with an account, a parent with custody and a mentor of his own."""
-    mees = user_with_role(Role.YOUNG_PERSON, first_name="Mees")
-    YoungPerson.objects.filter(pk=world.foreign_young_person.pk).update(user=mees)
-    world.foreign_young_person.refresh_from_db()
-    parent = user_with_role(Role.PARENT, first_name="Ilse")
-    add_guardian(world.foreign_young_person, parent)
-    give_all_consents(world.foreign_young_person)  # Ilse's yes too: a mentorship runs only with it
-    return Cast(
-        world.foreign_young_person,
-        mees,
-        parent,
-        world.outsider,
-        user_with_role(Role.MENTOR, first_name="Rik"),
-        world.foreign_case,
-    )
 
 
 def build(world: World, own: bool, state: str) -> tuple[Any, Mentorship | None]:

@@ -5,15 +5,13 @@ and (on PostgreSQL) what happens when two people act at the same moment."""
 from __future__ import annotations
 
 import hashlib
-import threading
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from datetime import timedelta
-from typing import Any, ClassVar
+from typing import Any
 
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.management import call_command
-from django.db import connection, connections
 from django.utils import timezone, translation
 from django_tasks_db.models import DBTaskResult
 
@@ -24,30 +22,29 @@ from mentors import selectors, services
 from mentors.models import CheckIn, Invitation, Mandate, Mentorship, Rating
 from mentors.states import FINISHED_STATES, MOVES, NOMINATION_STATES, OPEN_STATES, State, Via
 from mentors.tasks import checkin_reminder
+from tests.builders.concurrency import at_once, postgres_only
+from tests.builders.mentors import (
+    JIM_TEXTS,
+    PATH,
+    TODAY,
+    RecordingTransport,
+    _to_accepted,
+    _to_invited,
+    _to_talk,
+    agree_all,
+    choose,
+    invite,
+    mentorship_at,
+    nominated,
+    refresh,
+)
 from tests.conftest import PERSONAS, World
 from tests.factories import add_guardian, born_years_ago, give_all_consents, user_with_role
 from volunteers.models import ScreeningRequirement, ScreeningStep, VolunteerKind
 from youth.models import MentorChoice, NetworkPerson, YoungPerson
 from youth.network_services import mentorchoice_set, networkperson_remove
 
-TODAY = timezone.localdate()
 TASK = "mentors.tasks.checkin_reminder"
-JIM_TEXTS = {
-    "pass_on_parents": "Alleen hoe het in grote lijnen gaat.",
-    "pass_on_professional": "Zorgen over school en thuis.",
-    "meetings": "Eens per twee weken, op woensdag.",
-    "reach_professional": "Lisa: 071-5550199, op werkdagen.",
-}
-
-
-class RecordingTransport:
-    """The SMS transport in tests: records what would be sent (only the transport is faked)."""
-
-    sent: ClassVar[list[tuple[str, str]]] = []
-
-    def send(self, *, to: str, body: str) -> str:
-        self.sent.append((to, body))
-        return "test"
 
 
 @pytest.fixture(autouse=True)
@@ -59,129 +56,12 @@ def english() -> Iterator[None]:
 
 @pytest.fixture
 def sms(settings: Any) -> list[tuple[str, str]]:
-    settings.SMS_TRANSPORT = "tests.test_mentors.RecordingTransport"
+    settings.SMS_TRANSPORT = "tests.builders.mentors.RecordingTransport"
     RecordingTransport.sent.clear()
     return RecordingTransport.sent
 
 
 # --- Building mentorships -------------------------------------------------------------------------------------
-
-
-def choose(world: World, young_person: YoungPerson | None = None, names: tuple[str, ...] = ("Karin", "Joke")) -> list:
-    """People in the young person's network and their ordered choice of candidates (made by the professional)."""
-    young_person = young_person or world.young_person
-    people = [
-        NetworkPerson.objects.create(
-            young_person=young_person,
-            first_name=name,
-            relation=NetworkPerson.Relation.NEIGHBOUR,
-            closeness=1,
-            trusted=True,
-            added_by=world.professional,
-        )
-        for name in names
-    ]
-    mentorchoice_set(actor=world.professional, young_person=young_person, person_ids=[p.pk for p in people])
-    return people
-
-
-def nominated(world: World) -> Mentorship:
-    if not MentorChoice.objects.filter(young_person=world.young_person).exists():
-        choose(world)
-    return services.mentorship_nominate(actor=world.professional, young_person=world.young_person)
-
-
-def invite(world: World, mentorship: Mentorship, **kwargs: Any) -> str:
-    """Invite by email to the world's mentor (Karin), so that accepting links her existing account."""
-    arguments: dict[str, Any] = {
-        "first_name": "Karin",
-        "last_name": "Bos",
-        "email": world.mentor.email,
-        "by_email": True,
-    } | kwargs
-    _invitation, token = services.mentorship_invite(actor=world.professional, mentorship=mentorship, **arguments)
-    return token
-
-
-def refresh(mentorship: Mentorship) -> Mentorship:
-    return Mentorship.objects.select_related("young_person", "case__organisation", "mentor").get(pk=mentorship.pk)
-
-
-def agree_all(world: World, mentorship: Mentorship, proposer: User | None = None, **texts: str) -> AgreementVersion:
-    version = services.mentorship_agreement_propose(
-        actor=proposer or world.professional, mentorship=mentorship, sections=JIM_TEXTS | texts
-    )
-    for signature in version.signatures.select_related("user"):
-        version = services.mentorship_agreement_agree(actor=signature.user, mentorship=mentorship, version=version)
-    assert version.in_force_at is not None
-    return version
-
-
-# The happy path, one step per state reached; each step returns the mentorship as it is then.
-def _to_invited(world: World, m: Mentorship) -> Mentorship:
-    invite(world, m)
-    return refresh(m)
-
-
-def _to_talk(world: World, m: Mentorship) -> Mentorship:
-    return services.mentorship_move(actor=world.professional, mentorship=m, move="talk")
-
-
-def _to_accepted(world: World, m: Mentorship) -> Mentorship:
-    token = invite(world, m)
-    services.invitation_accept(token=token, first_name="Karin", last_name="Bos")
-    return refresh(m)
-
-
-def _to_screening(world: World, m: Mentorship) -> Mentorship:
-    return services.mentorship_move(actor=world.professional, mentorship=m, move="start_screening")
-
-
-def _to_mandate(world: World, m: Mentorship) -> Mentorship:
-    services.mentorship_screening_record(actor=world.professional, mentorship=m, vog_issued_on=TODAY)
-    return services.mentorship_move(actor=world.professional, mentorship=m, move="screening_done")
-
-
-def _to_agreement(world: World, m: Mentorship) -> Mentorship:
-    for user in (world.young_person_user, world.parent):
-        services.mandate_give(actor=user, mentorship=m, decision=Mandate.Decision.YES)
-    return refresh(m)
-
-
-def _to_active(world: World, m: Mentorship) -> Mentorship:
-    agree_all(world, m)
-    return services.mentorship_move(actor=world.professional, mentorship=m, move="activate")
-
-
-def _to_stepped_back(world: World, m: Mentorship) -> Mentorship:
-    return services.mentorship_move(actor=world.professional, mentorship=m, move="step_back")
-
-
-PATH: list[tuple[str, Callable[[World, Mentorship], Mentorship]]] = [
-    (State.INVITED, _to_invited),
-    (State.ACCEPTED, _to_accepted),
-    (State.SCREENING, _to_screening),
-    (State.MANDATE, _to_mandate),
-    (State.AGREEMENT, _to_agreement),
-    (State.ACTIVE, _to_active),
-    (State.STEPPED_BACK, _to_stepped_back),
-]
-
-
-def mentorship_at(world: World, state: str) -> Mentorship:
-    """A mentorship of Sanne with Karin, walked along the happy path to `state` (talk: invited, then a talk)."""
-    m = nominated(world)
-    if state in (State.INVITED, State.TALK):
-        m = _to_invited(world, m)
-        return m if state == State.INVITED else _to_talk(world, m)
-    if state != State.NOMINATED:
-        m = _to_accepted(world, m)
-        for _reached, step in PATH[2:]:
-            if m.state == state:
-                break
-            m = step(world, m)
-    assert m.state == state
-    return m
 
 
 def test_the_happy_path_goes_through_every_state_in_order(world: World) -> None:
@@ -1099,31 +979,6 @@ def test_finished_states_are_the_closures() -> None:
 
 
 # --- Two people at the same moment (PostgreSQL) ----------------------------------------------------------------------
-
-postgres_only = pytest.mark.skipif(connection.vendor != "postgresql", reason="row locks need PostgreSQL")
-
-
-def at_once(*calls: Callable[[], Any]) -> tuple[list[Any], list[BaseException]]:
-    """Run the calls in threads that start together; returns the results and the exceptions."""
-    start = threading.Barrier(len(calls))
-    results: list[Any] = []
-    errors: list[BaseException] = []
-
-    def run(call: Callable[[], Any]) -> None:
-        try:
-            start.wait(timeout=10)
-            results.append(call())
-        except BaseException as error:  # noqa: BLE001 - reported by the caller
-            errors.append(error)
-        finally:
-            connections.close_all()
-
-    threads = [threading.Thread(target=run, args=(call,)) for call in calls]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=30)
-    return results, errors
 
 
 @postgres_only

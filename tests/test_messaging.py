@@ -23,11 +23,10 @@ from twilio.request_validator import RequestValidator
 from accounts.models import User
 from core.sms import TwilioTransport
 from mentors import services as mentor_services
-from mentors.states import State
 from messaging import selectors, services
 from messaging.models import Concern, Conversation, Member, Message, Notification
+from tests.builders.messaging import triad
 from tests.conftest import World
-from tests.test_mentors import mentorship_at
 
 TOKEN = "test-auth-token"
 STATUS_URL = "https://dichtbij.example/berichten/twilio/status/"
@@ -45,11 +44,6 @@ def _settings(settings: Any) -> None:
     settings.TWILIO_ACCOUNT_SID = "AC" + "0" * 32
     settings.TWILIO_FROM_NUMBER = "+3197000000000"
     settings.MESSAGING_TWILIO_STATUS_URL = STATUS_URL
-
-
-def triad(world: World) -> Conversation:
-    mentorship_at(world, State.ACTIVE)
-    return Conversation.objects.get(kind=Conversation.Kind.TRIAD)
 
 
 def send(user: User, conversation: Conversation, body: str = "Hoi!", cid: str = "c1") -> tuple[Message, bool]:
@@ -433,7 +427,7 @@ def test_the_demo_has_sannes_triad_with_a_few_messages(db: None, settings: Any, 
 def test_a_support_family_match_gets_its_group_from_the_trial_on(world: World) -> None:
     from hostfamilies import services as match_services
     from hostfamilies.states import State as MatchState
-    from tests.test_hostfamilies import advance, request_for, support_family
+    from tests.builders.hostfamilies import advance, request_for, support_family
 
     host = support_family(world.organisation, world.coordinator, user=world.volunteer)
     match = match_services.match_propose(actor=world.coordinator, request=request_for(world), volunteer=host)

@@ -23,13 +23,13 @@ from accounts.selectors import SESSION_LAST_SEEN
 from messaging import consumers, services
 from messaging.models import Conversation, Member, Message, Notification
 from messaging.services import Join, Send
+from tests.builders.mentors import foreign_cast
+from tests.builders.messaging import triad
+from tests.builders.sockets import connect, cookie_for
+from tests.builders.sockets import triad as triad_of
 from tests.conftest import World
-from tests.test_mentor_pages import foreign_cast
-from tests.test_messaging import triad
-from tests.test_messaging_consumer import _close_thread_connections, connect, cookie_for
-from tests.test_messaging_consumer import triad as triad_of
 
-__all__ = ["_close_thread_connections"]  # the consumer tests' fixture, used by the socket test below
+pytestmark = pytest.mark.usefixtures("_close_thread_connections")  # the socket tests' fixture (tests/conftest.py)
 
 
 def test_a_batch_stores_what_it_may_and_refuses_each_send_on_its_own(world: World) -> None:

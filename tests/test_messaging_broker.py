@@ -21,15 +21,13 @@ from community import services as community
 from community.models import BrokerRequest
 from messaging import selectors, services
 from messaging.models import Conversation, Message
+from tests.builders.messaging import MEMBERS, conversation_of, linked
 from tests.conftest import PERSONAS, World
-from tests.factories import add_guardian, born_years_ago, ready_volunteer, user_with_role
+from tests.factories import add_guardian, born_years_ago, user_with_role
 from tests.permissions import FORBIDDEN, HIDDEN, OK, REDIRECT, expect, role_matrix
-from volunteers.models import VolunteerKind
 from youth import services as youth
 
 TODAY = timezone.localdate()
-# The world's young person is 15, so she is in it; the mentor, coordinator, analyst and admin are not.
-MEMBERS = {"young_person_user", "parent", "volunteer", "professional"}
 
 
 @pytest.fixture(autouse=True)
@@ -37,25 +35,6 @@ def _english(client: Client) -> Iterator[None]:
     client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
     with translation.override("en"):
         yield
-
-
-def linked(world: World, *, own: bool = True) -> BrokerRequest:
-    """The own case's request with the world's volunteer as broker, or the foreign case's with a broker of B."""
-    organisation = world.organisation if own else world.other_organisation
-    coordinator = world.coordinator if own else user_with_role(Role.COORDINATOR, organisation)
-    broker = ready_volunteer(
-        organisation, kinds=[VolunteerKind.SOCIAL_BROKER], **({"user": world.volunteer} if own else {})
-    )
-    request = community.brokerrequest_ask(
-        user=world.professional if own else world.outsider,
-        case=world.case if own else world.foreign_case,
-        purpose="Een sportclub vinden",
-    )
-    return community.brokerrequest_link(user=coordinator, request=request, broker=broker)
-
-
-def conversation_of(request: BrokerRequest) -> Conversation:
-    return Conversation.objects.get(broker_request=request, kind=Conversation.Kind.BROKER)
 
 
 def members(conversation: Conversation) -> dict[int, str]:

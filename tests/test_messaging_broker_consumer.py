@@ -8,12 +8,11 @@ import asyncio
 import pytest
 
 from community import services as community
+from tests.builders.messaging import MEMBERS, conversation_of, linked
+from tests.builders.sockets import connect, cookie_for, receive
 from tests.conftest import PERSONAS, World
-from tests.test_messaging_broker import MEMBERS, conversation_of, linked
-from tests.test_messaging_consumer import _close_thread_connections, connect, cookie_for, receive
 
-pytestmark = pytest.mark.django_db(transaction=True)
-__all__ = ["_close_thread_connections"]
+pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.usefixtures("_close_thread_connections")]
 
 
 @pytest.mark.parametrize("persona", PERSONAS)

@@ -5,11 +5,8 @@ closing on deactivation or when the membership ends. Runs with the in-memory lay
 from __future__ import annotations
 
 import asyncio
-import gc
-import json
 import sys
 import types
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
@@ -23,89 +20,19 @@ except ImportError:
     sys.modules["daphne.testing"] = types.ModuleType("daphne.testing")
     sys.modules["daphne.testing"].DaphneProcess = object  # type: ignore[attr-defined]
 from channels.testing import WebsocketCommunicator
-from django.conf import settings
-from django.test import Client
 
 from accounts.models import User
 from accounts.services import user_deactivate
 from config.asgi import application
-from mentors.states import State
 from messaging import services
-from messaging.models import Conversation, Message
+from messaging.models import Message
+from tests.builders.mentors import foreign_cast
+from tests.builders.sockets import TIMEOUT, connect, cookie_for, receive, triad
 from tests.conftest import PERSONAS, World
-from tests.test_mentor_pages import foreign_cast
-from tests.test_mentors import mentorship_at
 from youth.services import case_professional_remove
 
-pytestmark = pytest.mark.django_db(transaction=True)
+pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.usefixtures("_close_thread_connections")]
 MEMBERS = {"young_person_user", "mentor", "professional"}
-TIMEOUT = 5
-
-
-@pytest.fixture(autouse=True)
-def _close_thread_connections() -> Iterator[None]:
-    from django.db import connections
-
-    # On PostgreSQL the consumer works in a pool of threads that ends with each test's event loop; a connection kept
-    # for reuse there would outlive its thread and keep the test database from being dropped.
-    settings_dict = connections["default"].settings_dict
-    kept = settings_dict.get("CONN_MAX_AGE", 0)
-    settings_dict["CONN_MAX_AGE"] = 0
-    yield
-    settings_dict["CONN_MAX_AGE"] = kept
-    # On SQLite the consumer's database calls run in asgiref's one worker thread, whose connection outlives the test.
-    from channels.db import database_sync_to_async
-
-    asyncio.run(database_sync_to_async(connections.close_all)())
-    # A connection object left behind by a pool thread that has ended closes when it is collected.
-    gc.collect()
-
-
-def triad(cast: Any) -> Conversation:
-    mentorship = mentorship_at(cast, State.ACTIVE)
-    return Conversation.objects.get(mentorship=mentorship, kind=Conversation.Kind.TRIAD)
-
-
-def cookie_for(user: User) -> str:
-    client = Client()
-    client.force_login(user)
-    return client.cookies[settings.SESSION_COOKIE_NAME].value
-
-
-# What a browser sees of a socket refused before it was accepted: no code at all (1006), whatever the server meant.
-REFUSED_AT_HANDSHAKE = "refused at the handshake"
-
-
-async def connect_with_code(
-    session: str | None, conversation_id: int
-) -> tuple[WebsocketCommunicator, bool, int | str | None]:
-    """A socket to the conversation: whether it joined, and the close code when it did not. The consumer accepts
-    every socket it can and then says "ready" or closes with a code (so that a browser sees the code)."""
-    headers = [(b"origin", b"http://testserver")]
-    if session:
-        headers.append((b"cookie", f"{settings.SESSION_COOKIE_NAME}={session}".encode()))
-    communicator = WebsocketCommunicator(application, f"/ws/berichten/{conversation_id}/", headers=headers)
-    accepted, _subprotocol_or_code = await communicator.connect(timeout=TIMEOUT)
-    if not accepted:  # refused before accepting: only the origin check should do that
-        return communicator, False, REFUSED_AT_HANDSHAKE
-    first = await communicator.receive_output(timeout=TIMEOUT)
-    if first["type"] == "websocket.close":
-        return communicator, False, first.get("code")
-    assert json.loads(first["text"]) == {"type": "ready"}
-    return communicator, True, None
-
-
-async def connect(session: str | None, conversation_id: int) -> tuple[WebsocketCommunicator, bool]:
-    communicator, joined, _code = await connect_with_code(session, conversation_id)
-    return communicator, joined
-
-
-async def receive(communicator: WebsocketCommunicator, kind: str) -> dict[str, Any]:
-    """The next frame of `kind` (skipping others)."""
-    while True:
-        frame = await communicator.receive_json_from(timeout=TIMEOUT)
-        if frame["type"] == kind:
-            return frame
 
 
 @pytest.mark.parametrize("persona", PERSONAS)

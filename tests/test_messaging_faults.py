@@ -19,20 +19,12 @@ from django.urls import reverse
 from messaging import consumers, selectors, services
 from messaging.models import Message
 from messaging.selectors import CATCH_UP_LIMIT
+from tests.builders.mentors import foreign_cast
+from tests.builders.sockets import TIMEOUT, connect, connect_with_code, cookie_for, receive, triad
 from tests.conftest import World
-from tests.test_mentor_pages import foreign_cast
-from tests.test_messaging_consumer import (
-    TIMEOUT,
-    _close_thread_connections,  # noqa: F401 - the autouse fixture of the socket tests
-    connect,
-    connect_with_code,
-    cookie_for,
-    receive,
-    triad,
-)
 from youth.services import case_professional_remove
 
-pytestmark = pytest.mark.django_db(transaction=True)
+pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.usefixtures("_close_thread_connections")]
 
 
 def test_a_refused_socket_is_accepted_and_closed_with_4403_so_the_page_stops(world: World) -> None:

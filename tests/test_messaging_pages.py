@@ -19,10 +19,9 @@ from mentors import services as mentor_services
 from mentors.states import State
 from messaging import selectors, services
 from messaging.models import Conversation, Message
+from tests.builders.mentors import foreign_cast, mentorship_at
 from tests.conftest import PERSONAS, World
 from tests.permissions import FORBIDDEN, HIDDEN, OK, REDIRECT, expect, role_matrix
-from tests.test_mentor_pages import foreign_cast
-from tests.test_mentors import mentorship_at
 
 
 @pytest.fixture(autouse=True)
@@ -226,7 +225,7 @@ def test_a_foreign_conversation_writes_nothing_to_the_access_log(world: World, c
 
 def test_the_coordinator_of_a_match_group_reads_it_through_the_support_organisation(world: World) -> None:
     from hostfamilies import services as match_services
-    from tests.test_hostfamilies import advance, request_for, support_family
+    from tests.builders.hostfamilies import advance, request_for, support_family
 
     host = support_family(world.organisation, world.coordinator, user=world.volunteer)
     match = match_services.match_propose(actor=world.coordinator, request=request_for(world), volunteer=host)

@@ -21,6 +21,7 @@ from django_tasks_db.models import DBTaskResult
 from accounts.models import Role, User
 from messaging import services as messaging_services
 from messaging.models import Conversation, Member
+from tests.builders.mentors import _to_accepted, nominated
 from tests.conftest import World
 from tests.factories import (
     CaseFactory,
@@ -32,7 +33,6 @@ from tests.factories import (
     user_with_role,
 )
 from tests.permissions import FORBIDDEN, HIDDEN, OK, REDIRECT, expect, role_matrix
-from tests.test_mentors import _to_accepted, nominated
 from youth import selectors, services
 from youth.ages import adult_born_by, adult_on, age_on
 from youth.forms import GuardianAddForm

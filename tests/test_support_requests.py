@@ -22,10 +22,10 @@ from hostfamilies.services import (
     supportrequest_update,
     supportrequest_withdraw,
 )
+from tests.builders.hostfamilies import ready_family
 from tests.conftest import World
 from tests.factories import CaseFactory, OrganisationFactory, YoungPersonFactory, assign, user_with_role
 from tests.permissions import HIDDEN, OK, REDIRECT, expect, role_matrix
-from tests.test_hostfamilies_pages import ready_family
 from volunteers.models import Household
 
 

@@ -8,8 +8,8 @@ import pytest
 from django.core.exceptions import ValidationError
 from django.db import connection, connections
 
+from tests.builders.training import CourseFactory, SessionFactory
 from tests.factories import OrganisationFactory, VolunteerFactory
-from tests.test_training_factories import CourseFactory, SessionFactory
 from training import services
 from training.models import Enrolment, Session
 from volunteers.models import Volunteer

@@ -13,9 +13,9 @@ from django.urls import reverse
 from django.utils import timezone
 
 from accounts.models import Role
+from tests.builders.training import CourseFactory, SessionFactory, ThemedCourseFactory, enrol, move_to_past
 from tests.conftest import World
 from tests.factories import VolunteerFactory, user_with_role
-from tests.test_training_factories import CourseFactory, SessionFactory, ThemedCourseFactory, enrol, move_to_past
 from training.models import Course, CourseCompletion, CourseRequirement, Enrolment, Session
 from volunteers.models import Volunteer, VolunteerKind
 

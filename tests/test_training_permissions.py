@@ -15,10 +15,10 @@ import pytest
 from django.test import Client
 from django.urls import reverse
 
+from tests.builders.training import CourseFactory, SessionFactory, enrol
 from tests.conftest import PERSONAS, World
 from tests.factories import VolunteerFactory
 from tests.permissions import FORBIDDEN, HIDDEN, OK, REDIRECT, expect, role_matrix
-from tests.test_training_factories import CourseFactory, SessionFactory, enrol
 from training.models import Course, Enrolment, Session
 
 

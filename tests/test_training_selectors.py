@@ -9,9 +9,9 @@ from django.core.exceptions import PermissionDenied
 from django.http import Http404
 
 from accounts.models import Organisation
+from tests.builders.training import CourseFactory, SessionFactory, ThemedCourseFactory, enrol
 from tests.conftest import World
 from tests.factories import VolunteerFactory
-from tests.test_training_factories import CourseFactory, SessionFactory, ThemedCourseFactory, enrol
 from training.models import Course, CourseCompletion, CourseRequirement
 from training.selectors import (
     course_get_for,

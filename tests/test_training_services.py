@@ -13,9 +13,9 @@ from django.db import IntegrityError
 from django.utils import timezone
 
 from accounts.models import Role
+from tests.builders.training import CourseFactory, SessionFactory, enrol, move_to_past
 from tests.conftest import World
 from tests.factories import VolunteerFactory, user_with_role
-from tests.test_training_factories import CourseFactory, SessionFactory, enrol, move_to_past
 from training import services
 from training.models import Course, CourseCompletion, Enrolment, Session
 from training.selectors import required_courses_missing

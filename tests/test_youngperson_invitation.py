@@ -30,6 +30,8 @@ from mentors.states import State
 from messaging.models import Conversation
 from messaging.selectors import conversation_visible_to
 from messaging.services import conversations_follow_mentorship, message_send
+from tests.builders.concurrency import at_once, postgres_only
+from tests.builders.mentors import JIM_TEXTS, RecordingTransport
 from tests.conftest import World
 from tests.factories import (
     CaseFactory,
@@ -41,7 +43,6 @@ from tests.factories import (
     user_with_role,
 )
 from tests.permissions import FORBIDDEN, HIDDEN, OK, REDIRECT, expect, role_matrix
-from tests.test_mentors import JIM_TEXTS, RecordingTransport, at_once, postgres_only
 from youth.invitation import selectors, services
 from youth.models import NetworkPerson, YoungPerson, YoungPersonInvitation
 from youth.selectors import consent_tasks_for
@@ -49,7 +50,7 @@ from youth.selectors import consent_tasks_for
 
 @pytest.fixture
 def sms(settings: Any) -> list[tuple[str, str]]:
-    settings.SMS_TRANSPORT = "tests.test_mentors.RecordingTransport"
+    settings.SMS_TRANSPORT = "tests.builders.mentors.RecordingTransport"
     RecordingTransport.sent.clear()
     return RecordingTransport.sent
 
@@ -255,7 +256,7 @@ def test_an_sms_only_link_makes_an_account_reachable_by_phone_only(
 def test_tim_logs_in_with_a_code_sent_to_where_the_link_went(
     world: World, tim: YoungPerson, client: Client, sms: list, contact: str
 ) -> None:
-    from tests.test_login_by_code import CONFIRM_CODE, ask_code, code_in, logged_in_user_id
+    from tests.builders.accounts import CONFIRM_CODE, ask_code, code_in, logged_in_user_id
 
     address = {"phone": "06 1234 5678", "email": "tim@example.org"}[contact]
     token = invite(world, tim, **{contact: address})
@@ -527,7 +528,7 @@ def test_tim_reads_the_triad_history_and_is_named_among_its_readers(
 
 
 def test_from_12_the_young_person_joins_the_broker_conversation(world: World) -> None:
-    from tests.test_messaging_broker import linked
+    from tests.builders.messaging import linked
 
     # Sanne (15) without her account yet: the family talks with the social broker.
     YoungPerson.objects.filter(pk=world.young_person.pk).update(user=None)

@@ -11,7 +11,7 @@ from playwright.sync_api import Page, expect
 from accounts.models import Organisation, Role
 from demo.world import DEMO_PASSWORD, DEMO_TOTP_SECRET
 from tests.browser.conftest import AssertAccessible, LoginAs
-from tests.browser.test_flows import current_totp
+from tests.builders.accounts import current_totp
 from tests.factories import PASSWORD, user_with_role
 
 pytestmark = pytest.mark.browser

@@ -2,27 +2,14 @@
 
 from __future__ import annotations
 
-import time
-
 import pytest
-from allauth.mfa import app_settings as mfa_settings
-from allauth.mfa.totp.internal.auth import format_hotp_value, hotp_value, yield_hotp_counters_from_time
 from playwright.sync_api import Browser, Page, expect
 
 from demo.world import DEMO_PASSWORD, DEMO_TOTP_SECRET
 from tests.browser.conftest import AssertAccessible, LoginAs
+from tests.builders.accounts import current_totp
 
 pytestmark = pytest.mark.browser
-
-
-def current_totp(secret: str) -> str:
-    """The code an authenticator app shows now (the middle of the counters allauth accepts)."""
-    # Not in the last seconds of a period, so the code is still current when the server checks it.
-    period = mfa_settings.TOTP_PERIOD
-    if period - time.time() % period < 2:
-        time.sleep(2)
-    counters = list(yield_hotp_counters_from_time())
-    return format_hotp_value(hotp_value(secret, counters[len(counters) // 2]))
 
 
 def test_login_form_with_authenticator_code(page: Page, demo_world: str, assert_accessible: AssertAccessible) -> None:

@@ -20,8 +20,8 @@ from playwright.sync_api import Browser, BrowserContext, Page, expect
 from accounts.models import Role, User
 from mentors.models import Mentorship
 from tests.browser.conftest import TIMEOUT_MS, AssertAccessible, LoginAs, follow
+from tests.builders.mentors import RecordingTransport
 from tests.factories import add_guardian, give_all_consents, user_with_role
-from tests.test_mentors import RecordingTransport
 from youth.models import Case, CaseAssignment, NetworkPerson, YoungPerson
 from youth.network_services import mentorchoice_set, networkperson_add
 
@@ -74,7 +74,7 @@ def _lieke_chose_her_aunt() -> YoungPerson:
 
 @pytest.fixture
 def sms(settings: Any) -> list[tuple[str, str]]:
-    settings.SMS_TRANSPORT = "tests.test_mentors.RecordingTransport"
+    settings.SMS_TRANSPORT = "tests.builders.mentors.RecordingTransport"
     RecordingTransport.sent.clear()
     return RecordingTransport.sent
 
