@@ -25,7 +25,7 @@ from playwright.sync_api import Browser, BrowserContext, Page, expect
 from mentors.models import Mentorship
 from messaging.models import Message
 from tests.browser.conftest import TIMEOUT_MS, AssertAccessible, LoginAs, follow
-from tests.test_mentors import RecordingTransport
+from tests.builders.mentors import RecordingTransport
 from youth.models import Consent, Guardianship, YoungPerson
 
 pytestmark = pytest.mark.browser
@@ -40,7 +40,7 @@ LIVE_MS = TIMEOUT_MS + 10_000
 
 @pytest.fixture
 def sms(settings: Any) -> list[tuple[str, str]]:
-    settings.SMS_TRANSPORT = "tests.test_mentors.RecordingTransport"
+    settings.SMS_TRANSPORT = "tests.builders.mentors.RecordingTransport"
     RecordingTransport.sent.clear()
     return RecordingTransport.sent
 
