@@ -228,6 +228,9 @@ def test_an_http_catch_up_that_brings_messages_is_logged(world: World, client: C
 
 
 @pytest.mark.django_db(transaction=True)
+# The consumer's pool threads end with the test's event loop: their connections are closed, or one outlives the test
+# and keeps PostgreSQL from dropping the test database at the end of the run (seen in CI).
+@pytest.mark.usefixtures("_close_thread_connections")
 def test_a_socket_catch_up_that_brings_messages_is_logged(world: World) -> None:
     from tests.builders.sockets import connect, cookie_for, receive
 
