@@ -129,6 +129,17 @@ def _empty_tables_by_delete(self: TransactionTestCase) -> None:
 
 TransactionTestCase._fixture_teardown = _empty_tables_by_delete  # type: ignore[method-assign]
 
+
+@pytest.fixture
+def sms(settings: Any) -> list[tuple[str, str]]:
+    """The SMS that would be sent, as (to, body): Twilio is faked at the transport, nothing else."""
+    from tests.builders.mentors import RecordingTransport  # the builders import World from this module
+
+    settings.SMS_TRANSPORT = "tests.builders.mentors.RecordingTransport"
+    RecordingTransport.sent.clear()
+    return RecordingTransport.sent
+
+
 FAST_PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import logging
 import re
-from typing import Any, ClassVar
+from typing import Any
 
 import pytest
 from django.core import mail
@@ -21,24 +21,6 @@ from core.notify import contact_channel, notify
 from tests.builders.accounts import CONFIRM_CODE, REQUEST_CODE, ask_code, code_in, logged_in_user_id
 from tests.conftest import World
 from tests.factories import PASSWORD, UserFactory, user_with_role
-
-
-class RecordingTransport:
-    """The SMS transport in these tests: records (to, body) instead of sending."""
-
-    sent: ClassVar[list[tuple[str, str]]] = []
-
-    def send(self, *, to: str, body: str, status_callback: str = "") -> str:
-        self.sent.append((to, body))
-        return f"SM{len(self.sent)}"
-
-
-@pytest.fixture
-def sms(settings: Any) -> list[tuple[str, str]]:
-    settings.SMS_TRANSPORT = "tests.test_login_by_code.RecordingTransport"
-    RecordingTransport.sent.clear()
-    return RecordingTransport.sent
-
 
 # --- Accounts reachable by phone only ---------------------------------------------------------------------------
 

@@ -27,7 +27,6 @@ from tests.builders.mentors import (
     JIM_TEXTS,
     PATH,
     TODAY,
-    RecordingTransport,
     _to_accepted,
     _to_invited,
     _to_talk,
@@ -52,13 +51,6 @@ def english() -> Iterator[None]:
     # Messages are read in English, so that these tests hold once the Dutch is in the catalogue.
     with translation.override("en"):
         yield
-
-
-@pytest.fixture
-def sms(settings: Any) -> list[tuple[str, str]]:
-    settings.SMS_TRANSPORT = "tests.builders.mentors.RecordingTransport"
-    RecordingTransport.sent.clear()
-    return RecordingTransport.sent
 
 
 # --- Building mentorships -------------------------------------------------------------------------------------

@@ -7,7 +7,6 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Iterator
 from datetime import timedelta
-from typing import Any
 
 import pytest
 from django.conf import settings
@@ -31,7 +30,7 @@ from messaging.models import Conversation
 from messaging.selectors import conversation_visible_to
 from messaging.services import conversations_follow_mentorship, message_send
 from tests.builders.concurrency import at_once, postgres_only
-from tests.builders.mentors import JIM_TEXTS, RecordingTransport
+from tests.builders.mentors import JIM_TEXTS
 from tests.conftest import World
 from tests.factories import (
     CaseFactory,
@@ -46,13 +45,6 @@ from tests.permissions import FORBIDDEN, HIDDEN, OK, REDIRECT, expect, role_matr
 from youth.invitation import selectors, services
 from youth.models import NetworkPerson, YoungPerson, YoungPersonInvitation
 from youth.selectors import consent_tasks_for
-
-
-@pytest.fixture
-def sms(settings: Any) -> list[tuple[str, str]]:
-    settings.SMS_TRANSPORT = "tests.builders.mentors.RecordingTransport"
-    RecordingTransport.sent.clear()
-    return RecordingTransport.sent
 
 
 @pytest.fixture

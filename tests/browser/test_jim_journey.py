@@ -20,7 +20,6 @@ from playwright.sync_api import Browser, BrowserContext, Page, expect
 from accounts.models import Role, User
 from mentors.models import Mentorship
 from tests.browser.conftest import TIMEOUT_MS, AssertAccessible, LoginAs, follow
-from tests.builders.mentors import RecordingTransport
 from tests.factories import add_guardian, give_all_consents, user_with_role
 from youth.models import Case, CaseAssignment, NetworkPerson, YoungPerson
 from youth.network_services import mentorchoice_set, networkperson_add
@@ -70,13 +69,6 @@ def _lieke_chose_her_aunt() -> YoungPerson:
     )
     mentorchoice_set(actor=lieke_user, young_person=lieke, person_ids=[ria.pk])
     return lieke
-
-
-@pytest.fixture
-def sms(settings: Any) -> list[tuple[str, str]]:
-    settings.SMS_TRANSPORT = "tests.builders.mentors.RecordingTransport"
-    RecordingTransport.sent.clear()
-    return RecordingTransport.sent
 
 
 @pytest.fixture

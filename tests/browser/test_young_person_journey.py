@@ -25,7 +25,6 @@ from playwright.sync_api import Browser, BrowserContext, Page, expect
 from mentors.models import Mentorship
 from messaging.models import Message
 from tests.browser.conftest import TIMEOUT_MS, AssertAccessible, LoginAs, follow
-from tests.builders.mentors import RecordingTransport
 from youth.models import Consent, Guardianship, YoungPerson
 
 pytestmark = pytest.mark.browser
@@ -36,13 +35,6 @@ MOTHER_EMAIL = "anouk.bakker@example.org"
 RIA_EMAIL = "ria.bakker@example.org"
 # A chat message reaches an open page by the page's catch-up over HTTP (the test server has no socket).
 LIVE_MS = TIMEOUT_MS + 10_000
-
-
-@pytest.fixture
-def sms(settings: Any) -> list[tuple[str, str]]:
-    settings.SMS_TRANSPORT = "tests.builders.mentors.RecordingTransport"
-    RecordingTransport.sent.clear()
-    return RecordingTransport.sent
 
 
 @pytest.fixture
