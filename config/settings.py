@@ -63,7 +63,7 @@ INSTALLED_APPS = [
     "messaging",
     "insights",
     "community",
-    "home",
+    "portal",
     "demo",
 ]
 
@@ -101,7 +101,7 @@ TEMPLATES = [
                 "django.template.context_processors.i18n",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
-                "home.context_processors.dichtbij",
+                "portal.context_processors.dichtbij",
             ],
         },
     },

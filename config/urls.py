@@ -6,14 +6,14 @@ from django.urls import include, path
 
 from accounts import views as accounts_views
 from core import views as core_views
-from home import views as home_views
+from portal import views as portal_views
 
 # The admin logs in through allauth, so it gets the same rate limits and second factor as everyone else.
 admin.site.login = secure_admin_login(admin.site.login)  # type: ignore[method-assign]
 admin.site.site_header = "Dichtbij"
 
 urlpatterns = [
-    path("", home_views.home, name="home"),
+    path("", portal_views.home, name="home"),
     path("healthz", core_views.healthz, name="healthz"),
     path("demo/login/", core_views.demo_login, name="demo_login"),
     # Before allauth's own: the same page, saying so when a login code has expired.

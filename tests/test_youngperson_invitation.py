@@ -21,7 +21,6 @@ from agreements.models import Agreement, AgreementVersion
 from agreements.selectors import agreement_of, agreement_overview
 from agreements.services import agreementversion_agree, agreementversion_propose
 from core.links import token_hash
-from home.todo import todo_for
 from mentors import services as mentor_services
 from mentors.models import Mentorship
 from mentors.selectors import mentorship_signatories
@@ -29,6 +28,7 @@ from mentors.states import State
 from messaging.models import Conversation
 from messaging.selectors import conversation_visible_to
 from messaging.services import conversations_follow_mentorship, message_send
+from portal.todo import todo_for
 from tests.builders.concurrency import at_once, postgres_only
 from tests.builders.mentors import JIM_TEXTS
 from tests.conftest import World

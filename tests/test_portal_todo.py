@@ -17,13 +17,13 @@ from django.utils import timezone, translation
 
 from accounts.models import Role, User
 from agreements.models import AgreementSignature
-from home.todo import TodoItem, todo_for, todo_for_mentor, todo_for_parent, todo_for_volunteer, todo_for_young_person
 from hostfamilies import services as hostfamily_services
 from matching import services as matching_services
 from matching.models import Proposal, ProposalStatus
 from mentors import services as mentor_services
 from mentors.models import CheckIn, Mandate, Mentorship
 from mentors.states import State
+from portal.todo import TodoItem, todo_for, todo_for_mentor, todo_for_parent, todo_for_volunteer, todo_for_young_person
 from tests.builders.hostfamilies import ready_family
 from tests.builders.matching import running_match
 from tests.builders.mentors import JIM_TEXTS, mentorship_at

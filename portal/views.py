@@ -9,9 +9,9 @@ from django.shortcuts import render
 from accounts.models import Role
 from accounts.selectors import role_names, roles_of
 from accounts.services import accesslog_record_cases
-from home.todo import todo_for_request
 from mentors.selectors import mentorship_visible_to
 from mentors.states import OPEN_STATES as MENTORSHIP_OPEN_STATES
+from portal.todo import todo_for_request
 from volunteers.selectors import volunteer_own, volunteer_readiness
 from youth.models import YoungPerson
 from youth.selectors import case_list_for, decision_stage, youngperson_own_or_in_custody
@@ -54,4 +54,4 @@ def home(request: HttpRequest) -> HttpResponse:
         if Role.MENTOR in roles
         else 0,
     }
-    return render(request, "home/home.html", context)
+    return render(request, "portal/home.html", context)
