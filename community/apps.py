@@ -8,7 +8,7 @@ class CommunityConfig(AppConfig):
 
     def ready(self) -> None:
         # Imported when the apps are ready: these modules import models, which Django loads after the AppConfigs.
-        from community.selectors import broker_ids_for, conversation_members
+        from community.brokers.selectors import broker_ids_for, conversation_members
         from messaging.models import Conversation
         from messaging.services import conversation_members_register
         from youth.parties import supporters_register

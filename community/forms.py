@@ -5,14 +5,11 @@ from typing import Any
 from django import forms
 from django.core.exceptions import ValidationError
 from django.db.models import QuerySet
-from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from accounts.models import Municipality, Organisation, Team
-from community.models import AGE_LIMIT, Category, Cost, GroupActivity, Resource, Theme
+from accounts.models import Municipality, Organisation
+from community.models import AGE_LIMIT, Category, Cost, Resource, Theme
 from core.geo import Place, geocode
-from volunteers.models import Volunteer
-from youth.models import Case
 
 DISTANCES = [(2, _("2 km")), (5, _("5 km")), (10, _("10 km")), (25, _("25 km")), (50, _("50 km"))]
 
@@ -140,125 +137,3 @@ class ImportForm(forms.Form):
         if len(organisations) <= 1:
             self.fields["organisation"].widget = forms.HiddenInput()
             self.fields["organisation"].initial = organisations.first()
-
-
-class DateTimeInput(forms.DateTimeInput):
-    """The browser's date and time picker; it reads and sends this format whatever the page's language."""
-
-    input_type = "datetime-local"
-
-    def __init__(self, **kwargs: Any) -> None:
-        super().__init__(format="%Y-%m-%dT%H:%M", **kwargs)
-
-
-class ActivityForm(forms.Form):
-    """A group activity; the service checks it again. `organisation` and `organiser` are shown only when there is
-    a choice: a social broker plans for themselves, in their own organisation."""
-
-    organisation = forms.ModelChoiceField(
-        label=_("Organisation"), queryset=Organisation.objects.none(), empty_label=None
-    )
-    organiser = forms.ModelChoiceField(
-        label=_("Organised by"),
-        queryset=Volunteer.objects.none(),
-        help_text=_("A social broker of the organisation."),
-    )
-    team = forms.ModelChoiceField(
-        label=_("Team"),
-        queryset=Team.objects.none(),
-        required=False,
-        empty_label=_("No team in particular"),
-        help_text=_("For the families of one local team."),
-    )
-    title = forms.CharField(label=_("Name of the activity"), max_length=150, help_text=_("For example: Reading club."))
-    description = forms.CharField(
-        label=_("What happens there"),
-        help_text=_("In plain words: what you do together, and for whom."),
-        max_length=1000,
-        widget=forms.Textarea(attrs={"rows": 4}),
-    )
-    place = forms.CharField(
-        label=_("Where"), max_length=150, help_text=_("For example: Community centre De Kooi, Leiden.")
-    )
-    starts_at = forms.DateTimeField(label=_("Starts at"), widget=DateTimeInput())
-    ends_at = forms.DateTimeField(label=_("Ends at"), widget=DateTimeInput())
-    places = forms.IntegerField(
-        label=_("Number of places"), min_value=1, max_value=500, initial=8, help_text=_("How many families can join.")
-    )
-    age_min = forms.IntegerField(
-        label=_("From age"), min_value=0, max_value=AGE_LIMIT, required=False, help_text=_("Leave empty for any age.")
-    )
-    age_max = forms.IntegerField(
-        label=_("Up to age"), min_value=0, max_value=AGE_LIMIT, required=False, help_text=_("Leave empty for any age.")
-    )
-
-    def __init__(
-        self,
-        *args: Any,
-        organisations: QuerySet[Organisation] | None = None,
-        organisers: QuerySet[Volunteer] | None = None,
-        **kwargs: Any,
-    ) -> None:
-        super().__init__(*args, **kwargs)
-        if organisations is None or len(organisations) == 1:
-            # One choice is no choice: the page says it, the form does not ask.
-            del self.fields["organisation"]
-        else:
-            self.fields["organisation"].queryset = organisations
-        teams = Team.objects.filter(organisation__in=organisations or []).select_related("organisation")
-        if not teams:
-            del self.fields["team"]
-        else:
-            team_field = self.fields["team"]
-            team_field.queryset = teams
-            if organisations is not None and len(organisations) > 1:
-                # With several organisations to choose from, each team says whose it is.
-                team_field.label_from_instance = lambda team: f"{team.name} ({team.organisation})"  # type: ignore[attr-defined]
-        if organisers is None:
-            del self.fields["organiser"]
-        else:
-            field = self.fields["organiser"]
-            field.queryset = organisers
-            field.label_from_instance = lambda volunteer: (  # type: ignore[attr-defined]
-                f"{volunteer.user.get_full_name()} ({volunteer.organisation})"
-            )
-
-    def clean(self) -> dict[str, Any]:
-        cleaned = super().clean() or {}
-        organisation, organiser = cleaned.get("organisation"), cleaned.get("organiser")
-        if organisation is not None and organiser is not None and organiser.organisation_id != organisation.pk:
-            self.add_error("organiser", _("Choose a social broker of this organisation."))
-        team = cleaned.get("team")
-        if organisation is not None and team is not None and team.organisation_id != organisation.pk:
-            self.add_error("team", _("Choose a team of this organisation."))
-        return cleaned
-
-    @staticmethod
-    def initial_for(activity: GroupActivity) -> dict[str, Any]:
-        return {
-            field: getattr(activity, field)
-            for field in ("team", "title", "description", "place", "places", "age_min", "age_max")
-        } | {
-            "starts_at": timezone.localtime(activity.starts_at),
-            "ends_at": timezone.localtime(activity.ends_at),
-        }
-
-
-class SignUpForm(forms.Form):
-    """Which family to sign up: one of the user's cases that may join (`cases_to_sign_up`)."""
-
-    case = forms.ModelChoiceField(
-        label=_("Who takes part"),
-        queryset=Case.objects.none(),
-        widget=forms.RadioSelect,
-        empty_label=None,
-        error_messages={"required": _("Choose who takes part."), "invalid_choice": _("Choose who takes part.")},
-    )
-
-    def __init__(self, *args: Any, cases: list[Case], **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        field = self.fields["case"]
-        field.queryset = Case.objects.filter(pk__in=[case.pk for case in cases]).select_related("young_person")
-        field.label_from_instance = lambda case: case.young_person.first_name  # type: ignore[attr-defined]
-        if len(cases) == 1:
-            field.initial = cases[0].pk

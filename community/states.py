@@ -1,5 +1,5 @@
 """The life of a referral (verbinding), in one table: which move goes from which state to which. Services apply
-it (community/services.py); pages ask it which moves to offer; nothing else decides.
+it (community/brokers/services.py); pages ask it which moves to offer; nothing else decides.
 
 proposed → agreed with the family (or the family said no) → first contact made → after 4 weeks: taking part,
 not taking part or stopped → after 3 months: still taking part (the loop is closed), not taking part or stopped.

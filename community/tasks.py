@@ -1,10 +1,13 @@
-"""Background work for the social broker, run by `manage.py db_worker` (django-tasks, stored in the database)."""
+"""Background work for the social broker, run by `manage.py db_worker` (django-tasks, stored in the database).
+
+Here and not in community/brokers/: a queued task is stored by its path (community.tasks.referral_follow_up_reminder),
+so moving it would orphan the reminders already planned."""
 
 from __future__ import annotations
 
 from django_tasks import task
 
-from community import services
+from community.brokers import services
 
 
 @task()

@@ -12,10 +12,11 @@ from django.db import transaction
 from django.utils import timezone
 
 from accounts.models import Municipality, Organisation, User
-from community import activity_services, services
+from community.activities import services as activity_services
+from community.brokers import services
+from community.brokers.services import brokerrequest_ask, brokerrequest_link
 from community.models import BrokerRequest, Category, Cost, GroupActivity, Referral, Resource, ResourceTheme, Theme
 from community.selectors import search_text_for
-from community.services import brokerrequest_ask, brokerrequest_link
 from core.geo import geocode
 from demo.people import BACKGROUND_DOMAIN, demo_messages, screened_volunteer
 from messaging.models import Conversation

@@ -25,7 +25,6 @@ from hostfamilies.forms import IntakeForm, MoveForm, ProposeForm, ReviewForm, Su
 from hostfamilies.models import SupportFamilyMatch, SupportRequest
 from hostfamilies.selectors import VisitRecord
 from hostfamilies.states import MOVES, VISIT_RECORDERS, State, Visit
-from matching.selectors import proposal_is_staff
 from youth.consent import supporter_paused
 from youth.parties import coordinated_organisation_ids
 from youth.selectors import case_writable_by
@@ -108,8 +107,6 @@ def request_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "position": selectors.waiting_list_positions([support_request]).get(support_request.pk),
         "languages": [language_label(code) for code in support_request.languages],
         "propose_form": ProposeForm(volunteers=candidates) if candidates is not None else None,
-        # Choosing together (matching): the round for those who work on the request, the choice for the family.
-        "proposals_staff": proposal_is_staff(request.user, support_request),
     }
     return render(request, "hostfamilies/request_detail.html", context)
 

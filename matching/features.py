@@ -16,8 +16,8 @@ from django.db.models import Prefetch, QuerySet
 from django.utils import timezone
 
 from accounts.models import Organisation
+from community.brokers.selectors import open_broker_link_counts
 from community.models import BrokerRequest
-from community.selectors import open_broker_link_counts
 from hostfamilies.models import SupportFamilyMatch, SupportRequest
 from hostfamilies.selectors import OPEN_STATES, open_match_counts
 from hostfamilies.states import State
@@ -96,7 +96,7 @@ def candidates(volunteers: QuerySet[Volunteer], *, on: date | None = None) -> li
     )
     taken = open_match_counts(v.pk for v in rows)
     # A buddy mentorship and an open broker request the volunteer is linked to take a place too, as a
-    # support-family match does (community.selectors.broker_can_take counts them the same way).
+    # support-family match does (community.brokers.selectors.broker_can_take counts them the same way).
     by_user = {v.user_id: v.pk for v in rows}
     for user_id, count in open_buddy_counts(by_user).items():
         taken[by_user[user_id]] += count
@@ -356,7 +356,7 @@ def proposals_for_broker_request(
     broker_request: BrokerRequest, *, organisation_id: int | Iterable[int], k: int = 10
 ) -> list[Proposal]:
     """The k best social brokers of the organisations given (the team's pool:
-    community.selectors.broker_pool_organisation_ids) for a family waiting for a broker. A broker's places are
+    community.brokers.selectors.broker_pool_organisation_ids) for a family waiting for a broker. A broker's places are
     taken by open broker requests, support-family matches and buddy mentorships (`candidates`). The rule score
     alone ranks them: the fit model learned how long support-family matches lasted, which says nothing about a broker
     who links a family to its neighbourhood, so it would add a reason ("similar matches often lasted...") that is

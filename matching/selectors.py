@@ -27,8 +27,8 @@ from django.utils.translation import gettext_lazy
 
 from accounts.models import Organisation, User
 from accounts.selectors import AnyUser
+from community.brokers.selectors import brokerrequest_get_for
 from community.models import BrokerRequest
-from community.selectors import brokerrequest_get_for
 from core.selectors import object_get_for
 from hostfamilies.models import SupportRequest
 from hostfamilies.selectors import supportrequest_get_for

@@ -9,7 +9,8 @@ the family chooses one (asked: the volunteer is asked) and the others are not ch
 not chosen) → the volunteer accepts or declines with a reason → the coordinator or the case professional
 approves, which creates the SupportFamilyMatch (hostfamilies.services.match_propose) and starts its introduction
 visits, creates the buddy Mentorship (mentors.services.mentorship_start_buddy), or links the broker
-(community.services.brokerrequest_link). The coordinator can exclude a suggested or shown proposal, with a reason.
+(community.brokers.services.brokerrequest_link). The coordinator can exclude a suggested or shown proposal, with a
+reason.
 """
 
 from __future__ import annotations
@@ -24,9 +25,9 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from accounts.models import User
+from community.brokers.selectors import broker_pool_organisation_ids
+from community.brokers.services import brokerrequest_link
 from community.models import BrokerRequest
-from community.selectors import broker_pool_organisation_ids
-from community.services import brokerrequest_link
 from core.notify import notify
 from hostfamilies.models import SupportFamilyMatch, SupportRequest
 from hostfamilies.services import match_move, match_propose
@@ -147,7 +148,7 @@ def _engine_proposals(found: RoundRequest, actor: User) -> list[EngineProposal]:
     """The engine's best SUGGESTIONS for the request: support families of the request's organisation; buddies
     (and plus-buddies from 16) of the case's organisation and of the volunteer organisations serving the young
     person's municipality (matching.features.buddy_organisation_ids); or social brokers of the team's pool as the
-    coordinator sees it (community.selectors.broker_pool_organisation_ids)."""
+    coordinator sees it (community.brokers.selectors.broker_pool_organisation_ids)."""
     if isinstance(found.request, BuddyRequest):
         return proposals_for_buddy_request(
             found.request, organisation_id=buddy_organisation_ids(found.request), k=SUGGESTIONS
@@ -449,8 +450,8 @@ def _approve_buddy(*, actor: User, proposal: Proposal, found: RoundRequest) -> M
 
 
 def _approve_broker(*, actor: User, proposal: Proposal, found: RoundRequest) -> BrokerRequest:
-    """The broker is linked to the family's request (community.services.brokerrequest_link, which checks under its
-    own row locks that the request is open without a broker and that the broker is ready with a place left), and
+    """The broker is linked to the family's request (community.brokers.services.brokerrequest_link, which checks under
+    its own row locks that the request is open without a broker and that the broker is ready with a place left), and
     `_approval_audience` hears of it with one notice each.
 
     Races: the request row, then the proposal row are locked (select_for_update) and the status read again;

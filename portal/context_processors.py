@@ -7,7 +7,8 @@ from django.http import HttpRequest
 
 from accounts.models import Role
 from accounts.selectors import is_staff_user, role_names
-from community.selectors import brokerrequest_visible_to, is_active_social_broker
+from community.brokers.selectors import brokerrequest_visible_to
+from community.selectors import is_active_social_broker
 from hostfamilies.respite_selectors import respiteoption_hosted_by
 from messaging.selectors import unread_total_for
 from portal.todo import todo_for_request

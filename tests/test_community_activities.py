@@ -12,9 +12,8 @@ from django.http import Http404
 from django.utils import timezone, translation
 
 from accounts.models import User
-from community import activity_selectors as selectors
-from community import activity_services as services
-from community import services as broker_services
+from community.activities import selectors, services
+from community.brokers import services as broker_services
 from community.models import ActivitySignUp, GroupActivity
 from tests.builders.community import Cast, activity_data, broker_of, link, linked_case
 from tests.factories import (

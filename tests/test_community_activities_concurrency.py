@@ -15,8 +15,8 @@ from django.db import connection, connections
 from django.utils import timezone, translation
 
 from accounts.models import Role
-from community import activity_services as services
-from community import services as broker_services
+from community.activities import services
+from community.brokers import services as broker_services
 from community.models import ActivitySignUp
 from tests.factories import CaseFactory, OrganisationFactory, assign, ready_volunteer, user_with_role, with_consents
 from volunteers.models import VolunteerKind

@@ -17,7 +17,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from accounts.models import Role
-from community import activity_services as services
+from community.activities import services
 from community.models import ActivitySignUp, GroupActivity
 from tests.builders.community import activity_data, link
 from tests.conftest import World, prebuilt

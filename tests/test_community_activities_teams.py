@@ -18,7 +18,7 @@ from django.urls import reverse
 from django.utils import timezone, translation
 
 from accounts.models import AccessLogEntry, Role, Team
-from community import activity_services as services
+from community.activities import services
 from community.models import GroupActivity
 from tests.builders.community import Cast, activity_data, linked_case
 from tests.factories import OrganisationFactory, add_guardian, user_with_role

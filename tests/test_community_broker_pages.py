@@ -18,7 +18,8 @@ from django.urls import reverse
 from django.utils import timezone, translation
 
 from accounts.models import AccessLogEntry, Role
-from community import services
+from community import services as kaart_services
+from community.brokers import services
 from community.models import BrokerRequest, Referral
 from community.states import State
 from matching.models import Proposal, ProposalStatus
@@ -62,7 +63,7 @@ def _side(world: World, *, own: bool) -> Side:
         user=professional, case=world.case if own else world.foreign_case, purpose="Een sportclub vinden"
     )
     linked = services.brokerrequest_link(user=coordinator, request=linked, broker=broker)
-    resource = services.resource_create(actor=coordinator, organisation=organisation, data=data())
+    resource = kaart_services.resource_create(actor=coordinator, organisation=organisation, data=data())
     referral = services.referral_record(user=broker.user, request=linked, resource=resource, for_whom="young_person")
     waiting = services.brokerrequest_ask(
         user=professional, case=assign(CaseFactory(organisation=organisation), professional), purpose="Huiswerkhulp"
@@ -219,7 +220,7 @@ def test_a_request_is_asked_from_the_case_found_in_a_round_and_a_referral_follow
     world: World, client: Client
 ) -> None:
     broker = ready_volunteer(world.organisation, kinds=[VolunteerKind.SOCIAL_BROKER], user=world.volunteer)
-    resource = services.resource_create(actor=world.coordinator, organisation=world.organisation, data=data())
+    resource = kaart_services.resource_create(actor=world.coordinator, organisation=world.organisation, data=data())
     case_url = reverse("youth:case_detail", args=[world.case.pk])
 
     client.force_login(world.professional)

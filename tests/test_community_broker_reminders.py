@@ -12,7 +12,7 @@ from django.core.management import call_command
 from django.utils import timezone
 from django_tasks_db.models import DBTaskResult
 
-from community import services
+from community.brokers import services
 from community.models import BrokerRequest, Referral
 from community.states import State
 from tests.builders.community import a_resource, linked_request

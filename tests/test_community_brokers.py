@@ -14,7 +14,7 @@ from django.utils import timezone, translation
 
 from accounts.models import Role
 from accounts.services import role_grant
-from community import selectors, services
+from community.brokers import selectors, services
 from community.models import BrokerRequest, Referral
 from community.states import MOVES, State, moves_from
 from tests.builders.community import a_resource, broker_for, linked_request

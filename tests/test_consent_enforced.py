@@ -17,7 +17,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from accounts.models import Role, User
-from community import services as community_services
+from community.brokers import services as community_services
 from hostfamilies import respite_services
 from hostfamilies.models import RespiteOption
 from hostfamilies.respite_services import stay_request

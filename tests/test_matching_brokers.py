@@ -1,7 +1,7 @@
 """Proposal rounds for a family waiting for a social broker: the engine proposes ready brokers of the team's pool
 near the young person, weighing what the broker should help with, the family chooses, the broker says yes or no,
 the coordinator or the case professional approves, and the broker is linked to the request
-(community.services.brokerrequest_link)."""
+(community.brokers.services.brokerrequest_link)."""
 
 from __future__ import annotations
 
@@ -20,9 +20,9 @@ from django.utils.html import escape
 
 from accounts.models import AccessLogEntry, Role, User
 from accounts.services import role_grant
-from community import services as community_services
+from community.brokers import services as community_services
+from community.brokers.selectors import referral_may_record
 from community.models import BrokerRequest
-from community.selectors import referral_may_record
 from matching import services
 from matching.features import broker_request_to_request, excluded_for_broker
 from matching.models import Proposal, ProposalStatus

@@ -139,7 +139,7 @@ def test_broker_proposals_keep_the_rule_score_when_a_model_is_trained(
     world: World, tmp_path: Path, settings: Any
 ) -> None:
     # The model learned how long support-family matches lasted: nothing it could say about a social broker.
-    from community.services import brokerrequest_ask
+    from community.brokers.services import brokerrequest_ask
     from matching.features import proposals_for_broker_request
     from tests.builders.matching import broker
 

@@ -17,7 +17,7 @@ from django.utils import timezone, translation
 from django_tasks_db.models import DBTaskResult
 
 from accounts.models import Role
-from community import services as community
+from community.brokers import services as community
 from community.models import BrokerRequest
 from messaging import selectors, services
 from messaging.models import Conversation, Message

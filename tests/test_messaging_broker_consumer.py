@@ -7,7 +7,7 @@ import asyncio
 
 import pytest
 
-from community import services as community
+from community.brokers import services as community
 from tests.builders.messaging import MEMBERS, conversation_of, linked
 from tests.builders.sockets import connect, cookie_for, receive
 from tests.conftest import PERSONAS, World

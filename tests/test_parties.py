@@ -274,7 +274,7 @@ def test_the_access_log_basis_follows_the_parts(case: Case) -> None:
 
 
 def test_a_round_approval_links_in_the_approvers_name_and_lends_no_one_else_authority(world: World) -> None:
-    from community import services as community_services
+    from community.brokers import services as community_services
     from matching import services as matching_services
     from tests.builders.matching import accepted, broker
 

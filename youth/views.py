@@ -14,7 +14,7 @@ from django.views.decorators.http import require_POST
 from accounts.models import AccessLogEntry, Role
 from accounts.selectors import accesslogentry_visible_to, has_role, organisations_where
 from accounts.services import accesslog_record, accesslog_record_cases
-from community.selectors import brokerrequest_of_case
+from community.brokers.selectors import brokerrequest_of_case
 from core.forms import add_service_errors
 from youth import consent, selectors, services
 from youth.ages import adult_born_by

@@ -13,8 +13,9 @@ from django.contrib.auth.models import AnonymousUser
 from django.utils import timezone
 
 from accounts.models import Municipality, Organisation, Role, User
-from community import activity_services, services
-from community import services as broker_services
+from community import services
+from community.activities import services as activity_services
+from community.brokers import services as broker_services
 from community.models import (
     BrokerRequest,
     Category,
@@ -224,9 +225,11 @@ def broker_for(world: World) -> Volunteer:
 
 
 def linked_request(world: World) -> tuple[BrokerRequest, Volunteer]:
-    request = services.brokerrequest_ask(user=world.professional, case=world.case, purpose="Een sportclub vinden")
+    request = broker_services.brokerrequest_ask(
+        user=world.professional, case=world.case, purpose="Een sportclub vinden"
+    )
     broker = broker_for(world)
-    return services.brokerrequest_link(user=world.coordinator, request=request, broker=broker), broker
+    return broker_services.brokerrequest_link(user=world.coordinator, request=request, broker=broker), broker
 
 
 def a_resource(world: World) -> Resource:

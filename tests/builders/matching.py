@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from community import services as community_services
+from community.brokers import services as community_services
 from community.models import BrokerRequest
 from hostfamilies import services as hostfamilies_services
 from matching import services

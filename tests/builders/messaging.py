@@ -6,7 +6,7 @@ Moved here from test modules so that no test imports another (issue #24); behavi
 from __future__ import annotations
 
 from accounts.models import Role
-from community import services as community
+from community.brokers import services as community
 from community.models import BrokerRequest
 from mentors.states import State
 from messaging.models import Conversation

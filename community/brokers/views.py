@@ -1,9 +1,10 @@
 """Pages of the social broker's work (issue #8): a professional asks for a broker for a case, a broker is found in
 the matching engine's proposal rounds (matching/views.py: the coordinator shows three, the family chooses, the
-broker says yes, the coordinator or professional approves, which links them), the broker records referrals
-(verbindingen) and follows each up twice; the family and the professional read the status. Reads go through
-community.selectors, writes through community.services; every page that shows a young person's request writes an
-access-log row."""
+broker says yes, the coordinator or professional approves, which links them; the request's page shows the way in
+through matching's template tag `broker_request_round`, as matching is a layer above), the broker records
+referrals (verbindingen) and follows each up twice; the family and the professional read the status. Reads go
+through community.brokers.selectors, writes through community.brokers.services; every page that shows a young
+person's request writes an access-log row."""
 
 from __future__ import annotations
 
@@ -19,12 +20,12 @@ from django.views.decorators.http import require_POST
 
 from accounts.models import AccessLogEntry
 from accounts.services import accesslog_record, accesslog_record_many
-from community import selectors, services
-from community.broker_forms import AskForm, EndForm, ReferralForm, ReferralMoveForm
+from community.brokers import selectors, services
+from community.brokers.forms import AskForm, EndForm, ReferralForm, ReferralMoveForm
 from community.models import FOLLOW_UP_AFTER, BrokerRequest, Referral
+from community.selectors import resource_visible_to
 from community.states import MOVES, moves_from
 from core.forms import add_service_errors
-from matching.selectors import RoundRequest, proposal_choosable_by, proposal_is_staff
 from messaging.selectors import conversation_of_brokerrequest
 from youth.consent import supporter_paused
 from youth.selectors import case_access_bases, case_get_for
@@ -54,7 +55,7 @@ def overview(request: HttpRequest) -> HttpResponse:
             (r.case.young_person_id, selectors.brokerrequest_access_basis(user, r) or by_case[r.case_id]) for r in shown
         ),
     )
-    return render(request, "community/broker/overview.html", {"found": found})
+    return render(request, "community/brokers/overview.html", {"found": found})
 
 
 @login_required
@@ -78,7 +79,7 @@ def ask(request: HttpRequest, case_pk: int) -> HttpResponse:
         basis=case_access_bases(request.user, [case])[case.pk],
     )
     status = 400 if form.errors else 200
-    return render(request, "community/broker/ask.html", {"form": form, "case": case}, status=status)
+    return render(request, "community/brokers/ask.html", {"form": form, "case": case}, status=status)
 
 
 def _detail_page(request: HttpRequest, broker_request: BrokerRequest, **forms: Any) -> HttpResponse:
@@ -88,9 +89,6 @@ def _detail_page(request: HttpRequest, broker_request: BrokerRequest, **forms: A
     is_open = broker_request.is_open
     is_broker = broker_request.broker is not None and broker_request.broker.user_id == user.pk
     may_end = is_open and selectors.brokerrequest_writable_by(user).filter(pk=broker_request.pk).exists()
-    # A broker is found in a proposal round: staff open it, the family chooses there.
-    found = RoundRequest(broker_request)
-    looking = found.is_waiting
     referral_form = forms.get("referral_form")
     if referral_form is None and is_broker and is_open:
         referral_form = _referral_form(request, broker_request)
@@ -99,21 +97,18 @@ def _detail_page(request: HttpRequest, broker_request: BrokerRequest, **forms: A
         "referrals": list(
             selectors.referral_visible_to(user).filter(request=broker_request).order_by("-created_on", "-pk")
         ),
-        "round": found,
-        "round_open": looking and proposal_is_staff(user, found),
-        "may_choose": looking and proposal_choosable_by(user).filter(broker_request=broker_request).exists(),
         "end_form": forms.get("end_form")
         or (EndForm(reasons=selectors.end_reasons_for(broker_request)) if may_end else None),
         "referral_form": referral_form,
         "conversation": conversation_of_brokerrequest(user, broker_request),
     }
-    return render(request, "community/broker/request_detail.html", context, status=400 if forms else 200)
+    return render(request, "community/brokers/request_detail.html", context, status=400 if forms else 200)
 
 
 def _referral_form(request: HttpRequest, broker_request: BrokerRequest, data: Any = None) -> ReferralForm:
     return ReferralForm(
         data,
-        resources=selectors.resource_visible_to(request.user).order_by("name", "pk"),
+        resources=resource_visible_to(request.user).order_by("name", "pk"),
         parents=selectors.custodial_parents(broker_request),
     )
 
@@ -186,7 +181,7 @@ def _referral_page(request: HttpRequest, referral: Referral, failed: ReferralMov
         if move.name in FOLLOW_UP_AFTER
     }
     context = {"referral": referral, "broker_request": referral.request, "move_forms": move_forms, "due": due}
-    return render(request, "community/broker/referral_detail.html", context, status=400 if failed else 200)
+    return render(request, "community/brokers/referral_detail.html", context, status=400 if failed else 200)
 
 
 @login_required

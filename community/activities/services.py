@@ -1,4 +1,4 @@
-"""Writes of group activities and their sign-ups (who may do what: community/activity_selectors.py).
+"""Writes of group activities and their sign-ups (who may do what: community/activities/selectors.py).
 
 Races: the places of an activity. Every write that changes how many families take part or how many places there
 are (signing up, signing off, changing the places, cancelling) locks the activity row (`select_for_update`) and
@@ -20,7 +20,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from accounts.models import Organisation, Team, User
-from community.activity_selectors import (
+from community.activities.selectors import (
     activitysignup_writable_by,
     case_may_join,
     cases_acted_for_by,

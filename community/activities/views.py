@@ -1,6 +1,6 @@
 """Pages of group activities: the list of upcoming ones, planning and changing (organiser, coordinators), the
 activity with its places and the family's own sign-up, cancelling it, and signing a family up or off. Who may do
-what is in community/activity_selectors.py."""
+what is in community/activities/selectors.py."""
 
 from __future__ import annotations
 
@@ -16,9 +16,8 @@ from django.utils.translation import gettext as _
 
 from accounts.models import AccessLogEntry, Organisation
 from accounts.services import accesslog_record_many
-from community import activity_selectors as selectors
-from community import activity_services as services
-from community.forms import ActivityForm, SignUpForm
+from community.activities import selectors, services
+from community.activities.forms import ActivityForm, SignUpForm
 from community.selectors import social_broker_organisation_ids
 from core.forms import add_service_errors
 from youth.models import Case
@@ -50,7 +49,7 @@ def activity_list(request: HttpRequest) -> HttpResponse:
     _user_may_use(request)
     activities = list(selectors.groupactivity_upcoming_for(request.user))
     can_plan = bool(selectors.activity_manager_organisation_ids(request.user))
-    return render(request, "community/activity_list.html", {"activities": activities, "can_plan": can_plan})
+    return render(request, "community/activities/list.html", {"activities": activities, "can_plan": can_plan})
 
 
 @login_required
@@ -79,7 +78,7 @@ def activity_create(request: HttpRequest) -> HttpResponse:
             messages.success(request, _("The activity %(title)s is planned.") % {"title": activity.title})
             return redirect("community:activity_detail", pk=activity.pk)
     context = {"form": form, "activity": None, "organisation": organisations[0]}
-    return render(request, "community/activity_form.html", context)
+    return render(request, "community/activities/form.html", context)
 
 
 @login_required
@@ -104,7 +103,7 @@ def activity_update(request: HttpRequest, pk: int) -> HttpResponse:
             messages.success(request, _("The changes to %(title)s are saved.") % {"title": activity.title})
             return redirect("community:activity_detail", pk=activity.pk)
     context = {"form": form, "activity": activity, "organisation": activity.organisation}
-    return render(request, "community/activity_form.html", context)
+    return render(request, "community/activities/form.html", context)
 
 
 @login_required
@@ -121,7 +120,7 @@ def activity_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "can_change": is_open and selectors.groupactivity_writable_by(request.user).filter(pk=pk).exists(),
         "can_sign_up": is_open and bool(selectors.cases_to_sign_up(request.user, activity)),
     }
-    return render(request, "community/activity_detail.html", context)
+    return render(request, "community/activities/detail.html", context)
 
 
 @login_required
@@ -138,7 +137,7 @@ def activity_cancel(request: HttpRequest, pk: int) -> HttpResponse:
             messages.success(request, _("The activity %(title)s is cancelled.") % {"title": activity.title})
             return redirect("community:activity_detail", pk=activity.pk)
     context = {"activity": activity, "problem": problem}
-    return render(request, "community/activity_cancel.html", context, status=400 if problem else 200)
+    return render(request, "community/activities/cancel.html", context, status=400 if problem else 200)
 
 
 @login_required
@@ -161,7 +160,7 @@ def signup_create(request: HttpRequest, pk: int) -> HttpResponse:
             return redirect("community:activity_detail", pk=activity.pk)
     status = 400 if form.errors else 200
     context = {"activity": activity, "form": form, "cases": cases}
-    return render(request, "community/activity_signup.html", context, status=status)
+    return render(request, "community/activities/signup.html", context, status=status)
 
 
 @login_required
@@ -183,4 +182,4 @@ def signup_cancel(request: HttpRequest, pk: int) -> HttpResponse:
             )
             return redirect("community:activity_detail", pk=signup.activity_id)
     context = {"signup": signup, "problem": problem}
-    return render(request, "community/activity_signup_cancel.html", context, status=400 if problem else 200)
+    return render(request, "community/activities/signup_cancel.html", context, status=400 if problem else 200)
