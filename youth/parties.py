@@ -32,8 +32,8 @@ nobody access to a feature that does not name it, and no query is spent on parts
 
 A service that is called from a proposal round acts in the name of the approver, never of someone borrowed to pass
 a check: it takes the approved proposal as its authority (hostfamilies.services.match_propose,
-community.services.brokerrequest_link) and asks this module whether the approver is a coordinator of the running
-organisation or the professional of the case.
+community.brokers.services.brokerrequest_link) and asks this module whether the approver is a coordinator of the
+running organisation or the professional of the case.
 
 To add a part: add it to `Party`; say how it is derived in `parties_of` (one object), `parties_filter` (sets),
 `party_users` (people to notify) and `access_basis` (the access log); then name it in the move tables of the
