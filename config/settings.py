@@ -45,7 +45,6 @@ INSTALLED_APPS = [
     "channels",
     "django_tasks",
     "django_tasks_db",
-    "django_htmx",
     "csp",
     "allauth",
     "allauth.account",
@@ -83,7 +82,6 @@ MIDDLEWARE = [
     "accounts.middleware.MfaRequiredMiddleware",
     "core.middleware.NoStoreForPersonalDataMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
-    "django_htmx.middleware.HtmxMiddleware",
 ]
 
 ROOT_URLCONF = "config.urls"
