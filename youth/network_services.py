@@ -17,6 +17,7 @@ from django.utils.translation import gettext as _
 
 from accounts.models import User
 from core.ids import id_in_range
+from youth.consent import KEEPING, consent_require
 from youth.models import BuddyRequest, MentorChoice, NetworkPerson, NetworkSearch, YoungPerson
 from youth.network_selectors import network_search_allowed, youngperson_network_writable_by
 from youth.selectors import case_writable_by
@@ -63,8 +64,6 @@ def _clean(person: NetworkPerson) -> None:
 
 def _refuse_without_keeping(young_person: YoungPerson) -> None:
     # Without the consent to keep data, only what the professional needs is kept: no network (youth/consent.py).
-    from youth.consent import KEEPING, consent_require
-
     consent_require(young_person, purposes=[KEEPING])
 
 
