@@ -22,8 +22,8 @@ from accounts.models import STAFF_ROLES, AccessLogEntry, Organisation, RoleAssig
 AnyUser = User | AnonymousUser
 
 
-# What the session middleware keeps in a session (core.middleware.SessionTimeoutMiddleware), read here too by the chat
-# sockets, which see no request: when it started and when its user was last active (epoch seconds).
+# What the session middleware keeps in a session (accounts.middleware.SessionTimeoutMiddleware), read here too by the
+# chat sockets, which see no request: when it started and when its user was last active (epoch seconds).
 SESSION_STARTED = "dichtbij_started"
 SESSION_LAST_SEEN = "dichtbij_last_seen"
 # Writing the session on every request costs a write; a minute of precision is plenty for a 30-minute limit.

@@ -15,7 +15,7 @@ admin.site.site_header = "Dichtbij"
 urlpatterns = [
     path("", portal_views.home, name="home"),
     path("healthz", core_views.healthz, name="healthz"),
-    path("demo/login/", core_views.demo_login, name="demo_login"),
+    path("demo/login/", accounts_views.demo_login, name="demo_login"),
     # Before allauth's own: the same page, saying so when a login code has expired.
     path("accounts/login/code/confirm/", accounts_views.confirm_login_code, name="account_confirm_login_code"),
     path("accounts/", include("allauth.urls")),

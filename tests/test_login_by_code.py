@@ -17,6 +17,7 @@ from django.utils.translation import gettext_lazy
 
 from accounts.models import Role, User
 from accounts.services import user_invite, user_phone_verified
+from core import notify as notices
 from core.notify import contact_channel, notify
 from tests.builders.accounts import CONFIRM_CODE, REQUEST_CODE, ask_code, code_in, logged_in_user_id
 from tests.conftest import World
@@ -379,6 +380,12 @@ def test_how_a_person_is_reached(email: str | None, phone: str, preference: str,
     # The same rule for notices (core.notify) and chat notices (messaging).
     user = User(email=email, phone=phone, contact_preference=preference)
     assert contact_channel(user) == expected
+
+
+def test_the_notice_channels_are_the_users_contact_choices() -> None:
+    # core.notify names them itself (core imports no app of ours): they must stay the values of User.Contact.
+    assert (notices.EMAIL, notices.SMS) == (User.Contact.EMAIL, User.Contact.SMS)
+    assert {notices.EMAIL, notices.SMS} == set(User.Contact.values)
 
 
 def test_a_new_code_can_be_asked_for_and_only_the_newest_works(

@@ -17,7 +17,7 @@ from django.test import Client
 from django.urls import reverse
 
 from accounts.models import Role
-from core.middleware import SESSION_LAST_SEEN, SESSION_STARTED
+from accounts.selectors import SESSION_LAST_SEEN, SESSION_STARTED
 from tests.conftest import World
 from tests.factories import PASSWORD, user_with_role
 

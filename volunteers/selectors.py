@@ -6,8 +6,10 @@ change what is recorded about screening). Nobody else, until matching shows anon
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
+from typing import Protocol
 
 from django.db.models import Prefetch, QuerySet
 from django.utils import timezone
@@ -17,7 +19,6 @@ from django.utils.translation import gettext_lazy
 from accounts.models import Role
 from accounts.selectors import AnyUser, organisation_ids_where
 from core.selectors import object_get_for
-from training.selectors import TRAINING_PREFETCH, required_courses_missing
 from volunteers.models import (
     AvailabilityException,
     Outcome,
@@ -41,6 +42,56 @@ DEFAULT_SCREENING[VolunteerKind.SUPPORT_FAMILY] = [
 ]
 REFERENCES_NEEDED = 2
 VOG_REMINDER_BEFORE = timedelta(weeks=8)
+
+
+# --- Readiness facts kept by the forms of support above volunteers ------------------------------------------------
+# A volunteer's readiness also counts the required courses still missing (training) and the places taken by open
+# matches (hostfamilies: support-family matches). Those apps build on volunteers, which names neither: each
+# registers, when it loads (its AppConfig.ready), how it finds its fact.
+
+
+class Titled(Protocol):
+    @property
+    def title(self) -> str: ...
+
+
+# The volunteer's required courses still missing, read through related managers (the prefetch names them).
+CoursesMissing = Callable[[Volunteer], Sequence[Titled]]
+# How many places open matches take, per volunteer id: every id asked for is a key (0 when none), one query.
+MatchesCounted = Callable[[Iterable[int]], Mapping[int, int]]
+_courses_missing: dict[str, CoursesMissing] = {}
+_courses_prefetch: dict[str, tuple[str, ...]] = {}
+_matches_counted: dict[str, MatchesCounted] = {}
+
+
+def readiness_courses_register(feature: str, missing: CoursesMissing, *, prefetch: Iterable[str] = ()) -> None:
+    """Register how `feature` finds a volunteer's required courses still missing, and the related names a list of
+    volunteers prefetches for it (`with_readiness_data`)."""
+    _courses_missing[feature] = missing
+    _courses_prefetch[feature] = tuple(prefetch)
+
+
+def readiness_matches_register(feature: str, count: MatchesCounted) -> None:
+    """Register how `feature` counts the places its open matches take, for a list of volunteer ids."""
+    _matches_counted[feature] = count
+
+
+def open_match_totals(volunteer_ids: Iterable[int]) -> dict[int, int]:
+    """How many places open matches take for each volunteer, in every feature that registered a count: every id
+    asked for is a key (0 when none). One query per feature for any number of volunteers (none for an empty list).
+    Not a lock: a service that takes a place counts again under a row lock."""
+    ids = list(dict.fromkeys(volunteer_ids))
+    totals = dict.fromkeys(ids, 0)
+    if not ids:
+        return totals
+    for count in _matches_counted.values():
+        for volunteer_id, taken in count(ids).items():
+            totals[volunteer_id] += taken
+    return totals
+
+
+def _course_titles_missing(volunteer: Volunteer) -> list[str]:
+    return [course.title for missing in _courses_missing.values() for course in missing(volunteer)]
 
 
 def volunteer_writable_by(user: AnyUser) -> QuerySet[Volunteer]:
@@ -72,7 +123,7 @@ def volunteer_own(user: AnyUser) -> Volunteer | None:
 def with_readiness_data(volunteers: QuerySet[Volunteer]) -> QuerySet[Volunteer]:
     """Prefetch what `volunteer_readiness` reads, so a list of any length costs the same queries."""
     return volunteers.select_related("user", "organisation", "intake", "home_visit").prefetch_related(
-        *TRAINING_PREFETCH,
+        *(name for names in _courses_prefetch.values() for name in names),
         "references",
         Prefetch("vog_checks", queryset=VogCheck.objects.order_by("-requested_on", "-pk")),
         Prefetch("organisation__screening_requirements"),
@@ -148,12 +199,9 @@ def volunteer_readiness(volunteer: Volunteer, *, on: date | None = None, open_ma
     Matching and every page use it.
 
     Reads through related managers, so `with_readiness_data` makes a list of volunteers cost constant queries;
-    a list passes `open_matches` from one `open_match_counts` call. (The count is not a lock: a service that
+    a list passes `open_matches` from one `open_match_totals` call. (The count is not a lock: a service that
     takes a place counts again under a row lock.)
     """
-    # hostfamilies builds on volunteers (it imports this module): at call time until a registry (#24).
-    from hostfamilies.selectors import open_match_counts
-
     today = on or timezone.localdate()
     reasons: list[str] = []
     if volunteer.status == Volunteer.Status.PAUSED:
@@ -168,10 +216,10 @@ def volunteer_readiness(volunteer: Volunteer, *, on: date | None = None, open_ma
             reasons.append(_("The certificate of conduct (VOG) has expired."))
         else:
             reasons.append(_("Not done yet: %(step)s.") % {"step": labels[step]})
-    courses = [course.title for course in required_courses_missing(volunteer)]
+    courses = _course_titles_missing(volunteer)
     reasons += [_("Training not done yet: %(course)s.") % {"course": title} for title in courses]
     if open_matches is None:
-        open_matches = open_match_counts([volunteer.pk])[volunteer.pk]
+        open_matches = open_match_totals([volunteer.pk])[volunteer.pk]
     if open_matches >= volunteer.capacity:
         reasons.append(
             _("No room for another match: %(taken)s of %(capacity)s places are taken.")
@@ -318,11 +366,8 @@ class PipelineRow:
 def pipeline_for(user: AnyUser) -> tuple[dict[str, int], list[PipelineRow]]:
     """The coordinator's pipeline: counts per stage, and every volunteer with stage, waiting time and next action,
     longest waiting first (constant queries for any number of volunteers)."""
-    # hostfamilies builds on volunteers (it imports this module): at call time until a registry (#24).
-    from hostfamilies.selectors import open_match_counts
-
     volunteers = list(with_readiness_data(volunteer_writable_by(user)))
-    matches = open_match_counts(v.pk for v in volunteers)
+    matches = open_match_totals(v.pk for v in volunteers)
     rows = []
     for volunteer in volunteers:
         readiness = volunteer_readiness(volunteer, open_matches=matches[volunteer.pk])

@@ -7,7 +7,7 @@ that a caller that forgot the selector still cannot write. Messages are read by 
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import date
 
 from django.core.exceptions import ValidationError
@@ -17,11 +17,23 @@ from django.utils.translation import gettext as _
 
 from accounts.models import User
 from core.ids import id_in_range
+from youth.consent import KEEPING, consent_require
 from youth.models import BuddyRequest, MentorChoice, NetworkPerson, NetworkSearch, YoungPerson
 from youth.network_selectors import network_search_allowed, youngperson_network_writable_by
 from youth.selectors import case_writable_by
 
 MAX_CHOICES = 3
+
+# A nomination of one of the chosen candidates is kept by mentors, which builds on youth: mentors registers, when it
+# loads (its AppConfig.ready), how to ask whether one waits for the nominee's answer; youth names no feature.
+NominationOpen = Callable[[YoungPerson], bool]
+_nomination_checks: dict[str, NominationOpen] = {}
+
+
+def nomination_open_register(feature: str, is_open: NominationOpen) -> None:
+    """Register how `feature` tells whether a nomination from the young person's choice waits for an answer. Asked
+    under the young person's row lock, which the feature's nominating service takes too."""
+    _nomination_checks[feature] = is_open
 
 
 def _ensure_may_change(actor: User, young_person: YoungPerson) -> None:
@@ -37,9 +49,7 @@ def _lock(young_person: YoungPerson) -> YoungPerson:
 def _refuse_while_nominating(young_person: YoungPerson) -> None:
     """While a nomination waits for the nominee's answer, the choice it came from stays as it is. Called under the
     young person's row lock, which mentors.services.mentorship_nominate takes too."""
-    from mentors.selectors import nomination_open_for  # mentors builds on youth: import at call time
-
-    if nomination_open_for(young_person):
+    if any(is_open(young_person) for is_open in _nomination_checks.values()):
         raise ValidationError(
             _("Someone you chose is being asked to be your mentor now. You can change your choice after their answer.")
         )
@@ -54,8 +64,6 @@ def _clean(person: NetworkPerson) -> None:
 
 def _refuse_without_keeping(young_person: YoungPerson) -> None:
     # Without the consent to keep data, only what the professional needs is kept: no network (youth/consent.py).
-    from youth.consent import KEEPING, consent_require
-
     consent_require(young_person, purposes=[KEEPING])
 
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -12,9 +14,8 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from accounts.models import AccessLogEntry, Role
-from accounts.selectors import accesslogentry_visible_to, has_role, organisations_where
+from accounts.selectors import AnyUser, accesslogentry_visible_to, has_role, organisations_where
 from accounts.services import accesslog_record, accesslog_record_cases
-from community.brokers.selectors import brokerrequest_of_case
 from core.forms import add_service_errors
 from youth import consent, selectors, services
 from youth.ages import adult_born_by
@@ -31,6 +32,17 @@ from youth.invitation import selectors as invitation_selectors
 from youth.invitation.services import UNDER_12
 from youth.models import Case, Guardianship, YoungPerson
 from youth.parties import Party, is_professional_of, party_user_queryset
+
+# The case page shows what features above youth keep for the case (community: the request for a social broker).
+# Each registers, when it loads (its AppConfig.ready), a context name and how to find its object for (user, case id)
+# as far as the user may see it; youth names no feature.
+CasePagePart = Callable[[AnyUser, int], object]
+_case_page_parts: dict[str, CasePagePart] = {}
+
+
+def case_page_part_register(name: str, find: CasePagePart) -> None:
+    """Register the case page's context entry `name`, found by `find(user, case_id)`."""
+    _case_page_parts[name] = find
 
 
 def consent_paused_response(request: HttpRequest, case: Case) -> HttpResponse | None:
@@ -113,7 +125,7 @@ def _case_page(request: HttpRequest, case: Case, form: CaseProfessionalForm | No
             and case.closed_on is None
             else []
         ),
-        "broker_request": brokerrequest_of_case(request.user, case.pk),
+        **{name: find(request.user, case.pk) for name, find in _case_page_parts.items()},
         "may_ask_broker": case.is_open and selectors.case_writable_by(request.user).filter(pk=case.pk).exists(),
     }
     return render(request, "youth/case_detail.html", context, status=400 if form is not None else 200)

@@ -1,12 +1,15 @@
 """The login pages' helpers: the form for asking a login code (the login page is rendered by allauth with its
-password form), and whether the first step of a login was a code."""
+password form), whether the first step of a login was a code, and the demo people."""
 
 from __future__ import annotations
 
 from allauth.account.internal.flows.login import AUTHENTICATION_METHODS_SESSION_KEY
 from django import template
+from django.conf import settings
 
 from accounts.forms import LoginCodeRequestForm
+from accounts.models import User
+from accounts.selectors import demo_users
 
 register = template.Library()
 
@@ -24,3 +27,9 @@ def first_step_by_code(context: template.Context) -> bool:
     session = getattr(request, "session", None)
     records = session.get(AUTHENTICATION_METHODS_SESSION_KEY) if session is not None else None
     return bool(records) and isinstance(records, list) and records[-1].get("method") == "code"
+
+
+@register.simple_tag
+def demo_accounts() -> list[User]:
+    """The demo people for the login page; empty outside demo mode."""
+    return list(demo_users()) if settings.DICHTBIJ_DEMO else []
