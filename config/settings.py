@@ -57,6 +57,7 @@ INSTALLED_APPS = [
     "training",
     "expenses",
     "hostfamilies",
+    "respite",
     "agreements",
     "mentors",
     "matching",

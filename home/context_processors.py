@@ -9,8 +9,8 @@ from accounts.models import Role
 from accounts.selectors import is_staff_user, role_names
 from community.selectors import brokerrequest_visible_to, is_active_social_broker
 from home.todo import todo_for_request
-from hostfamilies.respite_selectors import respiteoption_hosted_by
 from messaging.selectors import unread_total_for
+from respite.selectors import respiteoption_hosted_by
 
 
 def dichtbij(request: HttpRequest) -> dict[str, Any]:

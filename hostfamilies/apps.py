@@ -7,7 +7,6 @@ class HostfamiliesConfig(AppConfig):
 
     def ready(self) -> None:
         # Imported when the apps are ready: these modules import models, which Django loads after the AppConfigs.
-        from hostfamilies.respite_selectors import host_family_ids_for
         from hostfamilies.selectors import conversation_members, support_family_ids_for
         from hostfamilies.states import FINISHED_STATES, State
         from messaging.models import Conversation
@@ -19,4 +18,3 @@ class HostfamiliesConfig(AppConfig):
         conversation_steps_register("match", running=(State.TRIAL, State.ACTIVE), finished=FINISHED_STATES)
 
         supporters_register("support families", support_family_ids_for)
-        supporters_register("respite hosts", host_family_ids_for)
