@@ -80,10 +80,11 @@ from django.utils import timezone  # noqa: E402
 
 from accounts.models import Municipality, Organisation, Region, Role, RoleAssignment, User  # noqa: E402
 from community.models import BrokerRequest  # noqa: E402
-from hostfamilies.models import RespiteOption, Stay, SupportFamilyMatch, SupportRequest  # noqa: E402
+from hostfamilies.models import SupportFamilyMatch, SupportRequest  # noqa: E402
 from insights import selectors  # noqa: E402
 from insights.selectors import Basis, Filters, Quarter  # noqa: E402
 from mentors.models import Mentorship  # noqa: E402
+from respite.models import RespiteOption, Stay  # noqa: E402
 from volunteers.models import Volunteer  # noqa: E402
 from youth.models import BuddyRequest, Case, NetworkSearch, YoungPerson  # noqa: E402
 

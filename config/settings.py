@@ -56,6 +56,7 @@ INSTALLED_APPS = [
     "training",
     "expenses",
     "hostfamilies",
+    "respite",
     "agreements",
     "mentors",
     "matching",

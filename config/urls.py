@@ -24,7 +24,7 @@ urlpatterns = [
     path("vrijwilligers/", include("volunteers.urls")),
     path("training/", include("training.urls")),
     path("steungezinnen/", include("hostfamilies.urls")),
-    path("logeren/", include("hostfamilies.respite_urls")),
+    path("logeren/", include("respite.urls")),
     path("koppelen/", include("matching.urls")),
     path("onkosten/", include("expenses.urls")),
     path("mentoren/", include("mentors.urls")),

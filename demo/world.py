@@ -24,8 +24,7 @@ from community.models import BrokerRequest
 from core.geo import geocode
 from demo.community import broker_demo_load, community_demo_load
 from demo.people import BACKGROUND_DOMAIN, DEMO_PASSWORD, demo_messages, screened_volunteer
-from hostfamilies import respite_services
-from hostfamilies.models import RespiteOption, Stay, SupportFamilyMatch, SupportRequest
+from hostfamilies.models import SupportFamilyMatch, SupportRequest
 from hostfamilies.services import (
     match_agreement_agree,
     match_agreement_propose,
@@ -42,6 +41,8 @@ from mentors import services as jim
 from mentors.models import Mentorship
 from mentors.states import State as MentorState
 from messaging.models import Conversation
+from respite import services as respite_services
+from respite.models import RespiteOption, Stay
 from training.models import Course, CourseCompletion, Session
 from volunteers.models import (
     AvailabilitySlot,

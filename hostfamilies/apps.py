@@ -7,7 +7,6 @@ class HostfamiliesConfig(AppConfig):
 
     def ready(self) -> None:
         # Imported when the apps are ready: these modules import models, which Django loads after the AppConfigs.
-        from hostfamilies.respite_selectors import host_family_ids_for
         from hostfamilies.selectors import conversation_members, open_match_counts, support_family_ids_for
         from hostfamilies.states import FINISHED_STATES, State
         from messaging.models import Conversation
@@ -20,6 +19,5 @@ class HostfamiliesConfig(AppConfig):
         conversation_steps_register("match", running=(State.TRIAL, State.ACTIVE), finished=FINISHED_STATES)
 
         supporters_register("support families", support_family_ids_for)
-        supporters_register("respite hosts", host_family_ids_for)
         # A support family's readiness counts the places its open matches take.
         readiness_matches_register("support families", open_match_counts)

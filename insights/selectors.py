@@ -48,13 +48,14 @@ from django_tasks_db.models import DBTaskResult
 from accounts.models import Municipality, Organisation, Role
 from accounts.selectors import AnyUser, roles_of
 from community.models import BrokerRequest
-from hostfamilies.models import RespiteOption, Stay, SupportFamilyMatch, SupportRequest
+from hostfamilies.models import SupportFamilyMatch, SupportRequest
 from hostfamilies.states import OPEN_STATES
 from hostfamilies.states import State as MatchState
 from insights.models import Tally, TallyRun
 from insights.suppression import HIDDEN_TEXT, Cell, Cube, Table, figure_shown, suppress, suppress_together
 from mentors.models import Mentorship
 from mentors.states import State as MentorState
+from respite.models import RespiteOption, Stay
 from training.models import Course, CourseCompletion
 from volunteers.models import Intake, Outcome, VogCheck, Volunteer
 from youth.ages import ADULT_AGE, CONSENT_ALONE_AGE, CONSENT_OWN_AGE, born_by

@@ -9,9 +9,9 @@ from accounts.models import Role
 from accounts.selectors import is_staff_user, role_names
 from community.brokers.selectors import brokerrequest_visible_to
 from community.selectors import is_active_social_broker
-from hostfamilies.respite_selectors import respiteoption_hosted_by
 from messaging.selectors import unread_total_for
 from portal.todo import todo_for_request
+from respite.selectors import respiteoption_hosted_by
 
 
 def dichtbij(request: HttpRequest) -> dict[str, Any]:

@@ -18,12 +18,12 @@ from django.utils import timezone
 
 from accounts.models import Role, User
 from community.brokers import services as community_services
-from hostfamilies import respite_services
-from hostfamilies.models import RespiteOption
-from hostfamilies.respite_services import stay_request
 from hostfamilies.services import match_propose, supportrequest_create
 from mentors import services as mentor_services
 from mentors.states import State
+from respite import services as respite_services
+from respite.models import RespiteOption
+from respite.services import stay_request
 from tests.builders.hostfamilies import ready_family
 from tests.builders.mentors import agree_all, mentorship_at
 from tests.conftest import World

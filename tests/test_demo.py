@@ -10,10 +10,11 @@ from django.utils import timezone
 from accounts.models import Municipality, Region, User
 from agreements.selectors import agreement_in_force_exists
 from demo.world import VOLUNTEER_CENTRE, email_for
-from hostfamilies.models import RespiteOption, Stay, SupportFamilyMatch, SupportRequest
-from hostfamilies.respite_selectors import nights_booked, stays_to_decide
+from hostfamilies.models import SupportFamilyMatch, SupportRequest
 from hostfamilies.selectors import match_reviews, waiting_list_positions
 from hostfamilies.states import State
+from respite.models import RespiteOption, Stay
+from respite.selectors import nights_booked, stays_to_decide
 
 
 def _counts() -> dict[str, int]:

@@ -25,13 +25,14 @@ from hypothesis import strategies as st
 
 from accounts.models import AccessLogEntry, Municipality, Role
 from community.models import BrokerRequest
-from hostfamilies.models import RespiteOption, Stay, SupportFamilyMatch, SupportRequest
+from hostfamilies.models import SupportFamilyMatch, SupportRequest
 from hostfamilies.states import State as MatchState
 from insights import selectors
 from insights.selectors import JIM, SUPPORT_FAMILY, Basis, Filters, Quarter
 from insights.suppression import THRESHOLD, suppress
 from mentors.models import Mentorship
 from mentors.states import State as MentorState
+from respite.models import RespiteOption, Stay
 from tests.builders.insights import (
     YEAR,
     _english,

@@ -18,9 +18,9 @@ import pytest
 from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
-from hostfamilies import respite_services
-from hostfamilies.models import RespiteOption
 from mentors.models import Mentorship
+from respite import services as respite_services
+from respite.models import RespiteOption
 from tests.builders.hostfamilies import request_for, support_family
 from tests.conftest import World
 from tests.permissions import FORBIDDEN, OK, expect, role_matrix

@@ -34,7 +34,7 @@ from youth.parties import (
 ROOT = Path(__file__).resolve().parent.parent
 # The apps whose objects belong to a case: there, a coordinator's organisations are about access to a case (in
 # training, expenses and volunteers they are about the organisation's own courses, claims and volunteers).
-CASE_APPS = ("youth", "mentors", "hostfamilies", "matching", "messaging", "community")
+CASE_APPS = ("youth", "mentors", "hostfamilies", "respite", "matching", "messaging", "community")
 WRITES = {"create", "get_or_create", "update_or_create", "bulk_create"}
 # Only these may name a part's raw rows, each for its reason.
 ALLOWED: dict[tuple[str, str], str] = {

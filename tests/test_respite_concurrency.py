@@ -19,8 +19,8 @@ from django.db import connection, connections
 from django.utils import timezone, translation
 
 from accounts.models import Role
-from hostfamilies import respite_services as services
-from hostfamilies.models import RespiteOption, Stay
+from respite import services
+from respite.models import RespiteOption, Stay
 from tests.factories import CaseFactory, OrganisationFactory, assign, user_with_role, with_consents
 
 pytestmark = pytest.mark.skipif(connection.vendor != "postgresql", reason="row locks need PostgreSQL")

@@ -21,8 +21,8 @@ from django.utils.translation import gettext
 from icalendar import Calendar
 
 from accounts.models import AccessLogEntry, Role, RoleAssignment, User
-from hostfamilies import respite_services as services
-from hostfamilies.models import HostCalendarFeed, RespiteOption, Stay
+from respite import services
+from respite.models import HostCalendarFeed, RespiteOption, Stay
 from tests.conftest import World
 from tests.factories import (
     CaseFactory,

@@ -14,7 +14,7 @@ from django.utils import timezone
 from playwright.sync_api import Page, expect
 
 from demo.world import DEMO_PASSWORD, STAY_HOUSE
-from hostfamilies.models import RespiteOption, Stay
+from respite.models import RespiteOption, Stay
 from tests.browser.conftest import AssertAccessible, LoginAs, follow
 from youth.models import Case
 

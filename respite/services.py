@@ -24,8 +24,8 @@ from django.utils.translation import gettext_lazy
 
 from accounts.models import Organisation, Role, User
 from core.notify import notify
-from hostfamilies.models import HostCalendarFeed, RespiteOption, Stay
-from hostfamilies.respite_selectors import coordinators_of, stay_writable_by, support_families_for_respite
+from respite.models import HostCalendarFeed, RespiteOption, Stay
+from respite.selectors import coordinators_of, stay_writable_by, support_families_for_respite
 from volunteers.models import Volunteer
 from youth.ages import age_on
 from youth.consent import KEEPING, SHARING, consent_require

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from django.urls import path, re_path
 
-from hostfamilies import respite_views as views
+from respite import views
 
 app_name = "respite"
 

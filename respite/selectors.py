@@ -21,7 +21,7 @@ from django.utils import timezone
 from accounts.models import Role, RoleAssignment, User
 from accounts.selectors import AnyUser, has_role
 from core.selectors import object_get_for
-from hostfamilies.models import HostCalendarFeed, RespiteOption, Stay
+from respite.models import HostCalendarFeed, RespiteOption, Stay
 from volunteers.models import Volunteer, VolunteerKind
 from youth.models import Case
 from youth.parties import Party, coordinated_organisation_ids, young_people_where
@@ -75,7 +75,7 @@ def respiteoption_get_for(user: AnyUser, pk: int, write: bool = False) -> Respit
 
 def coordinators_of(organisation_ids: list[int]) -> QuerySet[User]:
     """The active users who hold the coordinator role in one of these organisations: who can be named as an
-    option's coordinator (`respite_services` checks the same list)."""
+    option's coordinator (`respite.services` checks the same list)."""
     return (
         User.objects.filter(is_active=True, roles__role=Role.COORDINATOR, roles__organisation_id__in=organisation_ids)
         .distinct()
@@ -97,7 +97,7 @@ def support_families_for_respite(organisation_ids: list[int]) -> QuerySet[Volunt
 
 def _without_named_coordinator() -> Q:
     """Options with nobody named who still coordinates there: none named, or the named one no longer holds the
-    coordinator role in the option's organisation or no longer logs in. `respite_services._deciders` (who hears that
+    coordinator role in the option's organisation or no longer logs in. `respite.services._deciders` (who hears that
     a stay waits) follows the same rule."""
     still_coordinates = RoleAssignment.objects.filter(
         user_id=OuterRef("coordinator_id"),
@@ -170,7 +170,7 @@ def respiteoption_hosted_by(user: AnyUser) -> QuerySet[RespiteOption]:
 
 def cases_bookable_by(user: AnyUser) -> QuerySet[Case]:
     """The open cases for which the user may ask for a stay: those they work on, and those of children of whom
-    they have custody (the same rule as `respite_services.stay_request`)."""
+    they have custody (the same rule as `respite.services.stay_request`)."""
     if not user.is_authenticated:
         return Case.objects.none()
     return Case.objects.filter(

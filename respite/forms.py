@@ -10,7 +10,7 @@ from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Organisation, User
 from core.forms import DateInput
-from hostfamilies.models import RespiteOption
+from respite.models import RespiteOption
 from volunteers.models import Volunteer
 from youth.models import Case
 
@@ -66,7 +66,7 @@ class FamilyChoiceField(forms.ModelChoiceField):
 
 
 class OptionForm(forms.Form):
-    """What a coordinator can change about a respite option (`respite_services.respiteoption_update`)."""
+    """What a coordinator can change about a respite option (`respite.services.respiteoption_update`)."""
 
     name = forms.CharField(label=_("Name"), max_length=150, help_text=_("For example: Logeerhuis De Linde."))
     beds_per_night = forms.IntegerField(
@@ -112,7 +112,7 @@ class OptionForm(forms.Form):
 
 
 class NewOptionForm(OptionForm):
-    """A new respite option (`respite_services.respiteoption_create`): a stay house, or a support family's beds."""
+    """A new respite option (`respite.services.respiteoption_create`): a stay house, or a support family's beds."""
 
     kind = forms.ChoiceField(
         label=_("What kind of place"), choices=RespiteOption.Kind.choices, widget=forms.RadioSelect

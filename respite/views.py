@@ -25,10 +25,9 @@ from accounts.models import AccessLogEntry, Role
 from accounts.selectors import has_role, organisations_where
 from accounts.services import accesslog_record, accesslog_record_many
 from core.forms import add_service_errors
-from hostfamilies import respite_selectors as selectors
-from hostfamilies import respite_services as services
-from hostfamilies.models import RespiteOption, Stay
-from hostfamilies.respite_forms import DecideForm, NewOptionForm, OptionForm, StayForm
+from respite import selectors, services
+from respite.forms import DecideForm, NewOptionForm, OptionForm, StayForm
+from respite.models import RespiteOption, Stay
 from volunteers.models import Volunteer
 from volunteers.selectors import volunteer_own
 from youth.consent import young_person_ids_sharing_allowed
@@ -95,7 +94,7 @@ def overview(request: HttpRequest) -> HttpResponse:
         "waiting": waiting,
         "hosted": hosted,
     }
-    return render(request, "hostfamilies/respite/overview.html", context)
+    return render(request, "respite/overview.html", context)
 
 
 def _month_from(value: str | None) -> date:
@@ -159,7 +158,7 @@ def option_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "following": following if following.year <= 2100 else None,
         "can_book": option.active and selectors.cases_bookable_by(request.user).exists(),
     }
-    return render(request, "hostfamilies/respite/option_detail.html", context)
+    return render(request, "respite/option_detail.html", context)
 
 
 @login_required
@@ -182,7 +181,7 @@ def option_create(request: HttpRequest) -> HttpResponse:
         else:
             messages.success(request, _("The new place to stay is saved. Families can ask for a stay now."))
             return redirect("respite:option_detail", pk=option.pk)
-    return render(request, "hostfamilies/respite/option_form.html", {"form": form, "option": None})
+    return render(request, "respite/option_form.html", {"form": form, "option": None})
 
 
 OPTION_FIELDS = ("name", "beds_per_night", "age_min", "age_max", "rules", "coordinator", "active")
@@ -204,7 +203,7 @@ def option_edit(request: HttpRequest, pk: int) -> HttpResponse:
         else:
             messages.success(request, _("The changes to %(name)s are saved.") % {"name": form.cleaned_data["name"]})
             return redirect("respite:option_detail", pk=option.pk)
-    return render(request, "hostfamilies/respite/option_form.html", {"form": form, "option": option})
+    return render(request, "respite/option_form.html", {"form": form, "option": option})
 
 
 # Stays
@@ -228,7 +227,7 @@ def stay_create(request: HttpRequest, pk: int) -> HttpResponse:
     choices = list(form.fields["case"].queryset)  # type: ignore[attr-defined]
     bases = case_access_bases(request.user, choices)
     accesslog_record_many(request=request, shown=((c.young_person_id, bases[c.pk]) for c in choices))
-    return render(request, "hostfamilies/respite/stay_form.html", {"form": form, "option": option})
+    return render(request, "respite/stay_form.html", {"form": form, "option": option})
 
 
 @login_required
@@ -245,12 +244,12 @@ def stay_detail(request: HttpRequest, pk: int, form: DecideForm | None = None, f
         "position": selectors.waiting_position(stay),
         "can_decide": decides and undecided,
         "can_wait": decides and stay.status == Stay.Status.REQUESTED,
-        # Everyone who sees a stay may cancel it (respite_services.stay_cancel checks again).
+        # Everyone who sees a stay may cancel it (respite.services.stay_cancel checks again).
         "can_cancel": stay.status in services.LIVE_STATUSES,
         "form": form or DecideForm(),
         "full": full,
     }
-    return render(request, "hostfamilies/respite/stay_detail.html", context, status=400 if form else 200)
+    return render(request, "respite/stay_detail.html", context, status=400 if form else 200)
 
 
 @login_required
@@ -296,7 +295,7 @@ def stay_cancel(request: HttpRequest, pk: int) -> HttpResponse:
     _log_stay(request, stay)
     if (paused := consent_paused_response(request, stay.case)) is not None:
         return paused
-    return render(request, "hostfamilies/respite/stay_cancel.html", {"stay": stay})
+    return render(request, "respite/stay_cancel.html", {"stay": stay})
 
 
 # The support family's calendar
@@ -314,7 +313,7 @@ def feed_page(request: HttpRequest) -> HttpResponse:
     feed = services.calendarfeed_get_or_create(actor=request.user, volunteer=_own_host(request))
     url = settings.SITE_URL.rstrip("/") + reverse("respite:feed", args=[feed.token])
     context = {"feed": feed, "url": url, "webcal": "webcal://" + url.split("://", 1)[-1]}
-    return render(request, "hostfamilies/respite/feed_page.html", context)
+    return render(request, "respite/feed_page.html", context)
 
 
 @login_required
