@@ -45,7 +45,7 @@ from community.selectors import (
 from community.states import MOVES, moves_from
 from core.geo import Place, geocode
 from core.notify import notify
-from messaging.services import conversations_follow_brokerrequest
+from messaging.services.membership import conversations_follow_brokerrequest
 from volunteers.models import Volunteer
 from youth.consent import consent_require
 from youth.models import Case

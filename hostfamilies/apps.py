@@ -11,7 +11,7 @@ class HostfamiliesConfig(AppConfig):
         from hostfamilies.selectors import conversation_members, support_family_ids_for
         from hostfamilies.states import FINISHED_STATES, State
         from messaging.models import Conversation
-        from messaging.services import conversation_members_register, conversation_steps_register
+        from messaging.services.membership import conversation_members_register, conversation_steps_register
         from youth.parties import supporters_register
 
         conversation_members_register(Conversation.Kind.MATCH, conversation_members)
