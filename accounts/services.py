@@ -258,8 +258,8 @@ def user_phone_verified(*, user: User, phone: str) -> bool:
 def user_deactivate(*, user: User) -> None:
     """Switch an account off: it can no longer log in (Django refuses inactive users on every request) and its open
     chat windows close within seconds, after commit. What the person recorded stays, as the other parties need it."""
-    # messaging.services imports this module (accounts is below messaging): at call time until a registry (#24).
-    from messaging.services import user_sockets_close
+    # messaging.services.sockets imports this module (accounts is below messaging): at call time until a registry (#24).
+    from messaging.services.sockets import user_sockets_close
 
     if user.is_active:
         user.is_active = False

@@ -82,7 +82,7 @@ from accounts.models import Municipality, Organisation, Region, Role, RoleAssign
 from community.models import BrokerRequest  # noqa: E402
 from hostfamilies.models import SupportFamilyMatch, SupportRequest  # noqa: E402
 from insights import selectors  # noqa: E402
-from insights.selectors import Basis, Filters, Quarter  # noqa: E402
+from insights.scope import Basis, Filters, Quarter, insights_scope_for  # noqa: E402
 from mentors.models import Mentorship  # noqa: E402
 from respite.models import RespiteOption, Stay  # noqa: E402
 from volunteers.models import Volunteer  # noqa: E402
@@ -358,7 +358,7 @@ def main() -> None:
         with connection.cursor() as cursor:
             cursor.execute("ANALYZE")
     analyst = User.objects.get(pk=sizes.pop("analyst_id"))
-    scope = selectors.insights_scope_for(analyst)
+    scope = insights_scope_for(analyst)
     assert scope is not None and scope.municipality_ids
     current = Quarter.of(today)
     filters = Filters(current.previous().previous().previous(), current, None, Basis.PAYING)

@@ -10,7 +10,7 @@ class CommunityConfig(AppConfig):
         # Imported when the apps are ready: these modules import models, which Django loads after the AppConfigs.
         from community.brokers.selectors import broker_ids_for, brokerrequest_of_case, conversation_members
         from messaging.models import Conversation
-        from messaging.services import conversation_members_register
+        from messaging.services.membership import conversation_members_register
         from youth.parties import supporters_register
         from youth.views import case_page_part_register
 

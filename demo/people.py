@@ -13,7 +13,7 @@ from accounts.models import Municipality, Organisation, Role, User
 from accounts.services import role_grant
 from core.geo import geocode
 from messaging.models import Conversation
-from messaging.services import message_send
+from messaging.services.sending import message_send
 from training.models import Course, CourseCompletion
 from volunteers.models import Intake, Outcome, Reference, VogCheck, Volunteer, VolunteerRole
 

@@ -34,8 +34,8 @@ from hostfamilies.services import (
     supportrequest_create,
 )
 from hostfamilies.states import Visit
-from insights.selectors import tally_as_of
 from insights.services import tally_refresh, tally_refresh_schedule
+from insights.tallies import tally_as_of
 from matching.services import proposal_round_show, proposal_round_suggest
 from mentors import services as jim
 from mentors.models import Mentorship

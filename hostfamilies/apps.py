@@ -10,7 +10,7 @@ class HostfamiliesConfig(AppConfig):
         from hostfamilies.selectors import conversation_members, open_match_counts, support_family_ids_for
         from hostfamilies.states import FINISHED_STATES, State
         from messaging.models import Conversation
-        from messaging.services import conversation_members_register, conversation_steps_register
+        from messaging.services.membership import conversation_members_register, conversation_steps_register
         from volunteers.selectors import readiness_matches_register
         from youth.parties import supporters_register
 

@@ -31,7 +31,7 @@ from hostfamilies.selectors import (
     supportrequest_writable_by,
 )
 from hostfamilies.states import FINISHED_STATES, MOVES, OPEN_STATES, VISIT_RECORDERS, Move, Party, State
-from messaging.services import conversations_follow_match
+from messaging.services.membership import conversations_follow_match
 from volunteers.models import Volunteer, VolunteerKind
 from volunteers.selectors import volunteer_readiness, with_readiness_data
 from youth.consent import consent_require

@@ -6,7 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from insights.selectors import Figure
+from insights.statistics import Figure
 from insights.suppression import Table
 
 WIDTH, HEIGHT, LEFT, BOTTOM, TOP = 640, 260, 110, 30, 10

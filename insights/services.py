@@ -14,7 +14,8 @@ from django.utils import timezone
 from accounts.models import AccessLogEntry
 from accounts.services import accesslog_record_insights
 from insights.models import Tally, TallyRun
-from insights.selectors import Filters, Scope, tally_as_of, tally_counts, tally_refresh_queued
+from insights.scope import Filters, Scope
+from insights.tallies import tally_as_of, tally_counts, tally_refresh_queued
 
 BATCH = 5_000
 SCHEDULE_LOCK = 0x1A51_9475  # the advisory-lock key for queueing the nightly refresh (any constant of our own)
@@ -33,7 +34,7 @@ def insights_view_log(*, request: HttpRequest, scope: Scope, filters: Filters, p
 
 
 def tally_refresh() -> TallyRun:
-    """Make the roll-up again from the other apps' tables (`insights.selectors.tally_counts`) and record when.
+    """Make the roll-up again from the other apps' tables (`insights.tallies.tally_counts`) and record when.
 
     One transaction: readers see the old roll-up or the new one, never half. The table lock this takes on
     PostgreSQL (`LOCK ... IN EXCLUSIVE MODE` lets readers read) makes two refreshes at once run one after the

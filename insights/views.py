@@ -13,22 +13,23 @@ from django.shortcuts import render
 from django.utils.translation import gettext as _
 
 from insights import charts, selectors
-from insights.selectors import Basis, Dashboard, Filters, Scope
+from insights.scope import Basis, Filters, Quarter, Scope, filters_from, insights_scope_for, municipalities_in
+from insights.selectors import Dashboard
 from insights.services import insights_view_log, tally_refresh_if_stale
 
 
 def _scope_and_filters(request: HttpRequest) -> tuple[Scope, Filters]:
-    scope = selectors.insights_scope_for(request.user)
+    scope = insights_scope_for(request.user)
     if scope is None:
         raise PermissionDenied
     tally_refresh_if_stale()
-    return scope, selectors.filters_from(request.GET, scope)
+    return scope, filters_from(request.GET, scope)
 
 
 def _context(request: HttpRequest, data: Dashboard) -> dict[str, Any]:
     return {
         "data": data,
-        "municipalities": selectors.municipalities_in(data.scope).order_by("name"),
+        "municipalities": municipalities_in(data.scope).order_by("name"),
         "bases": Basis.CHOICES,
         "quarter_choices": _quarter_choices(data.filters),
         "quarter_chart": charts.bar_chart(data.started_by_quarter),
@@ -39,7 +40,7 @@ def _context(request: HttpRequest, data: Dashboard) -> dict[str, Any]:
 
 
 def _quarter_choices(filters: Filters) -> list[str]:
-    quarter, found = selectors.Quarter.of(filters.end).next(), []
+    quarter, found = Quarter.of(filters.end).next(), []
     for _i in range(20):
         quarter = quarter.previous()
         found.append(str(quarter))

@@ -11,7 +11,7 @@ class MentorsConfig(AppConfig):
         from mentors.services import mentorships_follow_young_person
         from mentors.states import FINISHED_STATES, RUNNING_STATES
         from messaging.models import Conversation
-        from messaging.services import conversation_members_register, conversation_steps_register
+        from messaging.services.membership import conversation_members_register, conversation_steps_register
         from youth.network_services import nomination_open_register
         from youth.parties import supporters_register, young_person_joined_register
 

@@ -58,7 +58,7 @@ from mentors.states import (
     Via,
 )
 from mentors.texts import mandate_text
-from messaging.services import conversations_follow_mentorship
+from messaging.services.membership import conversations_follow_mentorship
 from volunteers.models import Volunteer
 from volunteers.selectors import volunteer_readiness
 from youth.consent import consent_require

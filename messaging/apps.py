@@ -16,7 +16,7 @@ class MessagingConfig(AppConfig):
         user_logged_out.connect(_close_the_sessions_sockets, dispatch_uid="messaging-logout")
 
         # messaging.services and youth.parties import models: loaded when the apps are ready.
-        from messaging.services import conversations_sync_case
+        from messaging.services.membership import conversations_sync_case
         from youth.parties import case_parties_changed_register
 
         # Who reads a case's conversations follows who works on the case (messaging derives it, never a typed list).
@@ -29,6 +29,6 @@ def _close_the_sessions_sockets(sender: Any, request: Any, user: Any, **kwargs: 
     session_key = getattr(getattr(request, "session", None), "session_key", None)
     if user is not None and session_key:
         # messaging.services imports models: this module is loaded before they are.
-        from messaging.services import session_sockets_close
+        from messaging.services.sockets import session_sockets_close
 
         session_sockets_close(user_id=user.pk, session_key=session_key)

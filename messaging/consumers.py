@@ -1,6 +1,6 @@
-"""The chat socket: one per open conversation page, authenticated by the session cookie (`services.sockets_join`).
+"""The chat socket: one per open conversation page, authenticated by the session cookie (`sockets.sockets_join`).
 
-Joining asks `services.sockets_join` (the rule of `conversation_is_visible`, for all the sockets that connect
+Joining asks `sockets.sockets_join` (the rule of `conversation_is_visible`, for all the sockets that connect
 together). The consumer writes nothing itself: it calls the same services as the HTTP views. Frames from the client:
   (on joining)                                → {"type": "ready"}; a refused join is accepted and closed with 4403,
                                                  so the page sees why (a refusal before accepting reads as 1006)
@@ -42,8 +42,9 @@ from django.utils.translation import gettext as _
 from accounts.models import AccessLogEntry
 from accounts.services import accesslog_record_by
 from core.ids import id_clamped
-from messaging import selectors, services
+from messaging import selectors
 from messaging.models import Conversation
+from messaging.services import sending, sockets
 
 CLOSE_LOGGED_OUT = 4401
 CLOSE_NOT_ALLOWED = 4403
@@ -111,12 +112,12 @@ class Batcher(Generic[Item, Outcome]):
                         future.set_result(outcome)
 
 
-def store_sends(sends: list[services.Send]) -> list[services.Sent]:
-    return services.messages_send(sends=sends)
+def store_sends(sends: list[sending.Send]) -> list[sending.Sent]:
+    return sending.messages_send(sends=sends)
 
 
-def admit_joins(joins: list[services.Join]) -> list[services.Admitted | None]:
-    return services.sockets_join(joins=joins)
+def admit_joins(joins: list[sockets.Join]) -> list[sockets.Admitted | None]:
+    return sockets.sockets_join(joins=joins)
 
 
 # One batcher per kind of work and event loop (a process serves on one loop; tests start a loop per test).
@@ -163,7 +164,7 @@ class ChatConsumer(AsyncJsonWebsocketConsumer):  # type: ignore[misc]
         pk = int(self.scope["url_route"]["kwargs"]["pk"])
         session_key = self.scope["cookies"].get(settings.SESSION_COOKIE_NAME)
         try:
-            admitted = await batcher(admit_joins).submit(services.Join(session_key, pk)) if session_key else None
+            admitted = await batcher(admit_joins).submit(sockets.Join(session_key, pk)) if session_key else None
         except Exception:  # noqa: BLE001 - the database is away: the page tries again, nothing is lost
             logger.warning("chat: could not admit a socket to conversation %s", pk)
             await self.accept()
@@ -179,8 +180,8 @@ class ChatConsumer(AsyncJsonWebsocketConsumer):  # type: ignore[misc]
         self.conversation_id, self.user_id, self.joined = pk, admitted.user.pk, True
         self.session_key, self.session_ends_at = session_key, admitted.ends_at
         self.session_checked_at, self.sent_since_check = time.time(), False
-        await self.channel_layer.group_add(services.conversation_group(self.conversation_id), self.channel_name)
-        await self.channel_layer.group_add(services.user_group(self.user_id), self.channel_name)
+        await self.channel_layer.group_add(sockets.conversation_group(self.conversation_id), self.channel_name)
+        await self.channel_layer.group_add(sockets.user_group(self.user_id), self.channel_name)
         await self.accept()
         await self.send_json({"type": "ready"})
 
@@ -196,9 +197,9 @@ class ChatConsumer(AsyncJsonWebsocketConsumer):  # type: ignore[misc]
     async def disconnect(self, code: int) -> None:
         if not self.joined:
             return
-        await self.channel_layer.group_discard(services.conversation_group(self.conversation_id), self.channel_name)
-        await self.channel_layer.group_discard(services.user_group(self.user_id), self.channel_name)
-        await _in_pool(services.presence_mark)(user_id=self.user_id, online=False)
+        await self.channel_layer.group_discard(sockets.conversation_group(self.conversation_id), self.channel_name)
+        await self.channel_layer.group_discard(sockets.user_group(self.user_id), self.channel_name)
+        await _in_pool(sockets.presence_mark)(user_id=self.user_id, online=False)
 
     async def receive(self, text_data: str | None = None, bytes_data: bytes | None = None, **kwargs: Any) -> None:
         # Channels' own receive lets a frame that is not JSON (or too deep for the parser) end the socket with a
@@ -230,7 +231,7 @@ class ChatConsumer(AsyncJsonWebsocketConsumer):  # type: ignore[misc]
         if now < self.session_ends_at and now - self.session_checked_at < SESSION_CHECK_SECONDS:
             return True
         try:
-            ends_at = await _in_pool(services.socket_session_check)(
+            ends_at = await _in_pool(sockets.socket_session_check)(
                 session_key=self.session_key, user_id=self.user_id, active=self.sent_since_check
             )
         except DatabaseError:
@@ -248,7 +249,7 @@ class ChatConsumer(AsyncJsonWebsocketConsumer):  # type: ignore[misc]
             return
         kind = content.get("type") if isinstance(content, dict) else None
         if kind == "ping":
-            await _in_pool(services.presence_mark)(user_id=self.user_id, online=True)
+            await _in_pool(sockets.presence_mark)(user_id=self.user_id, online=True)
             await self.send_json({"type": "pong"})
         elif kind == "hello" and (after := frame_id(content.get("after", 0))) is not None:
             await self._catch_up(after)
@@ -289,14 +290,14 @@ class ChatConsumer(AsyncJsonWebsocketConsumer):  # type: ignore[misc]
             await asyncio.sleep(CATCH_UP_RETRY_SECONDS)
             await self.send_json({"type": "catchup", "messages": [], "more": True})
             return
-        messages = [services.message_payload(m) for m in found.messages]
+        messages = [sending.message_payload(m) for m in found.messages]
         await self.send_json({"type": "catchup", "messages": messages, "more": found.more})
 
     async def _send(self, client_msg_id: str, body: str) -> None:
         # The socket joined through the selector; messages_send checks again, under the conversation's lock, that
         # the user is still an active current member and the conversation open.
         self.sent_since_check = True  # activity: the next session check renews the idle limit
-        send = services.Send(
+        send = sending.Send(
             actor=self.scope["user"], conversation_id=self.conversation_id, body=body, client_msg_id=client_msg_id
         )
         try:
@@ -326,7 +327,7 @@ class ChatConsumer(AsyncJsonWebsocketConsumer):  # type: ignore[misc]
             user = self.scope["user"]
             if not selectors.conversation_is_visible(user, self.conversation_id):
                 raise Http404
-            services.message_mark_read(actor=user, conversation=Conversation(pk=self.conversation_id), up_to=up_to)
+            sending.message_mark_read(actor=user, conversation=Conversation(pk=self.conversation_id), up_to=up_to)
 
         try:
             await _in_pool(mark)()

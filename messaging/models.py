@@ -2,8 +2,8 @@
 outbox and safeguarding concerns.
 
 Members are never typed in by hand: services derive them from the mentorship, the support-family match, the request
-for a social broker or the case (messaging/services.py, `conversation_sync`). Changes go through messaging/services.py
-only.
+for a social broker or the case (messaging/services/membership.py, `conversation_sync`). Changes go through the
+modules of messaging/services/ only.
 """
 
 from __future__ import annotations

@@ -1,10 +1,10 @@
 """Reads of conversations. Every access goes through `conversation_visible_to` / `conversation_get_for`.
 
 Who sees a conversation: its current members (Member rows without `left_at`, kept in step with the mentorship,
-match, request for a social broker or case by messaging/services.py), while their account is active. Everyone else
-gets 404, the same answer as "does not exist": also coordinators, analysts and administrators who are not members.
-A closed conversation (the mentorship, match or request ended) stays readable for its members and is read-only (403
-on write).
+match, request for a social broker or case by messaging/services/membership.py), while their account is active.
+Everyone else gets 404, the same answer as "does not exist": also coordinators, analysts and administrators who are
+not members. A closed conversation (the mentorship, match or request ended) stays readable for its members and is
+read-only (403 on write).
 """
 
 from __future__ import annotations

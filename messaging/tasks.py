@@ -4,16 +4,16 @@ from __future__ import annotations
 
 from django_tasks import task
 
-from messaging import services
+from messaging.services import membership, outbox
 
 
 @task()
 def notification_send_task(notification_id: int) -> str:
     """Send one outbox notification (scheduled after the message's commit, or at the end of the quiet hours)."""
-    return services.notification_send(notification_id=notification_id)
+    return outbox.notification_send(notification_id=notification_id)
 
 
 @task()
 def conversation_sync_task(conversation_id: int) -> bool:
     """Scheduled for the day a young person becomes old enough to read a conversation (the broker conversation)."""
-    return services.conversation_resync(conversation_id=conversation_id)
+    return membership.conversation_resync(conversation_id=conversation_id)

@@ -19,9 +19,10 @@ from twilio.request_validator import RequestValidator
 from accounts.models import AccessLogEntry, User
 from accounts.services import accesslog_record, accesslog_record_by, accesslog_record_many
 from core.forms import add_service_errors
-from messaging import selectors, services
+from messaging import selectors
 from messaging.forms import MessageForm, ReportForm
 from messaging.models import Message
+from messaging.services import membership, outbox, safeguarding, sending
 from youth.selectors import case_get_for
 
 
@@ -55,7 +56,7 @@ def detail(request: HttpRequest, pk: int, form: MessageForm | None = None) -> Ht
     )
     chat = selectors.messages_since(conversation)
     if chat:
-        services.message_mark_read(actor=_user(request), conversation=conversation, up_to=chat[-1].pk)
+        sending.message_mark_read(actor=_user(request), conversation=conversation, up_to=chat[-1].pk)
     return render(
         request,
         "messaging/detail.html",
@@ -85,14 +86,14 @@ def send(request: HttpRequest, pk: int) -> HttpResponse:
     form = MessageForm(request.POST)
     if form.is_valid():
         try:
-            message, _created = services.message_send(
+            message, _created = sending.message_send(
                 actor=_user(request), conversation=conversation, **form.cleaned_data
             )
         except ValidationError as error:
             add_service_errors(form, error)
         else:
             if _wants_json(request):
-                return JsonResponse({"type": "ack", "message": services.message_payload(message)})
+                return JsonResponse({"type": "ack", "message": sending.message_payload(message)})
             return redirect(f"{reverse('messaging:detail', args=[pk])}#bericht-{message.pk}")
     if _wants_json(request):
         return JsonResponse({"type": "error", "errors": form.errors.get_json_data()}, status=400)
@@ -113,7 +114,7 @@ def since(request: HttpRequest, pk: int) -> JsonResponse:
     found = selectors.messages_catch_up(conversation, after)
     _log_catch_up(request, conversation.pk, found.messages)
     return JsonResponse(
-        {"messages": [services.message_payload(message) for message in found.messages], "more": found.more}
+        {"messages": [sending.message_payload(message) for message in found.messages], "more": found.more}
     )
 
 
@@ -143,7 +144,7 @@ def report(request: HttpRequest, pk: int, message_pk: int) -> HttpResponse:
     message = _message(request, pk, message_pk)
     form = ReportForm(request.POST)
     reason = form.cleaned_data["reason"] if form.is_valid() else ""
-    services.message_report(actor=_user(request), message=message, reason=reason)
+    safeguarding.message_report(actor=_user(request), message=message, reason=reason)
     messages.success(request, _("Thank you. The professional of this young person has been told."))
     return redirect("messaging:detail", pk)
 
@@ -152,7 +153,7 @@ def report(request: HttpRequest, pk: int, message_pk: int) -> HttpResponse:
 @require_POST
 def delete(request: HttpRequest, pk: int, message_pk: int) -> HttpResponse:
     message = _message(request, pk, message_pk)
-    services.message_delete(actor=_user(request), message=message)
+    sending.message_delete(actor=_user(request), message=message)
     messages.success(request, _("Your message was deleted."))
     return redirect("messaging:detail", pk)
 
@@ -167,7 +168,7 @@ def twilio_status(request: HttpRequest) -> HttpResponse:
     validator = RequestValidator(settings.TWILIO_AUTH_TOKEN)
     if not signature or not settings.TWILIO_AUTH_TOKEN or not validator.validate(url, request.POST.dict(), signature):
         return HttpResponseForbidden()
-    services.notification_status_update(
+    outbox.notification_status_update(
         provider_sid=request.POST.get("MessageSid", ""), status=request.POST.get("MessageStatus", "")
     )
     return HttpResponse(status=204)
@@ -179,5 +180,5 @@ def with_parent(request: HttpRequest, case_pk: int, parent_pk: int) -> HttpRespo
     """A professional of the case opens (or starts) the conversation with a parent with custody."""
     case = case_get_for(request.user, case_pk, write=True)
     guardianship = get_object_or_404(case.young_person.guardianships.select_related("guardian"), guardian_id=parent_pk)
-    conversation = services.conversation_with_parent(actor=_user(request), case=case, parent=guardianship.guardian)
+    conversation = membership.conversation_with_parent(actor=_user(request), case=case, parent=guardianship.guardian)
     return redirect("messaging:detail", pk=conversation.pk)

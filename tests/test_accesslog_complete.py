@@ -20,8 +20,8 @@ from accounts.services import accesslog_record_by
 from hostfamilies.models import SupportFamilyMatch
 from hostfamilies.services import supportrequest_create
 from mentors.states import State
-from messaging import services as messaging_services
 from messaging.models import Conversation
+from messaging.services import sending
 from tests import accesslog_audit
 from tests.accesslog_audit import NotLogged, check_logged, last_log_id, shown_young_people
 from tests.builders.mentors import mentorship_at
@@ -198,9 +198,7 @@ def test_the_ask_for_a_broker_page_logs_the_case_s_young_person(world: World, cl
 
 def triad_with_a_message(world: World) -> Conversation:
     conversation = Conversation.objects.get(mentorship=mentorship_at(world, State.ACTIVE), kind=Conversation.Kind.TRIAD)
-    messaging_services.message_send(
-        actor=world.mentor, conversation=conversation, body="Hoe gaat het?", client_msg_id="m-1"
-    )
+    sending.message_send(actor=world.mentor, conversation=conversation, body="Hoe gaat het?", client_msg_id="m-1")
     return conversation
 
 

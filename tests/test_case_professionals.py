@@ -15,8 +15,8 @@ from django.utils import timezone
 
 from accounts.models import Role
 from messaging import selectors as messaging_selectors
-from messaging import services as messaging_services
 from messaging.models import Conversation, Member
+from messaging.services import membership
 from tests.builders.messaging import triad
 from tests.conftest import World
 from tests.factories import user_with_role
@@ -91,9 +91,7 @@ def test_anonymous_visitors_are_sent_to_login(world: World, client: Client, name
 
 def test_a_new_professional_joins_the_conversations_and_can_take_the_lead(world: World, client: Client) -> None:
     conversation = triad(world)
-    with_parent = messaging_services.conversation_with_parent(
-        actor=world.professional, case=world.case, parent=world.parent
-    )
+    with_parent = membership.conversation_with_parent(actor=world.professional, case=world.case, parent=world.parent)
     noor = colleague(world)
     client.force_login(world.coordinator)
     page = client.get(reverse("youth:case_detail", args=[world.case.pk])).content.decode()
@@ -165,9 +163,7 @@ def test_the_case_page_offers_the_parent_conversation_to_its_professionals_only(
 
 
 def test_a_new_parent_does_not_join_another_parents_conversation(world: World) -> None:
-    conversation = messaging_services.conversation_with_parent(
-        actor=world.professional, case=world.case, parent=world.parent
-    )
+    conversation = membership.conversation_with_parent(actor=world.professional, case=world.case, parent=world.parent)
     services.guardian_add(
         actor=world.professional,
         young_person=world.young_person,

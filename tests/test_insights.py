@@ -23,13 +23,24 @@ from hypothesis import given
 from hypothesis import settings as hypothesis_settings
 from hypothesis import strategies as st
 
+import insights.figures
 from accounts.models import AccessLogEntry, Municipality, Role
 from community.models import BrokerRequest
 from hostfamilies.models import SupportFamilyMatch, SupportRequest
 from hostfamilies.states import State as MatchState
 from insights import selectors
-from insights.selectors import JIM, SUPPORT_FAMILY, Basis, Filters, Quarter
-from insights.suppression import THRESHOLD, suppress
+from insights.figures import (
+    by_organisation,
+    by_quarter,
+    form_figures,
+    outcomes,
+    respite_use,
+    supply_and_demand,
+    volunteer_pipeline,
+)
+from insights.scope import MAX_QUARTERS, Basis, Filters, Quarter, filters_from, insights_scope_for
+from insights.sources import FORM_BY_KEY, JIM, SUPPORT_FAMILY
+from insights.suppression import THRESHOLD, Table, suppress
 from mentors.models import Mentorship
 from mentors.states import State as MentorState
 from respite.models import RespiteOption, Stay
@@ -57,7 +68,7 @@ __all__ = ["_english", "analyst_client", "places"]
 # Suppression
 
 
-def hidden_map(table: selectors.Table) -> list[list[bool]]:
+def hidden_map(table: Table) -> list[list[bool]]:
     rows = [[c.hidden for c in cells] + [total.hidden] for _label, cells, total in table.rows]
     return [*rows, [c.hidden for c in table.column_totals] + [table.total.hidden]]
 
@@ -141,7 +152,7 @@ def ten_jims(places: dict[str, Municipality]) -> list[Mentorship]:
 
 
 def test_jim_requests_matches_active_ended_and_waiting_time(places: dict, ten_jims: list) -> None:
-    figures = selectors.form_figures(selectors.FORM_BY_KEY[JIM], analyst_scope(places), YEAR)
+    figures = form_figures(FORM_BY_KEY[JIM], analyst_scope(places), YEAR)
     assert summary(figures) == ["10", "10", "5", "5"]
     # Waits 10, 20 … 100 days: the median by nearest rank is the fifth (50 days: 7 weeks), the 90th percentile
     # the ninth (90 days: 12 weeks).
@@ -188,7 +199,7 @@ def test_the_dashboard_from_the_roll_up_gives_the_same_figures_as_the_live_queri
     for filters in (YEAR, Filters(Quarter(2024, 1), Quarter(2025, 2), None, Basis.RESIDENCE)):
         board = selectors.dashboard(scope, filters)
         for figures in board.forms:
-            live = selectors.form_figures(figures.form, scope, filters)
+            live = form_figures(figures.form, scope, filters)
             assert summary(figures) == summary(live), figures.form.key
             assert (str(figures.waiting_median), str(figures.waiting_p90)) == (
                 str(live.waiting_median),
@@ -198,19 +209,19 @@ def test_the_dashboard_from_the_roll_up_gives_the_same_figures_as_the_live_queri
             if live.ended_by_reason is not None:
                 assert figures.ended_by_reason is not None
                 assert_agrees(figures.ended_by_reason, live.ended_by_reason)
-        assert_agrees(board.by_area, selectors.by_area(scope, filters))
-        assert_agrees(board.started_by_quarter, selectors.by_quarter(scope, filters))
+        assert_agrees(board.by_area, insights.figures.by_area(scope, filters))
+        assert_agrees(board.started_by_quarter, by_quarter(scope, filters))
 
 
 def test_buddy_mentorships_do_not_count_as_jim(places: dict, ten_jims: list) -> None:
     # A buddy found by matching becomes a mentorship of kind BUDDY; it counts under the buddy form's request.
     Mentorship.objects.filter(pk__in=[m.pk for m in ten_jims[:5]]).update(kind=Mentorship.Kind.BUDDY)
-    figures = selectors.form_figures(selectors.FORM_BY_KEY[JIM], analyst_scope(places), YEAR)
+    figures = form_figures(FORM_BY_KEY[JIM], analyst_scope(places), YEAR)
     assert summary(figures) == ["5", "5", "5", "< 5"]
 
 
 def test_the_survival_curve_steps_down_when_matches_end(places: dict, ten_jims: list) -> None:
-    figures = selectors.form_figures(selectors.FORM_BY_KEY[JIM], analyst_scope(places), YEAR)
+    figures = form_figures(FORM_BY_KEY[JIM], analyst_scope(places), YEAR)
     curve = dict(figures.survival)
     assert curve[0].value == 100
     assert curve[6].value == 50  # all five ended within four months, the other five run all year
@@ -218,7 +229,7 @@ def test_the_survival_curve_steps_down_when_matches_end(places: dict, ten_jims: 
 
 
 def test_outcomes_at_closure(places: dict, ten_jims: list) -> None:
-    result = selectors.outcomes(analyst_scope(places), YEAR)
+    result = outcomes(analyst_scope(places), YEAR)
     averted = {str(label): str(cells[0]) for label, cells, _total in result.placement_averted.rows}
     assert averted["yes, averted"] == "5" and averted["no, not averted"] == "< 5"
     assert str(result.placement_averted.column_totals[0]) == "5"
@@ -232,12 +243,12 @@ def test_four_matches_are_shown_as_less_than_five_and_their_waiting_time_is_hidd
     for _i in range(4):
         case = CaseFactory(young_person=person(places, "Leiden"), organisation=organisation)
         jim(case, asked=date(2025, 2, 1), started=date(2025, 3, 1))
-    figures = selectors.form_figures(selectors.FORM_BY_KEY[JIM], analyst_scope(places), YEAR)
+    figures = form_figures(FORM_BY_KEY[JIM], analyst_scope(places), YEAR)
     assert summary(figures)[:2] == ["< 5", "< 5"]
     assert figures.waiting_median.value is None and str(figures.waiting_median) == "< 5"
     case = CaseFactory(young_person=person(places, "Leiden"), organisation=organisation)
     jim(case, asked=date(2025, 2, 1), started=date(2025, 3, 1))
-    figures = selectors.form_figures(selectors.FORM_BY_KEY[JIM], analyst_scope(places), YEAR)
+    figures = form_figures(FORM_BY_KEY[JIM], analyst_scope(places), YEAR)
     assert summary(figures)[:2] == ["5", "5"]
     assert figures.waiting_median.value == 4
 
@@ -249,7 +260,7 @@ def test_an_analyst_sees_only_the_region_and_counts_by_paying_or_residence(place
         case = CaseFactory(young_person=person(places, lives, pays), organisation=organisation)
         jim(case, asked=date(2025, 2, 1), started=date(2025, 3, 1))
     scope = analyst_scope(places)
-    by_area = selectors.by_area(scope, YEAR)
+    by_area = insights.figures.by_area(scope, YEAR)
     assert [label for label, _cells, _total in by_area.rows] == ["Katwijk", "Leiden"]
     # Katwijk pays for nobody (0, so "< 5"); Leiden's 5 would then give it away from the total: hidden too.
     assert [str(cells[0]) for _label, cells, _total in by_area.rows] == ["< 5", "< 5"]
@@ -257,12 +268,12 @@ def test_an_analyst_sees_only_the_region_and_counts_by_paying_or_residence(place
 
     def started_in(municipality: str, basis: str) -> str:
         filters = Filters(YEAR.first, YEAR.last, places[municipality].pk, basis)
-        return summary(selectors.form_figures(selectors.FORM_BY_KEY[JIM], scope, filters))[1]
+        return summary(form_figures(FORM_BY_KEY[JIM], scope, filters))[1]
 
     assert started_in("Leiden", Basis.PAYING) == "5" and started_in("Katwijk", Basis.PAYING) == "< 5"
     assert started_in("Katwijk", Basis.RESIDENCE) == "5" and started_in("Leiden", Basis.RESIDENCE) == "< 5"
     limburg = analyst_scope(places, "Zuid-Limburg")
-    assert summary(selectors.form_figures(selectors.FORM_BY_KEY[JIM], limburg, YEAR))[1] == "5"
+    assert summary(form_figures(FORM_BY_KEY[JIM], limburg, YEAR))[1] == "5"
 
 
 def test_a_coordinator_sees_only_their_own_organisation(places: dict) -> None:
@@ -271,16 +282,16 @@ def test_a_coordinator_sees_only_their_own_organisation(places: dict) -> None:
         for _i in range(n):
             case = CaseFactory(young_person=person(places, "Leiden"), organisation=organisation)
             jim(case, asked=date(2025, 2, 1), started=date(2025, 3, 1))
-    scope = selectors.insights_scope_for(user_with_role(Role.COORDINATOR, own))
+    scope = insights_scope_for(user_with_role(Role.COORDINATOR, own))
     assert scope is not None and scope.organisation_ids == (own.pk,)
-    assert summary(selectors.form_figures(selectors.FORM_BY_KEY[JIM], scope, YEAR))[1] == "6"
-    table = selectors.by_organisation(scope, YEAR)
+    assert summary(form_figures(FORM_BY_KEY[JIM], scope, YEAR))[1] == "6"
+    table = by_organisation(scope, YEAR)
     assert [label for label, _cells, _total in table.rows] == ["Eigen"]
 
 
 def test_nobody_else_has_a_scope(world: World) -> None:
     for persona in ("young_person_user", "parent", "mentor", "volunteer", "professional", "admin", "outsider"):
-        assert selectors.insights_scope_for(world.by_role(persona)) is None
+        assert insights_scope_for(world.by_role(persona)) is None
 
 
 def test_support_family_figures_and_outcome(places: dict) -> None:
@@ -304,12 +315,12 @@ def test_support_family_figures_and_outcome(places: dict) -> None:
             approved_by=coordinator,
         )
     scope = analyst_scope(places)
-    figures = selectors.form_figures(selectors.FORM_BY_KEY[SUPPORT_FAMILY], scope, YEAR)
+    figures = form_figures(FORM_BY_KEY[SUPPORT_FAMILY], scope, YEAR)
     assert summary(figures) == ["6", "6", "< 5", "5"]
     assert figures.waiting_median.value == 4
-    outcome = {str(label): str(cells[0]) for label, cells, _t in selectors.outcomes(scope, YEAR).support_family.rows}
+    outcome = {str(label): str(cells[0]) for label, cells, _t in outcomes(scope, YEAR).support_family.rows}
     assert outcome["the goals were reached"] == "5"
-    pipeline = selectors.volunteer_pipeline(scope, YEAR)
+    pipeline = volunteer_pipeline(scope, YEAR)
     stages = [str(cells[0]) for _label, cells, _total in pipeline.stages.rows]
     assert stages[0] == "6"  # registered
     assert stages[4] == "< 5"  # one open match
@@ -325,7 +336,7 @@ def test_supply_and_demand_by_age_group(places: dict) -> None:
         )
     # created_at is now, after the period: ask about the current quarter.
     now = Quarter.of(timezone.localdate())
-    table = selectors.supply_and_demand(analyst_scope(places), Filters(now, now, None, Basis.PAYING))
+    table = supply_and_demand(analyst_scope(places), Filters(now, now, None, Basis.PAYING))
     rows = {str(label): [str(c) for c in cells] for label, cells, _total in table.rows}
     assert rows["4 to 11 years"] == ["5", "5"]
     assert rows["12 to 15 years"] == ["< 5", "5"]
@@ -346,7 +357,7 @@ def test_respite_nights_booked_against_capacity(places: dict) -> None:
         Stay.objects.create(
             option=option, case=case, arrival=arrival, departure=arrival + timedelta(days=3), status="confirmed"
         )
-    result = selectors.respite_use(analyst_scope(places), YEAR)
+    result = respite_use(analyst_scope(places), YEAR)
     assert str(result.stays) == "5"
     assert result.nights_booked.value == 14
     assert result.nights_available == 2 * 365
@@ -370,10 +381,10 @@ def test_bad_filters_fall_back_to_the_defaults(places: dict, query: dict) -> Non
 
     data = QueryDict(mutable=True)
     data.update(query)
-    filters = selectors.filters_from(data, analyst_scope(places), today=date(2025, 8, 1))
+    filters = filters_from(data, analyst_scope(places), today=date(2025, 8, 1))
     assert filters.basis in (Basis.PAYING, Basis.RESIDENCE)
     assert filters.municipality_id is None
-    assert 1 <= len(filters.quarters) <= selectors.MAX_QUARTERS
+    assert 1 <= len(filters.quarters) <= MAX_QUARTERS
     assert filters.last.end >= filters.first.start
 
 
@@ -382,9 +393,9 @@ def test_an_area_outside_the_region_is_ignored(places: dict) -> None:
 
     scope = analyst_scope(places)
     maastricht = QueryDict(f"area={places['Maastricht'].pk}")
-    assert selectors.filters_from(maastricht, scope).municipality_id is None
+    assert filters_from(maastricht, scope).municipality_id is None
     leiden = QueryDict(f"area={places['Leiden'].pk}&from=2025-Q1&to=2025-Q2")
-    filters = selectors.filters_from(leiden, scope)
+    filters = filters_from(leiden, scope)
     assert (filters.municipality_id, str(filters.first), str(filters.last)) == (
         places["Leiden"].pk,
         "2025-Q1",
@@ -486,7 +497,7 @@ def test_the_menu_links_to_the_figures_for_analysts_and_coordinators(world: Worl
 
 def test_volunteer_rows_do_not_leak_through_the_pipeline(places: dict) -> None:
     VolunteerFactory(municipality=places["Maastricht"])
-    pipeline = selectors.volunteer_pipeline(analyst_scope(places), YEAR)
+    pipeline = volunteer_pipeline(analyst_scope(places), YEAR)
     assert all(cells[0].value is None for _label, cells, _total in pipeline.stages.rows)
     assert Volunteer.objects.count() == 1
 

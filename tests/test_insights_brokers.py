@@ -15,11 +15,14 @@ import pytest
 from django.test import Client
 from django.urls import reverse
 
+import insights.figures
 from accounts.models import Municipality
 from community.models import BrokerRequest
 from insights import selectors
-from insights.selectors import SOCIAL_BROKER, Basis, Filters, Quarter
+from insights.figures import FormFigures, by_quarter, form_figures
+from insights.scope import Basis, Filters, Quarter
 from insights.services import tally_refresh
+from insights.sources import FORM_BY_KEY, FORMS, SOCIAL_BROKER, matches_of, requests_of
 from tests.builders.insights import (
     YEAR,
     _english,
@@ -37,7 +40,7 @@ from volunteers.models import Volunteer, VolunteerKind
 # The fixtures of test_insights.py (tests/builders/insights.py): its places, its analyst's client, and English.
 __all__ = ["_english", "analyst_client", "places"]
 
-FORM = selectors.FORM_BY_KEY[SOCIAL_BROKER]
+FORM = FORM_BY_KEY[SOCIAL_BROKER]
 ASKED = date(2025, 1, 10)
 
 
@@ -74,13 +77,13 @@ def brokers(places: dict[str, Municipality], broker: Volunteer) -> list[BrokerRe
     return made
 
 
-def by_reason(figures: selectors.FormFigures) -> dict[str, str]:
+def by_reason(figures: FormFigures) -> dict[str, str]:
     assert figures.ended_by_reason is not None
     return {str(label): str(cells[0]) for label, cells, _total in figures.ended_by_reason.rows}
 
 
 def test_broker_requests_matches_active_ended_by_reason_and_waiting_time(places: dict, brokers: list) -> None:
-    figures = selectors.form_figures(FORM, analyst_scope(places), YEAR)
+    figures = form_figures(FORM, analyst_scope(places), YEAR)
     # 22 asked; 15 linked; 5 still run; 10 ended (the 5 that ended without a broker never started).
     assert summary(figures) == ["22", "15", "5", "10"]
     # Waits 10, 20 … 150 days: the median by nearest rank is the eighth (80 days: 11 weeks), the 90th percentile
@@ -120,23 +123,23 @@ def test_every_reason_of_a_linked_request_is_an_ending_of_its_kind(places: dict,
     for _i in range(5):
         case = CaseFactory(young_person=person(places, "Leiden"), organisation=organisation)
         broker_request(case, asked=ASKED, ended=date(2025, 2, 1), reason=BrokerRequest.EndReason.NOT_NEEDED)
-    figures = selectors.form_figures(FORM, analyst_scope(places), YEAR)
+    figures = form_figures(FORM, analyst_scope(places), YEAR)
     assert summary(figures) == ["25", "20", "< 5", "20"]
     assert by_reason(figures) == dict.fromkeys(reasons.values(), "5")
 
 
 def test_broker_requests_per_quarter_and_per_municipality(places: dict, brokers: list) -> None:
     scope = analyst_scope(places)
-    column = [f.key for f in selectors.FORMS].index(SOCIAL_BROKER)
-    requests = selectors.by_quarter(scope, YEAR, what="requests")
+    column = [f.key for f in FORMS].index(SOCIAL_BROKER)
+    requests = by_quarter(scope, YEAR, what="requests")
     # 20, 2, 0, 0 with a total of 22: the three small ones would add up to 2 (each 0, 1 or 2, narrower than "< 5"
     # says), so the 20 is hidden too and the total stays.
     assert [str(cells[column]) for _label, cells, _total in requests.rows] == ["< 5", "< 5", "< 5", "< 5"]
     assert str(requests.column_totals[column]) == "22"
-    started = selectors.by_quarter(scope, YEAR)
+    started = by_quarter(scope, YEAR)
     # Linked from 20 January to 31 March (eight) and from 10 April to 9 June (seven).
     assert [str(cells[column]) for _label, cells, _total in started.rows] == ["8", "7", "< 5", "< 5"]
-    by_area = selectors.by_area(scope, YEAR)
+    by_area = insights.figures.by_area(scope, YEAR)
     assert [str(label) for label, _cells, _total in by_area.rows] == ["Katwijk", "Leiden"]
     # Katwijk has none running (0: "< 5"), so Leiden's five are hidden beside the total.
     assert [str(cells[column]) for _label, cells, _total in by_area.rows] == ["< 5", "< 5"]
@@ -153,17 +156,17 @@ def test_brokers_count_by_paying_or_residence_and_another_region_sees_nothing(pl
 
     def started_in(municipality: str, basis: str) -> str:
         filters = Filters(YEAR.first, YEAR.last, places[municipality].pk, basis)
-        return summary(selectors.form_figures(FORM, scope, filters))[1]
+        return summary(form_figures(FORM, scope, filters))[1]
 
-    assert summary(selectors.form_figures(FORM, scope, YEAR)) == ["5", "5", "5", "< 5"]
+    assert summary(form_figures(FORM, scope, YEAR)) == ["5", "5", "5", "< 5"]
     assert started_in("Leiden", Basis.PAYING) == "5" and started_in("Katwijk", Basis.PAYING) == "< 5"
     assert started_in("Katwijk", Basis.RESIDENCE) == "5" and started_in("Leiden", Basis.RESIDENCE) == "< 5"
     limburg = analyst_scope(places, "Zuid-Limburg")
-    assert summary(selectors.form_figures(FORM, limburg, YEAR))[:2] == ["5", "5"]
+    assert summary(form_figures(FORM, limburg, YEAR))[:2] == ["5", "5"]
     # Holland Rijnland's young people are not in Zuid-Limburg's figures at all, not even as a hidden count.
     BrokerRequest.objects.filter(case__young_person__residence_municipality=places["Maastricht"]).delete()
-    assert not selectors.requests_of(SOCIAL_BROKER, limburg, YEAR).exists()
-    assert not selectors.matches_of(SOCIAL_BROKER, limburg, YEAR).exists()
+    assert not requests_of(SOCIAL_BROKER, limburg, YEAR).exists()
+    assert not matches_of(SOCIAL_BROKER, limburg, YEAR).exists()
     tally_refresh()
     board = selectors.dashboard(limburg, YEAR)
     mine = next(f for f in board.forms if f.form.key == SOCIAL_BROKER)
@@ -180,20 +183,20 @@ def test_four_broker_links_are_shown_as_less_than_five_and_five_as_five(places: 
 
     for _i in range(4):
         add()
-    figures = selectors.form_figures(FORM, analyst_scope(places), YEAR)
+    figures = form_figures(FORM, analyst_scope(places), YEAR)
     assert summary(figures)[:3] == ["< 5", "< 5", "< 5"]
     assert str(figures.waiting_median) == "< 5" and figures.waiting_median.value is None
     tally_refresh()
     board = selectors.dashboard(analyst_scope(places), YEAR)
     assert summary(board.forms[-1])[:3] == ["< 5", "< 5", "< 5"]
     add()
-    figures = selectors.form_figures(FORM, analyst_scope(places), YEAR)
+    figures = form_figures(FORM, analyst_scope(places), YEAR)
     assert summary(figures)[:3] == ["5", "5", "5"]
     assert figures.waiting_median.value == 4  # 28 days: four completed weeks
     tally_refresh()
     board = selectors.dashboard(analyst_scope(places), YEAR)
     assert board.forms[-1].form is FORM
-    assert summary(board.forms[-1]) == summary(selectors.form_figures(FORM, analyst_scope(places), YEAR))
+    assert summary(board.forms[-1]) == summary(form_figures(FORM, analyst_scope(places), YEAR))
 
 
 def test_the_roll_up_the_report_and_the_csv_give_the_broker_figures_of_the_live_queries(
@@ -201,7 +204,7 @@ def test_the_roll_up_the_report_and_the_csv_give_the_broker_figures_of_the_live_
 ) -> None:
     tally_refresh()
     scope = analyst_scope(places)
-    live = selectors.form_figures(FORM, scope, YEAR)
+    live = form_figures(FORM, scope, YEAR)
     report = selectors.report(scope, YEAR)
     mine = next(f for f in report.forms if f.form.key == SOCIAL_BROKER)
     assert summary(mine) == summary(live) == ["22", "15", "5", "10"]
@@ -237,5 +240,5 @@ def test_the_roll_up_the_report_and_the_csv_give_the_broker_figures_of_the_live_
 def test_a_later_quarter_counts_what_still_runs(places: dict, brokers: list) -> None:
     # In 2026-Q1 the five still linked are active; nothing was asked, linked or ended then.
     filters = Filters(Quarter(2026, 1), Quarter(2026, 1), None, Basis.PAYING)
-    figures = selectors.form_figures(FORM, analyst_scope(places), filters)
+    figures = form_figures(FORM, analyst_scope(places), filters)
     assert summary(figures) == ["< 5", "< 5", "5", "< 5"]

@@ -20,6 +20,8 @@ from demo.world import HISTORY_ORGANISATION, email_for
 from hostfamilies.selectors import supportrequest_visible_to
 from insights import selectors
 from insights.models import TallyRun
+from insights.scope import filters_from, insights_scope_for
+from insights.sources import SOCIAL_BROKER
 from volunteers.selectors import volunteer_visible_to
 from youth.models import Case, YoungPerson
 from youth.selectors import case_visible_to, youngperson_visible_to
@@ -40,16 +42,16 @@ def demo(db: None, settings: Any, tmp_path: Path) -> None:
 
 def test_the_demo_analyst_sees_figures_and_the_other_demo_people_see_what_they_saw(demo: None, client: Client) -> None:
     femke = User.objects.get(email=email_for("femke"))
-    scope = selectors.insights_scope_for(femke)
+    scope = insights_scope_for(femke)
     assert scope is not None
-    filters = selectors.filters_from({}, scope)  # type: ignore[arg-type]
+    filters = filters_from({}, scope)  # type: ignore[arg-type]
     board = selectors.dashboard(scope, filters)
     shown = [c.value for f in board.forms for _label, cells, _t in f.summary.rows for c in cells]
     assert sum(value is not None for value in shown) >= 10, shown
     started = {str(f.form.label): f.summary.rows[1][1][0].value for f in board.forms}
     assert (started["JIM mentor"] or 0) >= 10 and (started["Support family"] or 0) >= 5
     assert (started["Social broker"] or 0) >= 5, "the history has broker requests too"
-    broker = next(f for f in board.forms if f.form.key == selectors.SOCIAL_BROKER)
+    broker = next(f for f in board.forms if f.form.key == SOCIAL_BROKER)
     assert (broker.waiting_median.value or 0) > 0 and broker.ended_by_reason is not None
     # The made-up requests keep their own dates (bulk_create would stamp them all "now": no waiting at all).
     assert (board.forms[0].waiting_median.value or 0) > 0 and board.forms[0].lasting_6.value is not None

@@ -17,8 +17,11 @@ from hypothesis import strategies as st
 
 from accounts.models import Municipality, Region, Role, RoleAssignment
 from insights import selectors
-from insights.selectors import Basis, Filters, Quarter
+from insights.figures import survival_by_area, survival_curve
+from insights.scope import Basis, Filters, Quarter, insights_scope_for
 from insights.services import tally_refresh
+from insights.sources import matches_of
+from insights.statistics import SURVIVAL_MONTHS
 from insights.suppression import THRESHOLD, Cube, suppress, suppress_together
 from tests.builders.insights import export, jim
 from tests.factories import CaseFactory, OrganisationFactory, YoungPersonFactory, user_with_role
@@ -110,7 +113,7 @@ def test_no_two_shown_figures_of_the_reports_give_the_hidden_three_away(
 def test_the_dashboard_the_report_and_the_csv_hide_the_same_cells(
     region: dict[str, Municipality], client: Client
 ) -> None:
-    scope = selectors.insights_scope_for(RoleAssignment.objects.get(role=Role.ANALYST).user)
+    scope = insights_scope_for(RoleAssignment.objects.get(role=Role.ANALYST).user)
     assert scope is not None
     for area in [None, *region.values()]:
         filters = Filters(YEAR.first, YEAR.last, area.pk if area else None, Basis.PAYING)
@@ -130,20 +133,20 @@ def test_the_dashboard_the_report_and_the_csv_hide_the_same_cells(
 
 
 def test_the_matches_still_followed_per_area_cannot_be_subtracted_either(region: dict[str, Municipality]) -> None:
-    scope = selectors.insights_scope_for(RoleAssignment.objects.get(role=Role.ANALYST).user)
+    scope = insights_scope_for(RoleAssignment.objects.get(role=Role.ANALYST).user)
     assert scope is not None
     curves = {
-        name: dict(selectors.survival_by_area(scope, Filters(YEAR.first, YEAR.last, pk, Basis.PAYING), "jim"))
+        name: dict(survival_by_area(scope, Filters(YEAR.first, YEAR.last, pk, Basis.PAYING), "jim"))
         for name, pk in [("whole", None), *((name, place.pk) for name, place in region.items())]
     }
     # After six months only the Q2 starts are still followed: Leiden's 3, Katwijk's 10, 13 in all.
     assert [curves[name][6].people for name in ("Leiden", "Katwijk", "whole")] == [3, 10, 13]
     assert curves["whole"][6].value == 100 and curves["Leiden"][6].value is None
     assert curves["Katwijk"][6].value is None, "else 13 - 10 gives Leiden's 3 followed"
-    for months in selectors.SURVIVAL_MONTHS:
+    for months in SURVIVAL_MONTHS:
         assert [curves[name][months].value is None for name in curves].count(True) != 1, months
     # For the whole region it is the same curve as the live one.
-    live = selectors.survival_curve(selectors.matches_of("jim", scope, YEAR).filter(started__lte=YEAR.end), YEAR.end)
+    live = survival_curve(matches_of("jim", scope, YEAR).filter(started__lte=YEAR.end), YEAR.end)
     assert [(m, f.value) for m, f in live] == [(m, curves["whole"][m].value) for m, _f in live]
 
 
@@ -201,7 +204,7 @@ def test_a_coordinator_sees_people_from_other_municipalities_as_one_row_that_add
             person = YoungPersonFactory(residence_municipality=place, paying_municipality=place)
             jim(CaseFactory(young_person=person, organisation=own), asked=date(2025, 2, 1), started=date(2025, 3, 1))
     tally_refresh()
-    scope = selectors.insights_scope_for(user_with_role(Role.COORDINATOR, own))
+    scope = insights_scope_for(user_with_role(Role.COORDINATOR, own))
     assert scope is not None
     board = selectors.dashboard(scope, YEAR)
     rows = [(str(label), [str(c) for c in cells]) for label, cells, _t in board.by_area.rows]

@@ -24,8 +24,8 @@ from hypothesis import strategies as st
 from scipy.optimize import linprog
 
 from accounts.models import Municipality, Role, RoleAssignment
-from insights.selectors import FORM_BY_KEY, FORMS, SOCIAL_BROKER
 from insights.services import tally_refresh
+from insights.sources import FORM_BY_KEY, FORMS, SOCIAL_BROKER
 from insights.suppression import PROTECTION, THRESHOLD, Cube, Table, suppress, suppress_together
 from tests.builders.insights import broker_request, export, jim, person, places
 from tests.factories import CaseFactory, OrganisationFactory, user_with_role

@@ -23,8 +23,9 @@ from twilio.request_validator import RequestValidator
 from accounts.models import User
 from core.sms import TwilioTransport
 from mentors import services as mentor_services
-from messaging import selectors, services
+from messaging import selectors
 from messaging.models import Concern, Conversation, Member, Message, Notification
+from messaging.services import membership, outbox, safeguarding, sending, sockets
 from tests.builders.messaging import triad
 from tests.conftest import World
 
@@ -47,7 +48,7 @@ def _settings(settings: Any) -> None:
 
 
 def send(user: User, conversation: Conversation, body: str = "Hoi!", cid: str = "c1") -> tuple[Message, bool]:
-    return services.message_send(actor=user, conversation=conversation, body=body, client_msg_id=cid)
+    return sending.message_send(actor=user, conversation=conversation, body=body, client_msg_id=cid)
 
 
 # --- Conversations follow the mentorship ----------------------------------------------------------------------
@@ -92,12 +93,12 @@ def test_membership_follows_the_case(world: World) -> None:
 
 
 def test_a_professional_talks_with_a_parent_with_custody(world: World) -> None:
-    conversation = services.conversation_with_parent(actor=world.professional, case=world.case, parent=world.parent)
+    conversation = membership.conversation_with_parent(actor=world.professional, case=world.case, parent=world.parent)
     assert set(conversation.members.values_list("user_id", flat=True)) == {world.parent.pk, world.professional.pk}
-    again = services.conversation_with_parent(actor=world.professional, case=world.case, parent=world.parent)
+    again = membership.conversation_with_parent(actor=world.professional, case=world.case, parent=world.parent)
     assert again.pk == conversation.pk
     with pytest.raises(PermissionDenied):
-        services.conversation_with_parent(actor=world.outsider, case=world.case, parent=world.parent)
+        membership.conversation_with_parent(actor=world.outsider, case=world.case, parent=world.parent)
 
 
 # --- Sending ------------------------------------------------------------------------------------------------------
@@ -148,10 +149,10 @@ def test_unread_counts_read_receipts_and_order(world: World) -> None:
     assert [c.unread for c in listed] == [2, 0]
     assert selectors.unread_total_for(world.professional) == 2
     assert selectors.unread_total_for(world.mentor) == 1  # the professional's coaching message
-    services.message_mark_read(actor=world.professional, conversation=conversation, up_to=last.pk)
+    sending.message_mark_read(actor=world.professional, conversation=conversation, up_to=last.pk)
     assert selectors.unread_total_for(world.professional) == 0
     # A receipt never goes back.
-    services.message_mark_read(actor=world.professional, conversation=conversation, up_to=1)
+    sending.message_mark_read(actor=world.professional, conversation=conversation, up_to=1)
     assert Member.objects.get(conversation=conversation, user=world.professional).last_read_id == last.pk
 
 
@@ -159,11 +160,11 @@ def test_a_sender_deletes_softly_and_nobody_deletes_another_persons_message(worl
     conversation = triad(world)
     message, _created = send(world.young_person_user, conversation)
     with pytest.raises(PermissionDenied):
-        services.message_delete(actor=world.professional, message=message)
-    services.message_delete(actor=world.young_person_user, message=message)
+        sending.message_delete(actor=world.professional, message=message)
+    sending.message_delete(actor=world.young_person_user, message=message)
     message.refresh_from_db()
     assert message.deleted_at and message.deleted_by == world.young_person_user and message.body == "Hoi!"
-    assert services.message_payload(message)["body"] == ""
+    assert sending.message_payload(message)["body"] == ""
 
 
 # --- Safeguarding ---------------------------------------------------------------------------------------------
@@ -174,7 +175,7 @@ def test_danger_words_alert_the_case_professional_without_blocking(world: World,
     conversation = triad(world)
     mail.outbox.clear()
     with pytest.MonkeyPatch.context() as patch:
-        patch.setattr(services, "_online", lambda ids: set(ids))  # everyone online: no outbox notices
+        patch.setattr(outbox, "users_online", lambda ids: set(ids))  # everyone online: no outbox notices
         with_django_commit = _commit_hooks()
         with with_django_commit:
             message, created = send(world.young_person_user, conversation, body="Ik wil soms niet meer leven.")
@@ -183,8 +184,8 @@ def test_danger_words_alert_the_case_professional_without_blocking(world: World,
     assert concern.source == Concern.Source.WORDS and concern.message == message
     assert [m.to for m in mail.outbox] == [[world.professional.email]]
     assert "leven" not in mail.outbox[0].body  # never the text of the message
-    assert services.danger_words_in("Hij SLAAT ME soms") == ["slaat me"]
-    assert services.danger_words_in("een mesje? nee, messing") == []
+    assert safeguarding.danger_words_in("Hij SLAAT ME soms") == ["slaat me"]
+    assert safeguarding.danger_words_in("een mesje? nee, messing") == []
 
 
 def test_a_member_reports_a_message_to_the_case_professional(world: World, settings: Any) -> None:
@@ -193,11 +194,11 @@ def test_a_member_reports_a_message_to_the_case_professional(world: World, setti
     message, _created = send(world.mentor, conversation)
     mail.outbox.clear()
     with _commit_hooks():
-        services.message_report(actor=world.young_person_user, message=message, reason="Raar")
+        safeguarding.message_report(actor=world.young_person_user, message=message, reason="Raar")
     assert Concern.objects.get().reported_by == world.young_person_user
     assert [m.to for m in mail.outbox] == [[world.professional.email]]
     with pytest.raises(PermissionDenied):
-        services.message_report(actor=world.parent, message=message)
+        safeguarding.message_report(actor=world.parent, message=message)
 
 
 def _commit_hooks() -> Any:
@@ -211,7 +212,7 @@ def _commit_hooks() -> Any:
 
 def test_offline_members_get_one_notice_per_15_minutes(world: World) -> None:
     conversation = triad(world)
-    services.presence_mark(user_id=world.professional.pk, online=True)
+    sockets.presence_mark(user_id=world.professional.pk, online=True)
     send(world.mentor, conversation, cid="1")
     send(world.mentor, conversation, cid="2")
     # The young person (offline) once, the professional (online) not, the sender never.
@@ -225,21 +226,21 @@ def test_two_tabs_count_and_a_notice_read_meanwhile_is_not_sent(world: World) ->
     conversation = triad(world)
     mentor = world.mentor.pk
     # Two tabs open, one closes: still online, so no notice.
-    services.presence_mark(user_id=mentor, online=True)
-    services._presence_join(mentor)
-    services.presence_mark(user_id=mentor, online=False)
+    sockets.presence_mark(user_id=mentor, online=True)
+    sockets._presence_join(mentor)
+    sockets.presence_mark(user_id=mentor, online=False)
     send(world.professional, conversation, cid="1")
     assert not Notification.objects.filter(user=world.mentor).exists()
     # The last one closes; then the cache forgets everyone (a Redis restart): notices are written ...
-    services.presence_mark(user_id=mentor, online=False)
+    sockets.presence_mark(user_id=mentor, online=False)
     Notification.objects.all().delete()
     send(world.young_person_user, conversation, cid="2")
     notice = _due(Notification.objects.get(user=world.mentor))
     # ... but a page that was open reads the message before the notice is due, and nothing is sent.
     member = Member.objects.get(conversation=conversation, user=world.mentor)
-    services.message_mark_read(actor=world.mentor, conversation=conversation, up_to=notice.message_id or 0)
+    sending.message_mark_read(actor=world.mentor, conversation=conversation, up_to=notice.message_id or 0)
     assert Member.objects.get(pk=member.pk).last_read_id >= (notice.message_id or 0)
-    assert services.notification_send(notification_id=notice.pk) == Notification.Status.READ
+    assert outbox.notification_send(notification_id=notice.pk) == Notification.Status.READ
     assert mail.outbox == []
 
 
@@ -254,7 +255,7 @@ def test_storing_a_message_never_waits_for_redis(world: World, settings: Any) ->
     }
     # (pytest-django's settings fixture makes Django start new cache connections with these settings.)
     conversation = triad(world)
-    services.presence_mark(user_id=world.professional.pk, online=True)  # lost, and no error
+    sockets.presence_mark(user_id=world.professional.pk, online=True)  # lost, and no error
     message, created = send(world.mentor, conversation, body="Ook zonder Redis", cid="r")
     # Stored, and every other member counts as offline: a notice too many, never a message lost.
     assert created and Message.objects.get(pk=message.pk).body == "Ook zonder Redis"
@@ -275,13 +276,13 @@ def test_quiet_hours_hold_a_young_persons_notice_until_seven(world: World) -> No
     mentor = Notification.objects.get(user=world.mentor)
     # Quiet hours are for young people; others' notices wait only to see whether the message is read meanwhile.
     assert mentor.send_after == late + timedelta(seconds=settings.MESSAGING_NOTIFY_AFTER_SECONDS)
-    assert services.quiet_until(timezone.make_aware(datetime(2026, 3, 11, 6, 59))) is not None
-    assert services.quiet_until(timezone.make_aware(datetime(2026, 3, 11, 7, 0))) is None
-    assert services.quiet_until(timezone.make_aware(datetime(2026, 3, 11, 21, 59))) is None
+    assert outbox.quiet_until(timezone.make_aware(datetime(2026, 3, 11, 6, 59))) is not None
+    assert outbox.quiet_until(timezone.make_aware(datetime(2026, 3, 11, 7, 0))) is None
+    assert outbox.quiet_until(timezone.make_aware(datetime(2026, 3, 11, 21, 59))) is None
     # The task does not send before then.
     with pytest.MonkeyPatch.context() as patch:
         patch.setattr(timezone, "now", lambda: late + timedelta(minutes=5))
-        assert services.notification_send(notification_id=young.pk) == Notification.Status.PENDING
+        assert outbox.notification_send(notification_id=young.pk) == Notification.Status.PENDING
     assert Notification.objects.get(pk=young.pk).attempts == 0
 
 
@@ -340,21 +341,21 @@ def test_an_ambiguous_twilio_failure_never_sends_twice(world: World, sms_user: U
     notice = _one_notice(world)
     assert notice.channel == Notification.Channel.SMS
     FakeTwilio.script = [fault]
-    assert services.notification_send(notification_id=notice.pk) == Notification.Status.UNKNOWN
+    assert outbox.notification_send(notification_id=notice.pk) == Notification.Status.UNKNOWN
     for _again in range(3):
-        assert services.notification_send(notification_id=notice.pk) == Notification.Status.UNKNOWN
+        assert outbox.notification_send(notification_id=notice.pk) == Notification.Status.UNKNOWN
     assert len(FakeTwilio.calls) == 1
 
 
 def test_a_definite_refusal_is_retried_with_backoff_and_sends_once(world: World, sms_user: User) -> None:
     notice = _one_notice(world)
     FakeTwilio.script = [429]
-    assert services.notification_send(notification_id=notice.pk) == Notification.Status.PENDING
+    assert outbox.notification_send(notification_id=notice.pk) == Notification.Status.PENDING
     notice.refresh_from_db()
     assert notice.send_after > timezone.now() + timedelta(seconds=50)
     Notification.objects.filter(pk=notice.pk).update(send_after=timezone.now())
-    assert services.notification_send(notification_id=notice.pk) == Notification.Status.QUEUED
-    assert services.notification_send(notification_id=notice.pk) == Notification.Status.QUEUED
+    assert outbox.notification_send(notification_id=notice.pk) == Notification.Status.QUEUED
+    assert outbox.notification_send(notification_id=notice.pk) == Notification.Status.QUEUED
     assert len(FakeTwilio.calls) == 2
     body = FakeTwilio.calls[-1]["Body"]
     assert "Geheim" not in body and "/berichten/" in body
@@ -366,7 +367,7 @@ def test_email_notice_has_no_message_text(world: World, settings: Any) -> None:
     conversation = triad(world)
     send(world.mentor, conversation, body="Geheim")
     notice = _due(Notification.objects.get(user=world.professional))
-    assert services.notification_send(notification_id=notice.pk) == Notification.Status.SENT
+    assert outbox.notification_send(notification_id=notice.pk) == Notification.Status.SENT
     assert len(mail.outbox) == 1 and "Geheim" not in mail.outbox[0].body
 
 
@@ -392,7 +393,7 @@ def _post_status(client: Client, data: dict[str, str], *, signature: str | None)
 
 def test_the_webhook_checks_the_signature_and_never_goes_back(world: World, sms_user: User, client: Client) -> None:
     notice = _one_notice(world)
-    services.notification_send(notification_id=notice.pk)
+    outbox.notification_send(notification_id=notice.pk)
     sid = Notification.objects.get(pk=notice.pk).provider_sid
     validator = RequestValidator(TOKEN)
 

@@ -20,9 +20,11 @@ from django.utils import timezone, translation
 
 from accounts.models import User
 from accounts.selectors import SESSION_LAST_SEEN
-from messaging import consumers, services
+from messaging import consumers
 from messaging.models import Conversation, Member, Message, Notification
-from messaging.services import Join, Send
+from messaging.services import sending, sockets
+from messaging.services.sending import Send
+from messaging.services.sockets import Join
 from tests.builders.mentors import foreign_cast
 from tests.builders.messaging import triad
 from tests.builders.sockets import connect, cookie_for
@@ -34,7 +36,7 @@ pytestmark = pytest.mark.usefixtures("_close_thread_connections")  # the socket 
 
 def test_a_batch_stores_what_it_may_and_refuses_each_send_on_its_own(world: World) -> None:
     conversation = triad(world)
-    earlier, _created = services.message_send(
+    earlier, _created = sending.message_send(
         actor=world.mentor, conversation=conversation, body="Eerder", client_msg_id="m-0"
     )
     closed = Conversation.objects.create(kind=Conversation.Kind.PARENT, case=world.case, parent=world.parent)
@@ -44,7 +46,7 @@ def test_a_batch_stores_what_it_may_and_refuses_each_send_on_its_own(world: Worl
     def send(user: Any, cid: str, body: str = "Hoi", to: int = conversation.pk) -> Send:
         return Send(actor=user, conversation_id=to, body=body, client_msg_id=cid)
 
-    sent = services.messages_send(
+    sent = sending.messages_send(
         sends=[
             send(world.mentor, "m-1", "Eerste"),
             send(world.mentor, "m-1", "Eerste"),  # a resend that caught up with its first try
@@ -77,24 +79,24 @@ def test_a_batch_stores_what_it_may_and_refuses_each_send_on_its_own(world: Worl
 def test_the_rate_limit_counts_the_sends_of_the_batch_too(world: World, settings: Any) -> None:
     conversation = triad(world)
     settings.MESSAGING_RATE_COUNT = 3
-    services.message_send(actor=world.mentor, conversation=conversation, body="Een", client_msg_id="r-1")
+    sending.message_send(actor=world.mentor, conversation=conversation, body="Een", client_msg_id="r-1")
     sends = [
         Send(actor=world.mentor, conversation_id=conversation.pk, body="Hoi", client_msg_id=f"r-{n}") for n in (2, 3, 4)
     ]
     sends.append(Send(actor=world.professional, conversation_id=conversation.pk, body="Hoi", client_msg_id="p"))
     with translation.override("en"):
-        sent = services.messages_send(sends=sends)
+        sent = sending.messages_send(sends=sends)
     assert [item.created for item in sent] == [True, True, False, True]
     error = sent[2].error
     assert isinstance(error, ValidationError) and "many messages" in str(error.messages)
     # A retry of a stored message is never counted as a new one.
-    assert services.messages_send(sends=[sends[0]])[0].message == sent[0].message
+    assert sending.messages_send(sends=[sends[0]])[0].message == sent[0].message
 
 
 def test_an_offline_member_gets_one_notice_for_a_whole_batch(world: World) -> None:
     conversation = triad(world)
-    services.presence_mark(user_id=world.professional.pk, online=True)
-    services.messages_send(
+    sockets.presence_mark(user_id=world.professional.pk, online=True)
+    sending.messages_send(
         sends=[
             Send(actor=world.mentor, conversation_id=conversation.pk, body=f"Bericht {n}", client_msg_id=f"b-{n}")
             for n in range(3)
@@ -107,14 +109,14 @@ def test_a_batch_is_broadcast_once_after_commit_in_order_each_naming_the_message
     world: World, settings: Any
 ) -> None:
     conversation = triad(world)
-    before, _created = services.message_send(
+    before, _created = sending.message_send(
         actor=world.professional, conversation=conversation, body="Eerst", client_msg_id="e-1"
     )
     published: list[list[tuple[str, dict[str, Any]]]] = []
     with pytest.MonkeyPatch.context() as patch:
-        patch.setattr(services, "_group_send_all", published.append)
+        patch.setattr(sending, "group_send_all", published.append)
         with TestCase.captureOnCommitCallbacks(execute=False) as callbacks:
-            sent = services.messages_send(
+            sent = sending.messages_send(
                 sends=[
                     Send(actor=world.mentor, conversation_id=conversation.pk, body=f"B{n}", client_msg_id=f"o-{n}")
                     for n in range(4)
@@ -127,7 +129,7 @@ def test_a_batch_is_broadcast_once_after_commit_in_order_each_naming_the_message
     assert [event["message"]["id"] for _group, event in published[0]] == [
         item.message.pk for item in sent if item.message
     ]
-    assert {group for group, _event in published[0]} == {services.conversation_group(conversation.pk)}
+    assert {group for group, _event in published[0]} == {sockets.conversation_group(conversation.pk)}
     # "prev" chains the broadcasts, so a client that missed one sees the gap and asks for a catch-up.
     ids = [event["message"]["id"] for _group, event in published[0]]
     assert [event["message"]["prev"] for _group, event in published[0]] == [before.pk, *ids[:-1]]
@@ -153,9 +155,9 @@ def test_sends_that_wait_together_are_written_in_one_batch_and_every_socket_hear
     conversation = triad(world)
     cookies = {name: cookie_for(getattr(world, name)) for name in ("young_person_user", "mentor", "professional")}
     batches: list[int] = []
-    write = services.messages_send
+    write = sending.messages_send
 
-    def counting(*, sends: list[Send]) -> list[services.Sent]:
+    def counting(*, sends: list[Send]) -> list[sending.Sent]:
         batches.append(len(sends))
         return write(sends=sends)
 
@@ -183,7 +185,7 @@ def test_sends_that_wait_together_are_written_in_one_batch_and_every_socket_hear
         return heard
 
     with pytest.MonkeyPatch.context() as patch:
-        patch.setattr(services, "messages_send", counting)
+        patch.setattr(sending, "messages_send", counting)
         heard = asyncio.run(run())
     assert batches == [5, 1]
     stored = list(Message.objects.order_by("id").values_list("id", flat=True))
@@ -232,7 +234,7 @@ def test_sockets_join_lets_in_only_an_active_current_member_with_a_live_session(
     ]
     # However many sockets: the sessions, their users, their staff roles and the memberships, one query each.
     with django_assert_num_queries(4):
-        admitted = services.sockets_join(joins=joins)
+        admitted = sockets.sockets_join(joins=joins)
     assert [found.user.pk if found else None for found in admitted] == [world.mentor.pk] * 2 + [None] * 11
     # Each socket knows when its session ends: a mentor's after 8 idle hours at most.
     assert all(
@@ -240,7 +242,7 @@ def test_sockets_join_lets_in_only_an_active_current_member_with_a_live_session(
         for found in admitted
         if found
     )
-    assert services._online([world.mentor.pk, world.young_person_user.pk]) == {world.mentor.pk}
+    assert sockets.users_online([world.mentor.pk, world.young_person_user.pk]) == {world.mentor.pk}
 
 
 def test_sockets_join_refuses_a_session_from_before_the_secret_key_changed(world: World, settings: Any) -> None:
@@ -249,7 +251,7 @@ def test_sockets_join_refuses_a_session_from_before_the_secret_key_changed(world
     settings.SECRET_KEY_FALLBACKS = [settings.SECRET_KEY]
     settings.SECRET_KEY = "a-new-secret-key-for-this-test-a-new-secret-key-for-this-test"
     # An ordinary request would renew the session (it can set the cookie); a socket cannot, so it is refused.
-    assert services.sockets_join(joins=[Join(session, conversation.pk)]) == [None]
+    assert sockets.sockets_join(joins=[Join(session, conversation.pk)]) == [None]
 
 
 @pytest.mark.django_db(transaction=True)
@@ -257,9 +259,9 @@ def test_sockets_that_join_together_are_admitted_in_one_batch(world: World) -> N
     own, foreign = triad_of(world), triad_of(foreign_cast(world))
     cookies = [cookie_for(user) for user in (world.young_person_user, world.mentor, world.professional)]
     batches: list[int] = []
-    admit = services.sockets_join
+    admit = sockets.sockets_join
 
-    def counting(*, joins: list[Join]) -> list[services.Admitted | None]:
+    def counting(*, joins: list[Join]) -> list[sockets.Admitted | None]:
         batches.append(len(joins))
         return admit(joins=joins)
 
@@ -276,7 +278,7 @@ def test_sockets_that_join_together_are_admitted_in_one_batch(world: World) -> N
         return [found.user.pk if found else None for found in admitted]
 
     with pytest.MonkeyPatch.context() as patch:
-        patch.setattr(services, "sockets_join", counting)
+        patch.setattr(sockets, "sockets_join", counting)
         admitted = asyncio.run(run())
     assert batches == [4, 1, 1]
     assert admitted == [world.young_person_user.pk, world.mentor.pk, world.professional.pk, None]

@@ -19,8 +19,9 @@ from django_tasks_db.models import DBTaskResult
 from accounts.models import Role
 from community.brokers import services as community
 from community.models import BrokerRequest
-from messaging import selectors, services
+from messaging import selectors
 from messaging.models import Conversation, Message
+from messaging.services import membership, sending
 from tests.builders.messaging import MEMBERS, conversation_of, linked
 from tests.conftest import PERSONAS, World
 from tests.factories import add_guardian, born_years_ago, user_with_role
@@ -70,7 +71,7 @@ def test_a_parent_without_custody_and_an_inactive_parent_are_not_in_it(world: Wo
     assert without_custody.pk not in members(conversation)
     world.parent.is_active = False
     world.parent.save(update_fields=["is_active"])
-    services.conversation_sync(conversation=conversation)
+    membership.conversation_sync(conversation=conversation)
     assert world.parent.pk not in members(conversation)
 
 
@@ -82,11 +83,11 @@ def test_under_12_the_young_person_joins_on_her_12th_birthday(world: World) -> N
     [task] = DBTaskResult.objects.filter(task_path="messaging.tasks.conversation_sync_task")
     assert task.args_kwargs["args"] == [conversation.pk]
     assert timezone.localtime(task.run_after).date() == TODAY + timedelta(days=10)
-    assert services.conversation_resync(conversation_id=conversation.pk)
+    assert membership.conversation_resync(conversation_id=conversation.pk)
     assert world.young_person_user.pk not in members(conversation), "not yet 12"
     world.young_person.date_of_birth = born_years_ago(12, days_after_birthday=0)
     world.young_person.save(update_fields=["date_of_birth"])
-    assert services.conversation_resync(conversation_id=conversation.pk)
+    assert membership.conversation_resync(conversation_id=conversation.pk)
     assert members(conversation)[world.young_person_user.pk] == "young_person"
 
 
@@ -126,9 +127,9 @@ def test_ending_the_request_makes_the_conversation_read_only(world: World, clien
         community.brokerrequests_end_for_case(case=world.case)
     conversation.refresh_from_db()
     assert conversation.closed_at is not None
-    assert services.conversation_resync(conversation_id=conversation.pk) is False
+    assert membership.conversation_resync(conversation_id=conversation.pk) is False
     with pytest.raises(PermissionDenied):
-        services.message_send(actor=world.parent, conversation=conversation, body="Hallo", client_msg_id="p-1")
+        sending.message_send(actor=world.parent, conversation=conversation, body="Hallo", client_msg_id="p-1")
     client.force_login(world.parent)
     page = client.get(reverse("messaging:detail", args=[conversation.pk]))
     assert page.status_code == OK and "You can still read it" in page.content.decode()

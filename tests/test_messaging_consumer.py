@@ -24,8 +24,8 @@ from channels.testing import WebsocketCommunicator
 from accounts.models import User
 from accounts.services import user_deactivate
 from config.asgi import application
-from messaging import services
 from messaging.models import Message
+from messaging.services import sending
 from tests.builders.mentors import foreign_cast
 from tests.builders.sockets import TIMEOUT, connect, cookie_for, receive, triad
 from tests.conftest import PERSONAS, World
@@ -72,7 +72,7 @@ def test_anonymous_and_foreign_origin_are_refused(world: World) -> None:
 
 def test_ids_past_what_a_database_holds_find_nothing_and_break_nothing(world: World) -> None:
     conversation = triad(world)
-    services.message_send(actor=world.mentor, conversation=conversation, body="Hoi", client_msg_id="m-1")
+    sending.message_send(actor=world.mentor, conversation=conversation, body="Hoi", client_msg_id="m-1")
     session = cookie_for(world.young_person_user)
 
     async def run() -> tuple[bool, list[Any], str]:
@@ -115,7 +115,7 @@ def test_ack_broadcast_retry_and_catch_up_after_reconnect(world: World) -> None:
         # Karin drops off; two messages arrive over HTTP meanwhile; she reconnects with her last id.
         await mentor.disconnect()
         for n in (2, 3):
-            await sync_to_async(services.message_send)(
+            await sync_to_async(sending.message_send)(
                 actor=world.professional, conversation=conversation, body=f"Bericht {n}", client_msg_id=f"p-{n}"
             )
         mentor, _ok = await connect(karin, conversation.pk)

@@ -16,9 +16,10 @@ from django.db import OperationalError
 from django.test import Client
 from django.urls import reverse
 
-from messaging import consumers, selectors, services
+from messaging import consumers, selectors
 from messaging.models import Message
 from messaging.selectors import CATCH_UP_LIMIT
+from messaging.services import membership, sending, sockets
 from tests.builders.mentors import foreign_cast
 from tests.builders.sockets import TIMEOUT, connect, connect_with_code, cookie_for, receive, triad
 from tests.conftest import World
@@ -92,7 +93,7 @@ def test_a_failed_batch_answers_each_send_with_a_retry_and_keeps_the_socket(
     real_store = consumers.store_sends
     failures = [OperationalError("the database went away")]
 
-    def store_once_failing(sends: list[services.Send]) -> list[services.Sent]:
+    def store_once_failing(sends: list[sending.Send]) -> list[sending.Sent]:
         if failures:
             raise failures.pop()
         return real_store(sends)
@@ -118,9 +119,7 @@ def test_a_failed_batch_answers_each_send_with_a_retry_and_keeps_the_socket(
 
 def test_a_catch_up_continues_until_the_page_holds_everything(world: World, client: Client) -> None:
     conversation = triad(world)
-    first, _created = services.message_send(
-        actor=world.mentor, conversation=conversation, body="0", client_msg_id="c-0"
-    )
+    first, _created = sending.message_send(actor=world.mentor, conversation=conversation, body="0", client_msg_id="c-0")
     missed = CATCH_UP_LIMIT + 200
     Message.objects.bulk_create(
         Message(conversation=conversation, sender=world.mentor, body=str(n), client_msg_id=f"c-{n}")
@@ -159,7 +158,7 @@ def test_a_join_the_database_cannot_admit_now_is_told_to_try_again(
 ) -> None:
     conversation = triad(world)
 
-    def database_away(joins: list[services.Join]) -> list[Any]:
+    def database_away(joins: list[sockets.Join]) -> list[Any]:
         raise OperationalError("the database went away")
 
     monkeypatch.setattr(consumers, "admit_joins", database_away)
@@ -179,7 +178,7 @@ def test_a_member_who_left_hears_nothing_more_even_when_the_close_event_is_lost(
     conversation = triad(world)
     lisa, karin = cookie_for(world.professional), cookie_for(world.mentor)
     # The event that would close Lisa's socket is lost (Redis was away at that moment).
-    monkeypatch.setattr(services, "_sockets_close", lambda user_id, conversation_id=0: None)
+    monkeypatch.setattr(membership, "sockets_close", lambda user_id, conversation_id=0: None)
 
     def remove_lisa() -> None:
         case_professional_remove(actor=world.coordinator, case=world.case, professional=world.professional)
@@ -230,7 +229,7 @@ def test_a_logout_whose_event_was_lost_is_seen_at_the_next_session_check(
     client = Client()
     client.force_login(world.mentor)
     session = client.cookies[settings.SESSION_COOKIE_NAME].value
-    monkeypatch.setattr(services, "session_sockets_close", lambda **kwargs: None)  # the event is lost
+    monkeypatch.setattr(sockets, "session_sockets_close", lambda **kwargs: None)  # the event is lost
     monkeypatch.setattr(consumers, "SESSION_CHECK_SECONDS", 0)  # instead of waiting a minute
 
     async def run() -> dict[str, Any]:
@@ -286,8 +285,8 @@ def test_a_database_away_for_a_moment_drops_no_socket_for_a_session_check_a_read
         raise OperationalError("the database went away")
 
     monkeypatch.setattr(consumers, "SESSION_CHECK_SECONDS", 0)  # every frame looks at the session
-    monkeypatch.setattr(services, "socket_session_check", database_away)
-    monkeypatch.setattr(services, "message_mark_read", database_away)
+    monkeypatch.setattr(sockets, "socket_session_check", database_away)
+    monkeypatch.setattr(sending, "message_mark_read", database_away)
     monkeypatch.setattr(selectors, "messages_catch_up", database_away)
     monkeypatch.setattr(consumers, "CATCH_UP_RETRY_SECONDS", 0)
 

@@ -17,8 +17,9 @@ from django.utils import translation
 from accounts.models import AccessLogEntry
 from mentors import services as mentor_services
 from mentors.states import State
-from messaging import selectors, services
+from messaging import selectors
 from messaging.models import Conversation, Message
+from messaging.services import membership, sending
 from tests.builders.mentors import foreign_cast, mentorship_at
 from tests.conftest import PERSONAS, World
 from tests.permissions import FORBIDDEN, HIDDEN, OK, REDIRECT, expect, role_matrix
@@ -35,7 +36,7 @@ def build(world: World, own: bool) -> tuple[Conversation, Message]:
     cast: Any = world if own else foreign_cast(world)
     mentorship = mentorship_at(cast, State.ACTIVE)
     conversation = Conversation.objects.get(mentorship=mentorship, kind=Conversation.Kind.TRIAD)
-    message, _created = services.message_send(
+    message, _created = sending.message_send(
         actor=cast.professional, conversation=conversation, body="Hoe gaat het?", client_msg_id="first"
     )
     return conversation, message
@@ -183,7 +184,7 @@ def test_the_list_and_menu_take_a_constant_number_of_queries(world: World, clien
     client.get(reverse("messaging:list"))
     with CaptureQueriesContext(connection) as one:
         client.get(reverse("messaging:list"))
-    services.conversation_with_parent(actor=world.professional, case=world.case, parent=world.parent)
+    membership.conversation_with_parent(actor=world.professional, case=world.case, parent=world.parent)
     with CaptureQueriesContext(connection) as two:
         client.get(reverse("messaging:list"))
     assert len(one) == len(two)

@@ -19,8 +19,8 @@ from django.utils import timezone
 from django_tasks_db.models import DBTaskResult
 
 from accounts.models import Role, User
-from messaging import services as messaging_services
 from messaging.models import Conversation, Member
+from messaging.services import membership
 from tests.builders.mentors import _to_accepted, nominated
 from tests.conftest import World
 from tests.factories import (
@@ -112,9 +112,7 @@ def test_an_existing_account_waits_and_sees_nothing_until_yes(
     world: World, client: Client, django_capture_on_commit_callbacks: Any
 ) -> None:
     person = UserFactory(first_name="Ruud")  # someone with an account, no part in Sanne's life
-    conversation = messaging_services.conversation_with_parent(
-        actor=world.professional, case=world.case, parent=world.parent
-    )
+    conversation = membership.conversation_with_parent(actor=world.professional, case=world.case, parent=world.parent)
     with django_capture_on_commit_callbacks(execute=True):
         guardianship = ask(world, person)
     assert guardianship.status == Guardianship.Status.WAITING
@@ -126,7 +124,7 @@ def test_an_existing_account_waits_and_sees_nothing_until_yes(
     assert person not in consent_parties_required(young_person=world.young_person).custodial_parents
     assert consent_tasks_for(person) == []
     with pytest.raises(PermissionDenied):
-        messaging_services.conversation_with_parent(actor=world.professional, case=world.case, parent=person)
+        membership.conversation_with_parent(actor=world.professional, case=world.case, parent=person)
     assert not Member.objects.filter(conversation=conversation, user=person).exists()
     assert not person.roles.filter(role=Role.PARENT).exists()
     # The question reaches the person, without the child's name; the professional's page says it waits.
@@ -161,7 +159,7 @@ def test_yes_links_the_parent(world: World, client: Client, django_capture_on_co
     assert is_custodial_parent(person, world.young_person.pk)
     assert person in consent_parties_required(young_person=world.young_person).custodial_parents
     assert person.roles.filter(role=Role.PARENT).exists()
-    conversation = messaging_services.conversation_with_parent(actor=world.professional, case=world.case, parent=person)
+    conversation = membership.conversation_with_parent(actor=world.professional, case=world.case, parent=person)
     assert Member.objects.filter(conversation=conversation, user=person, left_at__isnull=True).exists()
     assert [m.to for m in mail.outbox] == [[world.professional.email]]
     assert "Sanne" not in bodies(mail.outbox) and "Ruud" not in bodies(mail.outbox)
@@ -383,7 +381,7 @@ def turning_18(world: World) -> YoungPerson:
         date_of_birth=born_years_ago(18, days_after_birthday=-3)
     )
     world.young_person.refresh_from_db()
-    messaging_services.conversation_with_parent(actor=world.professional, case=world.case, parent=world.parent)
+    membership.conversation_with_parent(actor=world.professional, case=world.case, parent=world.parent)
     return world.young_person
 
 

@@ -27,7 +27,8 @@ from mentors.selectors import mentorship_signatories
 from mentors.states import State
 from messaging.models import Conversation
 from messaging.selectors import conversation_visible_to
-from messaging.services import conversations_follow_mentorship, message_send
+from messaging.services.membership import conversations_follow_mentorship
+from messaging.services.sending import message_send
 from portal.todo import todo_for
 from tests.builders.concurrency import at_once, postgres_only
 from tests.builders.mentors import JIM_TEXTS

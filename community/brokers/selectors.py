@@ -21,7 +21,7 @@ from community.selectors import is_active_social_broker
 from core.selectors import object_get_for
 from hostfamilies.selectors import open_match_counts
 from messaging.models import Conversation
-from messaging.services import BROKER_CONVERSATION_FROM_AGE, case_professionals_of
+from messaging.services.membership import BROKER_CONVERSATION_FROM_AGE, case_professionals_of
 from volunteers.models import Volunteer, VolunteerKind
 from volunteers.selectors import volunteer_readiness, with_readiness_data
 from youth.ages import age_on

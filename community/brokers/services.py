@@ -29,7 +29,7 @@ from community.brokers.selectors import (
 from community.models import FOLLOW_UP_AFTER, BrokerRequest, Referral, Resource
 from community.states import MOVES, moves_from
 from core.notify import notify
-from messaging.services import conversations_follow_brokerrequest
+from messaging.services.membership import conversations_follow_brokerrequest
 from volunteers.models import Volunteer
 from youth.consent import consent_require
 from youth.models import Case

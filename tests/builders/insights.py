@@ -18,8 +18,9 @@ from django.utils import timezone, translation
 
 from accounts.models import Municipality, Region, Role, RoleAssignment
 from community.models import BrokerRequest
-from insights import selectors
-from insights.selectors import Basis, Filters, Quarter, Scope
+from insights.figures import FormFigures
+from insights.scope import Basis, Filters, Quarter, Scope, insights_scope_for
+from insights.suppression import Table
 from mentors.models import Mentorship
 from mentors.states import State as MentorState
 from tests.factories import VolunteerFactory, YoungPersonFactory, user_with_role
@@ -36,7 +37,7 @@ def moment(day: date) -> datetime:
 def analyst_scope(places: dict[str, Municipality], region: str = "Holland Rijnland") -> Scope:
     user = user_with_role(Role.ANALYST)
     RoleAssignment.objects.filter(user=user).update(region=Region.objects.get(name=region))
-    scope = selectors.insights_scope_for(user)
+    scope = insights_scope_for(user)
     assert scope is not None
     return scope
 
@@ -93,17 +94,17 @@ def broker_request(
     )
 
 
-def summary(figures: selectors.FormFigures) -> list[str]:
+def summary(figures: FormFigures) -> list[str]:
     return [str(cells[0]) for _label, cells, _total in figures.summary.rows]
 
 
-def cells_of(table: selectors.Table) -> list[list[int | None]]:
+def cells_of(table: Table) -> list[list[int | None]]:
     """Inner cells and column totals (the row totals only when the table has them)."""
     rows = [[c.value for c in cells] for _label, cells, _total in table.rows]
     return [*rows, [c.value for c in table.column_totals]] if table.has_totals else rows
 
 
-def assert_agrees(board: selectors.Table, live: selectors.Table) -> None:
+def assert_agrees(board: Table, live: Table) -> None:
     """The roll-up gives the same counts as the live queries: equal where both show a cell, and the board hides
     at least what the live table (suppressed on its own) hides. It may hide more: it is suppressed together with
     the tables of the other municipalities."""
