@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import time
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from importlib import import_module
 
 from allauth.account.forms import default_token_generator
@@ -255,16 +255,26 @@ def user_phone_verified(*, user: User, phone: str) -> bool:
     return User.objects.filter(pk=user.pk, phone=phone).update(phone_verified=True) == 1
 
 
+# What else ends when an account is switched off lives in the apps above accounts (messaging: the person's open
+# chat sockets). Each registers, when it loads (its AppConfig.ready), what it does; accounts names none of them.
+DeactivatedFollower = Callable[[User], None]
+_deactivated_followers: dict[str, DeactivatedFollower] = {}
+
+
+def user_deactivated_register(feature: str, follow: DeactivatedFollower) -> None:
+    """Register what `feature` does when an account is switched off (`user_deactivate`, also for an inactive one)."""
+    _deactivated_followers[feature] = follow
+
+
 def user_deactivate(*, user: User) -> None:
     """Switch an account off: it can no longer log in (Django refuses inactive users on every request) and its open
-    chat windows close within seconds, after commit. What the person recorded stays, as the other parties need it."""
-    # messaging.services imports this module (accounts is below messaging): at call time until a registry (#24).
-    from messaging.services import user_sockets_close
-
+    chat windows close within seconds, after commit (messaging's follower). What the person recorded stays, as the
+    other parties need it."""
     if user.is_active:
         user.is_active = False
         user.save(update_fields=["is_active"])
-    user_sockets_close(user=user)
+    for follow in _deactivated_followers.values():
+        follow(user)
 
 
 def email_verify_after_password_reset(*, user: User) -> None:
