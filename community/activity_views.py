@@ -14,8 +14,9 @@ from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from accounts.models import AccessLogEntry, Organisation
-from accounts.services import accesslog_record_many
+from accesslog.models import AccessLogEntry
+from accesslog.services import accesslog_record_many
+from accounts.models import Organisation
 from community import activity_selectors as selectors
 from community import activity_services as services
 from community.forms import ActivityForm, SignUpForm

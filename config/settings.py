@@ -52,6 +52,7 @@ INSTALLED_APPS = [
     "allauth.mfa",
     "core",
     "accounts",
+    "accesslog",
     "youth",
     "volunteers",
     "training",

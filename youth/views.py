@@ -11,9 +11,10 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from accounts.models import AccessLogEntry, Role
-from accounts.selectors import accesslogentry_visible_to, has_role, organisations_where
-from accounts.services import accesslog_record, accesslog_record_cases
+from accesslog.models import AccessLogEntry
+from accesslog.services import accesslog_record, accesslog_record_cases
+from accounts.models import Role
+from accounts.selectors import has_role, organisations_where
 from community.selectors import brokerrequest_of_case
 from core.forms import add_service_errors
 from youth import consent, selectors, services
@@ -31,6 +32,7 @@ from youth.invitation import selectors as invitation_selectors
 from youth.invitation.services import UNDER_12
 from youth.models import Case, Guardianship, YoungPerson
 from youth.parties import Party, is_professional_of, party_user_queryset
+from youth.selectors import accesslogentry_visible_to
 
 
 def consent_paused_response(request: HttpRequest, case: Case) -> HttpResponse | None:
