@@ -9,6 +9,7 @@ never to oneself, and every grant is logged (`RoleGrantLogEntry`); care roles co
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from allauth.account.admin import EmailAddressAdmin
@@ -40,12 +41,21 @@ from accounts.services import (
     role_assignment_save_by_admin,
     user_deactivate,
 )
-from youth.parties import family_accounts
+
+# Who is a young person or a parent is youth's rule (youth.parties.family_accounts), and youth sits above accounts:
+# youth's admin module hands it in when the admin site loads its modules (youth/admin.py).
+_family_accounts: list[Callable[[], QuerySet[User]]] = []
+
+
+def care_clients_register(family_accounts: Callable[[], QuerySet[User]]) -> None:
+    """Register how the accounts of young people and parents are found (the admin leaves them out)."""
+    _family_accounts[:] = [family_accounts]
 
 
 def care_clients() -> QuerySet[User]:
-    """Young people and parents (youth.parties.family_accounts), as a subquery of ids."""
-    return family_accounts().values("pk")
+    """Young people and parents (youth.parties.family_accounts, registered), as a subquery of ids."""
+    assert _family_accounts, "youth registers its rule when the admin site loads (youth/admin.py)"
+    return _family_accounts[0]().values("pk")
 
 
 class HidesCareClients(admin.ModelAdmin):

@@ -17,7 +17,7 @@ from django.http import Http404
 from django.utils import timezone
 from django.utils.crypto import constant_time_compare
 
-from accounts.models import STAFF_ROLES, AccessLogEntry, Organisation, RoleAssignment, User
+from accounts.models import STAFF_ROLES, Organisation, RoleAssignment, User
 
 AnyUser = User | AnonymousUser
 
@@ -132,16 +132,6 @@ def is_staff_user(user: AnyUser) -> bool:
 def organisation_ids_where(user: AnyUser, role: str) -> list[int]:
     """The organisations in which the user holds the given role."""
     return [a.organisation_id for a in roles_of(user) if a.role == role and a.organisation_id is not None]
-
-
-def accesslogentry_visible_to(user: AnyUser) -> QuerySet[AccessLogEntry]:
-    """Log rows about the user's own record, or about the children of whom they have custody."""
-    if not user.is_authenticated:
-        return AccessLogEntry.objects.none()
-    # youth.selectors imports this module (accounts is below youth): at call time until the access log moves (#24).
-    from youth.selectors import youngperson_own_or_in_custody
-
-    return AccessLogEntry.objects.filter(young_person__in=youngperson_own_or_in_custody(user))
 
 
 def organisations_where(user: AnyUser, role: str) -> QuerySet[Organisation]:

@@ -1,9 +1,9 @@
-"""Writes about users, roles and the access log."""
+"""Writes about users and roles."""
 
 from __future__ import annotations
 
 import time
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable
 from importlib import import_module
 
 from allauth.account.forms import default_token_generator
@@ -14,7 +14,6 @@ from django.contrib.sessions.backends.base import UpdateError
 from django.core.exceptions import ValidationError
 from django.core.mail import send_mail
 from django.db import transaction
-from django.http import HttpRequest
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import translation
@@ -24,7 +23,6 @@ from accounts.mfa_secrets import SECRET_FIELDS, data_reencrypted
 from accounts.models import (
     ADMIN_GRANTABLE_ROLES,
     CARE_ROLES,
-    AccessLogEntry,
     Organisation,
     Region,
     Role,
@@ -35,150 +33,6 @@ from accounts.models import (
 from accounts.phones import normalise_phone
 from accounts.selectors import SESSION_LAST_SEEN
 from core.sms import sms_transport
-from youth.models import Case, YoungPerson
-from youth.selectors import case_access_role, youngperson_access_basis
-
-
-def _accesslog_entry(
-    request: HttpRequest, *, young_person_id: int, role: str, organisation: str, action: str, what: str
-) -> AccessLogEntry:
-    actor = request.user
-    assert isinstance(actor, User)
-    return _entry_by(
-        actor,
-        request.META.get("REMOTE_ADDR") or None,
-        young_person_id=young_person_id,
-        role=role,
-        organisation=organisation,
-        action=action,
-        what=what,
-    )
-
-
-def _entry_by(
-    actor: User,
-    ip_address: str | None,
-    *,
-    young_person_id: int,
-    role: str,
-    organisation: str,
-    action: str,
-    what: str,
-) -> AccessLogEntry:
-    return AccessLogEntry(
-        actor=actor,
-        actor_name=str(actor),
-        actor_role=role,
-        actor_organisation=organisation,
-        young_person_id=young_person_id,
-        action=action,
-        what=what,
-        ip_address=ip_address,
-    )
-
-
-def accesslog_record_by(
-    *,
-    actor: User,
-    ip_address: str | None,
-    young_person_id: int,
-    what: str,
-    basis: tuple[str, str],
-    action: str = AccessLogEntry.Action.VIEW,
-) -> AccessLogEntry:
-    """Append one row for a read outside an HTTP request, such as a chat socket's catch-up frame: the same row as
-    `accesslog_record`, with the actor and address the socket was opened with and the basis the caller found."""
-    role, organisation = basis
-    entry = _entry_by(
-        actor,
-        ip_address,
-        young_person_id=young_person_id,
-        role=role,
-        organisation=organisation,
-        action=action,
-        what=what,
-    )
-    entry.save()
-    return entry
-
-
-def accesslog_record(
-    *,
-    request: HttpRequest,
-    young_person: YoungPerson,
-    what: str,
-    action: str = AccessLogEntry.Action.VIEW,
-    basis: tuple[str, str] | None = None,
-) -> AccessLogEntry:
-    """Append one NEN 7513 row: who (with the role and organisation that gave access) saw whose record, from where.
-
-    `what` is a code (AccessLogEntry.What), translated when the young person reads the log. `basis` (role,
-    organisation name) is given by pages that reach the young person through something else than their case,
-    such as a support-family match; without it the case decides.
-    """
-    assert isinstance(request.user, User)
-    role, organisation = basis or youngperson_access_basis(request.user, young_person)
-    entry = _accesslog_entry(
-        request, young_person_id=young_person.pk, role=role, organisation=organisation, action=action, what=what
-    )
-    entry.save()
-    return entry
-
-
-def accesslog_record_insights(
-    *, request: HttpRequest, role: str, organisation: str, detail: str, action: str = AccessLogEntry.Action.VIEW
-) -> AccessLogEntry:
-    """Append one row saying that a user saw (or exported) figures about groups: which page, area and period
-    (`detail`), in which role. No young person is named: the figures are aggregates, so the row has no subject
-    and never shows up in a young person's own log."""
-    actor = request.user
-    assert isinstance(actor, User)
-    entry = AccessLogEntry(
-        actor=actor,
-        actor_name=str(actor),
-        actor_role=role,
-        actor_organisation=organisation,
-        young_person=None,
-        action=action,
-        what=AccessLogEntry.What.INSIGHTS,
-        detail=detail[:300],
-        ip_address=request.META.get("REMOTE_ADDR") or None,
-    )
-    entry.save()
-    return entry
-
-
-def accesslog_record_many(
-    *, request: HttpRequest, shown: Iterable[tuple[int, tuple[str, str]]], what: str = AccessLogEntry.What.LIST
-) -> None:
-    """Log that a page showed these young people: `shown` holds (young person id, (role, organisation name) that
-    gave access). One row per young person (the first basis given wins), in one insert, so a page's query count
-    does not grow with its rows."""
-    bases: dict[int, tuple[str, str]] = {}
-    for young_person_id, basis in shown:
-        bases.setdefault(young_person_id, basis)
-    AccessLogEntry.objects.bulk_create(
-        _accesslog_entry(
-            request,
-            young_person_id=young_person_id,
-            role=role,
-            organisation=organisation,
-            action=AccessLogEntry.Action.VIEW,
-            what=what,
-        )
-        for young_person_id, (role, organisation) in bases.items()
-    )
-
-
-def accesslog_record_cases(*, request: HttpRequest, cases: Sequence[Case]) -> None:
-    """Log that a list page showed these cases' young people to a professional or coordinator (see
-    `accesslog_record_many`). The cases must come with `organisation`."""
-    accesslog_record_many(
-        request=request,
-        shown=(
-            (case.young_person_id, (case_access_role(request.user, case), case.organisation.name)) for case in cases
-        ),
-    )
 
 
 def role_grant(
@@ -255,16 +109,26 @@ def user_phone_verified(*, user: User, phone: str) -> bool:
     return User.objects.filter(pk=user.pk, phone=phone).update(phone_verified=True) == 1
 
 
+# What else ends when an account is switched off lives in the apps above accounts (messaging: the person's open
+# chat sockets). Each registers, when it loads (its AppConfig.ready), what it does; accounts names none of them.
+DeactivatedFollower = Callable[[User], None]
+_deactivated_followers: dict[str, DeactivatedFollower] = {}
+
+
+def user_deactivated_register(feature: str, follow: DeactivatedFollower) -> None:
+    """Register what `feature` does when an account is switched off (`user_deactivate`, also for an inactive one)."""
+    _deactivated_followers[feature] = follow
+
+
 def user_deactivate(*, user: User) -> None:
     """Switch an account off: it can no longer log in (Django refuses inactive users on every request) and its open
-    chat windows close within seconds, after commit. What the person recorded stays, as the other parties need it."""
-    # messaging.services.sockets imports this module (accounts is below messaging): at call time until a registry (#24).
-    from messaging.services.sockets import user_sockets_close
-
+    chat windows close within seconds, after commit (messaging's follower). What the person recorded stays, as the
+    other parties need it."""
     if user.is_active:
         user.is_active = False
         user.save(update_fields=["is_active"])
-    user_sockets_close(user=user)
+    for follow in _deactivated_followers.values():
+        follow(user)
 
 
 def email_verify_after_password_reset(*, user: User) -> None:

@@ -51,6 +51,7 @@ INSTALLED_APPS = [
     "allauth.mfa",
     "core",
     "accounts",
+    "accesslog",
     "youth",
     "volunteers",
     "training",

@@ -11,8 +11,8 @@ from django.db import transaction
 from django.http import HttpRequest
 from django.utils import timezone
 
-from accounts.models import AccessLogEntry
-from accounts.services import accesslog_record_insights
+from accesslog.models import AccessLogEntry
+from accesslog.services import accesslog_record_insights
 from insights.models import Tally, TallyRun
 from insights.scope import Filters, Scope
 from insights.tallies import tally_as_of, tally_counts, tally_refresh_queued

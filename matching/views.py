@@ -12,9 +12,10 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
 
-from accounts.models import AccessLogEntry, Role
+from accesslog.models import AccessLogEntry
+from accesslog.services import accesslog_record, accesslog_record_many
+from accounts.models import Role
 from accounts.selectors import has_role
-from accounts.services import accesslog_record, accesslog_record_many
 from community.models import BrokerRequest
 from matching import selectors, services
 from matching.forms import AnswerForm, ChooseForm, ReasonForm

@@ -17,9 +17,10 @@ from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
-from accounts.models import AccessLogEntry, Role, User
+from accesslog.models import AccessLogEntry
+from accesslog.services import accesslog_record, accesslog_record_many
+from accounts.models import Role, User
 from accounts.selectors import has_role
-from accounts.services import accesslog_record, accesslog_record_many
 from agreements.forms import AgreementForm
 from agreements.models import Agreement
 from agreements.selectors import agreement_current_texts, agreement_overview, agreementversion_of

@@ -15,12 +15,16 @@ class MessagingConfig(AppConfig):
 
         user_logged_out.connect(_close_the_sessions_sockets, dispatch_uid="messaging-logout")
 
-        # messaging.services and youth.parties import models: loaded when the apps are ready.
+        # These modules import models: loaded when the apps are ready.
+        from accounts.services import user_deactivated_register
         from messaging.services.membership import conversations_sync_case
+        from messaging.services.sockets import user_sockets_close
         from youth.parties import case_parties_changed_register
 
         # Who reads a case's conversations follows who works on the case (messaging derives it, never a typed list).
         case_parties_changed_register("messaging", lambda case: conversations_sync_case(case=case))
+        # A deactivated account's open chat windows close (accounts.services.user_deactivate).
+        user_deactivated_register("messaging", lambda user: user_sockets_close(user=user))
 
 
 def _close_the_sessions_sockets(sender: Any, request: Any, user: Any, **kwargs: Any) -> None:

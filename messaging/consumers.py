@@ -39,8 +39,8 @@ from django.db import DatabaseError
 from django.http import Http404
 from django.utils.translation import gettext as _
 
-from accounts.models import AccessLogEntry
-from accounts.services import accesslog_record_by
+from accesslog.models import AccessLogEntry
+from accesslog.services import accesslog_record_by
 from core.ids import id_clamped
 from messaging import selectors
 from messaging.models import Conversation

@@ -16,8 +16,9 @@ from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_POST
 from twilio.request_validator import RequestValidator
 
-from accounts.models import AccessLogEntry, User
-from accounts.services import accesslog_record, accesslog_record_by, accesslog_record_many
+from accesslog.models import AccessLogEntry
+from accesslog.services import accesslog_record, accesslog_record_by, accesslog_record_many
+from accounts.models import User
 from core.forms import add_service_errors
 from messaging import selectors
 from messaging.forms import MessageForm, ReportForm

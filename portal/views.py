@@ -6,9 +6,9 @@ from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 
+from accesslog.services import accesslog_record_cases
 from accounts.models import Role
 from accounts.selectors import role_names, roles_of
-from accounts.services import accesslog_record_cases
 from mentors.selectors import mentorship_visible_to
 from mentors.states import OPEN_STATES as MENTORSHIP_OPEN_STATES
 from portal.todo import todo_for_request

@@ -21,9 +21,10 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST, require_safe
 from icalendar import Calendar, Event
 
-from accounts.models import AccessLogEntry, Role
+from accesslog.models import AccessLogEntry
+from accesslog.services import accesslog_record, accesslog_record_many
+from accounts.models import Role
 from accounts.selectors import has_role, organisations_where
-from accounts.services import accesslog_record, accesslog_record_many
 from core.forms import add_service_errors
 from respite import selectors, services
 from respite.forms import DecideForm, NewOptionForm, OptionForm, StayForm

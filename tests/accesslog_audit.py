@@ -129,7 +129,8 @@ def shown_young_people(body: str, by_name: dict[str, set[int]]) -> dict[str, set
 def check_logged(response: HttpResponse, *, logged_after: int) -> None:
     """Raise NotLogged when the response named a young person and no row for them by the requesting user has an id
     above `logged_after` (the highest id before the request)."""
-    from accounts.models import AccessLogEntry, User
+    from accesslog.models import AccessLogEntry
+    from accounts.models import User
     from youth.models import YoungPerson
     from youth.selectors import is_own_or_in_custody
 
@@ -159,7 +160,7 @@ def check_logged(response: HttpResponse, *, logged_after: int) -> None:
 
 
 def last_log_id() -> int:
-    from accounts.models import AccessLogEntry
+    from accesslog.models import AccessLogEntry
 
     return AccessLogEntry.objects.aggregate(last=Max("pk"))["last"] or 0
 

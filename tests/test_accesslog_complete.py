@@ -15,8 +15,9 @@ from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from accounts.models import AccessLogEntry, Role
-from accounts.services import accesslog_record_by
+from accesslog.models import AccessLogEntry
+from accesslog.services import accesslog_record_by
+from accounts.models import Role
 from hostfamilies.models import SupportFamilyMatch
 from hostfamilies.services import supportrequest_create
 from mentors.states import State

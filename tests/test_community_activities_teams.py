@@ -17,7 +17,8 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone, translation
 
-from accounts.models import AccessLogEntry, Role, Team
+from accesslog.models import AccessLogEntry
+from accounts.models import Role, Team
 from community.activities import services
 from community.models import GroupActivity
 from tests.builders.community import Cast, activity_data, linked_case

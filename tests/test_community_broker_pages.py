@@ -17,7 +17,8 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone, translation
 
-from accounts.models import AccessLogEntry, Role
+from accesslog.models import AccessLogEntry
+from accounts.models import Role
 from community import services as kaart_services
 from community.brokers import services
 from community.models import BrokerRequest, Referral

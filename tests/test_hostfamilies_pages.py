@@ -10,7 +10,8 @@ from django.test import Client
 from django.urls import reverse
 from django.utils.html import escape
 
-from accounts.models import AccessLogEntry, Role, User
+from accesslog.models import AccessLogEntry
+from accounts.models import Role, User
 from hostfamilies.models import SupportFamilyMatch, SupportRequest
 from hostfamilies.services import match_move
 from hostfamilies.states import Visit

@@ -24,7 +24,8 @@ from hypothesis import settings as hypothesis_settings
 from hypothesis import strategies as st
 
 import insights.figures
-from accounts.models import AccessLogEntry, Municipality, Role
+from accesslog.models import AccessLogEntry
+from accounts.models import Municipality, Role
 from community.models import BrokerRequest
 from hostfamilies.models import SupportFamilyMatch, SupportRequest
 from hostfamilies.states import State as MatchState
@@ -426,13 +427,13 @@ def test_the_access_log_still_refuses_changes_and_a_row_without_subject_must_be_
     analyst_client.get(reverse("insights:dashboard"))
     entry = AccessLogEntry.objects.get(what=AccessLogEntry.What.INSIGHTS)
     with pytest.raises(DatabaseError), transaction.atomic(), connection.cursor() as cursor:
-        cursor.execute("UPDATE accounts_accesslogentry SET detail = 'x' WHERE id = %s", [entry.pk])
+        cursor.execute("UPDATE accesslog_accesslogentry SET detail = 'x' WHERE id = %s", [entry.pk])
     with pytest.raises(IntegrityError), transaction.atomic():
         AccessLogEntry.objects.create(actor=world.analyst, actor_name="x", action="view", what="profile")
 
 
 def test_an_insights_row_never_shows_in_a_young_persons_own_log(analyst_client: Client, world: World) -> None:
-    from accounts.selectors import accesslogentry_visible_to
+    from youth.selectors import accesslogentry_visible_to
 
     analyst_client.get(reverse("insights:dashboard"))
     assert not accesslogentry_visible_to(world.young_person_user).filter(what="insights").exists()

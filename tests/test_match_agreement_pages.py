@@ -9,7 +9,8 @@ import pytest
 from django.test import Client
 from django.urls import reverse
 
-from accounts.models import AccessLogEntry, Role
+from accesslog.models import AccessLogEntry
+from accounts.models import Role
 from agreements.models import AgreementVersion
 from hostfamilies import services
 from hostfamilies.models import MatchReview, SupportFamilyMatch

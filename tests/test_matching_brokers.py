@@ -18,7 +18,8 @@ from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.html import escape
 
-from accounts.models import AccessLogEntry, Role, User
+from accesslog.models import AccessLogEntry
+from accounts.models import Role, User
 from accounts.services import role_grant
 from community.brokers import services as community_services
 from community.brokers.selectors import referral_may_record

@@ -15,7 +15,8 @@ from django.urls import reverse
 from django.utils import translation
 from django.utils.text import capfirst
 
-from accounts.models import AccessLogEntry, Role
+from accesslog.models import AccessLogEntry
+from accounts.models import Role
 from hostfamilies.models import SupportFamilyMatch, SupportRequest
 from hostfamilies.services import supportrequest_create
 from hostfamilies.states import State

@@ -16,7 +16,8 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone, translation
 
-from accounts.models import AccessLogEntry, Role, User
+from accesslog.models import AccessLogEntry
+from accounts.models import Role, User
 from agreements.models import AgreementVersion
 from mentors import services
 from mentors.models import Invitation, Mentorship

@@ -14,7 +14,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import translation
 
-from accounts.models import AccessLogEntry
+from accesslog.models import AccessLogEntry
 from mentors import services as mentor_services
 from mentors.states import State
 from messaging import selectors

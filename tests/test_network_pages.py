@@ -13,7 +13,8 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
-from accounts.models import AccessLogEntry, Role
+from accesslog.models import AccessLogEntry
+from accounts.models import Role
 from tests.conftest import World
 from tests.factories import (
     CaseFactory,

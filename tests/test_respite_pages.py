@@ -20,7 +20,8 @@ from django.utils import formats, timezone, translation
 from django.utils.translation import gettext
 from icalendar import Calendar
 
-from accounts.models import AccessLogEntry, Role, RoleAssignment, User
+from accesslog.models import AccessLogEntry
+from accounts.models import Role, RoleAssignment, User
 from respite import services
 from respite.models import HostCalendarFeed, RespiteOption, Stay
 from tests.conftest import World

@@ -13,7 +13,8 @@ from django.test import Client
 from django.urls import reverse
 from django.utils import timezone, translation
 
-from accounts.models import AccessLogEntry, Role
+from accesslog.models import AccessLogEntry
+from accounts.models import Role
 from hostfamilies.models import SupportRequest
 from hostfamilies.selectors import support_families_to_propose, waiting_list_positions
 from hostfamilies.services import (

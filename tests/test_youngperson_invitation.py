@@ -16,7 +16,8 @@ from django.test import Client
 from django.urls import reverse
 from django.utils import timezone, translation
 
-from accounts.models import AccessLogEntry, Role, User
+from accesslog.models import AccessLogEntry
+from accounts.models import Role, User
 from agreements.models import Agreement, AgreementVersion
 from agreements.selectors import agreement_of, agreement_overview
 from agreements.services import agreementversion_agree, agreementversion_propose

@@ -10,7 +10,8 @@ from django.core import mail
 from django.test import Client
 from django.urls import reverse
 
-from accounts.models import AccessLogEntry, Role, User
+from accesslog.models import AccessLogEntry
+from accounts.models import Role, User
 from tests.conftest import World
 from tests.factories import MunicipalityFactory
 from youth.models import Case, CaseAssignment, Consent, ConsentPurpose, Guardianship, YoungPerson

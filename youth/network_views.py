@@ -10,8 +10,8 @@ from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from accounts.models import AccessLogEntry
-from accounts.services import accesslog_record
+from accesslog.models import AccessLogEntry
+from accesslog.services import accesslog_record
 from core.forms import add_service_errors
 from youth import consent
 from youth import network_selectors as selectors

@@ -19,6 +19,7 @@ from django.utils.translation import gettext
 from django_tasks import TaskResultStatus
 from django_tasks_db.models import DBTaskResult
 
+from accesslog.models import AccessLogEntry
 from accounts.models import Role, User
 from accounts.selectors import AnyUser, has_role
 from core.selectors import object_get_for
@@ -57,6 +58,13 @@ def youngperson_own_or_in_custody(user: AnyUser) -> QuerySet[YoungPerson]:
     if not user.is_authenticated:
         return YoungPerson.objects.none()
     return YoungPerson.objects.filter(Q(user=user) | Q(pk__in=young_people_where(user, Party.PARENT)))
+
+
+def accesslogentry_visible_to(user: AnyUser) -> QuerySet[AccessLogEntry]:
+    """Log rows about the user's own record, or about the children of whom they have custody."""
+    if not user.is_authenticated:
+        return AccessLogEntry.objects.none()
+    return AccessLogEntry.objects.filter(young_person__in=youngperson_own_or_in_custody(user))
 
 
 def case_visible_to(user: AnyUser) -> QuerySet[Case]:

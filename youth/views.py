@@ -13,9 +13,10 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from accounts.models import AccessLogEntry, Role
-from accounts.selectors import AnyUser, accesslogentry_visible_to, has_role, organisations_where
-from accounts.services import accesslog_record, accesslog_record_cases
+from accesslog.models import AccessLogEntry
+from accesslog.services import accesslog_record, accesslog_record_cases
+from accounts.models import Role
+from accounts.selectors import AnyUser, has_role, organisations_where
 from core.forms import add_service_errors
 from youth import consent, selectors, services
 from youth.ages import adult_born_by
@@ -32,6 +33,7 @@ from youth.invitation import selectors as invitation_selectors
 from youth.invitation.services import UNDER_12
 from youth.models import Case, Guardianship, YoungPerson
 from youth.parties import Party, is_professional_of, party_user_queryset
+from youth.selectors import accesslogentry_visible_to
 
 # The case page shows what features above youth keep for the case (community: the request for a social broker).
 # Each registers, when it loads (its AppConfig.ready), a context name and how to find its object for (user, case id)

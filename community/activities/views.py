@@ -14,8 +14,9 @@ from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from accounts.models import AccessLogEntry, Organisation
-from accounts.services import accesslog_record_many
+from accesslog.models import AccessLogEntry
+from accesslog.services import accesslog_record_many
+from accounts.models import Organisation
 from community.activities import selectors, services
 from community.activities.forms import ActivityForm, SignUpForm
 from community.selectors import social_broker_organisation_ids

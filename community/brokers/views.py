@@ -18,8 +18,8 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from accounts.models import AccessLogEntry
-from accounts.services import accesslog_record, accesslog_record_many
+from accesslog.models import AccessLogEntry
+from accesslog.services import accesslog_record, accesslog_record_many
 from community.brokers import selectors, services
 from community.brokers.forms import AskForm, EndForm, ReferralForm, ReferralMoveForm
 from community.models import FOLLOW_UP_AFTER, BrokerRequest, Referral

@@ -11,7 +11,8 @@ from django.core import mail
 from django.utils import timezone
 from playwright.sync_api import Page, expect
 
-from accounts.models import AccessLogEntry, Role
+from accesslog.models import AccessLogEntry
+from accounts.models import Role
 from community.models import GroupActivity
 from tests.browser.conftest import AssertAccessible, OpenAs, follow
 

@@ -11,8 +11,8 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 
-from accounts.models import AccessLogEntry
-from accounts.services import accesslog_record
+from accesslog.models import AccessLogEntry
+from accesslog.services import accesslog_record
 from core.forms import add_service_errors
 from youth.invitation import selectors, services
 from youth.invitation.forms import AcceptForm, InviteForm

@@ -1,0 +1,6 @@
+from django.apps import AppConfig
+
+
+class AccesslogConfig(AppConfig):
+    name = "accesslog"
+    default_auto_field = "django.db.models.BigAutoField"
