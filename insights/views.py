@@ -12,6 +12,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils.translation import gettext as _
 
+from core.http import AuthenticatedHttpRequest
 from insights import charts, selectors
 from insights.selectors import Basis, Dashboard, Filters, Scope
 from insights.services import insights_view_log, tally_refresh_if_stale
@@ -47,7 +48,7 @@ def _quarter_choices(filters: Filters) -> list[str]:
 
 
 @login_required
-def dashboard(request: HttpRequest) -> HttpResponse:
+def dashboard(request: AuthenticatedHttpRequest) -> HttpResponse:
     """The dashboard of figures for the user's region or organisation, with filters for period and area."""
     scope, filters = _scope_and_filters(request)
     data = selectors.dashboard(scope, filters)
@@ -56,7 +57,7 @@ def dashboard(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
-def report(request: HttpRequest) -> HttpResponse:
+def report(request: AuthenticatedHttpRequest) -> HttpResponse:
     """The quarterly report: every figure, made to print."""
     scope, filters = _scope_and_filters(request)
     data = selectors.report(scope, filters)
@@ -65,7 +66,7 @@ def report(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
-def export_csv(request: HttpRequest) -> HttpResponse:
+def export_csv(request: AuthenticatedHttpRequest) -> HttpResponse:
     """The report's tables as CSV, suppressed exactly as on the page (the cells are the same objects)."""
     scope, filters = _scope_and_filters(request)
     data = selectors.report(scope, filters)
