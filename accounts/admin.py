@@ -10,7 +10,7 @@ never to oneself, and every grant is logged (`RoleGrantLogEntry`); care roles co
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any
+from typing import Any, TypedDict, cast
 
 from allauth.account.admin import EmailAddressAdmin
 from allauth.account.models import EmailAddress
@@ -52,13 +52,19 @@ def care_clients_register(family_accounts: Callable[[], QuerySet[User]]) -> None
     _family_accounts[:] = [family_accounts]
 
 
-def care_clients() -> QuerySet[User]:
+class _Pk(TypedDict):
+    pk: int
+
+
+def care_clients() -> QuerySet[User, _Pk]:
     """Young people and parents (youth.parties.family_accounts, registered), as a subquery of ids."""
     assert _family_accounts, "youth registers its rule when the admin site loads (youth/admin.py)"
     return _family_accounts[0]().values("pk")
 
 
-class HidesCareClients(admin.ModelAdmin):
+# Django's admin, form and formset classes are generic in django-stubs only: subscripting them at run time needs
+# django_stubs_ext.monkeypatch(), which we do not run. Hence `type: ignore[type-arg]` on the classes below.
+class HidesCareClients(admin.ModelAdmin):  # type: ignore[type-arg]
     """Leaves out every row that belongs to a young person's or parent's account (`user_field` points to it)."""
 
     user_field = "user"
@@ -75,7 +81,7 @@ class HidesCareClients(admin.ModelAdmin):
         return obj
 
 
-class RoleAssignmentForm(forms.ModelForm):
+class RoleAssignmentForm(forms.ModelForm):  # type: ignore[type-arg]
     class Meta:
         model = RoleAssignment
         fields = ["role", "organisation", "team", "region"]
@@ -83,18 +89,19 @@ class RoleAssignmentForm(forms.ModelForm):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         # Only the roles the admin may give can be chosen; the model's validation refuses any other value.
-        self.fields["role"].choices = [("", "---------")] + [
+        cast(forms.ChoiceField, self.fields["role"]).choices = [("", "---------")] + [
             (role.value, role.label) for role in Role if role in ADMIN_GRANTABLE_ROLES
         ]
 
 
-class RoleAssignmentFormSet(BaseInlineFormSet):
+class RoleAssignmentFormSet(BaseInlineFormSet):  # type: ignore[type-arg]
     actor: User
 
     def clean(self) -> None:
         super().clean()
         for form in self.forms:
-            if not form.has_changed() and not self._should_delete_form(form):
+            # Django's own test whether the form is marked for deletion (private, so not in django-stubs).
+            if not form.has_changed() and not self._should_delete_form(form):  # type: ignore[attr-defined]
                 continue
             role = form.cleaned_data.get("role") or form.instance.role
             refusal = role_admin_refusal(actor=self.actor, user=self.instance, role=role) if role else None
@@ -102,7 +109,7 @@ class RoleAssignmentFormSet(BaseInlineFormSet):
                 raise ValidationError(refusal)
 
 
-class RoleAssignmentInline(admin.TabularInline):
+class RoleAssignmentInline(admin.TabularInline):  # type: ignore[type-arg]
     """Only the roles the admin may give are shown here; the care roles are listed on the page, read-only."""
 
     model = RoleAssignment
@@ -117,7 +124,7 @@ class RoleAssignmentInline(admin.TabularInline):
         return super().get_queryset(request).filter(role__in=ADMIN_GRANTABLE_ROLES)
 
     def get_formset(self, request: HttpRequest, obj: Any = None, **kwargs: Any) -> Any:
-        formset = super().get_formset(request, obj, **kwargs)
+        formset = cast(type[RoleAssignmentFormSet], super().get_formset(request, obj, **kwargs))
         assert isinstance(request.user, User)
         formset.actor = request.user
         return formset
@@ -138,7 +145,7 @@ def _is_self(request: HttpRequest, obj: Any) -> bool:
 
 
 @admin.register(User)
-class UserAdmin(HidesCareClients, DjangoUserAdmin):
+class UserAdmin(HidesCareClients, DjangoUserAdmin):  # type: ignore[type-arg]
     user_field = "pk"
     ordering = ["email"]
     list_display = ["email", "phone", "first_name", "last_name", "is_active"]
@@ -188,10 +195,10 @@ class UserAdmin(HidesCareClients, DjangoUserAdmin):
 
 
 @admin.register(RoleGrantLogEntry)
-class RoleGrantLogEntryAdmin(admin.ModelAdmin):
+class RoleGrantLogEntryAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
     """Read-only: who gave or took away which role in the admin, to whom, when."""
 
-    list_display = ["at", "actor_name", "action", "role", "user_email", "organisation", "region"]
+    list_display = ("at", "actor_name", "action", "role", "user_email", "organisation", "region")
     list_filter = ["action", "role"]
     search_fields = ["actor_name", "user_email"]
     fields = list_display
@@ -217,7 +224,7 @@ class AuthenticatorAdmin(HidesCareClients):
     list_display = ["user", "type", "created_at", "last_used_at"]
     list_filter = ["type"]
     search_fields = ["user__email", "user__phone"]
-    fields = ["user", "type", "created_at", "last_used_at"]
+    fields = ("user", "type", "created_at", "last_used_at")
     readonly_fields = fields
 
     def has_add_permission(self, request: HttpRequest) -> bool:
@@ -236,19 +243,19 @@ class HiddenCareClientsEmailAddressAdmin(HidesCareClients, EmailAddressAdmin):
 
 
 @admin.register(Region)
-class RegionAdmin(admin.ModelAdmin):
+class RegionAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
     search_fields = ["name"]
 
 
 @admin.register(Municipality)
-class MunicipalityAdmin(admin.ModelAdmin):
+class MunicipalityAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
     list_display = ["name", "region"]
     list_filter = ["region"]
     search_fields = ["name"]
 
 
 @admin.register(Organisation)
-class OrganisationAdmin(admin.ModelAdmin):
+class OrganisationAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
     list_display = ["name", "kind", "team_label"]
     list_filter = ["kind"]
     search_fields = ["name"]
@@ -256,7 +263,7 @@ class OrganisationAdmin(admin.ModelAdmin):
 
 
 @admin.register(Team)
-class TeamAdmin(admin.ModelAdmin):
+class TeamAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
     list_display = ["name", "organisation"]
     search_fields = ["name"]
     filter_horizontal = ["municipalities"]

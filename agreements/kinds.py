@@ -4,27 +4,31 @@ clause that is always shown on top and cannot be changed by a version."""
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
-from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
 from agreements.models import Agreement
+
+if TYPE_CHECKING:
+    # The type of a lazy translation (gettext_lazy), known to the stubs only.
+    from django_stubs_ext import StrPromise
 
 
 @dataclass(frozen=True)
 class Section:
     key: str
-    label: Promise
-    help: Promise
+    label: StrPromise
+    help: StrPromise
 
 
 @dataclass(frozen=True)
 class AgreementKind:
     key: str
-    title: Promise
+    title: StrPromise
     sections: tuple[Section, ...]
     # Fixed text above every version; None when the kind has none.
-    safety_clause: Promise | None = None
+    safety_clause: StrPromise | None = None
 
     def section_keys(self) -> list[str]:
         return [section.key for section in self.sections]

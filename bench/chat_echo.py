@@ -16,7 +16,7 @@ from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402
 from django.urls import path  # noqa: E402
 
 
-class EchoConsumer(AsyncWebsocketConsumer):  # type: ignore[misc]
+class EchoConsumer(AsyncWebsocketConsumer):
     async def connect(self) -> None:
         self.room = f"echo-{self.scope['url_route']['kwargs']['room']}"
         await self.channel_layer.group_add(self.room, self.channel_name)

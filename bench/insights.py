@@ -27,7 +27,7 @@ import sys
 import time
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import numpy as np
 
@@ -398,8 +398,9 @@ def main() -> None:
         with CaptureQueriesContext(connection) as context:
             selectors.dashboard(scope, filters)
         result["dashboard_queries"] = [(q["time"], q["sql"][:300]) for q in context.captured_queries]
-    result["dashboard_over_floor"] = round(result["dashboard_ms"] / max(result["floor_ms"], 0.001), 1)
-    result["within_20x_floor"] = result["dashboard_over_floor"] <= 20
+    over_floor = round(cast(float, result["dashboard_ms"]) / max(cast(float, result["floor_ms"]), 0.001), 1)
+    result["dashboard_over_floor"] = over_floor
+    result["within_20x_floor"] = over_floor <= 20
     print(json.dumps(result, indent=2))
 
 

@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, cast
 
 from django import forms
 from django.core.exceptions import ValidationError
@@ -57,7 +57,7 @@ class ResourceForm(forms.Form):
 
     def __init__(self, *args: Any, organisations: QuerySet[Organisation], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["organisation"].queryset = organisations
+        cast("forms.ModelChoiceField[Organisation]", self.fields["organisation"]).queryset = organisations
         if len(organisations) <= 1:
             self.fields["organisation"].widget = forms.HiddenInput()
             self.fields["organisation"].initial = organisations.first()
@@ -111,7 +111,13 @@ class SearchForm(forms.Form):
         required=False,
     )
     within = forms.TypedChoiceField(
-        label=_("Within"), choices=DISTANCES, coerce=int, initial=10, required=False, empty_value=10
+        label=_("Within"),
+        choices=DISTANCES,
+        coerce=int,
+        initial=10,
+        required=False,
+        # django-stubs types `empty_value` as a string; Django returns whatever it is for an empty choice.
+        empty_value=10,  # type: ignore[arg-type]
     )
 
     def clean_place(self) -> Place | None:
@@ -133,7 +139,7 @@ class ImportForm(forms.Form):
 
     def __init__(self, *args: Any, organisations: QuerySet[Organisation], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["organisation"].queryset = organisations
+        cast("forms.ModelChoiceField[Organisation]", self.fields["organisation"]).queryset = organisations
         if len(organisations) <= 1:
             self.fields["organisation"].widget = forms.HiddenInput()
             self.fields["organisation"].initial = organisations.first()

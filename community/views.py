@@ -21,6 +21,7 @@ from community import importexport, selectors, services
 from community.forms import ImportForm, ResourceForm, SearchForm
 from community.models import Category, Cost, Theme
 from core.forms import add_service_errors
+from core.http import AuthenticatedHttpRequest
 from youth.parties import coordinated_organisation_ids
 
 PAGE_SIZE = 25
@@ -37,7 +38,7 @@ def _keeper_context(request: HttpRequest) -> dict[str, Any]:
 
 
 @login_required
-def index(request: HttpRequest) -> HttpResponse:
+def index(request: AuthenticatedHttpRequest) -> HttpResponse:
     """The start of the sociale kaart: the search form and, for keepers, their entries that are due for review."""
     _reader(request)
     due = selectors.resource_due_for_review(request.user)
@@ -46,7 +47,7 @@ def index(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
-def search(request: HttpRequest) -> HttpResponse:
+def search(request: AuthenticatedHttpRequest) -> HttpResponse:
     """Search results with tick boxes for a family's printed overview. A place is geocoded; nearest first."""
     _reader(request)
     form = SearchForm(request.GET)
@@ -70,7 +71,7 @@ def search(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
-def resource_detail(request: HttpRequest, pk: int) -> HttpResponse:
+def resource_detail(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     _reader(request)
     resource = selectors.resource_get_for(request.user, pk)
     can_change = selectors.resource_writable_by(request.user).filter(pk=pk).exists()
@@ -84,7 +85,7 @@ def _data(cleaned: dict[str, Any]) -> services.ResourceData:
 
 
 @login_required
-def resource_create(request: HttpRequest) -> HttpResponse:
+def resource_create(request: AuthenticatedHttpRequest) -> HttpResponse:
     organisations = Organisation.objects.filter(pk__in=selectors.organisation_ids_keeping(request.user))
     if not organisations:
         raise PermissionDenied
@@ -103,7 +104,7 @@ def resource_create(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
-def resource_update(request: HttpRequest, pk: int) -> HttpResponse:
+def resource_update(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     _reader(request)
     resource = selectors.resource_get_for(request.user, pk, write=True)
     organisations = Organisation.objects.filter(pk=resource.organisation_id)
@@ -121,7 +122,7 @@ def resource_update(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_POST
-def resource_mark_checked(request: HttpRequest, pk: int) -> HttpResponse:
+def resource_mark_checked(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     _reader(request)
     resource = selectors.resource_get_for(request.user, pk, write=True)
     services.resource_mark_checked(actor=request.user, resource=resource)
@@ -130,7 +131,7 @@ def resource_mark_checked(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @login_required
-def print_overview(request: HttpRequest) -> HttpResponse:
+def print_overview(request: AuthenticatedHttpRequest) -> HttpResponse:
     """One printable page of chosen entries for a family: what, where, when, cost and contact; no personal data."""
     _reader(request)
     ids = [int(value) for value in request.GET.getlist("id") if value.isdigit()]
@@ -147,7 +148,7 @@ def print_overview(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
-def import_csv(request: HttpRequest) -> HttpResponse:
+def import_csv(request: AuthenticatedHttpRequest) -> HttpResponse:
     """A coordinator imports a CSV file: a dry run first; either every row is imported or none."""
     if not selectors.can_import(request.user):
         raise PermissionDenied
@@ -180,7 +181,7 @@ def import_csv(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
-def export_csv(request: HttpRequest) -> HttpResponse:
+def export_csv(request: AuthenticatedHttpRequest) -> HttpResponse:
     """A coordinator downloads the entries of their organisations (or, with ?alles=1, the whole directory)."""
     if not selectors.can_import(request.user):
         raise PermissionDenied

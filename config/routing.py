@@ -7,5 +7,5 @@ from django.urls import URLPattern, path
 from messaging.consumers import ChatConsumer
 
 websocket_urlpatterns: list[URLPattern] = [
-    path("ws/berichten/<int:pk>/", ChatConsumer.as_asgi()),  # type: ignore[arg-type]
+    path("ws/berichten/<int:pk>/", ChatConsumer.as_asgi()),
 ]

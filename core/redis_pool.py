@@ -15,12 +15,13 @@ import redis
 
 class SharedConnectionPool(redis.ConnectionPool):
     _shared: dict[tuple[str, str], redis.ConnectionPool] = {}
-    _lock = threading.Lock()
+    # Not `_lock`: every pool instance has its own (redis-py's RLock); this one guards the class's shared pools.
+    _shared_lock = threading.Lock()
 
     @classmethod
     def from_url(cls, url: str, **kwargs: Any) -> Any:
         key = (url, repr(sorted(kwargs.items())))
-        with cls._lock:
+        with cls._shared_lock:
             pool = cls._shared.get(key)
             if pool is None:
                 pool = cls._shared[key] = super().from_url(url, **kwargs)

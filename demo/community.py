@@ -477,7 +477,7 @@ def broker_demo_load(email_for: Callable[[str], str]) -> None:
             month3_on=today - timedelta(days=days_ago - 100) if made.month3 else None,
         )
 
-    agreed = [
+    agreed: list[tuple[str, dict[str, object]]] = [
         ("agree", {"on": today - timedelta(days=112)}),
         ("contact", {"on": today - timedelta(days=110)}),
         ("follow_up_4_weeks", {"answer": "yes"}),

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import random
 from collections import Counter
+from collections.abc import Sequence
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
@@ -247,7 +248,7 @@ def _organisations(municipalities: dict[str, Municipality]) -> dict[str, Organis
     return organisations
 
 
-def _person(local: str, first: str, last: str, roles: list[str], organisation: Organisation | None) -> User:
+def _person(local: str, first: str, last: str, roles: Sequence[str], organisation: Organisation | None) -> User:
     user = User.objects.filter(email=email_for(local)).first()
     if user is None:
         user = User.objects.create_user(
@@ -657,6 +658,7 @@ def _mentorships(people: dict[str, User], sanne: YoungPerson, mees: YoungPerson)
             reason="Ik wil liever eerst Karin vragen. Oma zie ik toch al elke week.",
         )
         karin = people["karin"]
+        assert karin.email is not None  # every demo person has an address (email_for)
         mentorship = jim.mentorship_nominate(actor=lisa, young_person=sanne)
         _invitation, token = jim.mentorship_invite(
             actor=lisa, mentorship=mentorship, first_name="Karin", last_name="Bos", email=karin.email, by_email=True
@@ -1035,7 +1037,7 @@ def _history(municipalities: dict[str, Municipality]) -> bool:
     for search, i in zip(searches, buddy, strict=True):
         changed = later(opened[i], 45)
         matched = changed <= today and rng.random() < 0.65
-        request = BuddyRequest(
+        buddy_request = BuddyRequest(
             young_person=people[i],
             case=cases[i],
             search=search,
@@ -1043,8 +1045,8 @@ def _history(municipalities: dict[str, Municipality]) -> bool:
             status=BuddyRequest.Status.MATCHED if matched else BuddyRequest.Status.WAITING,
             status_changed_at=_noon(changed) if matched else None,
         )
-        request.requested_at = _noon(opened[i])
-        buddies.append(request)
+        buddy_request.requested_at = _noon(opened[i])
+        buddies.append(buddy_request)
     _bulk_create_dated(BuddyRequest, buddies, "requested_at")
     _history_brokers(cases, opened, volunteers, staff, rng, today)
     return True

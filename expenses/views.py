@@ -7,7 +7,7 @@ from typing import Any
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
@@ -15,12 +15,13 @@ from django.views.decorators.http import require_POST
 from accounts.models import Role
 from accounts.selectors import has_role
 from core.forms import add_service_errors
+from core.http import AuthenticatedHttpRequest
 from expenses import selectors, services
 from expenses.forms import ClaimForm, RefuseForm
 
 
 @login_required
-def claim_list(request: HttpRequest) -> HttpResponse:
+def claim_list(request: AuthenticatedHttpRequest) -> HttpResponse:
     """The volunteer's claims and claim form, and the coordinator's claims to decide; POST submits a claim."""
     if not has_role(request.user, Role.VOLUNTEER, Role.COORDINATOR):
         raise PermissionDenied
@@ -51,7 +52,7 @@ def claim_list(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_POST
-def claim_approve(request: HttpRequest, pk: int) -> HttpResponse:
+def claim_approve(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     claim = selectors.claim_get_for(request.user, pk, write=True)
     try:
         services.claim_decide(actor=request.user, claim=claim, approve=True, reason="")
@@ -63,7 +64,7 @@ def claim_approve(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @login_required
-def claim_refuse(request: HttpRequest, pk: int) -> HttpResponse:
+def claim_refuse(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     claim = selectors.claim_get_for(request.user, pk, write=True)
     form = RefuseForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
@@ -79,7 +80,7 @@ def claim_refuse(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_POST
-def claim_withdraw(request: HttpRequest, pk: int) -> HttpResponse:
+def claim_withdraw(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     claim = selectors.claim_get_for(request.user, pk)
     if claim.volunteer.user_id != request.user.pk:
         raise PermissionDenied

@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, cast
 
 from django import forms
 from django.db.models import QuerySet
@@ -77,7 +77,8 @@ class SupportRequestForm(IntakeForm):
 
     def __init__(self, *args: Any, cases: QuerySet[Case], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["case"].queryset = cases.select_related("young_person", "organisation")
+        case_field = cast("forms.ModelChoiceField[Case]", self.fields["case"])
+        case_field.queryset = cases.select_related("young_person", "organisation")
         # Left empty, the place and languages are the young person's (the service fills them in).
         for name in ("home_place", "languages"):
             self.fields[name].required = False
@@ -97,7 +98,7 @@ class ProposeForm(forms.Form):
 
     def __init__(self, *args: Any, volunteers: QuerySet[Volunteer], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["volunteer"].queryset = volunteers.select_related("user")
+        cast("forms.ModelChoiceField[Volunteer]", self.fields["volunteer"]).queryset = volunteers.select_related("user")
 
 
 class MoveForm(forms.Form):

@@ -20,6 +20,7 @@ from agreements.forms import AgreementForm
 from agreements.models import Agreement
 from agreements.selectors import agreement_current_texts, agreement_overview, agreementversion_of
 from core.forms import add_service_errors
+from core.http import AuthenticatedHttpRequest
 from core.languages import language_label
 from hostfamilies import selectors, services
 from hostfamilies.forms import IntakeForm, MoveForm, ProposeForm, ReviewForm, SupportRequestForm, VisitForm
@@ -33,7 +34,7 @@ from youth.views import consent_paused_response
 
 
 @login_required
-def overview(request: HttpRequest) -> HttpResponse:
+def overview(request: AuthenticatedHttpRequest) -> HttpResponse:
     if not has_role(request.user, Role.COORDINATOR, Role.PROFESSIONAL, Role.PARENT, Role.VOLUNTEER):
         raise PermissionDenied
     requests = list(
@@ -64,7 +65,7 @@ def overview(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
-def request_create(request: HttpRequest) -> HttpResponse:
+def request_create(request: AuthenticatedHttpRequest) -> HttpResponse:
     cases = case_writable_by(request.user).filter(closed_on__isnull=True)
     if not cases.exists():
         raise PermissionDenied
@@ -96,7 +97,7 @@ def _log(request: HttpRequest, support_request: SupportRequest) -> None:
 
 
 @login_required
-def request_detail(request: HttpRequest, pk: int) -> HttpResponse:
+def request_detail(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     support_request = selectors.supportrequest_get_for(request.user, pk)
     _log(request, support_request)
     candidates = selectors.support_families_to_propose(request.user, support_request)
@@ -113,7 +114,7 @@ def request_detail(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @login_required
-def request_edit(request: HttpRequest, pk: int) -> HttpResponse:
+def request_edit(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     support_request = selectors.supportrequest_get_for(request.user, pk, write=True)
     _log(request, support_request)
     form = IntakeForm(request.POST or None, initial=IntakeForm.initial_from(support_request))
@@ -130,7 +131,7 @@ def request_edit(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @login_required
-def request_withdraw(request: HttpRequest, pk: int) -> HttpResponse:
+def request_withdraw(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     support_request = selectors.supportrequest_get_for(request.user, pk, write=True)
     if request.method != "POST":
         _log(request, support_request)
@@ -146,7 +147,7 @@ def request_withdraw(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_POST
-def propose(request: HttpRequest, pk: int) -> HttpResponse:
+def propose(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     support_request = selectors.supportrequest_get_for(request.user, pk, write=True)
     candidates = selectors.support_families_to_propose(request.user, support_request)
     if candidates is None:
@@ -195,7 +196,7 @@ def _match_to_change(request: HttpRequest, pk: int) -> SupportFamilyMatch:
 
 @login_required
 def match_detail(
-    request: HttpRequest,
+    request: AuthenticatedHttpRequest,
     pk: int,
     form: MoveForm | None = None,
     agreement_form: AgreementForm | None = None,
@@ -241,7 +242,7 @@ def match_detail(
 
 @login_required
 @require_POST
-def match_move(request: HttpRequest, pk: int) -> HttpResponse:
+def match_move(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     match: SupportFamilyMatch = _match_to_change(request, pk)
     form = MoveForm(request.POST)
     if not form.is_valid() or form.cleaned_data["move"] not in MOVES:
@@ -261,7 +262,7 @@ def match_move(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_POST
-def match_introduction_record(request: HttpRequest, pk: int, visit: str) -> HttpResponse:
+def match_introduction_record(request: AuthenticatedHttpRequest, pk: int, visit: str) -> HttpResponse:
     match = _match_to_change(request, pk)
     if visit not in Visit.values:
         raise Http404
@@ -281,7 +282,7 @@ def match_introduction_record(request: HttpRequest, pk: int, visit: str) -> Http
 
 @login_required
 @require_POST
-def match_agreement_propose(request: HttpRequest, pk: int) -> HttpResponse:
+def match_agreement_propose(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     match = _match_to_change(request, pk)
     current = agreement_current_texts(match)
     form = AgreementForm(request.POST, kind=Agreement.Kind.SUPPORT_FAMILY, current=current)
@@ -303,7 +304,7 @@ def match_agreement_propose(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_POST
-def match_agreement_agree(request: HttpRequest, pk: int) -> HttpResponse:
+def match_agreement_agree(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     match = _match_to_change(request, pk)
     version_id = request.POST.get("version", "")
     version = agreementversion_of(match, int(version_id)) if version_id.isdigit() else None
@@ -320,7 +321,7 @@ def match_agreement_agree(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_POST
-def match_review_record(request: HttpRequest, pk: int) -> HttpResponse:
+def match_review_record(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     match = _match_to_change(request, pk)
     if not selectors.match_parties(request.user, match) & selectors.REVIEWERS:
         raise PermissionDenied

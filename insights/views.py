@@ -12,6 +12,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils.translation import gettext as _
 
+from core.http import AuthenticatedHttpRequest
 from insights import charts, selectors
 from insights.scope import Basis, Filters, Quarter, Scope, filters_from, insights_scope_for, municipalities_in
 from insights.selectors import Dashboard
@@ -48,7 +49,7 @@ def _quarter_choices(filters: Filters) -> list[str]:
 
 
 @login_required
-def dashboard(request: HttpRequest) -> HttpResponse:
+def dashboard(request: AuthenticatedHttpRequest) -> HttpResponse:
     """The dashboard of figures for the user's region or organisation, with filters for period and area."""
     scope, filters = _scope_and_filters(request)
     data = selectors.dashboard(scope, filters)
@@ -57,7 +58,7 @@ def dashboard(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
-def report(request: HttpRequest) -> HttpResponse:
+def report(request: AuthenticatedHttpRequest) -> HttpResponse:
     """The quarterly report: every figure, made to print."""
     scope, filters = _scope_and_filters(request)
     data = selectors.report(scope, filters)
@@ -66,7 +67,7 @@ def report(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
-def export_csv(request: HttpRequest) -> HttpResponse:
+def export_csv(request: AuthenticatedHttpRequest) -> HttpResponse:
     """The report's tables as CSV, suppressed exactly as on the page (the cells are the same objects)."""
     scope, filters = _scope_and_filters(request)
     data = selectors.report(scope, filters)

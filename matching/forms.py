@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, cast
 
 from django import forms
 from django.utils.translation import gettext_lazy as _
@@ -39,7 +39,7 @@ class AnswerForm(forms.Form):
         super().__init__(*args, **kwargs)
         yes = YES_BY_KIND.get(kind)
         if yes is not None:
-            self.fields["answer"].choices = [("yes", yes), ("no", _("No, I cannot do this"))]  # type: ignore[attr-defined]
+            cast(forms.ChoiceField, self.fields["answer"]).choices = [("yes", yes), ("no", _("No, I cannot do this"))]
 
 
 class ChooseForm(forms.Form):

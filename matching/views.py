@@ -17,6 +17,7 @@ from accesslog.services import accesslog_record, accesslog_record_many
 from accounts.models import Role
 from accounts.selectors import has_role
 from community.models import BrokerRequest
+from core.http import AuthenticatedHttpRequest
 from matching import selectors, services
 from matching.forms import AnswerForm, ChooseForm, ReasonForm
 from matching.models import ProposalStatus
@@ -37,7 +38,7 @@ def _messages(request: HttpRequest, error: ValidationError) -> None:
 
 
 def _log(request: HttpRequest, found: RoundRequest, role: str | None = None) -> None:
-    basis = None
+    basis: tuple[str, str] | None = None
     if selectors.proposal_is_coordinator(request.user, found):
         basis = (Role.COORDINATOR, found.organisation_name)
     elif role is not None:
@@ -51,7 +52,7 @@ def _log(request: HttpRequest, found: RoundRequest, role: str | None = None) -> 
 
 
 @login_required
-def proposal_round(request: HttpRequest, pk: int, kind: str = SUPPORT) -> HttpResponse:
+def proposal_round(request: AuthenticatedHttpRequest, pk: int, kind: str = SUPPORT) -> HttpResponse:
     found = selectors.round_request_get_for(request.user, pk, kind)
     _log(request, found)
     proposals = selectors.proposal_round(found)
@@ -68,7 +69,7 @@ def proposal_round(request: HttpRequest, pk: int, kind: str = SUPPORT) -> HttpRe
 
 @login_required
 @require_POST
-def round_suggest(request: HttpRequest, pk: int, kind: str = SUPPORT) -> HttpResponse:
+def round_suggest(request: AuthenticatedHttpRequest, pk: int, kind: str = SUPPORT) -> HttpResponse:
     found = selectors.round_request_get_for(request.user, pk, kind, write=True)
     try:
         proposals = services.proposal_round_suggest(actor=request.user, support_request=found)
@@ -88,7 +89,7 @@ def round_suggest(request: HttpRequest, pk: int, kind: str = SUPPORT) -> HttpRes
 
 @login_required
 @require_POST
-def round_show(request: HttpRequest, pk: int, kind: str = SUPPORT) -> HttpResponse:
+def round_show(request: AuthenticatedHttpRequest, pk: int, kind: str = SUPPORT) -> HttpResponse:
     found = selectors.round_request_get_for(request.user, pk, kind, write=True)
     try:
         services.proposal_round_show(actor=request.user, support_request=found)
@@ -101,7 +102,7 @@ def round_show(request: HttpRequest, pk: int, kind: str = SUPPORT) -> HttpRespon
 
 @login_required
 @require_POST
-def exclude(request: HttpRequest, pk: int) -> HttpResponse:
+def exclude(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     proposal = selectors.proposal_get_for(request.user, pk, write=True)
     form = ReasonForm(request.POST)
     try:
@@ -122,7 +123,7 @@ def exclude(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_POST
-def approve(request: HttpRequest, pk: int) -> HttpResponse:
+def approve(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     proposal = selectors.proposal_get_for(request.user, pk, write=True)
     try:
         started = services.proposal_approve(actor=request.user, proposal=proposal)
@@ -140,7 +141,7 @@ def approve(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @login_required
-def choose(request: HttpRequest, pk: int, kind: str = SUPPORT) -> HttpResponse:
+def choose(request: AuthenticatedHttpRequest, pk: int, kind: str = SUPPORT) -> HttpResponse:
     found = selectors.proposal_family_request(request.user, pk, kind)
     if request.method == "POST":
         form = ChooseForm(request.POST)
@@ -180,7 +181,7 @@ def choose(request: HttpRequest, pk: int, kind: str = SUPPORT) -> HttpResponse:
 
 
 @login_required
-def ask(request: HttpRequest, pk: int) -> HttpResponse:
+def ask(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     proposal = selectors.proposal_get_for(request.user, pk)
     if proposal.volunteer.user_id != request.user.pk:
         raise PermissionDenied
@@ -210,7 +211,7 @@ def ask(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @login_required
-def waiting_list(request: HttpRequest) -> HttpResponse:
+def waiting_list(request: AuthenticatedHttpRequest) -> HttpResponse:
     if not has_role(request.user, Role.COORDINATOR):
         raise PermissionDenied
     plans = selectors.waiting_list_plans(request.user)

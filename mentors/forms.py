@@ -3,7 +3,7 @@ that stay unique."""
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, cast
 
 from django import forms
 from django.db.models import QuerySet
@@ -35,11 +35,12 @@ class NominateForm(forms.Form):
     def __init__(self, *args: Any, choices: QuerySet[MentorChoice], **kwargs: Any) -> None:
         kwargs.setdefault("prefix", "nominate")
         super().__init__(*args, **kwargs)
-        field = self.fields["choice"]
+        field = cast("forms.ModelChoiceField[MentorChoice]", self.fields["choice"])
         field.queryset = choices.select_related("person")
-        field.label_from_instance = lambda choice: (
+        # Django replaces the label per field instance; mypy sees a method there and types a lambda with `self`.
+        field.label_from_instance = lambda choice: (  # type: ignore[method-assign, assignment]
             _("Choice %(rank)s: %(name)s")
-            % {  # type: ignore[attr-defined]
+            % {
                 "rank": choice.rank,
                 "name": choice.person.first_name,
             }
@@ -59,7 +60,7 @@ class InviteForm(forms.Form):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         kwargs.setdefault("prefix", "invite")
         super().__init__(*args, **kwargs)
-        self.fields["phone"].widget.input_type = "tel"  # type: ignore[attr-defined]
+        self.fields["phone"].widget.input_type = "tel"
 
     @classmethod
     def initial_for(cls, mentorship: Mentorship) -> dict[str, Any]:

@@ -25,6 +25,7 @@ from agreements.forms import AgreementForm
 from agreements.models import Agreement
 from agreements.selectors import agreement_current_texts, agreement_overview, agreementversion_of
 from core.forms import add_service_errors
+from core.http import AuthenticatedHttpRequest
 from mentors import selectors, services
 from mentors.forms import (
     AcceptForm,
@@ -68,7 +69,7 @@ def _done(request: HttpRequest, mentorship: Mentorship, message: str) -> HttpRes
 
 
 @login_required
-def mentorship_list(request: HttpRequest) -> HttpResponse:
+def mentorship_list(request: AuthenticatedHttpRequest) -> HttpResponse:
     if (
         not has_role(request.user, Role.YOUNG_PERSON, Role.PARENT, Role.MENTOR, Role.PROFESSIONAL, Role.COORDINATOR)
         and not selectors.mentorship_visible_to(request.user).filter(mentor_id=request.user.pk).exists()
@@ -93,7 +94,7 @@ def mentorship_list(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
-def nominate(request: HttpRequest, young_person_pk: int) -> HttpResponse:
+def nominate(request: AuthenticatedHttpRequest, young_person_pk: int) -> HttpResponse:
     """Start a nomination from the young person's choice (the case's professional); the coordinator of the case
     sees the same page without the form."""
     young_person = youngperson_get_for(request.user, young_person_pk)
@@ -130,7 +131,7 @@ def nominate(request: HttpRequest, young_person_pk: int) -> HttpResponse:
 
 
 @login_required
-def detail(request: HttpRequest, pk: int, **refused: Form) -> HttpResponse:
+def detail(request: AuthenticatedHttpRequest, pk: int, **refused: Form) -> HttpResponse:
     """The mentorship with what the user may do; re-rendered with a refused form's errors (400)."""
     mentorship = selectors.mentorship_get_for(request.user, pk)
     _log(request, mentorship)
@@ -231,7 +232,7 @@ def _write(request: HttpRequest, pk: int) -> Mentorship:
 
 @login_required
 @require_POST
-def move(request: HttpRequest, pk: int) -> HttpResponse:
+def move(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     mentorship = _write(request, pk)
     form = MoveForm(request.POST)
     step = MOVES.get(request.POST.get("move", ""))
@@ -250,7 +251,7 @@ def move(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_POST
-def invite(request: HttpRequest, pk: int) -> HttpResponse:
+def invite(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     mentorship = _write(request, pk)
     form = InviteForm(request.POST)
     if form.is_valid():
@@ -265,7 +266,7 @@ def invite(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_POST
-def screening(request: HttpRequest, pk: int) -> HttpResponse:
+def screening(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     mentorship = _write(request, pk)
     form = ScreeningForm(request.POST)
     if form.is_valid():
@@ -280,7 +281,7 @@ def screening(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_POST
-def mandate(request: HttpRequest, pk: int) -> HttpResponse:
+def mandate(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     mentorship = _write(request, pk)
     for_young_person = request.POST.get("for_young_person") == "1"
     form = MandateForm(request.POST, prefix="mandate_yp" if for_young_person else "mandate")
@@ -298,7 +299,7 @@ def mandate(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_POST
-def agreement_propose(request: HttpRequest, pk: int) -> HttpResponse:
+def agreement_propose(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     mentorship = _write(request, pk)
     form = AgreementForm(request.POST, kind=Agreement.Kind.JIM, current=agreement_current_texts(mentorship))
     if form.is_valid():
@@ -319,7 +320,7 @@ def agreement_propose(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_POST
-def agreement_agree(request: HttpRequest, pk: int) -> HttpResponse:
+def agreement_agree(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     mentorship = _write(request, pk)
     version_id = request.POST.get("version", "")
     version = agreementversion_of(mentorship, int(version_id)) if version_id.isdigit() else None
@@ -335,7 +336,7 @@ def agreement_agree(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_POST
-def checkin(request: HttpRequest, pk: int) -> HttpResponse:
+def checkin(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     mentorship = _write(request, pk)
     form = CheckInForm(request.POST)
     if form.is_valid():
@@ -350,7 +351,7 @@ def checkin(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_POST
-def interval(request: HttpRequest, pk: int) -> HttpResponse:
+def interval(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     mentorship = _write(request, pk)
     form = IntervalForm(request.POST)
     if form.is_valid():
@@ -365,7 +366,7 @@ def interval(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_POST
-def note(request: HttpRequest, pk: int) -> HttpResponse:
+def note(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     mentorship = _write(request, pk)
     form = CoachingNoteForm(request.POST)
     if form.is_valid():
@@ -380,7 +381,7 @@ def note(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_POST
-def rating(request: HttpRequest, pk: int) -> HttpResponse:
+def rating(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     mentorship = _write(request, pk)
     form = RatingForm(request.POST)
     if form.is_valid():
@@ -395,7 +396,7 @@ def rating(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_POST
-def complete(request: HttpRequest, pk: int) -> HttpResponse:
+def complete(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     mentorship = _write(request, pk)
     form = ClosureForm(request.POST)
     if form.is_valid():
@@ -410,7 +411,7 @@ def complete(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_POST
-def outcome(request: HttpRequest, pk: int) -> HttpResponse:
+def outcome(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     # A finished mentorship is read-only, except for its outcome: the service checks that the user is its professional.
     mentorship = selectors.mentorship_get_for(request.user, pk)
     form = OutcomeForm(request.POST)

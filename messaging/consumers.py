@@ -145,7 +145,7 @@ def batcher(work: Callable[[list[Item]], list[Outcome]]) -> Batcher[Item, Outcom
     return per_loop[work]
 
 
-class ChatConsumer(AsyncJsonWebsocketConsumer):  # type: ignore[misc]
+class ChatConsumer(AsyncJsonWebsocketConsumer):
     conversation_id: int = 0
     user_id: int = 0
     joined: bool = False
@@ -313,6 +313,7 @@ class ChatConsumer(AsyncJsonWebsocketConsumer):  # type: ignore[misc]
                 }
             )
             return
+        answer: dict[str, object]
         if isinstance(sent.error, ValidationError):
             answer = {"type": "error", "client_msg_id": client_msg_id, "errors": sent.error.messages}
         elif sent.error is not None or sent.message is None:

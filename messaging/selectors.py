@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Collection
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any, TypedDict
 
 from django.db.models import Count, F, OuterRef, Q, QuerySet, Subquery
 from django.db.models.functions import Coalesce
@@ -21,6 +21,9 @@ from accounts.selectors import AnyUser
 from core.ids import id_in_range
 from core.selectors import object_get_for
 from messaging.models import Conversation, Member, Message
+
+if TYPE_CHECKING:
+    from django_stubs_ext import WithAnnotations
 
 __all__ = [
     "CATCH_UP_LIMIT",
@@ -142,7 +145,15 @@ def conversation_members(conversation: Conversation) -> list[Member]:
     return list(conversation.members.filter(left_at__isnull=True).select_related("user").order_by("party", "user_id"))
 
 
-def conversation_list_for(user: AnyUser) -> list[Conversation]:
+class ConversationListRow(TypedDict):
+    """What `conversation_list_for` adds to each conversation, for the list page and the access log."""
+
+    my_last_read: int | None
+    my_party: str
+    unread: int
+
+
+def conversation_list_for(user: AnyUser) -> list[WithAnnotations[Conversation, ConversationListRow]]:
     """The user's conversations, latest message first, each with `unread` (messages of others after the user's read
     receipt). Two queries whatever the number of conversations."""
     if not user.is_authenticated or not user.is_active:

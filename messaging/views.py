@@ -20,6 +20,7 @@ from accesslog.models import AccessLogEntry
 from accesslog.services import accesslog_record, accesslog_record_by, accesslog_record_many
 from accounts.models import User
 from core.forms import add_service_errors
+from core.http import AuthenticatedHttpRequest
 from messaging import selectors
 from messaging.forms import MessageForm, ReportForm
 from messaging.models import Message
@@ -34,7 +35,7 @@ def _user(request: HttpRequest) -> User:
 
 @login_required
 @never_cache
-def conversation_list(request: HttpRequest) -> HttpResponse:
+def conversation_list(request: AuthenticatedHttpRequest) -> HttpResponse:
     conversations = selectors.conversation_list_for(request.user)
     accesslog_record_many(
         request=request,
@@ -45,7 +46,7 @@ def conversation_list(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @never_cache
-def detail(request: HttpRequest, pk: int, form: MessageForm | None = None) -> HttpResponse:
+def detail(request: AuthenticatedHttpRequest, pk: int, form: MessageForm | None = None) -> HttpResponse:
     conversation = selectors.conversation_get_for(request.user, pk)
     members = selectors.conversation_members(conversation)
     party = next((member.party for member in members if member.user_id == request.user.pk), "")
@@ -81,7 +82,7 @@ def _wants_json(request: HttpRequest) -> bool:
 
 @login_required
 @require_POST
-def send(request: HttpRequest, pk: int) -> HttpResponse:
+def send(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     """The form post (redirects back) and the chat script's fallback when the socket is down (answers JSON)."""
     conversation = selectors.conversation_get_for(request.user, pk, write=True)
     form = MessageForm(request.POST)
@@ -104,7 +105,7 @@ def send(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 @require_GET
 @never_cache
-def since(request: HttpRequest, pk: int) -> JsonResponse:
+def since(request: AuthenticatedHttpRequest, pk: int) -> JsonResponse:
     """Everything after `?after=<id>`, oldest first, a limited number at a time: while `more`, the page asks again
     with the last id it got."""
     conversation = selectors.conversation_get_for(request.user, pk)
@@ -141,7 +142,7 @@ def _message(request: HttpRequest, pk: int, message_pk: int) -> Message:
 
 @login_required
 @require_POST
-def report(request: HttpRequest, pk: int, message_pk: int) -> HttpResponse:
+def report(request: AuthenticatedHttpRequest, pk: int, message_pk: int) -> HttpResponse:
     message = _message(request, pk, message_pk)
     form = ReportForm(request.POST)
     reason = form.cleaned_data["reason"] if form.is_valid() else ""
@@ -152,7 +153,7 @@ def report(request: HttpRequest, pk: int, message_pk: int) -> HttpResponse:
 
 @login_required
 @require_POST
-def delete(request: HttpRequest, pk: int, message_pk: int) -> HttpResponse:
+def delete(request: AuthenticatedHttpRequest, pk: int, message_pk: int) -> HttpResponse:
     message = _message(request, pk, message_pk)
     sending.message_delete(actor=_user(request), message=message)
     messages.success(request, _("Your message was deleted."))
@@ -177,7 +178,7 @@ def twilio_status(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_POST
-def with_parent(request: HttpRequest, case_pk: int, parent_pk: int) -> HttpResponse:
+def with_parent(request: AuthenticatedHttpRequest, case_pk: int, parent_pk: int) -> HttpResponse:
     """A professional of the case opens (or starts) the conversation with a parent with custody."""
     case = case_get_for(request.user, case_pk, write=True)
     guardianship = get_object_or_404(case.young_person.guardianships.select_related("guardian"), guardian_id=parent_pk)

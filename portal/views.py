@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 from django.contrib.auth.decorators import login_required
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import render
 
 from accesslog.services import accesslog_record_cases
 from accounts.models import Role
 from accounts.selectors import role_names, roles_of
+from core.http import AuthenticatedHttpRequest
 from mentors.selectors import mentorship_visible_to
 from mentors.states import OPEN_STATES as MENTORSHIP_OPEN_STATES
 from portal.todo import todo_for_request
@@ -24,7 +25,7 @@ def _own_record(records: list[YoungPerson], user_id: int | None) -> YoungPerson 
 
 
 @login_required
-def home(request: HttpRequest) -> HttpResponse:
+def home(request: AuthenticatedHttpRequest) -> HttpResponse:
     """What this person must do next ("to do", the same list as the menu's badge), one section per role they hold."""
     roles = role_names(request.user)
     own_volunteer = volunteer_own(request.user)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, cast
 
 from django import forms
 from django.db.models import QuerySet
@@ -15,7 +15,8 @@ from volunteers.models import Volunteer
 from youth.models import Case
 
 
-class CaseChoiceField(forms.ModelChoiceField):
+# Generic in django-stubs only: subscripting it at run time needs django_stubs_ext.monkeypatch(), which we do not run.
+class CaseChoiceField(forms.ModelChoiceField):  # type: ignore[type-arg]
     def label_from_instance(self, obj: Case) -> str:
         # The child's name is what a parent or professional recognises; the organisation tells two cases apart.
         return f"{obj.young_person.first_name} {obj.young_person.last_name} ({obj.organisation.name})"
@@ -33,7 +34,8 @@ class StayForm(forms.Form):
 
     def __init__(self, *args: Any, cases: QuerySet[Case], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["case"].queryset = cases.select_related("young_person", "organisation").order_by(
+        case_field = cast("forms.ModelChoiceField[Case]", self.fields["case"])
+        case_field.queryset = cases.select_related("young_person", "organisation").order_by(
             "young_person__first_name", "pk"
         )
 
@@ -50,12 +52,14 @@ class DecideForm(forms.Form):
     )
 
 
-class PersonChoiceField(forms.ModelChoiceField):
+# Generic in django-stubs only (see CaseChoiceField).
+class PersonChoiceField(forms.ModelChoiceField):  # type: ignore[type-arg]
     def label_from_instance(self, obj: User) -> str:
         return str(obj)  # the name, or the address or number of an account without one
 
 
-class FamilyChoiceField(forms.ModelChoiceField):
+# Generic in django-stubs only (see CaseChoiceField).
+class FamilyChoiceField(forms.ModelChoiceField):  # type: ignore[type-arg]
     def label_from_instance(self, obj: Volunteer) -> str:
         # The beds are shown so the coordinator knows what "leave empty" will give.
         return _("%(name)s in %(place)s (beds for stays: %(beds)s)") % {
@@ -108,7 +112,7 @@ class OptionForm(forms.Form):
 
     def __init__(self, *args: Any, coordinators: QuerySet[User], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["coordinator"].queryset = coordinators  # type: ignore[attr-defined]
+        cast("forms.ModelChoiceField[User]", self.fields["coordinator"]).queryset = coordinators
 
 
 class NewOptionForm(OptionForm):
@@ -136,12 +140,12 @@ class NewOptionForm(OptionForm):
     ) -> None:
         super().__init__(*args, coordinators=coordinators, **kwargs)
         del self.fields["active"]  # a new option is open for bookings
-        self.fields["organisation"].queryset = organisations  # type: ignore[attr-defined]
+        cast("forms.ModelChoiceField[Organisation]", self.fields["organisation"]).queryset = organisations
         if len(organisations) == 1:
             # Most coordinators work for one organisation: nothing to choose.
             self.fields["organisation"].initial = organisations[0]
             self.fields["organisation"].widget = forms.HiddenInput()
-        self.fields["volunteer"].queryset = families  # type: ignore[attr-defined]
+        cast("forms.ModelChoiceField[Volunteer]", self.fields["volunteer"]).queryset = families
         self.fields["age_max"].help_text = ""  # nothing was asked for yet
         beds = self.fields["beds_per_night"]
         beds.required = False

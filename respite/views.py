@@ -26,6 +26,7 @@ from accesslog.services import accesslog_record, accesslog_record_many
 from accounts.models import Role
 from accounts.selectors import has_role, organisations_where
 from core.forms import add_service_errors
+from core.http import AuthenticatedHttpRequest
 from respite import selectors, services
 from respite.forms import DecideForm, NewOptionForm, OptionForm, StayForm
 from respite.models import RespiteOption, Stay
@@ -76,7 +77,7 @@ def _log_stay(request: HttpRequest, stay: Stay) -> None:
 
 
 @login_required
-def overview(request: HttpRequest) -> HttpResponse:
+def overview(request: AuthenticatedHttpRequest) -> HttpResponse:
     user = request.user
     hosted = list(selectors.respiteoption_hosted_by(user).select_related("organisation"))
     if not (has_role(user, Role.PROFESSIONAL, Role.COORDINATOR, Role.PARENT) or hosted):
@@ -120,7 +121,7 @@ def _day_text(free: int, total: int) -> tuple[str, str]:
 
 
 @login_required
-def option_detail(request: HttpRequest, pk: int) -> HttpResponse:
+def option_detail(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     option = selectors.respiteoption_get_for(request.user, pk)
     first = _month_from(request.GET.get("maand"))
     last = first.replace(day=calendar.monthrange(first.year, first.month)[1])
@@ -163,7 +164,7 @@ def option_detail(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @login_required
-def option_create(request: HttpRequest) -> HttpResponse:
+def option_create(request: AuthenticatedHttpRequest) -> HttpResponse:
     organisation_ids = coordinated_organisation_ids(request.user)
     if not organisation_ids:
         raise PermissionDenied
@@ -189,7 +190,7 @@ OPTION_FIELDS = ("name", "beds_per_night", "age_min", "age_max", "rules", "coord
 
 
 @login_required
-def option_edit(request: HttpRequest, pk: int) -> HttpResponse:
+def option_edit(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     option = selectors.respiteoption_get_for(request.user, pk, write=True)
     form = OptionForm(
         request.POST or None,
@@ -211,7 +212,7 @@ def option_edit(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @login_required
-def stay_create(request: HttpRequest, pk: int) -> HttpResponse:
+def stay_create(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     option: RespiteOption = selectors.respiteoption_get_for(request.user, pk)
     cases = selectors.cases_bookable_by(request.user)
     if not cases.exists():
@@ -232,7 +233,9 @@ def stay_create(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @login_required
-def stay_detail(request: HttpRequest, pk: int, form: DecideForm | None = None, full: bool = False) -> HttpResponse:
+def stay_detail(
+    request: AuthenticatedHttpRequest, pk: int, form: DecideForm | None = None, full: bool = False
+) -> HttpResponse:
     stay = selectors.stay_get_for(request.user, pk)
     _log_stay(request, stay)
     if (paused := consent_paused_response(request, stay.case)) is not None:
@@ -255,7 +258,7 @@ def stay_detail(request: HttpRequest, pk: int, form: DecideForm | None = None, f
 
 @login_required
 @require_POST
-def stay_decide(request: HttpRequest, pk: int) -> HttpResponse:
+def stay_decide(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     stay = selectors.stay_get_for(request.user, pk, write=True)
     form = DecideForm(request.POST)
     if not form.is_valid():
@@ -280,7 +283,7 @@ def stay_decide(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @login_required
-def stay_cancel(request: HttpRequest, pk: int) -> HttpResponse:
+def stay_cancel(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     stay = selectors.stay_get_for(request.user, pk)
     if request.method == "POST":
         try:
@@ -310,7 +313,7 @@ def _own_host(request: HttpRequest) -> Volunteer:
 
 
 @login_required
-def feed_page(request: HttpRequest) -> HttpResponse:
+def feed_page(request: AuthenticatedHttpRequest) -> HttpResponse:
     feed = services.calendarfeed_get_or_create(actor=request.user, volunteer=_own_host(request))
     url = settings.SITE_URL.rstrip("/") + reverse("respite:feed", args=[feed.token])
     context = {"feed": feed, "url": url, "webcal": "webcal://" + url.split("://", 1)[-1]}
@@ -319,7 +322,7 @@ def feed_page(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_POST
-def feed_renew(request: HttpRequest) -> HttpResponse:
+def feed_renew(request: AuthenticatedHttpRequest) -> HttpResponse:
     services.calendarfeed_renew(actor=request.user, volunteer=_own_host(request))
     messages.success(request, _("Your calendar has a new address. The old address does not work any more."))
     return redirect("respite:feed_page")

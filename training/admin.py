@@ -9,8 +9,10 @@ from django.contrib import admin
 from training.models import Course, CourseRequirement
 
 
+# The admin classes are generic in django-stubs only: subscripting them at run time needs
+# django_stubs_ext.monkeypatch(), which we do not run (see accounts/admin.py).
 @admin.register(Course)
-class CourseAdmin(admin.ModelAdmin):
+class CourseAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
     list_display = ["title", "organisation", "kind", "for_kind", "theme", "active"]
     list_filter = ["kind", "active", "organisation"]
     search_fields = ["title", "organisation__name"]
@@ -18,7 +20,7 @@ class CourseAdmin(admin.ModelAdmin):
 
 
 @admin.register(CourseRequirement)
-class CourseRequirementAdmin(admin.ModelAdmin):
+class CourseRequirementAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
     list_display = ["organisation", "kind", "course"]
     list_filter = ["kind", "organisation"]
     search_fields = ["organisation__name", "course__title"]

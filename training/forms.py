@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, cast
 
 from django import forms
 from django.db.models import QuerySet
@@ -44,7 +44,7 @@ class CourseForm(forms.Form):
 
     def __init__(self, *args: Any, organisations: QuerySet[Organisation], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["organisation"].queryset = organisations
+        cast("forms.ModelChoiceField[Organisation]", self.fields["organisation"]).queryset = organisations
         if len(organisations) == 1:
             # One choice is no choice: it is filled in and not shown.
             self.fields["organisation"].initial = organisations[0]
@@ -82,7 +82,7 @@ class VolunteerEnrolForm(forms.Form):
 
     def __init__(self, *args: Any, volunteers: QuerySet[Volunteer], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["volunteer"].queryset = volunteers
+        cast("forms.ModelChoiceField[Volunteer]", self.fields["volunteer"]).queryset = volunteers
 
 
 class AttendanceForm(forms.Form):

@@ -6,7 +6,7 @@ from __future__ import annotations
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -15,6 +15,7 @@ from django.views.decorators.http import require_POST
 from accounts.models import Role
 from accounts.selectors import has_role, organisations_where
 from core.forms import add_service_errors
+from core.http import AuthenticatedHttpRequest
 from training import selectors, services
 from training.forms import AttendanceForm, CourseForm, SessionForm, VolunteerEnrolForm, WaitingListForm
 from training.models import Enrolment
@@ -22,7 +23,7 @@ from volunteers.selectors import volunteer_own
 
 
 @login_required
-def catalogue(request: HttpRequest) -> HttpResponse:
+def catalogue(request: AuthenticatedHttpRequest) -> HttpResponse:
     volunteer = volunteer_own(request.user)
     is_coordinator = has_role(request.user, Role.COORDINATOR)
     if volunteer is None and not is_coordinator:
@@ -37,7 +38,7 @@ def catalogue(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
-def course_create(request: HttpRequest) -> HttpResponse:
+def course_create(request: AuthenticatedHttpRequest) -> HttpResponse:
     organisations = organisations_where(request.user, Role.COORDINATOR)
     if not organisations:
         raise PermissionDenied
@@ -54,7 +55,7 @@ def course_create(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
-def session_create(request: HttpRequest, pk: int) -> HttpResponse:
+def session_create(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     course = selectors.course_get_for(request.user, pk, write=True)
     form = SessionForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
@@ -69,7 +70,7 @@ def session_create(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @login_required
-def session_detail(request: HttpRequest, pk: int) -> HttpResponse:
+def session_detail(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     session = selectors.session_get_for(request.user, pk, write=True)
     people = selectors.session_list_for(session)
     context = {
@@ -83,7 +84,7 @@ def session_detail(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_POST
-def session_enrol(request: HttpRequest, pk: int) -> HttpResponse:
+def session_enrol(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     session = selectors.session_get_for(request.user, pk)
     volunteer = volunteer_own(request.user)
     if volunteer is None:
@@ -103,7 +104,7 @@ def session_enrol(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @login_required
-def session_enrol_volunteer(request: HttpRequest, pk: int) -> HttpResponse:
+def session_enrol_volunteer(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     session = selectors.session_get_for(request.user, pk, write=True)
     form = VolunteerEnrolForm(request.POST or None, volunteers=selectors.volunteer_enrollable_by(request.user, session))
     if request.method == "POST" and form.is_valid():
@@ -125,7 +126,7 @@ def session_enrol_volunteer(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_POST
-def enrolment_cancel(request: HttpRequest, pk: int) -> HttpResponse:
+def enrolment_cancel(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     enrolment = selectors.enrolment_get_for(request.user, pk, write=True)
     own = enrolment.volunteer.user_id == request.user.pk
     try:
@@ -144,7 +145,7 @@ def enrolment_cancel(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_POST
-def attendance_record(request: HttpRequest, pk: int) -> HttpResponse:
+def attendance_record(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     enrolment = selectors.enrolment_get_for(request.user, pk)
     # Attendance is the coordinator's: a volunteer sees their own enrolment but gets a 403 here.
     selectors.session_get_for(request.user, enrolment.session_id, write=True)

@@ -20,6 +20,7 @@ from django.views.decorators.http import require_POST
 from accounts.models import Role
 from accounts.selectors import has_role
 from core.forms import add_service_errors
+from core.http import AuthenticatedHttpRequest
 from volunteers import selectors, services
 from volunteers.forms import (
     AvailabilityForm,
@@ -82,13 +83,13 @@ def _own_page(request: HttpRequest, bound: dict[str, Form] | None = None) -> Htt
 
 
 @login_required
-def own(request: HttpRequest) -> HttpResponse:
+def own(request: AuthenticatedHttpRequest) -> HttpResponse:
     return _own_page(request)
 
 
 @login_required
 @require_POST
-def own_availability(request: HttpRequest) -> HttpResponse:
+def own_availability(request: AuthenticatedHttpRequest) -> HttpResponse:
     volunteer = _own_volunteer(request)
     form = AvailabilityForm(request.POST)
     if not form.is_valid():
@@ -100,7 +101,7 @@ def own_availability(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_POST
-def own_unavailability_add(request: HttpRequest) -> HttpResponse:
+def own_unavailability_add(request: AuthenticatedHttpRequest) -> HttpResponse:
     volunteer = _own_volunteer(request)
     form = UnavailabilityForm(request.POST)
     if form.is_valid():
@@ -116,7 +117,7 @@ def own_unavailability_add(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_POST
-def own_unavailability_remove(request: HttpRequest, pk: int) -> HttpResponse:
+def own_unavailability_remove(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     selectors.unavailability_get_for(request.user, pk, write=True).delete()
     messages.success(request, _("Removed."))
     return redirect("volunteers:own")
@@ -124,7 +125,7 @@ def own_unavailability_remove(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_POST
-def own_status(request: HttpRequest) -> HttpResponse:
+def own_status(request: AuthenticatedHttpRequest) -> HttpResponse:
     volunteer = _own_volunteer(request)
     action = request.POST.get("action")
     if action == "stop" and request.POST.get("confirm") != "yes":
@@ -149,7 +150,7 @@ def own_status(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
-def pipeline(request: HttpRequest) -> HttpResponse:
+def pipeline(request: AuthenticatedHttpRequest) -> HttpResponse:
     if not has_role(request.user, Role.COORDINATOR):
         raise PermissionDenied
     counts, rows = selectors.pipeline_for(request.user)
@@ -184,7 +185,7 @@ def _detail(request: HttpRequest, volunteer: Volunteer, bound: dict[str, Any] | 
 
 
 @login_required
-def detail(request: HttpRequest, pk: int) -> HttpResponse:
+def detail(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     return _detail(request, selectors.volunteer_get_for(request.user, pk))
 
 
@@ -209,7 +210,7 @@ def _screening_post(
 
 @login_required
 @require_POST
-def intake(request: HttpRequest, pk: int) -> HttpResponse:
+def intake(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     volunteer = selectors.volunteer_get_for(request.user, pk, write=True)
     form = StepForm(request.POST, prefix="intake")
     save = lambda data: services.intake_record(actor=request.user, volunteer=volunteer, **data)  # noqa: E731
@@ -218,7 +219,7 @@ def intake(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_POST
-def home_visit(request: HttpRequest, pk: int) -> HttpResponse:
+def home_visit(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     volunteer = selectors.volunteer_get_for(request.user, pk, write=True)
     form = StepForm(request.POST, prefix="visit")
     save = lambda data: services.home_visit_record(actor=request.user, volunteer=volunteer, **data)  # noqa: E731
@@ -227,7 +228,7 @@ def home_visit(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_POST
-def reference_add(request: HttpRequest, pk: int) -> HttpResponse:
+def reference_add(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     volunteer = selectors.volunteer_get_for(request.user, pk, write=True)
     form = ReferenceAddForm(request.POST, prefix="reference")
     save = lambda data: services.reference_add(volunteer=volunteer, **data)  # noqa: E731
@@ -236,7 +237,7 @@ def reference_add(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_POST
-def reference_record(request: HttpRequest, pk: int) -> HttpResponse:
+def reference_record(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     reference = selectors.reference_get_for(request.user, pk, write=True)
     form = ReferenceRecordForm(request.POST, prefix=f"ref{reference.pk}")
     save = lambda data: services.reference_record(reference=reference, **data)  # noqa: E731
@@ -245,7 +246,7 @@ def reference_record(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_POST
-def vog_request(request: HttpRequest, pk: int) -> HttpResponse:
+def vog_request(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     volunteer = selectors.volunteer_get_for(request.user, pk, write=True)
     form = VogRequestForm(request.POST, prefix="vog")
     save = lambda data: services.vog_request(volunteer=volunteer, **data)  # noqa: E731
@@ -254,7 +255,7 @@ def vog_request(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_POST
-def vog_receive(request: HttpRequest, pk: int) -> HttpResponse:
+def vog_receive(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     vog = selectors.vogcheck_get_for(request.user, pk, write=True)
     form = VogReceiveForm(request.POST, prefix="received")
     save = lambda data: services.vog_receive(actor=request.user, vog=vog, **data)  # noqa: E731

@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, cast
 
 from django import forms
 from django.utils import timezone
@@ -37,7 +37,7 @@ class YoungPersonRegisterForm(forms.Form):
 
     def __init__(self, *args: Any, organisations: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["organisation"].queryset = organisations
+        cast("forms.ModelChoiceField[Organisation]", self.fields["organisation"]).queryset = organisations
         if organisations.count() == 1:
             self.fields["organisation"].initial = organisations.first()
 
@@ -94,7 +94,8 @@ class GuardianAddForm(forms.Form):
     def show_other_role(self) -> None:
         """Show the box "I know this person has another role..." (after the service refused without it)."""
         self.fields["other_role_confirmed"].widget = forms.CheckboxInput()
-        self._bound_fields_cache.pop("other_role_confirmed", None)
+        # Django's cache of bound fields (private, so not in django-stubs): the widget changed after binding.
+        self._bound_fields_cache.pop("other_role_confirmed", None)  # type: ignore[attr-defined]
 
 
 class GuardianshipAnswerForm(forms.Form):
@@ -135,7 +136,7 @@ class CaseProfessionalForm(forms.Form):
 
     def __init__(self, *args: Any, case: Case, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["professional"].queryset = (
+        cast("forms.ModelChoiceField[User]", self.fields["professional"]).queryset = (
             User.objects.filter(
                 is_active=True, roles__role=Role.PROFESSIONAL, roles__organisation_id=case.organisation_id
             )

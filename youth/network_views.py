@@ -13,6 +13,7 @@ from django.utils.translation import gettext as _
 from accesslog.models import AccessLogEntry
 from accesslog.services import accesslog_record
 from core.forms import add_service_errors
+from core.http import AuthenticatedHttpRequest
 from youth import consent
 from youth import network_selectors as selectors
 from youth import network_services as services
@@ -41,7 +42,7 @@ def _without_keeping(request: HttpRequest, young_person: YoungPerson) -> HttpRes
 
 
 @login_required
-def network_map(request: HttpRequest, pk: int) -> HttpResponse:
+def network_map(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     young_person = selectors.network_youngperson_get_for(request.user, pk)
     _log(request, young_person)
     if (paused := _without_keeping(request, young_person)) is not None:
@@ -60,7 +61,7 @@ def network_map(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @login_required
-def networkperson_add(request: HttpRequest, pk: int) -> HttpResponse:
+def networkperson_add(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     young_person = selectors.network_youngperson_get_for(request.user, pk, write=True)
     if (paused := _without_keeping(request, young_person)) is not None:
         _log(request, young_person)
@@ -82,7 +83,7 @@ def networkperson_add(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @login_required
-def networkperson_change(request: HttpRequest, pk: int, person_pk: int) -> HttpResponse:
+def networkperson_change(request: AuthenticatedHttpRequest, pk: int, person_pk: int) -> HttpResponse:
     person = _person(request, pk, person_pk)
     if (paused := _without_keeping(request, person.young_person)) is not None:
         _log(request, person.young_person)
@@ -103,7 +104,7 @@ def networkperson_change(request: HttpRequest, pk: int, person_pk: int) -> HttpR
 
 
 @login_required
-def networkperson_remove(request: HttpRequest, pk: int, person_pk: int) -> HttpResponse:
+def networkperson_remove(request: AuthenticatedHttpRequest, pk: int, person_pk: int) -> HttpResponse:
     person = _person(request, pk, person_pk)
     if request.method == "POST":
         try:
@@ -121,7 +122,7 @@ def networkperson_remove(request: HttpRequest, pk: int, person_pk: int) -> HttpR
 
 
 @login_required
-def mentorchoice_edit(request: HttpRequest, pk: int) -> HttpResponse:
+def mentorchoice_edit(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     young_person = selectors.network_youngperson_get_for(request.user, pk, write=True)
     if (paused := _without_keeping(request, young_person)) is not None:
         _log(request, young_person)
@@ -144,7 +145,7 @@ def mentorchoice_edit(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @login_required
-def networksearch_record(request: HttpRequest, pk: int) -> HttpResponse:
+def networksearch_record(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     young_person = selectors.network_youngperson_get_for(request.user, pk)
     if not selectors.network_search_allowed(request.user, young_person):
         raise PermissionDenied

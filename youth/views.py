@@ -18,6 +18,7 @@ from accesslog.services import accesslog_record, accesslog_record_cases
 from accounts.models import Role
 from accounts.selectors import AnyUser, has_role, organisations_where
 from core.forms import add_service_errors
+from core.http import AuthenticatedHttpRequest
 from youth import consent, selectors, services
 from youth.ages import adult_born_by
 from youth.forms import (
@@ -57,7 +58,7 @@ def consent_paused_response(request: HttpRequest, case: Case) -> HttpResponse | 
 
 
 @login_required
-def youngperson_list(request: HttpRequest) -> HttpResponse:
+def youngperson_list(request: AuthenticatedHttpRequest) -> HttpResponse:
     if not has_role(request.user, Role.PROFESSIONAL, Role.COORDINATOR):
         raise PermissionDenied
     cases = selectors.case_list_for(request.user)
@@ -66,7 +67,7 @@ def youngperson_list(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
-def youngperson_register(request: HttpRequest) -> HttpResponse:
+def youngperson_register(request: AuthenticatedHttpRequest) -> HttpResponse:
     organisations = organisations_where(request.user, Role.PROFESSIONAL)
     if not organisations.exists():
         raise PermissionDenied
@@ -83,7 +84,7 @@ def youngperson_register(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
-def youngperson_detail(request: HttpRequest, pk: int) -> HttpResponse:
+def youngperson_detail(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     young_person = selectors.youngperson_get_for(request.user, pk)
     accesslog_record(request=request, young_person=young_person, what=AccessLogEntry.What.PROFILE)
     can_write = selectors.youngperson_writable_by(request.user).filter(pk=pk).exists()
@@ -107,7 +108,7 @@ def youngperson_detail(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @login_required
-def case_detail(request: HttpRequest, pk: int) -> HttpResponse:
+def case_detail(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     case = selectors.case_get_for(request.user, pk)
     accesslog_record(request=request, young_person=case.young_person, what=AccessLogEntry.What.CASE)
     return _case_page(request, case)
@@ -143,7 +144,7 @@ def _case_for_coordinator(request: HttpRequest, pk: int) -> Case:
 
 @login_required
 @require_POST
-def case_professional_add(request: HttpRequest, pk: int) -> HttpResponse:
+def case_professional_add(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     case = _case_for_coordinator(request, pk)
     form = CaseProfessionalForm(request.POST, case=case)
     if form.is_valid():
@@ -159,7 +160,7 @@ def case_professional_add(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_POST
-def case_professional_remove(request: HttpRequest, pk: int, user_pk: int) -> HttpResponse:
+def case_professional_remove(request: AuthenticatedHttpRequest, pk: int, user_pk: int) -> HttpResponse:
     case = _case_for_coordinator(request, pk)
     assignment = get_object_or_404(case.assignments.select_related("professional"), professional_id=user_pk)
     try:
@@ -172,7 +173,7 @@ def case_professional_remove(request: HttpRequest, pk: int, user_pk: int) -> Htt
 
 
 @login_required
-def guardian_add(request: HttpRequest, pk: int) -> HttpResponse:
+def guardian_add(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     young_person = selectors.youngperson_get_for(request.user, pk, write=True)
     form = GuardianAddForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
@@ -208,7 +209,7 @@ def guardian_add(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @login_required
-def guardianship_confirm(request: HttpRequest, pk: int) -> HttpResponse:
+def guardianship_confirm(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     """The asked person answers "are you the parent of ...?" (404 for everyone else, and once answered)."""
     guardianship = selectors.guardianship_request_get_for(request.user, pk)
     young_person = guardianship.young_person
@@ -244,7 +245,7 @@ def _own_adult_record(request: HttpRequest, pk: int) -> YoungPerson:
 
 
 @login_required
-def parent_access(request: HttpRequest, pk: int) -> HttpResponse:
+def parent_access(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     """The young person's own page: from 18, per parent, may look along or not."""
     young_person = _own_adult_record(request, pk)
     accesslog_record(request=request, young_person=young_person, what=AccessLogEntry.What.PROFILE)
@@ -258,7 +259,7 @@ def parent_access(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_POST
-def parent_access_decide(request: HttpRequest, pk: int, guardianship_pk: int) -> HttpResponse:
+def parent_access_decide(request: AuthenticatedHttpRequest, pk: int, guardianship_pk: int) -> HttpResponse:
     young_person = _own_adult_record(request, pk)
     guardianship = get_object_or_404(selectors.parent_access_rows_queryset(young_person), pk=guardianship_pk)
     form = ParentAccessForm(request.POST)
@@ -279,7 +280,9 @@ def parent_access_decide(request: HttpRequest, pk: int, guardianship_pk: int) ->
 
 
 @login_required
-def consent_page(request: HttpRequest, pk: int, record_form: ConsentRecordForm | None = None) -> HttpResponse:
+def consent_page(
+    request: AuthenticatedHttpRequest, pk: int, record_form: ConsentRecordForm | None = None
+) -> HttpResponse:
     young_person = selectors.youngperson_get_for(request.user, pk)
     accesslog_record(request=request, young_person=young_person, what=AccessLogEntry.What.CONSENT)
     overview = selectors.consent_overview(young_person=young_person)
@@ -295,7 +298,7 @@ def consent_page(request: HttpRequest, pk: int, record_form: ConsentRecordForm |
 
 @login_required
 @require_POST
-def consent_record(request: HttpRequest, pk: int) -> HttpResponse:
+def consent_record(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     """A professional of the case writes down an answer given in person or on paper."""
     young_person = selectors.youngperson_get_for(request.user, pk, write=True)
     if not selectors.consent_recordable_by(request.user, young_person):
@@ -320,7 +323,7 @@ def consent_record(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_POST
-def consent_decide(request: HttpRequest, pk: int) -> HttpResponse:
+def consent_decide(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     young_person = selectors.youngperson_get_for(request.user, pk)
     if not selectors.is_own_or_in_custody(request.user, young_person):
         raise PermissionDenied
@@ -342,7 +345,7 @@ def consent_decide(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @login_required
-def accesslog_page(request: HttpRequest, pk: int) -> HttpResponse:
+def accesslog_page(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     young_person = selectors.youngperson_get_for(request.user, pk)
     if not selectors.is_own_or_in_custody(request.user, young_person):
         raise PermissionDenied
@@ -357,7 +360,7 @@ def accesslog_page(request: HttpRequest, pk: int) -> HttpResponse:
 ACCESSLOG_PAGE_SIZE = 50
 
 
-def _page_or_nearest(paginator: Paginator, asked: str) -> tuple[Page, bool]:
+def _page_or_nearest(paginator: Paginator[AccessLogEntry], asked: str) -> tuple[Page[AccessLogEntry], bool]:
     """The page asked for, or (when it is no number, or there is no such page) the nearest one: the first for
     anything below 1 or not a number, the last above the end. The flag says whether the asked page exists, so the
     page can say so instead of answering with an error."""

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, cast
 
 from django import forms
 from django.db.models import QuerySet
@@ -77,22 +77,24 @@ class ActivityForm(forms.Form):
             # One choice is no choice: the page says it, the form does not ask.
             del self.fields["organisation"]
         else:
-            self.fields["organisation"].queryset = organisations
+            cast("forms.ModelChoiceField[Organisation]", self.fields["organisation"]).queryset = organisations
         teams = Team.objects.filter(organisation__in=organisations or []).select_related("organisation")
         if not teams:
             del self.fields["team"]
         else:
-            team_field = self.fields["team"]
+            team_field = cast("forms.ModelChoiceField[Team]", self.fields["team"])
             team_field.queryset = teams
             if organisations is not None and len(organisations) > 1:
                 # With several organisations to choose from, each team says whose it is.
-                team_field.label_from_instance = lambda team: f"{team.name} ({team.organisation})"  # type: ignore[attr-defined]
+                # Django replaces the label per field instance; mypy sees a method there and types a lambda with `self`.
+                team_field.label_from_instance = lambda team: f"{team.name} ({team.organisation})"  # type: ignore[method-assign, assignment]
         if organisers is None:
             del self.fields["organiser"]
         else:
-            field = self.fields["organiser"]
+            field = cast("forms.ModelChoiceField[Volunteer]", self.fields["organiser"])
             field.queryset = organisers
-            field.label_from_instance = lambda volunteer: (  # type: ignore[attr-defined]
+            # Django replaces the label per field instance; mypy sees a method there and types a lambda with `self`.
+            field.label_from_instance = lambda volunteer: (  # type: ignore[method-assign, assignment]
                 f"{volunteer.user.get_full_name()} ({volunteer.organisation})"
             )
 
@@ -130,8 +132,9 @@ class SignUpForm(forms.Form):
 
     def __init__(self, *args: Any, cases: list[Case], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        field = self.fields["case"]
+        field = cast("forms.ModelChoiceField[Case]", self.fields["case"])
         field.queryset = Case.objects.filter(pk__in=[case.pk for case in cases]).select_related("young_person")
-        field.label_from_instance = lambda case: case.young_person.first_name  # type: ignore[attr-defined]
+        # Django replaces the label per field instance; mypy sees a method there and types a lambda with `self`.
+        field.label_from_instance = lambda case: case.young_person.first_name  # type: ignore[method-assign, assignment]
         if len(cases) == 1:
             field.initial = cases[0].pk

@@ -21,6 +21,7 @@ from community.activities import selectors, services
 from community.activities.forms import ActivityForm, SignUpForm
 from community.selectors import social_broker_organisation_ids
 from core.forms import add_service_errors
+from core.http import AuthenticatedHttpRequest
 from youth.models import Case
 from youth.parties import coordinated_organisation_ids
 
@@ -45,7 +46,7 @@ def _data(cleaned: dict[str, Any]) -> services.ActivityData:
 
 
 @login_required
-def activity_list(request: HttpRequest) -> HttpResponse:
+def activity_list(request: AuthenticatedHttpRequest) -> HttpResponse:
     """The activities that have not ended yet, with the places left and whether one of the user's families goes."""
     _user_may_use(request)
     activities = list(selectors.groupactivity_upcoming_for(request.user))
@@ -54,7 +55,7 @@ def activity_list(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
-def activity_create(request: HttpRequest) -> HttpResponse:
+def activity_create(request: AuthenticatedHttpRequest) -> HttpResponse:
     """A social broker plans an activity for themselves; a coordinator plans one for a broker of the organisation."""
     coordinated = coordinated_organisation_ids(request.user)
     own = [pk for pk in social_broker_organisation_ids(request.user) if pk not in coordinated]
@@ -83,7 +84,7 @@ def activity_create(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
-def activity_update(request: HttpRequest, pk: int) -> HttpResponse:
+def activity_update(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     activity = selectors.groupactivity_get_for(request.user, pk, write=True)
     form = ActivityForm(
         request.POST or None,
@@ -108,7 +109,7 @@ def activity_update(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @login_required
-def activity_detail(request: HttpRequest, pk: int) -> HttpResponse:
+def activity_detail(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     """The activity, its places left, the sign-ups whose names the user may see, and the sign-up button."""
     activity = selectors.groupactivity_get_for(request.user, pk)
     is_open = not activity.is_cancelled and activity.starts_at > timezone.now()
@@ -125,7 +126,7 @@ def activity_detail(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @login_required
-def activity_cancel(request: HttpRequest, pk: int) -> HttpResponse:
+def activity_cancel(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     """Asks first; the POST cancels the activity."""
     activity = selectors.groupactivity_get_for(request.user, pk, write=True)
     problem = ""
@@ -142,7 +143,7 @@ def activity_cancel(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @login_required
-def signup_create(request: HttpRequest, pk: int) -> HttpResponse:
+def signup_create(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     """Sign a family up: the user chooses which of their families when they have several."""
     activity = selectors.groupactivity_get_for(request.user, pk)
     cases = selectors.cases_to_sign_up(request.user, activity)
@@ -165,7 +166,7 @@ def signup_create(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @login_required
-def signup_cancel(request: HttpRequest, pk: int) -> HttpResponse:
+def signup_cancel(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     """Asks first; the POST signs the family off and frees the place."""
     signup = selectors.activitysignup_get_for(request.user, pk, write=True)
     _log(request, [signup.case])

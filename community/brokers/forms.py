@@ -3,7 +3,7 @@ moves. The services check everything again; these forms only shape the input."""
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, cast
 
 from django import forms
 from django.db.models import QuerySet
@@ -30,7 +30,7 @@ class EndForm(forms.Form):
     def __init__(self, *args: Any, reasons: list[str], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         labels = dict(BrokerRequest.EndReason.choices)
-        self.fields["reason"].choices = [(reason, labels[reason]) for reason in reasons]  # type: ignore[attr-defined]
+        cast(forms.ChoiceField, self.fields["reason"]).choices = [(reason, labels[reason]) for reason in reasons]
 
 
 class ReferralForm(forms.Form):

@@ -8,7 +8,7 @@ person's request writes an access-log row."""
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, cast
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -26,6 +26,7 @@ from community.models import FOLLOW_UP_AFTER, BrokerRequest, Referral
 from community.selectors import resource_visible_to
 from community.states import MOVES, moves_from
 from core.forms import add_service_errors
+from core.http import AuthenticatedHttpRequest
 from messaging.selectors import conversation_of_brokerrequest
 from youth.consent import supporter_paused
 from youth.selectors import case_access_bases, case_get_for
@@ -42,7 +43,7 @@ def _log(request: HttpRequest, broker_request: BrokerRequest) -> None:
 
 
 @login_required
-def overview(request: HttpRequest) -> HttpResponse:
+def overview(request: AuthenticatedHttpRequest) -> HttpResponse:
     if not selectors.may_see_broker_requests(request.user):
         raise PermissionDenied
     user = request.user
@@ -59,7 +60,7 @@ def overview(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
-def ask(request: HttpRequest, case_pk: int) -> HttpResponse:
+def ask(request: AuthenticatedHttpRequest, case_pk: int) -> HttpResponse:
     """A professional on the case (or a coordinator of its organisation) asks for a broker."""
     case = case_get_for(request.user, case_pk, write=True)
     form = AskForm(request.POST or None)
@@ -114,7 +115,7 @@ def _referral_form(request: HttpRequest, broker_request: BrokerRequest, data: An
 
 
 @login_required
-def request_detail(request: HttpRequest, pk: int) -> HttpResponse:
+def request_detail(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     broker_request = selectors.brokerrequest_get_for(request.user, pk)
     _log(request, broker_request)
     return _detail_page(request, broker_request)
@@ -122,7 +123,7 @@ def request_detail(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_POST
-def end(request: HttpRequest, pk: int) -> HttpResponse:
+def end(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     broker_request = selectors.brokerrequest_get_for(request.user, pk, write=True)
     form = EndForm(request.POST, reasons=selectors.end_reasons_for(broker_request))
     if form.is_valid():
@@ -138,7 +139,7 @@ def end(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_POST
-def referral_create(request: HttpRequest, pk: int) -> HttpResponse:
+def referral_create(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     broker_request = selectors.brokerrequest_get_for(request.user, pk)
     if not selectors.referral_may_record(request.user, broker_request):
         raise PermissionDenied
@@ -172,7 +173,8 @@ def _referral_page(request: HttpRequest, referral: Referral, failed: ReferralMov
     if failed is not None and failed.move not in moves:
         # A step that is not possible now (another click came first) has no form on the page to show its error.
         for errors in failed.errors.values():
-            for error in errors:
+            # An ErrorList yields its messages; django-stubs types its items as ValidationError | str.
+            for error in cast("list[str]", errors):
                 messages.error(request, error)
     # The follow-up that is the next step, with the day it is due (for everyone who reads the referral).
     due = {
@@ -185,7 +187,7 @@ def _referral_page(request: HttpRequest, referral: Referral, failed: ReferralMov
 
 
 @login_required
-def referral_detail(request: HttpRequest, pk: int) -> HttpResponse:
+def referral_detail(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     referral = selectors.referral_get_for(request.user, pk)
     _log(request, referral.request)
     return _referral_page(request, referral)
@@ -193,7 +195,7 @@ def referral_detail(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_POST
-def referral_move(request: HttpRequest, pk: int) -> HttpResponse:
+def referral_move(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     referral = selectors.referral_get_for(request.user, pk, write=True)
     # The broker changes nothing while the sharing consent is not complete (youth/consent.py).
     if supporter_paused(request.user, referral.request.case):

@@ -14,13 +14,14 @@ from django.views.decorators.cache import never_cache
 from accesslog.models import AccessLogEntry
 from accesslog.services import accesslog_record
 from core.forms import add_service_errors
+from core.http import AuthenticatedHttpRequest
 from youth.invitation import selectors, services
 from youth.invitation.forms import AcceptForm, InviteForm
 from youth.selectors import youngperson_get_for
 
 
 @login_required
-def invite(request: HttpRequest, pk: int) -> HttpResponse:
+def invite(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     """An inviter sends the young person their link. 404 for whoever does not see the young person, 403 for whoever
     sees them but is no inviter. Under 12 or with an account, the page says so instead of showing the form."""
     young_person = youngperson_get_for(request.user, pk)
@@ -63,7 +64,7 @@ def invitation(request: HttpRequest, token: str) -> HttpResponse:
     found = lookup.invitation
     if found is None or not lookup.valid:
         status = {"unknown": 404, "replaced": 410, "expired": 410}.get(lookup.status, 200)
-        context = {"lookup": lookup, "found": found, "reason": services.CLOSED[lookup.status]}
+        context: dict[str, object] = {"lookup": lookup, "found": found, "reason": services.CLOSED[lookup.status]}
         return render(request, "youth/invitation/closed.html", context, status=status)
     if request.user.is_authenticated:
         # The young person has no account yet, so whoever is logged in is someone else (on a shared phone, say).
