@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import date
-from typing import Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import factory
 from allauth.account.models import EmailAddress
@@ -16,8 +16,22 @@ from youth.models import Case, CaseAssignment, Consent, Guardianship, YoungPerso
 
 PASSWORD = "een-lang-testwachtwoord"
 
+M = TypeVar("M")
 
-class RegionFactory(factory.django.DjangoModelFactory):
+
+class ModelFactory(factory.django.DjangoModelFactory[M]):
+    """A factory whose call gives its model to mypy: `VolunteerFactory()` is a `Volunteer` (factory_boy's metaclass
+    makes the call create the model, which its types do not say)."""
+
+    class Meta:
+        abstract = True
+
+    if TYPE_CHECKING:
+        # Only for mypy: calling the class runs FactoryMetaClass.__call__, which returns the created model.
+        def __new__(cls, **kwargs: Any) -> M: ...  # type: ignore[misc]
+
+
+class RegionFactory(ModelFactory[Region]):
     class Meta:
         model = Region
         django_get_or_create = ("name",)
@@ -25,7 +39,7 @@ class RegionFactory(factory.django.DjangoModelFactory):
     name = "Holland Rijnland"
 
 
-class MunicipalityFactory(factory.django.DjangoModelFactory):
+class MunicipalityFactory(ModelFactory[Municipality]):
     class Meta:
         model = Municipality
         django_get_or_create = ("name",)
@@ -34,7 +48,7 @@ class MunicipalityFactory(factory.django.DjangoModelFactory):
     region = factory.SubFactory(RegionFactory)
 
 
-class OrganisationFactory(factory.django.DjangoModelFactory):
+class OrganisationFactory(ModelFactory[Organisation]):
     class Meta:
         model = Organisation
 
@@ -43,7 +57,7 @@ class OrganisationFactory(factory.django.DjangoModelFactory):
     team_label = "jeugd- en gezinsteam"
 
 
-class UserFactory(factory.django.DjangoModelFactory):
+class UserFactory(ModelFactory[User]):
     class Meta:
         model = User
         skip_postgeneration_save = True
@@ -88,7 +102,7 @@ def born_years_ago(years: int, *, days_after_birthday: int = 30) -> date:
     return birthday - timezone.timedelta(days=days_after_birthday)
 
 
-class YoungPersonFactory(factory.django.DjangoModelFactory):
+class YoungPersonFactory(ModelFactory[YoungPerson]):
     class Meta:
         model = YoungPerson
 
@@ -103,7 +117,7 @@ class YoungPersonFactory(factory.django.DjangoModelFactory):
     languages = factory.LazyFunction(lambda: ["nl"])
 
 
-class CaseFactory(factory.django.DjangoModelFactory):
+class CaseFactory(ModelFactory[Case]):
     class Meta:
         model = Case
 
@@ -156,7 +170,7 @@ def add_guardian(young_person: YoungPerson, guardian: User, *, custody: bool = T
     return Guardianship.objects.create(young_person=young_person, guardian=guardian, has_custody=custody)
 
 
-class VolunteerFactory(factory.django.DjangoModelFactory):
+class VolunteerFactory(ModelFactory[Volunteer]):
     """A registered volunteer (a buddy unless `kinds` says otherwise) with a user holding the volunteer role."""
 
     class Meta:

@@ -9,12 +9,12 @@ from datetime import timedelta
 import factory
 from django.utils import timezone
 
-from tests.factories import OrganisationFactory
+from tests.factories import ModelFactory, OrganisationFactory
 from training.models import Course, Enrolment, Session
 from volunteers.models import Volunteer, VolunteerKind
 
 
-class CourseFactory(factory.django.DjangoModelFactory):
+class CourseFactory(ModelFactory[Course]):
     """An active basic course for buddies."""
 
     class Meta:
@@ -35,7 +35,7 @@ class ThemedCourseFactory(CourseFactory):
     theme = Course.Theme.AUTISM
 
 
-class SessionFactory(factory.django.DjangoModelFactory):
+class SessionFactory(ModelFactory[Session]):
     """A session a week from now, two hours, ten places, in a community centre."""
 
     class Meta:
