@@ -19,7 +19,7 @@ from django.views.decorators.http import require_POST
 
 from accesslog.models import AccessLogEntry
 from accesslog.services import accesslog_record, accesslog_record_many
-from accounts.models import Role, User
+from accounts.models import Role
 from accounts.selectors import has_role
 from agreements.forms import AgreementForm
 from agreements.models import Agreement
@@ -51,8 +51,7 @@ from youth.selectors import case_writable_by, youngperson_get_for
 from youth.views import consent_paused_response
 
 
-def _log(request: HttpRequest, mentorship: Mentorship, *, changed: bool = False) -> None:
-    assert isinstance(request.user, User)
+def _log(request: AuthenticatedHttpRequest, mentorship: Mentorship, *, changed: bool = False) -> None:
     accesslog_record(
         request=request,
         young_person=mentorship.young_person,
@@ -62,7 +61,7 @@ def _log(request: HttpRequest, mentorship: Mentorship, *, changed: bool = False)
     )
 
 
-def _done(request: HttpRequest, mentorship: Mentorship, message: str) -> HttpResponse:
+def _done(request: AuthenticatedHttpRequest, mentorship: Mentorship, message: str) -> HttpResponse:
     _log(request, mentorship, changed=True)
     messages.success(request, message)
     return redirect("mentors:detail", pk=mentorship.pk)
@@ -76,7 +75,6 @@ def mentorship_list(request: AuthenticatedHttpRequest) -> HttpResponse:
     ):
         # A volunteer buddy is a mentor without the mentor role (matching started the mentorship).
         raise PermissionDenied
-    assert isinstance(request.user, User)
     user = request.user
     mentorships = list(
         selectors.mentorship_visible_to(user)
@@ -137,7 +135,6 @@ def detail(request: AuthenticatedHttpRequest, pk: int, **refused: Form) -> HttpR
     _log(request, mentorship)
     if (paused := consent_paused_response(request, mentorship.case)) is not None:
         return paused
-    assert isinstance(request.user, User)
     user = request.user
     parties = selectors.mentorship_parties(user, mentorship)
     state = mentorship.state

@@ -18,7 +18,6 @@ from twilio.request_validator import RequestValidator
 
 from accesslog.models import AccessLogEntry
 from accesslog.services import accesslog_record, accesslog_record_by, accesslog_record_many
-from accounts.models import User
 from core.forms import add_service_errors
 from core.http import AuthenticatedHttpRequest
 from messaging import selectors
@@ -26,11 +25,6 @@ from messaging.forms import MessageForm, ReportForm
 from messaging.models import Message
 from messaging.services import membership, outbox, safeguarding, sending
 from youth.selectors import case_get_for
-
-
-def _user(request: HttpRequest) -> User:
-    assert isinstance(request.user, User)
-    return request.user
 
 
 @login_required
@@ -58,7 +52,7 @@ def detail(request: AuthenticatedHttpRequest, pk: int, form: MessageForm | None 
     )
     chat = selectors.messages_since(conversation)
     if chat:
-        sending.message_mark_read(actor=_user(request), conversation=conversation, up_to=chat[-1].pk)
+        sending.message_mark_read(actor=request.user, conversation=conversation, up_to=chat[-1].pk)
     return render(
         request,
         "messaging/detail.html",
@@ -88,9 +82,7 @@ def send(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     form = MessageForm(request.POST)
     if form.is_valid():
         try:
-            message, _created = sending.message_send(
-                actor=_user(request), conversation=conversation, **form.cleaned_data
-            )
+            message, _created = sending.message_send(actor=request.user, conversation=conversation, **form.cleaned_data)
         except ValidationError as error:
             add_service_errors(form, error)
         else:
@@ -120,14 +112,14 @@ def since(request: AuthenticatedHttpRequest, pk: int) -> JsonResponse:
     )
 
 
-def _log_catch_up(request: HttpRequest, pk: int, found: list[Message]) -> None:
+def _log_catch_up(request: AuthenticatedHttpRequest, pk: int, found: list[Message]) -> None:
     # A catch-up that brings messages is a read of the conversation, as opening its page is; an empty one shows
     # nothing (the chat script asks after every reconnect).
     access = selectors.conversation_access_of(request.user, pk) if found else None
     if access is not None:
         young_person_id, basis = access
         accesslog_record_by(
-            actor=_user(request),
+            actor=request.user,
             ip_address=request.META.get("REMOTE_ADDR") or None,
             young_person_id=young_person_id,
             what=AccessLogEntry.What.MESSAGES,
@@ -146,7 +138,7 @@ def report(request: AuthenticatedHttpRequest, pk: int, message_pk: int) -> HttpR
     message = _message(request, pk, message_pk)
     form = ReportForm(request.POST)
     reason = form.cleaned_data["reason"] if form.is_valid() else ""
-    safeguarding.message_report(actor=_user(request), message=message, reason=reason)
+    safeguarding.message_report(actor=request.user, message=message, reason=reason)
     messages.success(request, _("Thank you. The professional of this young person has been told."))
     return redirect("messaging:detail", pk)
 
@@ -155,7 +147,7 @@ def report(request: AuthenticatedHttpRequest, pk: int, message_pk: int) -> HttpR
 @require_POST
 def delete(request: AuthenticatedHttpRequest, pk: int, message_pk: int) -> HttpResponse:
     message = _message(request, pk, message_pk)
-    sending.message_delete(actor=_user(request), message=message)
+    sending.message_delete(actor=request.user, message=message)
     messages.success(request, _("Your message was deleted."))
     return redirect("messaging:detail", pk)
 
@@ -182,5 +174,5 @@ def with_parent(request: AuthenticatedHttpRequest, case_pk: int, parent_pk: int)
     """A professional of the case opens (or starts) the conversation with a parent with custody."""
     case = case_get_for(request.user, case_pk, write=True)
     guardianship = get_object_or_404(case.young_person.guardianships.select_related("guardian"), guardian_id=parent_pk)
-    conversation = membership.conversation_with_parent(actor=_user(request), case=case, parent=guardianship.guardian)
+    conversation = membership.conversation_with_parent(actor=request.user, case=case, parent=guardianship.guardian)
     return redirect("messaging:detail", pk=conversation.pk)
