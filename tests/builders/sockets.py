@@ -73,6 +73,6 @@ async def connect(session: str | None, conversation_id: int) -> tuple[WebsocketC
 async def receive(communicator: WebsocketCommunicator, kind: str) -> dict[str, Any]:
     """The next frame of `kind` (skipping others)."""
     while True:
-        frame = await communicator.receive_json_from(timeout=TIMEOUT)
+        frame: dict[str, Any] = await communicator.receive_json_from(timeout=TIMEOUT)
         if frame["type"] == kind:
             return frame
