@@ -284,6 +284,7 @@ class _SharedWorld:
             return
         assert len(wanted) == 1, f"{item.nodeid}: one prebuilt fixture per test"
         build, parameters = _PREBUILT[wanted[0]]
+        # A parametrised test is a pytest.Function, which has `callspec`; the hook is typed with its base, Item.
         arguments = {name: item.callspec.params[name] for name in parameters}  # type: ignore[attr-defined]
         key = (wanted[0], tuple(arguments.items()))
         if key != self.layer_key:
@@ -299,6 +300,7 @@ class _SharedWorld:
                     self.layer_close()
                     raise
                 self.layer_key = key
+        # An attribute of our own on pytest's item, read back by the `prebuilt` fixtures below.
         item._prebuilt = copy.deepcopy(self.layer_objects)  # type: ignore[attr-defined]
 
     def layer_close(self) -> None:

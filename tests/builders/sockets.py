@@ -16,7 +16,7 @@ except ImportError:
     # channels.testing imports daphne for its live-server class only; we serve with uvicorn and use the
     # communicator alone, so a stand-in keeps daphne (and Twisted) out of the dependencies.
     sys.modules["daphne.testing"] = types.ModuleType("daphne.testing")
-    sys.modules["daphne.testing"].DaphneProcess = object  # type: ignore[attr-defined]
+    sys.modules["daphne.testing"].DaphneProcess = object  # type: ignore[attr-defined]  # a bare module, made above
 
 from channels.testing import WebsocketCommunicator
 from django.conf import settings
