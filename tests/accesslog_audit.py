@@ -134,7 +134,7 @@ def check_logged(response: HttpResponse, *, logged_after: int) -> None:
     from youth.models import YoungPerson
     from youth.selectors import is_own_or_in_custody
 
-    request = response.wsgi_request  # type: ignore[attr-defined]
+    request = response.wsgi_request  # type: ignore[attr-defined]  # set by the test client; not in HttpResponse's stubs
     user = request.user
     if not isinstance(user, User) or not response.get("Content-Type", "").startswith(("text/", "application/json")):
         return

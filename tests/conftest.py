@@ -120,14 +120,15 @@ def _empty_tables_by_delete(self: TransactionTestCase) -> None:
     milliseconds. The foreign keys Django makes (PostgreSQL and SQLite) are DEFERRABLE INITIALLY DEFERRED, so one
     transaction may delete in any order.
     """
-    for db_name in self._databases_names(include_mirrors=False):
+    # A private method of TransactionTestCase, as the one replaced; django-stubs does not declare either.
+    for db_name in self._databases_names(include_mirrors=False):  # type: ignore[attr-defined]
         connection = connections[db_name]
         with transaction.atomic(using=db_name), connection.cursor() as cursor:
             for table in tables_emptied_between_tests(db_name):
                 cursor.execute(f"DELETE FROM {connection.ops.quote_name(table)}")  # noqa: S608 - the models' own tables
 
 
-TransactionTestCase._fixture_teardown = _empty_tables_by_delete  # type: ignore[method-assign]
+TransactionTestCase._fixture_teardown = _empty_tables_by_delete  # type: ignore[attr-defined]  # private, not in the stubs
 
 
 @pytest.fixture
@@ -168,7 +169,8 @@ class World:
     foreign_case: Case
 
     def by_role(self, name: str) -> User:
-        return getattr(self, name)
+        user: User = getattr(self, name)
+        return user
 
 
 PERSONAS = [
@@ -282,6 +284,7 @@ class _SharedWorld:
             return
         assert len(wanted) == 1, f"{item.nodeid}: one prebuilt fixture per test"
         build, parameters = _PREBUILT[wanted[0]]
+        # A parametrised test is a pytest.Function, which has `callspec`; the hook is typed with its base, Item.
         arguments = {name: item.callspec.params[name] for name in parameters}  # type: ignore[attr-defined]
         key = (wanted[0], tuple(arguments.items()))
         if key != self.layer_key:
@@ -289,6 +292,7 @@ class _SharedWorld:
                 self.layer_close()
                 self.layer = _block_enter()
                 try:
+                    assert self.world is not None  # the world's transaction is open (self.atomic)
                     world = copy.deepcopy(self.world)
                     with override_settings(**self.build_settings):
                         self.layer_objects = (world, build(world, **arguments))
@@ -296,6 +300,7 @@ class _SharedWorld:
                     self.layer_close()
                     raise
                 self.layer_key = key
+        # An attribute of our own on pytest's item, read back by the `prebuilt` fixtures below.
         item._prebuilt = copy.deepcopy(self.layer_objects)  # type: ignore[attr-defined]
 
     def layer_close(self) -> None:

@@ -2,13 +2,25 @@
 
 from __future__ import annotations
 
-from datetime import date
+from collections.abc import Callable
+from datetime import date, timedelta
 from typing import TYPE_CHECKING, Any, TypeVar
 
 import factory
 from allauth.account.models import EmailAddress
 from allauth.mfa.totp.internal.auth import TOTP, generate_totp_secret
 from django.utils import timezone
+from factory.declarations import (
+    LazyAttribute,
+    LazyFunction,
+    PostGeneration,
+    PostGenerationMethodCall,
+    SelfAttribute,
+    Sequence,
+    SubFactory,
+    Trait,
+)
+from factory.faker import Faker
 
 from accounts.models import STAFF_ROLES, Municipality, Organisation, Region, Role, RoleAssignment, User
 from volunteers.models import Volunteer, VolunteerKind, VolunteerRole
@@ -31,6 +43,11 @@ class ModelFactory(factory.django.DjangoModelFactory[M]):
         def __new__(cls, **kwargs: Any) -> M: ...  # type: ignore[misc]
 
 
+def post_generation(function: Callable[..., None]) -> PostGeneration:
+    """factory_boy's `post_generation` decorator, typed (its own is not, which would leave the method untyped)."""
+    return PostGeneration(function)
+
+
 class RegionFactory(ModelFactory[Region]):
     class Meta:
         model = Region
@@ -45,14 +62,14 @@ class MunicipalityFactory(ModelFactory[Municipality]):
         django_get_or_create = ("name",)
 
     name = "Leiden"
-    region = factory.SubFactory(RegionFactory)
+    region = SubFactory(RegionFactory)
 
 
 class OrganisationFactory(ModelFactory[Organisation]):
     class Meta:
         model = Organisation
 
-    name = factory.Sequence(lambda n: f"Jeugdteam {n}")
+    name = Sequence(lambda n: f"Jeugdteam {n}")
     kind = Organisation.Kind.LOCAL_TEAM
     team_label = "jeugd- en gezinsteam"
 
@@ -62,21 +79,21 @@ class UserFactory(ModelFactory[User]):
         model = User
         skip_postgeneration_save = True
 
-    email = factory.Sequence(lambda n: f"persoon{n}@test.example")
-    first_name = factory.Faker("first_name", locale="nl_NL")
-    last_name = factory.Faker("last_name", locale="nl_NL")
-    password = factory.PostGenerationMethodCall("set_password", PASSWORD)
+    email = Sequence(lambda n: f"persoon{n}@test.example")
+    first_name = Faker("first_name", locale="nl_NL")
+    last_name = Faker("last_name", locale="nl_NL")
+    password = PostGenerationMethodCall("set_password", PASSWORD)
 
     class Params:
         # An account reachable by phone only (a young person invited by SMS): no email address, a proved number.
-        phone_only = factory.Trait(
+        phone_only = Trait(
             email=None,
-            phone=factory.Sequence(lambda n: f"+3161{n:07d}"),
+            phone=Sequence(lambda n: f"+3161{n:07d}"),
             phone_verified=True,
             contact_preference=User.Contact.SMS,
         )
 
-    @factory.post_generation
+    @post_generation
     def verified(obj: User, create: bool, extracted: object, **kwargs: object) -> None:
         if create:
             obj.save()
@@ -99,31 +116,31 @@ def born_years_ago(years: int, *, days_after_birthday: int = 30) -> date:
         birthday = today.replace(year=today.year - years)
     except ValueError:  # 29 February
         birthday = today.replace(year=today.year - years, day=28)
-    return birthday - timezone.timedelta(days=days_after_birthday)
+    return birthday - timedelta(days=days_after_birthday)
 
 
 class YoungPersonFactory(ModelFactory[YoungPerson]):
     class Meta:
         model = YoungPerson
 
-    first_name = factory.Faker("first_name", locale="nl_NL")
-    last_name = factory.Faker("last_name", locale="nl_NL")
-    date_of_birth = factory.LazyFunction(lambda: born_years_ago(15))
-    residence_municipality = factory.SubFactory(MunicipalityFactory)
-    paying_municipality = factory.SelfAttribute("residence_municipality")
+    first_name = Faker("first_name", locale="nl_NL")
+    last_name = Faker("last_name", locale="nl_NL")
+    date_of_birth = LazyFunction(lambda: born_years_ago(15))
+    residence_municipality = SubFactory(MunicipalityFactory)
+    paying_municipality = SelfAttribute("residence_municipality")
     home_place = "Leiden"
     latitude = 52.15833
     longitude = 4.49306
-    languages = factory.LazyFunction(lambda: ["nl"])
+    languages = LazyFunction(lambda: ["nl"])
 
 
 class CaseFactory(ModelFactory[Case]):
     class Meta:
         model = Case
 
-    young_person = factory.SubFactory(YoungPersonFactory)
-    organisation = factory.SubFactory(OrganisationFactory)
-    opened_on = factory.LazyFunction(timezone.localdate)
+    young_person = SubFactory(YoungPersonFactory)
+    organisation = SubFactory(OrganisationFactory)
+    opened_on = LazyFunction(timezone.localdate)
 
 
 def assign(case: Case, professional: User, *, lead: bool = True) -> Case:
@@ -177,16 +194,16 @@ class VolunteerFactory(ModelFactory[Volunteer]):
         model = Volunteer
         skip_postgeneration_save = True
 
-    user = factory.LazyAttribute(lambda o: user_with_role(Role.VOLUNTEER, o.organisation))
-    organisation = factory.SubFactory(OrganisationFactory, kind=Organisation.Kind.VOLUNTEER_ORGANISATION)
+    user = LazyAttribute(lambda o: user_with_role(Role.VOLUNTEER, o.organisation))
+    organisation = SubFactory(OrganisationFactory, kind=Organisation.Kind.VOLUNTEER_ORGANISATION)
     home_place = "Leiden"
-    municipality = factory.SubFactory(MunicipalityFactory)
+    municipality = SubFactory(MunicipalityFactory)
     latitude = 52.15833
     longitude = 4.49306
     travel_radius_km = 10
-    languages = factory.LazyFunction(lambda: ["nl"])
+    languages = LazyFunction(lambda: ["nl"])
 
-    @factory.post_generation
+    @post_generation
     def kinds(obj: Volunteer, create: bool, extracted: list[str] | None, **kwargs: object) -> None:
         if create:
             for kind in extracted or [VolunteerKind.BUDDY]:
@@ -207,6 +224,7 @@ def agreement_in_force(match: Any, proposer: User) -> Any:
 
     version = match_agreement_propose(actor=proposer, match=match, sections=dict(SUPPORT_FAMILY_TEXTS))
     for signature in version.signatures.select_related("user"):
+        assert signature.user is not None
         version = match_agreement_agree(actor=signature.user, match=match, version=version)
     assert version.in_force_at is not None
     return version

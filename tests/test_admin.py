@@ -42,8 +42,10 @@ def test_the_user_admin_neither_lists_finds_nor_opens_young_people_or_parents(
 ) -> None:
     hidden = _care_clients(world)
     changelist = admin_client.get(reverse("admin:accounts_user_changelist")).content.decode()
+    assert world.professional.email is not None
     assert world.professional.email in changelist
     for user in hidden:
+        assert user.email is not None
         assert user.email not in changelist
         search = admin_client.get(reverse("admin:accounts_user_changelist"), {"q": user.email})
         assert search.context["cl"].result_count == 0  # the search box repeats the address, so count
@@ -74,8 +76,10 @@ def test_the_email_and_second_factor_admins_hide_them_too(world: World, admin_cl
         EmailAddress.objects.get_or_create(user=user, email=user.email)
     Authenticator.objects.create(user=world.parent, type=Authenticator.Type.WEBAUTHN, data={"name": "Sleutel"})
     emails = admin_client.get(reverse("admin:account_emailaddress_changelist")).content.decode()
+    assert world.professional.email is not None
     assert world.professional.email in emails
     for user in hidden:
+        assert user.email is not None
         assert user.email not in emails
         address = EmailAddress.objects.get(user=user)
         assert admin_client.get(reverse("admin:account_emailaddress_change", args=[address.pk])).status_code == 404
@@ -226,6 +230,7 @@ def test_the_role_grant_log_is_read_only_in_the_admin(world: World, admin_client
     role_assignment_save_by_admin(actor=superuser, assignment=RoleAssignment(user=world.analyst, role=Role.ADMIN))
     page = admin_client.get(reverse("admin:accounts_rolegrantlogentry_changelist"))
     assert page.status_code == 200
+    assert world.analyst.email is not None
     assert world.analyst.email in page.content.decode()
     entry = RoleGrantLogEntry.objects.get()
     assert admin_client.get(reverse("admin:accounts_rolegrantlogentry_add")).status_code == 403

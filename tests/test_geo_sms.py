@@ -37,7 +37,7 @@ class FakeTwilioNetwork(HttpClient):
     """Twilio's own client, with only the network replaced: records the request, answers like the API."""
 
     def __init__(self) -> None:
-        super().__init__(logger=None, is_async=False)  # type: ignore[arg-type]
+        super().__init__(logger=None, is_async=False)
         self.requests: list[dict[str, Any]] = []
 
     def request(self, method: str, url: str, params: Any = None, data: Any = None, **kwargs: Any) -> Response:

@@ -11,6 +11,7 @@ import csv
 import io
 import itertools
 from datetime import date, timedelta
+from typing import Any
 
 import pytest
 from django.db import IntegrityError, connection, transaction
@@ -131,28 +132,31 @@ def ten_jims(places: dict[str, Municipality]) -> list[Mentorship]:
     for i in range(10):
         case = CaseFactory(young_person=person(places, "Leiden"), organisation=organisation, opened_on=date(2025, 1, 1))
         done = i < 5
+        closure: dict[str, Any] = (
+            {
+                "placement_averted": "yes",
+                "goals_young_person": "yes",
+                "goals_parents": "partly",
+                "satisfaction": 4,
+            }
+            if done
+            else {}
+        )
         made.append(
             jim(
                 case,
                 asked=date(2025, 1, 10),
                 started=date(2025, 1, 10) + timedelta(days=10 * (i + 1)),
                 ended=date(2025, 5, 1) if done else None,
-                **(
-                    {
-                        "placement_averted": "yes",
-                        "goals_young_person": "yes",
-                        "goals_parents": "partly",
-                        "satisfaction": 4,
-                    }
-                    if done
-                    else {}
-                ),
+                **closure,
             )
         )
     return made
 
 
-def test_jim_requests_matches_active_ended_and_waiting_time(places: dict, ten_jims: list) -> None:
+def test_jim_requests_matches_active_ended_and_waiting_time(
+    places: dict[str, Municipality], ten_jims: list[Mentorship]
+) -> None:
     figures = form_figures(FORM_BY_KEY[JIM], analyst_scope(places), YEAR)
     assert summary(figures) == ["10", "10", "5", "5"]
     # Waits 10, 20 … 100 days: the median by nearest rank is the fifth (50 days: 7 weeks), the 90th percentile
@@ -162,6 +166,7 @@ def test_jim_requests_matches_active_ended_and_waiting_time(places: dict, ten_ji
     # 111 days) did not.
     assert figures.lasting_6.value == 50
     assert figures.lasting_12.value is None and str(figures.lasting_12) == "–"  # none started a year before
+    assert figures.ended_by_reason is not None
     by_reason = {str(label): str(cells[0]) for label, cells, _total in figures.ended_by_reason.rows}
     # None stopped early (0, so "< 5"): the five completed would then follow from the total, so they hide too.
     assert by_reason == {"completed": "< 5", "stopped early": "< 5"}
@@ -169,7 +174,7 @@ def test_jim_requests_matches_active_ended_and_waiting_time(places: dict, ten_ji
 
 
 def test_the_dashboard_from_the_roll_up_gives_the_same_figures_as_the_live_queries(
-    places: dict, ten_jims: list
+    places: dict[str, Municipality], ten_jims: list[Mentorship]
 ) -> None:
     from insights.services import tally_refresh
 
@@ -214,14 +219,16 @@ def test_the_dashboard_from_the_roll_up_gives_the_same_figures_as_the_live_queri
         assert_agrees(board.started_by_quarter, by_quarter(scope, filters))
 
 
-def test_buddy_mentorships_do_not_count_as_jim(places: dict, ten_jims: list) -> None:
+def test_buddy_mentorships_do_not_count_as_jim(places: dict[str, Municipality], ten_jims: list[Mentorship]) -> None:
     # A buddy found by matching becomes a mentorship of kind BUDDY; it counts under the buddy form's request.
     Mentorship.objects.filter(pk__in=[m.pk for m in ten_jims[:5]]).update(kind=Mentorship.Kind.BUDDY)
     figures = form_figures(FORM_BY_KEY[JIM], analyst_scope(places), YEAR)
     assert summary(figures) == ["5", "5", "5", "< 5"]
 
 
-def test_the_survival_curve_steps_down_when_matches_end(places: dict, ten_jims: list) -> None:
+def test_the_survival_curve_steps_down_when_matches_end(
+    places: dict[str, Municipality], ten_jims: list[Mentorship]
+) -> None:
     figures = form_figures(FORM_BY_KEY[JIM], analyst_scope(places), YEAR)
     curve = dict(figures.survival)
     assert curve[0].value == 100
@@ -229,7 +236,7 @@ def test_the_survival_curve_steps_down_when_matches_end(places: dict, ten_jims: 
     assert curve[12].value is None  # nobody is followed a whole year yet
 
 
-def test_outcomes_at_closure(places: dict, ten_jims: list) -> None:
+def test_outcomes_at_closure(places: dict[str, Municipality], ten_jims: list[Mentorship]) -> None:
     result = outcomes(analyst_scope(places), YEAR)
     averted = {str(label): str(cells[0]) for label, cells, _total in result.placement_averted.rows}
     assert averted["yes, averted"] == "5" and averted["no, not averted"] == "< 5"
@@ -239,7 +246,9 @@ def test_outcomes_at_closure(places: dict, ten_jims: list) -> None:
     assert [str(cells[0]) for _l, cells, _t in result.satisfaction.rows][3] == "5"
 
 
-def test_four_matches_are_shown_as_less_than_five_and_their_waiting_time_is_hidden(places: dict) -> None:
+def test_four_matches_are_shown_as_less_than_five_and_their_waiting_time_is_hidden(
+    places: dict[str, Municipality],
+) -> None:
     organisation = OrganisationFactory()
     for _i in range(4):
         case = CaseFactory(young_person=person(places, "Leiden"), organisation=organisation)
@@ -254,7 +263,7 @@ def test_four_matches_are_shown_as_less_than_five_and_their_waiting_time_is_hidd
     assert figures.waiting_median.value == 4
 
 
-def test_an_analyst_sees_only_the_region_and_counts_by_paying_or_residence(places: dict) -> None:
+def test_an_analyst_sees_only_the_region_and_counts_by_paying_or_residence(places: dict[str, Municipality]) -> None:
     organisation = OrganisationFactory()
     # Five live in Katwijk but Leiden pays (woonplaatsbeginsel); five in Maastricht, another region.
     for lives, pays in [("Katwijk", "Leiden")] * 5 + [("Maastricht", None)] * 5:
@@ -277,7 +286,7 @@ def test_an_analyst_sees_only_the_region_and_counts_by_paying_or_residence(place
     assert summary(form_figures(FORM_BY_KEY[JIM], limburg, YEAR))[1] == "5"
 
 
-def test_a_coordinator_sees_only_their_own_organisation(places: dict) -> None:
+def test_a_coordinator_sees_only_their_own_organisation(places: dict[str, Municipality]) -> None:
     own, other = OrganisationFactory(name="Eigen"), OrganisationFactory(name="Ander")
     for organisation, n in [(own, 6), (other, 7)]:
         for _i in range(n):
@@ -295,7 +304,7 @@ def test_nobody_else_has_a_scope(world: World) -> None:
         assert insights_scope_for(world.by_role(persona)) is None
 
 
-def test_support_family_figures_and_outcome(places: dict) -> None:
+def test_support_family_figures_and_outcome(places: dict[str, Municipality]) -> None:
     organisation = OrganisationFactory()
     coordinator = user_with_role(Role.COORDINATOR, organisation)
     hosts = [VolunteerFactory(organisation=organisation, municipality=places["Leiden"]) for _i in range(6)]
@@ -327,7 +336,7 @@ def test_support_family_figures_and_outcome(places: dict) -> None:
     assert stages[4] == "< 5"  # one open match
 
 
-def test_supply_and_demand_by_age_group(places: dict) -> None:
+def test_supply_and_demand_by_age_group(places: dict[str, Municipality]) -> None:
     organisation = OrganisationFactory()
     for _i in range(5):
         case = CaseFactory(young_person=person(places, "Leiden", age=9), organisation=organisation)
@@ -344,7 +353,7 @@ def test_supply_and_demand_by_age_group(places: dict) -> None:
     assert rows["16 to 17 years"] == ["< 5", "< 5"]
 
 
-def test_respite_nights_booked_against_capacity(places: dict) -> None:
+def test_respite_nights_booked_against_capacity(places: dict[str, Municipality]) -> None:
     organisation = OrganisationFactory()
     organisation.municipalities.add(places["Leiden"])
     option = RespiteOption.objects.create(
@@ -377,7 +386,7 @@ def test_respite_nights_booked_against_capacity(places: dict) -> None:
         {"from": "1999-Q1", "to": "2100-Q4"},
     ],
 )
-def test_bad_filters_fall_back_to_the_defaults(places: dict, query: dict) -> None:
+def test_bad_filters_fall_back_to_the_defaults(places: dict[str, Municipality], query: dict[str, str]) -> None:
     from django.http import QueryDict
 
     data = QueryDict(mutable=True)
@@ -389,7 +398,7 @@ def test_bad_filters_fall_back_to_the_defaults(places: dict, query: dict) -> Non
     assert filters.last.end >= filters.first.start
 
 
-def test_an_area_outside_the_region_is_ignored(places: dict) -> None:
+def test_an_area_outside_the_region_is_ignored(places: dict[str, Municipality]) -> None:
     from django.http import QueryDict
 
     scope = analyst_scope(places)
@@ -408,7 +417,9 @@ def test_an_area_outside_the_region_is_ignored(places: dict) -> None:
 # Pages, CSV and the access log
 
 
-def test_every_page_view_and_export_is_logged_without_a_young_person(analyst_client: Client, ten_jims: list) -> None:
+def test_every_page_view_and_export_is_logged_without_a_young_person(
+    analyst_client: Client, ten_jims: list[Mentorship]
+) -> None:
     query = "?from=2025-Q1&to=2025-Q4"
     for name in ("insights:dashboard", "insights:report", "insights:export"):
         assert analyst_client.get(reverse(name) + query).status_code == 200
@@ -439,7 +450,7 @@ def test_an_insights_row_never_shows_in_a_young_persons_own_log(analyst_client: 
     assert not accesslogentry_visible_to(world.young_person_user).filter(what="insights").exists()
 
 
-def test_the_csv_is_suppressed_like_the_page(analyst_client: Client, ten_jims: list) -> None:
+def test_the_csv_is_suppressed_like_the_page(analyst_client: Client, ten_jims: list[Mentorship]) -> None:
     response = analyst_client.get(reverse("insights:export") + "?from=2025-Q1&to=2025-Q4")
     assert response["Content-Type"].startswith("text/csv")
     rows = list(csv.reader(io.StringIO(response.content.decode())))
@@ -459,7 +470,9 @@ def test_the_csv_is_suppressed_like_the_page(analyst_client: Client, ten_jims: l
             assert int(cell) >= THRESHOLD or cell in {"0"}, cell
 
 
-def test_the_dashboard_reads_in_english_with_a_chart_and_its_table(analyst_client: Client, ten_jims: list) -> None:
+def test_the_dashboard_reads_in_english_with_a_chart_and_its_table(
+    analyst_client: Client, ten_jims: list[Mentorship]
+) -> None:
     with translation.override("en"):
         response = analyst_client.get(reverse("insights:dashboard") + "?from=2025-Q1&to=2025-Q4")
     text = response.content.decode()
@@ -470,7 +483,9 @@ def test_the_dashboard_reads_in_english_with_a_chart_and_its_table(analyst_clien
     assert "Quarterly report 2025-Q1 to 2025-Q4" in report and "polyline" in report
 
 
-def test_the_dashboard_costs_the_same_queries_for_more_people(analyst_client: Client, places: dict) -> None:
+def test_the_dashboard_costs_the_same_queries_for_more_people(
+    analyst_client: Client, places: dict[str, Municipality]
+) -> None:
     organisation = OrganisationFactory()
 
     def add(n: int) -> None:
@@ -496,7 +511,7 @@ def test_the_menu_links_to_the_figures_for_analysts_and_coordinators(world: Worl
         assert (reverse("insights:dashboard") in client.get(reverse("home")).content.decode()) is shown, persona
 
 
-def test_volunteer_rows_do_not_leak_through_the_pipeline(places: dict) -> None:
+def test_volunteer_rows_do_not_leak_through_the_pipeline(places: dict[str, Municipality]) -> None:
     VolunteerFactory(municipality=places["Maastricht"])
     pipeline = volunteer_pipeline(analyst_scope(places), YEAR)
     assert all(cells[0].value is None for _label, cells, _total in pipeline.stages.rows)
@@ -504,7 +519,7 @@ def test_volunteer_rows_do_not_leak_through_the_pipeline(places: dict) -> None:
 
 
 def test_the_roll_up_is_made_again_only_when_it_is_older_than_the_setting(
-    places: dict, ten_jims: list, settings: object
+    places: dict[str, Municipality], ten_jims: list[Mentorship], settings: object
 ) -> None:
     from django.core.management import call_command
 
@@ -535,7 +550,7 @@ def test_the_roll_up_is_made_again_only_when_it_is_older_than_the_setting(
     }
 
 
-def test_choosing_a_municipality_cannot_undo_the_complementary_suppression(places: dict) -> None:
+def test_choosing_a_municipality_cannot_undo_the_complementary_suppression(places: dict[str, Municipality]) -> None:
     from insights.services import tally_refresh
 
     organisation = OrganisationFactory()

@@ -36,6 +36,7 @@ from tests.builders.insights import (
 )
 from tests.factories import CaseFactory, OrganisationFactory, VolunteerFactory
 from volunteers.models import Volunteer, VolunteerKind
+from youth.models import Case
 
 # The fixtures of test_insights.py (tests/builders/insights.py): its places, its analyst's client, and English.
 __all__ = ["_english", "analyst_client", "places"]
@@ -56,7 +57,7 @@ def brokers(places: dict[str, Municipality], broker: Volunteer) -> list[BrokerRe
     ended on 1 March without a broker, and two asked in November still wait."""
     organisation = OrganisationFactory(name="Jeugdteam Leiden")
 
-    def case() -> object:
+    def case() -> Case:
         return CaseFactory(young_person=person(places, "Leiden"), organisation=organisation)
 
     made = []
@@ -82,7 +83,9 @@ def by_reason(figures: FormFigures) -> dict[str, str]:
     return {str(label): str(cells[0]) for label, cells, _total in figures.ended_by_reason.rows}
 
 
-def test_broker_requests_matches_active_ended_by_reason_and_waiting_time(places: dict, brokers: list) -> None:
+def test_broker_requests_matches_active_ended_by_reason_and_waiting_time(
+    places: dict[str, Municipality], brokers: list[BrokerRequest]
+) -> None:
     figures = form_figures(FORM, analyst_scope(places), YEAR)
     # 22 asked; 15 linked; 5 still run; 10 ended (the 5 that ended without a broker never started).
     assert summary(figures) == ["22", "15", "5", "10"]
@@ -100,12 +103,15 @@ def test_broker_requests_matches_active_ended_by_reason_and_waiting_time(places:
         "no longer needed": "< 5",
         "the case was closed": "< 5",
     }
+    assert figures.ended_by_reason is not None
     assert str(figures.ended_by_reason.total) == "10"
     curve = dict(figures.survival)
     assert curve[0].value == 100 and curve[6].value == 67
 
 
-def test_every_reason_of_a_linked_request_is_an_ending_of_its_kind(places: dict, broker: Volunteer) -> None:
+def test_every_reason_of_a_linked_request_is_an_ending_of_its_kind(
+    places: dict[str, Municipality], broker: Volunteer
+) -> None:
     organisation = OrganisationFactory()
     reasons = {
         BrokerRequest.EndReason.DONE: "completed",
@@ -128,7 +134,9 @@ def test_every_reason_of_a_linked_request_is_an_ending_of_its_kind(places: dict,
     assert by_reason(figures) == dict.fromkeys(reasons.values(), "5")
 
 
-def test_broker_requests_per_quarter_and_per_municipality(places: dict, brokers: list) -> None:
+def test_broker_requests_per_quarter_and_per_municipality(
+    places: dict[str, Municipality], brokers: list[BrokerRequest]
+) -> None:
     scope = analyst_scope(places)
     column = [f.key for f in FORMS].index(SOCIAL_BROKER)
     requests = by_quarter(scope, YEAR, what="requests")
@@ -146,7 +154,9 @@ def test_broker_requests_per_quarter_and_per_municipality(places: dict, brokers:
     assert str(by_area.column_totals[column]) == "5"
 
 
-def test_brokers_count_by_paying_or_residence_and_another_region_sees_nothing(places: dict, broker: Volunteer) -> None:
+def test_brokers_count_by_paying_or_residence_and_another_region_sees_nothing(
+    places: dict[str, Municipality], broker: Volunteer
+) -> None:
     organisation = OrganisationFactory()
     # Five live in Katwijk but Leiden pays; five live in Maastricht, another region.
     for lives, pays in [("Katwijk", "Leiden")] * 5 + [("Maastricht", None)] * 5:
@@ -174,7 +184,9 @@ def test_brokers_count_by_paying_or_residence_and_another_region_sees_nothing(pl
     assert mine.waiting_median.people == 0
 
 
-def test_four_broker_links_are_shown_as_less_than_five_and_five_as_five(places: dict, broker: Volunteer) -> None:
+def test_four_broker_links_are_shown_as_less_than_five_and_five_as_five(
+    places: dict[str, Municipality], broker: Volunteer
+) -> None:
     organisation = OrganisationFactory()
 
     def add() -> None:
@@ -200,7 +212,7 @@ def test_four_broker_links_are_shown_as_less_than_five_and_five_as_five(places: 
 
 
 def test_the_roll_up_the_report_and_the_csv_give_the_broker_figures_of_the_live_queries(
-    places: dict, brokers: list, analyst_client: Client
+    places: dict[str, Municipality], brokers: list[BrokerRequest], analyst_client: Client
 ) -> None:
     tally_refresh()
     scope = analyst_scope(places)
@@ -237,7 +249,7 @@ def test_the_roll_up_the_report_and_the_csv_give_the_broker_figures_of_the_live_
     assert ["Social broker", "11", "20", "67", "–"] in rows
 
 
-def test_a_later_quarter_counts_what_still_runs(places: dict, brokers: list) -> None:
+def test_a_later_quarter_counts_what_still_runs(places: dict[str, Municipality], brokers: list[BrokerRequest]) -> None:
     # In 2026-Q1 the five still linked are active; nothing was asked, linked or ended then.
     filters = Filters(Quarter(2026, 1), Quarter(2026, 1), None, Basis.PAYING)
     figures = form_figures(FORM, analyst_scope(places), filters)

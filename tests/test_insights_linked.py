@@ -6,6 +6,7 @@ from __future__ import annotations
 import itertools
 from collections.abc import Iterator
 from datetime import date, timedelta
+from typing import Any
 
 import pytest
 from django.conf import settings
@@ -167,7 +168,7 @@ def test_the_matches_still_followed_per_area_cannot_be_subtracted_either(region:
         )
     )
 )
-def test_every_line_of_a_cube_hides_none_or_at_least_two_and_linked_cells_agree(data: tuple) -> None:
+def test_every_line_of_a_cube_hides_none_or_at_least_two_and_linked_cells_agree(data: tuple[Any, ...]) -> None:
     (_areas, rows, columns, totals, row_totals), counts = data
     cube = Cube(counts, shape=(rows, columns), totals=totals, row_totals=row_totals)
     # A second cube shares its column totals with the first (as the tables per quarter and per organisation do).

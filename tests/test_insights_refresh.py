@@ -21,11 +21,11 @@ AMSTERDAM = ZoneInfo("Europe/Amsterdam")
 runs_the_worker = pytest.mark.django_db(transaction=True)
 
 
-def local(*args: int) -> datetime:
-    return datetime(*args, tzinfo=AMSTERDAM)  # type: ignore[misc]
+def local(year: int, month: int, day: int, hour: int, minute: int) -> datetime:
+    return datetime(year, month, day, hour, minute, tzinfo=AMSTERDAM)
 
 
-def queued() -> list[DBTaskResult]:
+def queued() -> list[DBTaskResult[..., Any]]:
     return list(DBTaskResult.objects.filter(task_path=TASK, status="READY"))
 
 

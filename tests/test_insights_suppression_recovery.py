@@ -11,8 +11,10 @@ through what a page or CSV shows (a value or hidden), not through the suppressio
 from __future__ import annotations
 
 import itertools
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date
+from typing import Any, cast
 
 import numpy as np
 from django.conf import settings
@@ -81,7 +83,7 @@ class Attack:
         return found
 
 
-def attack_cubes(cubes: list[Cube], links: list[list[tuple[Cube, Coordinate]]] = ()) -> Attack:  # type: ignore[assignment]
+def attack_cubes(cubes: list[Cube], links: Sequence[list[tuple[Cube, Coordinate]]] = ()) -> Attack:
     """The equations of cubes published together: every shown cell (inner or a total) states the sum of the inner
     cells it covers; two linked cells are the same figure, shown or not."""
     attack = Attack()
@@ -100,7 +102,8 @@ def attack_cubes(cubes: list[Cube], links: list[list[tuple[Cube, Coordinate]]] =
         return vector
 
     for number, cube in enumerate(cubes):
-        for at in itertools.product(*(range(n) for n in cube.extent)):
+        for coordinate in itertools.product(*(range(n) for n in cube.extent)):
+            at = cast(Coordinate, coordinate)  # a cube has three dimensions: its extent has three sizes
             cell = cube.cell(at)
             if cell.value is None:
                 attack.hidden.append((f"cube {number} cell {at}", cube.value(at), form(cube, at)))
@@ -194,7 +197,7 @@ def test_a_table_of_one_small_row_hides_enough_to_keep_a_range_of_five() -> None
         )
     )
 )
-def test_no_hidden_cell_of_a_table_can_be_recovered(data: tuple) -> None:
+def test_no_hidden_cell_of_a_table_can_be_recovered(data: tuple[Any, ...]) -> None:
     (_rows, _columns, totals, row_totals), counts = data
     table = suppress(counts, totals=totals, row_totals=row_totals)
     assert attack_table(table, counts).recovered() == []
@@ -220,7 +223,7 @@ def test_no_hidden_cell_of_a_table_can_be_recovered(data: tuple) -> None:
         )
     )
 )
-def test_no_hidden_cell_of_cubes_published_together_can_be_recovered(data: tuple) -> None:
+def test_no_hidden_cell_of_cubes_published_together_can_be_recovered(data: tuple[Any, ...]) -> None:
     """Two cubes over the same areas and columns, as the dashboard publishes them: the matches started per quarter
     (column totals only) and per organisation (all totals), whose column totals are the same figures, per area
     and for the whole scope. Every table of every area, the whole scope and the shared totals, all at once."""
@@ -257,7 +260,7 @@ def test_no_hidden_cell_of_cubes_published_together_can_be_recovered(data: tuple
         )
     )
 )
-def test_no_hidden_cell_of_a_live_table_per_area_can_be_recovered(data: tuple) -> None:
+def test_no_hidden_cell_of_a_live_table_per_area_can_be_recovered(data: tuple[Any, ...]) -> None:
     """The report's live tables (outcomes, respite stays, the survival counts): one column per area, the area
     total always published; with or without the column totals."""
     (_areas, rows, totals), counts = data

@@ -6,6 +6,7 @@ import importlib
 import json
 import time
 from io import StringIO
+from typing import Any
 
 import pytest
 from allauth.mfa.models import Authenticator
@@ -29,11 +30,13 @@ NEW_KEY = Fernet.generate_key().decode()
 
 
 def _code(secret: str) -> str:
-    return format_hotp_value(hotp_value(secret, int(time.time()) // 30))
+    code: str = format_hotp_value(hotp_value(secret, int(time.time()) // 30))
+    return code
 
 
-def _logs_in_with(client: Client, email: str, secret: str) -> bool:
+def _logs_in_with(client: Client, email: str | None, secret: str) -> bool:
     """Password, then the TOTP code made from `secret`; True when the home page opens."""
+    assert email is not None
     client.logout()
     cache.clear()  # a TOTP code works once per period, and the rate limits count in the cache
     response = client.post(reverse("account_login"), {"login": email, "password": PASSWORD})
@@ -43,7 +46,8 @@ def _logs_in_with(client: Client, email: str, secret: str) -> bool:
 
 
 def _stored(user: object, kind: str) -> dict[str, object]:
-    return Authenticator.objects.get(user=user, type=kind).data
+    data: dict[str, object] = Authenticator.objects.get(user=user, type=kind).data
+    return data
 
 
 @pytest.mark.django_db
@@ -77,8 +81,8 @@ def test_a_wrong_code_is_still_refused(client: Client) -> None:
 
 
 @pytest.mark.django_db
-def test_login_works_through_a_key_rotation(client: Client, settings: object) -> None:
-    settings.MFA_ENCRYPTION_KEYS = [OLD_KEY]  # type: ignore[attr-defined]
+def test_login_works_through_a_key_rotation(client: Client, settings: Any) -> None:
+    settings.MFA_ENCRYPTION_KEYS = [OLD_KEY]
     user = user_with_role(Role.PROFESSIONAL, mfa=False)
     secret = generate_totp_secret()
     TOTP.activate(user, secret)
@@ -86,7 +90,7 @@ def test_login_works_through_a_key_rotation(client: Client, settings: object) ->
     before = _stored(user, Authenticator.Type.TOTP)["secret"]
 
     # 1. A new key goes in front: new secrets use it, the old key still opens the old ones.
-    settings.MFA_ENCRYPTION_KEYS = [NEW_KEY, OLD_KEY]  # type: ignore[attr-defined]
+    settings.MFA_ENCRYPTION_KEYS = [NEW_KEY, OLD_KEY]
     assert _logs_in_with(client, user.email, secret)
 
     # 2. Re-encrypt everything with the new key.
@@ -96,9 +100,9 @@ def test_login_works_through_a_key_rotation(client: Client, settings: object) ->
     assert _stored(user, Authenticator.Type.TOTP)["secret"] != before
 
     # 3. The old key is dropped: logins still work; the old key alone opens nothing any more.
-    settings.MFA_ENCRYPTION_KEYS = [NEW_KEY]  # type: ignore[attr-defined]
+    settings.MFA_ENCRYPTION_KEYS = [NEW_KEY]
     assert _logs_in_with(client, user.email, secret)
-    settings.MFA_ENCRYPTION_KEYS = [OLD_KEY]  # type: ignore[attr-defined]
+    settings.MFA_ENCRYPTION_KEYS = [OLD_KEY]
     with pytest.raises(ImproperlyConfigured):
         mfa_secrets.decrypt(str(_stored(user, Authenticator.Type.TOTP)["secret"]))
 
@@ -135,7 +139,8 @@ def test_the_migration_encrypts_plain_secrets_and_can_run_twice(client: Client) 
 
 @pytest.mark.django_db
 def test_the_demo_secret_is_stored_encrypted_and_still_works(client: Client) -> None:
-    from demo.world import DEMO_PASSWORD, DEMO_TOTP_SECRET, _person
+    from demo.people import DEMO_PASSWORD
+    from demo.world import DEMO_TOTP_SECRET, _person
 
     user = _person("test-mfa", "Test", "Persoon", [Role.PROFESSIONAL], None)
     stored = str(_stored(user, Authenticator.Type.TOTP)["secret"])
@@ -146,10 +151,10 @@ def test_the_demo_secret_is_stored_encrypted_and_still_works(client: Client) -> 
     assert client.post(reverse("mfa_authenticate"), {"code": _code(DEMO_TOTP_SECRET)})["Location"] == reverse("home")
 
 
-def test_bad_or_missing_keys_are_reported_by_the_checks(settings: object) -> None:
-    settings.MFA_ENCRYPTION_KEYS = ["not-a-fernet-key"]  # type: ignore[attr-defined]
+def test_bad_or_missing_keys_are_reported_by_the_checks(settings: Any) -> None:
+    settings.MFA_ENCRYPTION_KEYS = ["not-a-fernet-key"]
     assert [message.id for message in mfa_encryption_keys_check()] == ["accounts.E002"]
-    settings.MFA_ENCRYPTION_KEYS = []  # type: ignore[attr-defined]
+    settings.MFA_ENCRYPTION_KEYS = []
     assert [message.id for message in mfa_encryption_keys_check()] == ["accounts.E001"]
-    settings.MFA_ENCRYPTION_KEYS = [NEW_KEY]  # type: ignore[attr-defined]
+    settings.MFA_ENCRYPTION_KEYS = [NEW_KEY]
     assert mfa_encryption_keys_check() == []

@@ -8,11 +8,13 @@ import subprocess
 import sys
 import time
 from pathlib import Path
+from typing import Any
 
 import pytest
 from allauth.mfa.models import Authenticator
 from allauth.mfa.totp.internal.auth import TOTP, format_hotp_value, generate_totp_secret, hotp_value
 from django.core import mail
+from django.http.response import HttpResponseBase
 from django.test import Client
 from django.urls import reverse
 
@@ -72,8 +74,8 @@ def test_pages_with_personal_data_are_never_cached_and_carry_security_headers(wo
     assert "frame-ancestors 'none'" in response["Content-Security-Policy"]
 
 
-def _permissions_policy(response: object) -> dict[str, str]:
-    header = response["Permissions-Policy"]  # type: ignore[index]
+def _permissions_policy(response: HttpResponseBase) -> dict[str, str]:
+    header = response["Permissions-Policy"]
     return dict(part.strip().split("=", 1) for part in header.split(","))
 
 
@@ -124,17 +126,19 @@ def _code(user: object) -> str:
     from allauth.mfa.utils import decrypt
 
     secret = decrypt(Authenticator.objects.get(user=user, type=Authenticator.Type.TOTP).data["secret"])
-    return format_hotp_value(hotp_value(secret, int(time.time()) // 30))
+    code: str = format_hotp_value(hotp_value(secret, int(time.time()) // 30))
+    return code
 
 
 def test_login_asks_staff_for_the_code_and_a_password_reset_does_not_skip_it(world: World, client: Client) -> None:
+    assert world.professional.email is not None
     assert _login(client, world.professional.email, PASSWORD) == reverse("mfa_authenticate")
     response = client.post(reverse("mfa_authenticate"), {"code": _code(world.professional)})
     assert response["Location"] == reverse("home")
     client.logout()
 
     client.post(reverse("account_reset_password"), {"email": world.professional.email})
-    reset_link = re.search(r"https?://[^/\s]+(/accounts/password/reset/key/\S+)", mail.outbox[-1].body)
+    reset_link = re.search(r"https?://[^/\s]+(/accounts/password/reset/key/\S+)", str(mail.outbox[-1].body))
     assert reset_link
     form_url = client.get(reset_link.group(1), follow=True).redirect_chain[-1][0]
     new_password = "een-nieuw-lang-wachtwoord-42"
@@ -202,7 +206,7 @@ def test_young_people_keep_their_session_longer_but_not_forever(world: World, cl
 
 
 def test_demo_login_works_only_in_demo_mode_and_only_for_demo_people(
-    world: World, client: Client, settings: object
+    world: World, client: Client, settings: Any
 ) -> None:
     from demo.world import demo_load, email_for
 
@@ -210,6 +214,6 @@ def test_demo_login_works_only_in_demo_mode_and_only_for_demo_people(
     assert client.post(reverse("demo_login"), {"email": world.parent.email}).status_code == 404
     assert client.post(reverse("demo_login"), {"email": email_for("sanne")}).status_code == 302
     client.logout()
-    settings.DICHTBIJ_DEMO = False  # type: ignore[attr-defined]
+    settings.DICHTBIJ_DEMO = False
     assert client.post(reverse("demo_login"), {"email": email_for("sanne")}).status_code == 404
     assert email_for("sanne") not in client.get(reverse("account_login")).content.decode()

@@ -9,7 +9,8 @@ from django.core import mail
 from playwright.sync_api import Page, expect
 
 from accounts.models import Organisation, Role
-from demo.world import DEMO_PASSWORD, DEMO_TOTP_SECRET
+from demo.people import DEMO_PASSWORD
+from demo.world import DEMO_TOTP_SECRET
 from tests.browser.conftest import AssertAccessible, LoginAs
 from tests.builders.accounts import current_totp
 from tests.factories import PASSWORD, user_with_role
@@ -112,6 +113,7 @@ def test_professional_without_second_step_sets_up_the_app(
 ) -> None:
     organisation = Organisation.objects.get(name="Jeugd- en Gezinsteam Leiden (demo)")
     professional = user_with_role(Role.PROFESSIONAL, organisation, mfa=False, first_name="Noor")
+    assert professional.email is not None
     log_in_with_form(page, demo_world, professional.email, PASSWORD)
     # Staff without a second step can go nowhere else.
     page.wait_for_url("**/accounts/2fa/")

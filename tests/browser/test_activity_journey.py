@@ -54,6 +54,7 @@ def test_an_activity_is_planned_for_a_team_signed_up_for_and_cancelled(
     expect(peter.locator(".facts")).to_contain_text("Team Leiden Noord")
     assert_accessible(peter)
     activity = GroupActivity.objects.select_related("team", "organiser__user").get(title="Kookclub")
+    assert activity.team is not None
     assert (activity.team.name, activity.organiser.user.first_name) == ("Team Leiden Noord", "Gerda")
 
     marieke = people["marieke"]

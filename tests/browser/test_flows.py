@@ -5,7 +5,8 @@ from __future__ import annotations
 import pytest
 from playwright.sync_api import Browser, Page, expect
 
-from demo.world import DEMO_PASSWORD, DEMO_TOTP_SECRET
+from demo.people import DEMO_PASSWORD
+from demo.world import DEMO_TOTP_SECRET
 from tests.browser.conftest import AssertAccessible, LoginAs
 from tests.builders.accounts import current_totp
 

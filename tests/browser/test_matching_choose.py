@@ -4,7 +4,7 @@ support-family match exists in its introduction. axe-clean on every page, and th
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from datetime import date
 
 import pytest
@@ -12,7 +12,7 @@ from django.conf import settings
 from playwright.sync_api import Browser, BrowserContext, Page, expect
 
 from accounts.models import User
-from demo.world import DEMO_PASSWORD
+from demo.people import DEMO_PASSWORD
 from hostfamilies.models import SupportFamilyMatch, SupportRequest
 from hostfamilies.services import supportrequest_create
 from hostfamilies.states import State
@@ -55,7 +55,7 @@ def _jesse_asks_for_a_support_family() -> SupportRequest:
 
 
 @pytest.fixture
-def open_as(browser: Browser, demo_world: str, login_as: LoginAs) -> Iterator[object]:
+def open_as(browser: Browser, demo_world: str, login_as: LoginAs) -> Iterator[Callable[..., Page]]:
     """A fresh English browser per person: by one-click demo login, or by email and password."""
     contexts: list[BrowserContext] = []
 
@@ -81,7 +81,7 @@ def open_as(browser: Browser, demo_world: str, login_as: LoginAs) -> Iterator[ob
 
 
 def test_a_family_chooses_from_three_proposals_to_an_approved_match(
-    demo_world: str, open_as: object, assert_accessible: AssertAccessible
+    demo_world: str, open_as: Callable[..., Page], assert_accessible: AssertAccessible
 ) -> None:
     # The demo's own round: Bo's family has three support families to choose from.
     bo_request = SupportRequest.objects.get(case__young_person__first_name="Bo")
@@ -89,7 +89,7 @@ def test_a_family_chooses_from_three_proposals_to_an_approved_match(
     request = _jesse_asks_for_a_support_family()
     round_url = f"{demo_world}/koppelen/aanvragen/{request.pk}/"
 
-    peter = open_as("peter")  # type: ignore[operator]
+    peter = open_as("peter")
     peter.goto(f"{demo_world}/steungezinnen/aanvragen/{request.pk}/")
     peter.get_by_role("link", name="Proposals with reasons: choose together with the family").click()
     peter.wait_for_url(round_url)
@@ -100,13 +100,14 @@ def test_a_family_chooses_from_three_proposals_to_an_approved_match(
     expect(peter.get_by_role("status")).to_contain_text("The family can now choose")
     assert Proposal.objects.filter(support_request=request, status=ProposalStatus.SHOWN).count() == 3
 
-    marieke = open_as("marieke")  # type: ignore[operator]
+    marieke = open_as("marieke")
     marieke.goto(f"{demo_world}/koppelen/aanvragen/{request.pk}/kiezen/")
     choices = marieke.get_by_role("button", name="Choose ")
     expect(choices).to_have_count(3)
     assert_accessible(marieke)
     page_text = marieke.content()
     for volunteer_user in User.objects.filter(volunteer__proposals__support_request=request):
+        assert volunteer_user.email is not None
         assert volunteer_user.last_name not in page_text and volunteer_user.email not in page_text
     choices.first.click()
     expect(marieke.get_by_role("status")).to_contain_text("Thank you for your choice")
@@ -114,7 +115,7 @@ def test_a_family_chooses_from_three_proposals_to_an_approved_match(
         support_request=request, status=ProposalStatus.ASKED
     )
 
-    family = open_as(email=chosen.volunteer.user.email)  # type: ignore[operator]
+    family = open_as(email=chosen.volunteer.user.email)
     family.goto(f"{demo_world}/koppelen/voorstellen/{chosen.pk}/")
     assert_accessible(family)
     family.get_by_label("Yes, I would like to support this family").check()

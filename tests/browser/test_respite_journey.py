@@ -13,7 +13,8 @@ import pytest
 from django.utils import timezone
 from playwright.sync_api import Page, expect
 
-from demo.world import DEMO_PASSWORD, STAY_HOUSE
+from demo.people import DEMO_PASSWORD
+from demo.world import STAY_HOUSE
 from respite.models import RespiteOption, Stay
 from tests.browser.conftest import AssertAccessible, LoginAs, follow
 from youth.models import Case

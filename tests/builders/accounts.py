@@ -20,7 +20,8 @@ def current_totp(secret: str) -> str:
     if period - time.time() % period < 2:
         time.sleep(2)
     counters = list(yield_hotp_counters_from_time())
-    return format_hotp_value(hotp_value(secret, counters[len(counters) // 2]))
+    code: str = format_hotp_value(hotp_value(secret, counters[len(counters) // 2]))
+    return code
 
 
 REQUEST_CODE = "/accounts/login/code/"

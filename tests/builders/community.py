@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, timedelta
-from typing import Any
+from typing import Any, cast
 
 from django.contrib.auth.models import AnonymousUser
 from django.utils import timezone
@@ -64,7 +64,7 @@ def data(**overrides: Any) -> ResourceData:
         "website": "",
     }
     values.update(overrides)
-    return values  # type: ignore[return-value]
+    return cast(ResourceData, values)
 
 
 def entry(
@@ -145,7 +145,7 @@ def activity_data(**overrides: Any) -> activity_services.ActivityData:
         "age_max": None,
     }
     values.update(overrides)
-    return values  # type: ignore[return-value]
+    return cast(activity_services.ActivityData, values)
 
 
 def link(case: Case, professional: User, coordinator: User, broker: Volunteer) -> None:

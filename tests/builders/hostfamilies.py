@@ -67,7 +67,7 @@ def request_for(world: World, case: Case | None = None) -> SupportRequest:
 
 
 # The happy path, with who makes each move. `advance` walks it until the match reaches a state.
-def happy_path(world: World) -> list[tuple[str, User, dict[str, str]]]:
+def happy_path(world: World) -> list[tuple[str, User, dict[str, Any]]]:
     return [
         ("introduce", world.coordinator, {}),
         ("family_yes", world.parent, {}),

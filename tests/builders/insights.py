@@ -152,7 +152,7 @@ def places(db: None) -> dict[str, Municipality]:
 
 
 @pytest.fixture
-def analyst_client(client: Client, places: dict) -> Client:
+def analyst_client(client: Client, places: dict[str, Municipality]) -> Client:
     user = user_with_role(Role.ANALYST, first_name="Femke")
     RoleAssignment.objects.filter(user=user).update(region=Region.objects.get(name="Holland Rijnland"))
     client.force_login(user)

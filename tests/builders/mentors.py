@@ -42,7 +42,9 @@ class RecordingTransport:
         return f"SM{len(self.sent)}"
 
 
-def choose(world: World, young_person: YoungPerson | None = None, names: tuple[str, ...] = ("Karin", "Joke")) -> list:
+def choose(
+    world: World, young_person: YoungPerson | None = None, names: tuple[str, ...] = ("Karin", "Joke")
+) -> list[NetworkPerson]:
     """People in the young person's network and their ordered choice of candidates (made by the professional)."""
     young_person = young_person or world.young_person
     people = [
@@ -87,6 +89,7 @@ def agree_all(world: World, mentorship: Mentorship, proposer: User | None = None
         actor=proposer or world.professional, mentorship=mentorship, sections=JIM_TEXTS | texts
     )
     for signature in version.signatures.select_related("user"):
+        assert signature.user is not None
         version = services.mentorship_agreement_agree(actor=signature.user, mentorship=mentorship, version=version)
     assert version.in_force_at is not None
     return version

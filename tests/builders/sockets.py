@@ -16,7 +16,7 @@ except ImportError:
     # channels.testing imports daphne for its live-server class only; we serve with uvicorn and use the
     # communicator alone, so a stand-in keeps daphne (and Twisted) out of the dependencies.
     sys.modules["daphne.testing"] = types.ModuleType("daphne.testing")
-    sys.modules["daphne.testing"].DaphneProcess = object  # type: ignore[attr-defined]
+    sys.modules["daphne.testing"].DaphneProcess = object  # type: ignore[attr-defined]  # a bare module, made above
 
 from channels.testing import WebsocketCommunicator
 from django.conf import settings
@@ -73,6 +73,6 @@ async def connect(session: str | None, conversation_id: int) -> tuple[WebsocketC
 async def receive(communicator: WebsocketCommunicator, kind: str) -> dict[str, Any]:
     """The next frame of `kind` (skipping others)."""
     while True:
-        frame = await communicator.receive_json_from(timeout=TIMEOUT)
+        frame: dict[str, Any] = await communicator.receive_json_from(timeout=TIMEOUT)
         if frame["type"] == kind:
             return frame

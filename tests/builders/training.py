@@ -6,8 +6,8 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-import factory
 from django.utils import timezone
+from factory.declarations import LazyAttribute, LazyFunction, Sequence, SubFactory
 
 from tests.factories import ModelFactory, OrganisationFactory
 from training.models import Course, Enrolment, Session
@@ -20,16 +20,16 @@ class CourseFactory(ModelFactory[Course]):
     class Meta:
         model = Course
 
-    organisation = factory.SubFactory(OrganisationFactory)
-    title = factory.Sequence(lambda n: f"Basistraining maatje {n}")
+    organisation = SubFactory(OrganisationFactory)
+    title = Sequence(lambda n: f"Basistraining maatje {n}")
     kind = Course.Kind.BASIC
-    for_kind = VolunteerKind.BUDDY
+    for_kind: str = VolunteerKind.BUDDY
     theme = ""
     active = True
 
 
 class ThemedCourseFactory(CourseFactory):
-    title = factory.Sequence(lambda n: f"Intervisie autisme {n}")
+    title = Sequence(lambda n: f"Intervisie autisme {n}")
     kind = Course.Kind.THEMED
     for_kind = ""
     theme = Course.Theme.AUTISM
@@ -41,9 +41,9 @@ class SessionFactory(ModelFactory[Session]):
     class Meta:
         model = Session
 
-    course = factory.SubFactory(CourseFactory)
-    starts_at = factory.LazyFunction(lambda: timezone.now() + timedelta(days=7))
-    ends_at = factory.LazyAttribute(lambda o: o.starts_at + timedelta(hours=2))
+    course = SubFactory(CourseFactory)
+    starts_at = LazyFunction(lambda: timezone.now() + timedelta(days=7))
+    ends_at = LazyAttribute(lambda o: o.starts_at + timedelta(hours=2))
     place = "Buurthuis De Kikker, Leiden"
     trainer = "Joke Verhoeven"
     capacity = 10
