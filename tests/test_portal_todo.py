@@ -137,6 +137,7 @@ def test_the_question_whether_someone_is_the_parent_waits_until_answered(
 ) -> None:
     # Asked of an existing account that holds no role: not a parent yet, and still asked on its home page.
     person = UserFactory(first_name="Ruud")
+    assert person.email is not None
     guardianship = youth_services.guardian_add(
         actor=world.professional,
         young_person=world.young_person,
