@@ -273,7 +273,7 @@ def test_a_wrong_choice_is_refused_with_a_clear_message_and_changes_nothing(
         trusted=True,
         added_by=world.outsider,
     )
-    world.foreign_person = foreign.pk  # type: ignore[attr-defined]
+    world.foreign_person = foreign.pk  # type: ignore[attr-defined]  # read by the `build` lambdas above
     mentorchoice_set(actor=world.young_person_user, young_person=world.young_person, person_ids=[people[3]])
     text = message(
         lambda: mentorchoice_set(
