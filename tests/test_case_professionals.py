@@ -13,7 +13,7 @@ from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 
-from accounts.models import Role
+from accounts.models import Role, User
 from messaging import selectors as messaging_selectors
 from messaging.models import Conversation, Member
 from messaging.services import membership
@@ -35,15 +35,17 @@ def case_pk(world: World, own: bool) -> int:
     return (world.case if own else world.foreign_case).pk
 
 
-def colleague(world: World) -> object:
+def colleague(world: World) -> User:
     return user_with_role(Role.PROFESSIONAL, world.organisation, first_name="Noor")
 
 
-VIEWS: list[tuple[str, Callable[[World, bool], str], Callable[[World], dict[str, object]], dict, dict]] = [
+UrlOf = Callable[[World, bool], str]
+DataOf = Callable[[World], dict[str, object]]
+VIEWS: list[tuple[str, UrlOf, DataOf, dict[str, int], dict[str, int]]] = [
     (
         "add a professional",
         lambda w, own: reverse("youth:case_professional_add", args=[case_pk(w, own)]),
-        lambda w: {"professional": colleague(w).pk},  # type: ignore[attr-defined]
+        lambda w: {"professional": colleague(w).pk},
         expect(HIDDEN, young_person_user=FORBIDDEN, parent=FORBIDDEN, professional=FORBIDDEN, coordinator=REDIRECT),
         expect(HIDDEN, outsider=FORBIDDEN),
     ),
@@ -70,7 +72,7 @@ VIEWS: list[tuple[str, Callable[[World, bool], str], Callable[[World], dict[str,
 
 @pytest.mark.parametrize(("name", "url", "data", "persona", "own", "expected"), role_matrix(VIEWS))
 def test_each_role_on_its_own_case_and_a_foreign_one(
-    world: World, client: Client, name: str, url: Callable, data: Callable, persona: str, own: bool, expected: int
+    world: World, client: Client, name: str, url: UrlOf, data: DataOf, persona: str, own: bool, expected: int
 ) -> None:
     client.force_login(world.by_role(persona))
     assert client.post(url(world, own), data(world)).status_code == expected

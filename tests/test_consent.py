@@ -3,15 +3,16 @@
 from __future__ import annotations
 
 from datetime import date, timedelta
+from typing import Any
 
 import pytest
 from django.core.exceptions import ValidationError
 
-from accounts.models import Role
+from accounts.models import Role, User
 from tests.conftest import World
 from tests.factories import YoungPersonFactory, add_guardian, user_with_role
 from youth.ages import age_on
-from youth.models import Consent, ConsentPurpose
+from youth.models import Consent, ConsentPurpose, YoungPerson
 from youth.selectors import consent_overview, consent_parties_required
 from youth.services import consent_give, consent_withdraw
 
@@ -24,11 +25,11 @@ def born(years: int) -> date:
 
 
 @pytest.fixture
-def parents(db: None) -> tuple:
+def parents(db: None) -> tuple[User, User]:
     return user_with_role(Role.PARENT), user_with_role(Role.PARENT)
 
 
-def _young_person_with(parents: tuple, years: int, *, custody_for_both: bool = True) -> object:
+def _young_person_with(parents: tuple[User, User], years: int, *, custody_for_both: bool = True) -> YoungPerson:
     young_person = YoungPersonFactory(date_of_birth=born(years))
     add_guardian(young_person, parents[0])
     add_guardian(young_person, parents[1], custody=custody_for_both)
@@ -47,7 +48,7 @@ def _young_person_with(parents: tuple, years: int, *, custody_for_both: bool = T
     ],
 )
 def test_who_must_consent_by_age(
-    parents: tuple, years: int, young_person_decides: bool, parents_decide: bool, heard: bool
+    parents: tuple[User, User], years: int, young_person_decides: bool, parents_decide: bool, heard: bool
 ) -> None:
     young_person = _young_person_with(parents, years)
     required = consent_parties_required(young_person=young_person, on=TODAY)
@@ -56,7 +57,7 @@ def test_who_must_consent_by_age(
     assert required.young_person_heard is heard
 
 
-def test_a_parent_without_custody_is_not_asked(parents: tuple) -> None:
+def test_a_parent_without_custody_is_not_asked(parents: tuple[User, User]) -> None:
     young_person = _young_person_with(parents, 13, custody_for_both=False)
     assert consent_parties_required(young_person=young_person, on=TODAY).custodial_parents == [parents[0]]
 
@@ -65,7 +66,7 @@ def test_a_parent_without_custody_is_not_asked(parents: tuple) -> None:
     ("birthday_age", "young_person_decides", "parents_decide"), [(12, True, True), (16, True, False)]
 )
 def test_the_rule_changes_on_the_birthday_itself(
-    parents: tuple, birthday_age: int, young_person_decides: bool, parents_decide: bool
+    parents: tuple[User, User], birthday_age: int, young_person_decides: bool, parents_decide: bool
 ) -> None:
     young_person = _young_person_with(parents, 0)
     young_person.date_of_birth = TODAY.replace(year=TODAY.year - birthday_age)
@@ -109,7 +110,7 @@ def test_someone_not_asked_cannot_consent(world: World) -> None:
 
 def test_consent_twice_is_refused_and_withdrawal_keeps_history(world: World) -> None:
     no_answers(world)
-    args = {
+    args: dict[str, Any] = {
         "actor": world.young_person_user,
         "young_person": world.young_person,
         "purpose": ConsentPurpose.DATA_PROCESSING,

@@ -10,6 +10,7 @@ from typing import Any
 import pytest
 from django.conf import settings
 from django.core.exceptions import ValidationError
+from django.core.mail import EmailMessage
 from django.db import connection
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
@@ -159,6 +160,7 @@ def test_the_respite_hosts_calendar_leaves_out_the_stay_without_consent(
         departure=TODAY + timedelta(days=9),
     )
     respite_services.stay_confirm(actor=world.coordinator, stay=stay)
+    assert option.volunteer is not None
     feed = respite_services.calendarfeed_get_or_create(actor=world.volunteer, volunteer=option.volunteer)
     url = reverse("respite:feed", args=[feed.token])
     client.logout()
@@ -170,15 +172,16 @@ def test_the_respite_hosts_calendar_leaves_out_the_stay_without_consent(
 
 
 def test_the_notice_goes_once_to_who_loses_access_without_names(
-    world: World, django_capture_on_commit_callbacks: Any, mailoutbox: list
+    world: World, django_capture_on_commit_callbacks: Any, mailoutbox: list[EmailMessage]
 ) -> None:
     family, _url = _support_family(world)
+    assert family.email is not None and world.professional.email is not None
     mailoutbox.clear()
     with django_capture_on_commit_callbacks(execute=True):
         consent_withdraw(actor=world.parent, young_person=world.young_person, purpose=ConsentPurpose.NETWORK_SHARING)
     assert sorted(m.to[0] for m in mailoutbox) == sorted([family.email, world.professional.email])
     for mail in mailoutbox:
-        text = mail.subject + mail.body
+        text = str(mail.subject) + mail.body
         for name in (world.young_person.first_name, world.young_person.last_name, world.parent.first_name):
             assert name not in text
     # Already paused: the support family hears nothing more; the professional hears of this withdrawal too.

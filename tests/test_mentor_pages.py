@@ -10,6 +10,7 @@ from typing import Any
 
 import pytest
 from django.conf import settings
+from django.core.mail import EmailMessage
 from django.db import connection
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
@@ -25,7 +26,7 @@ from mentors.states import State
 from tests.builders.mentors import JIM_TEXTS, agree_all, choose, foreign_cast, invite, mentorship_at, refresh
 from tests.conftest import PERSONAS, World, prebuilt
 from tests.permissions import FORBIDDEN, HIDDEN, OK, REDIRECT, expect, role_matrix
-from youth.models import MentorChoice
+from youth.models import MentorChoice, YoungPerson
 
 TODAY = timezone.localdate()
 GONE = 410
@@ -81,7 +82,15 @@ ONLY_PROFESSIONAL = expect(HIDDEN, **(dict.fromkeys(PARTIES, FORBIDDEN) | dict(p
 FOREIGN_PROFESSIONAL = expect(HIDDEN, outsider=REDIRECT)
 
 # (name, state, method, url(cast, mentorship), data(cast, mentorship), codes on own, codes on foreign)
-Row = tuple[str, str, str, Callable[[Any, Any], str], Callable[[Any, Any], dict[str, str]], dict, dict]
+UrlOf = Callable[[Any, Any], str]
+DataOf = Callable[[Any, Any], dict[str, str]]
+Row = tuple[str, str, str, UrlOf, DataOf, dict[str, int], dict[str, int]]
+
+
+def _first_choice(young_person: YoungPerson) -> MentorChoice:
+    choice = MentorChoice.objects.filter(young_person=young_person).first()
+    assert choice is not None
+    return choice
 
 
 def detail_url(name: str) -> Callable[[Any, Mentorship], str]:
@@ -125,9 +134,7 @@ VIEWS: list[Row] = [
         "none",
         "post",
         lambda cast, m: reverse("mentors:nominate", args=[cast.young_person.pk]),
-        lambda cast, m: {
-            "nominate-choice": str(MentorChoice.objects.filter(young_person=cast.young_person).first().pk)
-        },
+        lambda cast, m: {"nominate-choice": str(_first_choice(cast.young_person).pk)},
         expect(HIDDEN, young_person_user=FORBIDDEN, parent=FORBIDDEN, professional=REDIRECT, coordinator=FORBIDDEN),
         FOREIGN_PROFESSIONAL,
     ),
@@ -300,8 +307,8 @@ def test_view_answers_each_role(
     name: str,
     state: str,
     method: str,
-    url: Callable,
-    data: Callable,
+    url: UrlOf,
+    data: DataOf,
     persona: str,
     own: bool,
     expected: int,
@@ -316,7 +323,7 @@ def test_view_answers_each_role(
 
 @pytest.mark.parametrize(("name", "state", "method", "url", "data"), [row[:5] for row in VIEWS])
 def test_anonymous_visitors_are_sent_to_login(
-    world: World, client: Client, name: str, state: str, method: str, url: Callable, data: Callable
+    world: World, client: Client, name: str, state: str, method: str, url: UrlOf, data: DataOf
 ) -> None:
     cast, mentorship = build_at(world, True, state)
     response = getattr(client, method)(url(cast, mentorship), data(cast, mentorship))
@@ -432,7 +439,7 @@ def test_ratings_are_faces_with_words_and_read_by_the_professional(world: World,
     assert "Moeilijk" not in page(client, world.mentor, m)
 
 
-def test_the_whole_life_through_the_pages(world: World, client: Client, mailoutbox: list) -> None:
+def test_the_whole_life_through_the_pages(world: World, client: Client, mailoutbox: list[EmailMessage]) -> None:
     choose(world)
     client.force_login(world.professional)
     start = reverse("mentors:nominate", args=[world.young_person.pk])
@@ -624,7 +631,9 @@ def test_a_link_that_no_longer_works_gets_a_clear_page(
         {"action": "decline", "decline-reason": "x" * 5000},
     ],
 )
-def test_odd_input_on_the_invitation_page_is_no_server_error(world: World, client: Client, data: dict) -> None:
+def test_odd_input_on_the_invitation_page_is_no_server_error(
+    world: World, client: Client, data: dict[str, str]
+) -> None:
     _m, token = invitation_at(world)
     response = client.post(reverse("mentors:invitation", args=[token]), data)
     assert response.status_code in (OK, 400)

@@ -11,6 +11,7 @@ from typing import Any
 
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.mail import EmailMessage
 from django.core.management import call_command
 from django.utils import timezone, translation
 from django_tasks_db.models import DBTaskResult
@@ -91,6 +92,7 @@ def test_the_happy_path_goes_through_every_state_in_order(world: World) -> None:
     assert m.mentor == world.mentor
     assert (m.started_on, m.stepped_back_on, m.ended_on) == (TODAY, TODAY, TODAY)
     # The role ends, the relationship does not: Karin stays in Sanne's network map, and in her choice.
+    assert m.nominee_id is not None
     assert NetworkPerson.objects.filter(pk=m.nominee_id, young_person=world.young_person).exists()
     assert MentorChoice.objects.filter(person_id=m.nominee_id).exists()
 
@@ -161,7 +163,9 @@ def test_the_table_covers_every_move_of_the_issue() -> None:
 
 @pytest.mark.parametrize("persona", PERSONAS)
 @pytest.mark.parametrize("move", sorted(ALLOWED))
-def test_each_move_is_made_only_by_the_parties_allowed(world: World, sms: list, move: str, persona: str) -> None:
+def test_each_move_is_made_only_by_the_parties_allowed(
+    world: World, sms: list[tuple[str, str]], move: str, persona: str
+) -> None:
     m = mentorship_at(world, SOURCE[move])
     actor = world.by_role(persona)
     if persona in ALLOWED[move]:
@@ -309,7 +313,7 @@ def test_after_a_no_the_professional_asks_the_next_choice(world: World) -> None:
 
 
 def test_the_invitation_goes_by_sms_and_email_with_a_link_and_no_names(
-    world: World, sms: list, mailoutbox: list, django_capture_on_commit_callbacks: Any
+    world: World, sms: list[tuple[str, str]], mailoutbox: list[EmailMessage], django_capture_on_commit_callbacks: Any
 ) -> None:
     m = nominated(world)
     with django_capture_on_commit_callbacks(execute=True):
@@ -412,7 +416,7 @@ def test_a_link_of_a_stopped_mentorship_is_closed(world: World) -> None:
 
 
 def test_asking_for_a_call_moves_to_the_talk_and_keeps_the_link(
-    world: World, mailoutbox: list, django_capture_on_commit_callbacks: Any
+    world: World, mailoutbox: list[EmailMessage], django_capture_on_commit_callbacks: Any
 ) -> None:
     m = nominated(world)
     token = invite(world, m)
@@ -444,7 +448,7 @@ def test_saying_no_records_the_reason_and_forgets_the_contact_details(world: Wor
         "",
         "",
     )
-    assert m.nominee is not None and NetworkPerson.objects.filter(pk=m.nominee_id).exists()
+    assert m.nominee is not None and NetworkPerson.objects.filter(pk=m.nominee.pk).exists()
 
 
 def test_the_professional_records_a_no_said_on_the_phone(world: World) -> None:
@@ -454,7 +458,7 @@ def test_the_professional_records_a_no_said_on_the_phone(world: World) -> None:
 
 
 def test_accepting_after_an_sms_makes_a_minimal_account_with_a_password_link(
-    world: World, sms: list, mailoutbox: list, django_capture_on_commit_callbacks: Any
+    world: World, sms: list[tuple[str, str]], mailoutbox: list[EmailMessage], django_capture_on_commit_callbacks: Any
 ) -> None:
     m = nominated(world)
     token = invite(world, m, email="", by_email=False, phone="06-12345678", by_sms=True)
@@ -462,6 +466,7 @@ def test_accepting_after_an_sms_makes_a_minimal_account_with_a_password_link(
         services.invitation_accept(token=token, first_name="Karin", last_name="Bos")
     assert "email" in refused.value.message_dict
     # Someone else's account cannot be attached by typing its address: only an emailed invitation links one.
+    assert world.parent.email is not None
     with pytest.raises(ValidationError, match="already an account"):
         services.invitation_accept(token=token, first_name="Karin", last_name="Bos", email=world.parent.email)
     mailoutbox.clear()
@@ -470,7 +475,7 @@ def test_accepting_after_an_sms_makes_a_minimal_account_with_a_password_link(
             token=token, first_name=" Karin ", last_name="Bos", email="Karin.Nieuw@Example.org"
         )
     assert (mentor.first_name, mentor.last_name, mentor.phone) == ("Karin", "Bos", "+31612345678")
-    assert mentor.email.lower() == "karin.nieuw@example.org"
+    assert mentor.email is not None and mentor.email.lower() == "karin.nieuw@example.org"
     assert not mentor.has_usable_password()
     assert set(mentor.roles.values_list("role", flat=True)) == {Role.MENTOR}
     [welcome] = [e for e in mailoutbox if mentor.email in e.to]
@@ -592,7 +597,7 @@ def test_reservations_must_be_written_down(world: World) -> None:
 
 
 def test_a_no_waits_for_a_talk_and_can_become_a_yes(
-    world: World, mailoutbox: list, django_capture_on_commit_callbacks: Any
+    world: World, mailoutbox: list[EmailMessage], django_capture_on_commit_callbacks: Any
 ) -> None:
     m = mentorship_at(world, State.MANDATE)
     services.mandate_give(actor=world.young_person_user, mentorship=m, decision="yes")
@@ -785,8 +790,9 @@ def test_the_weeks_between_check_ins_are_set_from_1_to_26(world: World) -> None:
 
 
 def test_the_reminder_is_sent_once_and_only_when_due(
-    world: World, mailoutbox: list, django_capture_on_commit_callbacks: Any
+    world: World, mailoutbox: list[EmailMessage], django_capture_on_commit_callbacks: Any
 ) -> None:
+    assert world.professional.email is not None and world.mentor.email is not None
     m = mentorship_at(world, State.ACTIVE)
     planned = CheckIn.objects.get(mentorship=m, held_on__isnull=True)
     assert not services.checkin_remind(checkin_id=planned.pk), "eight weeks away: too early"
@@ -809,7 +815,7 @@ def test_a_stopped_mentorship_has_no_planned_check_in_and_no_reminder(world: Wor
 
 
 @pytest.mark.django_db(transaction=True)
-def test_the_reminder_task_runs_when_due_and_only_once(world: World, mailoutbox: list) -> None:
+def test_the_reminder_task_runs_when_due_and_only_once(world: World, mailoutbox: list[EmailMessage]) -> None:
     m = mentorship_at(world, State.ACTIVE)
     planned = CheckIn.objects.get(mentorship=m, held_on__isnull=True)
     CheckIn.objects.filter(pk=planned.pk).update(due_on=TODAY + timedelta(days=3))
@@ -926,7 +932,12 @@ def test_completing_needs_the_reason_and_every_outcome_field(world: World) -> No
 
 def test_the_professional_records_the_outcome_after_someone_stopped(world: World) -> None:
     m = mentorship_at(world, State.ACTIVE)
-    outcome = {"placement_averted": "no", "goals_young_person": "no", "goals_parents": "unknown", "satisfaction": 2}
+    outcome: dict[str, Any] = {
+        "placement_averted": "no",
+        "goals_young_person": "no",
+        "goals_parents": "unknown",
+        "satisfaction": 2,
+    }
     with pytest.raises(ValidationError, match="ended"):
         services.mentorship_outcome_record(actor=world.professional, mentorship=m, **outcome)
     services.mentorship_move(actor=world.young_person_user, mentorship=m, move="stop", reason="Klikt niet")
@@ -950,7 +961,7 @@ def test_who_sees_a_mentorship(world: World) -> None:
 
 
 def test_the_other_parties_hear_of_each_step_without_names(
-    world: World, mailoutbox: list, django_capture_on_commit_callbacks: Any
+    world: World, mailoutbox: list[EmailMessage], django_capture_on_commit_callbacks: Any
 ) -> None:
     m = mentorship_at(world, State.SCREENING)
     services.mentorship_screening_record(actor=world.professional, mentorship=m, vog_issued_on=TODAY)
@@ -975,7 +986,7 @@ def test_finished_states_are_the_closures() -> None:
 
 @postgres_only
 @pytest.mark.django_db(transaction=True)
-def test_two_parents_giving_the_last_yes_at_once_move_on_once(world: World, mailoutbox: list) -> None:
+def test_two_parents_giving_the_last_yes_at_once_move_on_once(world: World, mailoutbox: list[EmailMessage]) -> None:
     second = user_with_role(Role.PARENT, first_name="Jeroen")
     add_guardian(world.young_person, second)
     give_all_consents(world.young_person)  # Jeroen's yes to keep and share: the choice of a mentor needs it
@@ -1040,7 +1051,7 @@ def test_a_choice_changed_while_nominating_waits_for_the_lock(world: World) -> N
 
 @postgres_only
 @pytest.mark.django_db(transaction=True)
-def test_two_reminders_at_once_send_one_notice(world: World, mailoutbox: list) -> None:
+def test_two_reminders_at_once_send_one_notice(world: World, mailoutbox: list[EmailMessage]) -> None:
     m = mentorship_at(world, State.ACTIVE)
     planned = CheckIn.objects.get(mentorship=m, held_on__isnull=True)
     CheckIn.objects.filter(pk=planned.pk).update(due_on=TODAY + timedelta(days=2))

@@ -173,13 +173,14 @@ def test_the_parent_sees_and_a_foreign_professional_or_young_person_sees_nothing
 
 
 def test_too_long_or_unknown_values_are_refused(world: World) -> None:
-    for bad in [
+    bad_values: list[dict[str, Any]] = [
         {"first_name": "x" * 101},
         {"note": "x" * 201},
         {"relation": "pet"},
         {"closeness": 4},
         {"first_name": " "},
-    ]:
+    ]
+    for bad in bad_values:
         arguments: dict[str, Any] = {"first_name": "Karin", "relation": "family", "closeness": 1, "trusted": True} | bad
         with pytest.raises(ValidationError):
             networkperson_add(actor=world.professional, young_person=world.young_person, **arguments)
@@ -272,7 +273,7 @@ def test_a_wrong_choice_is_refused_with_a_clear_message_and_changes_nothing(
         trusted=True,
         added_by=world.outsider,
     )
-    world.foreign_person = foreign.pk  # type: ignore[attr-defined]
+    world.foreign_person = foreign.pk  # type: ignore[attr-defined]  # read by the `build` lambdas above
     mentorchoice_set(actor=world.young_person_user, young_person=world.young_person, person_ids=[people[3]])
     text = message(
         lambda: mentorchoice_set(

@@ -148,7 +148,14 @@ POST_DATA: dict[str, Callable[[World, bool], dict[str, Any]]] = {
 
 @pytest.mark.parametrize(("name", "method", "url", "persona", "own", "expected"), role_matrix(VIEWS))
 def test_view_answers_each_role(
-    world: World, client: Client, name: str, method: str, url: Callable, persona: str, own: bool, expected: int
+    world: World,
+    client: Client,
+    name: str,
+    method: str,
+    url: Callable[[World, bool], str],
+    persona: str,
+    own: bool,
+    expected: int,
 ) -> None:
     address = url(world, own)
     data = POST_DATA[name](world, own) if name in POST_DATA else {}
@@ -163,7 +170,7 @@ def test_view_answers_each_role(
 
 @pytest.mark.parametrize(("name", "method", "url"), [(v[0], v[1], v[2]) for v in VIEWS])
 def test_anonymous_visitors_are_sent_to_login(
-    world: World, client: Client, name: str, method: str, url: Callable
+    world: World, client: Client, name: str, method: str, url: Callable[[World, bool], str]
 ) -> None:
     response = getattr(client, method)(url(world, True), follow=True)
     assert response.redirect_chain[-1][0].startswith(reverse("account_login"))

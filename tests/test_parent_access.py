@@ -255,6 +255,7 @@ def test_clear_errors(world: World, client: Client, who: str, message: str) -> N
         person = world.by_role(who)
     client.force_login(world.professional)
     url = reverse("youth:guardian_add", args=[world.young_person.pk])
+    assert person.email is not None
     data = {"first_name": "X", "last_name": "", "email": person.email.upper(), "kind": "parent", "has_custody": "yes"}
     response = client.post(url, data)
     assert response.status_code == 200
@@ -565,6 +566,7 @@ def test_a_parent_who_confirms_for_a_young_adult_still_waits_for_the_young_adult
     response = client.post(reverse("youth:guardianship_confirm", args=[guardianship.pk]), {"answer": "yes"})
     assert response["Location"] == reverse("home")
     assert record_status(client, person, adult) == 404
+    assert adult.user is not None
     services.parent_access_grant(actor=adult.user, guardianship=guardianship)
     assert record_status(client, person, adult) == 200
 

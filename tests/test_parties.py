@@ -15,6 +15,7 @@ from django.core.exceptions import PermissionDenied
 from django.db.models import Q
 
 from accounts.models import Role
+from community.models import BrokerRequest
 from tests.conftest import World
 from tests.factories import CaseFactory, UserFactory, YoungPersonFactory, add_guardian, assign, user_with_role
 from youth.models import Case
@@ -164,6 +165,7 @@ def test_each_part_on_its_own(case: Case) -> None:
     assert parties_of(coordinator, case, support) == {Party.COORDINATOR}
     assert parties_of(parent, case, support) == {Party.PARENT}
     assert parties_of(other_parent, case, support) == {Party.OTHER_PARENT}
+    assert case.young_person.user is not None
     assert parties_of(case.young_person.user, case, support) == {Party.YOUNG_PERSON}
     assert parties_of(mentor, case, support) == {Party.MENTOR}
     assert parties_of(stranger, case, support) == set()
@@ -266,6 +268,7 @@ def test_the_access_log_basis_follows_the_parts(case: Case) -> None:
     professional = user_with_role(Role.PROFESSIONAL, case.organisation, mfa=False)
     assign(case, professional)
     assert parties_seen_as(professional, case) == {Party.PROFESSIONAL}
+    assert case.young_person.user is not None
     assert parties_seen_as(case.young_person.user, case) == {Party.YOUNG_PERSON}
     assert parties_seen_as(UserFactory(), case) == {Party.PARENT}
 
@@ -297,4 +300,5 @@ def test_a_round_approval_links_in_the_approvers_name_and_lends_no_one_else_auth
     assert request.broker_id is None
     linked = matching_services.proposal_approve(actor=world.professional, proposal=chosen)
     chosen.refresh_from_db()
+    assert isinstance(linked, BrokerRequest)
     assert (linked.broker_id, chosen.decided_by_id) == (chosen.volunteer_id, world.professional.pk)

@@ -10,6 +10,7 @@ from collections.abc import Callable
 import pytest
 from django.test import Client
 from django.urls import reverse
+from pytest_django import DjangoAssertNumQueries
 
 from tests.conftest import PERSONAS, World
 from tests.factories import CaseFactory, assign
@@ -105,7 +106,14 @@ CASES = role_matrix(VIEWS)
 
 @pytest.mark.parametrize(("name", "method", "url", "persona", "own", "expected"), CASES)
 def test_view_answers_each_role(
-    world: World, client: Client, name: str, method: str, url: Callable, persona: str, own: bool, expected: int
+    world: World,
+    client: Client,
+    name: str,
+    method: str,
+    url: Callable[[World, bool], str],
+    persona: str,
+    own: bool,
+    expected: int,
 ) -> None:
     client.force_login(world.by_role(persona))
     data = {"purpose": ConsentPurpose.DATA_PROCESSING, "decision": "give"} if method == "post" else None
@@ -115,7 +123,7 @@ def test_view_answers_each_role(
 
 @pytest.mark.parametrize(("name", "method", "url"), [(v[0], v[1], v[2]) for v in VIEWS])
 def test_anonymous_visitors_are_sent_to_login(
-    world: World, client: Client, name: str, method: str, url: Callable
+    world: World, client: Client, name: str, method: str, url: Callable[[World, bool], str]
 ) -> None:
     response = getattr(client, method)(url(world, True), follow=True)
     assert response.redirect_chain
@@ -124,7 +132,7 @@ def test_anonymous_visitors_are_sent_to_login(
 
 @pytest.mark.parametrize("path_name", ["home", "youth:youngperson_list"])
 def test_list_pages_use_the_same_number_of_queries_for_any_number_of_rows(
-    world: World, client: Client, django_assert_num_queries: Callable, path_name: str
+    world: World, client: Client, django_assert_num_queries: DjangoAssertNumQueries, path_name: str
 ) -> None:
     client.force_login(world.professional)
     client.get(reverse(path_name))  # warm the session and the per-process caches

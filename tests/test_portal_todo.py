@@ -115,7 +115,9 @@ def test_the_badge_equals_the_list_on_every_page(world: World, client: Client) -
         assert badge == len(items) == len(todo_for(user)) == 1
         # The menu is on every page: the same number on another page.
         other = client.get(reverse("mentors:list")).content.decode()
-        assert int(BADGE.search(other).group(1)) == badge  # type: ignore[union-attr]
+        shown = BADGE.search(other)
+        assert shown is not None
+        assert int(shown.group(1)) == badge
 
 
 def test_the_list_is_in_dutch_with_one_button_each(world: World, client: Client) -> None:
@@ -137,6 +139,7 @@ def test_the_question_whether_someone_is_the_parent_waits_until_answered(
 ) -> None:
     # Asked of an existing account that holds no role: not a parent yet, and still asked on its home page.
     person = UserFactory(first_name="Ruud")
+    assert person.email is not None
     guardianship = youth_services.guardian_add(
         actor=world.professional,
         young_person=world.young_person,
@@ -450,7 +453,7 @@ def test_a_parents_list_costs_the_same_queries_for_one_child_or_five(
     assert items == 1
     for child in children[1:]:
         add_guardian(child, parent)
-    del parent._dichtbij_roles  # type: ignore[attr-defined]
+    del parent._dichtbij_roles  # type: ignore[attr-defined]  # the role cache accounts/selectors.py sets
     with django_assert_max_num_queries(one):
         assert len(todo_for(parent)) == 5
 
@@ -482,7 +485,7 @@ def test_a_young_persons_list_costs_the_same_queries_for_one_item_or_five(
             engine_version="test",
             status=ProposalStatus.SHOWN,
         )
-    del own._dichtbij_roles  # type: ignore[attr-defined]
+    del own._dichtbij_roles  # type: ignore[attr-defined]  # the role cache accounts/selectors.py sets
     with django_assert_max_num_queries(one):
         assert [i.kind for i in todo_for(own)] == ["consent", "mandate", "choose", "choose", "choose"]
 
@@ -510,7 +513,7 @@ def test_a_mentors_list_costs_the_same_queries_for_one_check_in_or_five(
     assert items == 1
     for _n in range(4):
         running()
-    del mentor._dichtbij_roles  # type: ignore[attr-defined]
+    del mentor._dichtbij_roles  # type: ignore[attr-defined]  # the role cache accounts/selectors.py sets
     with django_assert_max_num_queries(one):
         assert kinds(mentor) == ["checkin"] * 5
 
@@ -528,7 +531,7 @@ def test_a_volunteers_list_costs_the_same_queries_for_one_step_or_five(
     CourseCompletion.objects.filter(volunteer=volunteer).delete()
     for course in courses[1:3]:
         enrol(SessionFactory(course=course), volunteer)
-    del volunteer.user._dichtbij_roles  # type: ignore[attr-defined]
+    del volunteer.user._dichtbij_roles  # type: ignore[attr-defined]  # the role cache accounts/selectors.py sets
     with django_assert_max_num_queries(one):
         assert kinds(volunteer.user) == ["training"] * 5
 

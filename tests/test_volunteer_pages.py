@@ -126,7 +126,7 @@ VIEWS: list[tuple[str, str, Callable[[dict[str, Volunteer], bool], str], dict[st
     ),
 ]
 
-VALID_POSTS = {
+VALID_POSTS: dict[str, dict[str, Any]] = {
     "own availability": {"availability": ["5-afternoon"]},
     "own unavailability add": {"starts_on": "2099-08-01", "ends_on": "2099-08-10", "reason": ""},
     "intake": {"intake-held_on": "2026-11-20", "intake-outcome": "positive", "intake-note": ""},
@@ -146,7 +146,7 @@ def test_view_answers_each_role(
     client: Client,
     name: str,
     method: str,
-    url: Callable,
+    url: Callable[[dict[str, Volunteer], bool], str],
     persona: str,
     own: bool,
     expected: int,
@@ -226,6 +226,7 @@ def _page_without_csrf_token(response: Any) -> str:
 def test_registration_answers_the_same_for_a_known_address_and_tells_its_owner(
     world: World, client: Client, django_capture_on_commit_callbacks: Any
 ) -> None:
+    assert world.parent.email is not None and world.volunteer.email is not None
     accounts = User.objects.count()
     answers = []
     for email in ["nieuw@test.example", world.parent.email, world.volunteer.email.upper()]:

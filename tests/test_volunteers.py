@@ -73,6 +73,7 @@ def test_registration_saves_the_household_and_invites_the_volunteer(
 ) -> None:
     with django_capture_on_commit_callbacks(execute=True):
         volunteer = services.volunteer_register(**registration())
+    assert volunteer is not None
     assert {r.kind for r in volunteer.roles.all()} == {VolunteerKind.SUPPORT_FAMILY, VolunteerKind.BUDDY}
     household = Household.objects.get(volunteer=volunteer)
     assert [(m.first_name, m.is_adult) for m in household.members.all()] == [
@@ -169,6 +170,7 @@ def test_a_negative_intake_or_a_single_reference_is_not_enough(db: None, coordin
     assert readiness(volunteer).screening_missing == [ScreeningStep.INTAKE]
     services.intake_record(actor=coordinator, volunteer=volunteer, held_on=TODAY, outcome=Outcome.DOUBTS, note="")
     reference = volunteer.references.first()
+    assert reference is not None
     services.reference_record(reference=reference, contacted_on=TODAY, outcome=Outcome.NEGATIVE)
     assert readiness(volunteer).screening_missing == [ScreeningStep.REFERENCES]
 
@@ -177,6 +179,7 @@ def test_an_expired_vog_makes_the_volunteer_unmatchable_on_the_day_after(db: Non
     volunteer = VolunteerFactory()
     screen_fully(volunteer, coordinator, issued=TODAY - timedelta(days=30))
     valid_until = volunteer.vog_checks.get().valid_until
+    assert valid_until is not None
     assert readiness(volunteer, on=valid_until).matchable
     expired = readiness(volunteer, on=valid_until + timedelta(days=1))
     assert not expired.matchable
@@ -220,6 +223,7 @@ def test_the_vog_reminder_is_scheduled_eight_weeks_before_expiry_and_sent_once(
     screen_fully(volunteer, coordinator)
     task = DBTaskResult.objects.get(task_path="volunteers.tasks.vog_expiry_reminder")
     valid_until = volunteer.vog_checks.get().valid_until
+    assert valid_until is not None
     assert timezone.localtime(task.run_after).date() == valid_until - timedelta(weeks=8)
 
     call_command("db_worker", "--batch", "--no-startup-delay", verbosity=0)
@@ -242,6 +246,7 @@ def test_a_vog_issued_long_ago_is_reminded_at_once(transactional_db: None, coord
 
 def test_stopping_erases_the_profile_after_the_retention_period(db: None, coordinator: User) -> None:
     volunteer = services.volunteer_register(**registration())
+    assert volunteer is not None
     screen_fully(volunteer, coordinator)
     services.volunteer_stop(volunteer=volunteer)
     assert services.volunteer_erase(volunteer_id=volunteer.pk) is False, "not before the retention period"

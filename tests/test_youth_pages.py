@@ -110,7 +110,7 @@ def test_a_new_parent_is_linked_invited_and_can_log_in(
     assert Guardianship.objects.filter(guardian=joost).count() == 1
 
     client.logout()
-    link = re.search(r"https?://[^/\s]+(/accounts/password/reset/key/\S+)", email.body)
+    link = re.search(r"https?://[^/\s]+(/accounts/password/reset/key/\S+)", str(email.body))
     assert link
     form_url = client.get(link.group(1), follow=True).redirect_chain[-1][0]
     client.post(form_url, {"password1": "mijn-eigen-wachtwoord-7", "password2": "mijn-eigen-wachtwoord-7"})
