@@ -11,6 +11,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
 from django.http import Http404
 from django.utils import timezone
+from pytest_django import DjangoAssertNumQueries
 
 from accounts.models import Role
 from hostfamilies import services
@@ -274,7 +275,7 @@ def test_who_sees_and_moves_a_match(world: World, match: SupportFamilyMatch, per
 
 
 def test_open_match_counts_is_one_query_for_any_number_of_volunteers(
-    world: World, host: Volunteer, match: SupportFamilyMatch, django_assert_num_queries: object
+    world: World, host: Volunteer, match: SupportFamilyMatch, django_assert_num_queries: DjangoAssertNumQueries
 ) -> None:
     busy = support_family(world.organisation, world.coordinator, capacity=3)
     for _ in range(2):
@@ -290,10 +291,10 @@ def test_open_match_counts_is_one_query_for_any_number_of_volunteers(
     )
     services.match_move(actor=world.coordinator, match=stopped, move="stop", reason="Verhuisd")
     idle = support_family(world.organisation, world.coordinator)
-    with django_assert_num_queries(1):  # type: ignore[operator]
+    with django_assert_num_queries(1):
         counts = open_match_counts([host.pk, busy.pk, idle.pk, host.pk])
     assert counts == {host.pk: 1, busy.pk: 2, idle.pk: 0}
-    with django_assert_num_queries(0):  # type: ignore[operator]
+    with django_assert_num_queries(0):
         assert open_match_counts([]) == {}
 
 
