@@ -5,11 +5,14 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from datetime import date, timedelta
+from typing import cast
 
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.mail import EmailMessage
 from django.http import Http404
 from django.utils import formats, timezone, translation
+from pytest_django import DjangoAssertNumQueries, DjangoCaptureOnCommitCallbacks
 
 from accounts.models import Role
 from respite import selectors, services
@@ -466,12 +469,12 @@ def test_who_sees_options(world: World, option: RespiteOption, persona: str) -> 
 
 
 def test_nights_booked_counts_only_confirmed_stays_in_one_query(
-    world: World, option: RespiteOption, django_assert_num_queries: object
+    world: World, option: RespiteOption, django_assert_num_queries: DjangoAssertNumQueries
 ) -> None:
     services.stay_confirm(actor=world.coordinator, stay=request(world, option, arrival=1, departure=4))
     case = other_child(world)
     request(world, option, arrival=5, departure=6, case=case)  # requested only: no bed taken
-    with django_assert_num_queries(1):  # type: ignore[operator]
+    with django_assert_num_queries(1):
         booked = selectors.nights_booked(option, soon(2), soon(5))
     assert booked == {soon(2): 1, soon(3): 1, soon(4): 0, soon(5): 0}
 
@@ -533,18 +536,21 @@ def test_a_support_family_of_another_organisation_is_refused(world: World) -> No
 
 
 def test_a_new_request_tells_the_named_coordinator_only(
-    world: World, django_capture_on_commit_callbacks: object, mailoutbox: list
+    world: World, django_capture_on_commit_callbacks: DjangoCaptureOnCommitCallbacks, mailoutbox: list[EmailMessage]
 ) -> None:
     named = user_with_role(Role.COORDINATOR, world.organisation, first_name="Ineke")
     option = stay_house(world, coordinator=named)
-    with django_capture_on_commit_callbacks(execute=True):  # type: ignore[operator]
+    with django_capture_on_commit_callbacks(execute=True):
         request(world, option)
     assert [m.to for m in mailoutbox] == [[named.email]]
 
 
 @pytest.mark.parametrize("why", ["none named", "left the role", "account closed"])
 def test_without_a_named_coordinator_every_coordinator_hears(
-    world: World, django_capture_on_commit_callbacks: object, mailoutbox: list, why: str
+    world: World,
+    django_capture_on_commit_callbacks: DjangoCaptureOnCommitCallbacks,
+    mailoutbox: list[EmailMessage],
+    why: str,
 ) -> None:
     named = user_with_role(Role.COORDINATOR, world.organisation, first_name="Ineke")
     option = stay_house(world, coordinator=named)
@@ -554,9 +560,11 @@ def test_without_a_named_coordinator_every_coordinator_hears(
         named.roles.all().delete()
     else:
         type(named).objects.filter(pk=named.pk).update(is_active=False)
-    with django_capture_on_commit_callbacks(execute=True):  # type: ignore[operator]
+    with django_capture_on_commit_callbacks(execute=True):
         request(world, fresh_option(option))
-    everyone = [world.coordinator.email, named.email] if why == "none named" else [world.coordinator.email]
+    everyone = cast(
+        "list[str]", [world.coordinator.email, named.email] if why == "none named" else [world.coordinator.email]
+    )
     assert sorted(m.to[0] for m in mailoutbox) == sorted(everyone)
 
 
