@@ -280,6 +280,7 @@ def test_without_a_model_the_rule_score_stands_and_with_one_it_is_blended() -> N
     assert [p.candidate_id for p in blended] == [2, 1]
     for p in blended:
         assert p.model_probability == pytest.approx(p.distance_km / 10)
+        assert p.model_probability is not None
         assert p.score == pytest.approx((1 - MODEL_SHARE) * p.rule_score + MODEL_SHARE * p.model_probability)
         assert sum(c.points for c in p.contributions) == pytest.approx(p.score)
         assert p.contributions[-1].factor == "model"
@@ -389,7 +390,7 @@ def candidates_strategy(draw: Any) -> Candidate:
         "gender_preference": draw(st.sampled_from([GENDER_ANY, GENDER_GIRL, GENDER_BOY])),
         "culture": draw(st.sampled_from(["", "islam", "christelijk"])),
     }
-    return Candidate(**{**fields, **FAULTS.get(fault, {})})  # type: ignore[arg-type]
+    return Candidate(**{**fields, **FAULTS.get(fault, {})})
 
 
 requests_strategy = st.builds(
