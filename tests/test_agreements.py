@@ -5,11 +5,15 @@ query count of the overview, the form and the partial."""
 from __future__ import annotations
 
 import threading
+from collections.abc import Iterable
+from datetime import datetime
+from typing import cast
 
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import connection, connections
 from django.template.loader import render_to_string
+from pytest_django import DjangoAssertNumQueries
 
 from agreements.forms import AgreementForm
 from agreements.kinds import JIM_SAFETY_CLAUSE, KINDS
@@ -164,15 +168,17 @@ def test_the_history_keeps_the_name_of_an_erased_account(world: World) -> None:
     assert AgreementVersion.objects.get(pk=version.pk).proposed_by_name == "Joop Klaver"
 
 
-def test_the_overview_takes_a_constant_number_of_queries(world: World, django_assert_max_num_queries: object) -> None:
+def test_the_overview_takes_a_constant_number_of_queries(
+    world: World, django_assert_max_num_queries: DjangoAssertNumQueries
+) -> None:
     version = propose(world)
-    with django_assert_max_num_queries(3):  # type: ignore[operator]
+    with django_assert_max_num_queries(3):
         small = agreement_overview(world.case, KIND, world.parent)
     for number in range(4):
         agreementversion_agree(version=version, user=world.parent)
         agreementversion_agree(version=version, user=world.volunteer)
         version = propose(world, changed(schedule=f"Weekend {number}"))
-    with django_assert_max_num_queries(3):  # type: ignore[operator]
+    with django_assert_max_num_queries(3):
         big = agreement_overview(world.case, KIND, world.parent)
         assert [len(view.signatures) for view in big.versions] == [2] * 5
     assert len(small.versions) == 1 and len(big.versions) == 5
@@ -271,5 +277,7 @@ def test_simultaneous_last_yeses_put_the_version_in_force_exactly_once() -> None
     assert len(in_force) == 1, "exactly one call saw the last yes"
     stored = AgreementVersion.objects.get(pk=version.pk)
     assert stored.in_force_at == max(
-        AgreementSignature.objects.filter(version=version).values_list("agreed_at", flat=True)
+        cast(
+            "Iterable[datetime]", AgreementSignature.objects.filter(version=version).values_list("agreed_at", flat=True)
+        )
     )
