@@ -174,7 +174,7 @@ def test_a_referral_is_followed_up_twice(world: World) -> None:
         ),
     ],
 )
-def test_every_ending(world: World, moves: list[tuple[str, dict[str, str]]], end: str) -> None:
+def test_every_ending(world: World, moves: list[tuple[str, dict[str, str]]], end: State) -> None:
     request, broker = linked_request(world)
     referral = services.referral_record(
         user=broker.user, request=request, resource=a_resource(world), for_whom="parent", parent=world.parent
