@@ -7,7 +7,7 @@ from __future__ import annotations
 import threading
 from collections.abc import Iterable
 from datetime import datetime
-from typing import cast
+from typing import Any, cast
 
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -15,6 +15,7 @@ from django.db import connection, connections
 from django.template.loader import render_to_string
 from pytest_django import DjangoAssertNumQueries
 
+from accounts.models import User
 from agreements.forms import AgreementForm
 from agreements.kinds import JIM_SAFETY_CLAUSE, KINDS
 from agreements.models import Agreement, AgreementSignature, AgreementVersion, SignatoryParty
@@ -36,7 +37,7 @@ from tests.factories import SUPPORT_FAMILY_TEXTS, CaseFactory, UserFactory
 KIND = Agreement.Kind.SUPPORT_FAMILY
 
 
-def propose(world: World, texts: dict[str, str] | None = None, **extra: object) -> AgreementVersion:
+def propose(world: World, texts: dict[str, str] | None = None, **extra: Any) -> AgreementVersion:
     """A version for the world's case (any model can be a subject), to be agreed by the parent and the volunteer."""
     return agreementversion_propose(
         agreement_subject=world.case,
@@ -44,7 +45,7 @@ def propose(world: World, texts: dict[str, str] | None = None, **extra: object) 
         proposed_by=world.coordinator,
         sections=texts or dict(SUPPORT_FAMILY_TEXTS),
         signatories=[(world.parent, SignatoryParty.PARENT), (world.volunteer, SignatoryParty.SUPPORT_FAMILY)],
-        **extra,  # type: ignore[arg-type]
+        **extra,
     )
 
 
@@ -258,10 +259,10 @@ def test_simultaneous_last_yeses_put_the_version_in_force_exactly_once() -> None
     results: list[AgreementVersion] = []
     unexpected: list[BaseException] = []
 
-    def agree(user: object) -> None:
+    def agree(user: User) -> None:
         try:
             start.wait(timeout=10)
-            results.append(agreementversion_agree(version=version, user=user))  # type: ignore[arg-type]
+            results.append(agreementversion_agree(version=version, user=user))
         except BaseException as error:  # noqa: BLE001 - reported by the main thread
             unexpected.append(error)
         finally:

@@ -3,7 +3,7 @@ and who sees a match."""
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import date, timedelta
 from typing import Any
 
 import pytest
@@ -175,13 +175,19 @@ def test_only_the_right_party_may_make_a_move(world: World, match: SupportFamily
     if move == "activate":
         agreement_in_force(match, world.coordinator)
     before = match.state
-    call = {"actor": world.by_role(persona), "match": match, "move": move, "reason": "Omdat", "outcome": "partly"}
+    call: dict[str, Any] = {
+        "actor": world.by_role(persona),
+        "match": match,
+        "move": move,
+        "reason": "Omdat",
+        "outcome": "partly",
+    }
     if persona in ALLOWED[move]:
-        services.match_move(**call)  # type: ignore[arg-type]
+        services.match_move(**call)
         assert SupportFamilyMatch.objects.get(pk=match.pk).updated_at > match.updated_at
     else:
         with pytest.raises(PermissionDenied):
-            services.match_move(**call)  # type: ignore[arg-type]
+            services.match_move(**call)
         assert SupportFamilyMatch.objects.get(pk=match.pk).state == before
 
 
@@ -340,12 +346,12 @@ def test_only_a_coordinator_of_the_requests_organisation_records_a_visit(
         actor = user_with_role(Role.COORDINATOR, world.other_organisation)
     else:
         actor = world.by_role(persona)
-    call = {"actor": actor, "match": match, "visit": Visit.MEETING, "on": TODAY}
+    call: dict[str, Any] = {"actor": actor, "match": match, "visit": Visit.MEETING, "on": TODAY}
     if persona == "coordinator":
-        assert services.match_introduction_record(**call).families_met_on == TODAY  # type: ignore[arg-type]
+        assert services.match_introduction_record(**call).families_met_on == TODAY
     else:
         with pytest.raises(PermissionDenied):
-            services.match_introduction_record(**call)  # type: ignore[arg-type]
+            services.match_introduction_record(**call)
         assert SupportFamilyMatch.objects.get(pk=match.pk).families_met_on is None
 
 
@@ -366,11 +372,11 @@ def test_a_visit_is_recorded_only_at_the_introduction_step(world: World, match: 
     ids=["future", "before-the-proposal"],
 )
 def test_a_visit_date_in_the_future_or_before_the_proposal_is_refused(
-    world: World, match: SupportFamilyMatch, on: object, says: str
+    world: World, match: SupportFamilyMatch, on: date, says: str
 ) -> None:
     match = introduced(world, match, days_ago=3)
     with pytest.raises(ValidationError, match=says) as refused:
-        services.match_introduction_record(actor=world.coordinator, match=match, visit=Visit.FAMILY, on=on)  # type: ignore[arg-type]
+        services.match_introduction_record(actor=world.coordinator, match=match, visit=Visit.FAMILY, on=on)
     assert set(refused.value.message_dict) == {"on"}
     assert SupportFamilyMatch.objects.get(pk=match.pk).family_visited_on is None
 

@@ -269,6 +269,12 @@ class FixedModel:
         return np.asarray(self.function(features), dtype=np.float64)
 
 
+class CappedModel(FixedModel):
+    """A stand-in that also says the most it ever gives (the engine reads `max_probability` when a model has it)."""
+
+    max_probability = 0.5
+
+
 def test_without_a_model_the_rule_score_stands_and_with_one_it_is_blended() -> None:
     pool = CandidatePool.from_candidates([candidate(1, km=2), candidate(2, km=8)])
     plain = propose(pool, request())
@@ -303,8 +309,7 @@ def test_with_many_candidates_the_model_reranks_exactly() -> None:
     everyone = propose(pool, request(), k=len(many), model=model)
     assert [p.candidate_id for p in top] == [p.candidate_id for p in everyone[:10]]
     # The same when the model says the most it ever gives (which lets the engine ask it about fewer).
-    capped = FixedModel(lambda x: (x[:, engine.MODEL_FEATURES.index("distance_km")] * 7.3) % 0.5)
-    capped.max_probability = 0.5  # type: ignore[attr-defined]
+    capped = CappedModel(lambda x: (x[:, engine.MODEL_FEATURES.index("distance_km")] * 7.3) % 0.5)
     top = propose(pool, request(), k=10, model=capped)
     everyone = propose(pool, request(), k=len(many), model=capped)
     assert [p.candidate_id for p in top] == [p.candidate_id for p in everyone[:10]]

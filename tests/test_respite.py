@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from datetime import date, timedelta
-from typing import cast
+from typing import Any, cast
 
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -54,14 +54,14 @@ def option(world: World) -> RespiteOption:
     )
 
 
-def request(world: World, option: RespiteOption, arrival: int = 7, departure: int = 9, **kwargs: object) -> Stay:
+def request(world: World, option: RespiteOption, arrival: int = 7, departure: int = 9, **kwargs: Any) -> Stay:
     return services.stay_request(
-        actor=kwargs.pop("actor", world.professional),  # type: ignore[arg-type]
+        actor=kwargs.pop("actor", world.professional),
         option=option,
-        case=kwargs.pop("case", world.case),  # type: ignore[arg-type]
+        case=kwargs.pop("case", world.case),
         arrival=soon(arrival),
         departure=soon(departure),
-        **kwargs,  # type: ignore[arg-type]
+        **kwargs,
     )
 
 
@@ -482,15 +482,15 @@ def test_nights_booked_counts_only_confirmed_stays_in_one_query(
 # The named coordinator
 
 
-def stay_house(world: World, **kwargs: object) -> RespiteOption:
+def stay_house(world: World, **kwargs: Any) -> RespiteOption:
     return services.respiteoption_create(
-        actor=kwargs.pop("actor", world.coordinator),  # type: ignore[arg-type]
+        actor=kwargs.pop("actor", world.coordinator),
         organisation=world.organisation,
-        coordinator=kwargs.pop("coordinator", world.coordinator),  # type: ignore[arg-type]
+        coordinator=kwargs.pop("coordinator", world.coordinator),
         kind=RespiteOption.Kind.STAY_HOUSE,
         name="Logeerhuis",
-        beds_per_night=kwargs.pop("beds_per_night", 2),  # type: ignore[arg-type]
-        **kwargs,  # type: ignore[arg-type]
+        beds_per_night=kwargs.pop("beds_per_night", 2),
+        **kwargs,
     )
 
 
@@ -724,11 +724,11 @@ def test_raising_the_beds_is_always_fine(world: World) -> None:
     ],
 )
 def test_wrong_changes_are_refused_on_their_field(
-    world: World, changes: dict[str, object], field: str, message: str
+    world: World, changes: dict[str, Any], field: str, message: str
 ) -> None:
     option = stay_house(world, age_min=4, age_max=10)
     with pytest.raises(ValidationError) as refused:
-        services.respiteoption_update(actor=world.coordinator, option=option, **changes)  # type: ignore[arg-type]
+        services.respiteoption_update(actor=world.coordinator, option=option, **changes)
     assert message in refused.value.message_dict[field][0]
     saved = fresh_option(option)
     assert (saved.beds_per_night, saved.name, saved.age_min, saved.age_max) == (2, "Logeerhuis", 4, 10)
@@ -740,7 +740,7 @@ def test_only_some_fields_can_be_changed(world: World) -> None:
         services.respiteoption_update(
             actor=world.coordinator,
             option=option,
-            organisation=world.other_organisation,  # type: ignore[call-arg]
+            organisation=world.other_organisation,  # type: ignore[call-arg]  # the wrong call under test
         )
 
 
