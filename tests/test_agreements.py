@@ -5,12 +5,17 @@ query count of the overview, the form and the partial."""
 from __future__ import annotations
 
 import threading
+from collections.abc import Iterable
+from datetime import datetime
+from typing import Any, cast
 
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import connection, connections
 from django.template.loader import render_to_string
+from pytest_django import DjangoAssertNumQueries
 
+from accounts.models import User
 from agreements.forms import AgreementForm
 from agreements.kinds import JIM_SAFETY_CLAUSE, KINDS
 from agreements.models import Agreement, AgreementSignature, AgreementVersion, SignatoryParty
@@ -32,7 +37,7 @@ from tests.factories import SUPPORT_FAMILY_TEXTS, CaseFactory, UserFactory
 KIND = Agreement.Kind.SUPPORT_FAMILY
 
 
-def propose(world: World, texts: dict[str, str] | None = None, **extra: object) -> AgreementVersion:
+def propose(world: World, texts: dict[str, str] | None = None, **extra: Any) -> AgreementVersion:
     """A version for the world's case (any model can be a subject), to be agreed by the parent and the volunteer."""
     return agreementversion_propose(
         agreement_subject=world.case,
@@ -40,7 +45,7 @@ def propose(world: World, texts: dict[str, str] | None = None, **extra: object) 
         proposed_by=world.coordinator,
         sections=texts or dict(SUPPORT_FAMILY_TEXTS),
         signatories=[(world.parent, SignatoryParty.PARENT), (world.volunteer, SignatoryParty.SUPPORT_FAMILY)],
-        **extra,  # type: ignore[arg-type]
+        **extra,
     )
 
 
@@ -164,15 +169,17 @@ def test_the_history_keeps_the_name_of_an_erased_account(world: World) -> None:
     assert AgreementVersion.objects.get(pk=version.pk).proposed_by_name == "Joop Klaver"
 
 
-def test_the_overview_takes_a_constant_number_of_queries(world: World, django_assert_max_num_queries: object) -> None:
+def test_the_overview_takes_a_constant_number_of_queries(
+    world: World, django_assert_max_num_queries: DjangoAssertNumQueries
+) -> None:
     version = propose(world)
-    with django_assert_max_num_queries(3):  # type: ignore[operator]
+    with django_assert_max_num_queries(3):
         small = agreement_overview(world.case, KIND, world.parent)
     for number in range(4):
         agreementversion_agree(version=version, user=world.parent)
         agreementversion_agree(version=version, user=world.volunteer)
         version = propose(world, changed(schedule=f"Weekend {number}"))
-    with django_assert_max_num_queries(3):  # type: ignore[operator]
+    with django_assert_max_num_queries(3):
         big = agreement_overview(world.case, KIND, world.parent)
         assert [len(view.signatures) for view in big.versions] == [2] * 5
     assert len(small.versions) == 1 and len(big.versions) == 5
@@ -252,10 +259,10 @@ def test_simultaneous_last_yeses_put_the_version_in_force_exactly_once() -> None
     results: list[AgreementVersion] = []
     unexpected: list[BaseException] = []
 
-    def agree(user: object) -> None:
+    def agree(user: User) -> None:
         try:
             start.wait(timeout=10)
-            results.append(agreementversion_agree(version=version, user=user))  # type: ignore[arg-type]
+            results.append(agreementversion_agree(version=version, user=user))
         except BaseException as error:  # noqa: BLE001 - reported by the main thread
             unexpected.append(error)
         finally:
@@ -271,5 +278,7 @@ def test_simultaneous_last_yeses_put_the_version_in_force_exactly_once() -> None
     assert len(in_force) == 1, "exactly one call saw the last yes"
     stored = AgreementVersion.objects.get(pk=version.pk)
     assert stored.in_force_at == max(
-        AgreementSignature.objects.filter(version=version).values_list("agreed_at", flat=True)
+        cast(
+            "Iterable[datetime]", AgreementSignature.objects.filter(version=version).values_list("agreed_at", flat=True)
+        )
     )

@@ -447,9 +447,11 @@ def test_names_only_for_the_organiser_coordinators_and_the_family_itself(cast: C
         "professional": {mine.pk, theirs.pk},  # Lisa is the professional on both cases
         "foreign_coordinator": set(),
     }
-    activity = selectors.groupactivity_get_for(cast.other_broker.user, cast.activity.pk)
+    # taken and mine are annotations of the query, unknown to the model class.
+    activity: Any = selectors.groupactivity_get_for(cast.other_broker.user, cast.activity.pk)
     assert (activity.taken, activity.mine) == (2, False)
-    assert selectors.groupactivity_get_for(world.parent, cast.activity.pk).mine is True
+    for_parent: Any = selectors.groupactivity_get_for(world.parent, cast.activity.pk)
+    assert for_parent.mine is True
 
 
 def test_the_sign_up_choice_holds_the_users_open_linked_cases_not_signed_up(cast: Cast) -> None:

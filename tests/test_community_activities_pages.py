@@ -148,7 +148,7 @@ def test_view_answers_each_role(
 
 
 @pytest.mark.parametrize("view", VIEWS, ids=[v[0] for v in VIEWS])
-def test_anonymous_visitors_are_sent_to_login(client: Client, objects: Objects, view: tuple) -> None:
+def test_anonymous_visitors_are_sent_to_login(client: Client, objects: Objects, view: tuple[Any, ...]) -> None:
     _name, method, url, *_rest = view
     response = getattr(client, method)(url(objects, True))
     assert response.status_code == 302 and response["Location"].startswith(reverse("account_login"))

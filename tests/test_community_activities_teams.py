@@ -4,6 +4,7 @@ constant number of queries)."""
 
 from __future__ import annotations
 
+import typing
 from collections.abc import Iterator
 from datetime import timedelta
 from typing import Any
@@ -11,6 +12,7 @@ from typing import Any
 import pytest
 from django.conf import settings
 from django.core.exceptions import ValidationError
+from django.core.mail import EmailMessage
 from django.db import connection
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
@@ -108,7 +110,7 @@ def test_the_services_refuse_a_team_of_another_organisation(cast: Cast) -> None:
 
 
 def test_cancelling_tells_the_signed_up_families_without_names(
-    cast: Cast, mailoutbox: list, django_capture_on_commit_callbacks: Any
+    cast: Cast, mailoutbox: list[EmailMessage], django_capture_on_commit_callbacks: Any
 ) -> None:
     world = cast.world
     second_parent = user_with_role(Role.PARENT, first_name="Jeroen")
@@ -124,7 +126,7 @@ def test_cancelling_tells_the_signed_up_families_without_names(
     told = sorted(address for email in mailoutbox for address in email.to)
     # The custodial parents and the professional who signed Sanne up; not the parent without custody, not the
     # family that had signed off, not the organiser who cancelled.
-    assert told == sorted([world.parent.email, second_parent.email, world.professional.email])
+    assert told == sorted(typing.cast("list[str]", [world.parent.email, second_parent.email, world.professional.email]))
     email = mailoutbox[0]
     assert "gaat niet door" in email.body
     assert f"/sociale-kaart/activiteiten/{cast.activity.pk}/" in email.body
@@ -133,7 +135,7 @@ def test_cancelling_tells_the_signed_up_families_without_names(
 
 
 def test_cancelling_without_sign_ups_tells_nobody(
-    cast: Cast, mailoutbox: list, django_capture_on_commit_callbacks: Any
+    cast: Cast, mailoutbox: list[EmailMessage], django_capture_on_commit_callbacks: Any
 ) -> None:
     with django_capture_on_commit_callbacks(execute=True):
         services.groupactivity_cancel(actor=cast.world.coordinator, activity=cast.activity)

@@ -185,7 +185,7 @@ def test_view_answers_each_role(
     client: Client,
     name: str,
     method: str,
-    url: Callable,
+    url: Callable[[Sides, bool], str],
     persona: str,
     own: bool,
     expected: int,
@@ -201,7 +201,7 @@ def test_view_answers_each_role(
 
 @pytest.mark.parametrize(("name", "method", "url"), [(v[0], v[1], v[2]) for v in VIEWS])
 def test_anonymous_visitors_are_sent_to_login(
-    world: World, sides: Sides, client: Client, name: str, method: str, url: Callable
+    world: World, sides: Sides, client: Client, name: str, method: str, url: Callable[[Sides, bool], str]
 ) -> None:
     response = getattr(client, method)(url(sides, True))
     assert response.status_code == REDIRECT
@@ -320,7 +320,7 @@ def test_ending_needs_a_reason_and_case_closed_is_not_one(world: World, sides: S
     ],
 )
 def test_a_wrong_referral_is_refused_on_the_page(
-    world: World, sides: Sides, client: Client, payload: dict[str, str], message: str
+    world: World, sides: Sides, client: Client, payload: dict[str, Any], message: str
 ) -> None:
     side = sides[True]
     payload = {"referral-resource": side.referral.resource_id, **payload}

@@ -8,6 +8,7 @@ from datetime import timedelta
 from typing import Any
 
 import pytest
+from django.core.mail import EmailMessage
 from django.core.management import call_command
 from django.utils import timezone
 from django_tasks_db.models import DBTaskResult
@@ -67,7 +68,7 @@ def test_a_first_contact_recorded_late_is_reminded_at_once(world: World) -> None
 
 
 def test_the_broker_is_reminded_once_when_due_without_names(
-    world: World, mailoutbox: list, django_capture_on_commit_callbacks: Any
+    world: World, mailoutbox: list[EmailMessage], django_capture_on_commit_callbacks: Any
 ) -> None:
     referral, broker = contacted(world, days_ago=27)
     assert not services.referral_follow_up_remind(referral_id=referral.pk, follow_up=WEEK4), "due tomorrow"
@@ -88,7 +89,7 @@ def test_the_broker_is_reminded_once_when_due_without_names(
 
 
 def test_the_3_month_reminder_is_sent_while_that_follow_up_is_open(
-    world: World, mailoutbox: list, django_capture_on_commit_callbacks: Any
+    world: World, mailoutbox: list[EmailMessage], django_capture_on_commit_callbacks: Any
 ) -> None:
     referral, broker = contacted(world, days_ago=13 * 7)
     referral = services.referral_move(user=broker.user, referral=referral, move=WEEK4, answer="yes")
@@ -104,7 +105,7 @@ def test_the_3_month_reminder_is_sent_while_that_follow_up_is_open(
     ["recorded", "stopped", "request ended", "case closed"],
 )
 def test_nothing_is_sent_when_the_follow_up_no_longer_waits(
-    world: World, mailoutbox: list, django_capture_on_commit_callbacks: Any, change: str
+    world: World, mailoutbox: list[EmailMessage], django_capture_on_commit_callbacks: Any, change: str
 ) -> None:
     referral, broker = contacted(world, days_ago=30)
     if change == "recorded":
@@ -135,7 +136,7 @@ def test_a_declined_referral_has_no_reminder(world: World) -> None:
 
 
 @pytest.mark.django_db(transaction=True)
-def test_the_worker_sends_the_reminder_when_it_is_due(world: World, mailoutbox: list) -> None:
+def test_the_worker_sends_the_reminder_when_it_is_due(world: World, mailoutbox: list[EmailMessage]) -> None:
     referral, broker = contacted(world, days_ago=10)
     call_command("db_worker", "--batch", "--no-startup-delay", verbosity=0)
     assert not mailoutbox, "not due yet"

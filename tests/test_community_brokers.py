@@ -4,6 +4,7 @@ table in community/states.py, by the broker only, and the refusals (nothing chan
 from __future__ import annotations
 
 from datetime import timedelta
+from typing import Any
 
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -174,7 +175,7 @@ def test_a_referral_is_followed_up_twice(world: World) -> None:
         ),
     ],
 )
-def test_every_ending(world: World, moves: list[tuple[str, dict[str, str]]], end: str) -> None:
+def test_every_ending(world: World, moves: list[tuple[str, dict[str, str]]], end: State) -> None:
     request, broker = linked_request(world)
     referral = services.referral_record(
         user=broker.user, request=request, resource=a_resource(world), for_whom="parent", parent=world.parent
@@ -227,7 +228,7 @@ def test_refused_moves_change_nothing(world: World) -> None:
     referral = services.referral_record(
         user=broker.user, request=request, resource=a_resource(world), for_whom="young_person"
     )
-    refused = [
+    refused: list[dict[str, Any]] = [
         {"move": "contact", "on": TODAY},  # not agreed yet
         {"move": "follow_up_4_weeks", "answer": "yes"},
         {"move": "agree"},  # no date
@@ -237,7 +238,7 @@ def test_refused_moves_change_nothing(world: World) -> None:
     ]
     for kwargs in refused:
         with pytest.raises(ValidationError):
-            services.referral_move(user=broker.user, referral=referral, **kwargs)  # type: ignore[arg-type]
+            services.referral_move(user=broker.user, referral=referral, **kwargs)
     services.referral_move(user=broker.user, referral=referral, move="agree", on=TODAY)
     services.referral_move(user=broker.user, referral=referral, move="contact", on=TODAY)
     for answer, reason in (("maybe", ""), ("no", ""), ("stopped", " ")):

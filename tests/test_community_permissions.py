@@ -40,7 +40,9 @@ def fixed(name: str) -> Url:
 def form(world: World) -> dict[str, Any]:
     values = data()
     posted: dict[str, Any] = {k: v for k, v in values.items() if k not in ("municipality",)}
-    posted |= {"municipality": values["municipality"].pk, "organisation": world.organisation.pk}
+    municipality = values["municipality"]
+    assert municipality is not None
+    posted |= {"municipality": municipality.pk, "organisation": world.organisation.pk}
     return posted
 
 
@@ -153,7 +155,9 @@ def test_a_broker_without_screening_gets_nothing(
 
 
 @pytest.mark.parametrize("view", VIEWS, ids=[v[0] for v in VIEWS])
-def test_anonymous_visitors_are_sent_to_login(client: Client, entries: dict[bool, Resource], view: tuple) -> None:
+def test_anonymous_visitors_are_sent_to_login(
+    client: Client, entries: dict[bool, Resource], view: tuple[Any, ...]
+) -> None:
     _name, method, url, *_rest = view
     response = getattr(client, method)(url(entries, True))
     assert response.status_code == 302 and response["Location"].startswith(reverse("account_login"))

@@ -101,7 +101,7 @@ def test_an_organisation_policy_overrides_rate_and_maximum(volunteer: Volunteer)
         submit(volunteer, costs=Decimal("97.01"))
     submit(volunteer, costs=Decimal("97.00"))
     summary = claim_year_summary(volunteer=volunteer)
-    assert (summary.maximum, summary.rate_per_km, summary.left) == (Decimal("100.00"), Decimal("0.30"), 0)
+    assert (summary.maximum, summary.rate_per_km, summary.left) == (Decimal("100.00"), Decimal("0.30"), Decimal(0))
 
 
 def test_another_organisations_policy_does_not_apply(world: World, volunteer: Volunteer) -> None:
@@ -121,7 +121,7 @@ def test_approved_claims_count(world: World, volunteer: Volunteer) -> None:
     with pytest.raises(ValidationError):
         submit(volunteer, costs=Decimal("100.01"))
     summary = claim_year_summary(volunteer=volunteer)
-    assert (summary.approved, summary.submitted, summary.left) == (Decimal("2000"), 0, Decimal("100"))
+    assert (summary.approved, summary.submitted, summary.left) == (Decimal("2000"), Decimal(0), Decimal("100"))
 
 
 def test_the_maximum_is_per_calendar_year_of_the_activity(volunteer: Volunteer) -> None:
@@ -260,7 +260,8 @@ def form_data(**overrides: str) -> dict[str, str]:
 
 
 def page_text(response: Any) -> str:
-    return response.content.decode().replace("\N{NO-BREAK SPACE}", " ")
+    content: bytes = response.content
+    return content.decode().replace("\N{NO-BREAK SPACE}", " ")
 
 
 def test_volunteer_page_shows_rate_maximum_and_what_is_left(world: World, volunteer: Volunteer, client: Client) -> None:

@@ -54,7 +54,9 @@ ON_OWN_DECIDE = expect(HIDDEN, volunteer=FORBIDDEN, coordinator=REDIRECT)
 ON_FOREIGN = expect(HIDDEN)
 
 # (view, method, url from (claims, own?), POST data, codes on the own claim, codes on the foreign claim)
-VIEWS: list[tuple[str, str, Callable[[dict[bool, ExpenseClaim], bool], str], dict, dict[str, int], dict[str, int]]] = [
+VIEWS: list[
+    tuple[str, str, Callable[[dict[bool, ExpenseClaim], bool], str], dict[str, str], dict[str, int], dict[str, int]]
+] = [
     (
         "list",
         "get",
@@ -101,8 +103,8 @@ def test_view_answers_each_role(
     client: Client,
     name: str,
     method: str,
-    url: Callable,
-    data: dict,
+    url: Callable[[dict[bool, ExpenseClaim], bool], str],
+    data: dict[str, str],
     persona: str,
     own: bool,
     expected: int,
@@ -118,7 +120,12 @@ def test_view_answers_each_role(
 
 @pytest.mark.parametrize(("name", "method", "url"), [(v[0], v[1], v[2]) for v in VIEWS])
 def test_anonymous_visitors_are_sent_to_login(
-    world: World, claims: dict[bool, ExpenseClaim], client: Client, name: str, method: str, url: Callable
+    world: World,
+    claims: dict[bool, ExpenseClaim],
+    client: Client,
+    name: str,
+    method: str,
+    url: Callable[[dict[bool, ExpenseClaim], bool], str],
 ) -> None:
     response = getattr(client, method)(url(claims, True), follow=True)
     assert response.redirect_chain

@@ -3,7 +3,7 @@ and who sees a match."""
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import date, timedelta
 from typing import Any
 
 import pytest
@@ -11,6 +11,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
 from django.http import Http404
 from django.utils import timezone
+from pytest_django import DjangoAssertNumQueries
 
 from accounts.models import Role
 from hostfamilies import services
@@ -174,13 +175,19 @@ def test_only_the_right_party_may_make_a_move(world: World, match: SupportFamily
     if move == "activate":
         agreement_in_force(match, world.coordinator)
     before = match.state
-    call = {"actor": world.by_role(persona), "match": match, "move": move, "reason": "Omdat", "outcome": "partly"}
+    call: dict[str, Any] = {
+        "actor": world.by_role(persona),
+        "match": match,
+        "move": move,
+        "reason": "Omdat",
+        "outcome": "partly",
+    }
     if persona in ALLOWED[move]:
-        services.match_move(**call)  # type: ignore[arg-type]
+        services.match_move(**call)
         assert SupportFamilyMatch.objects.get(pk=match.pk).updated_at > match.updated_at
     else:
         with pytest.raises(PermissionDenied):
-            services.match_move(**call)  # type: ignore[arg-type]
+            services.match_move(**call)
         assert SupportFamilyMatch.objects.get(pk=match.pk).state == before
 
 
@@ -274,7 +281,7 @@ def test_who_sees_and_moves_a_match(world: World, match: SupportFamilyMatch, per
 
 
 def test_open_match_counts_is_one_query_for_any_number_of_volunteers(
-    world: World, host: Volunteer, match: SupportFamilyMatch, django_assert_num_queries: object
+    world: World, host: Volunteer, match: SupportFamilyMatch, django_assert_num_queries: DjangoAssertNumQueries
 ) -> None:
     busy = support_family(world.organisation, world.coordinator, capacity=3)
     for _ in range(2):
@@ -290,10 +297,10 @@ def test_open_match_counts_is_one_query_for_any_number_of_volunteers(
     )
     services.match_move(actor=world.coordinator, match=stopped, move="stop", reason="Verhuisd")
     idle = support_family(world.organisation, world.coordinator)
-    with django_assert_num_queries(1):  # type: ignore[operator]
+    with django_assert_num_queries(1):
         counts = open_match_counts([host.pk, busy.pk, idle.pk, host.pk])
     assert counts == {host.pk: 1, busy.pk: 2, idle.pk: 0}
-    with django_assert_num_queries(0):  # type: ignore[operator]
+    with django_assert_num_queries(0):
         assert open_match_counts([]) == {}
 
 
@@ -339,12 +346,12 @@ def test_only_a_coordinator_of_the_requests_organisation_records_a_visit(
         actor = user_with_role(Role.COORDINATOR, world.other_organisation)
     else:
         actor = world.by_role(persona)
-    call = {"actor": actor, "match": match, "visit": Visit.MEETING, "on": TODAY}
+    call: dict[str, Any] = {"actor": actor, "match": match, "visit": Visit.MEETING, "on": TODAY}
     if persona == "coordinator":
-        assert services.match_introduction_record(**call).families_met_on == TODAY  # type: ignore[arg-type]
+        assert services.match_introduction_record(**call).families_met_on == TODAY
     else:
         with pytest.raises(PermissionDenied):
-            services.match_introduction_record(**call)  # type: ignore[arg-type]
+            services.match_introduction_record(**call)
         assert SupportFamilyMatch.objects.get(pk=match.pk).families_met_on is None
 
 
@@ -365,11 +372,11 @@ def test_a_visit_is_recorded_only_at_the_introduction_step(world: World, match: 
     ids=["future", "before-the-proposal"],
 )
 def test_a_visit_date_in_the_future_or_before_the_proposal_is_refused(
-    world: World, match: SupportFamilyMatch, on: object, says: str
+    world: World, match: SupportFamilyMatch, on: date, says: str
 ) -> None:
     match = introduced(world, match, days_ago=3)
     with pytest.raises(ValidationError, match=says) as refused:
-        services.match_introduction_record(actor=world.coordinator, match=match, visit=Visit.FAMILY, on=on)  # type: ignore[arg-type]
+        services.match_introduction_record(actor=world.coordinator, match=match, visit=Visit.FAMILY, on=on)
     assert set(refused.value.message_dict) == {"on"}
     assert SupportFamilyMatch.objects.get(pk=match.pk).family_visited_on is None
 

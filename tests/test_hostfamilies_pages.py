@@ -90,7 +90,7 @@ def test_view_answers_each_role(
     client: Client,
     name: str,
     method: str,
-    url: Callable,
+    url: Callable[[dict[bool, SupportFamilyMatch], bool], str],
     persona: str,
     own: bool,
     expected: int,
@@ -190,6 +190,7 @@ def introduced(world: World, matches: dict[bool, SupportFamilyMatch]) -> dict[bo
     foreign_coordinator = User.objects.filter(
         roles__role=Role.COORDINATOR, roles__organisation=matches[False].request.organisation
     ).first()
+    assert foreign_coordinator is not None
     foreign = match_move(actor=foreign_coordinator, match=matches[False], move="introduce")
     return {True: own, False: foreign}
 

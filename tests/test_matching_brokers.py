@@ -6,7 +6,7 @@ the coordinator or the case professional approves, and the broker is linked to t
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any
+from typing import Any, cast
 
 import pytest
 from django.conf import settings
@@ -125,7 +125,9 @@ def test_the_family_chooses_the_broker_says_yes_and_approval_links_the_broker(
     assert (chosen.status, chosen.decided_by_id) == (ProposalStatus.APPROVED, world.professional.pk)
     # One notice each for the young person, the parent and the broker (the professional approved); no names.
     recipients = sorted(a for m in mailoutbox for a in m.to)
-    assert recipients == sorted([world.young_person_user.email, world.parent.email, broker_user.email])
+    assert recipients == sorted(
+        cast("list[str]", [world.young_person_user.email, world.parent.email, broker_user.email])
+    )
     text = " ".join(m.subject + m.body for m in mailoutbox)
     for secret in ("Sanne", broker_user.first_name, broker_user.last_name, world.parent.first_name):
         assert secret not in text
@@ -252,7 +254,7 @@ def test_the_pages_speak_of_brokers_and_the_request_page_leads_to_the_round(worl
         client.post(reverse("matching:ask", args=[shown[0].pk]), {"answer": "yes"})
         client.force_login(world.coordinator)
         response = client.post(reverse("matching:approve", args=[shown[0].pk]))
-        assert response.url == request_url
+        assert response["Location"] == request_url
         page = client.get(request_url).content.decode()
         assert escape(broker_user.get_full_name()) in page and to_round not in page
     entries = AccessLogEntry.objects.filter(what=AccessLogEntry.What.SOCIAL_BROKER, young_person=world.young_person)
@@ -377,6 +379,7 @@ POSTS = {"exclude": {"reason": "Kent de familie"}, "ask (post)": {"answer": "no"
 
 def _state(proposal: Proposal) -> list[tuple[Any, ...]]:
     """What a refused request must leave as it was: the round's proposals and the broker request."""
+    assert proposal.broker_request_id is not None
     rows = Proposal.objects.filter(broker_request_id=proposal.broker_request_id).order_by("pk")
     request = BrokerRequest.objects.get(pk=proposal.broker_request_id)
     return [*rows.values_list("pk", "volunteer_id", "status", "reason"), (request.broker_id, request.linked_on)]

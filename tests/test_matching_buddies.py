@@ -5,7 +5,7 @@ professional or a coordinator approves, and a buddy mentorship starts at the man
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any
+from typing import Any, cast
 
 import pytest
 from django.conf import settings
@@ -38,7 +38,7 @@ from tests.permissions import FORBIDDEN, HIDDEN, OK, REDIRECT, expect, role_matr
 from volunteers.models import Volunteer, VolunteerKind
 from youth.models import BuddyRequest, Guardianship
 
-MAASTRICHT = {"latitude": 50.85, "longitude": 5.69, "home_place": "Maastricht"}
+MAASTRICHT: dict[str, Any] = {"latitude": 50.85, "longitude": 5.69, "home_place": "Maastricht"}
 
 
 def buddies(world: World, n: int) -> list[Volunteer]:
@@ -139,7 +139,10 @@ def test_the_young_person_chooses_the_buddy_accepts_and_approval_starts_a_buddy_
     # One notice per person: the young person, the parent, the buddy and the professional; no names, no reasons.
     recipients = sorted(a for m in mailoutbox for a in m.to)
     assert recipients == sorted(
-        [world.young_person_user.email, world.parent.email, volunteer_user.email, world.professional.email]
+        cast(
+            "list[str]",
+            [world.young_person_user.email, world.parent.email, volunteer_user.email, world.professional.email],
+        )
     )
     text = " ".join(m.subject + m.body for m in mailoutbox)
     for secret in ("Sanne", volunteer_user.first_name, volunteer_user.last_name, world.parent.first_name):
@@ -169,6 +172,7 @@ def test_the_professional_approves_too_and_the_journey_runs_on_unchanged(
     signers = {s.user_id for s in version.signatures.all()}
     assert volunteer_user.pk in signers
     for signature in version.signatures.select_related("user"):
+        assert signature.user is not None
         version = mentor_services.mentorship_agreement_agree(
             actor=signature.user, mentorship=mentorship, version=version
         )
@@ -253,11 +257,11 @@ def test_the_pages_speak_of_buddies(world: World, client: Client) -> None:
         client.force_login(world.professional)
         response = client.post(reverse("matching:approve", args=[chosen.pk]))
         mentorship = Mentorship.objects.get(mentor=volunteer_user)
-        assert response.url == reverse("mentors:detail", args=[mentorship.pk])
-        html = client.get(response.url).content.decode()
+        assert response["Location"] == reverse("mentors:detail", args=[mentorship.pk])
+        html = client.get(response["Location"]).content.decode()
         assert f"Buddy of Sanne: {volunteer_user.first_name}" in html and "JIM of" not in html
         client.force_login(world.parent)
-        html = " ".join(client.get(response.url).content.decode().split())
+        html = " ".join(client.get(response["Location"]).content.decode().split())
         assert f"{volunteer_user.first_name} becomes the buddy of Sanne." in html and "(JIM)" not in html
         # The buddy, a volunteer without the mentor role, finds the mentorship in the list.
         client.force_login(volunteer_user)

@@ -4,7 +4,7 @@ anonymised family page, who may do what, the notices, and every page for every r
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any
+from typing import Any, cast
 
 import pytest
 from django.conf import settings
@@ -132,7 +132,9 @@ def test_the_family_chooses_the_volunteer_says_yes_and_the_professional_approves
     with django_capture_on_commit_callbacks(execute=True):
         chosen = services.proposal_choose(actor=world.parent, proposal=shown[1])
     assert chosen.status == ProposalStatus.ASKED
-    assert {p.status for p in (shown[0], shown[2]) if p.refresh_from_db() is None} == {ProposalStatus.NOT_CHOSEN}
+    for passed_over in (shown[0], shown[2]):
+        passed_over.refresh_from_db()
+    assert {p.status for p in (shown[0], shown[2])} == {ProposalStatus.NOT_CHOSEN}
     volunteer_user = chosen.volunteer.user
     assert volunteer_user.email in {a for m in mailoutbox for a in m.to}
     assert "Sanne" not in " ".join(m.body for m in mailoutbox)
@@ -147,6 +149,7 @@ def test_the_family_chooses_the_volunteer_says_yes_and_the_professional_approves
     mailoutbox.clear()
     with django_capture_on_commit_callbacks(execute=True):
         match = services.proposal_approve(actor=world.professional, proposal=chosen)
+    assert isinstance(match, SupportFamilyMatch)
     assert match.state == State.INTRODUCTION and match.volunteer_id == chosen.volunteer_id
     assert SupportRequest.objects.get(pk=request.pk).status == SupportRequest.Status.MATCHED
     chosen.refresh_from_db()
@@ -196,7 +199,7 @@ def test_a_young_person_under_12_does_not_choose(world: World) -> None:
 
 def test_the_family_page_shows_anonymised_profiles_only(world: World, client: Client) -> None:
     request, found, shown = shown_round(world, n=3)
-    secrets = []
+    secrets: list[str] = []
     for number, volunteer in enumerate(found):
         user = volunteer.user
         user.first_name, user.last_name = "Yara", "Bouzambouza"
@@ -207,7 +210,7 @@ def test_the_family_page_shows_anonymised_profiles_only(world: World, client: Cl
         household = Household.objects.create(volunteer=volunteer, pets="een kat")
         HouseholdMember.objects.create(household=household, first_name="Kleinzoon", is_adult=False, birth_year=2016)
         HouseholdMember.objects.create(household=household, first_name="Partnernaam", is_adult=True)
-        secrets += [user.email, "Bouzambouza", user.phone, "0687654321", "2311", "Kleinzoon", "Partnernaam"]
+        secrets += [cast(str, user.email), "Bouzambouza", user.phone, "0687654321", "2311", "Kleinzoon", "Partnernaam"]
     client.force_login(world.parent)
     client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
     with translation.override("en"):

@@ -269,6 +269,12 @@ class FixedModel:
         return np.asarray(self.function(features), dtype=np.float64)
 
 
+class CappedModel(FixedModel):
+    """A stand-in that also says the most it ever gives (the engine reads `max_probability` when a model has it)."""
+
+    max_probability = 0.5
+
+
 def test_without_a_model_the_rule_score_stands_and_with_one_it_is_blended() -> None:
     pool = CandidatePool.from_candidates([candidate(1, km=2), candidate(2, km=8)])
     plain = propose(pool, request())
@@ -280,6 +286,7 @@ def test_without_a_model_the_rule_score_stands_and_with_one_it_is_blended() -> N
     assert [p.candidate_id for p in blended] == [2, 1]
     for p in blended:
         assert p.model_probability == pytest.approx(p.distance_km / 10)
+        assert p.model_probability is not None
         assert p.score == pytest.approx((1 - MODEL_SHARE) * p.rule_score + MODEL_SHARE * p.model_probability)
         assert sum(c.points for c in p.contributions) == pytest.approx(p.score)
         assert p.contributions[-1].factor == "model"
@@ -302,8 +309,7 @@ def test_with_many_candidates_the_model_reranks_exactly() -> None:
     everyone = propose(pool, request(), k=len(many), model=model)
     assert [p.candidate_id for p in top] == [p.candidate_id for p in everyone[:10]]
     # The same when the model says the most it ever gives (which lets the engine ask it about fewer).
-    capped = FixedModel(lambda x: (x[:, engine.MODEL_FEATURES.index("distance_km")] * 7.3) % 0.5)
-    capped.max_probability = 0.5  # type: ignore[attr-defined]
+    capped = CappedModel(lambda x: (x[:, engine.MODEL_FEATURES.index("distance_km")] * 7.3) % 0.5)
     top = propose(pool, request(), k=10, model=capped)
     everyone = propose(pool, request(), k=len(many), model=capped)
     assert [p.candidate_id for p in top] == [p.candidate_id for p in everyone[:10]]
@@ -389,7 +395,7 @@ def candidates_strategy(draw: Any) -> Candidate:
         "gender_preference": draw(st.sampled_from([GENDER_ANY, GENDER_GIRL, GENDER_BOY])),
         "culture": draw(st.sampled_from(["", "islam", "christelijk"])),
     }
-    return Candidate(**{**fields, **FAULTS.get(fault, {})})  # type: ignore[arg-type]
+    return Candidate(**{**fields, **FAULTS.get(fault, {})})
 
 
 requests_strategy = st.builds(

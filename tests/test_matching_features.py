@@ -4,6 +4,7 @@ support and buddy requests as requests, and the support families proposed for a 
 from __future__ import annotations
 
 from datetime import timedelta
+from typing import Any
 
 import pytest
 from django.utils import translation
@@ -27,14 +28,14 @@ from tests.factories import VolunteerFactory, born_years_ago
 from volunteers.models import AvailabilitySlot, DayPart, Household, Volunteer, VolunteerKind
 
 
-def family_request(world: World, **intake: object) -> SupportRequest:
-    values: dict[str, object] = {"what_for": "Rust voor moeder; Sanne heeft autisme en houdt van voetbal"}
+def family_request(world: World, **intake: Any) -> SupportRequest:
+    values: dict[str, Any] = {"what_for": "Rust voor moeder; Sanne heeft autisme en houdt van voetbal"}
     values.update(intake)
     return services.supportrequest_create(
         actor=world.coordinator,
         case=world.case,
         organisation=world.organisation,
-        **values,  # type: ignore[arg-type]
+        **values,
     )
 
 

@@ -13,6 +13,7 @@ import requests
 from django.conf import settings
 from django.core import mail
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import HttpResponseBase
 from django.test import Client
 from django.urls import reverse
 from django.utils import timezone, translation
@@ -71,6 +72,7 @@ def test_a_running_mentorship_gets_a_triad_and_a_coaching_conversation(world: Wo
 
 def test_a_finished_mentorship_makes_its_conversations_read_only(world: World) -> None:
     conversation = triad(world)
+    assert conversation.mentorship is not None
     mentor_services.mentorship_move(
         actor=world.professional, mentorship=conversation.mentorship, move="stop", reason="Klaar"
     )
@@ -293,7 +295,7 @@ class FakeTwilio(HttpClient):
     script: ClassVar[list[Any]] = []
 
     def __init__(self) -> None:
-        super().__init__(logger=None, is_async=False)  # type: ignore[arg-type]
+        super().__init__(logger=None, is_async=False)
 
     def request(self, method: str, url: str, params: Any = None, data: Any = None, **kwargs: Any) -> Response:
         FakeTwilio.calls.append(dict(data or {}))
@@ -386,7 +388,7 @@ def test_the_worker_sends_the_outbox(world: World, sms_user: User, settings: Any
 # --- The status webhook -----------------------------------------------------------------------------------------
 
 
-def _post_status(client: Client, data: dict[str, str], *, signature: str | None) -> Any:
+def _post_status(client: Client, data: dict[str, str], *, signature: str | None) -> HttpResponseBase:
     headers = {} if signature is None else {"X-Twilio-Signature": signature}
     return client.post(reverse("messaging:twilio_status"), data, headers=headers)
 

@@ -4,6 +4,7 @@ request ended the socket still joins for reading (sending is refused)."""
 from __future__ import annotations
 
 import asyncio
+from typing import Any
 
 import pytest
 
@@ -37,7 +38,7 @@ def test_after_the_request_ended_a_member_reads_but_cannot_send(world: World) ->
     community.brokerrequest_end(user=world.professional, request=request, reason="done")
     session = cookie_for(world.parent)
 
-    async def run() -> dict:
+    async def run() -> dict[str, Any]:
         communicator, connected = await connect(session, conversation.pk)
         assert connected
         await communicator.send_json_to({"type": "send", "client_msg_id": "p-1", "body": "Nog een vraag"})

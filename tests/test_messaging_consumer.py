@@ -18,7 +18,7 @@ except ImportError:
     # channels.testing imports daphne for its live-server class only; we serve with uvicorn and use the
     # communicator alone, so a stand-in keeps daphne (and Twisted) out of the dependencies.
     sys.modules["daphne.testing"] = types.ModuleType("daphne.testing")
-    sys.modules["daphne.testing"].DaphneProcess = object  # type: ignore[attr-defined]
+    sys.modules["daphne.testing"].DaphneProcess = object  # type: ignore[attr-defined]  # a bare ModuleType has no attributes for mypy
 from channels.testing import WebsocketCommunicator
 
 from accounts.models import User

@@ -189,7 +189,7 @@ def test_a_member_who_left_hears_nothing_more_even_when_the_close_event_is_lost(
         await sync_to_async(remove_lisa)()
         await mentor.send_json_to({"type": "send", "client_msg_id": "after-1", "body": "Alleen voor wie er nog is"})
         await receive(mentor, "message")
-        heard = await professional.receive_output(timeout=TIMEOUT)
+        heard: dict[str, Any] = await professional.receive_output(timeout=TIMEOUT)
         await mentor.disconnect()
         await professional.disconnect()
         return heard
@@ -236,7 +236,7 @@ def test_a_logout_whose_event_was_lost_is_seen_at_the_next_session_check(
         socket, _joined = await connect(session, conversation.pk)
         await sync_to_async(client.post)(reverse("account_logout"))
         await socket.send_json_to({"type": "send", "client_msg_id": "na-1", "body": "Na het uitloggen"})
-        closed = await socket.receive_output(timeout=TIMEOUT)
+        closed: dict[str, Any] = await socket.receive_output(timeout=TIMEOUT)
         await socket.disconnect()
         return closed
 
@@ -264,7 +264,7 @@ def test_the_idle_limit_ends_a_staff_socket_and_sending_counts_as_activity(
         # Away for longer than the limit: the next frame finds the session ended.
         await asyncio.sleep(2.2)
         await socket.send_json_to({"type": "ping"})
-        closed = await socket.receive_output(timeout=TIMEOUT)
+        closed: dict[str, Any] = await socket.receive_output(timeout=TIMEOUT)
         await socket.disconnect()
         return still, closed
 

@@ -169,6 +169,7 @@ def test_json_send_and_fetch_since(world: World, client: Client) -> None:
 
 def test_a_closed_conversation_is_read_only(world: World, client: Client) -> None:
     conversation, _message = build(world, True)
+    assert conversation.mentorship is not None
     mentor_services.mentorship_move(
         actor=world.professional, mentorship=conversation.mentorship, move="stop", reason="Klaar"
     )

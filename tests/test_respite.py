@@ -5,11 +5,14 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from datetime import date, timedelta
+from typing import Any, cast
 
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.mail import EmailMessage
 from django.http import Http404
 from django.utils import formats, timezone, translation
+from pytest_django import DjangoAssertNumQueries, DjangoCaptureOnCommitCallbacks
 
 from accounts.models import Role
 from respite import selectors, services
@@ -51,14 +54,14 @@ def option(world: World) -> RespiteOption:
     )
 
 
-def request(world: World, option: RespiteOption, arrival: int = 7, departure: int = 9, **kwargs: object) -> Stay:
+def request(world: World, option: RespiteOption, arrival: int = 7, departure: int = 9, **kwargs: Any) -> Stay:
     return services.stay_request(
-        actor=kwargs.pop("actor", world.professional),  # type: ignore[arg-type]
+        actor=kwargs.pop("actor", world.professional),
         option=option,
-        case=kwargs.pop("case", world.case),  # type: ignore[arg-type]
+        case=kwargs.pop("case", world.case),
         arrival=soon(arrival),
         departure=soon(departure),
-        **kwargs,  # type: ignore[arg-type]
+        **kwargs,
     )
 
 
@@ -466,12 +469,12 @@ def test_who_sees_options(world: World, option: RespiteOption, persona: str) -> 
 
 
 def test_nights_booked_counts_only_confirmed_stays_in_one_query(
-    world: World, option: RespiteOption, django_assert_num_queries: object
+    world: World, option: RespiteOption, django_assert_num_queries: DjangoAssertNumQueries
 ) -> None:
     services.stay_confirm(actor=world.coordinator, stay=request(world, option, arrival=1, departure=4))
     case = other_child(world)
     request(world, option, arrival=5, departure=6, case=case)  # requested only: no bed taken
-    with django_assert_num_queries(1):  # type: ignore[operator]
+    with django_assert_num_queries(1):
         booked = selectors.nights_booked(option, soon(2), soon(5))
     assert booked == {soon(2): 1, soon(3): 1, soon(4): 0, soon(5): 0}
 
@@ -479,15 +482,15 @@ def test_nights_booked_counts_only_confirmed_stays_in_one_query(
 # The named coordinator
 
 
-def stay_house(world: World, **kwargs: object) -> RespiteOption:
+def stay_house(world: World, **kwargs: Any) -> RespiteOption:
     return services.respiteoption_create(
-        actor=kwargs.pop("actor", world.coordinator),  # type: ignore[arg-type]
+        actor=kwargs.pop("actor", world.coordinator),
         organisation=world.organisation,
-        coordinator=kwargs.pop("coordinator", world.coordinator),  # type: ignore[arg-type]
+        coordinator=kwargs.pop("coordinator", world.coordinator),
         kind=RespiteOption.Kind.STAY_HOUSE,
         name="Logeerhuis",
-        beds_per_night=kwargs.pop("beds_per_night", 2),  # type: ignore[arg-type]
-        **kwargs,  # type: ignore[arg-type]
+        beds_per_night=kwargs.pop("beds_per_night", 2),
+        **kwargs,
     )
 
 
@@ -533,18 +536,21 @@ def test_a_support_family_of_another_organisation_is_refused(world: World) -> No
 
 
 def test_a_new_request_tells_the_named_coordinator_only(
-    world: World, django_capture_on_commit_callbacks: object, mailoutbox: list
+    world: World, django_capture_on_commit_callbacks: DjangoCaptureOnCommitCallbacks, mailoutbox: list[EmailMessage]
 ) -> None:
     named = user_with_role(Role.COORDINATOR, world.organisation, first_name="Ineke")
     option = stay_house(world, coordinator=named)
-    with django_capture_on_commit_callbacks(execute=True):  # type: ignore[operator]
+    with django_capture_on_commit_callbacks(execute=True):
         request(world, option)
     assert [m.to for m in mailoutbox] == [[named.email]]
 
 
 @pytest.mark.parametrize("why", ["none named", "left the role", "account closed"])
 def test_without_a_named_coordinator_every_coordinator_hears(
-    world: World, django_capture_on_commit_callbacks: object, mailoutbox: list, why: str
+    world: World,
+    django_capture_on_commit_callbacks: DjangoCaptureOnCommitCallbacks,
+    mailoutbox: list[EmailMessage],
+    why: str,
 ) -> None:
     named = user_with_role(Role.COORDINATOR, world.organisation, first_name="Ineke")
     option = stay_house(world, coordinator=named)
@@ -554,9 +560,11 @@ def test_without_a_named_coordinator_every_coordinator_hears(
         named.roles.all().delete()
     else:
         type(named).objects.filter(pk=named.pk).update(is_active=False)
-    with django_capture_on_commit_callbacks(execute=True):  # type: ignore[operator]
+    with django_capture_on_commit_callbacks(execute=True):
         request(world, fresh_option(option))
-    everyone = [world.coordinator.email, named.email] if why == "none named" else [world.coordinator.email]
+    everyone = cast(
+        "list[str]", [world.coordinator.email, named.email] if why == "none named" else [world.coordinator.email]
+    )
     assert sorted(m.to[0] for m in mailoutbox) == sorted(everyone)
 
 
@@ -716,11 +724,11 @@ def test_raising_the_beds_is_always_fine(world: World) -> None:
     ],
 )
 def test_wrong_changes_are_refused_on_their_field(
-    world: World, changes: dict[str, object], field: str, message: str
+    world: World, changes: dict[str, Any], field: str, message: str
 ) -> None:
     option = stay_house(world, age_min=4, age_max=10)
     with pytest.raises(ValidationError) as refused:
-        services.respiteoption_update(actor=world.coordinator, option=option, **changes)  # type: ignore[arg-type]
+        services.respiteoption_update(actor=world.coordinator, option=option, **changes)
     assert message in refused.value.message_dict[field][0]
     saved = fresh_option(option)
     assert (saved.beds_per_night, saved.name, saved.age_min, saved.age_max) == (2, "Logeerhuis", 4, 10)
@@ -732,7 +740,7 @@ def test_only_some_fields_can_be_changed(world: World) -> None:
         services.respiteoption_update(
             actor=world.coordinator,
             option=option,
-            organisation=world.other_organisation,  # type: ignore[call-arg]
+            organisation=world.other_organisation,  # type: ignore[call-arg]  # the wrong call under test
         )
 
 

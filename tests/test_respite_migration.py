@@ -14,7 +14,8 @@ from django.db.migrations.executor import MigrationExecutor
 from respite.models import HostCalendarFeed, RespiteOption, Stay
 from tests.factories import CaseFactory, OrganisationFactory, VolunteerFactory
 
-BEFORE = [("hostfamilies", "0005_introduction_visits"), ("respite", None)]
+OLD_STATE = ("hostfamilies", "0005_introduction_visits")
+BEFORE: list[tuple[str, str | None]] = [OLD_STATE, ("respite", None)]
 OLD_TABLES = {"hostfamilies_respiteoption", "hostfamilies_hostcalendarfeed", "hostfamilies_stay"}
 NEW_TABLES = {"respite_respiteoption", "respite_hostcalendarfeed", "respite_stay"}
 
@@ -37,7 +38,7 @@ def test_stays_made_in_hostfamilies_are_found_in_respite() -> None:
 
     executor = _migrate(BEFORE)
     try:
-        old = executor.loader.project_state(BEFORE[0]).apps
+        old = executor.loader.project_state(OLD_STATE).apps
         assert _tables() == OLD_TABLES
         option = old.get_model("hostfamilies", "RespiteOption").objects.create(
             kind="stay_house", name="Logeerhuis De Linde", organisation_id=organisation.pk, beds_per_night=2

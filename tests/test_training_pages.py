@@ -2,16 +2,17 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from datetime import timedelta
 
 import pytest
+from django.core.mail import EmailMessage
 from django.db import connection
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.html import escape
+from pytest_django import DjangoAssertNumQueries, DjangoCaptureOnCommitCallbacks
 
 from accounts.models import Role
 from tests.builders.training import CourseFactory, SessionFactory, ThemedCourseFactory, enrol, move_to_past
@@ -261,7 +262,7 @@ def count_queries(client: Client) -> int:
 
 @pytest.mark.parametrize("persona", ["volunteer", "coordinator"])
 def test_catalogue_uses_the_same_number_of_queries_for_any_number_of_rows(
-    world: World, client: Client, django_assert_num_queries: Callable, persona: str
+    world: World, client: Client, django_assert_num_queries: DjangoAssertNumQueries, persona: str
 ) -> None:
     me = VolunteerFactory(user=world.volunteer, organisation=world.organisation)
     client.force_login(world.by_role(persona))
@@ -289,8 +290,8 @@ def test_the_promotion_email_reaches_the_first_waiting(
     client: Client,
     me: Volunteer,
     basic: Course,
-    django_capture_on_commit_callbacks: Callable,
-    mailoutbox: list,
+    django_capture_on_commit_callbacks: DjangoCaptureOnCommitCallbacks,
+    mailoutbox: list[EmailMessage],
 ) -> None:
     session = SessionFactory(course=basic, capacity=1)
     enrolment = enrol(session, me)

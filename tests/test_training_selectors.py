@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from typing import Any
 
 import pytest
 from django.core.exceptions import PermissionDenied
 from django.http import Http404
+from pytest_django import DjangoAssertNumQueries
 
 from accounts.models import Organisation
 from tests.builders.training import CourseFactory, SessionFactory, ThemedCourseFactory, enrol
@@ -117,7 +118,7 @@ def test_a_volunteer_without_kinds_has_nothing_required(organisation: Organisati
 
 
 def test_required_courses_missing_costs_constant_queries(
-    organisation: Organisation, django_assert_num_queries: Callable
+    organisation: Organisation, django_assert_num_queries: DjangoAssertNumQueries
 ) -> None:
     for kind in (VolunteerKind.BUDDY, VolunteerKind.SUPPORT_FAMILY):
         CourseFactory(organisation=organisation, for_kind=kind)
@@ -137,7 +138,7 @@ def test_required_courses_missing_costs_constant_queries(
 
 
 def test_a_list_with_training_data_costs_no_query_per_volunteer(
-    organisation: Organisation, django_assert_num_queries: Callable
+    organisation: Organisation, django_assert_num_queries: DjangoAssertNumQueries
 ) -> None:
     course = CourseFactory(organisation=organisation)
     volunteers = [VolunteerFactory(organisation=organisation) for _ in range(4)]
@@ -153,7 +154,7 @@ def test_a_list_with_training_data_costs_no_query_per_volunteer(
 
 
 @pytest.fixture
-def training(world: World) -> dict[str, object]:
+def training(world: World) -> dict[str, Any]:
     own_volunteer = VolunteerFactory(user=world.volunteer, organisation=world.organisation)
     own_session = SessionFactory(course=CourseFactory(organisation=world.organisation))
     paused_session = SessionFactory(course=CourseFactory(organisation=world.organisation, active=False))
@@ -169,7 +170,7 @@ def training(world: World) -> dict[str, object]:
     }
 
 
-def test_a_coordinator_sees_and_changes_their_organisations_training(world: World, training: dict) -> None:
+def test_a_coordinator_sees_and_changes_their_organisations_training(world: World, training: dict[str, Any]) -> None:
     coordinator = world.coordinator
     assert set(course_visible_to(coordinator)) == set(Course.objects.filter(organisation=world.organisation))
     assert set(session_visible_to(coordinator)) == {training["own_session"], training["paused_session"]}
@@ -183,7 +184,7 @@ def test_a_coordinator_sees_and_changes_their_organisations_training(world: Worl
 
 
 def test_a_volunteer_sees_active_courses_of_their_organisation_and_their_own_enrolments(
-    world: World, training: dict
+    world: World, training: dict[str, Any]
 ) -> None:
     volunteer = world.volunteer
     assert list(course_visible_to(volunteer)) == [training["own_session"].course]
@@ -202,7 +203,7 @@ def test_a_volunteer_sees_active_courses_of_their_organisation_and_their_own_enr
 
 
 @pytest.mark.parametrize("persona", ["young_person_user", "parent", "mentor", "professional", "analyst", "admin"])
-def test_other_roles_see_no_training(world: World, training: dict, persona: str) -> None:
+def test_other_roles_see_no_training(world: World, training: dict[str, Any], persona: str) -> None:
     user = world.by_role(persona)
     assert not course_visible_to(user).exists()
     assert not session_visible_to(user).exists()

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from datetime import timedelta
 from typing import Any
 
@@ -11,6 +10,7 @@ from django.core import mail
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError
 from django.utils import timezone
+from pytest_django import DjangoCaptureOnCommitCallbacks
 
 from accounts.models import Role
 from tests.builders.training import CourseFactory, SessionFactory, enrol, move_to_past
@@ -132,7 +132,7 @@ def test_enrolling_again_after_cancelling_goes_to_the_back_of_the_queue(world: W
 
 
 def test_cancel_promotes_the_first_on_the_waiting_list_and_emails_them(
-    world: World, session: Session, django_capture_on_commit_callbacks: Callable
+    world: World, session: Session, django_capture_on_commit_callbacks: DjangoCaptureOnCommitCallbacks
 ) -> None:
     leaving = volunteer_in(world)
     services.session_enrol(volunteer=leaving, session=session)
