@@ -74,14 +74,28 @@ class OrganisationFactory(ModelFactory[Organisation]):
     team_label = "jeugd- en gezinsteam"
 
 
+class DutchName(Faker):
+    """A made-up Dutch first or last name without an apostrophe ("van 't Erve"). Pages escape the apostrophe
+    (`&#x27;`), so a test that looks for a name in a page failed now and then on such a name; how those names
+    show is tested on purpose instead (tests/test_accesslog.py)."""
+
+    def __init__(self, provider: str) -> None:
+        super().__init__(provider, locale="nl_NL")
+
+    def evaluate(self, instance: Any, step: Any, extra: dict[str, Any]) -> Any:
+        while "'" in (name := super().evaluate(instance, step, dict(extra))):
+            pass
+        return name
+
+
 class UserFactory(ModelFactory[User]):
     class Meta:
         model = User
         skip_postgeneration_save = True
 
     email = Sequence(lambda n: f"persoon{n}@test.example")
-    first_name = Faker("first_name", locale="nl_NL")
-    last_name = Faker("last_name", locale="nl_NL")
+    first_name = DutchName("first_name")
+    last_name = DutchName("last_name")
     password = PostGenerationMethodCall("set_password", PASSWORD)
 
     class Params:
@@ -123,8 +137,8 @@ class YoungPersonFactory(ModelFactory[YoungPerson]):
     class Meta:
         model = YoungPerson
 
-    first_name = Faker("first_name", locale="nl_NL")
-    last_name = Faker("last_name", locale="nl_NL")
+    first_name = DutchName("first_name")
+    last_name = DutchName("last_name")
     date_of_birth = LazyFunction(lambda: born_years_ago(15))
     residence_municipality = SubFactory(MunicipalityFactory)
     paying_municipality = SelfAttribute("residence_municipality")

@@ -48,6 +48,18 @@ def test_refused_reads_write_nothing(world: World, client: Client) -> None:
     assert not AccessLogEntry.objects.exists()
 
 
+def test_a_name_with_an_apostrophe_shows_as_written(world: World, client: Client) -> None:
+    """Dutch names like "van 't Erve": the page escapes the apostrophe once, so the browser shows it as written."""
+    world.professional.last_name = "van 't Erve"
+    world.professional.save(update_fields=["last_name"])
+    client.force_login(world.professional)
+    client.get(reverse("youth:youngperson_detail", args=[world.young_person.pk]))
+    client.force_login(world.young_person_user)
+    page = client.get(reverse("youth:accesslog", args=[world.young_person.pk])).content.decode()
+    assert f"{world.professional.first_name} van &#x27;t Erve" in page
+    assert "&amp;#x27;" not in page
+
+
 def test_the_young_person_and_parent_see_who_looked(world: World, client: Client) -> None:
     client.force_login(world.professional)
     client.get(reverse("youth:youngperson_detail", args=[world.young_person.pk]))
