@@ -69,7 +69,7 @@ from youth.models import (
     NetworkSearch,
     YoungPerson,
 )
-from youth.network_services import mentorchoice_set, networkperson_add, networksearch_record
+from youth.network.services import mentorchoice_set, networkperson_add, networksearch_record
 from youth.selectors import consent_parties_required
 
 # Published in README so that someone trying the demo can log in with the form and an authenticator app too.

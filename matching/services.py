@@ -59,7 +59,7 @@ from mentors.services import mentorship_start_buddy
 from volunteers.models import Volunteer
 from youth.consent import consent_require
 from youth.models import BuddyRequest
-from youth.network_services import buddyrequest_matched
+from youth.network.services import buddyrequest_matched
 
 # How many proposals the family sees at once.
 SHOWN_AT_ONCE = 3

@@ -12,7 +12,7 @@ class MentorsConfig(AppConfig):
         from mentors.states import FINISHED_STATES, RUNNING_STATES
         from messaging.models import Conversation
         from messaging.services.membership import conversation_members_register, conversation_steps_register
-        from youth.network_services import nomination_open_register
+        from youth.network.services import nomination_open_register
         from youth.parties import supporters_register, young_person_joined_register
 
         supporters_register("mentors", mentor_ids_for)

@@ -250,7 +250,7 @@ def nomination_choices(young_person: YoungPerson) -> list[ChoiceRow]:
 
 def nomination_open_for(young_person: YoungPerson) -> bool:
     """Whether a nomination of one of the young person's candidates is waiting for the nominee's answer. Read by
-    youth.network_services under the young person's row lock, which mentorship_nominate takes too."""
+    youth.network.services under the young person's row lock, which mentorship_nominate takes too."""
     return Mentorship.objects.filter(young_person=young_person, state__in=NOMINATION_STATES).exists()
 
 

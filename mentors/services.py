@@ -179,7 +179,7 @@ def mentorship_nominate(*, actor: User, young_person: YoungPerson, choice: Mento
     Refused: someone who is not an assigned professional of an open case of the young person; a young person who
     chose nobody; a choice of another young person; a young person who already has an open mentorship.
 
-    Races: the young person's row is locked (select_for_update), the same lock under which youth.network_services
+    Races: the young person's row is locked (select_for_update), the same lock under which youth.network.services
     changes the choice, so the choice cannot change between reading it and nominating. Two professionals starting
     at once make one: the partial unique constraint "one open mentorship per young person" refuses the second.
     """

@@ -36,7 +36,7 @@ class State(models.TextChoices):
 
 FINISHED_STATES: frozenset[str] = frozenset({State.DECLINED, State.COMPLETED, State.STOPPED})
 OPEN_STATES: tuple[str, ...] = tuple(state for state in State.values if state not in FINISHED_STATES)
-# While the nominee has not answered, the young person's choice of candidates stays as it is (youth.network_services).
+# While the nominee has not answered, the young person's choice of candidates stays as it is (youth.network.services).
 NOMINATION_STATES: frozenset[str] = frozenset({State.NOMINATED, State.INVITED, State.TALK})
 # The agreement is written, agreed and changed in these states; check-ins and ratings happen while running.
 AGREEMENT_STATES: frozenset[str] = frozenset({State.AGREEMENT, State.ACTIVE, State.STEPPED_BACK})

@@ -44,7 +44,7 @@ from volunteers.models import Household, VolunteerKind
 from youth.consent import keeping_allowed, sharing_allowed, young_person_ids_with_consent
 from youth.consent_texts import CONSENT_TEXTS
 from youth.models import Consent, ConsentPurpose, NetworkPerson, YoungPerson
-from youth.network_services import networkperson_add
+from youth.network.services import networkperson_add
 from youth.services import consent_give, consent_withdraw
 
 PURPOSES = [ConsentPurpose.DATA_PROCESSING, ConsentPurpose.NETWORK_SHARING]

@@ -14,7 +14,7 @@ from messaging.models import Member
 from messaging.selectors import conversation_access_of, memberships_current
 from tests.conftest import World
 from youth.models import NetworkPerson, YoungPerson
-from youth.network_services import mentorchoice_set, networkperson_add
+from youth.network.services import mentorchoice_set, networkperson_add
 
 TOO_BIG = [MAX_ID + 1, 2**64, -(2**63) - 1]
 

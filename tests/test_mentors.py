@@ -42,7 +42,7 @@ from tests.conftest import PERSONAS, World
 from tests.factories import add_guardian, born_years_ago, give_all_consents, user_with_role
 from volunteers.models import ScreeningRequirement, ScreeningStep, VolunteerKind
 from youth.models import MentorChoice, NetworkPerson, YoungPerson
-from youth.network_services import mentorchoice_set, networkperson_remove
+from youth.network.services import mentorchoice_set, networkperson_remove
 
 TASK = "mentors.tasks.checkin_reminder"
 

@@ -26,14 +26,14 @@ from tests.factories import (
 )
 from youth.ages import age_on, born_by
 from youth.models import BuddyRequest, MentorChoice, NetworkPerson, NetworkSearch, YoungPerson
-from youth.network_selectors import (
+from youth.network.selectors import (
     network_map_for,
     network_may_change_own,
     networkperson_get_for,
     networkperson_visible_to,
     youngperson_network_writable_by,
 )
-from youth.network_services import (
+from youth.network.services import (
     buddyrequest_create,
     mentorchoice_set,
     networkperson_add,

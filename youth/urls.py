@@ -2,8 +2,9 @@ from __future__ import annotations
 
 from django.urls import path
 
-from youth import network_views, views
+from youth import views
 from youth.invitation import views as invitation_views
+from youth.network import views as network_views
 
 app_name = "youth"
 

@@ -22,7 +22,7 @@ from mentors.models import Mentorship
 from tests.browser.conftest import TIMEOUT_MS, AssertAccessible, LoginAs, follow
 from tests.factories import add_guardian, give_all_consents, user_with_role
 from youth.models import Case, CaseAssignment, NetworkPerson, YoungPerson
-from youth.network_services import mentorchoice_set, networkperson_add
+from youth.network.services import mentorchoice_set, networkperson_add
 
 pytestmark = pytest.mark.browser
 

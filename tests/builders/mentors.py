@@ -19,7 +19,7 @@ from mentors.states import State
 from tests.conftest import World
 from tests.factories import add_guardian, give_all_consents, user_with_role
 from youth.models import MentorChoice, NetworkPerson, YoungPerson
-from youth.network_services import mentorchoice_set
+from youth.network.services import mentorchoice_set
 
 TODAY = timezone.localdate()
 

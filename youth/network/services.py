@@ -1,7 +1,7 @@
 """Writes to a young person's network map: people in it, the ordered choice of up to three candidates for a JIM,
 a professional's record of a network search, and a request for a volunteer buddy when nobody can be a mentor.
 
-Who may call what is decided by `youth.network_selectors` (see its docstring); every service checks it again so
+Who may call what is decided by `youth.network.selectors` (see its docstring); every service checks it again so
 that a caller that forgot the selector still cannot write. Messages are read by young people: short and plain.
 """
 
@@ -19,7 +19,7 @@ from accounts.models import User
 from core.ids import id_in_range
 from youth.consent import KEEPING, consent_require
 from youth.models import BuddyRequest, MentorChoice, NetworkPerson, NetworkSearch, YoungPerson
-from youth.network_selectors import network_search_allowed, youngperson_network_writable_by
+from youth.network.selectors import network_search_allowed, youngperson_network_writable_by
 from youth.selectors import case_writable_by
 
 MAX_CHOICES = 3

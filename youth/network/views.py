@@ -15,10 +15,9 @@ from accesslog.services import accesslog_record
 from core.forms import add_service_errors
 from core.http import AuthenticatedHttpRequest
 from youth import consent
-from youth import network_selectors as selectors
-from youth import network_services as services
 from youth.models import NetworkPerson, YoungPerson
-from youth.network_forms import MentorChoiceForm, NetworkPersonForm, NetworkSearchForm
+from youth.network import selectors, services
+from youth.network.forms import MentorChoiceForm, NetworkPersonForm, NetworkSearchForm
 
 
 def _log(request: HttpRequest, young_person: YoungPerson, *, changed: bool = False) -> None:
