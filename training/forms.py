@@ -7,16 +7,9 @@ from django.db.models import QuerySet
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Organisation
+from core.forms import DateTimeInput
 from training.models import Course
 from volunteers.models import Volunteer, VolunteerKind
-
-
-class DateTimeInput(forms.DateTimeInput):
-    input_type = "datetime-local"
-
-    def __init__(self, **kwargs: Any) -> None:
-        # The format a datetime-local input reads and sends.
-        super().__init__(format="%Y-%m-%dT%H:%M", **kwargs)
 
 
 class CourseForm(forms.Form):

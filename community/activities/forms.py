@@ -11,17 +11,9 @@ from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Organisation, Team
 from community.models import AGE_LIMIT, GroupActivity
+from core.forms import DateTimeInput
 from volunteers.models import Volunteer
 from youth.models import Case
-
-
-class DateTimeInput(forms.DateTimeInput):
-    """The browser's date and time picker; it reads and sends this format whatever the page's language."""
-
-    input_type = "datetime-local"
-
-    def __init__(self, **kwargs: Any) -> None:
-        super().__init__(format="%Y-%m-%dT%H:%M", **kwargs)
 
 
 class ActivityForm(forms.Form):
