@@ -15,12 +15,12 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from accounts.models import Organisation, User
+from accounts.notify import notify
 from agreements.models import Agreement, AgreementVersion, SignatoryParty
 from agreements.selectors import agreement_in_force_exists, agreement_of
 from agreements.services import agreementversion_agree, agreementversion_propose
 from core.geo import geocode
 from core.languages import SPOKEN_LANGUAGES
-from core.notify import notify
 from hostfamilies.models import VISIT_FIELDS, MatchReview, SupportFamilyMatch, SupportRequest
 from hostfamilies.selectors import (
     AGREEMENT_STATES,
@@ -282,7 +282,7 @@ def match_move(
     Approving, starting the trial and activating need the consent to keep and share (youth/consent.py).
     Activating (trial → active) needs an agreement version in force (agreed by both families) and plans the first
     review, six months after the start, with its reminder. A match that ends or stops loses its planned review.
-    The other parties get a notice (core.notify, after commit) when the match reaches a new step.
+    The other parties get a notice (accounts.notify, after commit) when the match reaches a new step.
 
     Races: two parties could move the same match at once (a yes and a stop, or both families' yes), so the match
     row is locked (select_for_update) and the state read again before anything is decided.
@@ -428,7 +428,7 @@ def match_introduction_record(*, actor: User, match: SupportFamilyMatch, visit: 
 REVIEW_EVERY_MONTHS = 6
 REVIEW_REMINDER_BEFORE = timedelta(weeks=2)
 
-# Sent to the other parties when a match reaches a step; one short sentence, no names (core.notify).
+# Sent to the other parties when a match reaches a step; one short sentence, no names (accounts.notify).
 MOVE_NOTICES = {
     State.PROPOSED: gettext_lazy(
         "A support family was proposed for a family. You can read about the match in Dichtbij."

@@ -25,10 +25,10 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from accounts.models import User
+from accounts.notify import notify
 from community.brokers.selectors import broker_pool_organisation_ids
 from community.brokers.services import brokerrequest_link
 from community.models import BrokerRequest
-from core.notify import notify
 from hostfamilies.models import SupportFamilyMatch, SupportRequest
 from hostfamilies.services import match_move, match_propose
 from matching.engine import Proposal as EngineProposal
@@ -67,7 +67,7 @@ SHOWN_AT_ONCE = 3
 SUGGESTIONS = 10
 RULES_VERSION = "rules-1"
 
-# Notices carry no names or details (core.notify); the link shows the rest to those allowed to see it.
+# Notices carry no names or details (accounts.notify); the link shows the rest to those allowed to see it.
 NOTICE_SHOWN = gettext_lazy("There are support families to choose from. Have a look and choose one.")
 NOTICE_CHOSEN = gettext_lazy("A family would like you as their support family. Please say yes or no.")
 NOTICE_FAMILY_CHOSE = gettext_lazy("A family chose a support family. The support family is asked now.")

@@ -19,13 +19,13 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from accounts.models import Role, User
+from accounts.notify import notify
 from accounts.phones import normalise_phone
 from accounts.services import user_invite, user_phone_verified
 from agreements.models import Agreement, AgreementVersion
 from agreements.selectors import agreement_in_force_exists, agreement_of, agreementversion_in_force
 from agreements.services import agreementversion_agree, agreementversion_propose, agreementversion_signatories_add
 from core.links import link_send, token_hash, token_new
-from core.notify import notify
 from hostfamilies.selectors import open_match_counts
 from mentors.models import (
     MAX_CHECKIN_WEEKS,
@@ -69,7 +69,7 @@ MAX_TEXT = 2000
 MAX_REASON = 500
 CHECKIN_REMINDER_BEFORE = timedelta(weeks=1)
 
-# Sent to the other parties when a mentorship reaches a step: one short sentence without names (core.notify).
+# Sent to the other parties when a mentorship reaches a step: one short sentence without names (accounts.notify).
 STATE_NOTICES = {
     State.NOMINATED: gettext_lazy("The professional has started asking the person chosen as mentor."),
     State.INVITED: gettext_lazy("The person chosen as mentor got an invitation."),

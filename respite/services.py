@@ -23,7 +23,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from accounts.models import Organisation, Role, User
-from core.notify import notify
+from accounts.notify import notify
 from respite.models import HostCalendarFeed, RespiteOption, Stay
 from respite.selectors import coordinators_of, stay_writable_by, support_families_for_respite
 from volunteers.models import Volunteer

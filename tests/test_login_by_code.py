@@ -17,9 +17,8 @@ from django.urls import reverse
 from django.utils.translation import gettext_lazy
 
 from accounts.models import Role, User
+from accounts.notify import contact_channel, notify
 from accounts.services import user_invite, user_phone_verified
-from core import notify as notices
-from core.notify import contact_channel, notify
 from tests.builders.accounts import CONFIRM_CODE, REQUEST_CODE, ask_code, code_in, logged_in_user_id
 from tests.conftest import World
 from tests.factories import PASSWORD, UserFactory, user_with_role
@@ -113,7 +112,7 @@ def test_someone_with_neither_address_nor_number_is_skipped_and_logged(
 ) -> None:
     unreachable = UserFactory(email=None, phone="")
     reachable = UserFactory()
-    with caplog.at_level(logging.WARNING, logger="core.notify"):
+    with caplog.at_level(logging.WARNING, logger="accounts.notify"):
         notify([unreachable, reachable], notice=gettext_lazy("Your network has changed."), path="/netwerk/")
     assert sms == []
     assert [message.to for message in mail.outbox] == [[reachable.email]]
@@ -384,15 +383,9 @@ def test_the_code_field_says_what_it_wants_when_it_is_neither_number_nor_address
     ],
 )
 def test_how_a_person_is_reached(email: str | None, phone: str, preference: str, expected: str | None) -> None:
-    # The same rule for notices (core.notify) and chat notices (messaging).
+    # The same rule for notices (accounts.notify) and chat notices (messaging).
     user = User(email=email, phone=phone, contact_preference=preference)
     assert contact_channel(user) == expected
-
-
-def test_the_notice_channels_are_the_users_contact_choices() -> None:
-    # core.notify names them itself (core imports no app of ours): they must stay the values of User.Contact.
-    assert (notices.EMAIL, notices.SMS) == (User.Contact.EMAIL, User.Contact.SMS)
-    assert {notices.EMAIL, notices.SMS} == set(User.Contact.values)
 
 
 def test_a_new_code_can_be_asked_for_and_only_the_newest_works(

@@ -13,10 +13,10 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from accounts.models import Municipality, Organisation, Role, User
+from accounts.notify import notify
 from accounts.selectors import organisations_where
 from accounts.services import role_grant, user_invite
 from core.geo import geocode
-from core.notify import notify
 from youth import consent, selectors
 from youth.ages import adult_born_by, adult_on
 from youth.consent_texts import CONSENT_TEXTS

@@ -20,6 +20,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from accounts.models import Organisation, Team, User
+from accounts.notify import notify
 from community.activities.selectors import (
     activitysignup_writable_by,
     case_may_join,
@@ -28,7 +29,6 @@ from community.activities.selectors import (
 )
 from community.models import AGE_LIMIT, ActivitySignUp, GroupActivity
 from community.selectors import social_broker_organisation_ids
-from core.notify import notify
 from volunteers.models import Volunteer, VolunteerKind
 from youth.ages import age_on
 from youth.models import Case
@@ -185,7 +185,7 @@ CANCELLED_NOTICE = gettext_lazy("A group activity that a family of yours was sig
 def groupactivity_cancel(*, actor: User, activity: GroupActivity) -> GroupActivity:
     """The organiser or a coordinator cancels the activity before it starts. The sign-ups stay, so each family
     sees on the page that it is cancelled, and the signed-up families hear of it after commit: the custodial
-    parents and whoever signed the family up (a notice without names, see core.notify). Locks the activity row,
+    parents and whoever signed the family up (a notice without names, see accounts.notify). Locks the activity row,
     so a family signing up at the same moment is either told or refused."""
     if not groupactivity_writable_by(actor).filter(pk=activity.pk).exists():
         raise PermissionDenied

@@ -18,6 +18,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from accounts.models import User
+from accounts.notify import notify
 from community.brokers.selectors import (
     broker_can_take,
     broker_pool_organisation_ids,
@@ -28,7 +29,6 @@ from community.brokers.selectors import (
 )
 from community.models import FOLLOW_UP_AFTER, BrokerRequest, Referral, Resource
 from community.states import MOVES, moves_from
-from core.notify import notify
 from messaging.services.membership import conversations_follow_brokerrequest
 from volunteers.models import Volunteer
 from youth.consent import consent_require
@@ -258,7 +258,7 @@ def referral_follow_up_remind(*, referral_id: int, follow_up: str) -> bool:
 
     Does nothing when the referral is gone, the follow-up is not the next step (it was recorded, or the family
     declined or stopped), the request has ended, the day has not come, or the broker was reminded already: so the
-    task may run more than once. The notice names no one (see core.notify); the link leads to the referral.
+    task may run more than once. The notice names no one (see accounts.notify); the link leads to the referral.
     Races: the referral row is locked while the reminder date is checked and set, so two runs send one notice.
     """
     field = REMINDED_FIELD.get(follow_up)

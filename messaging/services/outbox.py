@@ -16,8 +16,8 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from accounts.models import User
+from accounts.notify import contact_channel
 from core.ids import MAX_ID
-from core.notify import contact_channel
 from core.sms import sms_transport
 from messaging.models import STATUS_RANK, Member, Message, Notification
 from messaging.services.sockets import users_online

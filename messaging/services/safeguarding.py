@@ -14,7 +14,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from accounts.models import User
-from core.notify import notify
+from accounts.notify import notify
 from messaging.models import Concern, Conversation, Member, Message
 from messaging.services.membership import case_professionals_of
 

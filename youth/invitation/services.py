@@ -20,10 +20,10 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from accounts.models import Role, User
+from accounts.notify import notify
 from accounts.phones import normalise_phone
 from accounts.services import email_verify_after_password_reset, user_invite, user_phone_verified
 from core.links import link_send, token_hash, token_new
-from core.notify import notify
 from youth.invitation.selectors import account_age_reached, invitation_status, is_inviter
 from youth.models import YoungPerson, YoungPersonInvitation
 from youth.parties import case_parties_changed, is_custodial_parent, open_case_professionals, young_person_joined

@@ -1,6 +1,6 @@
-"""Telling people that something changed for them: by email or by SMS, as each person chose (accounts' User,
-`contact_preference`). Someone without an email address (an account reachable by phone only) gets an SMS whatever
-the preference says; someone with neither address nor number is skipped, and the log says so by user id.
+"""Telling people that something changed for them: by email or by SMS, as each person chose
+(`User.contact_preference`). Someone without an email address (an account reachable by phone only) gets an SMS
+whatever the preference says; someone with neither address nor number is skipped, and the log says so by user id.
 
 A notice is one short sentence and a link, never the details: an email or SMS can be read by others, so names of
 children, reasons and notes stay inside Dichtbij, behind the login.
@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Iterable
-from typing import Any, Protocol
 
 from django.conf import settings
 from django.core.mail import send_mail
@@ -19,36 +18,13 @@ from django.utils import translation
 from django.utils.functional import Promise
 from django.utils.translation import gettext as _
 
+from accounts.models import User
 from core.sms import sms_transport
 
 logger = logging.getLogger(__name__)
 
-# The values of accounts.models.User.Contact: core imports no app of ours (tests/test_login_by_code.py checks that
-# they agree).
-EMAIL = "email"
-SMS = "sms"
 
-
-class Recipient(Protocol):
-    """What a notice needs of a person: accounts.models.User has all of it."""
-
-    @property
-    def pk(self) -> Any: ...
-
-    @property
-    def is_active(self) -> bool: ...
-
-    @property
-    def email(self) -> str | None: ...
-
-    @property
-    def phone(self) -> str: ...
-
-    @property
-    def contact_preference(self) -> str: ...
-
-
-def notify(users: Iterable[Recipient], *, notice: Promise, path: str) -> None:
+def notify(users: Iterable[User], *, notice: Promise, path: str) -> None:
     """Send `notice` (a lazy translatable sentence without personal details) with a link to `path` to every active
     user in `users` (each once), after the current transaction commits, so nobody hears of a change that was
     rolled back. A failure to reach one person is logged (without address or text) and does not stop the others.
@@ -59,7 +35,7 @@ def notify(users: Iterable[Recipient], *, notice: Promise, path: str) -> None:
     transaction.on_commit(lambda: _send(list(recipients.values()), notice, path))
 
 
-def _send(users: list[Recipient], notice: Promise, path: str) -> None:
+def _send(users: list[User], notice: Promise, path: str) -> None:
     with translation.override(settings.LANGUAGE_CODE):
         text = str(notice)
         body = _("%(notice)s See it in Dichtbij: %(url)s") % {"notice": text, "url": f"{settings.SITE_URL}{path}"}
@@ -69,7 +45,7 @@ def _send(users: list[Recipient], notice: Promise, path: str) -> None:
                 logger.warning("Notice to user %s skipped: no email address and no mobile number", user.pk)
                 continue
             try:
-                if channel == SMS:
+                if channel == User.Contact.SMS:
                     sms_transport().send(to=user.phone, body=body)
                 elif user.email:
                     send_mail(subject=text, message=body, from_email=None, recipient_list=[user.email])
@@ -78,10 +54,10 @@ def _send(users: list[Recipient], notice: Promise, path: str) -> None:
                 logger.exception("Notice to user %s could not be sent", user.pk)
 
 
-def contact_channel(user: Recipient) -> str | None:
+def contact_channel(user: User) -> str | None:
     """How to reach this person: their choice when it can be used, else whatever address they have, else None."""
-    if user.phone and (user.contact_preference == SMS or not user.email):
-        return SMS
+    if user.phone and (user.contact_preference == User.Contact.SMS or not user.email):
+        return User.Contact.SMS
     if user.email:
-        return EMAIL
+        return User.Contact.EMAIL
     return None
