@@ -7,6 +7,7 @@ from typing import Any
 from django import forms
 from django.core.exceptions import ValidationError
 from django.forms import Form
+from django.utils.translation import gettext_lazy as _
 
 
 def add_service_errors(form: Form, error: ValidationError, *, default_field: str | None = None) -> None:
@@ -36,3 +37,16 @@ class DateTimeInput(forms.DateTimeInput):
 
     def __init__(self, **kwargs: Any) -> None:
         super().__init__(format="%Y-%m-%dT%H:%M", **kwargs)
+
+
+class ListSearchForm(forms.Form):
+    """The search box above a list that grows with the region (core.paging). Lists add their own filters; every
+    field is optional, so an empty form shows everything."""
+
+    q = forms.CharField(label=_("Search by name or place"), required=False, max_length=100)
+
+    def value(self, name: str) -> Any:
+        """The cleaned value of a field, or its empty value when the form is not valid (a filter that cannot be
+        read filters nothing; its error is shown beside it)."""
+        self.is_valid()  # cleans a bound form; a field that failed is left out of cleaned_data
+        return getattr(self, "cleaned_data", {}).get(name)

@@ -7,7 +7,6 @@ from collections.abc import Callable
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.core.paginator import Page, Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
@@ -19,6 +18,7 @@ from accounts.models import Role
 from accounts.selectors import AnyUser, has_role, organisations_where
 from core.forms import add_service_errors
 from core.http import AuthenticatedHttpRequest
+from core.paging import listing_of
 from youth import consent, selectors, services
 from youth.ages import adult_born_by
 from youth.forms import (
@@ -350,26 +350,10 @@ def accesslog_page(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     if not selectors.is_own_or_in_custody(request.user, young_person):
         raise PermissionDenied
     entries = accesslogentry_visible_to(request.user).filter(young_person=young_person)  # newest first
-    paginator = Paginator(entries, ACCESSLOG_PAGE_SIZE)
-    page, exists = _page_or_nearest(paginator, request.GET.get("pagina", "1"))
-    context = {"young_person": young_person, "page": page, "asked_page_missing": not exists}
+    listing = listing_of(request, entries, per_page=ACCESSLOG_PAGE_SIZE)
+    context = {"young_person": young_person, "page": listing.page, "asked_page_missing": listing.asked_page_missing}
     return render(request, "youth/accesslog.html", context)
 
 
 # Rows of "Who looked at the data?" per page: enough to scroll on a phone, few enough to read.
 ACCESSLOG_PAGE_SIZE = 50
-
-
-def _page_or_nearest(paginator: Paginator[AccessLogEntry], asked: str) -> tuple[Page[AccessLogEntry], bool]:
-    """The page asked for, or (when it is no number, or there is no such page) the nearest one: the first for
-    anything below 1 or not a number, the last above the end. The flag says whether the asked page exists, so the
-    page can say so instead of answering with an error."""
-    try:
-        number = int(asked)
-    except ValueError:
-        return paginator.page(1), False
-    if number < 1:
-        return paginator.page(1), False
-    if number > paginator.num_pages:
-        return paginator.page(paginator.num_pages), False
-    return paginator.page(number), True
