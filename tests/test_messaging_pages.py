@@ -185,9 +185,15 @@ def test_the_list_and_menu_take_a_constant_number_of_queries(world: World, clien
     client.get(reverse("messaging:list"))
     with CaptureQueriesContext(connection) as one:
         client.get(reverse("messaging:list"))
-    membership.conversation_with_parent(actor=world.professional, case=world.case, parent=world.parent)
+    # More of everything: a conversation of their own with unread messages, and messages in one of others.
+    with_parent = membership.conversation_with_parent(actor=world.professional, case=world.case, parent=world.parent)
+    foreign, _message = build(world, False)
+    for number in range(3):
+        sending.message_send(actor=world.parent, conversation=with_parent, body="Hoi", client_msg_id=f"p{number}")
+        sending.message_send(actor=world.outsider, conversation=foreign, body="Hoi", client_msg_id=f"o{number}")
     with CaptureQueriesContext(connection) as two:
-        client.get(reverse("messaging:list"))
+        page = client.get(reverse("messaging:list")).content.decode()
+    assert "3 new messages" in page and "About Mees" not in page
     assert len(one) == len(two)
 
 
