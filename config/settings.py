@@ -72,6 +72,15 @@ MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "core.middleware.PermissionsPolicyMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    # Pages (HTML, and JSON of the chat's HTTP fallback) are compressed here, not left to a proxy: `make run` and the
+    # README's uvicorn serve without one (issue #23: Lighthouse found 128 of the chat page's 134 KiB compressible).
+    # A proxy in front may compress as well; it then sees Content-Encoding and leaves the body alone. Django's
+    # middleware mitigates BREACH (since 4.2: "Heal The Breach", 0 to 99 random bytes in the gzip header's file
+    # name, so a page's length becomes a noisy guide to what it holds), besides Django's masked CSRF token.
+    # Its place: below WhiteNoise, which answers static files itself, already compressed at collectstatic
+    # (CompressedManifestStaticFilesStorage, STORAGES below) and never recompressed here; above every middleware
+    # that reads or changes a page's body, as Django's docs ask. Chat sockets pass through no middleware.
+    "django.middleware.gzip.GZipMiddleware",
     "csp.middleware.CSPMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",

@@ -47,11 +47,11 @@ REFUSED_AT_HANDSHAKE = "refused at the handshake"
 
 
 async def connect_with_code(
-    session: str | None, conversation_id: int
+    session: str | None, conversation_id: int, *, extra_headers: tuple[tuple[bytes, bytes], ...] = ()
 ) -> tuple[WebsocketCommunicator, bool, int | str | None]:
     """A socket to the conversation: whether it joined, and the close code when it did not. The consumer accepts
     every socket it can and then says "ready" or closes with a code (so that a browser sees the code)."""
-    headers = [(b"origin", b"http://testserver")]
+    headers = [(b"origin", b"http://testserver"), *extra_headers]
     if session:
         headers.append((b"cookie", f"{settings.SESSION_COOKIE_NAME}={session}".encode()))
     communicator = WebsocketCommunicator(application, f"/ws/berichten/{conversation_id}/", headers=headers)
