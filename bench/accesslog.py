@@ -16,7 +16,7 @@ of RUNS runs, interleaved (each run does every measurement once, in turn), of:
 - read_*_{hot,cold}: the young person's "who looked at my data" page: the count and the newest page
   (youth.views.accesslog_page, ACCESSLOG_PAGE_SIZE rows, newest first), as SQL on each table, and
   read_rows_view_* as the page runs it (`accesslogentry_visible_to` of the young person's own account, Django's
-  Paginator);
+  Paginator, as core.paging.listing_of pages it);
 - size_*: table, indexes and the two together, in MB.
 """
 

@@ -180,7 +180,7 @@ def conversation_list_for(user: AnyUser) -> list[WithAnnotations[Conversation, C
 
 
 def conversation_list_query(user: User) -> QuerySet[WithAnnotations[Conversation, ConversationListRow]]:
-    """The query of `conversation_list_for`, unevaluated: for a page of it (the list page pages it)."""
+    """The query of `conversation_list_for`, unevaluated, so the list page can take one page of it (core.paging)."""
     mine = Member.objects.filter(conversation=OuterRef("pk"), user=user)
     return (
         conversation_visible_to(user)

@@ -20,6 +20,7 @@ from accesslog.models import AccessLogEntry
 from accesslog.services import accesslog_record, accesslog_record_by, accesslog_record_many
 from core.forms import add_service_errors
 from core.http import AuthenticatedHttpRequest
+from core.paging import listing_of
 from messaging import selectors
 from messaging.forms import MessageForm, ReportForm
 from messaging.models import Message
@@ -30,12 +31,15 @@ from youth.selectors import case_get_for
 @login_required
 @never_cache
 def conversation_list(request: AuthenticatedHttpRequest) -> HttpResponse:
-    conversations = selectors.conversation_list_for(request.user)
+    # Paged: a coordinator may be in a conversation for every match of their organisation. The log names the
+    # young people of the page shown.
+    listing = listing_of(request, selectors.conversation_list_query(request.user))
+    conversations = listing.rows
     accesslog_record_many(
         request=request,
         shown=((c.case.young_person_id, selectors.conversation_access_basis(c, c.my_party)) for c in conversations),
     )
-    return render(request, "messaging/list.html", {"conversations": conversations})
+    return render(request, "messaging/list.html", {"conversations": conversations, "listing": listing})
 
 
 @login_required

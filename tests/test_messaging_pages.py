@@ -18,7 +18,7 @@ from accesslog.models import AccessLogEntry
 from mentors import services as mentor_services
 from mentors.states import State
 from messaging import selectors
-from messaging.models import Conversation, Message
+from messaging.models import Conversation, Member, Message
 from messaging.services import membership, sending
 from tests.builders.mentors import foreign_cast, mentorship_at
 from tests.conftest import PERSONAS, World
@@ -195,6 +195,28 @@ def test_the_list_and_menu_take_a_constant_number_of_queries(world: World, clien
         page = client.get(reverse("messaging:list")).content.decode()
     assert "3 new messages" in page and "About Mees" not in page
     assert len(one) == len(two)
+
+
+def test_the_list_is_paged_and_says_how_many_there_are(world: World, client: Client) -> None:
+    build(world, True)  # the triad and the mentor's coaching: the professional is in both
+    client.force_login(world.professional)
+    client.get(reverse("messaging:list"))  # the first request does more (session bookkeeping)
+    with CaptureQueriesContext(connection) as few:
+        client.get(reverse("messaging:list"))
+    # A coordinator-sized list: 28 more conversations about the same case (no mentorship, so no limit of one).
+    more = Conversation.objects.bulk_create(
+        Conversation(kind=Conversation.Kind.TRIAD, case=world.case) for _number in range(28)
+    )
+    Member.objects.bulk_create(Member(conversation=c, user=world.professional, party="professional") for c in more)
+    with CaptureQueriesContext(connection) as many:
+        first = client.get(reverse("messaging:list")).content.decode()
+    assert len(few) == len(many)
+    assert first.count('<li class="card">') == 25
+    assert 'role="status">30 found · page 1 of 2<' in first and 'href="?pagina=2" rel="next"' in first
+    second = client.get(reverse("messaging:list"), {"pagina": "2"}).content.decode()
+    assert second.count('<li class="card">') == 5 and 'rel="prev"' in second
+    beyond = client.get(reverse("messaging:list"), {"pagina": "9"}).content.decode()
+    assert "This page does not exist" in beyond and beyond.count('<li class="card">') == 5
 
 
 def test_the_menu_shows_the_unread_count(world: World, client: Client) -> None:
