@@ -53,7 +53,7 @@ def _prepare_database() -> None:
 
 
 def _drop_database() -> None:
-    from django.db import connections
+    from django.db import connections  # Django is set up only once the database exists, below
 
     connections.close_all()
     with psycopg.connect(f"{BASE}/postgres", autocommit=True) as admin:
