@@ -8,7 +8,8 @@ from django.utils import timezone
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
-from core.forms import DateInput
+from core.forms import DateInput, ListSearchForm
+from expenses.models import ExpenseClaim
 from expenses.money import euro
 
 
@@ -59,4 +60,12 @@ class RefuseForm(forms.Form):
         help_text=_("The volunteer will see this."),
         max_length=300,
         widget=forms.Textarea(attrs={"rows": 3}),
+    )
+
+
+class ClaimSearchForm(ListSearchForm):
+    """The coordinator's search (the volunteer's name or place) and status filter above the claims."""
+
+    status = forms.ChoiceField(
+        label=_("Status"), required=False, choices=[("", _("Every status")), *ExpenseClaim.Status.choices]
     )

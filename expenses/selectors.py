@@ -17,6 +17,7 @@ from django.utils import timezone
 
 from accounts.models import Role
 from accounts.selectors import AnyUser, has_role, organisation_ids_where
+from core.paging import words_in
 from core.selectors import object_get_for
 from expenses.models import ExpenseClaim
 from volunteers import selectors as volunteers_selectors
@@ -124,25 +125,33 @@ def claim_list_own(*, volunteer: Volunteer, today: date | None = None) -> QueryS
     )
 
 
-def claim_list_waiting(user: AnyUser) -> QuerySet[ExpenseClaim]:
-    """Claims waiting for the coordinator's decision, oldest activity first. A coordinator who also volunteers
-    does not see their own claims here: another coordinator decides them."""
+def _claim_search(claims: QuerySet[ExpenseClaim], text: str) -> QuerySet[ExpenseClaim]:
+    # Every word of the search box in the volunteer's name or place.
+    return words_in(
+        claims, text, ["volunteer__user__first_name", "volunteer__user__last_name", "volunteer__home_place"]
+    )
+
+
+def claim_list_waiting(user: AnyUser, *, text: str = "") -> QuerySet[ExpenseClaim]:
+    """Claims waiting for the coordinator's decision, oldest activity first, narrowed by the search box. A
+    coordinator who also volunteers does not see their own claims here: another coordinator decides them."""
     if not user.is_authenticated:
         return ExpenseClaim.objects.none()
-    return (
+    return _claim_search(
         claim_writable_by(user)
         .filter(status=ExpenseClaim.Status.SUBMITTED)
         .exclude(volunteer__user=user)
-        .select_related("volunteer__user", "volunteer__organisation")
-        .order_by("date", "pk")
-    )
+        .select_related("volunteer__user", "volunteer__organisation"),
+        text,
+    ).order_by("date", "pk")
 
 
-def claim_list_decided(user: AnyUser, *, limit: int = 50) -> QuerySet[ExpenseClaim]:
-    """The coordinator's most recently decided claims."""
-    return (
-        claim_writable_by(user)
-        .exclude(status=ExpenseClaim.Status.SUBMITTED)
-        .select_related("volunteer__user", "volunteer__organisation", "decided_by")
-        .order_by("-decided_at", "-pk")[:limit]
-    )
+def claim_list_decided(user: AnyUser, *, text: str = "", status: str = "") -> QuerySet[ExpenseClaim]:
+    """The coordinator's decided claims, the most recent decision first (a list pages through them), narrowed by
+    the search box and to one decision (`status`: approved or refused) when asked."""
+    claims = claim_writable_by(user).exclude(status=ExpenseClaim.Status.SUBMITTED)
+    if status:
+        claims = claims.filter(status=status)
+    return _claim_search(
+        claims.select_related("volunteer__user", "volunteer__organisation", "decided_by"), text
+    ).order_by("-decided_at", "-pk")

@@ -16,8 +16,10 @@ from accounts.models import Role
 from accounts.selectors import has_role
 from core.forms import add_service_errors
 from core.http import AuthenticatedHttpRequest
+from core.paging import listing_of
 from expenses import selectors, services
-from expenses.forms import ClaimForm, RefuseForm
+from expenses.forms import ClaimForm, ClaimSearchForm, RefuseForm
+from expenses.models import ExpenseClaim
 
 
 @login_required
@@ -42,10 +44,28 @@ def claim_list(request: AuthenticatedHttpRequest) -> HttpResponse:
                 return redirect("expenses:claim_list")
         context |= {"summary": summary, "form": form, "own_claims": selectors.claim_list_own(volunteer=volunteer)}
     if has_role(request.user, Role.COORDINATOR):
+        search = ClaimSearchForm(request.GET)
+        text, status = search.value("q") or "", search.value("status") or ""
+        # Two lists that page apart; the status filter shows only the list it belongs to.
+        waiting = (
+            listing_of(request, selectors.claim_list_waiting(request.user, text=text))
+            if status in ("", ExpenseClaim.Status.SUBMITTED)
+            else None
+        )
+        decided = (
+            listing_of(
+                request, selectors.claim_list_decided(request.user, text=text, status=status), param="pagina_besloten"
+            )
+            if status != ExpenseClaim.Status.SUBMITTED
+            else None
+        )
         context |= {
             "is_coordinator": True,
-            "waiting": selectors.claim_list_waiting(request.user),
-            "decided": selectors.claim_list_decided(request.user),
+            "search": search,
+            "waiting_listing": waiting,
+            "decided_listing": decided,
+            "waiting": waiting.rows if waiting else [],
+            "decided": decided.rows if decided else [],
         }
     return render(request, "expenses/claim_list.html", context)
 

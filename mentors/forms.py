@@ -9,8 +9,9 @@ from django import forms
 from django.db.models import QuerySet
 from django.utils.translation import gettext_lazy as _
 
-from core.forms import DateInput
+from core.forms import DateInput, ListSearchForm
 from mentors.models import MAX_CHECKIN_WEEKS, MIN_CHECKIN_WEEKS, Mandate, Mentorship
+from mentors.states import State
 from youth.models import MentorChoice
 
 # The quick rating: a face and words for each score, so that the meaning never depends on the picture alone.
@@ -248,3 +249,18 @@ class DeclineForm(forms.Form):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         kwargs.setdefault("prefix", "decline")
         super().__init__(*args, **kwargs)
+
+
+# The list's step filter: running now, finished, or one step (the values are the Dutch query parameter's).
+RUNNING, FINISHED = "lopend", "afgerond"
+
+
+class MentorshipSearchForm(ListSearchForm):
+    """The search (the young person's or the mentor's name, the place) and the step filter above the mentorships."""
+
+    q = forms.CharField(label=_("Search by name or place"), required=False, max_length=100)
+    stap = forms.ChoiceField(
+        label=_("Step"),
+        required=False,
+        choices=[("", _("All")), (RUNNING, _("Running now")), (FINISHED, _("Finished")), *State.choices],
+    )

@@ -22,7 +22,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date
 
-from django.db.models import Count, Exists, OuterRef, Q, QuerySet
+from django.db.models import BooleanField, Count, Exists, ExpressionWrapper, OuterRef, Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -31,6 +31,7 @@ from accounts.selectors import AnyUser
 from agreements.models import SignatoryParty
 from agreements.selectors import AgreementOverview
 from core.links import link_status, token_hash, token_plausible
+from core.paging import words_in
 from core.selectors import object_get_for
 from mentors.models import CheckIn, CoachingNote, Invitation, Mandate, Mentorship, Rating
 from mentors.states import (
@@ -196,6 +197,30 @@ def mentorship_access_basis(user: User, mentorship: Mentorship) -> tuple[str, st
     comes with `case__organisation` and `young_person`."""
     parts = parties_seen_as(user, mentorship.case, mentorship_support(mentorship), young_person=mentorship.young_person)
     return access_basis(parts, case_organisation=mentorship.case.organisation.name)
+
+
+def mentorship_list_for(
+    user: AnyUser, *, text: str = "", step: str = "", finished: bool | None = None
+) -> QuerySet[Mentorship]:
+    """The mentorships the user sees, for the list: running ones first, then by the young person's first name and
+    the newest first; narrowed by the search box (every word in the young person's first name or place or the
+    mentor's name), one step, or running (`finished=False`) or finished only."""
+    mentorships = words_in(
+        mentorship_visible_to(user), text, ["young_person__first_name", "young_person__home_place", "nominee_name"]
+    )
+    if step:
+        mentorships = mentorships.filter(state=step)
+    if finished is not None:
+        mentorships = (
+            mentorships.filter(state__in=FINISHED_STATES)
+            if finished
+            else mentorships.exclude(state__in=FINISHED_STATES)
+        )
+    return (
+        mentorships.select_related("young_person", "case__organisation", "mentor")
+        .annotate(finished=ExpressionWrapper(Q(state__in=FINISHED_STATES), output_field=BooleanField()))
+        .order_by("finished", "young_person__first_name", "-created_at", "pk")
+    )
 
 
 def open_buddy_counts(user_ids: Iterable[int]) -> dict[int, int]:

@@ -26,8 +26,11 @@ from agreements.models import Agreement
 from agreements.selectors import agreement_current_texts, agreement_overview, agreementversion_of
 from core.forms import add_service_errors
 from core.http import AuthenticatedHttpRequest
+from core.paging import listing_of
 from mentors import selectors, services
 from mentors.forms import (
+    FINISHED,
+    RUNNING,
     AcceptForm,
     CheckInForm,
     ClosureForm,
@@ -36,6 +39,7 @@ from mentors.forms import (
     IntervalForm,
     InviteForm,
     MandateForm,
+    MentorshipSearchForm,
     MoveForm,
     NominateForm,
     OutcomeForm,
@@ -76,18 +80,23 @@ def mentorship_list(request: AuthenticatedHttpRequest) -> HttpResponse:
         # A volunteer buddy is a mentor without the mentor role (matching started the mentorship).
         raise PermissionDenied
     user = request.user
-    mentorships = list(
-        selectors.mentorship_visible_to(user)
-        .select_related("young_person", "case__organisation", "mentor")
-        .order_by("young_person__first_name", "-created_at", "pk")
+    search = MentorshipSearchForm(request.GET)
+    step = search.value("stap") or ""
+    listing = listing_of(
+        request,
+        selectors.mentorship_list_for(
+            user,
+            text=search.value("q") or "",
+            step="" if step in (RUNNING, FINISHED) else step,
+            finished={RUNNING: False, FINISHED: True}.get(step),
+        ),
     )
+    mentorships = listing.rows
+    # Only the names on this page are read, so only they are logged.
     accesslog_record_many(
         request=request, shown=((m.young_person_id, selectors.mentorship_access_basis(user, m)) for m in mentorships)
     )
-    context = {
-        "open": [m for m in mentorships if m.state not in FINISHED_STATES],
-        "finished": [m for m in mentorships if m.state in FINISHED_STATES],
-    }
+    context = {"mentorships": mentorships, "listing": listing, "search": search, "finished_states": FINISHED_STATES}
     return render(request, "mentors/list.html", context)
 
 

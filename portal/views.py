@@ -15,7 +15,15 @@ from mentors.states import OPEN_STATES as MENTORSHIP_OPEN_STATES
 from portal.todo import todo_for_request
 from volunteers.selectors import volunteer_own, volunteer_readiness
 from youth.models import YoungPerson
-from youth.selectors import case_list_for, decision_stage, youngperson_own_or_in_custody
+from youth.selectors import (
+    CaseCounts,
+    case_counts,
+    case_list_for,
+    case_rows,
+    cases_waiting_first,
+    decision_stage,
+    youngperson_own_or_in_custody,
+)
 
 HOME_CASES_SHOWN = 10
 
@@ -30,12 +38,12 @@ def home(request: AuthenticatedHttpRequest) -> HttpResponse:
     roles = role_names(request.user)
     own_volunteer = volunteer_own(request.user)
     works_on_cases = bool(roles & {Role.PROFESSIONAL, Role.COORDINATOR})
-    case_rows = case_list_for(request.user) if works_on_cases else []
-    shown_rows = case_rows[:HOME_CASES_SHOWN]
-    unassigned = [row.case for row in case_rows if not row.has_professional]
+    cases = case_list_for(request.user)
+    counts = case_counts(cases) if works_on_cases else CaseCounts(0, 0, 0)
+    # The top of what waits (no professional, no consent, longest open), never the whole list: the count links on.
+    shown_rows = case_rows(cases_waiting_first(cases)[:HOME_CASES_SHOWN]) if counts.total else []
     # Every name on the page is a read of that young person's record.
-    shown = {row.case.pk: row.case for row in shown_rows} | {case.pk: case for case in unassigned}
-    accesslog_record_cases(request=request, cases=list(shown.values()))
+    accesslog_record_cases(request=request, cases=[row.case for row in shown_rows])
     own_records = list(youngperson_own_or_in_custody(request.user).order_by("first_name", "pk"))
     context = {
         "roles": roles,
@@ -45,9 +53,9 @@ def home(request: AuthenticatedHttpRequest) -> HttpResponse:
         # Who decides about the young person's own data, said on their home page (youth.selectors.consent_deciders).
         "own_decides": decision_stage(own) if (own := _own_record(own_records, request.user.pk)) else "",
         "case_rows": shown_rows,
-        "case_count": len(case_rows),
-        "cases_waiting_for_consent": sum(1 for row in case_rows if not row.consent_complete),
-        "cases_without_professional": unassigned,
+        "case_count": counts.total,
+        "cases_waiting_for_consent": counts.waiting_for_consent,
+        "cases_without_professional": counts.without_professional,
         "volunteer_readiness": volunteer_readiness(own_volunteer) if own_volunteer else None,
         "own_capacity": own_volunteer.capacity if own_volunteer else 0,
         "analyst_regions": [a.region for a in roles_of(request.user) if a.role == Role.ANALYST and a.region],

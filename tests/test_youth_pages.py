@@ -191,5 +191,9 @@ def test_the_home_page_shows_a_coordinator_cases_without_a_professional(world: W
     orphan = CaseFactory(organisation=world.organisation)
     client.force_login(world.coordinator)
     response = client.get(reverse("home"))
-    assert response.context["cases_without_professional"] == [orphan]
-    assert reverse("youth:case_detail", args=[orphan.pk]) in response.content.decode()
+    assert response.context["cases_without_professional"] == 1
+    # What waits comes first in the top of the list, and the count links to the filtered case list.
+    assert response.context["case_rows"][0].case == orphan
+    page = response.content.decode()
+    assert reverse("youth:case_detail", args=[orphan.pk]) in page
+    assert reverse("youth:youngperson_list") + "?zonder_professional=on" in page

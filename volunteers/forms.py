@@ -1,14 +1,16 @@
 from __future__ import annotations
 
 import re
-from typing import Any
+from datetime import date, timedelta
+from typing import Any, cast
 
 from django import forms
 from django.utils import timezone
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Municipality, Organisation
-from core.forms import DateInput
+from core.forms import DateInput, ListSearchForm
 from core.geo import normalise_postcode
 from core.languages import SPOKEN_LANGUAGES
 from volunteers.models import DayPart, Experience, Outcome, Volunteer, VolunteerKind
@@ -188,3 +190,39 @@ class UnavailabilityForm(forms.Form):
     starts_on = forms.DateField(label=_("First day"), widget=DateInput)
     ends_on = forms.DateField(label=_("Last day"), widget=DateInput)
     reason = forms.CharField(label=_("Reason"), max_length=100, required=False, help_text=_("Not required."))
+
+
+# "Registered more than … ago" in the pipeline's filter: weeks, as a coordinator plans the next step.
+WAITING_WEEKS = (2, 4, 8, 12)
+
+
+class PipelineSearchForm(ListSearchForm):
+    """The search and filters above the coordinator's volunteer list; the field names are the (Dutch) query
+    parameters."""
+
+    status = forms.ChoiceField(
+        label=_("Status"), required=False, choices=[("", _("Every status")), *Volunteer.Status.choices]
+    )
+    soort = forms.ChoiceField(
+        label=_("Kind of volunteering"), required=False, choices=[("", _("Every kind")), *VolunteerKind.choices]
+    )
+    weken = forms.TypedChoiceField(
+        label=_("Registered"),
+        required=False,
+        coerce=int,
+        empty_value=None,
+    )
+    zonder_intake = forms.BooleanField(label=_("Only without an intake conversation"), required=False)
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        # Filled in here, so that the number goes into the text in the page's language.
+        cast("forms.TypedChoiceField", self.fields["weken"]).choices = [
+            ("", gettext("Any time")),
+            *((weeks, gettext("more than %(weeks)s weeks ago") % {"weeks": weeks}) for weeks in WAITING_WEEKS),
+        ]
+
+    def registered_before(self) -> date | None:
+        """The day before which the volunteers asked for registered, or None."""
+        weeks = self.value("weken")
+        return timezone.localdate() - timedelta(weeks=weeks) if weeks else None

@@ -11,13 +11,14 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Protocol
 
-from django.db.models import Prefetch, QuerySet
+from django.db.models import Case, Count, Prefetch, QuerySet, Value, When
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from accounts.models import Role
 from accounts.selectors import AnyUser, organisation_ids_where
+from core.paging import words_in
 from core.selectors import object_get_for
 from volunteers.models import (
     AvailabilityException,
@@ -29,6 +30,7 @@ from volunteers.models import (
     Volunteer,
     VolunteerKind,
     VolunteerPolicy,
+    VolunteerRole,
 )
 
 # Screening an organisation requires when it has configured nothing: every volunteer has an intake, two
@@ -363,10 +365,55 @@ class PipelineRow:
         return (timezone.localdate() - self.since).days
 
 
-def pipeline_for(user: AnyUser) -> tuple[dict[str, int], list[PipelineRow]]:
-    """The coordinator's pipeline: counts per stage, and every volunteer with stage, waiting time and next action,
-    longest waiting first (constant queries for any number of volunteers)."""
-    volunteers = list(with_readiness_data(volunteer_writable_by(user)))
+def volunteer_pipeline_for(user: AnyUser) -> QuerySet[Volunteer]:
+    """The volunteers the user coordinates, for the pipeline list: active first, then paused and stopped, each
+    longest registered first; with what `volunteer_readiness` reads, so a page of them becomes rows
+    (`pipeline_rows`) in constant queries."""
+    status_order = Case(
+        When(status=Volunteer.Status.ACTIVE, then=Value(0)),
+        When(status=Volunteer.Status.PAUSED, then=Value(1)),
+        default=Value(2),
+    )
+    return (
+        with_readiness_data(volunteer_writable_by(user))
+        .annotate(status_order=status_order)
+        .order_by("status_order", "registered_at", "pk")
+    )
+
+
+def volunteer_pipeline_search(
+    volunteers: QuerySet[Volunteer],
+    *,
+    text: str = "",
+    status: str = "",
+    kind: str = "",
+    registered_before: date | None = None,
+    without_intake: bool = False,
+) -> QuerySet[Volunteer]:
+    """The pipeline's volunteers narrowed by the search box (every word in the name or place) and the filters:
+    status, kind of volunteering, registered before a day, no intake conversation recorded yet."""
+    volunteers = words_in(volunteers, text, ["user__first_name", "user__last_name", "home_place"])
+    if status:
+        volunteers = volunteers.filter(status=status)
+    if kind:
+        volunteers = volunteers.filter(pk__in=VolunteerRole.objects.filter(kind=kind).values("volunteer_id"))
+    if registered_before is not None:
+        volunteers = volunteers.filter(registered_at__date__lt=registered_before)
+    if without_intake:
+        volunteers = volunteers.filter(intake__isnull=True)
+    return volunteers
+
+
+def volunteer_status_counts(user: AnyUser) -> dict[str, int]:
+    """How many volunteers the user coordinates per status (every status a key): one query."""
+    rows = volunteer_writable_by(user).order_by().values("status").annotate(n=Count("pk")).values_list("status", "n")
+    return dict.fromkeys(Volunteer.Status.values, 0) | dict(rows)
+
+
+def pipeline_rows(volunteers: Iterable[Volunteer]) -> list[PipelineRow]:
+    """A page of `volunteer_pipeline_for`'s volunteers, each with stage, waiting time and next action (the stage is
+    derived from what is recorded, so it is worked out for the rows shown only; constant queries)."""
+    volunteers = list(volunteers)
     matches = open_match_totals(v.pk for v in volunteers)
     rows = []
     for volunteer in volunteers:
@@ -377,9 +424,7 @@ def pipeline_for(user: AnyUser) -> tuple[dict[str, int], list[PipelineRow]]:
                 volunteer, stage, readiness, _last_step_on(volunteer), _next_action(volunteer, stage, readiness)
             )
         )
-    counts = {stage: sum(1 for row in rows if row.stage == stage) for stage in Stage.ORDER}
-    rows.sort(key=lambda row: (Stage.ORDER.index(row.stage) >= Stage.ORDER.index(Stage.MATCHABLE), row.since))
-    return counts, rows
+    return rows
 
 
 def reference_get_for(user: AnyUser, pk: int, write: bool = False) -> Reference:

@@ -21,9 +21,11 @@ from accounts.models import Role
 from accounts.selectors import has_role
 from core.forms import add_service_errors
 from core.http import AuthenticatedHttpRequest
+from core.paging import listing_of
 from volunteers import selectors, services
 from volunteers.forms import (
     AvailabilityForm,
+    PipelineSearchForm,
     ReferenceAddForm,
     ReferenceRecordForm,
     StepForm,
@@ -153,9 +155,25 @@ def own_status(request: AuthenticatedHttpRequest) -> HttpResponse:
 def pipeline(request: AuthenticatedHttpRequest) -> HttpResponse:
     if not has_role(request.user, Role.COORDINATOR):
         raise PermissionDenied
-    counts, rows = selectors.pipeline_for(request.user)
-    stages = [(stage, selectors.Stage.LABELS[stage], counts[stage]) for stage in selectors.Stage.ORDER]
-    return render(request, "volunteers/pipeline.html", {"stages": stages, "rows": rows})
+    search = PipelineSearchForm(request.GET)
+    volunteers = selectors.volunteer_pipeline_search(
+        selectors.volunteer_pipeline_for(request.user),
+        text=search.value("q") or "",
+        status=search.value("status") or "",
+        kind=search.value("soort") or "",
+        registered_before=search.registered_before(),
+        without_intake=bool(search.value("zonder_intake")),
+    )
+    listing = listing_of(request, volunteers)
+    counts = selectors.volunteer_status_counts(request.user)
+    context = {
+        "search": search,
+        "listing": listing,
+        "rows": selectors.pipeline_rows(listing.rows),
+        "status_counts": [(status, label, counts[status]) for status, label in Volunteer.Status.choices],
+        "total": sum(counts.values()),
+    }
+    return render(request, "volunteers/pipeline.html", context)
 
 
 def _detail(request: HttpRequest, volunteer: Volunteer, bound: dict[str, Any] | None = None) -> HttpResponse:

@@ -34,20 +34,16 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from datetime import date
-from typing import Any
 
 from django.core.exceptions import ValidationError
-from django.db.models import Exists, OuterRef, QuerySet
-from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.models import User
 from accounts.selectors import AnyUser
-from youth.ages import age_on
-from youth.models import Case, Consent, ConsentPurpose, YoungPerson
-from youth.parties import custodial_guardianships, open_case_professionals
+from youth.models import Case, ConsentPurpose, YoungPerson
+from youth.parties import open_case_professionals
 from youth.parties import supporters_of as supporters_of_young_person
-from youth.selectors import case_writable_by, consent_deciders, youngperson_own_or_in_custody
+from youth.selectors import case_writable_by, consent_complete_condition, youngperson_own_or_in_custody
 
 KEEPING = ConsentPurpose.DATA_PROCESSING
 SHARING = ConsentPurpose.NETWORK_SHARING
@@ -55,45 +51,17 @@ SHARING = ConsentPurpose.NETWORK_SHARING
 SUPPORTER_PURPOSES: tuple[str, ...] = (KEEPING, SHARING)
 
 
-def _standing_yes(purpose: str) -> QuerySet[Consent]:
-    return Consent.objects.filter(purpose=purpose, withdrawn_at__isnull=True, answer=Consent.Answer.YES)
-
-
-def _complete(age: int, own_yes: bool, has_parent: bool, parent_missing: bool) -> bool:
-    # The age rule (youth.selectors.consent_deciders) on the annotated flags.
-    own, parents_decide = consent_deciders(age)
-    if (own and not own_yes) or (parents_decide and parent_missing):
-        return False
-    # When only the parents decide, somebody must say yes: without a parent with custody nobody can.
-    return own or has_parent
-
-
 def young_person_ids_with_consent(ids: Iterable[int], purposes: Iterable[str], *, on: date | None = None) -> set[int]:
-    """Of the young people `ids`, those for whom every one of `purposes` is complete today (or `on`).
-    One query for any number of young people and purposes."""
+    """Of the young people `ids`, those for whom every one of `purposes` is complete today (or `on`): the rule as
+    one SQL condition (youth.selectors.consent_complete_condition). One query for any number of young people and
+    purposes."""
     wanted, asked = set(ids), list(dict.fromkeys(purposes))
     if not wanted:
         return set()
-    today = on or timezone.localdate()
-    custody = custodial_guardianships(on=today).filter(young_person=OuterRef("pk"))
-    annotations: dict[str, Any] = {"has_parent": Exists(custody)}
-    for n, purpose in enumerate(asked):
-        parent_yes = _standing_yes(purpose).filter(
-            young_person=OuterRef("young_person_id"),
-            given_as=Consent.GivenAs.CUSTODIAL_PARENT,
-            given_by=OuterRef("guardian_id"),
-        )
-        own_yes = _standing_yes(purpose).filter(young_person=OuterRef("pk"), given_as=Consent.GivenAs.YOUNG_PERSON)
-        annotations[f"own_{n}"] = Exists(own_yes)
-        annotations[f"missing_{n}"] = Exists(custody.filter(~Exists(parent_yes)))
-    complete = set()
-    found = YoungPerson.objects.filter(pk__in=wanted).annotate(**annotations)
-    rows: list[dict[str, Any]] = [dict(row) for row in found.values()]
-    for row in rows:
-        age = age_on(row["date_of_birth"], today)
-        if all(_complete(age, row[f"own_{n}"], row["has_parent"], row[f"missing_{n}"]) for n in range(len(asked))):
-            complete.add(row["id"])
-    return complete
+    if not asked:
+        return wanted
+    found = YoungPerson.objects.filter(pk__in=wanted).filter(consent_complete_condition(purposes=asked, on=on))
+    return set(found.values_list("pk", flat=True))
 
 
 def young_person_ids_sharing_allowed(ids: Iterable[int]) -> set[int]:

@@ -6,8 +6,8 @@ from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from accounts.models import Municipality, Organisation, Role, User
-from core.forms import DateInput
+from accounts.models import Municipality, Organisation, Role, Team, User
+from core.forms import DateInput, ListSearchForm
 from core.geo import normalise_postcode
 from core.languages import SPOKEN_LANGUAGES
 from youth.models import Case, Consent, ConsentPurpose, Guardianship
@@ -144,3 +144,21 @@ class CaseProfessionalForm(forms.Form):
             .distinct()
             .order_by("first_name", "last_name")
         )
+
+
+class CaseSearchForm(ListSearchForm):
+    """The search and filters above the case list; the field names are the (Dutch) query parameters."""
+
+    team = forms.ModelChoiceField(
+        queryset=Team.objects.none(), label=_("Team"), required=False, empty_label=_("All teams")
+    )
+    toestemming = forms.BooleanField(label=_("Only cases waiting for consent"), required=False)
+    zonder_professional = forms.BooleanField(label=_("Only cases without a professional"), required=False)
+    alleen_mijn = forms.BooleanField(label=_("Only cases I work on myself"), required=False)
+
+    def __init__(self, *args: Any, teams: Any, mine: bool, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        cast("forms.ModelChoiceField[Team]", self.fields["team"]).queryset = teams
+        # Only someone who is a professional can work on a case themself.
+        if not mine:
+            del self.fields["alleen_mijn"]

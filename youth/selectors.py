@@ -10,20 +10,33 @@ Professionals and coordinators may change what they see; young people and guardi
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date
+from typing import Any
 
-from django.db.models import Prefetch, Q, QuerySet
+from django.db.models import (
+    BooleanField,
+    Count,
+    Exists,
+    ExpressionWrapper,
+    OuterRef,
+    Prefetch,
+    Q,
+    QuerySet,
+    prefetch_related_objects,
+)
 from django.utils import timezone
 from django.utils.translation import gettext
 from django_tasks import TaskResultStatus
 from django_tasks_db.models import DBTaskResult
 
 from accesslog.models import AccessLogEntry
-from accounts.models import Role, User
+from accounts.models import Role, Team, User
 from accounts.selectors import AnyUser, has_role
+from core.paging import words_in
 from core.selectors import object_get_for
-from youth.ages import CONSENT_ALONE_AGE, CONSENT_OWN_AGE, age_on, is_adult_on
+from youth.ages import CONSENT_ALONE_AGE, CONSENT_OWN_AGE, age_on, born_by, is_adult_on
 from youth.consent_texts import CONSENT_TEXTS
 from youth.models import Case, Consent, ConsentPurpose, Guardianship, YoungPerson
 from youth.parties import (
@@ -33,6 +46,7 @@ from youth.parties import (
     case_has_professional,
     cases_where,
     coordinates,
+    custodial_guardianships,
     custodial_parents_among,
     parent_access_waits_for_adult,
     parties_filter,
@@ -152,8 +166,39 @@ class ConsentParties:
 def consent_deciders(age: int) -> tuple[bool, bool]:
     """Who decides at an age (Dutch law), as (the young person, the parents with custody): under 12 the parents;
     12 to 15 the young person and each parent; from 16 the young person alone (16 is also the AVG age for consent
-    to data processing). The one age rule: the overview and the list query (youth.consent) both ask it."""
+    to data processing). The one age rule: the overview asks it; `consent_complete_condition` says the same in
+    SQL for lists (tested equal)."""
     return age >= CONSENT_OWN_AGE, age < CONSENT_ALONE_AGE
+
+
+def consent_complete_condition(
+    *, purposes: Iterable[str] = tuple(ConsentPurpose.values), on: date | None = None, young_person: str = ""
+) -> Q:
+    """The consent rule (`consent_overview`'s `complete` for each of `purposes`) as one SQL condition, so that a list
+    can filter and count "waiting for consent" in the database instead of reading every young person's answers.
+    `young_person` is the path from the queryset's model to the young person ("" on YoungPerson, "young_person" on
+    Case). The ages are `consent_deciders`' turned into dates of birth (`born_by`): 12 or older decides along, under
+    16 the parents with custody decide along; a child under 12 needs at least one parent with custody.
+    tests/test_case_lists.py checks it against the overview on varied data."""
+    today = on or timezone.localdate()
+    born = f"{young_person}__date_of_birth" if young_person else "date_of_birth"
+    young_person_ref = f"{young_person}_id" if young_person else "pk"
+    custody = custodial_guardianships(on=today).filter(young_person=OuterRef(young_person_ref))
+    own = Q(**{f"{born}__lte": born_by(CONSENT_OWN_AGE, today)})
+    parents_decide = Q(**{f"{born}__gt": born_by(CONSENT_ALONE_AGE, today)})
+    # When only the parents decide, somebody must say yes: without a parent with custody nobody can.
+    condition = own | Q(Exists(custody))
+    for purpose in dict.fromkeys(purposes):
+        yes = Consent.objects.filter(purpose=purpose, withdrawn_at__isnull=True, answer=Consent.Answer.YES)
+        own_yes = yes.filter(young_person=OuterRef(young_person_ref), given_as=Consent.GivenAs.YOUNG_PERSON)
+        parent_yes = yes.filter(
+            young_person=OuterRef("young_person_id"),
+            given_as=Consent.GivenAs.CUSTODIAL_PARENT,
+            given_by=OuterRef("guardian_id"),
+        )
+        parent_missing = Exists(custody.filter(~Exists(parent_yes)))
+        condition &= (~own | Q(Exists(own_yes))) & (~parents_decide | ~Q(parent_missing))
+    return condition
 
 
 def decision_stage(young_person: YoungPerson, on: date | None = None) -> str:
@@ -280,15 +325,20 @@ def consent_waiting_text(overview: list[PurposeStatus]) -> str:
     )
 
 
-def with_consent_data(young_people: QuerySet[YoungPerson]) -> QuerySet[YoungPerson]:
-    """Prefetch what the consent rule and overview read, so a list costs the same queries for any length."""
-    return young_people.prefetch_related(
+def consent_prefetches() -> list[Prefetch[Any]]:
+    """What the consent rule and overview read of a young person, for `prefetch_related`."""
+    return [
         Prefetch(
             "guardianships",
             queryset=Guardianship.objects.select_related("guardian").order_by("guardian__first_name", "guardian_id"),
         ),
         Prefetch("consents", queryset=Consent.objects.select_related("recorded_by")),
-    )
+    ]
+
+
+def with_consent_data(young_people: QuerySet[YoungPerson]) -> QuerySet[YoungPerson]:
+    """Prefetch what the consent rule and overview read, so a list costs the same queries for any length."""
+    return young_people.prefetch_related(*consent_prefetches())
 
 
 @dataclass(frozen=True)
@@ -300,18 +350,77 @@ class CaseRow:
     consent_waiting: str = ""
 
 
-def case_list_for(user: AnyUser) -> list[CaseRow]:
-    """The open cases the user works on, each with whether all consents asked for are in (and who still has to say
-    yes) and whether a professional is assigned (constant queries for any number of cases)."""
-    cases = (
+def case_list_for(user: AnyUser, *, on: date | None = None) -> QuerySet[Case]:
+    """The open cases the user works on, by the young person's name, each annotated with `has_professional` and
+    `consent_complete` (the consent rule in SQL), so that a list filters, counts and pages in the database. A page
+    of them becomes rows with `case_rows`."""
+    complete = consent_complete_condition(on=on, young_person="young_person")
+    return (
         case_writable_by(user)
         .filter(closed_on__isnull=True)
-        .select_related("organisation")
-        .prefetch_related(Prefetch("young_person", queryset=with_consent_data(YoungPerson.objects.all())))
-        .annotate(has_professional=case_has_professional())
-        .order_by("young_person__first_name", "pk")
+        .select_related("young_person", "organisation")
+        .annotate(
+            has_professional=case_has_professional(),
+            consent_complete=ExpressionWrapper(complete, output_field=BooleanField()),
+        )
+        .order_by("young_person__first_name", "young_person__last_name", "pk")
     )
-    today = timezone.localdate()
+
+
+def case_list_search(
+    cases: QuerySet[Case],
+    *,
+    user: AnyUser,
+    text: str = "",
+    team: Team | None = None,
+    waiting_for_consent: bool = False,
+    without_professional: bool = False,
+    mine: bool = False,
+) -> QuerySet[Case]:
+    """`case_list_for`'s cases narrowed by the list's search box (every word in the young person's name or place)
+    and filters: a team, waiting for consent, without a professional, and those the user is assigned to."""
+    cases = words_in(cases, text, ["young_person__first_name", "young_person__last_name", "young_person__home_place"])
+    if team is not None:
+        cases = cases.filter(team=team)
+    if waiting_for_consent:
+        cases = cases.filter(Q(consent_complete=False))  # annotated by case_list_for
+    if without_professional:
+        cases = cases.filter(Q(has_professional=False))
+    if mine:
+        cases = cases.filter(pk__in=cases_where(user, Party.PROFESSIONAL))
+    return cases
+
+
+def cases_waiting_first(cases: QuerySet[Case]) -> QuerySet[Case]:
+    """`case_list_for`'s cases with what waits first (no professional, then consent not complete), then the
+    longest open: the top of a home page."""
+    return cases.order_by("has_professional", "consent_complete", "opened_on", "pk")
+
+
+@dataclass(frozen=True)
+class CaseCounts:
+    total: int
+    waiting_for_consent: int
+    without_professional: int
+
+
+def case_counts(cases: QuerySet[Case]) -> CaseCounts:
+    """How many of `case_list_for`'s cases there are, wait for consent and have no professional: one query."""
+    found = cases.order_by().aggregate(
+        total=Count("pk"),
+        waiting=Count("pk", filter=Q(consent_complete=False)),
+        unassigned=Count("pk", filter=Q(has_professional=False)),
+    )
+    return CaseCounts(found["total"], found["waiting"], found["unassigned"])
+
+
+def case_rows(cases: Iterable[Case], *, on: date | None = None) -> list[CaseRow]:
+    """Rows for a page of `case_list_for`'s cases: whether all consents asked for are in and who still has to say
+    yes (the overview, read for these young people only: two queries for any page) and whether a professional is
+    assigned."""
+    cases = list(cases)
+    prefetch_related_objects([case.young_person for case in cases], *consent_prefetches())
+    today = on or timezone.localdate()
     rows = []
     for case in cases:
         overview = consent_overview(young_person=case.young_person, on=today)
@@ -319,7 +428,7 @@ def case_list_for(user: AnyUser) -> list[CaseRow]:
             CaseRow(
                 case,
                 consent_complete=all(p.complete for p in overview),
-                has_professional=case.has_professional,
+                has_professional=case.has_professional,  # type: ignore[attr-defined]
                 consent_waiting=consent_waiting_text(overview),
             )
         )

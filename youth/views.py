@@ -15,7 +15,7 @@ from django.views.decorators.http import require_POST
 from accesslog.models import AccessLogEntry
 from accesslog.services import accesslog_record, accesslog_record_cases
 from accounts.models import Role
-from accounts.selectors import AnyUser, has_role, organisations_where
+from accounts.selectors import AnyUser, has_role, organisations_where, teams_where
 from core.forms import add_service_errors
 from core.http import AuthenticatedHttpRequest
 from core.paging import listing_of
@@ -23,6 +23,7 @@ from youth import consent, selectors, services
 from youth.ages import adult_born_by
 from youth.forms import (
     CaseProfessionalForm,
+    CaseSearchForm,
     ConsentForm,
     ConsentRecordForm,
     GuardianAddForm,
@@ -61,9 +62,25 @@ def consent_paused_response(request: HttpRequest, case: Case) -> HttpResponse | 
 def youngperson_list(request: AuthenticatedHttpRequest) -> HttpResponse:
     if not has_role(request.user, Role.PROFESSIONAL, Role.COORDINATOR):
         raise PermissionDenied
-    cases = selectors.case_list_for(request.user)
-    accesslog_record_cases(request=request, cases=[row.case for row in cases])
-    return render(request, "youth/youngperson_list.html", {"cases": cases})
+    search = CaseSearchForm(
+        request.GET,
+        teams=teams_where(request.user, Role.PROFESSIONAL, Role.COORDINATOR),
+        mine=has_role(request.user, Role.PROFESSIONAL),
+    )
+    cases = selectors.case_list_search(
+        selectors.case_list_for(request.user),
+        user=request.user,
+        text=search.value("q") or "",
+        team=search.value("team"),
+        waiting_for_consent=bool(search.value("toestemming")),
+        without_professional=bool(search.value("zonder_professional")),
+        mine=bool(search.value("alleen_mijn")),
+    )
+    listing = listing_of(request, cases)
+    rows = selectors.case_rows(listing.rows)
+    # Only the names on this page are read, so only they are logged.
+    accesslog_record_cases(request=request, cases=[row.case for row in rows])
+    return render(request, "youth/youngperson_list.html", {"cases": rows, "listing": listing, "search": search})
 
 
 @login_required
