@@ -31,6 +31,7 @@ import signal
 import socket
 import subprocess
 import sys
+import tempfile
 import threading
 import time
 import urllib.request
@@ -58,6 +59,8 @@ ENV = {
     "ALLOWED_HOSTS": "127.0.0.1,localhost,testserver",
     "LOG_LEVEL": "ERROR",
     "EMAIL_BACKEND": "django.core.mail.backends.locmem.EmailBackend",
+    # demo_load trains the matching fit model: into a folder of this run, not the development one (var/matching).
+    "MATCHING_MODEL_DIR": tempfile.mkdtemp(prefix="dichtbij-bench-"),
     "DJANGO_SETTINGS_MODULE": "config.settings",
     "PYTHONPATH": str(ROOT),
 }
