@@ -159,7 +159,10 @@ def _build(sizes: Sizes, rng: np.random.Generator, today: date) -> dict[str, int
 
     professionals_now = RoleAssignment.objects.filter(role=Role.PROFESSIONAL).values("user").distinct().count()
     staff_total = max(len(teams), sizes.professionals - professionals_now)
-    staff_per_team = [max(1, round(staff_total * n / max(1, new_open))) for n in cases_per_team]
+    # One professional per team at least, the rest by the team's cases; what rounding leaves goes to the biggest.
+    staff_per_team = [max(1, staff_total * n // max(1, new_open)) for n in cases_per_team]
+    for t in sorted(range(len(teams)), key=lambda t: -cases_per_team[t])[: max(0, staff_total - sum(staff_per_team))]:
+        staff_per_team[t] += 1
     staff_users = User.objects.bulk_create(
         (
             User(email=f"prof{t}-{i}@bench.example", first_name="Prof", last_name=f"{t}-{i}", password=NO_PASSWORD)

@@ -31,6 +31,8 @@ def test_the_quick_region_keeps_the_services_invariants_and_every_page_answers(
 
     assert counts["young_people"] == QUICK.young_people
     assert counts["open_cases"] == QUICK.open_cases
+    assert counts["professionals"] == QUICK.professionals
+    assert counts["teams"] == QUICK.teams
     assert counts["volunteers"] == QUICK.volunteers
     assert counts["support_requests"] == QUICK.support_requests
     assert counts["messages"] == QUICK.messages
