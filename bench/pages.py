@@ -137,7 +137,7 @@ def measure_pages(rounds: int) -> tuple[dict[str, Any], list[Page]]:
         switch()
         clients[mode] = clients_for(people)
     say(f"measuring {len(page_list)} pages, {rounds} rounds, demo and region alternately")
-    samples = measure(modes, clients, page_list, rounds)
+    samples = measure(modes, clients, page_list, rounds, on_round=lambda done: say(f"round {done} of {rounds}"))
     return summary(samples), page_list
 
 

@@ -692,16 +692,21 @@ def request_once(client: Client, page: Page, sample: Sample) -> None:
 
 
 def measure(
-    modes: dict[str, Callable[[], None]], clients: dict[str, dict[str, Client]], page_list: list[Page], rounds: int
+    modes: dict[str, Callable[[], None]],
+    clients: dict[str, dict[str, Client]],
+    page_list: list[Page],
+    rounds: int,
+    on_round: Callable[[int], None] = lambda _done: None,
 ) -> dict[str, dict[str, Sample]]:
     """Round-robin: each round asks every page once in every mode, one mode after the other (`modes` switch the
     database), so that a slower or busier minute of the machine falls on all pages and both modes alike."""
     samples: dict[str, dict[str, Sample]] = {mode: {p.name: Sample() for p in page_list} for mode in modes}
-    for _round in range(rounds):
+    for done in range(rounds):
         for page in page_list:
             for mode, switch in modes.items():
                 switch()
                 request_once(clients[mode][page.who], page, samples[mode][page.name])
+        on_round(done + 1)
     return samples
 
 
