@@ -27,6 +27,7 @@ import asyncio
 import contextlib
 import json
 import os
+import shutil
 import signal
 import socket
 import subprocess
@@ -60,7 +61,7 @@ ENV = {
     "LOG_LEVEL": "ERROR",
     "EMAIL_BACKEND": "django.core.mail.backends.locmem.EmailBackend",
     # demo_load trains the matching fit model: into a folder of this run, not the development one (var/matching).
-    "MATCHING_MODEL_DIR": tempfile.mkdtemp(prefix="dichtbij-bench-"),
+    "MATCHING_MODEL_DIR": str(Path(tempfile.gettempdir()) / f"dichtbij-bench-matching-{os.getpid()}"),
     "DJANGO_SETTINGS_MODULE": "config.settings",
     "PYTHONPATH": str(ROOT),
 }
@@ -314,6 +315,7 @@ def run(args: argparse.Namespace, result: dict[str, Any], *, rounds: int, second
         result.update(under_load(page_list, seconds))
     finally:
         connections.close_all()
+        shutil.rmtree(ENV["MATCHING_MODEL_DIR"], ignore_errors=True)
         if not args.keep:
             database_drop(DEMO_URL)
             database_drop(REGION_URL)
