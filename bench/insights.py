@@ -25,7 +25,7 @@ import os
 import statistics
 import sys
 import time
-from datetime import UTC, date, datetime, timedelta
+from datetime import date, timedelta
 from pathlib import Path
 from typing import Any, cast
 
@@ -79,6 +79,7 @@ from django.db import connection  # noqa: E402
 from django.utils import timezone  # noqa: E402
 
 from accounts.models import Municipality, Organisation, Region, Role, RoleAssignment, User  # noqa: E402
+from bench.bulk import at_noon, no_auto_now  # noqa: E402
 from community.models import BrokerRequest  # noqa: E402
 from hostfamilies.models import SupportFamilyMatch, SupportRequest  # noqa: E402
 from insights import selectors  # noqa: E402
@@ -92,21 +93,9 @@ SEED, PEOPLE, YEARS, BATCH = 20_260_101, 100_000, 5, 5_000
 RUNS = 7
 
 
-def _no_auto_now(*models: Any) -> None:
-    """bulk_create would stamp every row with now; the history needs its own dates."""
-    for model in models:
-        for model_field in model._meta.fields:
-            if getattr(model_field, "auto_now_add", False) or getattr(model_field, "auto_now", False):
-                model_field.auto_now_add = model_field.auto_now = False
-
-
-def _at(day: date) -> datetime:
-    return datetime(day.year, day.month, day.day, 12, tzinfo=UTC)
-
-
 def build(rng: np.random.Generator, today: date) -> dict[str, int]:
-    _no_auto_now(Mentorship, SupportRequest, SupportFamilyMatch, Stay, BuddyRequest, NetworkSearch, Volunteer)
-    _no_auto_now(RespiteOption, YoungPerson)
+    no_auto_now(Mentorship, SupportRequest, SupportFamilyMatch, Stay, BuddyRequest, NetworkSearch, Volunteer)
+    no_auto_now(RespiteOption, YoungPerson)
     regions = [Region.objects.create(name=n) for n in ("Holland Rijnland", "Zuid-Limburg", "West-Brabant-West")]
     municipalities = [
         Municipality.objects.create(name=f"{region.name} {i}", region=region)
@@ -138,7 +127,7 @@ def build(rng: np.random.Generator, today: date) -> dict[str, int]:
                 residence_municipality=municipalities[living[i]],
                 paying_municipality=municipalities[paying[i]],
                 home_place="X",
-                created_at=_at(start),
+                created_at=at_noon(start),
             )
             for i in range(PEOPLE)
         ),
@@ -171,7 +160,7 @@ def build(rng: np.random.Generator, today: date) -> dict[str, int]:
                 case=cases[i],
                 nominee_name="N",
                 nominated_by=staff[org_of[i]],
-                created_at=_at(asked),
+                created_at=at_noon(asked),
                 state=("completed" if rng.random() < 0.7 else "stopped") if done else ("active" if running else "talk"),
                 started_on=started if running else None,
                 ended_on=ended if done else None,
@@ -198,7 +187,7 @@ def build(rng: np.random.Generator, today: date) -> dict[str, int]:
                 travel_radius_km=10,
                 capacity=3,
                 status=str(rng.choice(["active", "active", "active", "paused", "stopped"])),
-                registered_at=_at(start + timedelta(days=int(rng.integers(0, span)))),
+                registered_at=at_noon(start + timedelta(days=int(rng.integers(0, span)))),
             )
             for i, user in enumerate(volunteer_users)
         ),
@@ -216,8 +205,8 @@ def build(rng: np.random.Generator, today: date) -> dict[str, int]:
             what_for="rust",
             home_place="X",
             status="matched" if matched else "waiting",
-            created_at=_at(asked),
-            updated_at=_at(asked),
+            created_at=at_noon(asked),
+            updated_at=at_noon(asked),
         )
         requests.append(request)
         if matched:
@@ -232,8 +221,8 @@ def build(rng: np.random.Generator, today: date) -> dict[str, int]:
                         started_on=started,
                         ended_on=ended if done else None,
                         outcome=str(rng.choice(["reached", "partly", "not_reached"])) if done else "",
-                        created_at=_at(started),
-                        updated_at=_at(started),
+                        created_at=at_noon(started),
+                        updated_at=at_noon(started),
                     ),
                 )
             )
@@ -248,7 +237,7 @@ def build(rng: np.random.Generator, today: date) -> dict[str, int]:
             name=f"Logeerhuis {i}",
             organisation=organisations[i % len(organisations)],
             beds_per_night=int(rng.integers(2, 8)),
-            created_at=_at(start),
+            created_at=at_noon(start),
         )
         for i in range(40)
     )
@@ -262,8 +251,8 @@ def build(rng: np.random.Generator, today: date) -> dict[str, int]:
                 arrival=arrival,
                 departure=arrival + timedelta(days=int(rng.integers(1, 5))),
                 status=str(rng.choice(["confirmed", "confirmed", "confirmed", "cancelled", "refused"])),
-                created_at=_at(arrival - timedelta(days=int(rng.integers(3, 40)))),
-                updated_at=_at(arrival),
+                created_at=at_noon(arrival - timedelta(days=int(rng.integers(3, 40)))),
+                updated_at=at_noon(arrival),
             )
         )
     Stay.objects.bulk_create(stays, batch_size=BATCH)
@@ -277,7 +266,7 @@ def build(rng: np.random.Generator, today: date) -> dict[str, int]:
                 with_whom="-",
                 outcome="-",
                 recorded_by=staff[org_of[i]],
-                recorded_at=_at(opened[i]),
+                recorded_at=at_noon(opened[i]),
             )
             for i in chosen
         ),
@@ -292,9 +281,9 @@ def build(rng: np.random.Generator, today: date) -> dict[str, int]:
                 case=cases[i],
                 search=search,
                 requested_by=staff[org_of[i]],
-                requested_at=_at(opened[i]),
+                requested_at=at_noon(opened[i]),
                 status="matched" if matched else "waiting",
-                status_changed_at=_at(later(opened[i], 50)) if matched else None,
+                status_changed_at=at_noon(later(opened[i], 50)) if matched else None,
             )
         )
     BuddyRequest.objects.bulk_create(buddies, batch_size=BATCH)

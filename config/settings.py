@@ -124,12 +124,23 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
         {"timeout": 20, "transaction_mode": "IMMEDIATE", "init_command": "PRAGMA journal_mode=WAL;"}
     )
 else:
-    # Under ASGI a persistent connection belongs to a thread that may never run again (asgiref's and the chat's
-    # threads): with CONN_MAX_AGE > 0 they stayed open until PostgreSQL ran out (Django's docs: keep them off under
-    # ASGI). Closed after each request and each socket call, the count stays bounded by the threads that run.
-    # (Django's psycopg pool was tried: threads that end without closing, as each test's event loop does, never
-    # give their connection back, and the pool ran dry.)
-    DATABASES["default"]["CONN_MAX_AGE"] = 0
+    # Under ASGI every request and every socket call runs in a thread of its own that may never run again
+    # (asgiref's and the chat's threads): a persistent connection (CONN_MAX_AGE > 0) stayed open in it until
+    # PostgreSQL ran out (Django's docs: keep them off under ASGI), and without one each concurrent request opened a
+    # connection of its own: 50 clients against two workers went past PostgreSQL's 100 ("too many clients", #23).
+    # So a served process takes its connections from Django's psycopg pool: at most DATABASE_POOL_SIZE per process,
+    # handed back when the request (or socket call) ends; a request that finds none free waits up to the timeout.
+    # The test suite never pools (pytest sets PYTEST_VERSION for its whole run, workers and the servers it starts
+    # included): the threads of each test's event loop end without handing their connection back, and the pool
+    # would run dry. DATABASE_POOL_SIZE=0 turns it off elsewhere too (then one connection per running request).
+    DATABASES["default"]["CONN_MAX_AGE"] = 0  # the pool keeps the connections; Django refuses both at once
+    DATABASE_POOL_SIZE: int = 0 if env.str("PYTEST_VERSION", default="") else env.int("DATABASE_POOL_SIZE", default=10)
+    if DATABASE_POOL_SIZE > 0:
+        DATABASES["default"].setdefault("OPTIONS", {})["pool"] = {
+            "min_size": min(2, DATABASE_POOL_SIZE),
+            "max_size": DATABASE_POOL_SIZE,
+            "timeout": env.float("DATABASE_POOL_TIMEOUT", default=10.0),
+        }
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 

@@ -13,9 +13,11 @@ import os
 import socket
 import subprocess
 import sys
+import threading
 import time
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
 from pathlib import Path
 from urllib.request import urlopen
 
@@ -49,16 +51,23 @@ def _database_url() -> str:
     return f"postgres://{credentials}@{host}:{port}/{settings_dict['NAME']}?application_name={APPLICATION_NAME}"
 
 
-@pytest.fixture
-def server() -> Iterator[str]:
+@contextmanager
+def _serve(**environment: str | None) -> Iterator[str]:
+    """A uvicorn on the test database, with `environment` on top of this process's (None: left out); its base URL."""
     if connection.vendor != "postgresql":
         pytest.skip("connection counting needs PostgreSQL")
     port = _free_port()
-    environment = {**os.environ, "DATABASE_URL": _database_url(), "DEBUG": "true", "DICHTBIJ_DEMO": "false"}
+    environment = {
+        **os.environ,
+        "DATABASE_URL": _database_url(),
+        "DEBUG": "true",
+        "DICHTBIJ_DEMO": "false",
+        **environment,
+    }
     process = subprocess.Popen(  # noqa: S603 - our own server, started with fixed arguments
         [sys.executable, "-m", "uvicorn", "config.asgi:application", "--host", "127.0.0.1", "--port", str(port)],
         cwd=Path(__file__).resolve().parent.parent,
-        env=environment,
+        env={name: value for name, value in environment.items() if value is not None},
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
     )
@@ -77,6 +86,13 @@ def server() -> Iterator[str]:
     finally:
         process.terminate()
         process.wait(timeout=30)
+
+
+@pytest.fixture
+def server() -> Iterator[str]:
+    """Served as in the test suite: without the connection pool (settings: pytest never pools)."""
+    with _serve() as base:
+        yield base
 
 
 def _get(url: str) -> int:
@@ -103,3 +119,33 @@ def test_page_views_leave_no_connection_open(server: str) -> None:
         statuses = list(pool.map(_get, [server + PAGES[number % len(PAGES)] for number in range(40)]))
     assert statuses == [200] * 40
     assert _settled_count() == 0
+
+
+def test_served_with_the_pool_a_storm_takes_no_more_connections_than_the_pool_holds() -> None:
+    """As served outside the tests (settings: DATABASE_POOL_SIZE per process): 40 requests at once share the pool's
+    3 connections instead of opening one each, and all of them are answered."""
+    peak = 0
+    storming = threading.Event()
+
+    def watch() -> None:
+        nonlocal peak
+        try:
+            while storming.is_set():
+                peak = max(peak, _server_connections())
+                time.sleep(0.02)
+        finally:
+            connection.close()  # this thread's own connection, or it outlives the test database
+
+    # The server is no part of pytest's run: without PYTEST_VERSION in its environment it pools as in production.
+    with _serve(PYTEST_VERSION=None, DATABASE_POOL_SIZE="3") as base:
+        storming.set()
+        watcher = threading.Thread(target=watch)
+        watcher.start()
+        try:
+            with ThreadPoolExecutor(max_workers=40) as pool:
+                statuses = list(pool.map(_get, [base + PAGES[number % len(PAGES)] for number in range(40)]))
+        finally:
+            storming.clear()
+            watcher.join()
+        assert statuses == [200] * 40
+        assert 0 < peak <= 3
