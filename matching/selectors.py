@@ -540,10 +540,16 @@ def waiting_list_plan_is_current(plan: WaitingListPlan | None, fingerprint: str)
 
 @dataclass(frozen=True)
 class PlanRow:
-    support_request: SupportRequest
+    """One waiting request of the plan, as the page shows it: plain values, not model instances, since a region's
+    list has hundreds of rows. The picks are the volunteers' accounts (their names)."""
+
+    support_request_id: int
+    young_person_id: int
+    first_name: str
+    home_place: str
     waiting_days: int
-    global_pick: Volunteer | None
-    first_come_pick: Volunteer | None
+    global_pick: User | None
+    first_come_pick: User | None
 
 
 @dataclass(frozen=True)
@@ -580,18 +586,25 @@ def _assignment(stored: dict[str, Any], key: str, pairs: dict[int, int]) -> Assi
 
 def waiting_list_pages(organisations: list[Organisation], *, computing: set[int]) -> list[WaitingListPage]:
     """The stored plans of these organisations over their waiting lists as they are now (a request that started
-    waiting after the last computation shows no pick yet), oldest first. Three queries for any number of
+    waiting after the last computation shows no pick yet), oldest first. Four queries for any number of
     organisations, requests and volunteers."""
     today = timezone.localdate()
     ids = [organisation.pk for organisation in organisations]
     stored = {plan.organisation_id: plan for plan in WaitingListPlan.objects.filter(organisation_id__in=ids)}
-    waiting: dict[int, list[SupportRequest]] = {pk: [] for pk in ids}
-    for support_request in (
+    waiting: dict[int, list[tuple[int, str, datetime, int, str]]] = {pk: [] for pk in ids}
+    for pk, organisation_id, home_place, created_at, young_person_id, first_name in (
         SupportRequest.objects.filter(organisation_id__in=ids, status=SupportRequest.Status.WAITING)
-        .select_related("case__young_person")
         .order_by("created_at", "pk")
+        .values_list(
+            "pk",
+            "organisation_id",
+            "home_place",
+            "created_at",
+            "case__young_person_id",
+            "case__young_person__first_name",
+        )
     ):
-        waiting[support_request.organisation_id].append(support_request)
+        waiting[organisation_id].append((pk, home_place, created_at, young_person_id, first_name))
     picked = {
         volunteer_id
         for plan in stored.values()
@@ -600,7 +613,9 @@ def waiting_list_pages(organisations: list[Organisation], *, computing: set[int]
         for volunteer_id in (row["global"], row["first"])
         if volunteer_id is not None
     }
-    volunteers = Volunteer.objects.select_related("user").in_bulk(picked) if picked else {}
+    user_of = dict(Volunteer.objects.filter(pk__in=picked).values_list("pk", "user_id")) if picked else {}
+    users = User.objects.only("first_name", "last_name", "email", "phone").in_bulk(user_of.values()) if picked else {}
+    volunteers = {volunteer_id: users[user_id] for volunteer_id, user_id in user_of.items()}
     pages = []
     for organisation in organisations:
         plan = stored.get(organisation.pk)
@@ -615,13 +630,16 @@ def waiting_list_pages(organisations: list[Organisation], *, computing: set[int]
                 ),
             )
         rows = []
-        for support_request in waiting[organisation.pk]:
-            pick = picks.get(str(support_request.pk), {})
+        for pk, home_place, created_at, young_person_id, first_name in waiting[organisation.pk]:
+            pick = picks.get(str(pk), {})
             global_id, first_id = pick.get("global"), pick.get("first")
             rows.append(
                 PlanRow(
-                    support_request=support_request,
-                    waiting_days=(today - timezone.localdate(support_request.created_at)).days,
+                    support_request_id=pk,
+                    young_person_id=young_person_id,
+                    first_name=first_name,
+                    home_place=home_place,
+                    waiting_days=(today - timezone.localdate(created_at)).days,
                     global_pick=volunteers.get(global_id) if global_id is not None else None,
                     first_come_pick=volunteers.get(first_id) if first_id is not None else None,
                 )

@@ -223,11 +223,7 @@ def waiting_list(request: AuthenticatedHttpRequest) -> HttpResponse:
     accesslog_record_many(
         request=request,
         shown=[
-            *(
-                (row.support_request.case.young_person_id, (Role.COORDINATOR, plan.organisation_name))
-                for plan in plans
-                for row in plan.rows
-            ),
+            *((row.young_person_id, (Role.COORDINATOR, plan.organisation_name)) for plan in plans for row in plan.rows),
             *((b.young_person_id, (Role.COORDINATOR, b.case.organisation.name)) for b in buddies),
             *((b.case.young_person_id, (Role.COORDINATOR, b.case.organisation.name)) for b in brokers),
         ],

@@ -317,3 +317,23 @@ def test_the_suggest_post_takes_the_same_queries_for_any_number_of_volunteers(wo
     few = count()
     _grow(world, 10)
     assert count() == few
+
+
+def test_a_coordinator_sees_and_queues_only_the_plans_of_their_own_organisations(
+    world: World, client: Client, settings: Any
+) -> None:
+    settings.TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}
+    ready_family(world.organisation)
+    own = waiting_request(world)
+    foreign = hostfamilies_services.supportrequest_create(
+        actor=world.outsider, case=world.foreign_case, organisation=world.other_organisation, what_for="Weekends"
+    )
+    client.force_login(world.coordinator)
+    _count, html = _page(client)
+    assert reverse("matching:round", args=[own.pk]) in html
+    assert reverse("matching:round", args=[foreign.pk]) not in html and world.other_organisation.name not in html
+    assert list(WaitingListPlan.objects.values_list("organisation_id", flat=True)) == [world.organisation.pk]
+    for persona in ("professional", "parent", "volunteer", "outsider"):
+        client.force_login(world.by_role(persona))
+        assert client.get(reverse("matching:waiting_list")).status_code == 403
+    assert WaitingListPlan.objects.count() == 1

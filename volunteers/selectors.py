@@ -44,6 +44,8 @@ DEFAULT_SCREENING[VolunteerKind.SUPPORT_FAMILY] = [
     ScreeningStep.HOME_VISIT,
 ]
 REFERENCES_NEEDED = 2
+# The order screening runs in; read once, not per volunteer (a TextChoices' `values` builds a new list each time).
+SCREENING_ORDER: tuple[str, ...] = tuple(ScreeningStep.values)
 VOG_REMINDER_BEFORE = timedelta(weeks=8)
 
 
@@ -157,7 +159,7 @@ def _required_steps(kinds: Iterable[str], configured: Iterable[tuple[str, str]])
         steps = {step for kind, step in configured if kind in kinds}
     else:
         steps = {step for kind in kinds for step in DEFAULT_SCREENING[kind]}
-    return [step for step in ScreeningStep.values if step in steps]
+    return [step for step in SCREENING_ORDER if step in steps]
 
 
 def required_screening(volunteer: Volunteer) -> list[str]:
@@ -268,7 +270,7 @@ def _readiness(facts: ReadinessFacts, *, today: date, open_matches: int) -> Read
     elif facts.status == Volunteer.Status.STOPPED:
         reasons.append(_("The volunteer has stopped."))
     screening_missing = [s for s in facts.required_steps if not _step_done(facts, s, today)]
-    labels = dict(ScreeningStep.choices)
+    labels = dict(ScreeningStep.choices) if screening_missing else {}
     for step in screening_missing:
         if step == ScreeningStep.VOG and facts.vog_valid_until and facts.vog_valid_until < today:
             reasons.append(_("The certificate of conduct (VOG) has expired."))
