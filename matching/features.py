@@ -188,6 +188,8 @@ def pool_of(volunteers: QuerySet[Volunteer], *, on: date | None = None) -> Candi
         .order_by()
         .values_list("volunteer_id", "weekday", "day_part")
     )
+    # Each query reads the rows as they are when it runs: a volunteer who registered in between is left out.
+    slots = [slot for slot in slots if slot[0] in position]
     if slots:
         where = np.fromiter((position[v] for v, _day, _part in slots), dtype=np.intp, count=len(slots))
         bit = np.fromiter(
@@ -208,7 +210,7 @@ def pool_of(volunteers: QuerySet[Volunteer], *, on: date | None = None) -> Candi
         travel_radius_km=c["travel_radius_km"],
         capacity_left=[capacity - taken[pk] for pk, capacity in zip(c["pk"], c["capacity"], strict=True)],
         open_proposals=[proposals.get(pk, 0) for pk in c["pk"]],
-        matchable=[readiness[pk].matchable for pk in c["pk"]],
+        matchable=[pk in readiness and readiness[pk].matchable for pk in c["pk"]],
         age_min=c["preferred_age_min"],
         age_max=c["preferred_age_max"],
         has_pets=[bool(pets and pets.strip()) for pets in c["household__pets"]],
