@@ -13,7 +13,8 @@ empty), bulk-created, then measures, median of REPEAT runs each:
   (`support_requests_to_requests`);
 - the global assignment and first come first served (`waiting_list_plan_result`: what the task computes);
 - the waiting list page as the coordinator opens it: the first time (no plan stored yet: the computation is
-  queued) and with a stored plan, with its query count.
+  queued) and with a stored plan, with its query count;
+- the "suggest" POST of one family's proposal round (the pool and the engine for one request).
 The old page did all of the first three on every view; `old_view_ms_estimate` adds them up.
 """
 
@@ -95,6 +96,7 @@ MEASURED = (
     "view_first_time",
     "task_compute_and_store",
     "view_stored_plan",
+    "suggest_post",
 )
 # Around Leiden, about 40 by 40 km: the area of one organisation.
 CENTRE = (52.16, 4.49)
@@ -295,6 +297,15 @@ def main() -> None:
     compute_ms, _queries, _done = measured(lambda: waiting_list_plan_compute(organisation_id=organisation.pk), repeat=1)
     view_ms, view_queries, size = measured(view, repeat=10)
 
+    # The "suggest" POST of one family's round: the same pool, built for each round.
+    suggest_url = reverse("matching:round_suggest", args=[waiting[-1].pk])
+
+    def suggest() -> None:
+        response = client.post(suggest_url, secure=True)
+        assert response.status_code == 302, response.status_code
+
+    suggest_ms, suggest_queries, _none = measured(suggest)
+
     print(
         json.dumps(
             {
@@ -325,6 +336,8 @@ def main() -> None:
                 "view_stored_plan_ms": view_ms,
                 "view_stored_plan_queries": view_queries,
                 "view_kb": round(size / 1024),
+                "suggest_post_ms": suggest_ms,
+                "suggest_post_queries": suggest_queries,
                 "cpu_ms_in_order": dict(zip(MEASURED, CPU_MS, strict=True)),
                 "load_average_1min": round(os.getloadavg()[0], 1),
             },

@@ -535,9 +535,7 @@ def history_from_database(*, on: date | None = None) -> History:
             known.append((match, 1))
         elif match.state in (State.ENDED, State.STOPPED):
             known.append((match, 0))
-    pool = CandidatePool.from_candidates(
-        candidates(Volunteer.objects.filter(pk__in={m.volunteer_id for m, _lasted in known}), on=today)
-    )
+    pool = pool_of(Volunteer.objects.filter(pk__in={m.volunteer_id for m, _lasted in known}), on=today)
     pairs = []
     for match, lasted in known:
         try:

@@ -337,3 +337,15 @@ def test_a_coordinator_sees_and_queues_only_the_plans_of_their_own_organisations
         client.force_login(world.by_role(persona))
         assert client.get(reverse("matching:waiting_list")).status_code == 403
     assert WaitingListPlan.objects.count() == 1
+
+
+def test_a_round_shown_to_a_family_queues_a_new_plan_once_committed(
+    world: World, django_capture_on_commit_callbacks: Any
+) -> None:
+    ready_family(world.organisation)
+    request = waiting_request(world)
+    services.proposal_round_suggest(actor=world.coordinator, support_request=request)
+    queued = DBTaskResult.objects.filter(task_path=waiting_list_plan_task.module_path)
+    with django_capture_on_commit_callbacks(execute=True):
+        services.proposal_round_show(actor=world.coordinator, support_request=request)
+    assert list(queued.values_list("args_kwargs", flat=True)) == [{"args": [world.organisation.pk], "kwargs": {}}]
