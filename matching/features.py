@@ -6,11 +6,12 @@ reads the ORM; it reads through the owning apps' selectors where they have one (
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import replace
 from datetime import date
 from typing import Any
 
+import numpy as np
 from django.conf import settings
 from django.db.models import Prefetch, QuerySet
 from django.utils import timezone
@@ -22,22 +23,28 @@ from hostfamilies.models import SupportFamilyMatch, SupportRequest
 from hostfamilies.selectors import OPEN_STATES, open_match_counts
 from hostfamilies.states import State
 from matching.engine import (
+    CULTURES,
+    DAY_PARTS,
     EXPERIENCES,
     GENDER_ANY,
     GENDER_BOY,
     GENDER_GIRL,
+    INTERESTS,
+    LANGUAGES,
     Candidate,
     CandidatePool,
     Proposal,
     Request,
+    bits,
     propose,
+    words_bits,
 )
 from matching.model import LASTED_DAYS, History, history_from_pairs, load_current
 from matching.models import OPEN_STATUSES, ProposalStatus
 from matching.models import Proposal as MatchProposal
 from mentors.selectors import open_buddy_counts
 from volunteers.models import AvailabilitySlot, Volunteer, VolunteerKind
-from volunteers.selectors import volunteer_readiness, with_readiness_data
+from volunteers.selectors import readiness_of_many, volunteer_readiness, with_readiness_data
 from youth.ages import PLUS_BUDDY_FROM_AGE, age_on
 from youth.models import BuddyRequest, YoungPerson
 
@@ -94,21 +101,7 @@ def candidates(volunteers: QuerySet[Volunteer], *, on: date | None = None) -> li
         .select_related("household")
         .prefetch_related(Prefetch("availability", queryset=AvailabilitySlot.objects.order_by()))
     )
-    taken = open_match_counts(v.pk for v in rows)
-    # A buddy mentorship and an open broker request the volunteer is linked to take a place too, as a
-    # support-family match does (community.brokers.selectors.broker_can_take counts them the same way).
-    by_user = {v.user_id: v.pk for v in rows}
-    for user_id, count in open_buddy_counts(by_user).items():
-        taken[by_user[user_id]] += count
-    for volunteer_id, count in open_broker_link_counts(v.pk for v in rows).items():
-        taken[volunteer_id] += count
-    proposals = _counts(
-        SupportFamilyMatch.objects.filter(volunteer_id__in=[v.pk for v in rows], state__in=PROPOSAL_STATES),
-        "volunteer_id",
-    )
-    # Proposals a family has seen or chose count too (matching.models.OPEN_STATUSES).
-    for volunteer_id, count in open_proposal_counts(v.pk for v in rows).items():
-        proposals[volunteer_id] = proposals.get(volunteer_id, 0) + count
+    taken, proposals = _places_and_proposals({v.pk: v.user_id for v in rows})
     result = []
     for volunteer in rows:
         household = getattr(volunteer, "household", None)
@@ -137,6 +130,113 @@ def candidates(volunteers: QuerySet[Volunteer], *, on: date | None = None) -> li
     return result
 
 
+def _places_and_proposals(user_of: dict[int, int]) -> tuple[dict[int, int], dict[int, int]]:
+    """For volunteers (id → user id): the places their open matches take (every id a key) and their open
+    proposals (absent when none). Five queries for any number of them."""
+    taken = open_match_counts(user_of)
+    # A buddy mentorship and an open broker request the volunteer is linked to take a place too, as a
+    # support-family match does (community.brokers.selectors.broker_can_take counts them the same way).
+    by_user = {user_id: volunteer_id for volunteer_id, user_id in user_of.items()}
+    for user_id, count in open_buddy_counts(by_user).items():
+        taken[by_user[user_id]] += count
+    for volunteer_id, count in open_broker_link_counts(user_of).items():
+        taken[volunteer_id] += count
+    proposals = _counts(
+        SupportFamilyMatch.objects.filter(volunteer_id__in=list(user_of), state__in=PROPOSAL_STATES),
+        "volunteer_id",
+    )
+    # Proposals a family has seen or chose count too (matching.models.OPEN_STATUSES).
+    for volunteer_id, count in open_proposal_counts(user_of).items():
+        proposals[volunteer_id] = proposals.get(volunteer_id, 0) + count
+    return taken, proposals
+
+
+# The columns of a volunteer (and their household, when they have one) that the engine reads.
+POOL_COLUMNS = (
+    "pk",
+    "user_id",
+    "latitude",
+    "longitude",
+    "travel_radius_km",
+    "capacity",
+    "preferred_age_min",
+    "preferred_age_max",
+    "household__pets",
+    "household__smoking",
+    "household__beds_for_stays",
+    "experience",
+    "interests",
+    "languages",
+    "preferred_gender",
+    "culture_or_religion",
+)
+
+
+def pool_of(volunteers: QuerySet[Volunteer], *, on: date | None = None) -> CandidatePool:
+    """The engine's pool of volunteers straight from values queries into the pool's arrays: the same pool as
+    `CandidatePool.from_candidates(candidates(volunteers))` (a test holds them equal), without a model instance
+    or a prefetch per volunteer. About twenty queries for any number of volunteers."""
+    today = on or timezone.localdate()
+    scope = volunteers.order_by().values("pk")
+    rows = list(Volunteer.objects.filter(pk__in=scope).order_by("pk").values_list(*POOL_COLUMNS))
+    n = len(rows)
+    ids = np.fromiter((row[0] for row in rows), dtype=np.int64, count=n)
+    position = {int(pk): i for i, pk in enumerate(ids.tolist())}
+    availability = np.zeros(n, dtype=np.uint32)
+    slots = list(
+        AvailabilitySlot.objects.filter(volunteer_id__in=scope)
+        .order_by()
+        .values_list("volunteer_id", "weekday", "day_part")
+    )
+    # Each query reads the rows as they are when it runs: a volunteer who registered in between is left out.
+    slots = [slot for slot in slots if slot[0] in position]
+    if slots:
+        where = np.fromiter((position[v] for v, _day, _part in slots), dtype=np.intp, count=len(slots))
+        bit = np.fromiter(
+            (day * len(DAY_PARTS) + DAY_PARTS.index(part) for _v, day, part in slots), dtype=np.uint32, count=len(slots)
+        )
+        np.bitwise_or.at(availability, where, np.left_shift(np.uint32(1), bit))
+    taken, proposals = _places_and_proposals({row[0]: row[1] for row in rows})
+    # `matchable` is the readiness decision without its capacity part, as in `candidates`.
+    readiness = readiness_of_many(volunteers, on=today, open_matches={})
+    interests = _memo(lambda text: words_bits(text, INTERESTS))
+    cultures = _memo(lambda text: words_bits(text, CULTURES))
+    columns = list(zip(*rows, strict=True)) if rows else [()] * len(POOL_COLUMNS)
+    c = dict(zip(POOL_COLUMNS, columns, strict=True))
+    return CandidatePool(
+        ids=ids,
+        latitude=c["latitude"],
+        longitude=c["longitude"],
+        travel_radius_km=c["travel_radius_km"],
+        capacity_left=[capacity - taken[pk] for pk, capacity in zip(c["pk"], c["capacity"], strict=True)],
+        open_proposals=[proposals.get(pk, 0) for pk in c["pk"]],
+        matchable=[pk in readiness and readiness[pk].matchable for pk in c["pk"]],
+        age_min=c["preferred_age_min"],
+        age_max=c["preferred_age_max"],
+        has_pets=[bool(pets and pets.strip()) for pets in c["household__pets"]],
+        smoking=[bool(smoking) for smoking in c["household__smoking"]],
+        beds=[beds or 0 for beds in c["household__beds_for_stays"]],
+        availability=availability,
+        experience=[bits(codes, EXPERIENCES) for codes in c["experience"]],
+        interests=[interests(text) for text in c["interests"]],
+        languages=[bits(codes, LANGUAGES) for codes in c["languages"]],
+        gender_preference=[GENDERS.get(gender, GENDER_ANY) for gender in c["preferred_gender"]],
+        culture=[cultures(text) for text in c["culture_or_religion"]],
+    )
+
+
+def _memo(compute: Callable[[str], int]) -> Callable[[str], int]:
+    """Free text repeats across volunteers ("voetbal", ""): each distinct text is read once."""
+    seen: dict[str, int] = {}
+
+    def read(text: str) -> int:
+        if text not in seen:
+            seen[text] = compute(text)
+        return seen[text]
+
+    return read
+
+
 def _counts(matches: QuerySet[Any], key: str) -> dict[int, int]:
     counts: dict[int, int] = defaultdict(int)
     for value in matches.values_list(key, flat=True):
@@ -148,7 +248,7 @@ def candidate_pool(
     kind: str | tuple[str, ...], organisation_id: int | Iterable[int] | None = None, *, on: date | None = None
 ) -> CandidatePool:
     """The pool of one kind of volunteer, or of several kinds (of one organisation, when given)."""
-    return CandidatePool.from_candidates(candidates(volunteers_of_kind(kind, organisation_id), on=on))
+    return pool_of(volunteers_of_kind(kind, organisation_id), on=on)
 
 
 def open_proposal_counts(volunteer_ids: Iterable[int]) -> dict[int, int]:
@@ -165,30 +265,82 @@ def excluded_for_case(case_id: int, request_id: int | None = None) -> frozenset[
     """Support families not to propose to this family: those with an open match on one of its requests (already
     proposed), those who declined it before (a match of its requests stopped before it started, or a proposal they
     said no to), and for `request_id` those already in its proposal rounds (shown, chosen, not chosen, excluded by
-    the coordinator). Suggestions the family has not seen yet are made again each round, so they are not here."""
-    rows = SupportFamilyMatch.objects.filter(request__case_id=case_id).values_list(
-        "volunteer_id", "state", "started_on"
-    )
-    excluded = {
-        volunteer_id
-        for volunteer_id, state, started_on in rows
-        if state in OPEN_STATES or (state in DECLINED_STATES and started_on is None)
-    }
-    proposals = MatchProposal.objects.filter(
-        case_id=case_id, status=ProposalStatus.DECLINED, support_request__isnull=False
-    )
+    the coordinator). Suggestions the family has not seen yet are made again each round, so they are not here.
+    The batch `excluded_for_requests` for one request."""
+    excluded = set(_excluded_by_case([case_id]).get(case_id, ()))
     if request_id is not None:
-        proposals = proposals | MatchProposal.objects.filter(support_request_id=request_id).exclude(
-            status=ProposalStatus.SUGGESTED
-        )
-    excluded.update(proposals.values_list("volunteer_id", flat=True))
+        excluded |= _excluded_by_request([request_id]).get(request_id, set())
     return frozenset(excluded)
+
+
+def excluded_for_requests(support_requests: Iterable[SupportRequest]) -> dict[int, frozenset[int]]:
+    """`excluded_for_case(request.case_id, request.pk)` of every request, by request id: three queries for any
+    number of requests."""
+    pairs = [(r.pk, r.case_id) for r in support_requests]
+    by_case = _excluded_by_case({case_id for _pk, case_id in pairs})
+    by_request = _excluded_by_request([pk for pk, _case_id in pairs])
+    return {pk: frozenset(by_case.get(case_id, set()) | by_request.get(pk, set())) for pk, case_id in pairs}
+
+
+def _excluded_by_case(case_ids: Iterable[int]) -> dict[int, set[int]]:
+    """Per case: the support families with an open match on one of its requests, or who declined it before."""
+    ids = list(case_ids)
+    excluded: dict[int, set[int]] = defaultdict(set)
+    if not ids:
+        return excluded
+    for case_id, volunteer_id, state, started_on in SupportFamilyMatch.objects.filter(
+        request__case_id__in=ids
+    ).values_list("request__case_id", "volunteer_id", "state", "started_on"):
+        if state in OPEN_STATES or (state in DECLINED_STATES and started_on is None):
+            excluded[case_id].add(volunteer_id)
+    for case_id, volunteer_id in MatchProposal.objects.filter(
+        case_id__in=ids, status=ProposalStatus.DECLINED, support_request__isnull=False
+    ).values_list("case_id", "volunteer_id"):
+        excluded[case_id].add(volunteer_id)
+    return excluded
+
+
+def _excluded_by_request(request_ids: Iterable[int]) -> dict[int, set[int]]:
+    """Per support request: the volunteers already in its proposal rounds (anything but an unseen suggestion)."""
+    ids = list(request_ids)
+    excluded: dict[int, set[int]] = defaultdict(set)
+    if not ids:
+        return excluded
+    for request_id, volunteer_id in (
+        MatchProposal.objects.filter(support_request_id__in=ids)
+        .exclude(status=ProposalStatus.SUGGESTED)
+        .values_list("support_request_id", "volunteer_id")
+    ):
+        assert request_id is not None
+        excluded[request_id].add(volunteer_id)
+    return excluded
 
 
 def support_request_to_request(support_request: SupportRequest, *, on: date | None = None) -> Request:
     """A family's support request as the engine reads it. Its place comes from the request, or else from the
-    young person; a request without coordinates cannot be matched (ValueError)."""
+    young person; a request without coordinates cannot be matched (ValueError). The request must come with
+    `case__young_person`; `support_requests_to_requests` reads many in constant queries."""
+    excluded = excluded_for_case(support_request.case_id, support_request.pk)
+    return _as_request(support_request, excluded=excluded, today=on or timezone.localdate())
+
+
+def support_requests_to_requests(
+    support_requests: Sequence[SupportRequest], *, on: date | None = None
+) -> dict[int, Request]:
+    """`support_request_to_request` of every request that has a place with coordinates, by request id (the others
+    are left out): three queries for any number of requests, which must come with `case__young_person`."""
     today = on or timezone.localdate()
+    excluded = excluded_for_requests(support_requests)
+    found = {}
+    for support_request in support_requests:
+        try:
+            found[support_request.pk] = _as_request(support_request, excluded=excluded[support_request.pk], today=today)
+        except ValueError:
+            continue
+    return found
+
+
+def _as_request(support_request: SupportRequest, *, excluded: frozenset[int], today: date) -> Request:
     child = support_request.case.young_person
     latitude = support_request.latitude if support_request.latitude is not None else child.latitude
     longitude = support_request.longitude if support_request.longitude is not None else child.longitude
@@ -215,7 +367,7 @@ def support_request_to_request(support_request: SupportRequest, *, on: date | No
         # Brothers and sisters who come along sleep over too.
         beds_needed=1 + len(support_request.other_children_ages) if support_request.wants_weekend_stays else 0,
         culture=support_request.culture_or_religion,
-        excluded_ids=excluded_for_case(support_request.case_id, support_request.pk),
+        excluded_ids=excluded,
         waiting_days=(today - timezone.localdate(support_request.created_at)).days,
     )
 
@@ -383,9 +535,7 @@ def history_from_database(*, on: date | None = None) -> History:
             known.append((match, 1))
         elif match.state in (State.ENDED, State.STOPPED):
             known.append((match, 0))
-    pool = CandidatePool.from_candidates(
-        candidates(Volunteer.objects.filter(pk__in={m.volunteer_id for m, _lasted in known}), on=today)
-    )
+    pool = pool_of(Volunteer.objects.filter(pk__in={m.volunteer_id for m, _lasted in known}), on=today)
     pairs = []
     for match, lasted in known:
         try:

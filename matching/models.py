@@ -10,6 +10,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
+from accounts.models import Organisation
 from community.models import BrokerRequest
 from hostfamilies.models import SupportFamilyMatch, SupportRequest
 from mentors.models import Mentorship
@@ -174,3 +175,27 @@ class Proposal(models.Model):
     @property
     def is_broker(self) -> bool:
         return self.broker_request_id is not None
+
+
+class WaitingListPlan(models.Model):
+    """The waiting list's global assignment of one organisation, as last computed (matching.tasks): computing it
+    takes seconds at the size of a region, so the page reads it from here. `fingerprint` says which inputs it was
+    computed from (matching.selectors.waiting_list_fingerprint); `requested_at` when a new computation was last
+    queued, so several changes in a row queue one."""
+
+    organisation = models.OneToOneField(
+        Organisation, on_delete=models.CASCADE, related_name="+", verbose_name=_("organisation")
+    )
+    # {"requests": {request id: {"global": volunteer id or null, "first": volunteer id or null}},
+    #  "without_place": n, "global": {"matched", "total_fit"}, "first_come_first_served": {"matched", "total_fit"}}
+    result = models.JSONField(default=dict)
+    fingerprint = models.CharField(max_length=64, blank=True)
+    computed_at = models.DateTimeField(null=True, blank=True)
+    requested_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("waiting list plan")
+        verbose_name_plural = _("waiting list plans")
+
+    def __str__(self) -> str:
+        return f"{self.organisation_id} ({self.computed_at})"

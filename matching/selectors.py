@@ -14,12 +14,14 @@ family while it is shown (choose), the volunteer while asked (accept or decline)
 
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime, timedelta
+from typing import Any
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied
-from django.db.models import Q, QuerySet
+from django.db.models import Count, Max, Q, QuerySet, Sum
 from django.http import Http404
 from django.urls import reverse
 from django.utils import timezone
@@ -30,13 +32,31 @@ from accounts.selectors import AnyUser
 from community.brokers.selectors import brokerrequest_get_for
 from community.models import BrokerRequest
 from core.selectors import object_get_for
-from hostfamilies.models import SupportRequest
+from hostfamilies.models import SupportFamilyMatch, SupportRequest
 from hostfamilies.selectors import supportrequest_get_for
-from matching.engine import FACTOR_LABELS, Comparison, compare_assignments
-from matching.features import candidate_pool, support_request_to_request, waiting_support_requests
+from matching.engine import FACTOR_LABELS, Assignment, Comparison, compare_assignments
+from matching.features import candidate_pool, support_requests_to_requests, waiting_support_requests
 from matching.model import load_current
-from matching.models import FAMILY_STATUSES, LIVE_STATUSES, VOLUNTEER_STATUSES, Proposal, ProposalStatus
-from volunteers.models import Volunteer, VolunteerKind
+from matching.models import (
+    FAMILY_STATUSES,
+    LIVE_STATUSES,
+    VOLUNTEER_STATUSES,
+    Proposal,
+    ProposalStatus,
+    WaitingListPlan,
+)
+from training.models import CourseCompletion
+from volunteers.models import (
+    AvailabilitySlot,
+    HomeVisit,
+    Household,
+    Intake,
+    Outcome,
+    Reference,
+    VogCheck,
+    Volunteer,
+    VolunteerKind,
+)
 from youth.ages import CONSENT_OWN_AGE, born_by
 from youth.models import BuddyRequest, Case, YoungPerson
 from youth.parties import (
@@ -432,65 +452,210 @@ def waiting_requests_for(user: AnyUser) -> QuerySet[SupportRequest]:
     ).order_by("created_at", "pk")
 
 
+# A stored plan older than this is computed again even when its fingerprint still matches: the fingerprint
+# counts rows and reads change times, and an edit it cannot see (a volunteer's travel radius) waits at most this long.
+PLAN_MAX_AGE = timedelta(hours=1)
+
+
+def waiting_list_fingerprint(organisation_id: int, *, on: date | None = None) -> str:
+    """A cheap summary of everything the organisation's waiting-list plan is computed from: its waiting support
+    requests, its active support families and what makes them matchable (screening, training, availability), the
+    matches and proposals that take their places or exclude them, the fit model's version and the day (waiting
+    days and the validity of a VOG change with it). Equal fingerprints: the plan stands. Eleven small aggregate
+    queries, whatever the size of the organisation."""
+    today = on or timezone.localdate()
+    of_volunteers = Q(volunteer__organisation_id=organisation_id)
+    accepted = (Outcome.POSITIVE, Outcome.DOUBTS)
+    fit = load_current()
+    parts: list[object] = [
+        today.isoformat(),
+        fit.version if fit is not None else "",
+        SupportRequest.objects.filter(organisation_id=organisation_id, status=SupportRequest.Status.WAITING).aggregate(
+            n=Count("pk"), ids=Sum("pk"), changed=Max("updated_at")
+        ),
+        Volunteer.objects.filter(
+            organisation_id=organisation_id, status=Volunteer.Status.ACTIVE, roles__kind=VolunteerKind.SUPPORT_FAMILY
+        ).aggregate(n=Count("pk"), ids=Sum("pk"), changed=Max("status_changed_at")),
+        SupportFamilyMatch.objects.filter(of_volunteers | Q(request__organisation_id=organisation_id)).aggregate(
+            n=Count("pk"), changed=Max("updated_at")
+        ),
+        # Suggestions nobody but the coordinator saw neither exclude nor take a place: a new round changes nothing.
+        Proposal.objects.filter(of_volunteers | Q(support_request__organisation_id=organisation_id))
+        .exclude(status=ProposalStatus.SUGGESTED)
+        .aggregate(n=Count("pk"), changed=Max("updated_at")),
+        Intake.objects.filter(of_volunteers, outcome__in=accepted).aggregate(n=Count("pk")),
+        HomeVisit.objects.filter(of_volunteers, outcome__in=accepted).aggregate(n=Count("pk")),
+        Reference.objects.filter(of_volunteers, outcome__in=accepted).aggregate(n=Count("pk")),
+        VogCheck.objects.filter(of_volunteers).aggregate(
+            n=Count("pk"), received=Max("received_on"), valid=Max("valid_until")
+        ),
+        CourseCompletion.objects.filter(of_volunteers).aggregate(n=Count("pk"), ids=Sum("pk")),
+        AvailabilitySlot.objects.filter(of_volunteers).aggregate(n=Count("pk"), ids=Sum("pk")),
+        Household.objects.filter(of_volunteers).aggregate(n=Count("pk"), beds=Sum("beds_for_stays")),
+    ]
+    return hashlib.sha256(repr(parts).encode()).hexdigest()
+
+
+def waiting_list_plan_result(organisation_id: int, *, on: date | None = None) -> dict[str, Any]:
+    """The organisation's waiting list assigned globally (scipy) and the old way, on the same shortlists, as the
+    JSON `WaitingListPlan.result` stores. Constant queries for any size (the pool from values queries, the
+    requests in three); the assignment itself takes the time."""
+    today = on or timezone.localdate()
+    pool = candidate_pool(VolunteerKind.SUPPORT_FAMILY, organisation_id, on=today)
+    waiting = list(waiting_support_requests(organisation_id))
+    requests = support_requests_to_requests(waiting, on=today)
+    comparison = compare_assignments(
+        pool, list(requests.values()), max_open_proposals=settings.MATCHING_MAX_OPEN_PROPOSALS, model=load_current()
+    )
+    return {
+        "requests": {
+            str(pk): {
+                "global": comparison.global_.pairs.get(pk),
+                "first": comparison.first_come_first_served.pairs.get(pk),
+            }
+            for pk in requests
+        },
+        "without_place": len(waiting) - len(requests),
+        "global": {"matched": comparison.global_.matched, "total_fit": comparison.global_.total_fit},
+        "first_come_first_served": {
+            "matched": comparison.first_come_first_served.matched,
+            "total_fit": comparison.first_come_first_served.total_fit,
+        },
+    }
+
+
+def waiting_list_plan_stored(organisation_id: int) -> WaitingListPlan | None:
+    return WaitingListPlan.objects.filter(organisation_id=organisation_id).first()
+
+
+def waiting_list_plan_is_current(plan: WaitingListPlan | None, fingerprint: str) -> bool:
+    """Whether a stored plan was computed from these inputs, and recently enough (PLAN_MAX_AGE)."""
+    return (
+        plan is not None
+        and plan.computed_at is not None
+        and plan.fingerprint == fingerprint
+        and plan.computed_at > timezone.now() - PLAN_MAX_AGE
+    )
+
+
 @dataclass(frozen=True)
 class PlanRow:
-    support_request: SupportRequest
+    """One waiting request of the plan, as the page shows it: plain values, not model instances, since a region's
+    list has hundreds of rows. The picks are the volunteers' accounts (their names)."""
+
+    support_request_id: int
+    young_person_id: int
+    first_name: str
+    home_place: str
     waiting_days: int
-    global_pick: Volunteer | None
-    first_come_pick: Volunteer | None
+    global_pick: User | None
+    first_come_pick: User | None
 
 
 @dataclass(frozen=True)
-class WaitingListPlan:
-    """The global assignment beside first-come-first-served for one organisation's waiting list: a planning aid,
-    not a decision (people choose through the proposal rounds)."""
+class WaitingListPage:
+    """The global assignment beside first-come-first-served for one organisation's waiting list, as last computed:
+    a planning aid, not a decision (people choose through the proposal rounds). `computed_at` is None while the
+    first one is being computed; `computing` says a newer one is on its way."""
 
+    organisation_id: int
     organisation_name: str
     rows: list[PlanRow]
     without_place: int
-    comparison: Comparison
+    comparison: Comparison | None
+    computed_at: datetime | None
+    computing: bool
 
     @property
     def extra_matched(self) -> int:
-        return self.comparison.extra_matched
+        return self.comparison.extra_matched if self.comparison else 0
 
     @property
     def extra_fit(self) -> float:
-        return self.comparison.extra_fit
+        return self.comparison.extra_fit if self.comparison else 0.0
 
 
-def waiting_list_plans(user: AnyUser) -> list[WaitingListPlan]:
-    """For every organisation where the user is a coordinator, its waiting list assigned globally (scipy) and the
-    old way, on the same shortlists. A handful of queries per organisation, whatever its size."""
-    plans = []
-    fit = load_current()
+def waiting_list_organisations(user: AnyUser) -> list[Organisation]:
+    """The organisations whose waiting list the user plans: where they are a coordinator, by name."""
+    return list(Organisation.objects.filter(pk__in=coordinated_organisation_ids(user)).order_by("name", "pk"))
+
+
+def _assignment(stored: dict[str, Any], key: str, pairs: dict[int, int]) -> Assignment:
+    return Assignment(pairs, int(stored[key]["matched"]), float(stored[key]["total_fit"]))
+
+
+def waiting_list_pages(organisations: list[Organisation], *, computing: set[int]) -> list[WaitingListPage]:
+    """The stored plans of these organisations over their waiting lists as they are now (a request that started
+    waiting after the last computation shows no pick yet), oldest first. Four queries for any number of
+    organisations, requests and volunteers."""
     today = timezone.localdate()
-    for organisation in Organisation.objects.filter(pk__in=coordinated_organisation_ids(user)).order_by("name", "pk"):
-        pool = candidate_pool(VolunteerKind.SUPPORT_FAMILY, organisation.pk, on=today)
-        waiting = list(waiting_support_requests(organisation.pk))
-        requests, without_place = [], 0
-        for support_request in waiting:
-            try:
-                requests.append(support_request_to_request(support_request, on=today))
-            except ValueError:
-                without_place += 1
-        comparison = compare_assignments(
-            pool, requests, max_open_proposals=settings.MATCHING_MAX_OPEN_PROPOSALS, model=fit
+    ids = [organisation.pk for organisation in organisations]
+    stored = {plan.organisation_id: plan for plan in WaitingListPlan.objects.filter(organisation_id__in=ids)}
+    waiting: dict[int, list[tuple[int, str, datetime, int, str]]] = {pk: [] for pk in ids}
+    for pk, organisation_id, home_place, created_at, young_person_id, first_name in (
+        SupportRequest.objects.filter(organisation_id__in=ids, status=SupportRequest.Status.WAITING)
+        .order_by("created_at", "pk")
+        .values_list(
+            "pk",
+            "organisation_id",
+            "home_place",
+            "created_at",
+            "case__young_person_id",
+            "case__young_person__first_name",
         )
-        chosen = set(comparison.global_.pairs.values()) | set(comparison.first_come_first_served.pairs.values())
-        volunteers = Volunteer.objects.select_related("user").in_bulk(chosen)
-        waited = {r.id: r.waiting_days for r in requests}
-        rows = [
-            PlanRow(
-                support_request=support_request,
-                waiting_days=waited.get(support_request.pk, 0),
-                global_pick=volunteers.get(comparison.global_.pairs.get(support_request.pk, 0)),
-                first_come_pick=volunteers.get(comparison.first_come_first_served.pairs.get(support_request.pk, 0)),
+    ):
+        waiting[organisation_id].append((pk, home_place, created_at, young_person_id, first_name))
+    picked = {
+        volunteer_id
+        for plan in stored.values()
+        if plan.computed_at is not None
+        for row in plan.result.get("requests", {}).values()
+        for volunteer_id in (row["global"], row["first"])
+        if volunteer_id is not None
+    }
+    user_of = dict(Volunteer.objects.filter(pk__in=picked).values_list("pk", "user_id")) if picked else {}
+    users = User.objects.only("first_name", "last_name", "email", "phone").in_bulk(user_of.values()) if picked else {}
+    volunteers = {volunteer_id: users[user_id] for volunteer_id, user_id in user_of.items()}
+    pages = []
+    for organisation in organisations:
+        plan = stored.get(organisation.pk)
+        result = plan.result if plan is not None and plan.computed_at is not None else None
+        picks: dict[str, dict[str, int | None]] = result["requests"] if result else {}
+        comparison = None
+        if result is not None:
+            comparison = Comparison(
+                _assignment(result, "global", {int(k): v["global"] for k, v in picks.items() if v["global"]}),
+                _assignment(
+                    result, "first_come_first_served", {int(k): v["first"] for k, v in picks.items() if v["first"]}
+                ),
             )
-            for support_request in waiting
-        ]
-        plans.append(WaitingListPlan(organisation.name, rows, without_place, comparison))
-    return plans
+        rows = []
+        for pk, home_place, created_at, young_person_id, first_name in waiting[organisation.pk]:
+            pick = picks.get(str(pk), {})
+            global_id, first_id = pick.get("global"), pick.get("first")
+            rows.append(
+                PlanRow(
+                    support_request_id=pk,
+                    young_person_id=young_person_id,
+                    first_name=first_name,
+                    home_place=home_place,
+                    waiting_days=(today - timezone.localdate(created_at)).days,
+                    global_pick=volunteers.get(global_id) if global_id is not None else None,
+                    first_come_pick=volunteers.get(first_id) if first_id is not None else None,
+                )
+            )
+        pages.append(
+            WaitingListPage(
+                organisation_id=organisation.pk,
+                organisation_name=organisation.name,
+                rows=rows,
+                without_place=int(result["without_place"]) if result else 0,
+                comparison=comparison,
+                computed_at=plan.computed_at if plan is not None else None,
+                computing=organisation.pk in computing,
+            )
+        )
+    return pages
 
 
 def rounds_to_choose_for(user: AnyUser) -> list[RoundRequest]:

@@ -15,11 +15,14 @@ reason.
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
+from django.db.models import F, Q
 from django.urls import reverse
-from django.utils import translation
+from django.utils import timezone, translation
 from django.utils.functional import Promise
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -39,7 +42,7 @@ from matching.features import (
     proposals_for_support_request,
 )
 from matching.model import load_current
-from matching.models import OPEN_STATUSES, Proposal, ProposalStatus
+from matching.models import OPEN_STATUSES, Proposal, ProposalStatus, WaitingListPlan
 from matching.selectors import (
     BROKER,
     BUDDY,
@@ -53,6 +56,10 @@ from matching.selectors import (
     proposal_writable_by,
     request_people,
     round_of,
+    waiting_list_fingerprint,
+    waiting_list_plan_is_current,
+    waiting_list_plan_result,
+    waiting_list_plan_stored,
 )
 from mentors.models import Mentorship
 from mentors.services import mentorship_start_buddy
@@ -264,6 +271,7 @@ def proposal_round_show(*, actor: User, support_request: AnyRequest | RoundReque
         if not shown:
             raise ValidationError(_("There are no suggestions to show. Look for new proposals first."))
         notify(request_people(locked)["family"], notice=_notice(locked, "shown"), path=locked.path("choose"))
+        _plan_changed(locked)
     return shown
 
 
@@ -297,6 +305,7 @@ def proposal_choose(*, actor: User, proposal: Proposal) -> Proposal:
             notice=_notice(locked_request, "family_chose"),
             path=locked_request.path(),
         )
+        _plan_changed(locked_request)
     return locked
 
 
@@ -344,6 +353,7 @@ def proposal_answer(*, actor: User, proposal: Proposal, accept: bool, reason: st
         else:
             notify(staff, notice=_notice(found, "declined"), path=found.path())
             notify(people["family"], notice=_notice(found, "declined"), path=found.path("choose"))
+        _plan_changed(found)
     return locked
 
 
@@ -407,6 +417,7 @@ def _approve_support_family(*, actor: User, proposal: Proposal, found: RoundRequ
             notice=NOTICE_APPROVED,
             path=reverse("hostfamilies:match_detail", args=[match.pk]),
         )
+        _plan_changed(found)
     return match
 
 
@@ -472,3 +483,64 @@ def _approve_broker(*, actor: User, proposal: Proposal, found: RoundRequest) -> 
             path=reverse("community:brokerrequest_detail", args=[linked.pk]),
         )
     return linked
+
+
+# --- The waiting list's global assignment -------------------------------------------------------------------------
+# Changes that come in a row (a coordinator working through a round) wait this long for each other: the task runs
+# once, after the last of them, on the inputs as they are then.
+PLAN_DEBOUNCE = timedelta(seconds=10)
+# A queued computation that has not finished after this long is taken as lost (a worker stopped) and queued again.
+PLAN_REQUEST_LOST_AFTER = timedelta(minutes=10)
+
+
+def waiting_list_plan_compute(*, organisation_id: int) -> bool:
+    """Compute the organisation's waiting-list plan and store it with the fingerprint of its inputs; nothing when
+    the stored one is still current (several queued runs give one computation). The fingerprint is read before
+    the inputs, so a change made during the computation leaves a plan that is seen as stale. True when computed.
+    Not in one transaction with the reads: the plan is a planning aid, and the last writer wins."""
+    fingerprint = waiting_list_fingerprint(organisation_id)
+    if waiting_list_plan_is_current(waiting_list_plan_stored(organisation_id), fingerprint):
+        return False
+    result = waiting_list_plan_result(organisation_id)
+    WaitingListPlan.objects.update_or_create(
+        organisation_id=organisation_id,
+        defaults={"result": result, "fingerprint": fingerprint, "computed_at": timezone.now()},
+    )
+    return True
+
+
+def waiting_list_plan_keep_current(*, organisation_id: int) -> bool:
+    """Queue a computation of the organisation's waiting-list plan when the stored one is missing or stale and
+    none is queued yet (debounced by PLAN_DEBOUNCE). True while a newer plan is being computed. A constant number
+    of queries. Races: the claim is one conditional UPDATE, so two pages opened at once queue one computation."""
+    fingerprint = waiting_list_fingerprint(organisation_id)
+    plan, _created = WaitingListPlan.objects.get_or_create(organisation_id=organisation_id)
+    if waiting_list_plan_is_current(plan, fingerprint):
+        return False
+    now = timezone.now()
+    queued = Q(requested_at__isnull=False, requested_at__gt=now - PLAN_REQUEST_LOST_AFTER) & (
+        Q(computed_at__isnull=True) | Q(requested_at__gt=F("computed_at"))
+    )
+    if not WaitingListPlan.objects.filter(pk=plan.pk).exclude(queued).update(requested_at=now):
+        return True
+    _enqueue_plan(organisation_id)
+    # A backend that runs tasks at once (tests, a small installation) has computed it by now.
+    return not waiting_list_plan_is_current(waiting_list_plan_stored(organisation_id), fingerprint)
+
+
+def _enqueue_plan(organisation_id: int) -> None:
+    # Imported here: matching.tasks imports this module to run the work.
+    from matching.tasks import waiting_list_plan_task
+
+    if waiting_list_plan_task.get_backend().supports_defer:
+        waiting_list_plan_task.using(run_after=timezone.now() + PLAN_DEBOUNCE).enqueue(organisation_id)
+    else:
+        waiting_list_plan_task.enqueue(organisation_id)
+
+
+def _plan_changed(found: RoundRequest) -> None:
+    """After a proposal round of a support request changed (proposals shown, chosen, answered, approved), queue a
+    new plan of its organisation once the change is committed, so it is ready before someone looks."""
+    if found.kind == SUPPORT:
+        organisation_id = found.organisation_id
+        transaction.on_commit(lambda: waiting_list_plan_keep_current(organisation_id=organisation_id))

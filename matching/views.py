@@ -214,17 +214,16 @@ def ask(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
 def waiting_list(request: AuthenticatedHttpRequest) -> HttpResponse:
     if not has_role(request.user, Role.COORDINATOR):
         raise PermissionDenied
-    plans = selectors.waiting_list_plans(request.user)
+    organisations = selectors.waiting_list_organisations(request.user)
+    # The plan is read as last computed; a stale one is computed again in the background (matching.tasks).
+    computing = {o.pk for o in organisations if services.waiting_list_plan_keep_current(organisation_id=o.pk)}
+    plans = selectors.waiting_list_pages(organisations, computing=computing)
     buddies = list(selectors.waiting_buddy_requests_for(request.user))
     brokers = list(selectors.waiting_broker_requests_for(request.user))
     accesslog_record_many(
         request=request,
         shown=[
-            *(
-                (row.support_request.case.young_person_id, (Role.COORDINATOR, plan.organisation_name))
-                for plan in plans
-                for row in plan.rows
-            ),
+            *((row.young_person_id, (Role.COORDINATOR, plan.organisation_name)) for plan in plans for row in plan.rows),
             *((b.young_person_id, (Role.COORDINATOR, b.case.organisation.name)) for b in buddies),
             *((b.case.young_person_id, (Role.COORDINATOR, b.case.organisation.name)) for b in brokers),
         ],

@@ -254,7 +254,9 @@ def test_the_case_professional_sees_each_factors_contribution(world: World, clie
     assert reverse("matching:exclude", args=[proposal.pk]) not in html
 
 
-def test_the_waiting_list_page_compares_global_and_first_come(world: World, client: Client) -> None:
+def test_the_waiting_list_page_compares_global_and_first_come(world: World, client: Client, settings: Any) -> None:
+    # Tasks run at once here, so the first view computes the plan and shows it (matching.tasks).
+    settings.TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}
     families(world, 2)
     family_request(world)
     client.force_login(world.coordinator)

@@ -7,7 +7,9 @@ class TrainingConfig(AppConfig):
 
     def ready(self) -> None:
         # Imported when the apps are ready: these modules import models, which Django loads after the AppConfigs.
-        from training.selectors import TRAINING_PREFETCH, required_courses_missing
+        from training.selectors import TRAINING_PREFETCH, required_courses_missing, required_courses_missing_many
         from volunteers.selectors import readiness_courses_register
 
-        readiness_courses_register("training", required_courses_missing, prefetch=TRAINING_PREFETCH)
+        readiness_courses_register(
+            "training", required_courses_missing, missing_many=required_courses_missing_many, prefetch=TRAINING_PREFETCH
+        )

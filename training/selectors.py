@@ -9,7 +9,7 @@ Who sees what:
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -19,7 +19,7 @@ from django.utils import timezone
 from accounts.models import Role, User
 from accounts.selectors import AnyUser, organisation_ids_where
 from core.selectors import object_get_for
-from training.models import Course, CourseCompletion, Enrolment, Session
+from training.models import Course, CourseCompletion, CourseRequirement, Enrolment, Session
 from volunteers.models import Volunteer
 
 # What `required_courses_missing` reads through related managers. A list of volunteers prefetches these (see
@@ -139,17 +139,60 @@ def required_courses_missing(volunteer: Volunteer) -> list[Course]:
     if not kinds:
         return []
     organisation = volunteer.organisation
-    requirements = list(organisation.course_requirements.all())
-    courses = list(organisation.courses.all())
+    return _missing(
+        kinds,
+        [(r.kind, r.course_id) for r in organisation.course_requirements.all()],
+        list(organisation.courses.all()),
+        {completion.course_id for completion in volunteer.course_completions.all()},
+    )
+
+
+def _missing(
+    kinds: Iterable[str], requirements: list[tuple[str, int]], courses: list[Course], completed: set[int]
+) -> list[Course]:
+    """The rule of `required_courses_missing` on plain data: the organisation's (kind, course id) requirements and
+    courses, and the ids of the courses the volunteer completed."""
+    kinds = set(kinds)
+    if not kinds:
+        return []
     if requirements:
-        required_ids = {r.course_id for r in requirements if r.kind in kinds}
+        required_ids = {course_id for kind, course_id in requirements if kind in kinds}
         required = [c for c in courses if c.pk in required_ids]
     else:
         required = [c for c in courses if c.active and c.kind == Course.Kind.BASIC and c.for_kind in kinds]
-    completed = {completion.course_id for completion in volunteer.course_completions.all()}
     missing = [course for course in required if course.pk not in completed]
     missing.sort(key=lambda course: (course.kind, course.title, course.pk))
     return missing
+
+
+def required_courses_missing_many(volunteers: Mapping[int, tuple[int, frozenset[str]]]) -> dict[int, list[str]]:
+    """`required_courses_missing` for many volunteers at once, as course titles per volunteer id (absent when
+    none): given each volunteer's (organisation id, kinds). Three queries for any number of volunteers; courses
+    are read per organisation, completions as values (no model instance per volunteer)."""
+    if not volunteers:
+        return {}
+    organisations = {organisation_id for organisation_id, _kinds in volunteers.values()}
+    courses: dict[int, list[Course]] = {organisation_id: [] for organisation_id in organisations}
+    for course in Course.objects.filter(organisation_id__in=organisations).order_by("pk"):
+        courses[course.organisation_id].append(course)
+    requirements: dict[int, list[tuple[str, int]]] = {organisation_id: [] for organisation_id in organisations}
+    for organisation_id, kind, course_id in CourseRequirement.objects.filter(
+        organisation_id__in=organisations
+    ).values_list("organisation_id", "kind", "course_id"):
+        requirements[organisation_id].append((kind, course_id))
+    completed: dict[int, set[int]] = {}
+    for volunteer_id, course_id in CourseCompletion.objects.filter(volunteer_id__in=list(volunteers)).values_list(
+        "volunteer_id", "course_id"
+    ):
+        completed.setdefault(volunteer_id, set()).add(course_id)
+    result = {}
+    for volunteer_id, (organisation_id, kinds) in volunteers.items():
+        missing = _missing(
+            kinds, requirements[organisation_id], courses[organisation_id], completed.get(volunteer_id, set())
+        )
+        if missing:
+            result[volunteer_id] = [course.title for course in missing]
+    return result
 
 
 @dataclass(frozen=True)

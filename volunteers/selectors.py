@@ -22,6 +22,8 @@ from core.paging import words_in
 from core.selectors import object_get_for
 from volunteers.models import (
     AvailabilityException,
+    HomeVisit,
+    Intake,
     Outcome,
     Reference,
     ScreeningRequirement,
@@ -43,6 +45,8 @@ DEFAULT_SCREENING[VolunteerKind.SUPPORT_FAMILY] = [
     ScreeningStep.HOME_VISIT,
 ]
 REFERENCES_NEEDED = 2
+# The order screening runs in; read once, not per volunteer (a TextChoices' `values` builds a new list each time).
+SCREENING_ORDER: tuple[str, ...] = tuple(ScreeningStep.values)
 VOG_REMINDER_BEFORE = timedelta(weeks=8)
 
 
@@ -59,17 +63,26 @@ class Titled(Protocol):
 
 # The volunteer's required courses still missing, read through related managers (the prefetch names them).
 CoursesMissing = Callable[[Volunteer], Sequence[Titled]]
+# The same for many volunteers at once, without model instances per volunteer: given each volunteer's
+# (organisation id, kinds), the titles of the courses still missing per volunteer id (absent when none), in
+# constant queries. The feature shares its rule between the two (training.selectors).
+CoursesMissingMany = Callable[[Mapping[int, tuple[int, frozenset[str]]]], Mapping[int, Sequence[str]]]
 # How many places open matches take, per volunteer id: every id asked for is a key (0 when none), one query.
 MatchesCounted = Callable[[Iterable[int]], Mapping[int, int]]
 _courses_missing: dict[str, CoursesMissing] = {}
 _courses_prefetch: dict[str, tuple[str, ...]] = {}
+_courses_missing_many: dict[str, CoursesMissingMany] = {}
 _matches_counted: dict[str, MatchesCounted] = {}
 
 
-def readiness_courses_register(feature: str, missing: CoursesMissing, *, prefetch: Iterable[str] = ()) -> None:
-    """Register how `feature` finds a volunteer's required courses still missing, and the related names a list of
-    volunteers prefetches for it (`with_readiness_data`)."""
+def readiness_courses_register(
+    feature: str, missing: CoursesMissing, *, missing_many: CoursesMissingMany, prefetch: Iterable[str] = ()
+) -> None:
+    """Register how `feature` finds a volunteer's required courses still missing, the same for many volunteers at
+    once (`readiness_of_many`), and the related names a list of volunteers prefetches for it
+    (`with_readiness_data`)."""
     _courses_missing[feature] = missing
+    _courses_missing_many[feature] = missing_many
     _courses_prefetch[feature] = tuple(prefetch)
 
 
@@ -139,15 +152,23 @@ def policy_for(organisation_id: int) -> VolunteerPolicy:
     )
 
 
-def required_screening(volunteer: Volunteer) -> list[str]:
-    """The screening steps the volunteer's organisation requires for the kinds they registered as."""
-    kinds = {role.kind for role in volunteer.roles.all()}
-    configured = [r for r in volunteer.organisation.screening_requirements.all() if r.kind in kinds]
-    if volunteer.organisation.screening_requirements.all():
-        steps = {r.step for r in configured}
+def _required_steps(kinds: Iterable[str], configured: Iterable[tuple[str, str]]) -> list[str]:
+    """The rule of `required_screening` on plain data: the organisation's (kind, step) requirements for the kinds,
+    or the defaults for the kinds when the organisation configured none at all."""
+    kinds, configured = set(kinds), list(configured)
+    if configured:
+        steps = {step for kind, step in configured if kind in kinds}
     else:
         steps = {step for kind in kinds for step in DEFAULT_SCREENING[kind]}
-    return [step for step in ScreeningStep.values if step in steps]
+    return [step for step in SCREENING_ORDER if step in steps]
+
+
+def required_screening(volunteer: Volunteer) -> list[str]:
+    """The screening steps the volunteer's organisation requires for the kinds they registered as."""
+    return _required_steps(
+        (role.kind for role in volunteer.roles.all()),
+        ((r.kind, r.step) for r in volunteer.organisation.screening_requirements.all()),
+    )
 
 
 def screening_required_for(organisation_id: int, kind: str) -> list[str]:
@@ -168,17 +189,50 @@ def latest_vog(volunteer: Volunteer) -> VogCheck | None:
 ACCEPTED = frozenset({Outcome.POSITIVE, Outcome.DOUBTS})
 
 
-def _step_done(volunteer: Volunteer, step: str, today: date) -> bool:
+@dataclass(frozen=True)
+class ReadinessFacts:
+    """What `volunteer_readiness` decides on, as plain data: read from one volunteer's related managers
+    (`_facts_of`) or for many volunteers at once in constant queries (`readiness_of_many`). One rule, two ways
+    of reading its facts."""
+
+    status: str
+    capacity: int
+    required_steps: tuple[str, ...]
+    intake_outcome: str | None
+    home_visit_outcome: str | None
+    references_accepted: int
+    # The latest VOG check (by request date): whether it was received, and until when it is valid.
+    vog_received: bool | None
+    vog_valid_until: date | None
+    courses_missing: tuple[str, ...]
+
+
+def _step_done(facts: ReadinessFacts, step: str, today: date) -> bool:
     if step == ScreeningStep.INTAKE:
-        intake = getattr(volunteer, "intake", None)
-        return intake is not None and intake.outcome in ACCEPTED
+        return facts.intake_outcome in ACCEPTED
     if step == ScreeningStep.HOME_VISIT:
-        visit = getattr(volunteer, "home_visit", None)
-        return visit is not None and visit.outcome in ACCEPTED
+        return facts.home_visit_outcome in ACCEPTED
     if step == ScreeningStep.REFERENCES:
-        return sum(1 for r in volunteer.references.all() if r.outcome in ACCEPTED) >= REFERENCES_NEEDED
+        return facts.references_accepted >= REFERENCES_NEEDED
+    return bool(facts.vog_received) and facts.vog_valid_until is not None and facts.vog_valid_until >= today
+
+
+def _facts_of(volunteer: Volunteer) -> ReadinessFacts:
+    """One volunteer's readiness facts, read through its related managers (prefetched by `with_readiness_data`)."""
+    intake = getattr(volunteer, "intake", None)
+    visit = getattr(volunteer, "home_visit", None)
     vog = latest_vog(volunteer)
-    return vog is not None and vog.is_received and vog.is_valid_on(today)
+    return ReadinessFacts(
+        status=volunteer.status,
+        capacity=volunteer.capacity,
+        required_steps=tuple(required_screening(volunteer)),
+        intake_outcome=intake.outcome if intake is not None else None,
+        home_visit_outcome=visit.outcome if visit is not None else None,
+        references_accepted=sum(1 for r in volunteer.references.all() if r.outcome in ACCEPTED),
+        vog_received=vog.is_received if vog is not None else None,
+        vog_valid_until=vog.valid_until if vog is not None else None,
+        courses_missing=tuple(_course_titles_missing(volunteer)),
+    )
 
 
 @dataclass(frozen=True)
@@ -204,30 +258,93 @@ def volunteer_readiness(volunteer: Volunteer, *, on: date | None = None, open_ma
     a list passes `open_matches` from one `open_match_totals` call. (The count is not a lock: a service that
     takes a place counts again under a row lock.)
     """
-    today = on or timezone.localdate()
+    if open_matches is None:
+        open_matches = open_match_totals([volunteer.pk])[volunteer.pk]
+    return _readiness(_facts_of(volunteer), today=on or timezone.localdate(), open_matches=open_matches)
+
+
+def _readiness(facts: ReadinessFacts, *, today: date, open_matches: int) -> Readiness:
+    """The rule itself, on a volunteer's facts: shared by `volunteer_readiness` and `readiness_of_many`."""
     reasons: list[str] = []
-    if volunteer.status == Volunteer.Status.PAUSED:
+    if facts.status == Volunteer.Status.PAUSED:
         reasons.append(_("The volunteer has paused."))
-    elif volunteer.status == Volunteer.Status.STOPPED:
+    elif facts.status == Volunteer.Status.STOPPED:
         reasons.append(_("The volunteer has stopped."))
-    screening_missing = [s for s in required_screening(volunteer) if not _step_done(volunteer, s, today)]
-    labels = dict(ScreeningStep.choices)
+    screening_missing = [s for s in facts.required_steps if not _step_done(facts, s, today)]
+    labels = dict(ScreeningStep.choices) if screening_missing else {}
     for step in screening_missing:
-        vog = latest_vog(volunteer)
-        if step == ScreeningStep.VOG and vog is not None and vog.valid_until and vog.valid_until < today:
+        if step == ScreeningStep.VOG and facts.vog_valid_until and facts.vog_valid_until < today:
             reasons.append(_("The certificate of conduct (VOG) has expired."))
         else:
             reasons.append(_("Not done yet: %(step)s.") % {"step": labels[step]})
-    courses = _course_titles_missing(volunteer)
+    courses = list(facts.courses_missing)
     reasons += [_("Training not done yet: %(course)s.") % {"course": title} for title in courses]
-    if open_matches is None:
-        open_matches = open_match_totals([volunteer.pk])[volunteer.pk]
-    if open_matches >= volunteer.capacity:
+    if open_matches >= facts.capacity:
         reasons.append(
             _("No room for another match: %(taken)s of %(capacity)s places are taken.")
-            % {"taken": open_matches, "capacity": volunteer.capacity}
+            % {"taken": open_matches, "capacity": facts.capacity}
         )
     return Readiness(reasons, screening_missing, courses, open_matches)
+
+
+def readiness_of_many(
+    volunteers: QuerySet[Volunteer], *, on: date | None = None, open_matches: Mapping[int, int] | None = None
+) -> dict[int, Readiness]:
+    """`volunteer_readiness` of every volunteer of the queryset, by id, from values queries: no model instance per
+    volunteer, and the same queries (eight, plus one per feature that registered courses) for any number of them.
+    `open_matches` gives the places taken per volunteer id (absent: 0); without it `open_match_totals` counts
+    them. For lists where building a Volunteer per row costs more than the decision (matching's pool)."""
+    today = on or timezone.localdate()
+    scope = volunteers.order_by().values("pk")
+    rows = list(Volunteer.objects.filter(pk__in=scope).values_list("pk", "status", "capacity", "organisation_id"))
+    if not rows:
+        return {}
+    organisations = {organisation_id for _pk, _status, _capacity, organisation_id in rows}
+    kinds: dict[int, set[str]] = {pk: set() for pk, *_rest in rows}
+    for volunteer_id, kind in VolunteerRole.objects.filter(volunteer_id__in=scope).values_list("volunteer_id", "kind"):
+        kinds[volunteer_id].add(kind)
+    configured: dict[int, list[tuple[str, str]]] = {organisation_id: [] for organisation_id in organisations}
+    for organisation_id, kind, step in ScreeningRequirement.objects.filter(
+        organisation_id__in=organisations
+    ).values_list("organisation_id", "kind", "step"):
+        configured[organisation_id].append((kind, step))
+    intakes = dict(Intake.objects.filter(volunteer_id__in=scope).values_list("volunteer_id", "outcome"))
+    visits = dict(HomeVisit.objects.filter(volunteer_id__in=scope).values_list("volunteer_id", "outcome"))
+    references: dict[int, int] = dict.fromkeys(kinds, 0)
+    for volunteer_id in Reference.objects.filter(volunteer_id__in=scope, outcome__in=ACCEPTED).values_list(
+        "volunteer_id", flat=True
+    ):
+        references[volunteer_id] += 1
+    # The latest check per volunteer, in `latest_vog`'s order: the first row of each volunteer wins.
+    vogs: dict[int, tuple[bool, date | None]] = {}
+    for volunteer_id, received_on, valid_until in (
+        VogCheck.objects.filter(volunteer_id__in=scope)
+        .order_by("volunteer_id", "-requested_on", "-pk")
+        .values_list("volunteer_id", "received_on", "valid_until")
+    ):
+        vogs.setdefault(volunteer_id, (received_on is not None, valid_until))
+    of_kinds = {pk: (organisation_id, frozenset(kinds[pk])) for pk, _status, _capacity, organisation_id in rows}
+    courses: dict[int, list[str]] = {}
+    for missing_many in _courses_missing_many.values():
+        for volunteer_id, titles in missing_many(of_kinds).items():
+            courses.setdefault(volunteer_id, []).extend(titles)
+    taken = open_match_totals(kinds) if open_matches is None else open_matches
+    result = {}
+    for pk, status, capacity, organisation_id in rows:
+        vog = vogs.get(pk)
+        facts = ReadinessFacts(
+            status=status,
+            capacity=capacity,
+            required_steps=tuple(_required_steps(kinds[pk], configured[organisation_id])),
+            intake_outcome=intakes.get(pk),
+            home_visit_outcome=visits.get(pk),
+            references_accepted=references[pk],
+            vog_received=vog[0] if vog is not None else None,
+            vog_valid_until=vog[1] if vog is not None else None,
+            courses_missing=tuple(courses.get(pk, ())),
+        )
+        result[pk] = _readiness(facts, today=today, open_matches=taken.get(pk, 0))
+    return result
 
 
 class NextStep:
