@@ -18,6 +18,7 @@ from accounts.models import Role
 from accounts.selectors import has_role
 from community.models import BrokerRequest
 from core.http import AuthenticatedHttpRequest
+from core.paging import listing_of
 from matching import selectors, services
 from matching.forms import AnswerForm, ChooseForm, ReasonForm
 from matching.models import ProposalStatus
@@ -217,15 +218,23 @@ def waiting_list(request: AuthenticatedHttpRequest) -> HttpResponse:
     organisations = selectors.waiting_list_organisations(request.user)
     # The plan is read as last computed; a stale one is computed again in the background (matching.tasks).
     computing = {o.pk for o in organisations if services.waiting_list_plan_keep_current(organisation_id=o.pk)}
-    plans = selectors.waiting_list_pages(organisations, computing=computing)
-    buddies = list(selectors.waiting_buddy_requests_for(request.user))
-    brokers = list(selectors.waiting_broker_requests_for(request.user))
+    # Each list pages on its own (a parameter each), and only the names on the pages shown go to the access log.
+    plans = [
+        (plan, listing_of(request, plan.rows, param=f"pagina_{plan.organisation_id}"))
+        for plan in selectors.waiting_list_pages(organisations, computing=computing)
+    ]
+    buddies = listing_of(request, selectors.waiting_buddy_requests_for(request.user), param="pagina_maatjes")
+    brokers = listing_of(request, selectors.waiting_broker_requests_for(request.user), param="pagina_makelaars")
     accesslog_record_many(
         request=request,
         shown=[
-            *((row.young_person_id, (Role.COORDINATOR, plan.organisation_name)) for plan in plans for row in plan.rows),
-            *((b.young_person_id, (Role.COORDINATOR, b.case.organisation.name)) for b in buddies),
-            *((b.case.young_person_id, (Role.COORDINATOR, b.case.organisation.name)) for b in brokers),
+            *(
+                (row.young_person_id, (Role.COORDINATOR, plan.organisation_name))
+                for plan, rows in plans
+                for row in rows.rows
+            ),
+            *((b.young_person_id, (Role.COORDINATOR, b.case.organisation.name)) for b in buddies.rows),
+            *((b.case.young_person_id, (Role.COORDINATOR, b.case.organisation.name)) for b in brokers.rows),
         ],
     )
     context = {"plans": plans, "buddy_requests": buddies, "broker_requests": brokers}

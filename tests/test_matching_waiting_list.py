@@ -18,6 +18,8 @@ from django.urls import reverse
 from django.utils import timezone, translation
 from django_tasks_db.models import DBTaskResult
 
+from accesslog.models import AccessLogEntry
+from core.paging import PAGE_SIZE
 from hostfamilies import services as hostfamilies_services
 from hostfamilies.models import SupportRequest
 from matching import services
@@ -203,9 +205,9 @@ def test_requests_are_read_in_batches_with_the_same_exclusions(world: World) -> 
     assert requests == {r.pk: support_request_to_request(r) for r in waiting}
 
 
-def _page(client: Client) -> tuple[int, str]:
+def _page(client: Client, params: dict[str, str] | None = None) -> tuple[int, str]:
     with CaptureQueriesContext(connection) as context:
-        response = client.get(reverse("matching:waiting_list"))
+        response = client.get(reverse("matching:waiting_list"), params or {})
         assert response.status_code == 200
     return len(context.captured_queries), " ".join(response.content.decode().split())
 
@@ -277,6 +279,21 @@ def _grow(world: World, n: int) -> None:
     for i in range(n):
         ready_family(world.organisation)
         waiting_request(world, wants_weekend_stays=bool(i % 2))
+
+
+def test_the_waiting_families_page_and_only_the_page_is_in_the_access_log(world: World, client: Client) -> None:
+    requests = [waiting_request(world) for _ in range(PAGE_SIZE + 3)]  # oldest first
+    services.waiting_list_plan_compute(organisation_id=world.organisation.pk)
+    client.force_login(world.coordinator)
+    param = f"pagina_{world.organisation.pk}"
+    for number, expected in ((1, requests[:PAGE_SIZE]), (2, requests[PAGE_SIZE:])):
+        before = AccessLogEntry.objects.count()
+        _count, html = _page(client, {param: str(number)})
+        links = {r.pk for r in requests if reverse("matching:round", args=[r.pk]) + '"' in html}
+        assert links == {r.pk for r in expected}
+        logged = AccessLogEntry.objects.order_by("-pk")[: AccessLogEntry.objects.count() - before]
+        assert {entry.young_person_id for entry in logged} == {r.case.young_person_id for r in expected}
+        assert f"{PAGE_SIZE + 3} found" in html or f"{PAGE_SIZE + 3} gevonden" in html
 
 
 @pytest.mark.parametrize("stored", [True, False], ids=["plan stored", "plan being computed"])
