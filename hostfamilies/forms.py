@@ -7,10 +7,11 @@ from django.db.models import QuerySet
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Organisation
-from core.forms import DateInput
+from core.forms import DateInput, ListSearchForm
 from core.languages import SPOKEN_LANGUAGES
 from hostfamilies.models import SupportFamilyMatch, SupportRequest
-from hostfamilies.states import Visit
+from hostfamilies.selectors import MATCHES_ALL, MATCHES_FINISHED, MATCHES_OPEN, REQUESTS_ALL, REQUESTS_WAITING
+from hostfamilies.states import State, Visit
 from volunteers.models import Volunteer
 from youth.models import Case
 
@@ -152,3 +153,53 @@ class VisitForm(forms.Form):
         super().__init__(*args, **kwargs)
         self.visit = visit
         self.fields["on"].label = self.LABELS[Visit(visit)]
+
+
+class OverviewSearchForm(ListSearchForm):
+    """The search and filters above the support-family overview. The empty choice of each filter is what a
+    coordinator needs most: the waiting requests and the open matches (hostfamilies.selectors). The field names
+    are the query parameters, Dutch like the paths (`?stap=trial&gevraagd=91`)."""
+
+    status = forms.ChoiceField(
+        label=_("Requests"),
+        required=False,
+        choices=[
+            (REQUESTS_WAITING, _("Waiting for a support family")),
+            (SupportRequest.Status.MATCHED, _("Matched")),
+            (SupportRequest.Status.WITHDRAWN, _("Withdrawn")),
+            (REQUESTS_ALL, _("All requests")),
+        ],
+    )
+    gevraagd = forms.TypedChoiceField(
+        label=_("Asked"),
+        required=False,
+        coerce=int,
+        empty_value=None,
+        choices=[
+            ("", _("any time")),
+            (30, _("more than a month ago")),
+            (91, _("more than three months ago")),
+            (182, _("more than half a year ago")),
+        ],
+    )
+    stap = forms.ChoiceField(
+        label=_("Matches"),
+        required=False,
+        choices=[
+            (MATCHES_OPEN, _("Open matches")),
+            *((state.value, state.label) for state in State),
+            (MATCHES_FINISHED, _("Ended or stopped")),
+            (MATCHES_ALL, _("All matches")),
+        ],
+    )
+    organisatie = forms.ModelChoiceField(
+        label=_("Organisation"), required=False, queryset=Organisation.objects.none(), empty_label=_("All")
+    )
+
+    def __init__(self, data: Any, *, organisations: QuerySet[Organisation]) -> None:
+        super().__init__(data)
+        # Only someone who coordinates for more than one organisation has something to choose.
+        if len(organisations) > 1:
+            cast("forms.ModelChoiceField[Organisation]", self.fields["organisatie"]).queryset = organisations
+        else:
+            del self.fields["organisatie"]

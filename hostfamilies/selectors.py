@@ -14,15 +14,20 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 
-from django.db.models import Count, Q, QuerySet
+from django.db.models import Case as SqlCase
+from django.db.models import Count, F, IntegerField, OuterRef, Q, QuerySet, Subquery, Value, When
+from django.db.models.functions import Coalesce
+from django.utils import timezone
 
 from accounts.models import Role, User
 from accounts.selectors import AnyUser
+from core.paging import words_in
 from core.selectors import object_get_for
 from hostfamilies.models import VISIT_FIELDS, MatchReview, SupportFamilyMatch, SupportRequest
 from hostfamilies.states import (
+    FINISHED_STATES,
     MATCH_PARTIES,
     OPEN_STATES,
     REQUEST_PARTIES,
@@ -53,6 +58,7 @@ __all__ = [
     "match_access_basis",
     "match_agreement_may_propose",
     "match_get_for",
+    "match_list_for",
     "match_moves_for",
     "match_parties",
     "match_party_users",
@@ -65,6 +71,7 @@ __all__ = [
     "overview_access_bases",
     "support_families_to_propose",
     "supportrequest_get_for",
+    "supportrequest_list_for",
     "supportrequest_visible_to",
     "supportrequest_writable_by",
     "waiting_list_positions",
@@ -113,6 +120,70 @@ def waiting_list_positions(requests: Iterable[SupportRequest]) -> dict[int, tupl
     }
 
 
+# The filters of the overview's lists (hostfamilies.forms.OverviewSearchForm): the empty value is the default.
+REQUESTS_WAITING, REQUESTS_ALL = "", "all"
+MATCHES_OPEN, MATCHES_FINISHED, MATCHES_ALL = "", "finished", "all"
+
+_REQUEST_STATUS_RANK = SqlCase(
+    When(status=SupportRequest.Status.WAITING, then=Value(0)),
+    When(status=SupportRequest.Status.MATCHED, then=Value(1)),
+    default=Value(2),
+    output_field=IntegerField(),
+)
+
+
+def _waiting_count(rows: QuerySet[SupportRequest]) -> Subquery:
+    """How many of `rows` (correlated to the outer request) wait: a count in one subquery per listed row, so the
+    place on the waiting list costs no query and no rows of its own, however long the list."""
+    counted = rows.filter(status=SupportRequest.Status.WAITING).order_by().values("organisation_id")
+    return Subquery(counted.annotate(n=Count("pk")).values("n"), output_field=IntegerField())
+
+
+def supportrequest_list_for(
+    user: AnyUser,
+    *,
+    status: str = REQUESTS_WAITING,
+    asked_before: date | None = None,
+    organisation_id: int | None = None,
+    search: str = "",
+) -> QuerySet[SupportRequest]:
+    """The requests of the overview: those the user sees with `status` (empty: the waiting ones; "all": every
+    one), asked before `asked_before`, of one organisation, with every word of `search` in the child's name or
+    the family's place. Waiting ones first, the longest waiting first; then the others, newest first. Each with
+    `waiting_place` and `waiting_total` (its place on its organisation's waiting list, None when it does not wait).
+    """
+    requests = supportrequest_visible_to(user)
+    if status != REQUESTS_ALL:
+        requests = requests.filter(status=status or SupportRequest.Status.WAITING)
+    if asked_before is not None:
+        requests = requests.filter(created_at__date__lt=asked_before)
+    if organisation_id is not None:
+        requests = requests.filter(organisation_id=organisation_id)
+    requests = words_in(
+        requests, search, ["case__young_person__first_name", "case__young_person__last_name", "home_place"]
+    )
+    same_list = SupportRequest.objects.filter(organisation_id=OuterRef("organisation_id"))
+    ahead = same_list.filter(
+        Q(created_at__lt=OuterRef("created_at")) | Q(created_at=OuterRef("created_at"), pk__lt=OuterRef("pk"))
+    )
+    waits = Q(status=SupportRequest.Status.WAITING)
+    return (
+        requests.select_related("case__young_person", "case__organisation", "organisation")
+        .annotate(
+            status_rank=_REQUEST_STATUS_RANK,
+            waiting_place=SqlCase(When(waits, then=Coalesce(_waiting_count(ahead), 0) + 1)),
+            waiting_total=SqlCase(When(waits, then=_waiting_count(same_list))),
+            waiting_since=SqlCase(When(waits, then=F("created_at"))),
+        )
+        .order_by("status_rank", F("waiting_since").asc(nulls_last=True), "-created_at", "-pk")
+    )
+
+
+def asked_before_days(days: int) -> date:
+    """The day before which a request was asked to be waiting longer than `days` days (the overview's filter)."""
+    return timezone.localdate() - timedelta(days=days)
+
+
 def supportrequest_get_for(user: AnyUser, pk: int, write: bool = False) -> SupportRequest:
     """One request: 404 when invisible to the user, 403 when `write` is asked and the user only reads."""
     visible = supportrequest_visible_to(user).select_related("case__young_person", "organisation")
@@ -137,6 +208,40 @@ def match_visible_to(user: AnyUser) -> QuerySet[SupportFamilyMatch]:
 def match_writable_by(user: AnyUser) -> QuerySet[SupportFamilyMatch]:
     """Matches on which the user may make some move: every visible match that is still open."""
     return match_visible_to(user).filter(state__in=OPEN_STATES)
+
+
+def match_list_for(
+    user: AnyUser, *, state: str = MATCHES_OPEN, organisation_id: int | None = None, search: str = ""
+) -> QuerySet[SupportFamilyMatch]:
+    """The matches of the overview: those the user sees in `state` (empty: every open one; "finished": ended or
+    stopped; "all"; or one step of states.State), of one organisation (the request's), with every word of
+    `search` in the child's first name, the support family's name or the family's place. Newest first."""
+    matches = match_visible_to(user)
+    if state == MATCHES_OPEN:
+        matches = matches.filter(state__in=OPEN_STATES)
+    elif state == MATCHES_FINISHED:
+        matches = matches.filter(state__in=sorted(FINISHED_STATES))
+    elif state != MATCHES_ALL:
+        matches = matches.filter(state=state)
+    if organisation_id is not None:
+        matches = matches.filter(request__organisation_id=organisation_id)
+    matches = words_in(
+        matches,
+        search,
+        [
+            "request__case__young_person__first_name",
+            "request__home_place",
+            "volunteer__user__first_name",
+            "volunteer__user__last_name",
+        ],
+    )
+    return matches.select_related(
+        "request__case__young_person",
+        "request__case__organisation",
+        "request__organisation",
+        "volunteer__user",
+        "volunteer__organisation",
+    ).order_by("-created_at", "-pk")
 
 
 def match_get_for(user: AnyUser, pk: int, write: bool = False) -> SupportFamilyMatch:

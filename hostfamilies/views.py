@@ -15,15 +15,24 @@ from django.views.decorators.http import require_POST
 from accesslog.models import AccessLogEntry
 from accesslog.services import accesslog_record, accesslog_record_cases, accesslog_record_many
 from accounts.models import Role
-from accounts.selectors import has_role
+from accounts.selectors import has_role, organisations_where
 from agreements.forms import AgreementForm
 from agreements.models import Agreement
 from agreements.selectors import agreement_current_texts, agreement_overview, agreementversion_of
 from core.forms import add_service_errors
 from core.http import AuthenticatedHttpRequest
 from core.languages import language_label
+from core.paging import listing_of
 from hostfamilies import selectors, services
-from hostfamilies.forms import IntakeForm, MoveForm, ProposeForm, ReviewForm, SupportRequestForm, VisitForm
+from hostfamilies.forms import (
+    IntakeForm,
+    MoveForm,
+    OverviewSearchForm,
+    ProposeForm,
+    ReviewForm,
+    SupportRequestForm,
+    VisitForm,
+)
 from hostfamilies.models import SupportFamilyMatch, SupportRequest
 from hostfamilies.selectors import VisitRecord
 from hostfamilies.states import MOVES, VISIT_RECORDERS, State, Visit
@@ -35,32 +44,41 @@ from youth.views import consent_paused_response
 
 @login_required
 def overview(request: AuthenticatedHttpRequest) -> HttpResponse:
-    if not has_role(request.user, Role.COORDINATOR, Role.PROFESSIONAL, Role.PARENT, Role.VOLUNTEER):
+    user = request.user
+    if not has_role(user, Role.COORDINATOR, Role.PROFESSIONAL, Role.PARENT, Role.VOLUNTEER):
         raise PermissionDenied
-    requests = list(
-        selectors.supportrequest_visible_to(request.user)
-        .select_related("case__young_person", "case__organisation", "organisation")
-        .order_by("status", "created_at")
+    # Staff search and filter, and see what waits and runs first; a parent or support family sees their few rows.
+    staff = has_role(user, Role.PROFESSIONAL, Role.COORDINATOR)
+    search = OverviewSearchForm(request.GET, organisations=organisations_where(user, Role.COORDINATOR))
+    organisation = search.value("organisatie")
+    organisation_id: int | None = organisation.pk if organisation else None
+    text: str = search.value("q") or ""
+    days = search.value("gevraagd")
+    requests = listing_of(
+        request,
+        selectors.supportrequest_list_for(
+            user,
+            status=(search.value("status") or "") if staff else selectors.REQUESTS_ALL,
+            asked_before=selectors.asked_before_days(days) if days else None,
+            organisation_id=organisation_id,
+            search=text,
+        ),
+        param="pagina_aanvragen",
     )
-    matches = list(
-        selectors.match_visible_to(request.user)
-        .select_related(
-            "request__case__young_person",
-            "request__case__organisation",
-            "request__organisation",
-            "volunteer__user",
-            "volunteer__organisation",
-        )
-        .order_by("-created_at")
+    matches = listing_of(
+        request,
+        selectors.match_list_for(
+            user,
+            state=(search.value("stap") or "") if staff else selectors.MATCHES_ALL,
+            organisation_id=organisation_id,
+            search=text,
+        ),
+        param="pagina_koppelingen",
     )
-    # Each child named in the lists is a read of their record, in the role that gave access to that row.
-    accesslog_record_many(request=request, shown=selectors.overview_access_bases(request.user, requests, matches))
-    context = {
-        "requests": requests,
-        "positions": selectors.waiting_list_positions(requests),
-        "matches": matches,
-        "can_ask": has_role(request.user, Role.PROFESSIONAL, Role.COORDINATOR),
-    }
+    # Each child named on the two pages is a read of their record, in the role that gave access to that row.
+    shown = selectors.overview_access_bases(user, requests.rows, matches.rows)
+    accesslog_record_many(request=request, shown=shown)
+    context = {"requests": requests, "matches": matches, "search": search if staff else None, "can_ask": staff}
     return render(request, "hostfamilies/overview.html", context)
 
 
