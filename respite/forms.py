@@ -9,8 +9,9 @@ from django.db.models import QuerySet
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Organisation, User
-from core.forms import DateInput
-from respite.models import RespiteOption
+from core.forms import DateInput, ListSearchForm
+from respite.models import RespiteOption, Stay
+from respite.selectors import ANY_TIME, PAST, UPCOMING
 from volunteers.models import Volunteer
 from youth.models import Case
 
@@ -153,3 +154,26 @@ class NewOptionForm(OptionForm):
             "The most children that can sleep there on one night. For a support family you can leave this empty: "
             "then it is the number of beds the family has for stays."
         )
+
+
+class StaySearchForm(ListSearchForm):
+    """The search and filters above the overview's stays. The field names are the query parameters, Dutch like
+    the paths (`?wanneer=past&status=confirmed`); the empty choice of each is the default."""
+
+    wanneer = forms.ChoiceField(
+        label=_("When"),
+        required=False,
+        choices=[(UPCOMING, _("Not ended yet")), (PAST, _("Ended")), (ANY_TIME, _("Any time"))],
+    )
+    status = forms.ChoiceField(label=_("Status"), required=False, choices=[("", _("Any")), *Stay.Status.choices])
+    organisatie = forms.ModelChoiceField(
+        label=_("Organisation"), required=False, queryset=Organisation.objects.none(), empty_label=_("All")
+    )
+
+    def __init__(self, data: Any, *, organisations: QuerySet[Organisation]) -> None:
+        super().__init__(data)
+        # Only someone who coordinates for more than one organisation has something to choose.
+        if len(organisations) > 1:
+            cast("forms.ModelChoiceField[Organisation]", self.fields["organisatie"]).queryset = organisations
+        else:
+            del self.fields["organisatie"]

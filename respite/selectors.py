@@ -20,6 +20,7 @@ from django.utils import timezone
 
 from accounts.models import Role, RoleAssignment, User
 from accounts.selectors import AnyUser, has_role
+from core.paging import words_in
 from core.selectors import object_get_for
 from respite.models import HostCalendarFeed, RespiteOption, Stay
 from volunteers.models import Volunteer, VolunteerKind
@@ -39,11 +40,13 @@ __all__ = [
     "respiteoption_visible_to",
     "respiteoption_writable_by",
     "stay_get_for",
+    "stay_list_for",
     "stay_visible_to",
     "stay_writable_by",
     "stays_by_night",
+    "stays_requested_for",
     "stays_to_decide",
-    "stays_upcoming_for",
+    "stays_waiting_for",
     "support_families_for_respite",
     "waiting_position",
 ]
@@ -189,26 +192,57 @@ _STATUS_RANK = SqlCase(
 )
 
 
-def stays_upcoming_for(user: AnyUser) -> QuerySet[Stay]:
-    """The visible stays that have not ended yet, grouped by status (confirmed, requested, waiting, refused,
-    cancelled) and the soonest first within each, with what a list shows of them."""
+# The overview's "when" filter (respite.forms.StaySearchForm): the empty value is the default.
+UPCOMING, PAST, ANY_TIME = "", "past", "all"
+
+
+def stay_list_for(
+    user: AnyUser, *, when: str = UPCOMING, status: str = "", organisation_id: int | None = None, search: str = ""
+) -> QuerySet[Stay]:
+    """The overview's stays: those the user sees that have not ended yet (`when` empty), or have ended ("past"),
+    or all; with `status` (empty: any); at an option of one organisation; with every word of `search` in the
+    child's name, the option's name or the child's place. Upcoming ones grouped by status (confirmed, requested,
+    waiting, refused, cancelled), the soonest first within each; past ones the latest first."""
+    today = timezone.localdate()
+    stays = stay_visible_to(user)
+    if when == UPCOMING:
+        stays = stays.filter(departure__gte=today)
+    elif when == PAST:
+        stays = stays.filter(departure__lt=today)
+    if status:
+        stays = stays.filter(status=status)
+    if organisation_id is not None:
+        stays = stays.filter(option__organisation_id=organisation_id)
+    fields = [
+        "case__young_person__first_name",
+        "case__young_person__last_name",
+        "option__name",
+        "case__young_person__home_place",
+    ]
+    stays = words_in(stays, search, fields).select_related(
+        "option__organisation", "case__young_person", "case__organisation"
+    )
+    if when == UPCOMING:
+        return stays.annotate(status_rank=_STATUS_RANK).order_by("status_rank", "arrival", "pk")
+    return stays.order_by("-arrival", "-pk")
+
+
+def stays_requested_for(user: AnyUser) -> QuerySet[Stay]:
+    """The requested stays the user decides on: offered a freed bed first, then first come, first served."""
     return (
-        stay_visible_to(user)
-        .filter(departure__gte=timezone.localdate())
-        .annotate(status_rank=_STATUS_RANK)
+        stay_writable_by(user)
+        .filter(status=Stay.Status.REQUESTED)
         .select_related("option__organisation", "case__young_person", "case__organisation")
-        .order_by("status_rank", "arrival", "pk")
     )
 
 
-def stays_to_decide(user: AnyUser) -> tuple[list[Stay], list[Stay]]:
-    """What a coordinator has to decide: the requested stays at their options (offered a freed bed first, then
-    first come, first served), and the waiting list, each stay with `position` (1 = next in line at its option).
-    Two queries."""
-    writable = stay_writable_by(user).select_related("option__organisation", "case__young_person", "case__organisation")
-    requested = list(writable.filter(status=Stay.Status.REQUESTED))
-    waiting: list[Stay] = list(
-        writable.filter(status=Stay.Status.WAITING)
+def stays_waiting_for(user: AnyUser) -> QuerySet[Stay]:
+    """The waiting list of the options the user decides on, per option, each stay with `position` (1 = next in
+    line at its option)."""
+    return (
+        stay_writable_by(user)
+        .filter(status=Stay.Status.WAITING)
+        .select_related("option__organisation", "case__young_person", "case__organisation")
         .annotate(
             position=Window(
                 RowNumber(), partition_by=[F("option_id")], order_by=[F("created_at").asc(), F("pk").asc()]
@@ -216,7 +250,11 @@ def stays_to_decide(user: AnyUser) -> tuple[list[Stay], list[Stay]]:
         )
         .order_by("option__name", "option_id", "created_at", "pk")
     )
-    return requested, waiting
+
+
+def stays_to_decide(user: AnyUser) -> tuple[list[Stay], list[Stay]]:
+    """What a coordinator has to decide: `stays_requested_for` and `stays_waiting_for`, whole. Two queries."""
+    return list(stays_requested_for(user)), list(stays_waiting_for(user))
 
 
 def waiting_position(stay: Stay) -> int | None:

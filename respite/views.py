@@ -27,8 +27,9 @@ from accounts.models import Role
 from accounts.selectors import has_role, organisations_where
 from core.forms import add_service_errors
 from core.http import AuthenticatedHttpRequest
+from core.paging import listing_of
 from respite import selectors, services
-from respite.forms import DecideForm, NewOptionForm, OptionForm, StayForm
+from respite.forms import DecideForm, NewOptionForm, OptionForm, StayForm, StaySearchForm
 from respite.models import RespiteOption, Stay
 from volunteers.models import Volunteer
 from volunteers.selectors import volunteer_own
@@ -83,14 +84,32 @@ def overview(request: AuthenticatedHttpRequest) -> HttpResponse:
     if not (has_role(user, Role.PROFESSIONAL, Role.COORDINATOR, Role.PARENT) or hosted):
         raise PermissionDenied
     coordinates = bool(coordinated_organisation_ids(user))
-    stays = list(selectors.stays_upcoming_for(user))
-    requested, waiting = selectors.stays_to_decide(user) if coordinates else ([], [])
-    _log_stays(request, [*stays, *requested, *waiting], AccessLogEntry.What.LIST)
+    search = StaySearchForm(request.GET, organisations=organisations_where(user, Role.COORDINATOR))
+    organisation = search.value("organisatie")
+    stays = listing_of(
+        request,
+        selectors.stay_list_for(
+            user,
+            when=search.value("wanneer") or "",
+            status=search.value("status") or "",
+            organisation_id=organisation.pk if organisation else None,
+            search=search.value("q") or "",
+        ),
+    )
+    # Each list of the page pages by itself, so that paging one keeps the place in the others.
+    no_stays: list[Stay] = []
+    requested = listing_of(
+        request, selectors.stays_requested_for(user) if coordinates else no_stays, param="pagina_beslissen"
+    )
+    waiting = listing_of(
+        request, selectors.stays_waiting_for(user) if coordinates else no_stays, param="pagina_wachtlijst"
+    )
+    options = selectors.respiteoption_visible_to(user).select_related("organisation", "coordinator")
+    _log_stays(request, [*stays.rows, *requested.rows, *waiting.rows], AccessLogEntry.What.LIST)
     context = {
-        "options": selectors.respiteoption_visible_to(user)
-        .select_related("organisation", "coordinator")
-        .order_by("name", "pk"),
+        "options": listing_of(request, options.order_by("name", "pk"), param="pagina_plekken"),
         "stays": stays,
+        "search": search,
         "coordinates": coordinates,
         "requested": requested,
         "waiting": waiting,
