@@ -10,8 +10,9 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Organisation, Team
+from community.activities.selectors import PAST, UPCOMING
 from community.models import AGE_LIMIT, GroupActivity
-from core.forms import DateTimeInput
+from core.forms import DateTimeInput, ListSearchForm
 from volunteers.models import Volunteer
 from youth.models import Case
 
@@ -130,3 +131,22 @@ class SignUpForm(forms.Form):
         field.label_from_instance = lambda case: case.young_person.first_name  # type: ignore[method-assign, assignment]
         if len(cases) == 1:
             field.initial = cases[0].pk
+
+
+class ActivitySearchForm(ListSearchForm):
+    """The search and filters above the list of activities. The field names are the query parameters, Dutch like
+    the paths (`?wanneer=past`); the empty choice of each is the default."""
+
+    q = forms.CharField(label=_("Search by title or place"), required=False, max_length=100)
+    wanneer = forms.ChoiceField(
+        label=_("When"), required=False, choices=[(UPCOMING, _("Coming up")), (PAST, _("Has taken place"))]
+    )
+    team = forms.ModelChoiceField(label=_("Team"), required=False, queryset=Team.objects.none(), empty_label=_("All"))
+
+    def __init__(self, data: Any, *, teams: QuerySet[Team]) -> None:
+        super().__init__(data)
+        # Only someone who sees the activities of more than one team has something to choose.
+        if len(teams) > 1:
+            cast("forms.ModelChoiceField[Team]", self.fields["team"]).queryset = teams
+        else:
+            del self.fields["team"]

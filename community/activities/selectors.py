@@ -18,10 +18,11 @@ from __future__ import annotations
 from django.db.models import Count, Exists, OuterRef, Q, QuerySet
 from django.utils import timezone
 
-from accounts.models import Role
+from accounts.models import Role, Team
 from accounts.selectors import AnyUser, has_role
 from community.models import ActivitySignUp, BrokerRequest, GroupActivity
 from community.selectors import social_broker_organisation_ids
+from core.paging import words_in
 from core.selectors import object_get_for
 from volunteers.models import Volunteer, VolunteerKind
 from youth.models import Case
@@ -119,9 +120,31 @@ def groupactivity_get_for(user: AnyUser, pk: int, write: bool = False) -> GroupA
     return object_get_for(groupactivity_visible_to(user), groupactivity_writable_by(user), pk, write=write)
 
 
-def groupactivity_upcoming_for(user: AnyUser) -> QuerySet[GroupActivity]:
-    """The visible activities that have not ended yet, soonest first (cancelled ones too, marked on the page)."""
-    return groupactivity_visible_to(user).filter(ends_at__gt=timezone.now()).order_by("starts_at", "pk")
+# The list's "when" filter (community.activities.forms.ActivitySearchForm): the empty value is the default.
+UPCOMING, PAST = "", "past"
+
+
+def groupactivity_list_for(
+    user: AnyUser, *, when: str = UPCOMING, team_id: int | None = None, search: str = ""
+) -> QuerySet[GroupActivity]:
+    """The visible activities that have not ended yet, soonest first (cancelled ones too, marked on the page); or
+    with `when` "past" those that have ended, the latest first. Of one team; with every word of `search` in the
+    title or the place."""
+    activities = groupactivity_visible_to(user)
+    if team_id is not None:
+        activities = activities.filter(team_id=team_id)
+    activities = words_in(activities, search, ["title", "place"])
+    now = timezone.now()
+    if when == PAST:
+        return activities.filter(ends_at__lte=now).order_by("-starts_at", "-pk")
+    return activities.filter(ends_at__gt=now).order_by("starts_at", "pk")
+
+
+def activity_team_choices(user: AnyUser) -> QuerySet[Team]:
+    """The teams whose activities the user may look for: those of the organisations they see in full."""
+    return Team.objects.filter(organisation_id__in=activity_manager_organisation_ids(user)).select_related(
+        "organisation"
+    )
 
 
 def activitysignup_visible_to(user: AnyUser) -> QuerySet[ActivitySignUp]:

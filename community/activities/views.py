@@ -18,10 +18,11 @@ from accesslog.models import AccessLogEntry
 from accesslog.services import accesslog_record_many
 from accounts.models import Organisation
 from community.activities import selectors, services
-from community.activities.forms import ActivityForm, SignUpForm
+from community.activities.forms import ActivityForm, ActivitySearchForm, SignUpForm
 from community.selectors import social_broker_organisation_ids
 from core.forms import add_service_errors
 from core.http import AuthenticatedHttpRequest
+from core.paging import listing_of
 from youth.models import Case
 from youth.parties import coordinated_organisation_ids
 
@@ -47,11 +48,23 @@ def _data(cleaned: dict[str, Any]) -> services.ActivityData:
 
 @login_required
 def activity_list(request: AuthenticatedHttpRequest) -> HttpResponse:
-    """The activities that have not ended yet, with the places left and whether one of the user's families goes."""
+    """The activities that have not ended yet (or those that have), with the places left and whether one of the
+    user's families goes."""
     _user_may_use(request)
-    activities = list(selectors.groupactivity_upcoming_for(request.user))
-    can_plan = bool(selectors.activity_manager_organisation_ids(request.user))
-    return render(request, "community/activities/list.html", {"activities": activities, "can_plan": can_plan})
+    search = ActivitySearchForm(request.GET, teams=selectors.activity_team_choices(request.user))
+    team = search.value("team")
+    activities = selectors.groupactivity_list_for(
+        request.user,
+        when=search.value("wanneer") or "",
+        team_id=team.pk if team else None,
+        search=search.value("q") or "",
+    )
+    context = {
+        "activities": listing_of(request, activities),
+        "search": search,
+        "can_plan": bool(selectors.activity_manager_organisation_ids(request.user)),
+    }
+    return render(request, "community/activities/list.html", context)
 
 
 @login_required

@@ -9,15 +9,16 @@ is open. Pages that show these write access-log rows.
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass
 
-from django.db.models import Count, Q, QuerySet
+from django.db.models import Case as SqlCase
+from django.db.models import Count, F, IntegerField, Q, QuerySet, Value, When
 from django.utils import timezone
 
 from accounts.models import Role, RoleAssignment, User
 from accounts.selectors import AnyUser, has_role
 from community.models import BrokerRequest, Referral
 from community.selectors import is_active_social_broker
+from core.paging import words_in
 from core.selectors import object_get_for
 from hostfamilies.selectors import open_match_counts
 from messaging.models import Conversation
@@ -76,27 +77,45 @@ def may_see_broker_requests(user: AnyUser) -> bool:
     )
 
 
-@dataclass(frozen=True)
-class BrokerRequests:
-    """The overview: open requests still waiting for a broker (oldest first), open linked ones, and recently
-    ended ones; each request with `referral_count`."""
+# The overview's filter of stages (community.brokers.forms.BrokerRequestSearchForm); the empty value, the open
+# requests, is the default.
+OPEN, WAITING, LINKED, ENDED, ALL = "", "waiting", "linked", "ended", "all"
 
-    waiting: list[BrokerRequest]
-    linked: list[BrokerRequest]
-    ended: list[BrokerRequest]
+_STAGE = SqlCase(
+    When(ended_on__isnull=False, then=Value(2)),
+    When(broker__isnull=True, then=Value(0)),
+    default=Value(1),
+    output_field=IntegerField(),
+)
 
 
-ENDED_SHOWN = 20
-
-
-def brokerrequests_overview(user: AnyUser) -> BrokerRequests:
-    """The user's visible requests, split for the overview. Two queries, whatever the number of requests."""
-    visible = brokerrequest_visible_to(user).annotate(referral_count=Count("referrals"))
-    open_requests = list(visible.filter(ended_on__isnull=True).order_by("asked_on", "pk"))
-    return BrokerRequests(
-        waiting=[r for r in open_requests if r.broker_id is None],
-        linked=[r for r in open_requests if r.broker_id is not None],
-        ended=list(visible.filter(ended_on__isnull=False).order_by("-ended_on", "-pk")[:ENDED_SHOWN]),
+def brokerrequest_list_for(
+    user: AnyUser, *, stage: str = OPEN, organisation_id: int | None = None, search: str = ""
+) -> QuerySet[BrokerRequest]:
+    """The overview's requests: those the user sees at `stage` (empty: every open one; "waiting" for a broker;
+    "linked" to one; "ended"; "all"), of cases of one organisation, with every word of `search` in the young
+    person's name or place or the broker's name. Each with `stage` (0 waiting, 1 linked, 2 ended) and
+    `referral_count`: those waiting first, the longest waiting first, then the linked ones, then the ended ones,
+    the last ended first."""
+    requests = brokerrequest_visible_to(user)
+    if stage in (OPEN, WAITING, LINKED):
+        requests = requests.filter(ended_on__isnull=True)
+    if stage in (WAITING, LINKED):
+        requests = requests.filter(broker__isnull=stage == WAITING)
+    elif stage == ENDED:
+        requests = requests.filter(ended_on__isnull=False)
+    if organisation_id is not None:
+        requests = requests.filter(case__organisation_id=organisation_id)
+    fields = [
+        "case__young_person__first_name",
+        "case__young_person__last_name",
+        "case__young_person__home_place",
+        "broker__user__first_name",
+    ]
+    return (
+        words_in(requests, search, fields)
+        .annotate(stage=_STAGE, referral_count=Count("referrals"))
+        .order_by("stage", F("ended_on").desc(nulls_first=True), "asked_on", "pk")
     )
 
 

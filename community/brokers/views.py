@@ -20,13 +20,16 @@ from django.views.decorators.http import require_POST
 
 from accesslog.models import AccessLogEntry
 from accesslog.services import accesslog_record, accesslog_record_many
+from accounts.models import Role
+from accounts.selectors import has_role, organisations_where
 from community.brokers import selectors, services
-from community.brokers.forms import AskForm, EndForm, ReferralForm, ReferralMoveForm
+from community.brokers.forms import AskForm, BrokerRequestSearchForm, EndForm, ReferralForm, ReferralMoveForm
 from community.models import FOLLOW_UP_AFTER, BrokerRequest, Referral
-from community.selectors import resource_visible_to
+from community.selectors import is_active_social_broker, resource_visible_to
 from community.states import MOVES, moves_from
 from core.forms import add_service_errors
 from core.http import AuthenticatedHttpRequest
+from core.paging import listing_of
 from messaging.selectors import conversation_of_brokerrequest
 from youth.consent import supporter_paused
 from youth.selectors import case_access_bases, case_get_for
@@ -47,16 +50,29 @@ def overview(request: AuthenticatedHttpRequest) -> HttpResponse:
     if not selectors.may_see_broker_requests(request.user):
         raise PermissionDenied
     user = request.user
-    found = selectors.brokerrequests_overview(user)
-    shown = [*found.waiting, *found.linked, *found.ended]
-    by_case = case_access_bases(user, [r.case for r in shown])
+    # Staff search and filter, and see the open requests first; a family sees its few requests, ended ones too.
+    staff = has_role(user, Role.PROFESSIONAL, Role.COORDINATOR) or is_active_social_broker(user)
+    search = BrokerRequestSearchForm(request.GET, organisations=organisations_where(user, Role.COORDINATOR))
+    organisation = search.value("organisatie")
+    found = listing_of(
+        request,
+        selectors.brokerrequest_list_for(
+            user,
+            stage=(search.value("staat") or "") if staff else selectors.ALL,
+            organisation_id=organisation.pk if organisation else None,
+            search=search.value("q") or "",
+        ),
+    )
+    # The young people of this page only: a read of each record, in the role that gave access to it.
+    by_case = case_access_bases(user, [r.case for r in found.rows])
     accesslog_record_many(
         request=request,
         shown=(
-            (r.case.young_person_id, selectors.brokerrequest_access_basis(user, r) or by_case[r.case_id]) for r in shown
+            (r.case.young_person_id, selectors.brokerrequest_access_basis(user, r) or by_case[r.case_id])
+            for r in found.rows
         ),
     )
-    return render(request, "community/brokers/overview.html", {"found": found})
+    return render(request, "community/brokers/overview.html", {"found": found, "search": search if staff else None})
 
 
 @login_required
