@@ -116,7 +116,7 @@ def test_search_finds_a_name_or_a_place(world: World, client: Client) -> None:
     assert _shown(client, {"q": "KIND1 katwijk"})[0] == ["Kind1"]
     assert _shown(client, {"q": "kind0 leiden"})[0] == ["Kind0"]  # the request made last in Leiden
     page = client.get(URL, {"q": "Nergensdorp"}).content.decode()
-    assert "No request fits your search." in page
+    assert "Geen aanvraag past bij je zoekvraag." in page
     assert 'href="?"' in page  # the way back to the whole list
 
 
