@@ -320,13 +320,13 @@ def parties_filter(
 def case_has_professional() -> Exists:
     """For annotating a Case queryset: whether the case has a professional (as `is_professional_of` says: assigned
     and still a professional in the case's organisation). A subquery, no query of its own."""
-    return Exists(
-        CaseAssignment.objects.filter(
-            case_id=OuterRef("pk"),
-            professional__roles__role=Role.PROFESSIONAL,
-            professional__roles__organisation_id=OuterRef("organisation_id"),
-        )
-    )
+    # Written as "assigned, and among the organisation's professionals" rather than through the user's roles: on
+    # PostgreSQL the join through users made a plan that read every assignment for a page of 25 cases (104 ms
+    # against 11 on a region of 20,000 cases).
+    professionals = RoleAssignment.objects.filter(
+        role=Role.PROFESSIONAL, organisation_id=OuterRef(OuterRef("organisation_id"))
+    ).values("user_id")
+    return Exists(CaseAssignment.objects.filter(case_id=OuterRef("pk"), professional_id__in=professionals))
 
 
 # --- One object: the people per part --------------------------------------------------------------------------------

@@ -350,21 +350,24 @@ class CaseRow:
     consent_waiting: str = ""
 
 
-def case_list_for(user: AnyUser, *, on: date | None = None) -> QuerySet[Case]:
-    """The open cases the user works on, by the young person's name, each annotated with `has_professional` and
-    `consent_complete` (the consent rule in SQL), so that a list filters, counts and pages in the database. A page
-    of them becomes rows with `case_rows`."""
-    complete = consent_complete_condition(on=on, young_person="young_person")
+def case_list_for(user: AnyUser) -> QuerySet[Case]:
+    """The open cases the user works on, by the young person's name, each annotated with `has_professional`, so
+    that a list filters, counts and pages in the database. A page of them becomes rows with `case_rows`, which read
+    the consent overview for the page's young people only."""
     return (
         case_writable_by(user)
         .filter(closed_on__isnull=True)
         .select_related("young_person", "organisation")
-        .annotate(
-            has_professional=case_has_professional(),
-            consent_complete=ExpressionWrapper(complete, output_field=BooleanField()),
-        )
+        .annotate(has_professional=case_has_professional())
         .order_by("young_person__first_name", "young_person__last_name", "pk")
     )
+
+
+def _with_consent_complete(cases: QuerySet[Case], *, on: date | None = None) -> QuerySet[Case]:
+    # An alias, not an annotation: PostgreSQL reads the consent tables whole to work the rule out, so only the
+    # filter and the count that need it ask for it, never a page of rows (measured on a region: 85 ms against 10).
+    complete = consent_complete_condition(on=on, young_person="young_person")
+    return cases.alias(consent_complete=ExpressionWrapper(complete, output_field=BooleanField()))
 
 
 def case_list_search(
@@ -378,23 +381,24 @@ def case_list_search(
     mine: bool = False,
 ) -> QuerySet[Case]:
     """`case_list_for`'s cases narrowed by the list's search box (every word in the young person's name or place)
-    and filters: a team, waiting for consent, without a professional, and those the user is assigned to."""
+    and filters: a team, waiting for consent (the consent rule in SQL), without a professional, and those the user
+    is assigned to."""
     cases = words_in(cases, text, ["young_person__first_name", "young_person__last_name", "young_person__home_place"])
     if team is not None:
         cases = cases.filter(team=team)
     if waiting_for_consent:
-        cases = cases.filter(Q(consent_complete=False))  # annotated by case_list_for
+        cases = _with_consent_complete(cases).filter(Q(consent_complete=False))
     if without_professional:
-        cases = cases.filter(Q(has_professional=False))
+        cases = cases.filter(Q(has_professional=False))  # annotated by case_list_for
     if mine:
         cases = cases.filter(pk__in=cases_where(user, Party.PROFESSIONAL))
     return cases
 
 
 def cases_waiting_first(cases: QuerySet[Case]) -> QuerySet[Case]:
-    """`case_list_for`'s cases with what waits first (no professional, then consent not complete), then the
-    longest open: the top of a home page."""
-    return cases.order_by("has_professional", "consent_complete", "opened_on", "pk")
+    """`case_list_for`'s cases with those without a professional first, then the longest open: the top of a home
+    page (whether consent is complete each row says; ordering by it would work the rule out for every case)."""
+    return cases.order_by("has_professional", "opened_on", "pk")
 
 
 @dataclass(frozen=True)
@@ -406,10 +410,14 @@ class CaseCounts:
 
 def case_counts(cases: QuerySet[Case]) -> CaseCounts:
     """How many of `case_list_for`'s cases there are, wait for consent and have no professional: one query."""
-    found = cases.order_by().aggregate(
-        total=Count("pk"),
-        waiting=Count("pk", filter=Q(consent_complete=False)),
-        unassigned=Count("pk", filter=Q(has_professional=False)),
+    found = (
+        _with_consent_complete(cases)
+        .order_by()
+        .aggregate(
+            total=Count("pk"),
+            waiting=Count("pk", filter=Q(consent_complete=False)),
+            unassigned=Count("pk", filter=Q(has_professional=False)),
+        )
     )
     return CaseCounts(found["total"], found["waiting"], found["unassigned"])
 
