@@ -20,6 +20,12 @@ def test_coordinator_follows_the_demo_match(
     login_as(page, "peter")
     follow(page, page.get_by_role("link", name="Steungezinnen"))
     assert_accessible(page)
+    # The overview opens on the waiting requests; Daan's is matched, so the coordinator looks it up.
+    page.get_by_role("combobox", name="Aanvragen").select_option(label="Gekoppeld")
+    page.get_by_label("Zoek op naam of plaats").fill("Daan")
+    page.get_by_role("button", name="Zoeken").click()
+    expect(page.locator(".list-count").first).to_contain_text("1 gevonden")
+    assert_accessible(page)
     follow(page, page.get_by_role("link", name="Daan: Een weekend per maand logeren, zodat moeder rust heeft."))
     assert_accessible(page)
     page.get_by_role("link", name="Willem de Graaf").click()
