@@ -30,6 +30,7 @@ import os
 import shutil
 import signal
 import socket
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -235,6 +236,8 @@ class ConnectionWatch:
 async def load(port: int, clients: list[tuple[str, list[str]]], seconds: float) -> dict[str, Any]:
 
     statuses: Counter[str] = Counter()
+    # Seconds each answered or failed request took, per path: where the slow tail is (a failure counts its wait).
+    took: dict[str, list[float]] = {}
     cookie = settings.SESSION_COOKIE_NAME
     deadline = time.monotonic() + seconds
 
@@ -243,6 +246,7 @@ async def load(port: int, clients: list[tuple[str, list[str]]], seconds: float) 
         while time.monotonic() < deadline:
             path = paths[number % len(paths)]
             number += 1
+            sent = time.monotonic()
             try:
                 async with http.get(
                     f"http://127.0.0.1:{port}{path}",
@@ -253,6 +257,7 @@ async def load(port: int, clients: list[tuple[str, list[str]]], seconds: float) 
                     statuses[str(response.status)] += 1
             except (TimeoutError, aiohttp.ClientError) as error:
                 statuses[type(error).__name__] += 1
+            took.setdefault(path.split("?")[0], []).append(time.monotonic() - sent)
 
     began = time.monotonic()
     timeout = aiohttp.ClientTimeout(total=30)
@@ -266,6 +271,14 @@ async def load(port: int, clients: list[tuple[str, list[str]]], seconds: float) 
         "requests_50_clients": sum(statuses.values()),
         "statuses_50_clients": dict(sorted(statuses.items())),
         "requests_per_second": round(answered / elapsed, 1),
+        "latency_ms_50_clients": {
+            path: {
+                "median": round(statistics.median(times) * 1000),
+                "p95": round(sorted(times)[int(len(times) * 0.95)] * 1000),
+                "max": round(max(times) * 1000),
+            }
+            for path, times in sorted(took.items())
+        },
         "load_seconds": round(elapsed, 1),
     }
 

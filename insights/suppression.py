@@ -71,6 +71,7 @@ from __future__ import annotations
 import hashlib
 import itertools
 import json
+import time
 from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
@@ -350,16 +351,22 @@ def suppress_together(cubes: list[Cube], links: Iterable[list[tuple[Cube, Coordi
     key = _cache_key(cubes, groups)
     if key is not None:
         known = _cache_get(key)
+        if known is None:
+            known = _answer_of_another_solver(key)
         if known is not None and len(known) == len(cubes):
             for cube, hidden in zip(cubes, known, strict=True):
                 cube.hidden = hidden
             return
     # One BLAS thread: the null spaces are small, and several threads on a busy server wait for each other
     # (measured: a 200 x 250 null space took 1.2 s with two threads on two busy cores, 0.06 s with one).
-    with threadpool_limits(limits=1, user_api="blas"):
-        _suppress_together(cubes, links, groups)
-    if key is not None:
-        _cache_set(key, [cube.hidden for cube in cubes])
+    try:
+        with threadpool_limits(limits=1, user_api="blas"):
+            _suppress_together(cubes, links, groups)
+        if key is not None:
+            _cache_set(key, [cube.hidden for cube in cubes])
+    finally:
+        if key is not None:  # the answer is in the cache before the claim ends, or the solving failed
+            _cache_delete(key + SOLVING)
 
 
 # Rule 4 costs linear programmes (seconds for a region of many municipalities), and its result depends only on
@@ -374,6 +381,39 @@ def _cache_key(cubes: list[Cube], groups: list[list[Place]]) -> str | None:
         return None
     state = [(cube.margins, cube.grid, cube.hidden) for cube in cubes], groups, PROTECTION, THRESHOLD
     return "insights:suppression:" + hashlib.sha256(json.dumps(state).encode()).hexdigest()
+
+
+# One solver per pattern at a time. After the nightly roll-up the counts are new, so the first views of a region's
+# dashboard all miss the cache; each solving it again cost seconds of CPU at once (bench/pages.py: the dashboard took
+# 25 s under 50 clients, where one view took 5 s cold and 50 ms after). The first page claims the solving; a page
+# that finds the claim waits for the answer, and solves itself only when none comes (the claim ends on its own).
+SOLVING = ":solving"
+SOLVE_WAIT_SECONDS = 30.0
+_SOLVE_POLL_SECONDS = 0.1
+
+
+def _answer_of_another_solver(key: str) -> list[list[list[list[bool]]]] | None:
+    """None when this caller claimed the solving of `key` (or the cache is away); else the answer of the page that
+    holds the claim, waited for up to SOLVE_WAIT_SECONDS (None when it does not come: solve here)."""
+    try:
+        if cache.add(key + SOLVING, True, SOLVE_WAIT_SECONDS):
+            return None
+    except RedisError:
+        return None
+    deadline = time.monotonic() + SOLVE_WAIT_SECONDS
+    while time.monotonic() < deadline:
+        time.sleep(_SOLVE_POLL_SECONDS)
+        found = _cache_get(key)
+        if found is not None:
+            return found
+    return None
+
+
+def _cache_delete(key: str) -> None:
+    try:
+        cache.delete(key)
+    except RedisError:
+        pass
 
 
 def _cache_get(key: str) -> list[list[list[list[bool]]]] | None:
