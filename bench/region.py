@@ -38,7 +38,7 @@ from core.geo import geocode
 from demo.world import HISTORY_ORGANISATION, VOLUNTEER_CENTRE, email_for
 from hostfamilies.models import SupportFamilyMatch, SupportRequest
 from hostfamilies.states import State as MatchState
-from insights.services import tally_refresh
+from insights.services import dashboards_warm, tally_refresh
 from messaging.models import Conversation, Member, Message
 from training.models import Course, CourseCompletion
 from volunteers.models import (
@@ -122,6 +122,7 @@ def build_region(sizes: Sizes = FULL, *, seed: int = SEED) -> dict[str, int]:
         cursor.execute("ANALYZE")
     # The analyst's dashboard reads the roll-up, as the scheduled task would have refreshed it.
     tally_refresh()
+    dashboards_warm()  # as the nightly job does after its roll-up
     return counts
 
 

@@ -12,7 +12,7 @@ from typing import Any
 
 from django.core.management.base import BaseCommand
 
-from insights.services import tally_refresh, tally_refresh_next_run, tally_refresh_schedule
+from insights.services import dashboards_warm, tally_refresh, tally_refresh_next_run, tally_refresh_schedule
 
 
 class Command(BaseCommand):
@@ -21,5 +21,6 @@ class Command(BaseCommand):
     def handle(self, *args: Any, **options: Any) -> None:
         run = tally_refresh()
         self.stdout.write(f"{run.rows} rows in {run.seconds} s")
+        self.stdout.write(f"{dashboards_warm()} dashboards worked out ahead of their first view")
         if tally_refresh_schedule():
             self.stdout.write(f"Nightly refresh queued for {tally_refresh_next_run():%Y-%m-%d %H:%M}.")
