@@ -3,7 +3,7 @@ password. allauth builds and handles them (ACCOUNT_FORMS); these set our fields,
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, cast
 
 from allauth.account.adapter import get_adapter
 from allauth.account.forms import ConfirmLoginCodeForm, LoginForm
@@ -12,10 +12,12 @@ from allauth.core import context, ratelimit
 from django import forms
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
+from django.db.models import QuerySet
 from django.utils.translation import gettext_lazy as _
 
-from accounts.models import User
+from accounts.models import Organisation, User
 from accounts.phones import normalise_phone
+from core.forms import ListSearchForm
 
 
 class MobileNumberField(forms.CharField):
@@ -115,3 +117,19 @@ class PasswordLoginForm(LoginForm):
         login.label = _("Email address or mobile number")
         login.widget.attrs.update({"autocomplete": "username", "autocapitalize": "none", "spellcheck": "false"})
         login.widget.attrs.pop("placeholder", None)
+
+
+class OrganisationListSearchForm(ListSearchForm):
+    """A list's search box with a choice of organisation (`?organisatie=`), for lists of someone who coordinates for
+    several; with one organisation there is nothing to choose and the field is left out."""
+
+    organisatie = forms.ModelChoiceField(
+        label=_("Organisation"), required=False, queryset=Organisation.objects.none(), empty_label=_("All")
+    )
+
+    def __init__(self, data: Any, *, organisations: QuerySet[Organisation]) -> None:
+        super().__init__(data)
+        if len(organisations) > 1:
+            cast("forms.ModelChoiceField[Organisation]", self.fields["organisatie"]).queryset = organisations
+        else:
+            del self.fields["organisatie"]

@@ -6,8 +6,9 @@ from django import forms
 from django.db.models import QuerySet
 from django.utils.translation import gettext_lazy as _
 
+from accounts.forms import OrganisationListSearchForm
 from accounts.models import Organisation
-from core.forms import DateInput, ListSearchForm
+from core.forms import DateInput
 from core.languages import SPOKEN_LANGUAGES
 from hostfamilies.models import SupportFamilyMatch, SupportRequest
 from hostfamilies.selectors import MATCHES_ALL, MATCHES_FINISHED, MATCHES_OPEN, REQUESTS_ALL, REQUESTS_WAITING
@@ -155,7 +156,7 @@ class VisitForm(forms.Form):
         self.fields["on"].label = self.LABELS[Visit(visit)]
 
 
-class OverviewSearchForm(ListSearchForm):
+class OverviewSearchForm(OrganisationListSearchForm):
     """The search and filters above the support-family overview. The empty choice of each filter is what a
     coordinator needs most: the waiting requests and the open matches (hostfamilies.selectors). The field names
     are the query parameters, Dutch like the paths (`?stap=trial&gevraagd=91`)."""
@@ -192,14 +193,3 @@ class OverviewSearchForm(ListSearchForm):
             (MATCHES_ALL, _("All matches")),
         ],
     )
-    organisatie = forms.ModelChoiceField(
-        label=_("Organisation"), required=False, queryset=Organisation.objects.none(), empty_label=_("All")
-    )
-
-    def __init__(self, data: Any, *, organisations: QuerySet[Organisation]) -> None:
-        super().__init__(data)
-        # Only someone who coordinates for more than one organisation has something to choose.
-        if len(organisations) > 1:
-            cast("forms.ModelChoiceField[Organisation]", self.fields["organisatie"]).queryset = organisations
-        else:
-            del self.fields["organisatie"]

@@ -8,8 +8,9 @@ from django import forms
 from django.db.models import QuerySet
 from django.utils.translation import gettext_lazy as _
 
+from accounts.forms import OrganisationListSearchForm
 from accounts.models import Organisation, User
-from core.forms import DateInput, ListSearchForm
+from core.forms import DateInput
 from respite.models import RespiteOption, Stay
 from respite.selectors import ANY_TIME, PAST, UPCOMING
 from volunteers.models import Volunteer
@@ -156,7 +157,7 @@ class NewOptionForm(OptionForm):
         )
 
 
-class StaySearchForm(ListSearchForm):
+class StaySearchForm(OrganisationListSearchForm):
     """The search and filters above the overview's stays. The field names are the query parameters, Dutch like
     the paths (`?wanneer=past&status=confirmed`); the empty choice of each is the default."""
 
@@ -166,14 +167,3 @@ class StaySearchForm(ListSearchForm):
         choices=[(UPCOMING, _("Not ended yet")), (PAST, _("Ended")), (ANY_TIME, _("Any time"))],
     )
     status = forms.ChoiceField(label=_("Status"), required=False, choices=[("", _("Any")), *Stay.Status.choices])
-    organisatie = forms.ModelChoiceField(
-        label=_("Organisation"), required=False, queryset=Organisation.objects.none(), empty_label=_("All")
-    )
-
-    def __init__(self, data: Any, *, organisations: QuerySet[Organisation]) -> None:
-        super().__init__(data)
-        # Only someone who coordinates for more than one organisation has something to choose.
-        if len(organisations) > 1:
-            cast("forms.ModelChoiceField[Organisation]", self.fields["organisatie"]).queryset = organisations
-        else:
-            del self.fields["organisatie"]

@@ -9,11 +9,12 @@ from django import forms
 from django.db.models import QuerySet
 from django.utils.translation import gettext_lazy as _
 
-from accounts.models import Organisation, User
+from accounts.forms import OrganisationListSearchForm
+from accounts.models import User
 from community.brokers.selectors import ALL, ENDED, LINKED, OPEN, WAITING
 from community.models import BrokerRequest, Referral, Resource
 from community.states import Answer, Move
-from core.forms import DateInput, ListSearchForm
+from core.forms import DateInput
 
 
 class AskForm(forms.Form):
@@ -82,7 +83,7 @@ class ReferralMoveForm(forms.Form):
             self.fields["reason"].help_text = ""
 
 
-class BrokerRequestSearchForm(ListSearchForm):
+class BrokerRequestSearchForm(OrganisationListSearchForm):
     """The search and filters above the overview of requests. The field names are the query parameters, Dutch
     like the paths (`?staat=ended`); the empty choice of each is the default."""
 
@@ -97,14 +98,3 @@ class BrokerRequestSearchForm(ListSearchForm):
             (ALL, _("All requests")),
         ],
     )
-    organisatie = forms.ModelChoiceField(
-        label=_("Organisation"), required=False, queryset=Organisation.objects.none(), empty_label=_("All")
-    )
-
-    def __init__(self, data: Any, *, organisations: QuerySet[Organisation]) -> None:
-        super().__init__(data)
-        # Only someone who coordinates for more than one organisation has something to choose.
-        if len(organisations) > 1:
-            cast("forms.ModelChoiceField[Organisation]", self.fields["organisatie"]).queryset = organisations
-        else:
-            del self.fields["organisatie"]
