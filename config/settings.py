@@ -134,6 +134,10 @@ else:
     # included): the threads of each test's event loop end without handing their connection back, and the pool
     # would run dry. DATABASE_POOL_SIZE=0 turns it off elsewhere too (then one connection per running request).
     DATABASES["default"]["CONN_MAX_AGE"] = 0  # the pool keeps the connections; Django refuses both at once
+    # No JIT compilation for the pages' queries: a count over a team's 3,000 cases passed PostgreSQL's cost
+    # threshold and spent 41 of its 81 ms compiling (bench/pages.py, #23). JIT pays off on long analytic scans,
+    # which this application does not run in a request.
+    DATABASES["default"].setdefault("OPTIONS", {})["options"] = "-c jit=off"
     DATABASE_POOL_SIZE: int = 0 if env.str("PYTEST_VERSION", default="") else env.int("DATABASE_POOL_SIZE", default=10)
     if DATABASE_POOL_SIZE > 0:
         DATABASES["default"].setdefault("OPTIONS", {})["pool"] = {
