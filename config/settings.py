@@ -72,6 +72,8 @@ MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "core.middleware.PermissionsPolicyMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    # Below WhiteNoise (static files need no database), above everything that reads the session or the user.
+    "core.middleware.BusyWhenNoConnectionMiddleware",
     # Pages (HTML, and JSON of the chat's HTTP fallback) are compressed here, not left to a proxy: `make run` and the
     # README's uvicorn serve without one (issue #23: Lighthouse found 128 of the chat page's 134 KiB compressible).
     # A proxy in front may compress as well; it then sees Content-Encoding and leaves the body alone. Django's

@@ -19,6 +19,7 @@ from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from pathlib import Path
+from urllib.error import HTTPError
 from urllib.request import urlopen
 
 import pytest
@@ -149,3 +150,28 @@ def test_served_with_the_pool_a_storm_takes_no_more_connections_than_the_pool_ho
             watcher.join()
         assert statuses == [200] * 40
         assert 0 < peak <= 3
+
+
+def _answer(url: str) -> tuple[int, str, str]:
+    """Status, Retry-After and body of a GET, error statuses included."""
+    try:
+        with urlopen(url, timeout=30) as response:  # noqa: S310 - a local http URL we built
+            return int(response.status), response.headers.get("Retry-After", ""), response.read().decode()
+    except HTTPError as error:
+        return error.code, error.headers.get("Retry-After", ""), error.read().decode()
+
+
+def test_when_no_connection_comes_free_the_visitor_is_told_it_is_busy_not_shown_an_error() -> None:
+    """One pooled connection and a wait of 0.2 s for it: of 40 requests at once for a page that reads the database,
+    those that get no connection in time are answered "busy, try again" (503 with Retry-After, rendered without
+    the database). Without core.middleware.BusyWhenNoConnectionMiddleware they were 500s."""
+    with _serve(PYTEST_VERSION=None, DATABASE_POOL_SIZE="1", DATABASE_POOL_TIMEOUT="0.2") as base:
+        with ThreadPoolExecutor(max_workers=40) as pool:
+            answers = list(pool.map(_answer, [f"{base}/vrijwilligers/aanmelden/"] * 40))
+    statuses = {status for status, _retry, _body in answers}
+    assert statuses == {200, 503}
+    for status, retry_after, body in answers:
+        if status == 503:
+            assert retry_after == "30"
+            assert "Het is nu erg druk" in body
+            assert "It is very busy right now" in body
