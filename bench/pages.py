@@ -7,7 +7,8 @@ region of bench/region.py added by bulk inserts) and drops both at the end unles
 databases a previous run kept. --quick: a small region, 3 rounds and 10 seconds of load (a smoke run).
 
 Measured, in one run on the same machine:
-- build_seconds: the region's build (bulk inserts, VACUUM ANALYZE and the insights roll-up); demo_load_seconds beside it;
+- build_seconds: the region's build (bulk inserts, VACUUM ANALYZE and the insights roll-up); demo_load_seconds
+  beside it;
 - per page (bench/region.py `pages`: the pages of #23's table, each role's home page, the case page, the chat page,
   the insights dashboard): the median server time of ROUNDS requests through Django's test client (all middleware,
   no network), round-robin over the pages and demo and region alternately; the queries (CaptureQueriesContext) and

@@ -4,9 +4,8 @@ staff ask for roles: accounts.middleware."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
-
 import logging
+from collections.abc import Callable
 
 from django.conf import settings
 from django.db import OperationalError, connection
