@@ -49,6 +49,9 @@ class AccessLogEntry(models.Model):
         blank=True,
         related_name="access_log",
         verbose_name=_("whose record"),
+        # The (young person, time) index below serves every lookup by young person; a second index of its own
+        # would only cost each of the many inserts (every page that shows a name writes rows here).
+        db_index=False,
     )
     action = models.CharField(_("action"), max_length=10, choices=Action.choices)
     what = models.CharField(_("what"), max_length=30)
