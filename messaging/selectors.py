@@ -13,7 +13,7 @@ from collections.abc import Collection
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, TypedDict
 
-from django.db.models import Count, F, IntegerField, OuterRef, QuerySet, Subquery, Sum
+from django.db.models import Count, Exists, F, IntegerField, OuterRef, QuerySet, Subquery, Sum
 from django.db.models.functions import Coalesce
 
 from accounts.models import Role, User
@@ -53,8 +53,12 @@ def conversation_visible_to(user: AnyUser) -> QuerySet[Conversation]:
     """
     if not user.is_authenticated or not user.is_active:
         return Conversation.objects.none()
+    # `is_active` as an EXISTS of its own, not a join with the users: PostgreSQL answers it once before the rest,
+    # while the join made the list page's query (with its select_related) too many tables to reorder, so it
+    # joined all of a region's conversations before keeping the user's (12 against 0.1 ms, issue #23).
+    still_active = Exists(User.objects.filter(pk=user.pk, is_active=True))
     return Conversation.objects.filter(
-        pk__in=Member.objects.filter(user=user, left_at__isnull=True, user__is_active=True).values("conversation_id")
+        pk__in=Member.objects.filter(still_active, user=user, left_at__isnull=True).values("conversation_id")
     )
 
 
