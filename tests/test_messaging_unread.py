@@ -119,8 +119,9 @@ def test_the_counts_read_the_index_not_the_messages_of_other_conversations(world
     with CaptureQueriesContext(connection) as menu:
         total = selectors.unread_total_for(world.professional)
     assert counts[conversation.pk] == 2 and total == 2
-    plans = _plans(listed) + _plans(menu)
+    # The list reads the ids of the user's conversations, then their rows with the counts; the menu one query.
+    assert len(listed.captured_queries) == 2 and len(menu.captured_queries) == 1
+    plans = [plan for plan in _plans(listed) + _plans(menu) if "messaging_message" in plan]
     assert len(plans) == 2
     for plan in plans:
-        assert "messaging_message" in plan, plan
         assert "Seq Scan on messaging_message" not in plan, plan
