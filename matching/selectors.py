@@ -65,6 +65,7 @@ from youth.parties import (
     Support,
     coordinated_organisation_ids,
     coordinates,
+    family_young_people,
     parties_filter,
     parties_of,
     party_users,
@@ -239,9 +240,10 @@ def _staff_scope(user: AnyUser) -> Q | None:
 def _family_scope(user: AnyUser) -> Q:
     """The cases where the user chooses as family: custodial parent, or the young person from the age at which
     their own yes is needed (CONSENT_OWN_AGE, 12)."""
-    custody = parties_filter(user, {Party.PARENT}, case="case") or Q(pk__in=[])
-    own = parties_filter(user, {Party.YOUNG_PERSON}, case="case") or Q(pk__in=[])
-    return custody | (own & Q(case__young_person__date_of_birth__lte=born_by(CONSENT_OWN_AGE)))
+    # One set of young people (a UNION), not "in custody OR own and old enough": PostgreSQL walked every case of a
+    # region for that OR (21-27 ms on the family's home page, issue #23).
+    family = family_young_people(user, (Party.PARENT, Party.YOUNG_PERSON), own_born_by=born_by(CONSENT_OWN_AGE))
+    return Q(pk__in=[]) if family is None else Q(case__young_person_id__in=family)
 
 
 def proposal_visible_to(user: AnyUser) -> QuerySet[Proposal]:

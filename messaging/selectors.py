@@ -173,7 +173,8 @@ def _unread_after(conversation: OuterRef, marker: OuterRef, user_id: int) -> Sub
 
 def conversation_list_for(user: AnyUser) -> list[WithAnnotations[Conversation, ConversationListRow]]:
     """The user's conversations, latest message first, each with `unread` (messages of others after the user's read
-    receipt, `_unread_after`). Two queries whatever the number of conversations and of messages."""
+    receipt, `_unread_after`). Two queries whatever the number of conversations and of messages (the ids, the
+    rows)."""
     if not user.is_authenticated or not user.is_active:
         return []
     assert isinstance(user, User)  # an authenticated user is one
@@ -181,10 +182,16 @@ def conversation_list_for(user: AnyUser) -> list[WithAnnotations[Conversation, C
 
 
 def conversation_list_query(user: User) -> QuerySet[WithAnnotations[Conversation, ConversationListRow]]:
-    """The query of `conversation_list_for`, unevaluated, so the list page can take one page of it (core.paging)."""
+    """The query of `conversation_list_for`, unevaluated, so the list page can take one page of it (core.paging).
+    One query now: the ids of the user's conversations."""
+    # The ids first, then the rows by id. In one query, the membership subquery and the eight tables of the list
+    # were more than PostgreSQL reorders (join_collapse_limit), so it joined all of a region's conversations before
+    # keeping the user's (12 against 0.3 ms); with fewer tables it spent 6-10 ms choosing the join order. By ids it
+    # plans in 1 ms and reads only the user's rows (issue #23).
+    ids = list(conversation_visible_to(user).values_list("pk", flat=True))
     mine = Member.objects.filter(conversation=OuterRef("pk"), user=user)
     return (
-        conversation_visible_to(user)
+        Conversation.objects.filter(pk__in=ids)
         .select_related("case__young_person", "case__organisation", "match__request__organisation")
         .annotate(my_last_read=Subquery(mine.values("last_read_id")[:1]), my_party=Subquery(mine.values("party")[:1]))
         .annotate(unread=Coalesce(_unread_after(OuterRef("pk"), OuterRef("my_last_read"), user.pk), 0))

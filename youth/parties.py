@@ -70,6 +70,9 @@ class Party(StrEnum):
     COORDINATOR = "coordinator"  # a coordinator of the organisation that runs the support
 
 
+# The parts held through the young person's record: their own account, or being their parent.
+FAMILY_PARTS: frozenset[Party] = frozenset({Party.YOUNG_PERSON, Party.PARENT, Party.OTHER_PARENT})
+
 # Those who work on a case (they may change it): the staff parts.
 STAFF_PARTS: frozenset[Party] = frozenset({Party.PROFESSIONAL, Party.COORDINATOR})
 
@@ -260,6 +263,33 @@ def young_people_where(user: AnyUser, part: Party) -> QuerySet[Guardianship, Any
     )
 
 
+def family_young_people(
+    user: AnyUser, parts: Iterable[Party], *, own_born_by: date | None = None
+) -> QuerySet[Any, Any] | None:
+    """The ids of the young people in whose family the user takes one of `parts` (`YOUNG_PERSON`: their own
+    record, with `own_born_by` only when born on or before that day, for a feature in which the young person
+    speaks for themself from an age; `PARENT`, `OTHER_PARENT`: as `young_people_where`), as one subquery
+    (`young_person_id`); None when `parts` names none of these or for an anonymous user. No query of its own.
+
+    Several parts are a UNION, not an OR: with "own record OR in custody" PostgreSQL read every young person of
+    a region (and, for a filter on cases, every case) to test each against both; a UNION starts from the
+    user's few rows through the (user) and (guardian) indexes (issue #23: 2.6 against 0.06 ms per filter)."""
+    if not user.is_authenticated:
+        return None
+    found: list[QuerySet[Any, Any]] = []
+    for part in dict.fromkeys(parts):
+        if part == Party.YOUNG_PERSON:
+            own = YoungPerson.objects.filter(user_id=user.pk)
+            if own_born_by is not None:
+                own = own.filter(date_of_birth__lte=own_born_by)
+            found.append(own.order_by().values("pk"))
+        elif part in (Party.PARENT, Party.OTHER_PARENT):
+            found.append(young_people_where(user, part).order_by())
+    if not found:
+        return None
+    return found[0].union(*found[1:]) if len(found) > 1 else found[0]
+
+
 def cases_where(user: AnyUser, part: Party) -> QuerySet[Case, Any]:
     """The cases in which the user is the professional (`PROFESSIONAL`) or a coordinator of the case's
     organisation (`COORDINATOR`), as a subquery of ids."""
@@ -298,7 +328,8 @@ def parties_filter(
         nonlocal scope
         scope = more if scope is None else scope | more
 
-    for part in dict.fromkeys(parts):
+    parts = list(dict.fromkeys(parts))
+    for part in parts:
         if part == Party.COORDINATOR:
             coordinated = coordinated_organisation_ids(user)
             if coordinated:
@@ -306,14 +337,16 @@ def parties_filter(
         elif part == Party.PROFESSIONAL:
             if _professional_organisation_ids(user):
                 add(Q(**{case_ids: cases_where(user, Party.PROFESSIONAL)}))
-        elif part in (Party.PARENT, Party.OTHER_PARENT):
-            add(Q(**{f"{prefix}young_person_id__in": young_people_where(user, part)}))
-        elif part == Party.YOUNG_PERSON:
-            add(Q(**{f"{prefix}young_person__user_id": user.pk}))
+        elif part in FAMILY_PARTS:
+            continue  # together below
         elif holders and part in holders:
             add(Q(**{holders[part]: user.pk}))
         else:
             raise ValueError(f"{part} is not derived for this model: pass the path to its holder")
+    # The family parts as one set of young people (a UNION, see `family_young_people`), not an OR per part.
+    family = family_young_people(user, [part for part in parts if part in FAMILY_PARTS])
+    if family is not None:
+        add(Q(**{f"{prefix}young_person_id__in": family}))
     return scope
 
 
