@@ -41,6 +41,14 @@ class YoungPerson(models.Model):
         verbose_name=_("account"),
     )
     created_at = models.DateTimeField(auto_now_add=True)
+    # The consent rule's answer for every purpose (youth.selectors.consent_complete_condition), kept so that a list of
+    # a team's thousands of cases counts and filters "waiting for consent" from a column instead of working the rule
+    # out per case. Written only by youth.services.consent_state_refresh, which every service that changes what the
+    # rule reads calls. None: not worked out (a row made some other way); the lists then use the rule itself.
+    consent_complete = models.BooleanField(null=True, editable=False)
+    # The first day on which the age rule can give another answer (the next 12th, 16th or 18th birthday); from that
+    # day the lists use the rule itself until the next refresh. None: the answer no longer changes with age.
+    consent_complete_until = models.DateField(null=True, editable=False)
 
     class Meta:
         ordering = ["first_name", "last_name", "id"]
