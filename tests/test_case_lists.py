@@ -28,13 +28,14 @@ from tests.factories import (
 )
 from tests.querycounts import assert_queries_do_not_grow
 from youth import services
+from youth.ages import age_on
 from youth.consent_texts import CONSENT_TEXTS
 from youth.models import Case, Consent, ConsentPurpose, Guardianship, YoungPerson
 from youth.selectors import (
     case_counts,
     case_list_for,
     case_list_search,
-    consent_answer_changes_on,
+    consent_age_band,
     consent_complete_condition,
     consent_complete_stored,
     consent_overview,
@@ -126,7 +127,7 @@ def test_the_stored_answer_says_what_the_rule_says_also_after_a_birthday(db: Non
     today = timezone.localdate()
     ids = list(YoungPerson.objects.order_by("pk").values_list("pk", flat=True))
     consent_state_refresh(ids[3:], on=today - timedelta(days=days_earlier))
-    passed = YoungPerson.objects.filter(consent_complete_until__lte=today).count()
+    passed = YoungPerson.objects.exclude(consent_age_band=consent_age_band()).exclude(consent_complete=None).count()
     assert (passed > 0) is (days_earlier > 0)  # the fallback to the rule is exercised (birthdays today too)
     _stored_says_the_rule()
     _stored_says_the_rule(on=today + timedelta(days=1))
@@ -135,15 +136,21 @@ def test_the_stored_answer_says_what_the_rule_says_also_after_a_birthday(db: Non
     for young_person in with_consent_data(YoungPerson.objects.all()):
         overview = consent_overview(young_person=young_person)
         assert young_person.consent_complete is all(status.complete for status in overview)
-        assert young_person.consent_complete_until == consent_answer_changes_on(young_person.date_of_birth, today)
+        assert young_person.consent_age_band == _band(young_person.date_of_birth, today)
 
 
-def test_the_answer_can_change_on_the_12th_16th_and_18th_birthday_only() -> None:
-    assert consent_answer_changes_on(date(2015, 6, 1), date(2026, 12, 8)) == date(2027, 6, 1)
-    assert consent_answer_changes_on(date(2014, 12, 8), date(2026, 12, 8)) == date(2030, 12, 8)
-    assert consent_answer_changes_on(date(2010, 12, 9), date(2026, 12, 8)) == date(2026, 12, 9)
-    assert consent_answer_changes_on(date(2008, 2, 29), date(2026, 2, 28)) == date(2026, 3, 1)
-    assert consent_answer_changes_on(date(2008, 12, 8), date(2026, 12, 8)) is None
+def _band(born: date, on: date) -> int:
+    return sum(age_on(born, on) >= years for years in (12, 16, 18))
+
+
+def test_the_age_band_changes_on_the_12th_16th_and_18th_birthday(db: None) -> None:
+    today = timezone.localdate()
+    for years in (11, 12, 15, 16, 17, 18, 19):
+        for days_after in (0, 1, 364):
+            YoungPersonFactory(date_of_birth=born_years_ago(years, days_after_birthday=days_after))
+    found = YoungPerson.objects.annotate(band=consent_age_band()).values_list("date_of_birth", "band")
+    assert all(band == _band(born, today) for born, band in found)
+    assert {band for _born, band in found} == {0, 1, 2, 3}
 
 
 def test_the_counts_with_the_stored_answer_equal_the_counts_with_the_rule(world: World) -> None:
@@ -168,7 +175,7 @@ def _holds(young_person: YoungPerson) -> bool:
     fresh = with_consent_data(YoungPerson.objects.filter(pk=young_person.pk)).get()
     complete = all(status.complete for status in consent_overview(young_person=fresh))
     assert fresh.consent_complete is complete
-    assert fresh.consent_complete_until == consent_answer_changes_on(fresh.date_of_birth, timezone.localdate())
+    assert fresh.consent_age_band == _band(fresh.date_of_birth, timezone.localdate())
     return complete
 
 
@@ -209,7 +216,7 @@ def test_every_service_that_changes_what_the_rule_reads_stores_the_answer(world:
         young_person=vera,
         first_name=father.first_name,
         last_name=father.last_name,
-        email=father.email,
+        email=father.email or "",
         kind=kind,
         has_custody=True,
     )
@@ -221,7 +228,7 @@ def test_every_service_that_changes_what_the_rule_reads_stores_the_answer(world:
         young_person=vera,
         first_name=stranger.first_name,
         last_name=stranger.last_name,
-        email=stranger.email,
+        email=stranger.email or "",
         kind=kind,
         has_custody=True,
     )

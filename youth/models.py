@@ -46,9 +46,9 @@ class YoungPerson(models.Model):
     # out per case. Written only by youth.services.consent_state_refresh, which every service that changes what the
     # rule reads calls. None: not worked out (a row made some other way); the lists then use the rule itself.
     consent_complete = models.BooleanField(null=True, editable=False)
-    # The first day on which the age rule can give another answer (the next 12th, 16th or 18th birthday); from that
-    # day the lists use the rule itself until the next refresh. None: the answer no longer changes with age.
-    consent_complete_until = models.DateField(null=True, editable=False)
+    # How many of the rule's birthdays (12, 16, 18) had passed when it was worked out (selectors.consent_age_band):
+    # the answer holds while that is still so; after a birthday the lists use the rule itself until a refresh.
+    consent_age_band = models.PositiveSmallIntegerField(null=True, editable=False)
 
     class Meta:
         ordering = ["first_name", "last_name", "id"]

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from datetime import date, datetime, time
+from typing import Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
@@ -34,7 +35,7 @@ from youth.models import (
 from youth.parties import case_parties_changed, coordinates, other_parts_in_life, parent_access_waits_for_adult
 from youth.selectors import (
     ConsentParties,
-    consent_answer_changes_on,
+    consent_age_band,
     consent_complete_condition,
     consent_parties_required,
     consent_recordable_by,
@@ -95,51 +96,38 @@ def _consent_state(young_person: YoungPerson, purpose: str) -> tuple[bool, bool]
     )
 
 
-# Young people per round of consent_state_refresh: one read and one update each.
-CONSENT_STATE_BATCH = 500
-
-
-def consent_state_refresh(young_person_ids: Iterable[int], *, on: date | None = None) -> None:
-    """Work out the consent rule (every purpose) for these young people and store the answer with the day an age
-    can change it (`YoungPerson.consent_complete`, `consent_complete_until`), so the case lists count and filter
-    from a column (youth.selectors.consent_complete_stored). The one place that writes them: every service that
-    changes what the rule reads (a consent, a parent's link, a young person) calls it after the change, in its
-    transaction. The rule is youth.selectors.consent_complete_condition; one read and one update per
-    CONSENT_STATE_BATCH young people."""
+def consent_state_refresh(young_person_ids: Iterable[int] | QuerySet[Any, Any], *, on: date | None = None) -> int:
+    """Work out the consent rule (every purpose) for these young people and store the answer with the age band it
+    holds for (`YoungPerson.consent_complete`, `consent_age_band`), so the case lists count and filter from a
+    column (youth.selectors.consent_complete_stored). The one place that writes them: every service that changes
+    what the rule reads (a consent, a parent's link, a young person) calls it after the change, in its
+    transaction. The rule is youth.selectors.consent_complete_condition, worked out by the database in one UPDATE
+    for any number of young people. Returns how many rows it wrote."""
     today = on or timezone.localdate()
-    wanted = sorted(set(young_person_ids))
-    rule = ExpressionWrapper(
-        consent_complete_condition(purposes=ConsentPurpose.values, on=today), output_field=BooleanField()
-    )
-    for start in range(0, len(wanted), CONSENT_STATE_BATCH):
-        found = (
-            YoungPerson.objects.filter(pk__in=wanted[start : start + CONSENT_STATE_BATCH])
-            .annotate(complete_now=rule)
-            .values_list("pk", "date_of_birth", "complete_now")
+    ids = young_person_ids if isinstance(young_person_ids, QuerySet) else list(young_person_ids)
+    return (
+        YoungPerson.objects.filter(pk__in=ids)
+        .order_by()
+        .update(
+            consent_complete=ExpressionWrapper(
+                consent_complete_condition(purposes=ConsentPurpose.values, on=today), output_field=BooleanField()
+            ),
+            consent_age_band=consent_age_band(on=today),
         )
-        rows = [
-            YoungPerson(
-                pk=pk,
-                consent_complete=complete,
-                consent_complete_until=consent_answer_changes_on(born, today),
-            )
-            for pk, born, complete in found
-        ]
-        YoungPerson.objects.bulk_update(rows, ["consent_complete", "consent_complete_until"])
+    )
 
 
 def consent_state_refresh_due(*, on: date | None = None) -> int:
     """Refresh the stored consent answer of every young person for whom it was never worked out or a birthday of the
-    rule passed (the lists are exact without it, but work the rule out for those rows). Safe to run any time;
-    `manage.py consent_state_refresh` runs it. Returns how many it refreshed."""
+    rule passed since (the lists are exact without it, but work the rule out for those rows). Safe to run any time;
+    `manage.py consent_state_refresh` runs it. One UPDATE; returns how many it refreshed."""
     today = on or timezone.localdate()
-    due = list(
-        YoungPerson.objects.filter(Q(consent_complete__isnull=True) | Q(consent_complete_until__lte=today))
-        .order_by("pk")
-        .values_list("pk", flat=True)
+    due = YoungPerson.objects.filter(
+        Q(consent_complete__isnull=True)
+        | Q(consent_age_band__isnull=True)
+        | ~Q(consent_age_band=consent_age_band(on=today))
     )
-    consent_state_refresh(due, on=today)
-    return len(due)
+    return consent_state_refresh(due.values("pk"), on=today)
 
 
 def _lock_person(young_person: YoungPerson) -> None:

@@ -5,14 +5,12 @@ from django.db import migrations, models
 
 def fill(apps, schema_editor):
     # The young people recorded so far get their stored consent answer the way every service writes it (the rule
-    # itself, youth.services.consent_state_refresh). Without it the lists stay exact: an unknown answer (None) makes
-    # them work the rule out for that row.
-    YoungPerson = apps.get_model("youth", "YoungPerson")
-    ids = list(YoungPerson.objects.order_by("pk").values_list("pk", flat=True))
-    if ids:
-        from youth.services import consent_state_refresh
+    # itself, in one UPDATE: youth.services.consent_state_refresh). Without it the lists stay exact: an unknown
+    # answer (None) makes them work the rule out for that row.
+    if apps.get_model("youth", "YoungPerson").objects.exists():
+        from youth.services import consent_state_refresh_due
 
-        consent_state_refresh(ids)
+        consent_state_refresh_due()
 
 
 class Migration(migrations.Migration):
@@ -29,8 +27,8 @@ class Migration(migrations.Migration):
         ),
         migrations.AddField(
             model_name='youngperson',
-            name='consent_complete_until',
-            field=models.DateField(editable=False, null=True),
+            name='consent_age_band',
+            field=models.PositiveSmallIntegerField(editable=False, null=True),
         ),
         migrations.RunPython(fill, migrations.RunPython.noop),
     ]
