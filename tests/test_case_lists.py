@@ -6,9 +6,11 @@ from __future__ import annotations
 import random
 from collections.abc import Callable
 from datetime import date, timedelta
+from io import StringIO
 
 import pytest
 from django.conf import settings
+from django.core.management import call_command
 from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
@@ -41,7 +43,7 @@ from youth.selectors import (
     consent_overview,
     with_consent_data,
 )
-from youth.services import consent_state_refresh
+from youth.services import consent_state_refresh, consent_state_refresh_due
 
 LIST = reverse("youth:youngperson_list")
 HOME = reverse("home")
@@ -137,6 +139,20 @@ def test_the_stored_answer_says_what_the_rule_says_also_after_a_birthday(db: Non
         overview = consent_overview(young_person=young_person)
         assert young_person.consent_complete is all(status.complete for status in overview)
         assert young_person.consent_age_band == _band(young_person.date_of_birth, today)
+
+
+def test_the_daily_refresh_works_out_only_what_is_unknown_or_past_a_birthday(db: None) -> None:
+    _varied_young_people(seed=5)
+    today = timezone.localdate()
+    ids = list(YoungPerson.objects.order_by("pk").values_list("pk", flat=True))
+    consent_state_refresh(ids[2:], on=today - timedelta(days=400))
+    stale = YoungPerson.objects.exclude(consent_age_band=consent_age_band()).count()
+    out = StringIO()
+    call_command("consent_state_refresh", stdout=out)
+    assert out.getvalue().strip() == f"{stale} refreshed"
+    assert consent_state_refresh_due() == 0
+    for young_person in with_consent_data(YoungPerson.objects.all()):
+        assert young_person.consent_complete is all(s.complete for s in consent_overview(young_person=young_person))
 
 
 def _band(born: date, on: date) -> int:
