@@ -56,6 +56,7 @@ from volunteers.models import (
 )
 from youth.consent_texts import CONSENT_TEXTS
 from youth.models import Case, CaseAssignment, Consent, Guardianship, YoungPerson
+from youth.services import consent_state_refresh_due
 
 LEIDEN_TEAM = "Jeugd- en Gezinsteam Leiden (demo)"
 BIG_TEAM = "Team Leiden Noord"
@@ -118,6 +119,8 @@ def build_region(sizes: Sizes = FULL, *, seed: int = SEED) -> dict[str, int]:
     """Add the region to the demo world in the current database; returns the counts it reached."""
     with dates_as_given(YoungPerson, Volunteer, SupportRequest, SupportFamilyMatch, Message, Conversation, Member):
         counts = _build(sizes, np.random.default_rng(seed), timezone.localdate())
+    # The young people were bulk-inserted: their stored consent answers, as the services write them (one UPDATE).
+    consent_state_refresh_due()
     with connection.cursor() as cursor:
         # As autovacuum leaves a table that has settled: statistics, and the visibility map that lets PostgreSQL
         # answer from an index alone (after bulk inserts without it, every index-only scan read the table too).

@@ -71,6 +71,7 @@ from youth.models import (
 )
 from youth.network.services import mentorchoice_set, networkperson_add, networksearch_record
 from youth.selectors import consent_parties_required
+from youth.services import consent_state_refresh
 
 # Published in README so that someone trying the demo can log in with the form and an authenticator app too.
 DEMO_TOTP_SECRET = "JBSWY3DPEHPK3PXPDICHTBIJ"  # noqa: S105 - published in README
@@ -198,6 +199,9 @@ def demo_load(*, history: bool = True) -> None:
     _insights(made_history=history and _history(municipalities))
     community_demo_load(email_for)
     broker_demo_load(email_for)
+    # Made with direct writes (and bulk_create for the history), so the stored consent answers are worked out at the
+    # end, the way every service writes them; one UPDATE.
+    consent_state_refresh(YoungPerson.objects.values("pk"))
 
 
 def _consents(young_person: YoungPerson, *, recorded_by: User | None) -> None:

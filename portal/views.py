@@ -22,7 +22,7 @@ from youth.selectors import (
     case_rows,
     cases_waiting_first,
     decision_stage,
-    youngperson_own_or_in_custody,
+    youngperson_own_records,
 )
 
 HOME_CASES_SHOWN = 10
@@ -41,10 +41,10 @@ def home(request: AuthenticatedHttpRequest) -> HttpResponse:
     cases = case_list_for(request.user)
     counts = case_counts(cases) if works_on_cases else CaseCounts(0, 0, 0)
     # The top of what waits (no professional, no consent, longest open), never the whole list: the count links on.
-    shown_rows = case_rows(cases_waiting_first(cases)[:HOME_CASES_SHOWN]) if counts.total else []
+    shown_rows = case_rows(cases_waiting_first(cases, HOME_CASES_SHOWN)) if counts.total else []
     # Every name on the page is a read of that young person's record.
     accesslog_record_cases(request=request, cases=[row.case for row in shown_rows])
-    own_records = list(youngperson_own_or_in_custody(request.user).order_by("first_name", "pk"))
+    own_records = youngperson_own_records(request.user)
     context = {
         "roles": roles,
         "Role": Role,

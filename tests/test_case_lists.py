@@ -5,10 +5,12 @@ from __future__ import annotations
 
 import random
 from collections.abc import Callable
-from datetime import timedelta
+from datetime import date, timedelta
+from io import StringIO
 
 import pytest
 from django.conf import settings
+from django.core.management import call_command
 from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
@@ -27,9 +29,23 @@ from tests.factories import (
     user_with_role,
 )
 from tests.querycounts import assert_queries_do_not_grow
+from youth import services
+from youth.ages import age_on
 from youth.consent_texts import CONSENT_TEXTS
 from youth.models import Case, Consent, ConsentPurpose, Guardianship, YoungPerson
-from youth.selectors import consent_complete_condition, consent_overview, with_consent_data
+from youth.selectors import (
+    case_counts,
+    case_list_for,
+    case_list_search,
+    consent_age_band,
+    consent_complete_condition,
+    consent_complete_stored,
+    consent_overview,
+    with_consent_data,
+    youngperson_own_or_in_custody,
+    youngperson_own_records,
+)
+from youth.services import consent_state_refresh, consent_state_refresh_due
 
 LIST = reverse("youth:youngperson_list")
 HOME = reverse("home")
@@ -96,6 +112,185 @@ def test_the_sql_rule_says_what_the_overview_says(db: None, days_later: int) -> 
         }
         found = YoungPerson.objects.filter(consent_complete_condition(purposes=[purpose], on=on))
         assert set(found.values_list("pk", flat=True)) == one
+
+
+# --- The stored consent answer ----------------------------------------------------------------------------------------
+
+
+def _stored_says_the_rule(on: date | None = None) -> None:
+    by_rule = set(YoungPerson.objects.filter(consent_complete_condition(on=on)).values_list("pk", flat=True))
+    by_stored = set(YoungPerson.objects.filter(consent_complete_stored(on=on)).values_list("pk", flat=True))
+    assert by_stored == by_rule
+
+
+@pytest.mark.parametrize("days_earlier", [0, 1, 180, 365, 2000])
+def test_the_stored_answer_says_what_the_rule_says_also_after_a_birthday(db: None, days_earlier: int) -> None:
+    """Stored on an earlier day (nothing refreshed since), for all but a few young people: the lists count what the
+    rule says today, as the rows whose birthday of the rule passed, or that were never worked out, ask the rule."""
+    _varied_young_people(seed=23)
+    today = timezone.localdate()
+    ids = list(YoungPerson.objects.order_by("pk").values_list("pk", flat=True))
+    consent_state_refresh(ids[3:], on=today - timedelta(days=days_earlier))
+    passed = YoungPerson.objects.exclude(consent_age_band=consent_age_band()).exclude(consent_complete=None).count()
+    assert (passed > 0) is (days_earlier > 0)  # the fallback to the rule is exercised (birthdays today too)
+    _stored_says_the_rule()
+    _stored_says_the_rule(on=today + timedelta(days=1))
+    # And the stored answer itself, refreshed today, is the overview's.
+    consent_state_refresh(ids)
+    for young_person in with_consent_data(YoungPerson.objects.all()):
+        overview = consent_overview(young_person=young_person)
+        assert young_person.consent_complete is all(status.complete for status in overview)
+        assert young_person.consent_age_band == _band(young_person.date_of_birth, today)
+
+
+def test_the_daily_refresh_works_out_only_what_is_unknown_or_past_a_birthday(db: None) -> None:
+    _varied_young_people(seed=5)
+    today = timezone.localdate()
+    ids = list(YoungPerson.objects.order_by("pk").values_list("pk", flat=True))
+    consent_state_refresh(ids[2:], on=today - timedelta(days=400))
+    stale = YoungPerson.objects.exclude(consent_age_band=consent_age_band()).count()
+    out = StringIO()
+    call_command("consent_state_refresh", stdout=out)
+    assert out.getvalue().strip() == f"{stale} refreshed"
+    assert consent_state_refresh_due() == 0
+    for young_person in with_consent_data(YoungPerson.objects.all()):
+        assert young_person.consent_complete is all(s.complete for s in consent_overview(young_person=young_person))
+
+
+def _band(born: date, on: date) -> int:
+    return sum(age_on(born, on) >= years for years in (12, 16, 18))
+
+
+def test_the_age_band_changes_on_the_12th_16th_and_18th_birthday(db: None) -> None:
+    today = timezone.localdate()
+    for years in (11, 12, 15, 16, 17, 18, 19):
+        for days_after in (0, 1, 364):
+            YoungPersonFactory(date_of_birth=born_years_ago(years, days_after_birthday=days_after))
+    found = YoungPerson.objects.annotate(band=consent_age_band()).values_list("date_of_birth", "band")
+    assert all(band == _band(born, today) for born, band in found)
+    assert {band for _born, band in found} == {0, 1, 2, 3}
+
+
+def test_the_counts_with_the_stored_answer_equal_the_counts_with_the_rule(world: World) -> None:
+    _varied_young_people(seed=7)
+    for young_person in YoungPerson.objects.exclude(cases__isnull=False):
+        CaseFactory(young_person=young_person, organisation=world.organisation)
+    consent_state_refresh(YoungPerson.objects.values_list("pk", flat=True)[::2])
+    cases = case_list_for(world.coordinator)
+    by_rule = sum(
+        1
+        for case in cases
+        if case.young_person_id
+        not in set(YoungPerson.objects.filter(consent_complete_condition()).values_list("pk", flat=True))
+    )
+    assert 5 < case_counts(cases).waiting_for_consent == by_rule
+    waiting = case_list_search(cases, user=world.coordinator, waiting_for_consent=True)
+    assert waiting.count() == by_rule
+
+
+def _holds(young_person: YoungPerson) -> bool:
+    """The stored answer of the young person is the overview's now; returns it."""
+    fresh = with_consent_data(YoungPerson.objects.filter(pk=young_person.pk)).get()
+    complete = all(status.complete for status in consent_overview(young_person=fresh))
+    assert fresh.consent_complete is complete
+    assert fresh.consent_age_band == _band(fresh.date_of_birth, timezone.localdate())
+    return complete
+
+
+def test_every_service_that_changes_what_the_rule_reads_stores_the_answer(world: World) -> None:
+    """Register, link parents (at once, asked and confirmed, asked and refused), record, give and withdraw
+    consent, the 18th birthday and the young adult's choice about a parent: after each, the stored answer is the
+    overview's."""
+    professional = world.professional
+    case = services.youngperson_register(
+        actor=professional,
+        organisation=world.organisation,
+        first_name="Vera",
+        last_name="Smit",
+        date_of_birth=born_years_ago(14),
+        residence_municipality=world.young_person.residence_municipality,
+        paying_municipality=world.young_person.paying_municipality,
+        home_place="Leiden",
+        home_postcode="",
+        languages=["nl"],
+        threatened_out_of_home_placement=False,
+    )
+    vera = case.young_person
+    assert _holds(vera) is False
+    kind = Guardianship.Kind.PARENT
+    services.guardian_add(
+        actor=professional,
+        young_person=vera,
+        first_name="Els",
+        last_name="Smit",
+        email="els.smit@example.org",
+        kind=kind,
+        has_custody=True,
+    )
+    assert _holds(vera) is False
+    father = user_with_role(Role.PARENT)
+    asked = services.guardian_add(
+        actor=professional,
+        young_person=vera,
+        first_name=father.first_name,
+        last_name=father.last_name,
+        email=father.email or "",
+        kind=kind,
+        has_custody=True,
+    )
+    services.guardianship_confirm(actor=father, guardianship=asked)
+    assert _holds(vera) is False
+    stranger = user_with_role(Role.PARENT)
+    refused = services.guardian_add(
+        actor=professional,
+        young_person=vera,
+        first_name=stranger.first_name,
+        last_name=stranger.last_name,
+        email=stranger.email or "",
+        kind=kind,
+        has_custody=True,
+    )
+    services.guardianship_refuse(actor=stranger, guardianship=refused)
+    assert _holds(vera) is False
+    mother = Guardianship.objects.get(young_person=vera, guardian__email="els.smit@example.org").guardian
+    for purpose, text in CONSENT_TEXTS.items():
+        for party in ("young_person", f"parent:{mother.pk}"):
+            services.consent_record(
+                actor=professional,
+                young_person=vera,
+                purpose=purpose,
+                party=party,
+                answer=Consent.Answer.YES,
+                text_version=text.version,
+            )
+            assert _holds(vera) is False
+        services.consent_give(actor=father, young_person=vera, purpose=purpose)
+    assert _holds(vera) is True
+    services.consent_withdraw(actor=father, young_person=vera, purpose=ConsentPurpose.NETWORK_SHARING)
+    assert _holds(vera) is False
+    # The 18th birthday (the task runs it) and the young adult's choice about a parent.
+    sanne = world.young_person
+    YoungPerson.objects.filter(pk=sanne.pk).update(date_of_birth=born_years_ago(18, days_after_birthday=0))
+    services.adulthood_begin(young_person_id=sanne.pk)
+    _holds(sanne)
+    guardianship = Guardianship.objects.get(young_person=sanne, guardian=world.parent)
+    services.parent_access_grant(actor=world.young_person_user, guardianship=guardianship)
+    _holds(sanne)
+    services.parent_access_revoke(actor=world.young_person_user, guardianship=guardianship)
+    _holds(sanne)
+
+
+def test_own_records_are_the_own_and_custody_records(world: World) -> None:
+    """The home page's own records: the same young people as `youngperson_own_or_in_custody`, in its order."""
+    second = YoungPersonFactory(first_name="Aad")
+    add_guardian(second, world.parent)
+    add_guardian(YoungPersonFactory(), world.parent, custody=False)
+    waiting = add_guardian(YoungPersonFactory(), world.parent)
+    Guardianship.objects.filter(pk=waiting.pk).update(status=Guardianship.Status.WAITING)
+    for user in (world.parent, world.young_person_user, world.coordinator, world.professional):
+        expected = list(youngperson_own_or_in_custody(user).order_by("first_name", "pk"))
+        assert youngperson_own_records(user) == expected
+    assert [y.first_name for y in youngperson_own_records(world.parent)] == ["Aad", world.young_person.first_name]
 
 
 # --- Building cases --------------------------------------------------------------------------------------------------

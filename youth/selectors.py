@@ -20,12 +20,17 @@ from django.db.models import (
     Count,
     Exists,
     ExpressionWrapper,
+    F,
     OuterRef,
+    PositiveSmallIntegerField,
     Prefetch,
     Q,
     QuerySet,
+    Value,
+    When,
     prefetch_related_objects,
 )
+from django.db.models import Case as SqlCase
 from django.utils import timezone
 from django.utils.translation import gettext
 from django_tasks import TaskResultStatus
@@ -36,7 +41,7 @@ from accounts.models import Role, Team, User
 from accounts.selectors import AnyUser, has_role
 from core.paging import words_in
 from core.selectors import object_get_for
-from youth.ages import CONSENT_ALONE_AGE, CONSENT_OWN_AGE, age_on, born_by, is_adult_on
+from youth.ages import ADULT_AGE, CONSENT_ALONE_AGE, CONSENT_OWN_AGE, age_on, born_by, is_adult_on
 from youth.consent_texts import CONSENT_TEXTS
 from youth.models import Case, Consent, ConsentPurpose, Guardianship, YoungPerson
 from youth.parties import (
@@ -72,6 +77,17 @@ def youngperson_own_or_in_custody(user: AnyUser) -> QuerySet[YoungPerson]:
     if not user.is_authenticated:
         return YoungPerson.objects.none()
     return YoungPerson.objects.filter(pk__in=family_young_people(user, (Party.YOUNG_PERSON, Party.PARENT)))
+
+
+def youngperson_own_records(user: AnyUser) -> list[YoungPerson]:
+    """`youngperson_own_or_in_custody` by first name, for a page that shows them (the home page). One query: the two
+    parts as one list of ids, which PostgreSQL looks up by index; their OR made it read every young person (a
+    region of 20,000: 3 ms against 0.3 for a coordinator with none)."""
+    if not user.is_authenticated:
+        return []
+    own = YoungPerson.objects.filter(user_id=user.pk).order_by().values("pk")
+    ids = own.union(young_people_where(user, Party.PARENT).order_by().values("young_person_id"))
+    return list(YoungPerson.objects.filter(pk__in=ids).order_by("first_name", "pk"))
 
 
 def accesslogentry_visible_to(user: AnyUser) -> QuerySet[AccessLogEntry]:
@@ -200,6 +216,42 @@ def consent_complete_condition(
         parent_missing = Exists(custody.filter(~Exists(parent_yes)))
         condition &= (~own | Q(Exists(own_yes))) & (~parents_decide | ~Q(parent_missing))
     return condition
+
+
+def consent_age_band(*, on: date | None = None, young_person: str = "") -> SqlCase:
+    """How many of the birthdays on which `consent_complete_condition` can answer otherwise without any row changing
+    have passed on `on` (default today), as SQL: 0 under 12, 1 from 12 (`consent_deciders`), 2 from 16, 3 from 18
+    (`counting_guardianships` stops counting a parent who may not look along). While it stays the same, so does the
+    rule's answer. Compares the date of birth with fixed dates, so it costs nothing per row."""
+    today = on or timezone.localdate()
+    born = f"{young_person}__date_of_birth" if young_person else "date_of_birth"
+    thresholds = (CONSENT_OWN_AGE, CONSENT_ALONE_AGE, ADULT_AGE)
+    return SqlCase(
+        *(When(Q(**{f"{born}__gt": born_by(years, today)}), then=Value(band)) for band, years in enumerate(thresholds)),
+        default=Value(len(thresholds)),
+        output_field=PositiveSmallIntegerField(),
+    )
+
+
+def consent_complete_stored(*, on: date | None = None, young_person: str = "") -> SqlCase | ExpressionWrapper[Q]:
+    """The consent rule for every purpose, as `consent_complete_condition` says it, but read from the stored answer
+    (`YoungPerson.consent_complete`, youth.services.consent_state_refresh) where that still holds on `on` (default
+    today): worked out, and no birthday of the rule passed since (`consent_age_band`). PostgreSQL works the rule out
+    only for the other rows (a CASE), so a count over a team's thousands of cases reads a column. Equal to the rule
+    on any day (tests/test_case_lists.py); a day other than today asks the rule itself (the stored answer is
+    today's)."""
+    rule = consent_complete_condition(on=on, young_person=young_person)
+    if on is not None and on != timezone.localdate():
+        return ExpressionWrapper(rule, output_field=BooleanField())
+    prefix = f"{young_person}__" if young_person else ""
+    holds = Q(**{f"{prefix}consent_complete__isnull": False}) & Q(
+        **{f"{prefix}consent_age_band": consent_age_band(young_person=young_person)}
+    )
+    return SqlCase(
+        When(holds, then=F(f"{prefix}consent_complete")),
+        default=ExpressionWrapper(rule, output_field=BooleanField()),
+        output_field=BooleanField(),
+    )
 
 
 def decision_stage(young_person: YoungPerson, on: date | None = None) -> str:
@@ -365,10 +417,9 @@ def case_list_for(user: AnyUser) -> QuerySet[Case]:
 
 
 def _with_consent_complete(cases: QuerySet[Case], *, on: date | None = None) -> QuerySet[Case]:
-    # An alias, not an annotation: PostgreSQL reads the consent tables whole to work the rule out, so only the
-    # filter and the count that need it ask for it, never a page of rows (measured on a region: 85 ms against 10).
-    complete = consent_complete_condition(on=on, young_person="young_person")
-    return cases.alias(consent_complete=ExpressionWrapper(complete, output_field=BooleanField()))
+    # An alias, not an annotation: only the filter and the count that need it ask for it, never a page of rows. The
+    # stored answer where it holds (a team's 3,000 cases: 37 ms for the rule per case against 3 for the column).
+    return cases.alias(consent_complete=consent_complete_stored(on=on, young_person="young_person"))
 
 
 def case_list_search(
@@ -396,10 +447,15 @@ def case_list_search(
     return cases
 
 
-def cases_waiting_first(cases: QuerySet[Case]) -> QuerySet[Case]:
-    """`case_list_for`'s cases with those without a professional first, then the longest open: the top of a home
-    page (whether consent is complete each row says; ordering by it would work the rule out for every case)."""
-    return cases.order_by("has_professional", "opened_on", "pk")
+def cases_waiting_first(cases: QuerySet[Case], count: int) -> QuerySet[Case]:
+    """The first `count` of `case_list_for`'s cases with those without a professional first, then the longest open:
+    the top of a home page (whether consent is complete each row says; ordering by it would work the rule out for
+    every case). One query."""
+    order = ("has_professional", "opened_on", "pk")
+    # The top is chosen from the cases alone and only those rows are read with their young person: joined before
+    # the sort, PostgreSQL read every young person of a team of 3,000 cases for 10 rows.
+    top = cases.select_related(None).order_by(*order).values("pk")[:count]
+    return cases.filter(pk__in=top).order_by(*order)
 
 
 @dataclass(frozen=True)

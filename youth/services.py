@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import date, datetime, time
+from typing import Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
-from django.db.models import QuerySet
+from django.db.models import BooleanField, ExpressionWrapper, Q, QuerySet
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -20,9 +22,24 @@ from core.geo import geocode
 from youth import consent, selectors
 from youth.ages import adult_born_by, adult_on
 from youth.consent_texts import CONSENT_TEXTS
-from youth.models import AdulthoodStep, Case, CaseAssignment, Consent, Guardianship, ParentAccessDecision, YoungPerson
+from youth.models import (
+    AdulthoodStep,
+    Case,
+    CaseAssignment,
+    Consent,
+    ConsentPurpose,
+    Guardianship,
+    ParentAccessDecision,
+    YoungPerson,
+)
 from youth.parties import case_parties_changed, coordinates, other_parts_in_life, parent_access_waits_for_adult
-from youth.selectors import ConsentParties, consent_parties_required, consent_recordable_by
+from youth.selectors import (
+    ConsentParties,
+    consent_age_band,
+    consent_complete_condition,
+    consent_parties_required,
+    consent_recordable_by,
+)
 
 
 def _consent_role(*, actor: User, young_person: YoungPerson, parties: ConsentParties) -> str:
@@ -79,6 +96,40 @@ def _consent_state(young_person: YoungPerson, purpose: str) -> tuple[bool, bool]
     )
 
 
+def consent_state_refresh(young_person_ids: Iterable[int] | QuerySet[Any, Any], *, on: date | None = None) -> int:
+    """Work out the consent rule (every purpose) for these young people and store the answer with the age band it
+    holds for (`YoungPerson.consent_complete`, `consent_age_band`), so the case lists count and filter from a
+    column (youth.selectors.consent_complete_stored). The one place that writes them: every service that changes
+    what the rule reads (a consent, a parent's link, a young person) calls it after the change, in its
+    transaction. The rule is youth.selectors.consent_complete_condition, worked out by the database in one UPDATE
+    for any number of young people. Returns how many rows it wrote."""
+    today = on or timezone.localdate()
+    ids = young_person_ids if isinstance(young_person_ids, QuerySet) else list(young_person_ids)
+    return (
+        YoungPerson.objects.filter(pk__in=ids)
+        .order_by()
+        .update(
+            consent_complete=ExpressionWrapper(
+                consent_complete_condition(purposes=ConsentPurpose.values, on=today), output_field=BooleanField()
+            ),
+            consent_age_band=consent_age_band(on=today),
+        )
+    )
+
+
+def consent_state_refresh_due(*, on: date | None = None) -> int:
+    """Refresh the stored consent answer of every young person for whom it was never worked out or a birthday of the
+    rule passed since (the lists are exact without it, but work the rule out for those rows). Safe to run any time;
+    `manage.py consent_state_refresh` runs it. One UPDATE; returns how many it refreshed."""
+    today = on or timezone.localdate()
+    due = YoungPerson.objects.filter(
+        Q(consent_complete__isnull=True)
+        | Q(consent_age_band__isnull=True)
+        | ~Q(consent_age_band=consent_age_band(on=today))
+    )
+    return consent_state_refresh(due.values("pk"), on=today)
+
+
 def _lock_person(young_person: YoungPerson) -> None:
     # Consent answers of one young person are decided one at a time, so that "before" and "after" are exact.
     YoungPerson.objects.select_for_update().filter(pk=young_person.pk).first()
@@ -115,6 +166,7 @@ def consent_give(*, actor: User, young_person: YoungPerson, purpose: str) -> Con
                 given_as=given_as,
                 text_version=CONSENT_TEXTS[purpose].version,
             )
+            consent_state_refresh([young_person.pk])
             _consent_changed(young_person, purpose, before=before)
             return consent
     except IntegrityError:
@@ -139,6 +191,7 @@ def consent_withdraw(*, actor: User, young_person: YoungPerson, purpose: str) ->
         before = _consent_state(young_person, purpose)
         consent.withdrawn_at = timezone.now()
         consent.save(update_fields=["withdrawn_at"])
+        consent_state_refresh([young_person.pk])
         _consent_changed(young_person, purpose, before=before)
         return consent
 
@@ -198,6 +251,7 @@ def consent_record(
             recorded_by=actor,
             text_version=text_version,
         )
+        consent_state_refresh([young_person.pk])
         _consent_changed(young_person, purpose, before=before)
     return consent
 
@@ -245,6 +299,7 @@ def youngperson_register(
             threatened_out_of_home_placement=threatened_out_of_home_placement,
         )
         CaseAssignment.objects.create(case=case, professional=actor, is_lead=True)
+        consent_state_refresh([young_person.pk])
         adulthood_plan(young_person=young_person)
     return case
 
@@ -305,6 +360,7 @@ def guardian_add(
                     requested_at=now,
                     answered_at=now,
                 )
+                consent_state_refresh([young_person.pk])
                 for case in young_person.cases.filter(closed_on__isnull=True):
                     case_parties_changed(case)
                 return guardianship
@@ -395,6 +451,7 @@ def guardianship_confirm(*, actor: User, guardianship: Guardianship) -> Guardian
         locked.status = Guardianship.Status.CONFIRMED
         locked.answered_at = timezone.now()
         locked.save(update_fields=["status", "answered_at"])
+        consent_state_refresh([locked.young_person_id])
         role_grant(user=actor, role=Role.PARENT)
         for case in locked.young_person.cases.filter(closed_on__isnull=True):
             case_parties_changed(case)
@@ -417,6 +474,7 @@ def guardianship_refuse(*, actor: User, guardianship: Guardianship) -> Guardians
         locked.status = Guardianship.Status.REFUSED
         locked.answered_at = timezone.now()
         locked.save(update_fields=["status", "answered_at"])
+        consent_state_refresh([locked.young_person_id])
         notify(
             _asker_and_professionals(locked),
             notice=gettext_lazy(
@@ -445,6 +503,7 @@ def _parent_access_decidable(actor: User, guardianship: Guardianship) -> Guardia
 
 def _parent_access_changed(locked: Guardianship, *, actor: User, granted: bool) -> None:
     ParentAccessDecision.objects.create(guardianship=locked, granted=granted, decided_by=actor)
+    consent_state_refresh([locked.young_person_id])
     for case in locked.young_person.cases.filter(closed_on__isnull=True):
         case_parties_changed(case)
 
@@ -528,6 +587,8 @@ def adulthood_begin(*, young_person_id: int) -> bool:
         young_person = YoungPerson.objects.select_for_update().filter(pk=young_person_id).first()
         if young_person is None or AdulthoodStep.objects.filter(young_person=young_person).exists():
             return False
+        # The 18th birthday is one on which the consent rule can change its answer.
+        consent_state_refresh([young_person.pk])
         if young_person.date_of_birth > adult_born_by():
             adulthood_plan(young_person=young_person)
             return False
