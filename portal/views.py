@@ -22,7 +22,7 @@ from youth.selectors import (
     case_rows,
     cases_waiting_first,
     decision_stage,
-    youngperson_own_records,
+    youngperson_own_or_in_custody,
 )
 
 HOME_CASES_SHOWN = 10
@@ -44,7 +44,7 @@ def home(request: AuthenticatedHttpRequest) -> HttpResponse:
     shown_rows = case_rows(cases_waiting_first(cases, HOME_CASES_SHOWN)) if counts.total else []
     # Every name on the page is a read of that young person's record.
     accesslog_record_cases(request=request, cases=[row.case for row in shown_rows])
-    own_records = youngperson_own_records(request.user)
+    own_records = list(youngperson_own_or_in_custody(request.user).order_by("first_name", "pk"))
     context = {
         "roles": roles,
         "Role": Role,

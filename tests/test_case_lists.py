@@ -42,8 +42,6 @@ from youth.selectors import (
     consent_complete_stored,
     consent_overview,
     with_consent_data,
-    youngperson_own_or_in_custody,
-    youngperson_own_records,
 )
 from youth.services import consent_state_refresh, consent_state_refresh_due
 
@@ -278,22 +276,6 @@ def test_every_service_that_changes_what_the_rule_reads_stores_the_answer(world:
     _holds(sanne)
     services.parent_access_revoke(actor=world.young_person_user, guardianship=guardianship)
     _holds(sanne)
-
-
-def test_own_records_are_the_own_and_custody_records(world: World) -> None:
-    """The home page's own records: the same young people as `youngperson_own_or_in_custody`, in its order."""
-    second = YoungPersonFactory(first_name="Aad")
-    add_guardian(second, world.parent)
-    add_guardian(YoungPersonFactory(), world.parent, custody=False)
-    waiting = add_guardian(YoungPersonFactory(), world.parent)
-    Guardianship.objects.filter(pk=waiting.pk).update(status=Guardianship.Status.WAITING)
-    for user in (world.parent, world.young_person_user, world.coordinator, world.professional):
-        expected = list(youngperson_own_or_in_custody(user).order_by("first_name", "pk"))
-        assert youngperson_own_records(user) == expected
-    assert [y.first_name for y in youngperson_own_records(world.parent)] == ["Aad", world.young_person.first_name]
-
-
-# --- Building cases --------------------------------------------------------------------------------------------------
 
 
 def _case(world: World, first_name: str = "", *, place: str = "Leiden", consent: bool = True, **kwargs: object) -> Case:
