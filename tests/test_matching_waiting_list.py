@@ -33,7 +33,7 @@ from matching.features import (
     support_requests_to_requests,
 )
 from matching.models import WaitingListPlan
-from matching.selectors import waiting_list_fingerprint
+from matching.selectors import waiting_list_fingerprint, waiting_list_fingerprints
 from matching.tasks import waiting_list_plan_task
 from tests.builders.hostfamilies import ready_family, screen
 from tests.builders.training import CourseFactory
@@ -264,6 +264,24 @@ def test_the_fingerprint_follows_what_the_plan_reads(world: World) -> None:
         organisation
     )
     assert after_screening != base
+
+
+def test_the_fingerprints_of_several_organisations_are_each_ones_own(world: World) -> None:
+    """The page reads the fingerprints of all the coordinator's organisations at once (grouped queries): each is
+    the one of its organisation alone, and a change in one organisation leaves the other's as it was."""
+    varied_world(world)
+    own, other = world.organisation.pk, world.other_organisation.pk
+    empty = OrganisationFactory().pk
+    both = waiting_list_fingerprints([own, other, empty])
+    assert both == {pk: waiting_list_fingerprint(pk) for pk in (own, other, empty)}
+    ready_family(world.other_organisation)
+    after = waiting_list_fingerprints([own, other, empty])
+    assert after[own] == both[own] and after[empty] == both[empty] and after[other] != both[other]
+    with CaptureQueriesContext(connection) as one:
+        waiting_list_fingerprints([own])
+    with CaptureQueriesContext(connection) as three:
+        waiting_list_fingerprints([own, other, empty])
+    assert len(three) == len(one)
 
 
 def test_a_plan_older_than_its_maximum_age_is_computed_again(world: World) -> None:
