@@ -179,6 +179,34 @@ def test_the_pool_from_values_equals_the_pool_from_instances(world: World) -> No
     assert any(propose(new, support_request_to_request(r), k=10) for r in requests)
 
 
+def test_the_pool_of_one_request_gives_the_proposals_of_the_whole_pool(world: World) -> None:
+    """`pool_of(..., request=)` leaves out, stage by stage, whoever fails a hard filter for the request: the
+    engine's proposals (scores, reasons, the fit model's share) are those of the whole pool, for requests that
+    each stage narrows down."""
+    found = varied_world(world)
+    volunteers = Volunteer.objects.filter(pk__in=[v.pk for v in found])
+    whole = pool_of(volunteers)
+    requests = [
+        waiting_request(world),
+        waiting_request(world, wants_weekend_stays=True, pet_allergy=True),
+        waiting_request(world, wants_weekday_afternoons=True, smoke_free=True, languages=["ar"]),
+        waiting_request(world, culture_or_religion="halal", what_for="Tekenen en koken"),
+        waiting_request(world, wants_weekend_stays=True),
+    ]
+    # Farther away than some of the families travel.
+    SupportRequest.objects.filter(pk=requests[-1].pk).update(latitude=52.24, longitude=4.40)
+    narrowed = False
+    for support_request in requests:
+        request = support_request_to_request(SupportRequest.objects.get(pk=support_request.pk))
+        own = pool_of(volunteers, request=request)
+        narrowed |= own.size < whole.size
+        assert set(own.ids.tolist()) <= set(whole.ids.tolist())
+        assert propose(own, request, k=10) == propose(whole, request, k=10)
+        assert propose(own, request, k=2) == propose(whole, request, k=2)
+    assert narrowed
+    assert any(propose(whole, support_request_to_request(r), k=10) for r in requests)
+
+
 def test_readiness_of_many_is_the_readiness_of_each(world: World) -> None:
     found = varied_world(world)
     volunteers = Volunteer.objects.filter(pk__in=[v.pk for v in found])
