@@ -203,10 +203,10 @@ def pool_of(
     or a prefetch per volunteer. About twenty queries for any number of volunteers.
 
     With `request`, the pool of that one request: a volunteer is left out as soon as what was read says they fail
-    one of the engine's hard filters for it (place, age, household, conflict, then day parts, then screening and
-    training), so each later read is of fewer volunteers. `propose` finds the same proposals for the request in it
-    as in the whole pool (a test holds them equal): a candidate who fails a hard filter is never scored, ranked or
-    counted. The queries are the same while anyone is left; fewer once nobody is."""
+    one of the engine's hard filters for it (place, age, household, conflict; then day parts; then places left;
+    then screening and training), so each later read is of fewer volunteers. `propose` finds the same proposals for
+    the request in it as in the whole pool (a test holds them equal): a candidate who fails a hard filter is never
+    scored, ranked or counted. The same queries for any data (`_passing`)."""
     today = on or timezone.localdate()
     scope = volunteers.order_by().values("pk")
     rows = list(Volunteer.objects.filter(pk__in=scope).order_by("pk").values_list(*POOL_COLUMNS))
@@ -226,15 +226,16 @@ def pool_of(
         slots[volunteer_id] |= 1 << (day * len(DAY_PARTS) + DAY_PARTS.index(part))
     if request is not None:
         rows = _passing(rows, request, availability=slots)
+    taken = _places_taken({row[0]: row[1] for row in rows})
+    if request is not None:
+        rows = _passing(rows, request, availability=slots, taken=taken)
     # `matchable` is the readiness decision without its capacity part, as in `candidates`.
     readiness = readiness_of_many(
         Volunteer.objects.filter(pk__in=ids_in([row[0] for row in rows])), on=today, open_matches={}
     )
     matchable = {pk for pk, found in readiness.items() if found.matchable}
     if request is not None:
-        rows = _passing(rows, request, availability=slots, matchable=matchable)
-    # Places and proposals last: while anyone is left, the same queries are made whoever was left out before.
-    taken = _places_taken({row[0]: row[1] for row in rows})
+        rows = _passing(rows, request, availability=slots, taken=taken, matchable=matchable)
     proposals = _open_proposals([row[0] for row in rows])
     return _pool(rows, interests, cultures, availability=slots, taken=taken, proposals=proposals, matchable=matchable)
 
@@ -245,12 +246,15 @@ def _passing(
     *,
     availability: dict[int, int],
     everywhere: int | None = None,
+    taken: dict[int, int] | None = None,
     matchable: set[int] | None = None,
 ) -> list[tuple[Any, ...]]:
-    """The rows that can still pass the engine's hard filters for the request, from what was read so far."""
-    pool = _pool(rows, None, None, availability=availability, everywhere=everywhere, matchable=matchable)
+    """The rows that can still pass the engine's hard filters for the request, from what was read so far; all of
+    them when that would leave nobody (nobody can be proposed then anyway), so that the reads after it are the
+    same queries whatever the data."""
+    pool = _pool(rows, None, None, availability=availability, everywhere=everywhere, taken=taken, matchable=matchable)
     keep = passes_hard_filters(pool, request, max_open_proposals=settings.MATCHING_MAX_OPEN_PROPOSALS)
-    return [row for row, kept in zip(rows, keep.tolist(), strict=True) if kept]
+    return [row for row, kept in zip(rows, keep.tolist(), strict=True) if kept] or rows
 
 
 def _pool(

@@ -192,18 +192,24 @@ def test_the_pool_of_one_request_gives_the_proposals_of_the_whole_pool(world: Wo
         waiting_request(world, wants_weekday_afternoons=True, smoke_free=True, languages=["ar"]),
         waiting_request(world, culture_or_religion="halal", what_for="Tekenen en koken"),
         waiting_request(world, wants_weekend_stays=True),
+        waiting_request(world),
     ]
-    # Farther away than some of the families travel.
-    SupportRequest.objects.filter(pk=requests[-1].pk).update(latitude=52.24, longitude=4.40)
+    # Farther away than some of the families travel, and than any of them.
+    SupportRequest.objects.filter(pk=requests[-2].pk).update(latitude=52.24, longitude=4.40)
+    SupportRequest.objects.filter(pk=requests[-1].pk).update(latitude=53.40, longitude=6.50)
     narrowed = False
+    queries = set()
     for support_request in requests:
         request = support_request_to_request(SupportRequest.objects.get(pk=support_request.pk))
-        own = pool_of(volunteers, request=request)
+        with CaptureQueriesContext(connection) as context:
+            own = pool_of(volunteers, request=request)
+        # The same reads, however many each stage leaves out (all of them, for the last request).
+        queries.add(len(context.captured_queries))
         narrowed |= own.size < whole.size
         assert set(own.ids.tolist()) <= set(whole.ids.tolist())
         assert propose(own, request, k=10) == propose(whole, request, k=10)
         assert propose(own, request, k=2) == propose(whole, request, k=2)
-    assert narrowed
+    assert narrowed and len(queries) == 1
     assert any(propose(whole, support_request_to_request(r), k=10) for r in requests)
 
 
