@@ -685,6 +685,19 @@ def failed_filters(
     return [name for name in HARD_FILTERS if not masks[name][0]]
 
 
+def passes_hard_filters(
+    pool: CandidatePool, request: Request, *, max_open_proposals: int = DEFAULT_MAX_OPEN_PROPOSALS
+) -> NDArray[np.bool_]:
+    """Per candidate of the pool (in its order): whether it passes every hard filter for the request. For building
+    a pool for one request in stages (matching.features.pool_of): a candidate that fails one is never proposed,
+    scored or counted, so leaving it out changes no proposal."""
+    encoded = _Encoded.of(request)
+    idx = np.arange(pool.size, dtype=np.intp)
+    distance = _haversine_km(encoded.lat, encoded.lon, pool.lat, pool.lon)
+    masks = hard_filter_masks(pool, idx, encoded, distance, max_open_proposals=max_open_proposals)
+    return np.asarray(np.logical_and.reduce(list(masks.values())), dtype=np.bool_)
+
+
 def pair_factors(pool: CandidatePool, request: Request, candidate_id: int) -> tuple[NDArray[np.float64], float]:
     """The factors (FACTORS order) and the distance in km of one candidate for one request, whatever the hard
     filters say: for learning from past matches, whose candidates were once proposed."""

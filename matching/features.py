@@ -13,7 +13,9 @@ from typing import Any
 
 import numpy as np
 from django.conf import settings
+from django.db import connection
 from django.db.models import Prefetch, QuerySet
+from django.db.models.expressions import RawSQL
 from django.utils import timezone
 
 from accounts.models import Organisation
@@ -36,6 +38,7 @@ from matching.engine import (
     Proposal,
     Request,
     bits,
+    passes_hard_filters,
     propose,
     words_bits,
 )
@@ -74,6 +77,16 @@ def needs_in(text: str) -> tuple[str, ...]:
     """The kinds of experience a family's own words ask for."""
     folded = text.casefold()
     return tuple(code for code in EXPERIENCES if any(stem in folded for stem in NEEDS_STEMS[code]))
+
+
+def ids_in(ids: list[int]) -> list[int] | RawSQL:
+    """Ids as the right-hand side of an `__in` filter, for lists of hundreds (a region's pool). On PostgreSQL one
+    array parameter: a list becomes one parameter per id, which Django compiles and the driver splices into the
+    query one by one (milliseconds per query at 500 ids, more than the database takes to answer it). Elsewhere
+    the list itself."""
+    if connection.vendor == "postgresql":
+        return RawSQL("SELECT unnest(%s::bigint[])", (ids,))
+    return ids
 
 
 def volunteers_of_kind(
@@ -133,6 +146,11 @@ def candidates(volunteers: QuerySet[Volunteer], *, on: date | None = None) -> li
 def _places_and_proposals(user_of: dict[int, int]) -> tuple[dict[int, int], dict[int, int]]:
     """For volunteers (id → user id): the places their open matches take (every id a key) and their open
     proposals (absent when none). Five queries for any number of them."""
+    return _places_taken(user_of), _open_proposals(list(user_of))
+
+
+def _places_taken(user_of: dict[int, int]) -> dict[int, int]:
+    """For volunteers (id → user id): the places their open matches take (every id a key). Three queries."""
     taken = open_match_counts(user_of)
     # A buddy mentorship and an open broker request the volunteer is linked to take a place too, as a
     # support-family match does (community.brokers.selectors.broker_can_take counts them the same way).
@@ -141,14 +159,19 @@ def _places_and_proposals(user_of: dict[int, int]) -> tuple[dict[int, int], dict
         taken[by_user[user_id]] += count
     for volunteer_id, count in open_broker_link_counts(user_of).items():
         taken[volunteer_id] += count
+    return taken
+
+
+def _open_proposals(volunteer_ids: list[int]) -> dict[int, int]:
+    """For volunteers: their open proposals (absent when none). Two queries."""
     proposals = _counts(
-        SupportFamilyMatch.objects.filter(volunteer_id__in=list(user_of), state__in=PROPOSAL_STATES),
+        SupportFamilyMatch.objects.filter(volunteer_id__in=ids_in(volunteer_ids), state__in=PROPOSAL_STATES),
         "volunteer_id",
     )
     # Proposals a family has seen or chose count too (matching.models.OPEN_STATUSES).
-    for volunteer_id, count in open_proposal_counts(user_of).items():
+    for volunteer_id, count in open_proposal_counts(volunteer_ids).items():
         proposals[volunteer_id] = proposals.get(volunteer_id, 0) + count
-    return taken, proposals
+    return proposals
 
 
 # The columns of a volunteer (and their household, when they have one) that the engine reads.
@@ -172,56 +195,116 @@ POOL_COLUMNS = (
 )
 
 
-def pool_of(volunteers: QuerySet[Volunteer], *, on: date | None = None) -> CandidatePool:
+def pool_of(
+    volunteers: QuerySet[Volunteer], *, on: date | None = None, request: Request | None = None
+) -> CandidatePool:
     """The engine's pool of volunteers straight from values queries into the pool's arrays: the same pool as
     `CandidatePool.from_candidates(candidates(volunteers))` (a test holds them equal), without a model instance
-    or a prefetch per volunteer. About twenty queries for any number of volunteers."""
+    or a prefetch per volunteer. About twenty queries for any number of volunteers.
+
+    With `request`, the pool of that one request: a volunteer is left out as soon as what was read says they fail
+    one of the engine's hard filters for it (place, age, household, conflict; then day parts; then places left;
+    then screening and training), so each later read is of fewer volunteers. `propose` finds the same proposals for
+    the request in it as in the whole pool (a test holds them equal): a candidate who fails a hard filter is never
+    scored, ranked or counted. The same queries for any data (`_passing`)."""
     today = on or timezone.localdate()
     scope = volunteers.order_by().values("pk")
     rows = list(Volunteer.objects.filter(pk__in=scope).order_by("pk").values_list(*POOL_COLUMNS))
-    n = len(rows)
-    ids = np.fromiter((row[0] for row in rows), dtype=np.int64, count=n)
-    position = {int(pk): i for i, pk in enumerate(ids.tolist())}
-    availability = np.zeros(n, dtype=np.uint32)
-    slots = list(
-        AvailabilitySlot.objects.filter(volunteer_id__in=scope)
-        .order_by()
-        .values_list("volunteer_id", "weekday", "day_part")
-    )
-    # Each query reads the rows as they are when it runs: a volunteer who registered in between is left out.
-    slots = [slot for slot in slots if slot[0] in position]
-    if slots:
-        where = np.fromiter((position[v] for v, _day, _part in slots), dtype=np.intp, count=len(slots))
-        bit = np.fromiter(
-            (day * len(DAY_PARTS) + DAY_PARTS.index(part) for _v, day, part in slots), dtype=np.uint32, count=len(slots)
-        )
-        np.bitwise_or.at(availability, where, np.left_shift(np.uint32(1), bit))
-    taken, proposals = _places_and_proposals({row[0]: row[1] for row in rows})
-    # `matchable` is the readiness decision without its capacity part, as in `candidates`.
-    readiness = readiness_of_many(volunteers, on=today, open_matches={})
     interests = _memo(lambda text: words_bits(text, INTERESTS))
     cultures = _memo(lambda text: words_bits(text, CULTURES))
+    # What is not read yet lets everyone through: free at every day part, a place left, matchable (`_pool`).
+    everywhere = (1 << 32) - 1
+    if request is not None:
+        rows = _passing(rows, request, availability={}, everywhere=everywhere)
+    # The other reads take the volunteers of these rows by id: the scope (a join with the roles) is read once.
+    slots: dict[int, int] = defaultdict(int)
+    for volunteer_id, day, part in (
+        AvailabilitySlot.objects.filter(volunteer_id__in=ids_in([row[0] for row in rows]))
+        .order_by()
+        .values_list("volunteer_id", "weekday", "day_part")
+    ):
+        slots[volunteer_id] |= 1 << (day * len(DAY_PARTS) + DAY_PARTS.index(part))
+    if request is not None:
+        rows = _passing(rows, request, availability=slots)
+    taken = _places_taken({row[0]: row[1] for row in rows})
+    if request is not None:
+        rows = _passing(rows, request, availability=slots, taken=taken)
+    # `matchable` is the readiness decision without its capacity part, as in `candidates`.
+    readiness = readiness_of_many(
+        Volunteer.objects.filter(pk__in=ids_in([row[0] for row in rows])), on=today, open_matches={}
+    )
+    matchable = {pk for pk, found in readiness.items() if found.matchable}
+    if request is not None:
+        rows = _passing(rows, request, availability=slots, taken=taken, matchable=matchable)
+    proposals = _open_proposals([row[0] for row in rows])
+    return _pool(rows, interests, cultures, availability=slots, taken=taken, proposals=proposals, matchable=matchable)
+
+
+def _passing(
+    rows: list[tuple[Any, ...]],
+    request: Request,
+    *,
+    availability: dict[int, int],
+    everywhere: int | None = None,
+    taken: dict[int, int] | None = None,
+    matchable: set[int] | None = None,
+) -> list[tuple[Any, ...]]:
+    """The rows that can still pass the engine's hard filters for the request, from what was read so far; all of
+    them when that would leave nobody (nobody can be proposed then anyway), so that the reads after it are the
+    same queries whatever the data."""
+    pool = _pool(rows, None, None, availability=availability, everywhere=everywhere, taken=taken, matchable=matchable)
+    keep = passes_hard_filters(pool, request, max_open_proposals=settings.MATCHING_MAX_OPEN_PROPOSALS)
+    return [row for row, kept in zip(rows, keep.tolist(), strict=True) if kept] or rows
+
+
+def _pool(
+    rows: list[tuple[Any, ...]],
+    interests: Callable[[str], int] | None,
+    cultures: Callable[[str], int] | None,
+    *,
+    availability: dict[int, int],
+    everywhere: int | None = None,
+    taken: dict[int, int] | None = None,
+    proposals: dict[int, int] | None = None,
+    matchable: set[int] | None = None,
+) -> CandidatePool:
+    """The pool of `rows` (POOL_COLUMNS); what is None was not read yet and lets everyone through. Without
+    `interests` and `cultures` (to check the hard filters only) what is only scored is left empty."""
+    n = len(rows)
     columns = list(zip(*rows, strict=True)) if rows else [()] * len(POOL_COLUMNS)
     c = dict(zip(POOL_COLUMNS, columns, strict=True))
+    pks = c["pk"]
+    if interests is None or cultures is None:
+        nothing = [0] * n
+        scored: dict[str, Any] = dict.fromkeys(("experience", "interests", "languages", "culture"), nothing)
+        scored["gender_preference"] = [GENDER_ANY] * n
+    else:
+        scored = {
+            "experience": [bits(codes, EXPERIENCES) for codes in c["experience"]],
+            "interests": [interests(text) for text in c["interests"]],
+            "languages": [bits(codes, LANGUAGES) for codes in c["languages"]],
+            "gender_preference": [GENDERS.get(gender, GENDER_ANY) for gender in c["preferred_gender"]],
+            "culture": [cultures(text) for text in c["culture_or_religion"]],
+        }
     return CandidatePool(
-        ids=ids,
+        ids=np.fromiter(pks, dtype=np.int64, count=n),
         latitude=c["latitude"],
         longitude=c["longitude"],
         travel_radius_km=c["travel_radius_km"],
-        capacity_left=[capacity - taken[pk] for pk, capacity in zip(c["pk"], c["capacity"], strict=True)],
-        open_proposals=[proposals.get(pk, 0) for pk in c["pk"]],
-        matchable=[pk in readiness and readiness[pk].matchable for pk in c["pk"]],
+        capacity_left=[1] * n
+        if taken is None
+        else [capacity - taken[pk] for pk, capacity in zip(pks, c["capacity"], strict=True)],
+        open_proposals=[0] * n if proposals is None else [proposals.get(pk, 0) for pk in pks],
+        matchable=[True] * n if matchable is None else [pk in matchable for pk in pks],
         age_min=c["preferred_age_min"],
         age_max=c["preferred_age_max"],
         has_pets=[bool(pets and pets.strip()) for pets in c["household__pets"]],
         smoking=[bool(smoking) for smoking in c["household__smoking"]],
         beds=[beds or 0 for beds in c["household__beds_for_stays"]],
-        availability=availability,
-        experience=[bits(codes, EXPERIENCES) for codes in c["experience"]],
-        interests=[interests(text) for text in c["interests"]],
-        languages=[bits(codes, LANGUAGES) for codes in c["languages"]],
-        gender_preference=[GENDERS.get(gender, GENDER_ANY) for gender in c["preferred_gender"]],
-        culture=[cultures(text) for text in c["culture_or_religion"]],
+        availability=np.fromiter(
+            (availability.get(pk, 0) if everywhere is None else everywhere for pk in pks), dtype=np.uint32, count=n
+        ),
+        **scored,
     )
 
 
@@ -245,10 +328,15 @@ def _counts(matches: QuerySet[Any], key: str) -> dict[int, int]:
 
 
 def candidate_pool(
-    kind: str | tuple[str, ...], organisation_id: int | Iterable[int] | None = None, *, on: date | None = None
+    kind: str | tuple[str, ...],
+    organisation_id: int | Iterable[int] | None = None,
+    *,
+    on: date | None = None,
+    request: Request | None = None,
 ) -> CandidatePool:
-    """The pool of one kind of volunteer, or of several kinds (of one organisation, when given)."""
-    return pool_of(volunteers_of_kind(kind, organisation_id), on=on)
+    """The pool of one kind of volunteer, or of several kinds (of one organisation, when given); with `request`,
+    only those who can pass its hard filters (`pool_of`)."""
+    return pool_of(volunteers_of_kind(kind, organisation_id), on=on, request=request)
 
 
 def open_proposal_counts(volunteer_ids: Iterable[int]) -> dict[int, int]:
@@ -257,7 +345,7 @@ def open_proposal_counts(volunteer_ids: Iterable[int]) -> dict[int, int]:
     if not ids:
         return {}
     return _counts(
-        MatchProposal.objects.filter(volunteer_id__in=ids, status__in=OPEN_STATUSES).order_by(), "volunteer_id"
+        MatchProposal.objects.filter(volunteer_id__in=ids_in(ids), status__in=OPEN_STATUSES).order_by(), "volunteer_id"
     )
 
 
@@ -468,8 +556,9 @@ def proposals_for_support_request(
     """The k best support families of the request's organisation for it, with reasons. With `use_model` the
     current fit model is blended in when one was trained; without one the rule score stands.
     Read-only and not a permission check: callers go through the hostfamilies selectors first."""
-    pool = candidate_pool(VolunteerKind.SUPPORT_FAMILY, support_request.organisation_id)
-    return _propose(pool, support_request_to_request(support_request), k=k, use_model=use_model)
+    request = support_request_to_request(support_request)
+    pool = candidate_pool(VolunteerKind.SUPPORT_FAMILY, support_request.organisation_id, request=request)
+    return _propose(pool, request, k=k, use_model=use_model)
 
 
 def proposals_for_buddy_request(
@@ -484,8 +573,9 @@ def proposals_for_buddy_request(
     `buddy_kinds`) for a young person waiting for a buddy: of the organisations given, or of all when none are
     given (a buddy request names no volunteer organisation; the proposal rounds ask `buddy_organisation_ids`).
     Read-only and not a permission check."""
-    pool = candidate_pool(kind or buddy_kinds(buddy_request.young_person), organisation_id)
-    return _propose(pool, buddy_request_to_request(buddy_request), k=k, use_model=use_model)
+    request = buddy_request_to_request(buddy_request)
+    pool = candidate_pool(kind or buddy_kinds(buddy_request.young_person), organisation_id, request=request)
+    return _propose(pool, request, k=k, use_model=use_model)
 
 
 def broker_request_to_request(broker_request: BrokerRequest, *, on: date | None = None) -> Request:
@@ -513,8 +603,9 @@ def proposals_for_broker_request(
     alone ranks them: the fit model learned how long support-family matches lasted, which says nothing about a broker
     who links a family to its neighbourhood, so it would add a reason ("similar matches often lasted...") that is
     not true for brokers. Read-only and not a permission check."""
-    pool = candidate_pool(VolunteerKind.SOCIAL_BROKER, organisation_id)
-    return _propose(pool, broker_request_to_request(broker_request), k=k, use_model=False)
+    request = broker_request_to_request(broker_request)
+    pool = candidate_pool(VolunteerKind.SOCIAL_BROKER, organisation_id, request=request)
+    return _propose(pool, request, k=k, use_model=False)
 
 
 def history_from_database(*, on: date | None = None) -> History:

@@ -57,6 +57,7 @@ from matching.selectors import (
     request_people,
     round_of,
     waiting_list_fingerprint,
+    waiting_list_fingerprints,
     waiting_list_plan_is_current,
     waiting_list_plan_result,
     waiting_list_plan_stored,
@@ -510,22 +511,44 @@ def waiting_list_plan_compute(*, organisation_id: int) -> bool:
 
 
 def waiting_list_plan_keep_current(*, organisation_id: int) -> bool:
-    """Queue a computation of the organisation's waiting-list plan when the stored one is missing or stale and
-    none is queued yet (debounced by PLAN_DEBOUNCE). True while a newer plan is being computed. A constant number
-    of queries. Races: the claim is one conditional UPDATE, so two pages opened at once queue one computation."""
-    fingerprint = waiting_list_fingerprint(organisation_id)
-    plan, _created = WaitingListPlan.objects.get_or_create(organisation_id=organisation_id)
-    if waiting_list_plan_is_current(plan, fingerprint):
-        return False
-    now = timezone.now()
-    queued = Q(requested_at__isnull=False, requested_at__gt=now - PLAN_REQUEST_LOST_AFTER) & (
-        Q(computed_at__isnull=True) | Q(requested_at__gt=F("computed_at"))
-    )
-    if not WaitingListPlan.objects.filter(pk=plan.pk).exclude(queued).update(requested_at=now):
-        return True
-    _enqueue_plan(organisation_id)
-    # A backend that runs tasks at once (tests, a small installation) has computed it by now.
-    return not waiting_list_plan_is_current(waiting_list_plan_stored(organisation_id), fingerprint)
+    """`waiting_list_plans_keep_current` for one organisation: True while a newer plan is being computed."""
+    computing, _plans = waiting_list_plans_keep_current(organisation_ids=[organisation_id])
+    return organisation_id in computing
+
+
+def waiting_list_plans_keep_current(*, organisation_ids: list[int]) -> tuple[set[int], dict[int, WaitingListPlan]]:
+    """Queue a computation of each organisation's waiting-list plan when the stored one is missing or stale and
+    none is queued yet (debounced by PLAN_DEBOUNCE). Gives the organisations whose newer plan is being computed,
+    and every organisation's stored plan as it is now, for the page to show (matching.selectors
+    .waiting_list_pages). A constant number of queries for any number of organisations while their plans stand
+    (one fingerprint for all of them), and a few more per stale plan.
+    Races: the claim is one conditional UPDATE, so two pages opened at once queue one computation."""
+    ids = list(dict.fromkeys(organisation_ids))
+    fingerprints = waiting_list_fingerprints(ids)
+    plans = {plan.organisation_id: plan for plan in WaitingListPlan.objects.filter(organisation_id__in=ids)}
+    computing: set[int] = set()
+    for organisation_id in ids:
+        plan = plans.get(organisation_id)
+        if plan is None:
+            plan, _created = WaitingListPlan.objects.get_or_create(organisation_id=organisation_id)
+            plans[organisation_id] = plan
+        if waiting_list_plan_is_current(plan, fingerprints[organisation_id]):
+            continue
+        now = timezone.now()
+        queued = Q(requested_at__isnull=False, requested_at__gt=now - PLAN_REQUEST_LOST_AFTER) & (
+            Q(computed_at__isnull=True) | Q(requested_at__gt=F("computed_at"))
+        )
+        if not WaitingListPlan.objects.filter(pk=plan.pk).exclude(queued).update(requested_at=now):
+            computing.add(organisation_id)
+            continue
+        _enqueue_plan(organisation_id)
+        # A backend that runs tasks at once (tests, a small installation) has computed it by now.
+        stored = waiting_list_plan_stored(organisation_id)
+        if stored is not None:
+            plans[organisation_id] = stored
+        if not waiting_list_plan_is_current(stored, fingerprints[organisation_id]):
+            computing.add(organisation_id)
+    return computing, plans
 
 
 def _enqueue_plan(organisation_id: int) -> None:

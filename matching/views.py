@@ -217,11 +217,11 @@ def waiting_list(request: AuthenticatedHttpRequest) -> HttpResponse:
         raise PermissionDenied
     organisations = selectors.waiting_list_organisations(request.user)
     # The plan is read as last computed; a stale one is computed again in the background (matching.tasks).
-    computing = {o.pk for o in organisations if services.waiting_list_plan_keep_current(organisation_id=o.pk)}
+    computing, stored = services.waiting_list_plans_keep_current(organisation_ids=[o.pk for o in organisations])
     # Each list pages on its own (a parameter each), and only the names on the pages shown go to the access log.
     plans = [
         (plan, listing_of(request, plan.rows, param=f"pagina_{plan.organisation_id}"))
-        for plan in selectors.waiting_list_pages(organisations, computing=computing)
+        for plan in selectors.waiting_list_pages(organisations, computing=computing, plans=stored)
     ]
     buddies = listing_of(request, selectors.waiting_buddy_requests_for(request.user), param="pagina_maatjes")
     brokers = listing_of(request, selectors.waiting_broker_requests_for(request.user), param="pagina_makelaars")

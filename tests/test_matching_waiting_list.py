@@ -33,7 +33,7 @@ from matching.features import (
     support_requests_to_requests,
 )
 from matching.models import WaitingListPlan
-from matching.selectors import waiting_list_fingerprint
+from matching.selectors import waiting_list_fingerprint, waiting_list_fingerprints
 from matching.tasks import waiting_list_plan_task
 from tests.builders.hostfamilies import ready_family, screen
 from tests.builders.training import CourseFactory
@@ -179,6 +179,40 @@ def test_the_pool_from_values_equals_the_pool_from_instances(world: World) -> No
     assert any(propose(new, support_request_to_request(r), k=10) for r in requests)
 
 
+def test_the_pool_of_one_request_gives_the_proposals_of_the_whole_pool(world: World) -> None:
+    """`pool_of(..., request=)` leaves out, stage by stage, whoever fails a hard filter for the request: the
+    engine's proposals (scores, reasons, the fit model's share) are those of the whole pool, for requests that
+    each stage narrows down."""
+    found = varied_world(world)
+    volunteers = Volunteer.objects.filter(pk__in=[v.pk for v in found])
+    whole = pool_of(volunteers)
+    requests = [
+        waiting_request(world),
+        waiting_request(world, wants_weekend_stays=True, pet_allergy=True),
+        waiting_request(world, wants_weekday_afternoons=True, smoke_free=True, languages=["ar"]),
+        waiting_request(world, culture_or_religion="halal", what_for="Tekenen en koken"),
+        waiting_request(world, wants_weekend_stays=True),
+        waiting_request(world),
+    ]
+    # Farther away than some of the families travel, and than any of them.
+    SupportRequest.objects.filter(pk=requests[-2].pk).update(latitude=52.24, longitude=4.40)
+    SupportRequest.objects.filter(pk=requests[-1].pk).update(latitude=53.40, longitude=6.50)
+    narrowed = False
+    queries = set()
+    for support_request in requests:
+        request = support_request_to_request(SupportRequest.objects.get(pk=support_request.pk))
+        with CaptureQueriesContext(connection) as context:
+            own = pool_of(volunteers, request=request)
+        # The same reads, however many each stage leaves out (all of them, for the last request).
+        queries.add(len(context.captured_queries))
+        narrowed |= own.size < whole.size
+        assert set(own.ids.tolist()) <= set(whole.ids.tolist())
+        assert propose(own, request, k=10) == propose(whole, request, k=10)
+        assert propose(own, request, k=2) == propose(whole, request, k=2)
+    assert narrowed and len(queries) == 1
+    assert any(propose(whole, support_request_to_request(r), k=10) for r in requests)
+
+
 def test_readiness_of_many_is_the_readiness_of_each(world: World) -> None:
     found = varied_world(world)
     volunteers = Volunteer.objects.filter(pk__in=[v.pk for v in found])
@@ -264,6 +298,24 @@ def test_the_fingerprint_follows_what_the_plan_reads(world: World) -> None:
         organisation
     )
     assert after_screening != base
+
+
+def test_the_fingerprints_of_several_organisations_are_each_ones_own(world: World) -> None:
+    """The page reads the fingerprints of all the coordinator's organisations at once (grouped queries): each is
+    the one of its organisation alone, and a change in one organisation leaves the other's as it was."""
+    varied_world(world)
+    own, other = world.organisation.pk, world.other_organisation.pk
+    empty = OrganisationFactory().pk
+    both = waiting_list_fingerprints([own, other, empty])
+    assert both == {pk: waiting_list_fingerprint(pk) for pk in (own, other, empty)}
+    ready_family(world.other_organisation)
+    after = waiting_list_fingerprints([own, other, empty])
+    assert after[own] == both[own] and after[empty] == both[empty] and after[other] != both[other]
+    with CaptureQueriesContext(connection) as one:
+        waiting_list_fingerprints([own])
+    with CaptureQueriesContext(connection) as three:
+        waiting_list_fingerprints([own, other, empty])
+    assert len(three) == len(one)
 
 
 def test_a_plan_older_than_its_maximum_age_is_computed_again(world: World) -> None:
