@@ -78,6 +78,9 @@ class SupportRequest(models.Model):
             # An organisation's waiting list in its order: the overview's place on the list and the count of those
             # who wait are ranges of it (hostfamilies.selectors.supportrequest_list_for, waiting_list_positions).
             models.Index(fields=["organisation", "status", "created_at", "id"], name="supportrequest_org_status_at"),
+            # The overview's list of one status in its order (the waiting ones the longest waiting first, ties the
+            # newest first; read backwards, the others newest first), a page at a time.
+            models.Index(fields=["status", "created_at", "-id"], name="supportrequest_status_order"),
         ]
         verbose_name = _("support request")
         verbose_name_plural = _("support requests")

@@ -18,7 +18,7 @@ from datetime import date, timedelta
 from typing import Any
 
 from django.db.models import Case as SqlCase
-from django.db.models import Count, F, IntegerField, Model, OuterRef, Q, QuerySet, Subquery, Value, When
+from django.db.models import Count, F, IntegerField, Model, OrderBy, OuterRef, Q, QuerySet, Subquery, Value, When
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
@@ -170,8 +170,19 @@ def supportrequest_list_for(
     `waiting_place` and `waiting_total` (its place on its organisation's waiting list, None when it does not wait).
     """
     requests = supportrequest_visible_to(user)
+    order: tuple[str | OrderBy, ...] = (
+        "status_rank",
+        F("waiting_since").asc(nulls_last=True),
+        "-created_at",
+        "-pk",
+    )
     if status != REQUESTS_ALL:
-        requests = requests.filter(status=status or SupportRequest.Status.WAITING)
+        status = status or SupportRequest.Status.WAITING
+        requests = requests.filter(status=status)
+        # With one status the order above comes down to the dates: the waiting ones the longest waiting first
+        # (their `waiting_since` is `created_at`), the others newest first. Said so, the page is read in the
+        # order of the (status, created_at, -id) index instead of sorting every request of the status first.
+        order = ("created_at", "-pk") if status == SupportRequest.Status.WAITING else ("-created_at", "-pk")
     if asked_before is not None:
         requests = requests.filter(created_at__date__lt=asked_before)
     if organisation_id is not None:
@@ -194,7 +205,7 @@ def supportrequest_list_for(
             waiting_total=SqlCase(When(waits, then=_waiting_count(same_list))),
             waiting_since=SqlCase(When(waits, then=F("created_at"))),
         )
-        .order_by("status_rank", F("waiting_since").asc(nulls_last=True), "-created_at", "-pk")
+        .order_by(*order)
     )
 
 

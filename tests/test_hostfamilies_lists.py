@@ -13,7 +13,12 @@ from django.utils import timezone
 from accesslog.models import AccessLogEntry
 from accounts.models import Organisation, Role
 from hostfamilies.models import SupportFamilyMatch, SupportRequest
-from hostfamilies.selectors import match_visible_to, supportrequest_visible_to
+from hostfamilies.selectors import (
+    REQUESTS_ALL,
+    match_visible_to,
+    supportrequest_list_for,
+    supportrequest_visible_to,
+)
 from hostfamilies.states import MATCH_PARTIES, REQUEST_PARTIES, State
 from tests.conftest import PERSONAS, World
 from tests.factories import CaseFactory, VolunteerFactory, YoungPersonFactory, user_with_role
@@ -243,3 +248,17 @@ def test_the_scopes_by_part_see_the_same_rows_as_the_one_party_filter(world: Wor
     # The rule lets each of them see something here, so the comparison is not between two empty sets.
     for user in (world.coordinator, world.professional, world.parent, helper.user, other_coordinator):
         assert match_visible_to(user).exists(), user
+
+
+@pytest.mark.parametrize("status", [s.value for s in SupportRequest.Status])
+def test_the_order_of_one_status_is_the_order_of_all_requests(world: World, status: str) -> None:
+    """A list of one status is ordered by its dates only (for the index); it must be the order that the list of
+    every request gives those rows, ties on the date included."""
+    requests = _requests(world, 4) + _requests(world, 3, status=SupportRequest.Status.MATCHED)
+    requests += _requests(world, 3, status=SupportRequest.Status.WITHDRAWN)
+    same_moment = timezone.now() - timedelta(days=3)
+    SupportRequest.objects.filter(pk__in=[r.pk for r in requests[::2]]).update(created_at=same_moment)
+    one_status = [r.pk for r in supportrequest_list_for(world.coordinator, status=status)]
+    every_status = supportrequest_list_for(world.coordinator, status=REQUESTS_ALL)
+    assert one_status == [r.pk for r in every_status if r.status == status]
+    assert len(one_status) >= 3

@@ -1,4 +1,4 @@
-"""Issue #23: indexes for the support-family overview (a waiting list in order, matches newest first)."""
+"""Issue #23: indexes for the support-family overview (a waiting list in order, the requests of one status in the overview's order, matches newest first)."""
 
 from django.db import migrations, models
 
@@ -17,5 +17,9 @@ class Migration(migrations.Migration):
         migrations.AddIndex(
             model_name='supportrequest',
             index=models.Index(fields=['organisation', 'status', 'created_at', 'id'], name='supportrequest_org_status_at'),
+        ),
+        migrations.AddIndex(
+            model_name='supportrequest',
+            index=models.Index(fields=['status', 'created_at', '-id'], name='supportrequest_status_order'),
         ),
     ]
