@@ -74,6 +74,14 @@ class SupportRequest(models.Model):
 
     class Meta:
         ordering = ["created_at", "pk"]
+        indexes = [
+            # An organisation's waiting list in its order: the overview's place on the list and the count of those
+            # who wait are ranges of it (hostfamilies.selectors.supportrequest_list_for, waiting_list_positions).
+            models.Index(fields=["organisation", "status", "created_at", "id"], name="supportrequest_org_status_at"),
+            # The overview's list of one status in its order (the waiting ones the longest waiting first, ties the
+            # newest first; read backwards, the others newest first), a page at a time.
+            models.Index(fields=["status", "created_at", "-id"], name="supportrequest_status_order"),
+        ]
         verbose_name = _("support request")
         verbose_name_plural = _("support requests")
 
@@ -179,7 +187,12 @@ class SupportFamilyMatch(models.Model):
                 for visit, (on, by) in VISIT_FIELDS.items()
             ),
         ]
-        indexes = [models.Index(fields=["volunteer", "state"], name="supportfamilymatch_vol_state")]
+        indexes = [
+            models.Index(fields=["volunteer", "state"], name="supportfamilymatch_vol_state"),
+            # The overview lists matches newest first, a page at a time: read backwards, the index gives the page
+            # without sorting every visible match first.
+            models.Index(fields=["created_at", "id"], name="supportfamilymatch_created"),
+        ]
         verbose_name = _("support-family match")
         verbose_name_plural = _("support-family matches")
 

@@ -13,10 +13,17 @@ from django.utils import timezone
 from accesslog.models import AccessLogEntry
 from accounts.models import Organisation, Role
 from hostfamilies.models import SupportFamilyMatch, SupportRequest
-from hostfamilies.states import State
-from tests.conftest import World
+from hostfamilies.selectors import (
+    REQUESTS_ALL,
+    match_visible_to,
+    supportrequest_list_for,
+    supportrequest_visible_to,
+)
+from hostfamilies.states import MATCH_PARTIES, REQUEST_PARTIES, State
+from tests.conftest import PERSONAS, World
 from tests.factories import CaseFactory, VolunteerFactory, YoungPersonFactory, user_with_role
 from tests.querycounts import assert_queries_do_not_grow
+from youth.parties import Party, parties_filter
 
 URL = reverse("hostfamilies:overview")
 
@@ -209,3 +216,49 @@ def test_a_parent_sees_all_their_requests_without_a_search_box(world: World, cli
     response = client.get(URL)
     assert response.context["search"] is None
     assert [r.status for r in response.context["requests"].rows] == ["withdrawn"]
+
+
+def test_the_scopes_by_part_see_the_same_rows_as_the_one_party_filter(world: World) -> None:
+    """match_visible_to and supportrequest_visible_to ask youth.parties one part at a time (a subquery of ids per
+    part, for PostgreSQL's plans); they must give exactly the rows of the single filter they replace."""
+    helper = VolunteerFactory(user=world.volunteer, organisation=world.organisation)
+    stranger = VolunteerFactory(organisation=world.other_organisation)
+    other_coordinator = user_with_role(Role.COORDINATOR, world.other_organisation)
+    # Sanne's case, supported by her own organisation and by the other one; Mees's case by the other one; and a
+    # case nobody here works on.
+    cases = [world.case, world.case, world.foreign_case, CaseFactory(organisation=world.other_organisation)]
+    runners = [world.organisation, world.other_organisation, world.other_organisation, world.organisation]
+    for case, runner in zip(cases, runners, strict=True):
+        for volunteer, state in ((helper, State.ENDED), (stranger, State.PROPOSED)):
+            support_request = SupportRequest.objects.create(
+                case=case, organisation=runner, what_for="Rust", home_place="Leiden"
+            )
+            SupportFamilyMatch.objects.create(request=support_request, volunteer=volunteer, state=state)
+    holders = {Party.SUPPORT_FAMILY: "volunteer__user_id"}
+    users = [getattr(world, name) for name in PERSONAS] + [other_coordinator, helper.user, stranger.user]
+    for user in users:
+        request_rule = parties_filter(user, REQUEST_PARTIES, case="case", organisation="organisation_id")
+        match_rule = parties_filter(
+            user, MATCH_PARTIES, case="request__case", organisation="request__organisation_id", holders=holders
+        )
+        requests = SupportRequest.objects.filter(request_rule) if request_rule is not None else []
+        matches = SupportFamilyMatch.objects.filter(match_rule) if match_rule is not None else []
+        assert {r.pk for r in supportrequest_visible_to(user)} == {r.pk for r in requests}, user
+        assert {m.pk for m in match_visible_to(user)} == {m.pk for m in matches}, user
+    # The rule lets each of them see something here, so the comparison is not between two empty sets.
+    for user in (world.coordinator, world.professional, world.parent, helper.user, other_coordinator):
+        assert match_visible_to(user).exists(), user
+
+
+@pytest.mark.parametrize("status", [s.value for s in SupportRequest.Status])
+def test_the_order_of_one_status_is_the_order_of_all_requests(world: World, status: str) -> None:
+    """A list of one status is ordered by its dates only (for the index); it must be the order that the list of
+    every request gives those rows, ties on the date included."""
+    requests = _requests(world, 4) + _requests(world, 3, status=SupportRequest.Status.MATCHED)
+    requests += _requests(world, 3, status=SupportRequest.Status.WITHDRAWN)
+    same_moment = timezone.now() - timedelta(days=3)
+    SupportRequest.objects.filter(pk__in=[r.pk for r in requests[::2]]).update(created_at=same_moment)
+    one_status = [r.pk for r in supportrequest_list_for(world.coordinator, status=status)]
+    every_status = supportrequest_list_for(world.coordinator, status=REQUESTS_ALL)
+    assert one_status == [r.pk for r in every_status if r.status == status]
+    assert len(one_status) >= 3

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Protocol
 
-from django.db.models import Case, Count, Prefetch, QuerySet, Value, When
+from django.db.models import Count, Prefetch, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -33,6 +33,7 @@ from volunteers.models import (
     VolunteerKind,
     VolunteerPolicy,
     VolunteerRole,
+    pipeline_status_order,
 )
 
 # Screening an organisation requires when it has configured nothing: every volunteer has an intake, two
@@ -486,14 +487,9 @@ def volunteer_pipeline_for(user: AnyUser) -> QuerySet[Volunteer]:
     """The volunteers the user coordinates, for the pipeline list: active first, then paused and stopped, each
     longest registered first; with what `volunteer_readiness` reads, so a page of them becomes rows
     (`pipeline_rows`) in constant queries."""
-    status_order = Case(
-        When(status=Volunteer.Status.ACTIVE, then=Value(0)),
-        When(status=Volunteer.Status.PAUSED, then=Value(1)),
-        default=Value(2),
-    )
     return (
         with_readiness_data(volunteer_writable_by(user))
-        .annotate(status_order=status_order)
+        .annotate(status_order=pipeline_status_order())
         .order_by("status_order", "registered_at", "pk")
     )
 
