@@ -18,6 +18,7 @@ from insights import selectors
 from insights.models import Tally, TallyRun
 from insights.scope import Filters, Scope, filters_from, insights_scope_for
 from insights.tallies import tally_as_of, tally_counts, tally_refresh_queued
+from youth.services import consent_state_refresh_due
 
 BATCH = 5_000
 SCHEDULE_LOCK = 0x1A51_9475  # the advisory-lock key for queueing the nightly refresh (any constant of our own)
@@ -101,12 +102,16 @@ def tally_refresh_schedule(*, now: datetime | None = None) -> bool:
 
 
 def tally_refresh_nightly() -> int:
-    """The nightly job: make the roll-up again, then queue the next night's run, also when the refresh failed
+    """The nightly job: make the roll-up again (and refresh the stored consent answers whose birthday passed), then
+    queue the next night's run, also when the refresh failed
     (the chain must not break on one bad night; the pages' `tally_refresh_if_stale` covers the gap). Returns the
     number of roll-up rows."""
     try:
         rows = tally_refresh().rows
         dashboards_warm()
+        # The night is also when birthdays of the consent rule (12, 16, 18) pass: the case lists stay exact without
+        # this, but work the rule out again for those young people until their stored answer is refreshed.
+        consent_state_refresh_due()
         return rows
     finally:
         tally_refresh_schedule()

@@ -15,6 +15,8 @@ from django_tasks_db.models import DBTaskResult
 
 from insights.models import TallyRun
 from insights.services import tally_refresh_if_stale, tally_refresh_next_run, tally_refresh_schedule
+from tests.factories import YoungPersonFactory
+from youth.models import YoungPerson
 
 TASK = "insights.tasks.tally_refresh_nightly"
 AMSTERDAM = ZoneInfo("Europe/Amsterdam")
@@ -62,8 +64,13 @@ def test_the_worker_runs_it_when_due_and_it_queues_the_next_night() -> None:
     call_command("db_worker", "--batch", "--no-startup-delay", verbosity=0)
     assert not TallyRun.objects.exists(), "not due yet"
     DBTaskResult.objects.filter(task_path=TASK).update(run_after=timezone.now() - timedelta(minutes=1))
+    # A young person whose stored consent answer was made before a birthday of the rule (or never).
+    young_person = YoungPersonFactory()
+    YoungPerson.objects.filter(pk=young_person.pk).update(consent_complete=None, consent_age_band=None)
     call_command("db_worker", "--batch", "--no-startup-delay", verbosity=0)
     assert TallyRun.objects.count() == 1
+    young_person.refresh_from_db()
+    assert young_person.consent_complete is not None and young_person.consent_age_band is not None
     assert DBTaskResult.objects.filter(task_path=TASK, status="SUCCESSFUL").count() == 1
     [following] = queued()
     assert following.run_after == tally_refresh_next_run() and following.run_after > timezone.now()
