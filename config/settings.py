@@ -72,8 +72,6 @@ MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "core.middleware.PermissionsPolicyMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
-    # Below WhiteNoise (static files need no database), above everything that reads the session or the user.
-    "core.middleware.BusyWhenNoConnectionMiddleware",
     # Pages (HTML, and JSON of the chat's HTTP fallback) are compressed here, not left to a proxy: `make run` and the
     # README's uvicorn serve without one (issue #23: Lighthouse found 128 of the chat page's 134 KiB compressible).
     # A proxy in front may compress as well; it then sees Content-Encoding and leaves the body alone. Django's
@@ -84,6 +82,8 @@ MIDDLEWARE = [
     # that reads or changes a page's body, as Django's docs ask. Chat sockets pass through no middleware.
     "django.middleware.gzip.GZipMiddleware",
     "csp.middleware.CSPMiddleware",
+    # Above everything that reads the session or the user: it takes the request's database connection first.
+    "core.middleware.BusyWhenNoConnectionMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",

@@ -6,6 +6,7 @@ from django.urls import include, path
 
 from accounts import views as accounts_views
 from core import views as core_views
+from core.health import HEALTH_PATH
 from portal import views as portal_views
 
 # The admin logs in through allauth, so it gets the same rate limits and second factor as everyone else.
@@ -14,7 +15,7 @@ admin.site.site_header = "Dichtbij"
 
 urlpatterns = [
     path("", portal_views.home, name="home"),
-    path("healthz", core_views.healthz, name="healthz"),
+    path(HEALTH_PATH, core_views.healthz, name="healthz"),
     path("demo/login/", accounts_views.demo_login, name="demo_login"),
     # Before allauth's own: the same page, saying so when a login code has expired.
     path("accounts/login/code/confirm/", accounts_views.confirm_login_code, name="account_confirm_login_code"),

@@ -10,6 +10,8 @@ from channels.layers import get_channel_layer
 from django.core.cache import cache
 from django.db import connection
 
+# Where the checks answer (config/urls.py); core.middleware leaves this path alone.
+HEALTH_PATH = "healthz"
 CHANNEL_LAYER_TIMEOUT = 2.0
 
 

@@ -11,8 +11,9 @@ from django.conf import settings
 from django.db import OperationalError, connection
 from django.http import HttpRequest, HttpResponse
 from django.template.loader import render_to_string
-from django.urls import reverse
 from django.utils.cache import patch_cache_control
+
+from core.health import HEALTH_PATH
 
 logger = logging.getLogger(__name__)
 
@@ -63,10 +64,9 @@ class BusyWhenNoConnectionMiddleware:
 
     def __init__(self, get_response: Handler) -> None:
         self.get_response = get_response
-        self.health_path = reverse("healthz")
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
-        if request.path != self.health_path:
+        if request.path_info != f"/{HEALTH_PATH}":
             try:
                 connection.ensure_connection()
             except OperationalError as error:

@@ -80,6 +80,8 @@ def _streamed(request: HttpRequest) -> StreamingHttpResponse:
 urlpatterns = [path("streamed/", _streamed)]
 
 
+# Every request takes its database connection first (core.middleware.BusyWhenNoConnectionMiddleware).
+@pytest.mark.django_db
 @pytest.mark.urls("tests.test_compression")
 def test_a_streamed_answer_is_compressed_as_it_goes(client: Client) -> None:
     expected = "".join(f"line {number}\n" for number in range(500)).encode()
