@@ -634,16 +634,13 @@ def _assignment(stored: dict[str, Any], key: str, pairs: dict[int, int]) -> Assi
 
 
 def waiting_list_pages(
-    organisations: list[Organisation], *, computing: set[int], plans: dict[int, WaitingListPlan] | None = None
+    organisations: list[Organisation], *, computing: set[int], plans: dict[int, WaitingListPlan]
 ) -> list[WaitingListPage]:
-    """The stored plans of these organisations over their waiting lists as they are now (a request that started
-    waiting after the last computation shows no pick yet), oldest first. Four queries for any number of
-    organisations, requests and volunteers; three with the `plans` already read
-    (matching.services.waiting_list_plans_keep_current)."""
+    """The stored `plans` of these organisations (as matching.services.waiting_list_plans_keep_current read them)
+    over their waiting lists as they are now (a request that started waiting after the last computation shows no
+    pick yet), oldest first. Three queries for any number of organisations, requests and volunteers."""
     today = timezone.localdate()
     ids = [organisation.pk for organisation in organisations]
-    if plans is None:
-        plans = {plan.organisation_id: plan for plan in WaitingListPlan.objects.filter(organisation_id__in=ids)}
     stored = {pk: plans[pk] for pk in ids if pk in plans}
     waiting: dict[int, list[tuple[int, str, datetime, int, str]]] = {pk: [] for pk in ids}
     for pk, organisation_id, home_place, created_at, young_person_id, first_name in (

@@ -182,8 +182,8 @@ def conversation_list_for(user: AnyUser) -> list[WithAnnotations[Conversation, C
 
 
 def conversation_list_query(user: User) -> QuerySet[WithAnnotations[Conversation, ConversationListRow]]:
-    """The query of `conversation_list_for`, unevaluated, so the list page can take one page of it (core.paging).
-    One query now: the ids of the user's conversations."""
+    """The rows of `conversation_list_for` as a query not yet run, so the list page can take one page of it
+    (core.paging). Reads the ids of the user's conversations first (one query)."""
     # The ids first, then the rows by id. In one query, the membership subquery and the eight tables of the list
     # were more than PostgreSQL reorders (join_collapse_limit), so it joined all of a region's conversations before
     # keeping the user's (12 against 0.3 ms); with fewer tables it spent 6-10 ms choosing the join order. By ids it

@@ -226,29 +226,24 @@ def test_every_service_that_changes_what_the_rule_reads_stores_the_answer(world:
         has_custody=True,
     )
     assert _holds(vera) is False
+
+    def ask_as_parent(person: User) -> Guardianship:
+        """A professional asks someone who has an account whether they are Vera's parent."""
+        return services.guardian_add(
+            actor=professional,
+            young_person=vera,
+            first_name=person.first_name,
+            last_name=person.last_name,
+            email=person.email or "",
+            kind=kind,
+            has_custody=True,
+        )
+
     father = user_with_role(Role.PARENT)
-    asked = services.guardian_add(
-        actor=professional,
-        young_person=vera,
-        first_name=father.first_name,
-        last_name=father.last_name,
-        email=father.email or "",
-        kind=kind,
-        has_custody=True,
-    )
-    services.guardianship_confirm(actor=father, guardianship=asked)
+    services.guardianship_confirm(actor=father, guardianship=ask_as_parent(father))
     assert _holds(vera) is False
     stranger = user_with_role(Role.PARENT)
-    refused = services.guardian_add(
-        actor=professional,
-        young_person=vera,
-        first_name=stranger.first_name,
-        last_name=stranger.last_name,
-        email=stranger.email or "",
-        kind=kind,
-        has_custody=True,
-    )
-    services.guardianship_refuse(actor=stranger, guardianship=refused)
+    services.guardianship_refuse(actor=stranger, guardianship=ask_as_parent(stranger))
     assert _holds(vera) is False
     mother = Guardianship.objects.get(young_person=vera, guardian__email="els.smit@example.org").guardian
     for purpose, text in CONSENT_TEXTS.items():
